@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Why an order was rejected or canceled: one numeric code per cause, with a
+ * stable upper-case name. Codes are part of the wire protocol and the replay
+ * format; never renumber one, only add.
+ *
+ * Ranges: 1-63 the book (this module), 64-127 pre-trade risk, 128-191 the
+ * session and protocol layers. 0 means "no reason" (success).
+ */
+#ifndef NX_REASON_H
+#define NX_REASON_H
+
+#define NX_REJECT_REASONS(X)                                                   \
+	X(UNKNOWN_INSTRUMENT,  1, "no such instrument")                        \
+	X(INSTRUMENT_HALTED,   2, "instrument halted")                         \
+	X(INSTRUMENT_CLOSED,   3, "instrument closed")                         \
+	X(UNKNOWN_ACCOUNT,     4, "no such account")                           \
+	X(BAD_SIDE,            5, "side is not buy or sell")                   \
+	X(BAD_TYPE,            6, "order type is not limit or market")         \
+	X(BAD_TIF,             7, "time in force not valid for this order")    \
+	X(BAD_QTY,             8, "quantity must be > 0")                      \
+	X(QTY_BELOW_MIN,       9, "quantity below the instrument minimum")     \
+	X(QTY_ABOVE_MAX,      10, "quantity above the instrument maximum")     \
+	X(QTY_NOT_LOT,        11, "quantity not a multiple of the lot")        \
+	X(BAD_PRICE,          12, "price must be > 0")                         \
+	X(PRICE_NOT_TICK,     13, "price not a multiple of the tick")          \
+	X(BAD_DISPLAY,        14, "display quantity invalid")                  \
+	X(POST_ONLY_WOULD_TAKE, 15, "post-only order would take liquidity")    \
+	X(BAD_POST_ONLY,      16, "post-only needs a GTC limit order")         \
+	X(DUPLICATE_CLID,     17, "client order id already live")             \
+	X(UNKNOWN_ORDER,      18, "no such live order")                        \
+	X(ORDER_CAPACITY,     19, "order capacity of the shard reached")       \
+	X(PRICE_OUT_OF_RANGE, 20, "price outside the book's price window")     \
+	X(BAD_STP,            21, "self-trade prevention mode invalid")
+
+enum nx_reject_reason {
+	NX_REJ_NONE = 0,
+#define NX_X_(name, code, text) NX_REJ_##name = code,
+	NX_REJECT_REASONS(NX_X_)
+#undef NX_X_
+};
+
+#define NX_CANCEL_REASONS(X)                                                   \
+	X(USER,              1, "canceled by its owner")                       \
+	X(IOC,               2, "immediate-or-cancel remainder")               \
+	X(FOK,               3, "fill-or-kill could not fill completely")      \
+	X(MARKET_PROTECTION, 4, "market order reached its protection price")  \
+	X(NO_LIQUIDITY,      5, "market order found no opposite liquidity")    \
+	X(SELF_TRADE,        6, "self-trade prevention")                       \
+	X(MASS_CANCEL,       7, "mass cancel")                                 \
+	X(HALT,              8, "instrument halted or closed")
+
+enum nx_cancel_reason {
+#define NX_X_(name, code, text) NX_CXL_##name = code,
+	NX_CANCEL_REASONS(NX_X_)
+#undef NX_X_
+};
+
+/* Stable upper-case names ("POST_ONLY_WOULD_TAKE"); "?" for unknown codes. */
+const char *nx_reject_name(unsigned code);
+const char *nx_cancel_name(unsigned code);
+/* One-line human descriptions; "unknown reason" for unknown codes. */
+const char *nx_reject_text(unsigned code);
+const char *nx_cancel_text(unsigned code);
+/* Parse a name back to its code; 0 when unknown. */
+unsigned nx_reject_parse(const char *name);
+unsigned nx_cancel_parse(const char *name);
+
+#endif /* NX_REASON_H */

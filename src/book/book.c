@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The book's command path: memory layout at init, accounts and instruments,
+ * and the commands that change orders (new, cancel, replace, mass cancel,
+ * status). Queries and the invariant checker are in book_query.c.
+ *
+ * Every command runs to completion and ends with flush_levels(), which
+ * publishes the levels it changed; the matching rules are docs/matching.md.
+ * Nothing here allocates, locks, logs or reads a clock after nx_book_init.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book_priv.h"
+
+/* --- Memory layout -------------------------------------------------------- */
+
+struct layout {
+	size_t off_orders, off_books, off_accts, off_touched;
+	size_t off_oid, off_cl, off_acctmap, off_instmap, off_ladders;
+	size_t ladder_bytes; /* per side */
+	size_t total;
+	uint32_t oid_cap, acct_cap, inst_cap;
+};
+
+/* Append n objects of size sz, cache-line aligned; 0 on overflow. */
+static int lay(size_t *cur, size_t n, size_t sz, size_t *off)
+{
+	size_t bytes, at = (*cur + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	if (at < *cur || __builtin_mul_overflow(n, sz, &bytes) || __builtin_add_overflow(at, bytes, cur))
+		return -1;
+	*off = at;
+	return 0;
+}
+
+static int layout_of(const struct nx_book_config *c, struct layout *L)
+{
+	if (!c || !c->max_instruments || !c->max_accounts || !c->max_orders ||
+	    c->max_orders > (UINT32_C(1) << 30) || c->max_instruments > (UINT32_C(1) << 20) ||
+	    c->max_accounts > (UINT32_C(1) << 24) || !nx_is_pow2_u64(c->ladder_ticks) ||
+	    c->ladder_ticks < 64 || c->ladder_ticks > (UINT32_C(1) << 22))
+		return -1;
+	memset(L, 0, sizeof(*L));
+	L->oid_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_orders * 2);
+	L->acct_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_accounts * 2);
+	L->inst_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_instruments * 2);
+	size_t n = c->ladder_ticks, words = n / 64, sums = (words + 63) / 64;
+	L->ladder_bytes = n * sizeof(struct level) + (words + sums) * sizeof(uint64_t);
+	L->ladder_bytes = (L->ladder_bytes + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	size_t cur = (sizeof(struct nx_book) + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	if (lay(&cur, c->max_orders, sizeof(struct order), &L->off_orders) ||
+	    lay(&cur, c->max_instruments, sizeof(struct ibook), &L->off_books) ||
+	    lay(&cur, c->max_accounts, sizeof(struct account), &L->off_accts) ||
+	    lay(&cur, (size_t)c->max_orders + 2, sizeof(struct touched), &L->off_touched) ||
+	    lay(&cur, L->oid_cap, sizeof(uint32_t), &L->off_oid) ||
+	    lay(&cur, L->oid_cap, sizeof(uint32_t), &L->off_cl) ||
+	    lay(&cur, L->acct_cap, sizeof(uint32_t), &L->off_acctmap) ||
+	    lay(&cur, L->inst_cap, sizeof(uint32_t), &L->off_instmap) ||
+	    lay(&cur, (size_t)c->max_instruments * 2, L->ladder_bytes, &L->off_ladders))
+		return -1;
+	L->total = cur;
+	return 0;
+}
+
+size_t nx_book_memsize(const struct nx_book_config *cfg)
+{
+	struct layout L;
+	return layout_of(cfg, &L) ? 0 : L.total;
+}
+
+struct nx_book *nx_book_init(void *mem, size_t len, const struct nx_book_config *cfg,
+			     nx_event_fn fn, void *ctx)
+{
+	struct layout L;
+	if (!mem || !fn || ((uintptr_t)mem & (NX_CACHE_LINE - 1)) || layout_of(cfg, &L) ||
+	    len < L.total) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char *base = mem;
+	struct nx_book *b = mem;
+	memset(b, 0, sizeof(*b));
+	b->emit = fn;
+	b->ctx = ctx;
+	b->cfg = *cfg;
+	b->orders = (struct order *)(base + L.off_orders);
+	b->books = (struct ibook *)(base + L.off_books);
+	b->accts = (struct account *)(base + L.off_accts);
+	b->touched = (struct touched *)(base + L.off_touched);
+	b->by_oid = (struct idmap){ (uint32_t *)(base + L.off_oid), L.oid_cap - 1 };
+	b->by_cl = (struct idmap){ (uint32_t *)(base + L.off_cl), L.oid_cap - 1 };
+	b->acct_map = (struct idmap){ (uint32_t *)(base + L.off_acctmap), L.acct_cap - 1 };
+	b->inst_map = (struct idmap){ (uint32_t *)(base + L.off_instmap), L.inst_cap - 1 };
+	idmap_clear(&b->by_oid);
+	idmap_clear(&b->by_cl);
+	idmap_clear(&b->acct_map);
+	idmap_clear(&b->inst_map);
+	for (uint32_t i = 0; i < cfg->max_orders; i++) {
+		memset(&b->orders[i], 0, sizeof(struct order));
+		b->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : NIL;
+	}
+	b->free_head = 0;
+	size_t n = cfg->ladder_ticks, words = n / 64;
+	for (uint32_t i = 0; i < cfg->max_instruments; i++) {
+		struct ibook *ib = &b->books[i];
+		memset(ib, 0, sizeof(*ib));
+		ib->head = ib->tail = NIL;
+		for (int s = 0; s < 2; s++) {
+			char *p = base + L.off_ladders + ((size_t)i * 2 + s) * L.ladder_bytes;
+			struct ladder *l = &ib->side[s];
+			l->lv = (struct level *)p;
+			l->bm = (uint64_t *)(p + n * sizeof(struct level));
+			l->sum = l->bm + words;
+			l->mask = (uint32_t)(n - 1);
+			memset(p, 0, L.ladder_bytes);
+			for (size_t k = 0; k < n; k++)
+				l->lv[k].touch = NIL;
+		}
+	}
+	b->next_oid = 1;
+	b->next_tid = 1;
+	return b;
+}
+
+struct nx_book *nx_book_create(const struct nx_book_config *cfg, nx_event_fn fn, void *ctx)
+{
+	size_t sz = nx_book_memsize(cfg);
+	if (!sz) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sz = (sz + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	void *mem = aligned_alloc(NX_CACHE_LINE, sz);
+	if (!mem)
+		return NULL; /* errno = ENOMEM */
+	struct nx_book *b = nx_book_init(mem, sz, cfg, fn, ctx);
+	if (!b) {
+		free(mem);
+		return NULL;
+	}
+	b->alloc = mem;
+	return b;
+}
+
+void nx_book_destroy(struct nx_book *b)
+{
+	if (b)
+		free(b->alloc);
+}
+
+void nx_book_set_sink(struct nx_book *b, nx_event_fn fn, void *ctx)
+{
+	b->emit = fn;
+	b->ctx = ctx;
+}
+
+/* --- Lookups -------------------------------------------------------------- */
+
+static uint64_t hash_oid_slot(const void *ctx, uint32_t s)
+{
+	return book_hash_oid(((const struct nx_book *)ctx)->orders[s].oid);
+}
+static uint64_t hash_cl_slot(const void *ctx, uint32_t s)
+{
+	const struct order *o = &((const struct nx_book *)ctx)->orders[s];
+	return book_hash_cl(o->acct, o->cl);
+}
+
+uint32_t nx_book_inst_ix(const struct nx_book *b, nx_inst_t id)
+{
+	const struct idmap *m = &b->inst_map;
+	for (uint32_t i = idmap_pos(m, book_hash_id(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (b->books[m->tab[i]].def.id == id)
+			return m->tab[i];
+	return NIL;
+}
+
+uint32_t nx_book_acct_ix(const struct nx_book *b, nx_acct_t id)
+{
+	const struct idmap *m = &b->acct_map;
+	for (uint32_t i = idmap_pos(m, book_hash_id(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (b->accts[m->tab[i]].id == id)
+			return m->tab[i];
+	return NIL;
+}
+
+/* Table position of an oid, or NIL. */
+static uint32_t oid_pos(const struct nx_book *b, nx_oid_t oid)
+{
+	const struct idmap *m = &b->by_oid;
+	for (uint32_t i = idmap_pos(m, book_hash_oid(oid)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (b->orders[m->tab[i]].oid == oid)
+			return i;
+	return NIL;
+}
+
+static uint32_t cl_pos(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
+{
+	const struct idmap *m = &b->by_cl;
+	for (uint32_t i = idmap_pos(m, book_hash_cl(acct, cl)); m->tab[i] != IDMAP_EMPTY;
+	     i = idmap_step(m, i)) {
+		const struct order *o = &b->orders[m->tab[i]];
+		if (o->cl == cl && o->acct == acct)
+			return i;
+	}
+	return NIL;
+}
+
+uint32_t nx_book_oid_slot(const struct nx_book *b, nx_oid_t oid)
+{
+	uint32_t p = oid_pos(b, oid);
+	return p == NIL ? NIL : b->by_oid.tab[p];
+}
+
+uint32_t nx_book_cl_slot(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
+{
+	uint32_t p = cl_pos(b, acct, cl);
+	return p == NIL ? NIL : b->by_cl.tab[p];
+}
+
+/* --- Accounts and instruments (cold) -------------------------------------- */
+
+int nx_book_add_account(struct nx_book *b, const struct nx_account *a)
+{
+	if (!a || !a->id || a->stp > NX_STP_DC)
+		return -EINVAL;
+	if (nx_book_acct_ix(b, a->id) != NIL)
+		return -EEXIST;
+	if (b->nacct == b->cfg.max_accounts)
+		return -ENOSPC;
+	uint32_t ix = b->nacct++;
+	struct account *ac = &b->accts[ix];
+	ac->id = a->id;
+	ac->stp_group = a->stp_group ? a->stp_group : a->id;
+	ac->stp = a->stp ? a->stp : NX_STP_NONE;
+	ac->head = ac->tail = NIL;
+	idmap_insert(&b->acct_map, book_hash_id(a->id), ix);
+	return 0;
+}
+
+int nx_book_add_instrument(struct nx_book *b, const struct nx_instrument *in)
+{
+	const char *why;
+	if (!in || nx_instrument_check(in, &why))
+		return -EINVAL;
+	if (nx_book_inst_ix(b, in->id) != NIL)
+		return -EEXIST;
+	if (b->ninst == b->cfg.max_instruments)
+		return -ENOSPC;
+	uint32_t ix = b->ninst++;
+	b->books[ix].def = *in;
+	idmap_insert(&b->inst_map, book_hash_id(in->id), ix);
+	return 0;
+}
+
+/* --- Events --------------------------------------------------------------- */
+
+static void emit_reject(struct nx_book *b, uint8_t req, uint8_t reason, nx_acct_t acct,
+			nx_inst_t inst, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid)
+{
+	struct nx_event ev = { .type = NX_EV_REJECTED };
+	ev.u.reject = (struct nx_ev_reject){ .acct = acct, .inst = inst, .cl = cl,
+		.orig_cl = orig_cl, .oid = oid, .req = req, .reason = reason };
+	b->emit(b->ctx, &ev);
+}
+
+/* CANCELED (leaves 0) or REDUCED, for an order that lost qty. */
+static void emit_cancel(struct nx_book *b, const struct order *o, uint8_t type, uint8_t reason,
+			nx_qty_t qty, nx_clid_t req_cl)
+{
+	struct nx_event ev = { .type = type };
+	ev.u.cancel = (struct nx_ev_cancel){ .acct = o->acct, .inst = b->books[o->book].def.id,
+		.cl = o->cl, .req_cl = req_cl, .oid = o->oid, .qty = qty,
+		.leaves = type == NX_EV_CANCELED ? 0 : o->leaves, .side = o->side, .reason = reason };
+	b->emit(b->ctx, &ev);
+}
+
+static void emit_fill(struct nx_book *b, const struct order *o, nx_tid_t tid, nx_px_t px,
+		      nx_qty_t q, uint8_t liq)
+{
+	struct nx_event ev = { .type = NX_EV_FILL };
+	ev.u.fill = (struct nx_ev_fill){ .tid = tid, .acct = o->acct,
+		.inst = b->books[o->book].def.id, .cl = o->cl, .oid = o->oid, .px = px, .qty = q,
+		.leaves = o->leaves, .cum = o->cum, .side = o->side, .liq = liq };
+	b->emit(b->ctx, &ev);
+}
+
+/* --- Levels: touch before changing, publish at the end of the command ----- */
+
+static void touch(struct nx_book *b, uint32_t bix, unsigned s, int64_t ticks)
+{
+	struct ladder *l = &b->books[bix].side[s];
+	struct level *lv = &l->lv[ladder_slot(l, ticks)];
+	if (lv->touch != NIL && b->touched[lv->touch].ticks == ticks)
+		return;
+	struct touched *t = &b->touched[b->ntouched];
+	t->ticks = ticks;
+	t->book = bix;
+	t->side_ix = (uint8_t)s;
+	if (lv->count && lv->ticks == ticks) {
+		t->qty = lv->qty;
+		t->count = lv->count;
+	} else {
+		t->qty = 0;
+		t->count = 0;
+	}
+	lv->touch = b->ntouched++;
+}
+
+static void flush_levels(struct nx_book *b)
+{
+	for (uint32_t i = 0; i < b->ntouched; i++) {
+		const struct touched *t = &b->touched[i];
+		struct ibook *ib = &b->books[t->book];
+		struct ladder *l = &ib->side[t->side_ix];
+		struct level *lv = &l->lv[ladder_slot(l, t->ticks)];
+		int64_t qty = 0;
+		uint32_t count = 0;
+		if (lv->count && lv->ticks == t->ticks) {
+			qty = lv->qty;
+			count = lv->count;
+		}
+		lv->touch = NIL;
+		if (qty == t->qty && count == t->count)
+			continue;
+		struct nx_event ev = { .type = NX_EV_LEVEL };
+		ev.u.level = (struct nx_ev_level){ .inst = ib->def.id, .px = t->ticks * ib->def.tick,
+			.qty = qty, .count = count, .side = (uint8_t)(t->side_ix + 1) };
+		b->emit(b->ctx, &ev);
+	}
+	b->ntouched = 0;
+}
+
+/* --- Orders in levels, lists and maps ------------------------------------- */
+
+static inline uint32_t slot_of(const struct nx_book *b, const struct order *o)
+{
+	return (uint32_t)(o - b->orders);
+}
+
+static inline int64_t shown(const struct order *o)
+{
+	return o->display && o->display < o->leaves ? o->display : o->leaves;
+}
+
+/* Append to the back of its level (opened if needed). The caller touched it. */
+static void level_push(struct nx_book *b, struct order *o)
+{
+	struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
+	struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	if (!lv->count)
+		lv = ladder_open(l, o->ticks);
+	uint32_t s = slot_of(b, o);
+	o->next = NIL;
+	o->prev = lv->tail;
+	if (lv->tail != NIL)
+		b->orders[lv->tail].next = s;
+	else
+		lv->head = s;
+	lv->tail = s;
+	lv->count++;
+	lv->qty += o->visible;
+}
+
+/* Take out of its level (closed if emptied). The caller touched it. */
+static void level_unlink(struct nx_book *b, struct order *o)
+{
+	struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
+	struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	if (o->prev != NIL)
+		b->orders[o->prev].next = o->next;
+	else
+		lv->head = o->next;
+	if (o->next != NIL)
+		b->orders[o->next].prev = o->prev;
+	else
+		lv->tail = o->prev;
+	lv->qty -= o->visible;
+	if (--lv->count == 0)
+		ladder_close(l, o->ticks);
+}
+
+/* Rest a new or replaced order: level, account and instrument lists, maps. */
+static void rest(struct nx_book *b, struct order *o, int indexed)
+{
+	uint32_t s = slot_of(b, o);
+	touch(b, o->book, SIDE_IX(o->side), o->ticks);
+	level_push(b, o);
+	if (indexed)
+		return;
+	struct account *a = &b->accts[o->acct_ix];
+	o->anext = NIL;
+	o->aprev = a->tail;
+	if (a->tail != NIL)
+		b->orders[a->tail].anext = s;
+	else
+		a->head = s;
+	a->tail = s;
+	struct ibook *ib = &b->books[o->book];
+	o->inext = NIL;
+	o->iprev = ib->tail;
+	if (ib->tail != NIL)
+		b->orders[ib->tail].inext = s;
+	else
+		ib->head = s;
+	ib->tail = s;
+	idmap_insert(&b->by_oid, book_hash_oid(o->oid), s);
+	idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), s);
+	o->resting = 1;
+}
+
+/* Return an order's slot to the pool, undoing rest()'s links (not the level). */
+static void release(struct nx_book *b, struct order *o)
+{
+	uint32_t s = slot_of(b, o);
+	if (o->resting) {
+		struct account *a = &b->accts[o->acct_ix];
+		if (o->aprev != NIL)
+			b->orders[o->aprev].anext = o->anext;
+		else
+			a->head = o->anext;
+		if (o->anext != NIL)
+			b->orders[o->anext].aprev = o->aprev;
+		else
+			a->tail = o->aprev;
+		struct ibook *ib = &b->books[o->book];
+		if (o->iprev != NIL)
+			b->orders[o->iprev].inext = o->inext;
+		else
+			ib->head = o->inext;
+		if (o->inext != NIL)
+			b->orders[o->inext].iprev = o->iprev;
+		else
+			ib->tail = o->iprev;
+		idmap_erase_at(&b->by_oid, oid_pos(b, o->oid), hash_oid_slot, b);
+		idmap_erase_at(&b->by_cl, cl_pos(b, o->acct, o->cl), hash_cl_slot, b);
+		o->resting = 0;
+	}
+	o->next = b->free_head;
+	b->free_head = s;
+	b->live--;
+}
+
+/* Cancel a resting order outright: level, event, slot. */
+static void cancel_resting(struct nx_book *b, struct order *o, uint8_t reason, nx_clid_t req_cl)
+{
+	touch(b, o->book, SIDE_IX(o->side), o->ticks);
+	level_unlink(b, o);
+	emit_cancel(b, o, NX_EV_CANCELED, reason, o->leaves, req_cl);
+	o->leaves = 0;
+	release(b, o);
+}
+
+/* --- Matching ------------------------------------------------------------- */
+
+static inline int crosses(unsigned taker_side, int64_t limit, int64_t maker_ticks)
+{
+	return taker_side == NX_SIDE_BUY ? maker_ticks <= limit : maker_ticks >= limit;
+}
+
+/* How much of qty an order of this side/group/mode could fill now up to limit
+ * (docs/matching.md, FOK). Stops counting once qty is reached. */
+static int64_t fok_fillable(const struct nx_book *b, const struct ibook *ib, const struct order *t,
+			    int64_t limit)
+{
+	const struct ladder *l = &ib->side[SIDE_IX(nx_side_other(t->side))];
+	if (!l->nlevels)
+		return 0;
+	int64_t got = 0, px = t->side == NX_SIDE_BUY ? l->lo : l->hi;
+	uint32_t left = l->nlevels;
+	for (;;) {
+		if (!crosses(t->side, limit, px))
+			return got;
+		const struct level *lv = &l->lv[ladder_slot(l, px)];
+		int64_t all = 0, vis = 0;
+		for (uint32_t s = lv->head; s != NIL; s = b->orders[s].next) {
+			const struct order *m = &b->orders[s];
+			if (m->stp_group == t->stp_group && t->stp != NX_STP_NONE) {
+				if (t->stp == NX_STP_CO)
+					continue;
+				return got + vis;
+			}
+			all += m->leaves;
+			vis += m->visible;
+		}
+		got += all;
+		if (got >= t->leaves || --left == 0)
+			return got;
+		px = t->side == NX_SIDE_BUY ? ladder_above(l, px) : ladder_below(l, px);
+	}
+}
+
+/* Self-trade prevention at resting order m; 1 when the taker is finished. */
+static int self_trade(struct nx_book *b, struct order *t, struct order *m, struct level *lv)
+{
+	switch (t->stp) {
+	case NX_STP_CO:
+		cancel_resting(b, m, NX_CXL_SELF_TRADE, 0);
+		return 0;
+	case NX_STP_CB:
+		cancel_resting(b, m, NX_CXL_SELF_TRADE, 0);
+		/* fall through */
+	case NX_STP_CN:
+		emit_cancel(b, t, NX_EV_CANCELED, NX_CXL_SELF_TRADE, t->leaves, 0);
+		t->leaves = 0;
+		return 1;
+	default: { /* NX_STP_DC */
+		int64_t q = t->leaves < m->leaves ? t->leaves : m->leaves;
+		if (q == m->leaves) {
+			cancel_resting(b, m, NX_CXL_SELF_TRADE, 0);
+		} else {
+			m->leaves -= q;
+			if (m->visible > m->leaves) {
+				lv->qty -= m->visible - m->leaves;
+				m->visible = m->leaves;
+			}
+			emit_cancel(b, m, NX_EV_REDUCED, NX_CXL_SELF_TRADE, q, 0);
+		}
+		t->leaves -= q;
+		emit_cancel(b, t, t->leaves ? NX_EV_REDUCED : NX_EV_CANCELED, NX_CXL_SELF_TRADE, q, 0);
+		return t->leaves == 0;
+	}
+	}
+}
+
+/* Match taker t against the opposite side up to limit (ticks). Returns 1
+ * when the taker was finished by self-trade prevention. */
+static int match(struct nx_book *b, struct order *t, int64_t limit)
+{
+	struct ibook *ib = &b->books[t->book];
+	unsigned os = SIDE_IX(nx_side_other(t->side));
+	struct ladder *l = &ib->side[os];
+	nx_px_t tick = ib->def.tick;
+	while (t->leaves && l->nlevels) {
+		int64_t px = t->side == NX_SIDE_BUY ? l->lo : l->hi;
+		if (!crosses(t->side, limit, px))
+			break;
+		struct level *lv = &l->lv[ladder_slot(l, px)];
+		touch(b, t->book, os, px);
+		do {
+			struct order *m = &b->orders[lv->head];
+			if (m->stp_group == t->stp_group && t->stp != NX_STP_NONE) {
+				if (self_trade(b, t, m, lv))
+					return 1;
+				continue;
+			}
+			int64_t q = t->leaves < m->visible ? t->leaves : m->visible;
+			nx_tid_t tid = b->next_tid++;
+			m->visible -= q;
+			m->leaves -= q;
+			m->cum += q;
+			lv->qty -= q;
+			t->leaves -= q;
+			t->cum += q;
+			struct nx_event ev = { .type = NX_EV_TRADE };
+			ev.u.trade = (struct nx_ev_trade){ .tid = tid, .inst = ib->def.id, .px = px * tick,
+				.qty = q, .maker_oid = m->oid, .taker_oid = t->oid, .maker_acct = m->acct,
+				.taker_acct = t->acct, .aggressor = t->side };
+			b->emit(b->ctx, &ev);
+			emit_fill(b, m, tid, px * tick, q, NX_LIQ_MAKER);
+			emit_fill(b, t, tid, px * tick, q, NX_LIQ_TAKER);
+			if (m->visible)
+				continue;
+			if (!m->leaves) {
+				level_unlink(b, m);
+				release(b, m);
+			} else if (lv->count > 1) { /* iceberg: refill at the back */
+				level_unlink(b, m);
+				m->visible = shown(m);
+				level_push(b, m);
+			} else {
+				m->visible = shown(m);
+				lv->qty += m->visible;
+			}
+		} while (t->leaves && lv->count);
+	}
+	return 0;
+}
+
+/* --- Commands ------------------------------------------------------------- */
+
+static inline unsigned status_reject(const struct ibook *ib)
+{
+	if (NX_LIKELY(ib->def.status == NX_STATUS_OPEN))
+		return 0;
+	return ib->def.status == NX_STATUS_HALTED ? NX_REJ_INSTRUMENT_HALTED : NX_REJ_INSTRUMENT_CLOSED;
+}
+
+/* Quantity rules shared by new orders and replaces. */
+static inline unsigned qty_reject(const struct nx_instrument *d, nx_qty_t qty)
+{
+	if (qty <= 0)
+		return NX_REJ_BAD_QTY;
+	if (qty % d->lot)
+		return NX_REJ_QTY_NOT_LOT;
+	if (qty < d->min_qty)
+		return NX_REJ_QTY_BELOW_MIN;
+	if (qty > d->max_qty)
+		return NX_REJ_QTY_ABOVE_MAX;
+	return 0;
+}
+
+static inline unsigned px_reject(const struct nx_instrument *d, nx_px_t px, int64_t *ticks)
+{
+	if (px <= 0)
+		return NX_REJ_BAD_PRICE;
+	*ticks = px / d->tick;
+	if (*ticks * d->tick != px)
+		return NX_REJ_PRICE_NOT_TICK;
+	return 0;
+}
+
+/* Would a buy/sell at ticks take liquidity on arrival? */
+static inline int would_take(const struct ibook *ib, unsigned side, int64_t ticks)
+{
+	const struct ladder *l = &ib->side[SIDE_IX(nx_side_other(side))];
+	return l->nlevels && crosses(side, ticks, side == NX_SIDE_BUY ? l->lo : l->hi);
+}
+
+int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
+{
+	unsigned why;
+	uint32_t bix = nx_book_inst_ix(b, r->inst), aix = NIL;
+	struct ibook *ib = NULL;
+	int64_t ticks = 0;
+	uint8_t tif = r->tif;
+
+	if (NX_UNLIKELY(bix == NIL)) {
+		why = NX_REJ_UNKNOWN_INSTRUMENT;
+		goto reject;
+	}
+	ib = &b->books[bix];
+	const struct nx_instrument *d = &ib->def;
+	if ((why = status_reject(ib)))
+		goto reject;
+	if (NX_UNLIKELY((aix = nx_book_acct_ix(b, r->acct)) == NIL)) {
+		why = NX_REJ_UNKNOWN_ACCOUNT;
+		goto reject;
+	}
+	why = r->side != NX_SIDE_BUY && r->side != NX_SIDE_SELL ? NX_REJ_BAD_SIDE
+	    : r->type != NX_ORD_LIMIT && r->type != NX_ORD_MARKET ? NX_REJ_BAD_TYPE
+	    : tif < NX_TIF_GTC || tif > NX_TIF_FOK ? NX_REJ_BAD_TIF
+	    : r->stp > NX_STP_DC ? NX_REJ_BAD_STP : 0;
+	if (why || (why = qty_reject(d, r->qty)))
+		goto reject;
+	if (r->type == NX_ORD_MARKET) {
+		if (tif == NX_TIF_GTC)
+			tif = NX_TIF_IOC;
+	} else if ((why = px_reject(d, r->px, &ticks))) {
+		goto reject;
+	}
+	int gtc_limit = r->type == NX_ORD_LIMIT && tif == NX_TIF_GTC;
+	if (r->display < 0 || (r->display > 0 && (r->display % d->lot || !gtc_limit))) {
+		why = NX_REJ_BAD_DISPLAY;
+		goto reject;
+	}
+	if (r->post_only && !gtc_limit) {
+		why = NX_REJ_BAD_POST_ONLY;
+		goto reject;
+	}
+	if (cl_pos(b, r->acct, r->cl) != NIL) {
+		why = NX_REJ_DUPLICATE_CLID;
+		goto reject;
+	}
+	if (NX_UNLIKELY(b->free_head == NIL)) {
+		why = NX_REJ_ORDER_CAPACITY;
+		goto reject;
+	}
+	if (r->post_only && would_take(ib, r->side, ticks)) {
+		why = NX_REJ_POST_ONLY_WOULD_TAKE;
+		goto reject;
+	}
+	if (gtc_limit && !ladder_fits(&ib->side[SIDE_IX(r->side)], ticks)) {
+		why = NX_REJ_PRICE_OUT_OF_RANGE;
+		goto reject;
+	}
+
+	/* Accepted. */
+	const struct account *a = &b->accts[aix];
+	uint32_t s = b->free_head;
+	struct order *t = &b->orders[s];
+	b->free_head = t->next;
+	b->live++;
+	t->ticks = ticks;
+	t->leaves = r->qty;
+	t->display = r->display;
+	t->visible = 0;
+	t->cum = 0;
+	t->stp_group = a->stp_group;
+	t->stp = r->stp ? r->stp : a->stp;
+	t->book = bix;
+	t->acct = r->acct;
+	t->acct_ix = aix;
+	t->side = r->side;
+	t->post_only = r->post_only;
+	t->resting = 0;
+	t->oid = b->next_oid++;
+	t->cl = r->cl;
+	struct nx_event ev = { .type = NX_EV_ACCEPTED };
+	ev.u.order = (struct nx_ev_order){ .acct = r->acct, .inst = r->inst, .cl = r->cl,
+		.oid = t->oid, .px = r->type == NX_ORD_LIMIT ? r->px : 0, .qty = r->qty,
+		.display = r->display, .side = r->side, .type = r->type, .tif = tif,
+		.post_only = r->post_only, .stp = t->stp };
+	b->emit(b->ctx, &ev);
+
+	int64_t limit = ticks;
+	unsigned rest_reason = NX_CXL_IOC;
+	if (r->type == NX_ORD_MARKET) {
+		const struct ladder *l = &ib->side[SIDE_IX(nx_side_other(r->side))];
+		if (!l->nlevels && tif != NX_TIF_FOK) {
+			emit_cancel(b, t, NX_EV_CANCELED, NX_CXL_NO_LIQUIDITY, t->leaves, 0);
+			goto done;
+		}
+		if (r->side == NX_SIDE_BUY) /* saturate: lo + band may pass INT64_MAX */
+			limit = l->lo > INT64_MAX - d->band_ticks ? INT64_MAX : l->lo + d->band_ticks;
+		else
+			limit = l->hi - d->band_ticks;
+		rest_reason = NX_CXL_MARKET_PROTECTION;
+	}
+	if (tif == NX_TIF_FOK && fok_fillable(b, ib, t, limit) < t->leaves) {
+		emit_cancel(b, t, NX_EV_CANCELED, NX_CXL_FOK, t->leaves, 0);
+		goto done;
+	}
+	if (match(b, t, limit))
+		goto done;
+	if (t->leaves) {
+		if (gtc_limit) {
+			t->visible = shown(t);
+			rest(b, t, 0);
+			goto flush;
+		}
+		emit_cancel(b, t, NX_EV_CANCELED, rest_reason, t->leaves, 0);
+	}
+done:
+	release(b, t);
+flush:
+	flush_levels(b);
+	return 0;
+
+reject:
+	emit_reject(b, NX_REQ_NEW, (uint8_t)why, r->acct, r->inst, r->cl, 0, 0);
+	return (int)why;
+}
+
+/* The live order a cancel or replace names, if the account owns it. */
+static struct order *named_order(struct nx_book *b, nx_acct_t acct, nx_oid_t oid, nx_clid_t orig_cl)
+{
+	uint32_t s = oid ? nx_book_oid_slot(b, oid) : nx_book_cl_slot(b, acct, orig_cl);
+	if (s == NIL || b->orders[s].acct != acct)
+		return NULL;
+	return &b->orders[s];
+}
+
+int nx_book_cancel(struct nx_book *b, const struct nx_cancel *c)
+{
+	struct order *o = named_order(b, c->acct, c->oid, c->orig_cl);
+	if (!o) {
+		emit_reject(b, NX_REQ_CANCEL, NX_REJ_UNKNOWN_ORDER, c->acct, 0, c->cl, c->orig_cl, c->oid);
+		return NX_REJ_UNKNOWN_ORDER;
+	}
+	cancel_resting(b, o, NX_CXL_USER, c->cl);
+	flush_levels(b);
+	return 0;
+}
+
+/* Would a level at ticks fit the side's window once order o (on it) left? */
+static int fits_without(const struct nx_book *b, const struct order *o, int64_t ticks)
+{
+	const struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
+	const struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	int64_t lo = l->lo, hi = l->hi;
+	if (lv->count == 1) {
+		if (l->nlevels == 1)
+			return 1;
+		if (o->ticks == lo)
+			lo = ladder_above(l, lo);
+		else if (o->ticks == hi)
+			hi = ladder_below(l, hi);
+	}
+	if (ticks < lo)
+		lo = ticks;
+	if (ticks > hi)
+		hi = ticks;
+	return (uint64_t)(hi - lo) <= l->mask;
+}
+
+int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
+{
+	unsigned why;
+	nx_inst_t inst = 0;
+	int64_t ticks = 0;
+	struct order *o = named_order(b, r->acct, r->oid, r->orig_cl);
+	if (!o) {
+		why = NX_REJ_UNKNOWN_ORDER;
+		goto reject;
+	}
+	struct ibook *ib = &b->books[o->book];
+	inst = ib->def.id;
+	if ((why = status_reject(ib)) || (why = qty_reject(&ib->def, r->qty)) ||
+	    (why = px_reject(&ib->def, r->px, &ticks)))
+		goto reject;
+	if (r->cl != o->cl && cl_pos(b, r->acct, r->cl) != NIL) {
+		why = NX_REJ_DUPLICATE_CLID;
+		goto reject;
+	}
+	if (o->post_only && would_take(ib, o->side, ticks)) {
+		why = NX_REJ_POST_ONLY_WOULD_TAKE;
+		goto reject;
+	}
+	if (!fits_without(b, o, ticks)) {
+		why = NX_REJ_PRICE_OUT_OF_RANGE;
+		goto reject;
+	}
+
+	nx_clid_t orig_cl = o->cl;
+	if (r->cl != o->cl) {
+		idmap_erase_at(&b->by_cl, cl_pos(b, o->acct, o->cl), hash_cl_slot, b);
+		o->cl = r->cl;
+		idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), slot_of(b, o));
+	}
+	int keep = ticks == o->ticks && r->qty <= o->leaves;
+	struct nx_event ev = { .type = NX_EV_REPLACED };
+	ev.u.replace = (struct nx_ev_replace){ .acct = o->acct, .inst = inst, .cl = o->cl,
+		.orig_cl = orig_cl, .oid = o->oid, .px = r->px, .qty = r->qty, .side = o->side,
+		.kept_priority = (uint8_t)keep };
+	b->emit(b->ctx, &ev);
+
+	touch(b, o->book, SIDE_IX(o->side), o->ticks);
+	if (keep) {
+		struct ladder *l = &ib->side[SIDE_IX(o->side)];
+		struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+		o->leaves = r->qty;
+		if (o->visible > o->leaves) {
+			lv->qty -= o->visible - o->leaves;
+			o->visible = o->leaves;
+		}
+	} else {
+		level_unlink(b, o);
+		o->ticks = ticks;
+		o->leaves = r->qty;
+		o->visible = 0;
+		if (match(b, o, ticks)) {
+			release(b, o);
+		} else if (o->leaves) {
+			o->visible = shown(o);
+			rest(b, o, 1);
+		} else {
+			release(b, o);
+		}
+	}
+	flush_levels(b);
+	return 0;
+
+reject:
+	emit_reject(b, NX_REQ_REPLACE, (uint8_t)why, r->acct, inst, r->cl, r->orig_cl, r->oid);
+	return (int)why;
+}
+
+int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m)
+{
+	unsigned why = 0;
+	uint32_t aix = nx_book_acct_ix(b, m->acct), bix = NIL;
+	if (aix == NIL)
+		why = NX_REJ_UNKNOWN_ACCOUNT;
+	else if (m->inst && (bix = nx_book_inst_ix(b, m->inst)) == NIL)
+		why = NX_REJ_UNKNOWN_INSTRUMENT;
+	else if (m->side > NX_SIDE_SELL)
+		why = NX_REJ_BAD_SIDE;
+	if (why) {
+		emit_reject(b, NX_REQ_MASS_CANCEL, (uint8_t)why, m->acct, m->inst, m->cl, 0, 0);
+		return (int)why;
+	}
+	uint32_t n = 0;
+	for (uint32_t s = b->accts[aix].head, next; s != NIL; s = next) {
+		struct order *o = &b->orders[s];
+		next = o->anext;
+		if ((bix == NIL || o->book == bix) && (!m->side || o->side == m->side)) {
+			cancel_resting(b, o, NX_CXL_MASS_CANCEL, m->cl);
+			n++;
+		}
+	}
+	struct nx_event ev = { .type = NX_EV_MASS_CANCELED };
+	ev.u.mass = (struct nx_ev_mass){ .acct = m->acct, .inst = m->inst, .cl = m->cl, .count = n,
+		.side = m->side };
+	b->emit(b->ctx, &ev);
+	flush_levels(b);
+	return 0;
+}
+
+int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int cancel_resting_orders)
+{
+	uint32_t bix = nx_book_inst_ix(b, inst);
+	if (bix == NIL)
+		return -ENOENT;
+	if (status < NX_STATUS_OPEN || status > NX_STATUS_CLOSED)
+		return -EINVAL;
+	struct ibook *ib = &b->books[bix];
+	ib->def.status = (uint8_t)status;
+	if (cancel_resting_orders) {
+		for (uint32_t s = ib->head, next; s != NIL; s = next) {
+			next = b->orders[s].inext;
+			cancel_resting(b, &b->orders[s], NX_CXL_HALT, 0);
+		}
+		flush_levels(b);
+	}
+	return 0;
+}
