@@ -29,6 +29,7 @@ struct script {
 	const char *path;
 	unsigned line;
 	int echo;
+	int strict_accounts; /* an "account" line was seen: no accounts on first use */
 	struct nx_book_config cfg;
 	struct nx_book *book;
 	struct field f[MAX_FIELDS];
@@ -146,11 +147,12 @@ static void ensure_book(struct script *s)
 		die(s, "cannot create the book (%s)", strerror(errno));
 }
 
-/* Accounts named before an "account" line get the defaults: STP none, own group. */
+/* A script without "account" lines gets each account on first use, with the
+ * defaults (STP none, its own group); one with them gets only those. */
 static void ensure_account(struct script *s, nx_acct_t id)
 {
 	struct nx_account a = { .id = id };
-	if (id)
+	if (id && !s->strict_accounts)
 		(void)nx_book_add_account(s->book, &a); /* -EEXIST: already there */
 }
 
@@ -175,6 +177,7 @@ static void cmd_account(struct script *s)
 	a.stp_group = u32(s, "group", 0, 0);
 	no_leftovers(s);
 	ensure_book(s);
+	s->strict_accounts = 1;
 	int rc = nx_book_add_account(s->book, &a);
 	if (rc)
 		die(s, "account rejected: %s", strerror(-rc));
