@@ -9,6 +9,7 @@
  * publishes the levels it changed; the matching rules are docs/matching.md.
  * Nothing here allocates, locks, logs or reads a clock after nx_book_init.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,9 @@ static void touch(struct nx_book *b, uint32_t bix, unsigned s, int64_t ticks)
 	struct level *lv = &l->lv[ladder_slot(l, ticks)];
 	if (lv->touch != NIL && b->touched[lv->touch].ticks == ticks)
 		return;
+	/* Each touched level holds or held an order of this command's: at most
+	 * max_orders + 2 (a replace's old and new level share its order). */
+	assert(b->ntouched < b->cfg.max_orders + 2);
 	struct touched *t = &b->touched[b->ntouched];
 	t->ticks = ticks;
 	t->book = bix;
