@@ -8,6 +8,7 @@
 #   make perf       build and run the benchmarks
 #   make asan|ubsan the unit tests under AddressSanitizer / UBSan
 #   make check      the tests plus the project's layering and header checks
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (clang), on its corpus
 # The core (src/, include/) is compiled without DPDK flags, so a stray
 # rte_*.h include fails to build; DPDK enters only through pkg-config in
 # dpdk_apps rules.
@@ -22,7 +23,7 @@ CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -MMD -MP -Iinclude $(SAN) $(E
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
 
 DEPS_PKGS = build-essential pkg-config dpdk-dev libdpdk-dev libnuma-dev \
-            libcmocka-dev libhugetlbfs-bin libconfig-dev
+            libcmocka-dev libhugetlbfs-bin libconfig-dev clang libclang-rt-14-dev
 
 LIB_SRC  = $(wildcard src/*.c src/*/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -40,7 +41,7 @@ TEST_SUP     = $(BUILD)/tests/libsupport.a
 PERF_SRC  = $(wildcard perf/bench_*.c)
 PERF_BINS = $(PERF_SRC:perf/%.c=$(BUILD)/perf/%)
 
-.PHONY: all lib apps tests perf-bins test unit golden run perf check asan ubsan deps clean
+.PHONY: all lib apps tests perf-bins test unit golden fuzz run perf check asan ubsan deps clean
 
 all: lib apps tests perf-bins
 
@@ -81,6 +82,37 @@ golden: $(BUILD)/nxreplay
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit golden
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+# --- fuzzing (clang + libFuzzer; the corpus is committed) -------------------
+# Harnesses: tests/fuzz/fuzz_<name>.c, corpus: tests/fuzz/corpus/<name>/.
+# New inputs found go to $(BUILD)/fuzz/new/<name>/; a crash leaves its input in
+# $(BUILD)/fuzz/ and fails the target. Keep findings as regression inputs.
+
+FUZZ_SECONDS      ?= 60
+TEST_FUZZ_SECONDS ?= 10
+FUZZ_CC    = clang
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+             -fno-sanitize-recover=undefined
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard include/nx/*.h src/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+fuzz: $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/new/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/new/$$n tests/fuzz/corpus/$$n \
+			2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY|invariant)' \
+			|| true; \
+		if ls $(BUILD)/fuzz/crash-* $(BUILD)/fuzz/leak-* $(BUILD)/fuzz/timeout-* >/dev/null 2>&1; then \
+			echo "fuzz: $$n FAILED, input kept in $(BUILD)/fuzz/"; exit 1; fi; \
+		echo "fuzz: $$n clean"; \
+	done
 
 run: deps
 	@$(MAKE) --no-print-directory apps
