@@ -21,6 +21,7 @@ WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wpointer-arith -Wformat=2 -Wvla -Wundef -Werror
 CFLAGS  = -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -MMD -MP -Iinclude $(SAN) $(EXTRA_CFLAGS)
 LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
+LDLIBS  = -lconfig
 
 DEPS_PKGS = build-essential pkg-config dpdk-dev libdpdk-dev libnuma-dev \
             libcmocka-dev libhugetlbfs-bin libconfig-dev clang libclang-rt-14-dev
@@ -59,17 +60,17 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/nxreplay: $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/nxreplay/*.c)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(TEST_SUP): $(TEST_SUP_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUP) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUP) $(LIB) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS)
 
 $(BUILD)/perf/%: $(BUILD)/perf/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
 
 # --- running ---------------------------------------------------------------
 
@@ -99,7 +100,7 @@ FUZZ_BINS  = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard include/nx/*.h src/*/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for n in $(FUZZ_NAMES); do \

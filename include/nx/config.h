@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The venue configuration file: instruments, accounts (credentials, STP,
+ * limits, restricted instruments) and capacities, in libconfig syntax
+ * (docs/configuration.md). Loading is cold code run once at start-up; it
+ * allocates, reads the file and validates every field. A bad file fails
+ * with one message naming the file, the line and the field.
+ *
+ * Not thread-safe; a loaded configuration is plain data and may be read
+ * from any thread once loaded.
+ */
+#ifndef NX_CONFIG_H
+#define NX_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nx/instrument.h"
+#include "nx/types.h"
+
+#define NX_KEY_BYTES 32 /* account secret keys: 256 bits */
+
+/* Per-account pre-trade limits. Every limit is explicit: 0 allows nothing
+ * (there is no "unlimited"); set a large value to make a limit idle. */
+struct nx_limits {
+	int64_t max_order_notional; /* price x quantity of one order */
+	int64_t position_limit;     /* |position +/- open orders on a side|, per instrument */
+	int64_t credit_limit;       /* open order notional + |position| x reference price, all instruments */
+	uint32_t max_open_orders;   /* live orders of the account */
+	uint32_t msg_rate;          /* messages per second, per session (token refill) */
+	uint32_t msg_burst;         /* token bucket depth */
+};
+
+struct nx_account_config {
+	nx_acct_t id;
+	uint8_t key[NX_KEY_BYTES];
+	uint32_t src_ip;            /* IPv4, host byte order; 0: any source */
+	uint32_t stp_group;         /* 0: its own group */
+	uint8_t stp;                /* enum nx_stp default, NX_STP_NONE unless set */
+	uint8_t admin;              /* may send admin messages */
+	uint8_t cancel_on_disconnect;
+	struct nx_limits limits;
+	uint32_t nrestricted;
+	nx_inst_t *restricted;      /* instruments the account may not trade */
+};
+
+struct nx_venue_config {
+	char path[256];             /* the file it came from */
+	/* Capacities of each shard's book. */
+	uint32_t max_orders;
+	uint32_t ladder_ticks;
+	/* Sessions. */
+	uint32_t max_sessions;
+	uint32_t keepalive_ms;      /* heartbeat interval the venue asks for */
+	uint32_t history;           /* sent messages kept per session for retransmission */
+	uint32_t ninstruments, naccounts;
+	struct nx_instrument *instruments;
+	struct nx_account_config *accounts;
+};
+
+/*
+ * Load and validate a configuration file into *out (zeroed first). Returns
+ * 0, or -EINVAL / -ENOENT / -ENOMEM with a one-line message in err
+ * ("venue.cfg:12: accounts[1].limits.credit_limit: must be >= 0").
+ * On failure *out holds nothing to free.
+ */
+int nx_config_load(const char *path, struct nx_venue_config *out, char *err, size_t errlen);
+
+/* Free what nx_config_load allocated. A zeroed struct is a no-op. */
+void nx_config_free(struct nx_venue_config *cfg);
+
+/* The account / instrument with this id, or NULL. */
+const struct nx_account_config *nx_config_account(const struct nx_venue_config *cfg, nx_acct_t id);
+const struct nx_instrument *nx_config_instrument(const struct nx_venue_config *cfg, nx_inst_t id);
+
+#endif /* NX_CONFIG_H */

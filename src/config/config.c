@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Loading the venue configuration with libconfig (Debian's libconfig-dev):
+ * the parser is theirs, the schema and its validation are here. Every
+ * group rejects members it does not know, so a misspelt limit fails loudly
+ * instead of silently keeping a default. Cold code.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nx/book.h"
+#include "nx/config.h"
+
+/* Defaults for what the file may leave out (limits may not be left out). */
+#define DEF_MAX_ORDERS   (1u << 20) /* 1M live orders per shard */
+#define DEF_LADDER_TICKS (1u << 16) /* price window of 65536 ticks per side */
+#define DEF_MAX_SESSIONS 1024
+#define DEF_KEEPALIVE_MS 1000       /* FIXP keepalive: 1 s */
+#define DEF_HISTORY      4096       /* messages kept per session for retransmission */
+#define DEF_MAX_QTY      INT64_C(1000000000000) /* as nx_instrument_defaults */
+
+struct loader {
+	const char *path;
+	char *err;
+	size_t errlen;
+	char where[96]; /* the field being read, e.g. "accounts[2].limits" */
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	const char *name = s && config_setting_name(s) ? config_setting_name(s) : NULL;
+	if (name && L->where[0])
+		snprintf(L->err, L->errlen, "%s:%u: %s.%s: %s", L->path, line, L->where, name, msg);
+	else if (name || L->where[0])
+		snprintf(L->err, L->errlen, "%s:%u: %s: %s", L->path, line, name ? name : L->where, msg);
+	else
+		snprintf(L->err, L->errlen, "%s:%u: %s", L->path, line, msg);
+	return -EINVAL;
+}
+
+/* Every member of group g must be named in allowed (NULL-terminated). */
+static int only(struct loader *L, const config_setting_t *g, const char *const *allowed)
+{
+	if (!config_setting_is_group(g))
+		return fail(L, g, "must be a group { ... }");
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, config_setting_name(m)))
+			a++;
+		if (!*a)
+			return fail(L, m, "unknown field");
+	}
+	return 0;
+}
+
+/* An integer member in [lo, hi]. 1 if absent (and *v untouched), 0 if read. */
+static int get_int(struct loader *L, const config_setting_t *g, const char *name, int64_t lo,
+		   int64_t hi, int64_t *v, int *rc)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+	if (!m)
+		return 1;
+	int t = config_setting_type(m);
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+		*rc = fail(L, m, "must be an integer");
+		return 0;
+	}
+	long long x = config_setting_get_int64(m);
+	if (x < lo || x > hi) {
+		*rc = fail(L, m, "must be between %lld and %lld", (long long)lo, (long long)hi);
+		return 0;
+	}
+	*v = x;
+	return 0;
+}
+
+static const char *get_str(struct loader *L, const config_setting_t *g, const char *name, int *rc)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+	if (!m)
+		return NULL;
+	if (config_setting_type(m) != CONFIG_TYPE_STRING) {
+		*rc = fail(L, m, "must be a string");
+		return NULL;
+	}
+	return config_setting_get_string(m);
+}
+
+static int get_bool(struct loader *L, const config_setting_t *g, const char *name, uint8_t *v)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+	if (!m)
+		return 0;
+	if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+		return fail(L, m, "must be true or false");
+	*v = (uint8_t)config_setting_get_bool(m);
+	return 0;
+}
+
+static int missing(struct loader *L, const config_setting_t *g, const char *name)
+{
+	return fail(L, g, "missing %s", name);
+}
+
+/* --- Sections ------------------------------------------------------------- */
+
+static int load_limits(struct loader *L, const config_setting_t *g, struct nx_limits *lim,
+		       unsigned *have)
+{
+	static const char *const names[] = { "max_order_notional", "position_limit", "credit_limit",
+		"max_open_orders", "msg_rate", "msg_burst", NULL };
+	int rc = only(L, g, names);
+	if (rc)
+		return rc;
+	int64_t v;
+	for (unsigned i = 0; names[i]; i++) {
+		int64_t hi = i < 3 ? INT64_MAX : UINT32_MAX;
+		if (get_int(L, g, names[i], 0, hi, &v, &rc))
+			continue;
+		if (rc)
+			return rc;
+		*have |= 1u << i;
+		switch (i) {
+		case 0: lim->max_order_notional = v; break;
+		case 1: lim->position_limit = v; break;
+		case 2: lim->credit_limit = v; break;
+		case 3: lim->max_open_orders = (uint32_t)v; break;
+		case 4: lim->msg_rate = (uint32_t)v; break;
+		default: lim->msg_burst = (uint32_t)v; break;
+		}
+	}
+	return 0;
+}
+
+static int load_instrument(struct loader *L, const config_setting_t *g, struct nx_instrument *in)
+{
+	static const char *const names[] = { "id", "symbol", "kind", "status", "tick", "lot",
+		"min_qty", "max_qty", "band", "ref_px", "underlying", "strike", "expiry_ns",
+		"put_call", NULL };
+	int rc = only(L, g, names);
+	if (rc)
+		return rc;
+	int64_t v;
+	if (get_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
+		return missing(L, g, "id");
+	if (rc)
+		return rc;
+	in->id = (nx_inst_t)v;
+	const char *s = get_str(L, g, "symbol", &rc);
+	if (rc)
+		return rc;
+	if (!s)
+		return missing(L, g, "symbol");
+	if (!*s || strlen(s) >= sizeof(in->symbol))
+		return fail(L, config_setting_get_member(g, "symbol"), "must be 1 to %zu characters",
+			    sizeof(in->symbol) - 1);
+	strcpy(in->symbol, s);
+	if ((s = get_str(L, g, "kind", &rc)) && !(in->kind = (uint8_t)nx_inst_kind_parse(s)))
+		return fail(L, config_setting_get_member(g, "kind"),
+			    "must be spot, future, perpetual or option");
+	if ((s = get_str(L, g, "status", &rc)) && !(in->status = (uint8_t)nx_inst_status_parse(s)))
+		return fail(L, config_setting_get_member(g, "status"), "must be open, halted or closed");
+	if ((s = get_str(L, g, "put_call", &rc))) {
+		in->put_call = !strcasecmp(s, "call") ? NX_CALL : !strcasecmp(s, "put") ? NX_PUT : 0;
+		if (!in->put_call)
+			return fail(L, config_setting_get_member(g, "put_call"), "must be call or put");
+	}
+	if (rc)
+		return rc;
+	static const struct { const char *name; size_t off; } ints[] = {
+		{ "tick", offsetof(struct nx_instrument, tick) },
+		{ "lot", offsetof(struct nx_instrument, lot) },
+		{ "min_qty", offsetof(struct nx_instrument, min_qty) },
+		{ "max_qty", offsetof(struct nx_instrument, max_qty) },
+		{ "band", offsetof(struct nx_instrument, band_ticks) },
+		{ "ref_px", offsetof(struct nx_instrument, ref_px) },
+		{ "strike", offsetof(struct nx_instrument, strike) },
+		{ "expiry_ns", offsetof(struct nx_instrument, expiry_ns) },
+	};
+	unsigned have = 0;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		if (get_int(L, g, ints[i].name, INT64_MIN, INT64_MAX, &v, &rc))
+			continue;
+		if (rc)
+			return rc;
+		memcpy((char *)in + ints[i].off, &v, sizeof(v));
+		have |= 1u << i;
+	}
+	/* Defaults only for what is absent: an explicit "tick = 0" must fail. */
+	if (!(have & 1))
+		in->tick = 1;
+	if (!(have & 2))
+		in->lot = 1;
+	if (!(have & 4) && in->lot > 0)
+		in->min_qty = in->lot;
+	if (!get_int(L, g, "underlying", 1, UINT32_MAX, &v, &rc))
+		in->underlying = (nx_inst_t)v;
+	if (rc)
+		return rc;
+	if (!(have & 8) && in->lot > 0)
+		in->max_qty = DEF_MAX_QTY / in->lot * in->lot;
+	if (!in->kind)
+		in->kind = NX_KIND_SPOT;
+	if (!in->status)
+		in->status = NX_STATUS_OPEN;
+	const char *why;
+	if (nx_instrument_check(in, &why))
+		return fail(L, g, "%s", why);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int load_account(struct loader *L, const config_setting_t *g, const struct nx_limits *dflt,
+			unsigned dflt_have, struct nx_account_config *a)
+{
+	static const char *const names[] = { "id", "key", "source", "stp", "stp_group", "admin",
+		"cancel_on_disconnect", "limits", "restricted", NULL };
+	int rc = only(L, g, names);
+	if (rc)
+		return rc;
+	int64_t v;
+	if (get_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
+		return missing(L, g, "id");
+	if (rc)
+		return rc;
+	a->id = (nx_acct_t)v;
+	const char *key = get_str(L, g, "key", &rc);
+	if (rc)
+		return rc;
+	if (!key)
+		return missing(L, g, "key");
+	if (strlen(key) != 2 * NX_KEY_BYTES)
+		return fail(L, config_setting_get_member(g, "key"), "must be %d hex digits",
+			    2 * NX_KEY_BYTES);
+	for (int i = 0; i < NX_KEY_BYTES; i++) {
+		int hi = hexval(key[2 * i]), lo = hexval(key[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return fail(L, config_setting_get_member(g, "key"), "must be hex digits");
+		a->key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	const char *src = get_str(L, g, "source", &rc);
+	if (rc)
+		return rc;
+	if (src && strcmp(src, "any")) {
+		struct in_addr ia;
+		if (inet_pton(AF_INET, src, &ia) != 1 || !ia.s_addr)
+			return fail(L, config_setting_get_member(g, "source"),
+				    "must be \"any\" or an IPv4 address");
+		a->src_ip = ntohl(ia.s_addr);
+	}
+	a->stp = NX_STP_NONE;
+	const char *stp = get_str(L, g, "stp", &rc);
+	if (rc)
+		return rc;
+	if (stp) {
+		static const char *const modes[] = { "none", "cn", "co", "cb", "dc" };
+		unsigned i = 0;
+		while (i < 5 && strcasecmp(stp, modes[i]))
+			i++;
+		if (i == 5)
+			return fail(L, config_setting_get_member(g, "stp"),
+				    "must be none, cn, co, cb or dc");
+		a->stp = (uint8_t)(NX_STP_NONE + i);
+	}
+	if (!get_int(L, g, "stp_group", 0, UINT32_MAX, &v, &rc))
+		a->stp_group = (uint32_t)v;
+	if (rc)
+		return rc;
+	a->cancel_on_disconnect = 1;
+	if ((rc = get_bool(L, g, "admin", &a->admin)) ||
+	    (rc = get_bool(L, g, "cancel_on_disconnect", &a->cancel_on_disconnect)))
+		return rc;
+	a->limits = *dflt;
+	unsigned have = dflt_have;
+	const config_setting_t *lim = config_setting_get_member(g, "limits");
+	if (lim) {
+		size_t n = strlen(L->where);
+		snprintf(L->where + n, sizeof(L->where) - n, ".limits");
+		rc = load_limits(L, lim, &a->limits, &have);
+		L->where[n] = 0;
+		if (rc)
+			return rc;
+	}
+	if (have != 0x3f)
+		return fail(L, g, "limits: every limit must be set here or in the top-level limits "
+			    "(max_order_notional, position_limit, credit_limit, max_open_orders, "
+			    "msg_rate, msg_burst)");
+	const config_setting_t *r = config_setting_get_member(g, "restricted");
+	if (r) {
+		if (!config_setting_is_array(r) && !config_setting_is_list(r))
+			return fail(L, r, "must be a list of instrument ids [ 1, 2 ]");
+		int n = config_setting_length(r);
+		a->restricted = calloc((size_t)n + 1, sizeof(nx_inst_t));
+		if (!a->restricted)
+			return -ENOMEM;
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *e = config_setting_get_elem(r, (unsigned)i);
+			int t = config_setting_type(e);
+			long long x = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
+				    ? config_setting_get_int64(e) : 0;
+			if (x < 1 || x > UINT32_MAX)
+				return fail(L, r, "element %d: must be an instrument id", i);
+			a->restricted[a->nrestricted++] = (nx_inst_t)x;
+		}
+	}
+	return 0;
+}
+
+/* --- The file ------------------------------------------------------------- */
+
+static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
+{
+	static const char *const top[] = { "book", "sessions", "limits", "instruments", "accounts",
+		NULL };
+	const config_setting_t *root = config_root_setting(cf), *g;
+	int rc = only(L, root, top);
+	int64_t v;
+	if (rc)
+		return rc;
+	c->max_orders = DEF_MAX_ORDERS;
+	c->ladder_ticks = DEF_LADDER_TICKS;
+	c->max_sessions = DEF_MAX_SESSIONS;
+	c->keepalive_ms = DEF_KEEPALIVE_MS;
+	c->history = DEF_HISTORY;
+	if ((g = config_lookup(cf, "book"))) {
+		static const char *const names[] = { "max_orders", "ladder_ticks", NULL };
+		snprintf(L->where, sizeof(L->where), "book");
+		if ((rc = only(L, g, names)))
+			return rc;
+		if (!get_int(L, g, "max_orders", 1, 1 << 30, &v, &rc))
+			c->max_orders = (uint32_t)v;
+		if (!rc && !get_int(L, g, "ladder_ticks", 64, 1 << 22, &v, &rc)) {
+			if (v & (v - 1))
+				return fail(L, config_setting_get_member(g, "ladder_ticks"),
+					    "must be a power of two");
+			c->ladder_ticks = (uint32_t)v;
+		}
+		if (rc)
+			return rc;
+	}
+	if ((g = config_lookup(cf, "sessions"))) {
+		static const char *const names[] = { "max", "keepalive_ms", "history", NULL };
+		snprintf(L->where, sizeof(L->where), "sessions");
+		if ((rc = only(L, g, names)))
+			return rc;
+		if (!get_int(L, g, "max", 1, 1 << 20, &v, &rc))
+			c->max_sessions = (uint32_t)v;
+		if (!rc && !get_int(L, g, "keepalive_ms", 10, 600000, &v, &rc))
+			c->keepalive_ms = (uint32_t)v;
+		if (!rc && !get_int(L, g, "history", 16, 1 << 24, &v, &rc)) {
+			if (v & (v - 1))
+				return fail(L, config_setting_get_member(g, "history"),
+					    "must be a power of two");
+			c->history = (uint32_t)v;
+		}
+		if (rc)
+			return rc;
+	}
+	struct nx_limits dflt = { 0 };
+	unsigned dflt_have = 0;
+	snprintf(L->where, sizeof(L->where), "limits");
+	if ((g = config_lookup(cf, "limits")) && (rc = load_limits(L, g, &dflt, &dflt_have)))
+		return rc;
+
+	const config_setting_t *ins = config_lookup(cf, "instruments");
+	L->where[0] = 0;
+	if (!ins)
+		return fail(L, root, "missing instruments = ( { ... }, ... )");
+	if (!config_setting_is_list(ins) || !config_setting_length(ins))
+		return fail(L, ins, "must be a non-empty list ( { ... }, ... )");
+	c->ninstruments = (uint32_t)config_setting_length(ins);
+	if (!(c->instruments = calloc(c->ninstruments, sizeof(*c->instruments))))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->ninstruments; i++) {
+		snprintf(L->where, sizeof(L->where), "instruments[%u]", i);
+		const config_setting_t *e = config_setting_get_elem(ins, i);
+		if ((rc = load_instrument(L, e, &c->instruments[i])))
+			return rc;
+		for (uint32_t j = 0; j < i; j++)
+			if (c->instruments[j].id == c->instruments[i].id)
+				return fail(L, e, "id %u used twice", c->instruments[i].id);
+	}
+	const config_setting_t *acs = config_lookup(cf, "accounts");
+	L->where[0] = 0;
+	if (!acs)
+		return fail(L, root, "missing accounts = ( { ... }, ... )");
+	if (!config_setting_is_list(acs) || !config_setting_length(acs))
+		return fail(L, acs, "must be a non-empty list ( { ... }, ... )");
+	c->naccounts = (uint32_t)config_setting_length(acs);
+	if (!(c->accounts = calloc(c->naccounts, sizeof(*c->accounts))))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->naccounts; i++) {
+		snprintf(L->where, sizeof(L->where), "accounts[%u]", i);
+		const config_setting_t *e = config_setting_get_elem(acs, i);
+		struct nx_account_config *a = &c->accounts[i];
+		if ((rc = load_account(L, e, &dflt, dflt_have, a)))
+			return rc;
+		for (uint32_t j = 0; j < i; j++)
+			if (c->accounts[j].id == a->id)
+				return fail(L, e, "id %u used twice", a->id);
+		for (uint32_t k = 0; k < a->nrestricted; k++)
+			if (!nx_config_instrument(c, a->restricted[k]))
+				return fail(L, config_setting_get_member(e, "restricted"),
+					    "instrument %u is not configured", a->restricted[k]);
+	}
+	return 0;
+}
+
+int nx_config_load(const char *path, struct nx_venue_config *out, char *err, size_t errlen)
+{
+	struct loader L = { .path = path, .err = err, .errlen = errlen };
+	config_t cf;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (strlen(path) >= sizeof(out->path)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -EINVAL;
+	}
+	strcpy(out->path, path);
+	config_init(&cf);
+	if (!config_read_file(&cf, path)) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO) {
+			snprintf(err, errlen, "%s: cannot read the file", path);
+			rc = -ENOENT;
+		} else {
+			snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
+				 config_error_text(&cf));
+			rc = -EINVAL;
+		}
+		goto out;
+	}
+	rc = load_root(&L, &cf, out);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+out:
+	config_destroy(&cf);
+	if (rc)
+		nx_config_free(out);
+	return rc;
+}
+
+void nx_config_free(struct nx_venue_config *c)
+{
+	if (c->accounts)
+		for (uint32_t i = 0; i < c->naccounts; i++)
+			free(c->accounts[i].restricted);
+	free(c->accounts);
+	free(c->instruments);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct nx_account_config *nx_config_account(const struct nx_venue_config *c, nx_acct_t id)
+{
+	for (uint32_t i = 0; i < c->naccounts; i++)
+		if (c->accounts[i].id == id)
+			return &c->accounts[i];
+	return NULL;
+}
+
+const struct nx_instrument *nx_config_instrument(const struct nx_venue_config *c, nx_inst_t id)
+{
+	for (uint32_t i = 0; i < c->ninstruments; i++)
+		if (c->instruments[i].id == id)
+			return &c->instruments[i];
+	return NULL;
+}

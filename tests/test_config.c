@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The configuration loader: the shipped example loads with the values it
+ * states, and every class of bad file fails with file, line and field.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nx/book.h"
+#include "nx/config.h"
+
+static const char good_limits[] =
+	"limits = { max_order_notional = 1000; position_limit = 10; credit_limit = 5000;\n"
+	"  max_open_orders = 5; msg_rate = 100; msg_burst = 10; };\n";
+static const char good_inst[] = "instruments = ( { id = 1; symbol = \"X\"; } );\n";
+static const char good_acct[] =
+	"accounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n";
+
+/* Write text to a temp file, load it, return the code; err gets the message. */
+static int load_text(const char *text, struct nx_venue_config *c, char *err, size_t n, char *path)
+{
+	strcpy(path, "/tmp/nx_cfg_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	int rc = nx_config_load(path, c, err, n);
+	unlink(path);
+	return rc;
+}
+
+static void expect_error(const char *text, const char *needle, unsigned line)
+{
+	struct nx_venue_config c;
+	char err[512], path[64], want[600];
+	int rc = load_text(text, &c, err, sizeof(err), path);
+	if (rc != -EINVAL)
+		fail_msg("loading gave %d, not -EINVAL, for:\n%s", rc, text);
+	if (!strstr(err, needle))
+		fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
+	snprintf(want, sizeof(want), "%s:%u:", path, line);
+	if (strncmp(err, want, strlen(want)))
+		fail_msg("error \"%s\" does not start with \"%s\"", err, want);
+	assert_null(c.accounts);
+	assert_null(c.instruments);
+}
+
+static void test_example_loads(void **state)
+{
+	(void)state;
+	struct nx_venue_config c;
+	char err[512];
+	int rc = nx_config_load("docs/examples/venue.cfg", &c, err, sizeof(err));
+	if (rc)
+		fail_msg("%s", err);
+	assert_int_equal(c.max_orders, 65536);
+	assert_int_equal(c.ladder_ticks, 16384);
+	assert_int_equal(c.max_sessions, 64);
+	assert_int_equal(c.ninstruments, 4);
+	assert_int_equal(c.naccounts, 3);
+	const struct nx_instrument *opt = nx_config_instrument(&c, 4);
+	assert_non_null(opt);
+	assert_int_equal(opt->kind, NX_KIND_OPTION);
+	assert_int_equal(opt->put_call, NX_CALL);
+	assert_int_equal(opt->underlying, 1);
+	assert_int_equal(opt->min_qty, 1); /* default: the lot */
+	const struct nx_account_config *a1 = nx_config_account(&c, 1), *a2 = nx_config_account(&c, 2),
+		*adm = nx_config_account(&c, 900);
+	assert_non_null(a1);
+	assert_int_equal(a1->stp, NX_STP_CN);
+	assert_int_equal(a1->key[0], 0x00);
+	assert_int_equal(a1->key[31], 0x1f);
+	assert_int_equal(a1->limits.position_limit, 500);
+	assert_int_equal(a1->cancel_on_disconnect, 1);
+	assert_int_equal(a2->limits.position_limit, 50);   /* overridden */
+	assert_int_equal(a2->limits.max_open_orders, 20);
+	assert_int_equal(a2->limits.msg_rate, 10000);      /* inherited */
+	assert_int_equal(a2->nrestricted, 1);
+	assert_int_equal(a2->restricted[0], 4);
+	assert_int_equal(a2->stp_group, 1);
+	assert_int_equal(adm->admin, 1);
+	assert_int_equal(adm->cancel_on_disconnect, 0);
+	assert_int_equal(adm->src_ip, 0x7f000001);
+	assert_null(nx_config_account(&c, 3));
+	nx_config_free(&c);
+	assert_null(c.accounts);
+	nx_config_free(&c); /* twice is harmless */
+}
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	struct nx_venue_config c;
+	char err[256];
+	assert_int_equal(nx_config_load("/nonexistent/venue.cfg", &c, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/venue.cfg"));
+}
+
+static void test_syntax_error(void **state)
+{
+	(void)state;
+	expect_error("book = { max_orders = 10 }\n\ninstruments = ( { id = ; } );\n", "syntax", 3);
+}
+
+static void test_unknown_field(void **state)
+{
+	(void)state;
+	char t[2048];
+	snprintf(t, sizeof(t), "%s%s%s\nbook = { max_ordres = 5; };\n", good_limits, good_inst, good_acct);
+	expect_error(t, "book.max_ordres: unknown field", 6);
+	snprintf(t, sizeof(t), "%s%s%s\nvenue = 1;\n", good_limits, good_inst, good_acct);
+	expect_error(t, "venue: unknown field", 6);
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	char t[2048];
+	snprintf(t, sizeof(t), "%s%s%sbook = { ladder_ticks = 1000; };\n", good_limits, good_inst, good_acct);
+	expect_error(t, "ladder_ticks: must be a power of two", 5);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n tick = 0; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0]: tick must be > 0", 3);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; kind = \"swap\"; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0].kind: must be spot", 3);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"WAY-TOO-LONG-SYMBOL\"; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0].symbol: must be 1 to 15", 3);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7;\n key = \"00\"; } );\n", good_limits, good_inst);
+	expect_error(t, "accounts[0].key: must be 64 hex digits", 5);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_limits, good_inst);
+	expect_error(t, "accounts[0].key: must be hex digits", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; source = \"10.0.0\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_limits, good_inst);
+	expect_error(t, "accounts[0].source: must be \"any\" or an IPv4 address", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; stp = \"maybe\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_limits, good_inst);
+	expect_error(t, "accounts[0].stp: must be none", 4);
+	snprintf(t, sizeof(t), "limits = { max_order_notional = -1; };\n%s%s", good_inst, good_acct);
+	expect_error(t, "limits.max_order_notional: must be between 0", 1);
+}
+
+static void test_structure_errors(void **state)
+{
+	(void)state;
+	char t[2048];
+	snprintf(t, sizeof(t), "%s%s", good_limits, good_acct);
+	expect_error(t, "missing instruments", 0);
+	snprintf(t, sizeof(t), "%s%s", good_limits, good_inst);
+	expect_error(t, "missing accounts", 0);
+	/* Limits must all be set: the file has no defaults and the account sets only one. */
+	snprintf(t, sizeof(t), "%saccounts = ( { id = 7; limits = { msg_rate = 5; };\n key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_inst);
+	expect_error(t, "accounts[0]: limits: every limit must be set", 2);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 1; symbol = \"Y\"; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[1]: id 1 used twice", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = [ 9 ]; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_limits, good_inst);
+	expect_error(t, "accounts[0].restricted: instrument 9 is not configured", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; } );\n", good_limits, good_inst);
+	expect_error(t, "accounts[0]: missing key", 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_loads),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_unknown_field),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_structure_errors),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
