@@ -10,7 +10,7 @@
 #include "nx/cc.h"
 #include "nx/instrument.h"
 
-#define QTY_MAX_DEFAULT INT64_C(1000000000000) /* 1e12 lots: far above any real order */
+#define QTY_MAX_DEFAULT INT64_C(1000000000000) /* 1e12 units: far above any real order */
 #define BAND_MAX        INT64_C(1000000000000) /* keeps best +/- band inside int64 */
 
 void nx_instrument_defaults(struct nx_instrument *in)
@@ -56,6 +56,8 @@ int nx_instrument_check(const struct nx_instrument *in, const char **why)
 		w = "an option needs put_call";
 	else if (in->kind == NX_KIND_OPTION && (!in->underlying || in->strike <= 0))
 		w = "an option needs an underlying and a strike > 0";
+	else if (in->kind == NX_KIND_OPTION && in->strike % in->tick)
+		w = "strike must be a multiple of tick";
 	else if ((in->kind == NX_KIND_OPTION || in->kind == NX_KIND_FUTURE) && in->expiry_ns <= 0)
 		w = "futures and options need an expiry";
 	if (why)

@@ -72,7 +72,8 @@ struct nx_book_config {
 struct nx_account {
 	nx_acct_t id;       /* any value but 0 */
 	uint32_t stp_group; /* orders of one group never trade with each other
-	                       (unless NONE); 0: the account is its own group */
+	                       (unless NONE); 0: the group numbered as the account
+	                       id (so account 5 and a stp_group=5 account share) */
 	uint8_t stp;        /* default enum nx_stp for its orders; 0 means NONE */
 };
 

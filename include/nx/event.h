@@ -42,7 +42,9 @@ enum nx_liquidity {
 	NX_LIQ_TAKER = 2,
 };
 
-struct nx_ev_order {      /* NX_EV_ACCEPTED */
+struct nx_ev_order {      /* NX_EV_ACCEPTED: the order as it will be handled, so tif is
+	                     IOC for a market order sent GTC and stp is the resolved mode
+	                     (the account's default when the request said DEFAULT) */
 	nx_acct_t acct;
 	nx_inst_t inst;
 	nx_clid_t cl;
@@ -55,7 +57,8 @@ struct nx_ev_order {      /* NX_EV_ACCEPTED */
 
 struct nx_ev_reject {     /* NX_EV_REJECTED */
 	nx_acct_t acct;
-	nx_inst_t inst;       /* as requested (0 if none) */
+	nx_inst_t inst;       /* new order, mass cancel: as requested; cancel, replace:
+	                         the named order's if it is live, else 0 */
 	nx_clid_t cl;         /* the request's client id */
 	nx_clid_t orig_cl;    /* cancel/replace: the order named, if by client id */
 	nx_oid_t oid;         /* cancel/replace: the order named, if by venue id */
@@ -91,7 +94,8 @@ struct nx_ev_cancel {     /* NX_EV_CANCELED and NX_EV_REDUCED */
 	nx_acct_t acct;
 	nx_inst_t inst;
 	nx_clid_t cl;         /* the order's current client id */
-	nx_clid_t req_cl;     /* the cancel request's client id (0 if unsolicited) */
+	nx_clid_t req_cl;     /* the cancel or mass cancel request's client id; 0 for
+	                         self-trade, IOC, FOK, market and halt cancels */
 	nx_oid_t oid;
 	nx_qty_t qty;         /* quantity taken off the order */
 	nx_qty_t leaves;      /* open quantity left: 0 for CANCELED */

@@ -51,7 +51,8 @@ struct nx_instrument {
 
 /*
  * Fill in defaults for a definition zeroed by the caller: kind spot, status
- * open, tick 1, lot 1, min_qty = lot, max_qty = 1e12 lots, band 0.
+ * open, tick 1, lot 1, min_qty = lot, max_qty = 1e12 quantity units rounded
+ * down to the lot, band 0.
  * Fields the caller already set are kept.
  */
 void nx_instrument_defaults(struct nx_instrument *in);

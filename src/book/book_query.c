@@ -162,8 +162,8 @@ static int check_side(const struct nx_book *b, uint32_t bix, unsigned s, uint32_
 				FAIL("order queued at the wrong level");
 			if (!p->resting || p->leaves <= 0 || p->visible <= 0 || p->visible > p->leaves)
 				FAIL("queued order with bad quantities");
-			if (p->visible != (p->display && p->display < p->leaves ? p->visible : p->leaves))
-				FAIL("fully visible order hides quantity");
+			if (!p->display && p->visible != p->leaves)
+				FAIL("order without display hides quantity");
 			if (p->display && p->visible > p->display)
 				FAIL("iceberg shows more than its display");
 			qty += p->visible;
