@@ -86,6 +86,7 @@ struct nx_ev_fill {       /* NX_EV_FILL, one per side of each trade */
 	nx_qty_t qty;
 	nx_qty_t leaves;      /* open quantity after this fill, hidden included */
 	nx_qty_t cum;         /* filled so far, this fill included */
+	nx_px_t order_px;     /* the order's limit price; 0 for a market order */
 	uint8_t side;
 	uint8_t liq;          /* enum nx_liquidity */
 };
@@ -99,6 +100,7 @@ struct nx_ev_cancel {     /* NX_EV_CANCELED and NX_EV_REDUCED */
 	nx_oid_t oid;
 	nx_qty_t qty;         /* quantity taken off the order */
 	nx_qty_t leaves;      /* open quantity left: 0 for CANCELED */
+	nx_px_t px;           /* the order's limit price; 0 for a market order */
 	uint8_t side;
 	uint8_t reason;       /* enum nx_cancel_reason */
 };
@@ -111,6 +113,8 @@ struct nx_ev_replace {    /* NX_EV_REPLACED */
 	nx_oid_t oid;         /* unchanged by a replace */
 	nx_px_t px;           /* new price */
 	nx_qty_t qty;         /* new open quantity */
+	nx_px_t prev_px;      /* price before */
+	nx_qty_t prev_qty;    /* open quantity before */
 	uint8_t side;
 	uint8_t kept_priority; /* 1: same price, quantity not increased */
 };

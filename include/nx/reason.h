@@ -32,7 +32,18 @@
 	X(UNKNOWN_ORDER,      18, "no such live order")                        \
 	X(ORDER_CAPACITY,     19, "order capacity of the shard reached")       \
 	X(PRICE_OUT_OF_RANGE, 20, "price outside the book's price window")     \
-	X(BAD_STP,            21, "self-trade prevention mode invalid")
+	X(BAD_STP,            21, "self-trade prevention mode invalid")           \
+	/* Pre-trade risk (include/nx/risk.h). */                              \
+	X(RISK_RESTRICTED,    64, "account may not trade this instrument")     \
+	X(RISK_PRICE_COLLAR,  65, "price outside the collar around the reference") \
+	X(RISK_MAX_NOTIONAL,  66, "order notional above the account maximum")  \
+	X(RISK_MAX_OPEN_ORDERS, 67, "account has too many open orders")        \
+	X(RISK_POSITION_LIMIT, 68, "position limit would be exceeded")         \
+	X(RISK_CREDIT_LIMIT,  69, "credit limit would be exceeded")            \
+	X(RISK_THROTTLED,     70, "message rate above the session's limit")    \
+	X(RISK_KILL_ACCOUNT,  71, "account kill switch is on")                 \
+	X(RISK_KILL_INSTRUMENT, 72, "instrument kill switch is on")            \
+	X(RISK_KILL_VENUE,    73, "venue kill switch is on")
 
 enum nx_reject_reason {
 	NX_REJ_NONE = 0,
@@ -49,7 +60,9 @@ enum nx_reject_reason {
 	X(NO_LIQUIDITY,      5, "market order found no opposite liquidity")    \
 	X(SELF_TRADE,        6, "self-trade prevention")                       \
 	X(MASS_CANCEL,       7, "mass cancel")                                 \
-	X(HALT,              8, "instrument halted or closed")
+	X(HALT,              8, "instrument halted or closed")                 \
+	X(KILL_SWITCH,       9, "kill switch")                                 \
+	X(DISCONNECT,       10, "cancel on disconnect")
 
 enum nx_cancel_reason {
 #define NX_X_(name, code, text) NX_CXL_##name = code,

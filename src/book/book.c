@@ -274,7 +274,8 @@ static void emit_cancel(struct nx_book *b, const struct order *o, uint8_t type, 
 	struct nx_event ev = { .type = type };
 	ev.u.cancel = (struct nx_ev_cancel){ .acct = o->acct, .inst = b->books[o->book].def.id,
 		.cl = o->cl, .req_cl = req_cl, .oid = o->oid, .qty = qty,
-		.leaves = type == NX_EV_CANCELED ? 0 : o->leaves, .side = o->side, .reason = reason };
+		.leaves = type == NX_EV_CANCELED ? 0 : o->leaves,
+		.px = o->ticks * b->books[o->book].def.tick, .side = o->side, .reason = reason };
 	b->emit(b->ctx, &ev);
 }
 
@@ -284,7 +285,8 @@ static void emit_fill(struct nx_book *b, const struct order *o, nx_tid_t tid, nx
 	struct nx_event ev = { .type = NX_EV_FILL };
 	ev.u.fill = (struct nx_ev_fill){ .tid = tid, .acct = o->acct,
 		.inst = b->books[o->book].def.id, .cl = o->cl, .oid = o->oid, .px = px, .qty = q,
-		.leaves = o->leaves, .cum = o->cum, .side = o->side, .liq = liq };
+		.leaves = o->leaves, .cum = o->cum, .order_px = o->ticks * b->books[o->book].def.tick,
+		.side = o->side, .liq = liq };
 	b->emit(b->ctx, &ev);
 }
 
@@ -827,7 +829,8 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 	int keep = ticks == o->ticks && r->qty <= o->leaves;
 	struct nx_event ev = { .type = NX_EV_REPLACED };
 	ev.u.replace = (struct nx_ev_replace){ .acct = o->acct, .inst = inst, .cl = o->cl,
-		.orig_cl = orig_cl, .oid = o->oid, .px = r->px, .qty = r->qty, .side = o->side,
+		.orig_cl = orig_cl, .oid = o->oid, .px = r->px, .qty = r->qty,
+		.prev_px = o->ticks * ib->def.tick, .prev_qty = o->leaves, .side = o->side,
 		.kept_priority = (uint8_t)keep };
 	b->emit(b->ctx, &ev);
 

@@ -16,7 +16,7 @@
 #define NX_BOOK_PRIV_H
 
 #include "nx/book.h"
-#include "idmap.h"
+#include "../idmap.h"
 #include "ladder.h"
 
 #define SIDE_IX(side) ((side) - 1) /* NX_SIDE_BUY -> 0 (bids), NX_SIDE_SELL -> 1 (asks) */

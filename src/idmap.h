@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The nanoex authors
  *
- * Open-addressing hash index of uint32 slot numbers (private to the book).
+ * Open-addressing hash index of uint32 slot numbers (private to libnx).
  *
  * The table stores only slot numbers into an array its owner keeps (orders,
  * accounts, instruments); keys live in those objects. A lookup hashes the
@@ -13,8 +13,8 @@
  *
  * The owner supplies hash_of(ctx, slot) to rehash entries during deletion.
  */
-#ifndef NX_BOOK_IDMAP_H
-#define NX_BOOK_IDMAP_H
+#ifndef NX_IDMAP_H
+#define NX_IDMAP_H
 
 #include <stdint.h>
 
@@ -75,4 +75,4 @@ static inline void idmap_erase_at(struct idmap *m, uint32_t pos,
 	m->tab[hole] = IDMAP_EMPTY;
 }
 
-#endif /* NX_BOOK_IDMAP_H */
+#endif /* NX_IDMAP_H */

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Pre-trade risk: exposure state shadowing the book's events, and the
+ * checks that read it (rules in docs/risk.md).
+ *
+ * Layout: accounts and instruments in arrays found through id maps; a dense
+ * account x instrument matrix of {position, open buy, open sell}; per
+ * account two bitsets over instrument slots, the restricted instruments and
+ * the instruments it holds a position in. The credit check walks only the
+ * held bits, so its cost is the number of instruments the account holds,
+ * not the number the venue lists. Money-sized products saturate at
+ * INT64_MAX instead of wrapping, which can only make a check stricter.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx/cc.h"
+#include "nx/risk.h"
+#include "../idmap.h"
+
+#define NIL UINT32_MAX
+
+struct racct {
+	nx_acct_t id;
+	uint8_t killed;
+	uint32_t open_orders;
+	int64_t open_notional;
+	struct nx_limits lim;
+};
+
+struct rinst {
+	nx_inst_t id;
+	uint8_t killed;
+	nx_px_t tick;
+	int64_t band_ticks;
+	nx_px_t last_px;   /* last trade, or the configured reference until one */
+	nx_px_t ext_px;    /* external reference set by an admin; 0: none */
+};
+
+struct rpos {
+	int64_t pos, open_buy, open_sell;
+};
+
+struct nx_risk {
+	struct racct *accts;
+	struct rinst *insts;
+	struct rpos *pos;          /* [account slot * max_instruments + instrument slot] */
+	uint64_t *restricted;      /* [account slot * words] */
+	uint64_t *held;            /* [account slot * words] */
+	struct idmap acct_map, inst_map;
+	uint32_t nacct, ninst, words;
+	uint8_t venue_killed;
+	struct nx_risk_config cfg;
+	void *alloc;
+};
+
+/* --- Layout ---------------------------------------------------------------- */
+
+struct layout {
+	size_t accts, insts, pos, restricted, held, acct_map, inst_map, total;
+	uint32_t acct_cap, inst_cap, words;
+};
+
+static int lay(size_t *cur, size_t n, size_t sz, size_t *off)
+{
+	size_t bytes, at = (*cur + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	if (__builtin_mul_overflow(n, sz, &bytes) || __builtin_add_overflow(at, bytes, cur))
+		return -1;
+	*off = at;
+	return 0;
+}
+
+static int layout_of(const struct nx_risk_config *c, struct layout *L)
+{
+	if (!c || !c->max_accounts || !c->max_instruments || c->max_accounts > (1u << 24) ||
+	    c->max_instruments > (1u << 20))
+		return -1;
+	L->acct_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_accounts * 2);
+	L->inst_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_instruments * 2);
+	L->words = (c->max_instruments + 63) / 64;
+	size_t cur = (sizeof(struct nx_risk) + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	size_t cells = (size_t)c->max_accounts * c->max_instruments;
+	size_t bits = (size_t)c->max_accounts * L->words;
+	if (lay(&cur, c->max_accounts, sizeof(struct racct), &L->accts) ||
+	    lay(&cur, c->max_instruments, sizeof(struct rinst), &L->insts) ||
+	    lay(&cur, cells, sizeof(struct rpos), &L->pos) ||
+	    lay(&cur, bits, sizeof(uint64_t), &L->restricted) ||
+	    lay(&cur, bits, sizeof(uint64_t), &L->held) ||
+	    lay(&cur, L->acct_cap, sizeof(uint32_t), &L->acct_map) ||
+	    lay(&cur, L->inst_cap, sizeof(uint32_t), &L->inst_map))
+		return -1;
+	L->total = cur;
+	return 0;
+}
+
+size_t nx_risk_memsize(const struct nx_risk_config *cfg)
+{
+	struct layout L;
+	return layout_of(cfg, &L) ? 0 : L.total;
+}
+
+struct nx_risk *nx_risk_init(void *mem, size_t len, const struct nx_risk_config *cfg)
+{
+	struct layout L;
+	if (!mem || ((uintptr_t)mem & (NX_CACHE_LINE - 1)) || layout_of(cfg, &L) || len < L.total) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memset(mem, 0, L.total);
+	char *base = mem;
+	struct nx_risk *r = mem;
+	r->cfg = *cfg;
+	r->words = L.words;
+	r->accts = (struct racct *)(base + L.accts);
+	r->insts = (struct rinst *)(base + L.insts);
+	r->pos = (struct rpos *)(base + L.pos);
+	r->restricted = (uint64_t *)(base + L.restricted);
+	r->held = (uint64_t *)(base + L.held);
+	r->acct_map = (struct idmap){ (uint32_t *)(base + L.acct_map), L.acct_cap - 1 };
+	r->inst_map = (struct idmap){ (uint32_t *)(base + L.inst_map), L.inst_cap - 1 };
+	idmap_clear(&r->acct_map);
+	idmap_clear(&r->inst_map);
+	return r;
+}
+
+struct nx_risk *nx_risk_create(const struct nx_risk_config *cfg)
+{
+	size_t sz = nx_risk_memsize(cfg);
+	if (!sz) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sz = (sz + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	void *mem = aligned_alloc(NX_CACHE_LINE, sz);
+	if (!mem)
+		return NULL;
+	struct nx_risk *r = nx_risk_init(mem, sz, cfg);
+	r->alloc = mem;
+	return r;
+}
+
+void nx_risk_destroy(struct nx_risk *r)
+{
+	if (r)
+		free(r->alloc);
+}
+
+/* --- Lookups --------------------------------------------------------------- */
+
+static uint32_t acct_ix(const struct nx_risk *r, nx_acct_t id)
+{
+	const struct idmap *m = &r->acct_map;
+	for (uint32_t i = idmap_pos(m, idmap_mix(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (r->accts[m->tab[i]].id == id)
+			return m->tab[i];
+	return NIL;
+}
+
+static uint32_t inst_ix(const struct nx_risk *r, nx_inst_t id)
+{
+	const struct idmap *m = &r->inst_map;
+	for (uint32_t i = idmap_pos(m, idmap_mix(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (r->insts[m->tab[i]].id == id)
+			return m->tab[i];
+	return NIL;
+}
+
+static inline struct rpos *cell(const struct nx_risk *r, uint32_t a, uint32_t i)
+{
+	return &r->pos[(size_t)a * r->cfg.max_instruments + i];
+}
+
+static inline int bit(const uint64_t *set, uint32_t i) { return (int)((set[i >> 6] >> (i & 63)) & 1); }
+
+int nx_risk_add_instrument(struct nx_risk *r, const struct nx_instrument *in)
+{
+	const char *why;
+	if (!in || nx_instrument_check(in, &why))
+		return -EINVAL;
+	if (inst_ix(r, in->id) != NIL)
+		return -EEXIST;
+	if (r->ninst == r->cfg.max_instruments)
+		return -ENOSPC;
+	uint32_t ix = r->ninst++;
+	r->insts[ix] = (struct rinst){ .id = in->id, .tick = in->tick, .band_ticks = in->band_ticks,
+		.last_px = in->ref_px };
+	idmap_insert(&r->inst_map, idmap_mix(in->id), ix);
+	return 0;
+}
+
+int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a)
+{
+	if (!a || !a->id)
+		return -EINVAL;
+	if (acct_ix(r, a->id) != NIL)
+		return -EEXIST;
+	if (r->nacct == r->cfg.max_accounts)
+		return -ENOSPC;
+	for (uint32_t k = 0; k < a->nrestricted; k++)
+		if (inst_ix(r, a->restricted[k]) == NIL)
+			return -ENOENT;
+	uint32_t ix = r->nacct++;
+	r->accts[ix] = (struct racct){ .id = a->id, .lim = a->limits };
+	uint64_t *set = &r->restricted[(size_t)ix * r->words];
+	for (uint32_t k = 0; k < a->nrestricted; k++) {
+		uint32_t i = inst_ix(r, a->restricted[k]);
+		set[i >> 6] |= UINT64_C(1) << (i & 63);
+	}
+	idmap_insert(&r->acct_map, idmap_mix(a->id), ix);
+	return 0;
+}
+
+/* --- Checks ----------------------------------------------------------------- */
+
+static inline int64_t mul_sat(int64_t a, int64_t b)
+{
+	int64_t p;
+	if (__builtin_mul_overflow(a, b, &p))
+		return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+	return p;
+}
+
+static inline int64_t add_sat(int64_t a, int64_t b)
+{
+	int64_t s;
+	if (__builtin_add_overflow(a, b, &s))
+		return b < 0 ? INT64_MIN : INT64_MAX;
+	return s;
+}
+
+static inline nx_px_t ref_px(const struct rinst *in)
+{
+	return in->ext_px ? in->ext_px : in->last_px;
+}
+
+/* |position| x reference over the instruments the account holds. */
+static int64_t position_exposure(const struct nx_risk *r, uint32_t a)
+{
+	const uint64_t *held = &r->held[(size_t)a * r->words];
+	int64_t sum = 0;
+	for (uint32_t w = 0; w < r->words; w++)
+		for (uint64_t bits = held[w]; bits; bits &= bits - 1) {
+			uint32_t i = (w << 6) + (uint32_t)NX_CTZ64(bits);
+			int64_t p = cell(r, a, i)->pos;
+			sum = add_sat(sum, mul_sat(p < 0 ? -p : p, ref_px(&r->insts[i])));
+		}
+	return sum;
+}
+
+/*
+ * The checks shared by new orders and replaces. add_qty / add_notional are
+ * what the order adds to the account's open quantity on its side and open
+ * notional (a replace passes the difference, which may be negative).
+ */
+static unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i, unsigned side,
+		      int is_market, nx_px_t px, nx_qty_t qty, nx_qty_t add_qty,
+		      int64_t add_notional, uint32_t add_orders)
+{
+	const struct racct *ac = &r->accts[a];
+	const struct rinst *in = &r->insts[i];
+	if (NX_UNLIKELY(r->venue_killed))
+		return NX_REJ_RISK_KILL_VENUE;
+	if (NX_UNLIKELY(ac->killed))
+		return NX_REJ_RISK_KILL_ACCOUNT;
+	if (NX_UNLIKELY(in->killed))
+		return NX_REJ_RISK_KILL_INSTRUMENT;
+	if (NX_UNLIKELY(bit(&r->restricted[(size_t)a * r->words], i)))
+		return NX_REJ_RISK_RESTRICTED;
+	nx_px_t ref = ref_px(in);
+	if (!is_market && ref) {
+		int64_t band = mul_sat(in->band_ticks, in->tick);
+		if (px > add_sat(ref, band) || px < ref - band)
+			return NX_REJ_RISK_PRICE_COLLAR;
+	}
+	if (mul_sat(px, qty) > ac->lim.max_order_notional)
+		return NX_REJ_RISK_MAX_NOTIONAL;
+	if ((uint64_t)ac->open_orders + add_orders > ac->lim.max_open_orders)
+		return NX_REJ_RISK_MAX_OPEN_ORDERS;
+	const struct rpos *p = cell(r, a, i);
+	int64_t worst = side == NX_SIDE_BUY ? add_sat(add_sat(p->pos, p->open_buy), add_qty)
+					     : add_sat(add_sat(p->open_sell, add_qty), -p->pos);
+	if (worst > ac->lim.position_limit)
+		return NX_REJ_RISK_POSITION_LIMIT;
+	int64_t credit = add_sat(add_sat(ac->open_notional, add_notional), position_exposure(r, a));
+	if (credit > ac->lim.credit_limit)
+		return NX_REJ_RISK_CREDIT_LIMIT;
+	return 0;
+}
+
+unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *o)
+{
+	uint32_t a = acct_ix(r, o->acct), i = inst_ix(r, o->inst);
+	if (a == NIL || i == NIL || (o->side != NX_SIDE_BUY && o->side != NX_SIDE_SELL) || o->qty <= 0)
+		return 0; /* the book names what is wrong */
+	return check(r, a, i, o->side, o->is_market, o->px, o->qty, o->qty, mul_sat(o->px, o->qty), 1);
+}
+
+unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
+			       unsigned side, nx_px_t old_px, nx_qty_t old_qty, nx_px_t px,
+			       nx_qty_t qty)
+{
+	uint32_t a = acct_ix(r, acct), i = inst_ix(r, inst);
+	if (a == NIL || i == NIL || qty <= 0)
+		return 0;
+	int64_t dn = add_sat(mul_sat(px, qty), -mul_sat(old_px, old_qty));
+	return check(r, a, i, side, 0, px, qty, qty - old_qty, dn, 0);
+}
+
+/* --- State from events ------------------------------------------------------ */
+
+static void open_delta(struct nx_risk *r, nx_acct_t acct, nx_inst_t inst, unsigned side,
+		       int64_t dqty, int64_t dnotional, int dorders)
+{
+	uint32_t a = acct_ix(r, acct), i = inst_ix(r, inst);
+	if (a == NIL || i == NIL)
+		return;
+	struct rpos *p = cell(r, a, i);
+	if (side == NX_SIDE_BUY)
+		p->open_buy += dqty;
+	else
+		p->open_sell += dqty;
+	r->accts[a].open_notional = add_sat(r->accts[a].open_notional, dnotional);
+	r->accts[a].open_orders += (uint32_t)dorders;
+}
+
+void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
+{
+	switch (ev->type) {
+	case NX_EV_ACCEPTED: {
+		const struct nx_ev_order *o = &ev->u.order;
+		open_delta(r, o->acct, o->inst, o->side, o->qty, mul_sat(o->px, o->qty), 1);
+		break;
+	}
+	case NX_EV_FILL: {
+		const struct nx_ev_fill *f = &ev->u.fill;
+		open_delta(r, f->acct, f->inst, f->side, -f->qty, -mul_sat(f->order_px, f->qty),
+			   f->leaves ? 0 : -1);
+		uint32_t a = acct_ix(r, f->acct), i = inst_ix(r, f->inst);
+		if (a == NIL || i == NIL)
+			break;
+		struct rpos *p = cell(r, a, i);
+		p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
+		uint64_t *held = &r->held[(size_t)a * r->words + (i >> 6)];
+		if (p->pos)
+			*held |= UINT64_C(1) << (i & 63);
+		else
+			*held &= ~(UINT64_C(1) << (i & 63));
+		break;
+	}
+	case NX_EV_TRADE: {
+		uint32_t i = inst_ix(r, ev->u.trade.inst);
+		if (i != NIL)
+			r->insts[i].last_px = ev->u.trade.px;
+		break;
+	}
+	case NX_EV_CANCELED:
+	case NX_EV_REDUCED: {
+		const struct nx_ev_cancel *c = &ev->u.cancel;
+		open_delta(r, c->acct, c->inst, c->side, -c->qty, -mul_sat(c->px, c->qty),
+			   ev->type == NX_EV_CANCELED ? -1 : 0);
+		break;
+	}
+	case NX_EV_REPLACED: {
+		const struct nx_ev_replace *p = &ev->u.replace;
+		open_delta(r, p->acct, p->inst, p->side, p->qty - p->prev_qty,
+			   add_sat(mul_sat(p->px, p->qty), -mul_sat(p->prev_px, p->prev_qty)), 0);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* --- Control and queries ------------------------------------------------------ */
+
+int nx_risk_set_kill(struct nx_risk *r, unsigned scope, uint32_t id, int on)
+{
+	uint32_t ix;
+	switch (scope) {
+	case NX_KILL_VENUE:
+		r->venue_killed = !!on;
+		return 0;
+	case NX_KILL_ACCOUNT:
+		if ((ix = acct_ix(r, id)) == NIL)
+			return -ENOENT;
+		r->accts[ix].killed = !!on;
+		return 0;
+	case NX_KILL_INSTRUMENT:
+		if ((ix = inst_ix(r, id)) == NIL)
+			return -ENOENT;
+		r->insts[ix].killed = !!on;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int nx_risk_set_ref_px(struct nx_risk *r, nx_inst_t inst, nx_px_t px)
+{
+	uint32_t i = inst_ix(r, inst);
+	if (i == NIL)
+		return -ENOENT;
+	if (px < 0 || px % r->insts[i].tick)
+		return -EINVAL;
+	r->insts[i].ext_px = px;
+	return 0;
+}
+
+int nx_risk_set_limit(struct nx_risk *r, nx_acct_t acct, unsigned limit, int64_t value)
+{
+	uint32_t a = acct_ix(r, acct);
+	if (a == NIL)
+		return -ENOENT;
+	struct nx_limits *l = &r->accts[a].lim;
+	int narrow = limit >= NX_LIMIT_MAX_OPEN_ORDERS;
+	if (value < 0 || (narrow && value > UINT32_MAX))
+		return -EINVAL;
+	switch (limit) {
+	case NX_LIMIT_MAX_ORDER_NOTIONAL: l->max_order_notional = value; break;
+	case NX_LIMIT_POSITION: l->position_limit = value; break;
+	case NX_LIMIT_CREDIT: l->credit_limit = value; break;
+	case NX_LIMIT_MAX_OPEN_ORDERS: l->max_open_orders = (uint32_t)value; break;
+	case NX_LIMIT_MSG_RATE: l->msg_rate = (uint32_t)value; break;
+	case NX_LIMIT_MSG_BURST: l->msg_burst = (uint32_t)value; break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+int nx_risk_exposure(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
+		     struct nx_risk_exposure *out)
+{
+	uint32_t a = acct_ix(r, acct), i = inst_ix(r, inst);
+	if (a == NIL || i == NIL)
+		return -ENOENT;
+	const struct rpos *p = cell(r, a, i);
+	*out = (struct nx_risk_exposure){ .position = p->pos, .open_buy = p->open_buy,
+		.open_sell = p->open_sell, .open_notional = r->accts[a].open_notional,
+		.open_orders = r->accts[a].open_orders, .ref_px = ref_px(&r->insts[i]) };
+	return 0;
+}
+
+int nx_risk_limits(const struct nx_risk *r, nx_acct_t acct, struct nx_limits *out)
+{
+	uint32_t a = acct_ix(r, acct);
+	if (a == NIL)
+		return -ENOENT;
+	*out = r->accts[a].lim;
+	return 0;
+}

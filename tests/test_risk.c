@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Pre-trade risk: every check passes at its boundary and fails one unit
+ * past it, with its own reason; the exposure state follows a book driven
+ * through risk exactly (checked against a recount from the book after a
+ * long random run).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx/book.h"
+#include "nx/risk.h"
+
+#define INST 1u   /* tick 1, band 10, reference 1000 */
+#define INST2 2u  /* tick 5, band 4, no reference */
+#define A 1u
+#define B 2u
+
+struct fx {
+	struct nx_book *book;
+	struct nx_risk *risk;
+	struct nx_account_config acct[2];
+	nx_clid_t next_cl;
+};
+
+static void to_risk(void *ctx, const struct nx_event *ev)
+{
+	nx_risk_on_event(ctx, ev);
+}
+
+static const struct nx_limits lim = {
+	.max_order_notional = 100000, .position_limit = 50, .credit_limit = 200000,
+	.max_open_orders = 4, .msg_rate = 100, .msg_burst = 10,
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct nx_risk_config rc = { .max_accounts = 4, .max_instruments = 3 };
+	struct nx_book_config bc = { .max_instruments = 3, .max_accounts = 4, .max_orders = 256,
+				     .ladder_ticks = 4096 };
+	f->risk = nx_risk_create(&rc);
+	f->book = nx_book_create(&bc, to_risk, f->risk);
+	assert_non_null(f->risk);
+	assert_non_null(f->book);
+	struct nx_instrument i1 = { .id = INST, .symbol = "ONE", .band_ticks = 10, .ref_px = 1000 };
+	struct nx_instrument i2 = { .id = INST2, .symbol = "TWO", .tick = 5, .band_ticks = 4 };
+	nx_instrument_defaults(&i1);
+	nx_instrument_defaults(&i2);
+	assert_int_equal(nx_book_add_instrument(f->book, &i1), 0);
+	assert_int_equal(nx_book_add_instrument(f->book, &i2), 0);
+	assert_int_equal(nx_risk_add_instrument(f->risk, &i1), 0);
+	assert_int_equal(nx_risk_add_instrument(f->risk, &i2), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		f->acct[k] = (struct nx_account_config){ .id = k ? B : A, .limits = lim };
+		struct nx_account ba = { .id = f->acct[k].id };
+		assert_int_equal(nx_book_add_account(f->book, &ba), 0);
+		assert_int_equal(nx_risk_add_account(f->risk, &f->acct[k]), 0);
+	}
+	f->next_cl = 1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	nx_book_destroy(f->book);
+	nx_risk_destroy(f->risk);
+	free(f);
+	return 0;
+}
+
+/* Check then, if it passes, send to the book: what a pipeline does. */
+static unsigned order(struct fx *f, nx_acct_t acct, nx_inst_t inst, unsigned side, nx_px_t px,
+		      nx_qty_t qty)
+{
+	struct nx_risk_order ro = { .acct = acct, .inst = inst, .side = (uint8_t)side, .px = px,
+				    .qty = qty };
+	unsigned why = nx_risk_check_new(f->risk, &ro);
+	if (why)
+		return why;
+	struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++, .px = px,
+				  .qty = qty, .side = (uint8_t)side, .type = NX_ORD_LIMIT,
+				  .tif = NX_TIF_GTC };
+	return (unsigned)nx_book_new_order(f->book, &o);
+}
+
+static unsigned check(struct fx *f, nx_acct_t acct, nx_inst_t inst, unsigned side, nx_px_t px,
+		      nx_qty_t qty)
+{
+	struct nx_risk_order ro = { .acct = acct, .inst = inst, .side = (uint8_t)side, .px = px,
+				    .qty = qty };
+	return nx_risk_check_new(f->risk, &ro);
+}
+
+static struct nx_risk_exposure expo(struct fx *f, nx_acct_t acct, nx_inst_t inst)
+{
+	struct nx_risk_exposure e;
+	assert_int_equal(nx_risk_exposure(f->risk, acct, inst, &e), 0);
+	return e;
+}
+
+static void test_kill_switches(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_VENUE, 0, 1), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 1), NX_REJ_RISK_KILL_VENUE);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_VENUE, 0, 0), 0);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_ACCOUNT, A, 1), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 1), NX_REJ_RISK_KILL_ACCOUNT);
+	assert_int_equal(check(f, B, INST, NX_SIDE_BUY, 1000, 1), 0);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_ACCOUNT, A, 0), 0);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_INSTRUMENT, INST, 1), 0);
+	assert_int_equal(check(f, B, INST, NX_SIDE_BUY, 1000, 1), NX_REJ_RISK_KILL_INSTRUMENT);
+	assert_int_equal(check(f, B, INST2, NX_SIDE_BUY, 100, 1), 0);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_INSTRUMENT, INST, 0), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 1), 0);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_ACCOUNT, 99, 1), -ENOENT);
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_INSTRUMENT, 99, 1), -ENOENT);
+	assert_int_equal(nx_risk_set_kill(f->risk, 9, 0, 1), -EINVAL);
+}
+
+static void test_restricted(void **state)
+{
+	struct fx *f = *state;
+	nx_inst_t restricted[] = { INST2 };
+	struct nx_account_config c = { .id = 3, .limits = lim, .nrestricted = 1,
+				       .restricted = restricted };
+	assert_int_equal(nx_risk_add_account(f->risk, &c), 0);
+	assert_int_equal(check(f, 3, INST2, NX_SIDE_BUY, 100, 1), NX_REJ_RISK_RESTRICTED);
+	assert_int_equal(check(f, 3, INST, NX_SIDE_BUY, 1000, 1), 0);
+	nx_inst_t unknown[] = { 77 };
+	c = (struct nx_account_config){ .id = 4, .limits = lim, .nrestricted = 1, .restricted = unknown };
+	assert_int_equal(nx_risk_add_account(f->risk, &c), -ENOENT);
+	assert_int_equal(nx_risk_add_account(f->risk, &f->acct[0]), -EEXIST);
+}
+
+static void test_price_collar(void **state)
+{
+	struct fx *f = *state;
+	/* reference 1000, band 10 ticks of 1 */
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1010, 1), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1011, 1), NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 990, 1), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 989, 1), NX_REJ_RISK_PRICE_COLLAR);
+	/* market orders are not collared */
+	struct nx_risk_order m = { .acct = A, .inst = INST, .side = NX_SIDE_BUY, .is_market = 1,
+				   .px = 5000, .qty = 1 };
+	assert_int_equal(nx_risk_check_new(f->risk, &m), 0);
+	/* no reference yet: no collar */
+	assert_int_equal(check(f, A, INST2, NX_SIDE_BUY, 5, 1), 0);
+	/* a trade moves the reference */
+	assert_int_equal(order(f, A, INST, NX_SIDE_SELL, 1005, 1), 0);
+	assert_int_equal(order(f, B, INST, NX_SIDE_BUY, 1005, 1), 0);
+	assert_int_equal(expo(f, A, INST).ref_px, 1005);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1015, 1), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1016, 1), NX_REJ_RISK_PRICE_COLLAR);
+	/* an external reference overrides the last trade until cleared */
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 2000), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1015, 1), NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1990, 1), 0);
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 0), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1015, 1), 0);
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST2, 7), -EINVAL); /* off the tick */
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST2, -5), -EINVAL);
+	assert_int_equal(nx_risk_set_ref_px(f->risk, 99, 5), -ENOENT);
+}
+
+static void test_max_order_notional(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_POSITION, 1000), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 100), 0);      /* 100000 */
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1001, 100), NX_REJ_RISK_MAX_NOTIONAL);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_MAX_ORDER_NOTIONAL, 100100), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1001, 100), 0);
+	/* an overflowing product saturates and fails rather than wrapping */
+	assert_int_equal(check(f, A, INST2, NX_SIDE_BUY, INT64_MAX / 5 * 5, 4), NX_REJ_RISK_MAX_NOTIONAL);
+}
+
+static void test_max_open_orders(void **state)
+{
+	struct fx *f = *state;
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(order(f, A, INST, NX_SIDE_BUY, 995, 1), 0);
+	assert_int_equal(expo(f, A, INST).open_orders, 4);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 995, 1), NX_REJ_RISK_MAX_OPEN_ORDERS);
+	/* a fill that finishes one frees a place */
+	assert_int_equal(order(f, B, INST, NX_SIDE_SELL, 995, 1), 0);
+	assert_int_equal(expo(f, A, INST).open_orders, 3);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 995, 1), 0);
+	/* and so does a cancel */
+	struct nx_cancel c = { .acct = A, .oid = 2 };
+	assert_int_equal(nx_book_cancel(f->book, &c), 0);
+	assert_int_equal(expo(f, A, INST).open_orders, 2);
+	/* IOC orders count while they are processed, and leave nothing behind */
+	struct nx_new_order ioc = { .acct = A, .inst = INST, .cl = 900, .px = 995, .qty = 1,
+				    .side = NX_SIDE_BUY, .type = NX_ORD_LIMIT, .tif = NX_TIF_IOC };
+	assert_int_equal(nx_book_new_order(f->book, &ioc), 0);
+	assert_int_equal(expo(f, A, INST).open_orders, 2);
+}
+
+static void test_position_limit(void **state)
+{
+	struct fx *f = *state;
+	/* limit 50: open buys count against the long side */
+	assert_int_equal(order(f, A, INST, NX_SIDE_BUY, 1000, 30), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 20), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 21), NX_REJ_RISK_POSITION_LIMIT);
+	/* sells are judged on the short side only */
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 1001, 50), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 1001, 51), NX_REJ_RISK_POSITION_LIMIT);
+	/* filled: position 30, nothing open */
+	assert_int_equal(order(f, B, INST, NX_SIDE_SELL, 1000, 30), 0);
+	struct nx_risk_exposure e = expo(f, A, INST);
+	assert_int_equal(e.position, 30);
+	assert_int_equal(e.open_buy, 0);
+	assert_int_equal(expo(f, B, INST).position, -30);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 20), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 21), NX_REJ_RISK_POSITION_LIMIT);
+	/* a long position makes room on the short side */
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 1001, 80), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 1001, 81), NX_REJ_RISK_POSITION_LIMIT);
+	/* a limit lowered below the position still lets the position shrink */
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_POSITION, 10), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 1), NX_REJ_RISK_POSITION_LIMIT);
+	assert_int_equal(check(f, A, INST, NX_SIDE_SELL, 1000, 30), 0);
+}
+
+static void test_credit_limit(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_CREDIT, 50000), 0);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_POSITION, 1000), 0);
+	/* open notional 40 x 1000 */
+	assert_int_equal(order(f, A, INST, NX_SIDE_BUY, 1000, 40), 0);
+	assert_int_equal(expo(f, A, INST).open_notional, 40000);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 10), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1001, 10), NX_REJ_RISK_CREDIT_LIMIT);
+	/* filled: 40 x reference 1000 of position exposure instead of open notional */
+	assert_int_equal(order(f, B, INST, NX_SIDE_SELL, 1000, 40), 0);
+	assert_int_equal(expo(f, A, INST).open_notional, 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1000, 10), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1001, 10), NX_REJ_RISK_CREDIT_LIMIT);
+	/* the exposure moves with the reference price */
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 900), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 900, 15), 0);   /* 36000 + 13500 */
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 900, 16), NX_REJ_RISK_CREDIT_LIMIT);
+}
+
+static void test_replace_checks(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(order(f, A, INST, NX_SIDE_BUY, 1000, 40), 0);
+	/* +10 to 50 is at the position limit; +11 is past it */
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 40, 1000, 50), 0);
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 40, 1000, 51),
+			 NX_REJ_RISK_POSITION_LIMIT);
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 40, 1011, 40),
+			 NX_REJ_RISK_PRICE_COLLAR);
+	/* a replace does not add an open order: at the count limit it still passes */
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_MAX_OPEN_ORDERS, 1), 0);
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 40, 999, 30), 0);
+	/* the book's REPLACED event moves open quantity and notional */
+	struct nx_replace r = { .acct = A, .cl = 50, .oid = 1, .px = 999, .qty = 30 };
+	assert_int_equal(nx_book_replace(f->book, &r), 0);
+	struct nx_risk_exposure e = expo(f, A, INST);
+	assert_int_equal(e.open_buy, 30);
+	assert_int_equal(e.open_notional, 29970);
+	assert_int_equal(e.open_orders, 1);
+}
+
+static void test_set_limit_errors(void **state)
+{
+	struct fx *f = *state;
+	struct nx_limits l;
+	assert_int_equal(nx_risk_set_limit(f->risk, 99, NX_LIMIT_CREDIT, 1), -ENOENT);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, 0, 1), -EINVAL);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_CREDIT, -1), -EINVAL);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_MSG_RATE, (int64_t)UINT32_MAX + 1), -EINVAL);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_MSG_BURST, 77), 0);
+	assert_int_equal(nx_risk_limits(f->risk, A, &l), 0);
+	assert_int_equal(l.msg_burst, 77);
+	assert_int_equal(nx_risk_limits(f->risk, 99, &l), -ENOENT);
+}
+
+/* After a long random run, recount every account's open quantity, open
+ * notional and open orders from the book, and positions from the fills. */
+static int64_t g_pos[3][3];
+
+static void tee(void *ctx, const struct nx_event *ev)
+{
+	nx_risk_on_event(ctx, ev);
+	if (ev->type == NX_EV_FILL)
+		g_pos[ev->u.fill.acct][ev->u.fill.inst] +=
+			ev->u.fill.side == NX_SIDE_BUY ? ev->u.fill.qty : -ev->u.fill.qty;
+}
+
+static void test_exposure_follows_book(void **state)
+{
+	struct fx *f = *state;
+	uint64_t x = 88172645463325252ull;
+	memset(g_pos, 0, sizeof(g_pos));
+	nx_book_set_sink(f->book, tee, f->risk);
+	for (unsigned a = 0; a < 2; a++) {
+		f->acct[a].limits = (struct nx_limits){ INT64_MAX, INT64_MAX, INT64_MAX, 1000, 1, 1 };
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_MAX_ORDER_NOTIONAL, INT64_MAX);
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_POSITION, INT64_MAX);
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_CREDIT, INT64_MAX);
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_MAX_OPEN_ORDERS, 1000);
+	}
+	for (int step = 0; step < 20000; step++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		nx_acct_t acct = (x & 1) ? A : B;
+		nx_inst_t inst = (x & 2) ? INST : INST2;
+		nx_px_t tick = inst == INST ? 1 : 5;
+		unsigned side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL;
+		nx_px_t px = (inst == INST ? 995 : 100) * (tick == 1 ? 1 : 1) + (nx_px_t)((x >> 8) % 11) * tick;
+		switch ((x >> 20) % 6) {
+		case 0: case 1: case 2: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.px = px, .qty = 1 + (nx_qty_t)((x >> 30) % 9), .side = (uint8_t)side,
+				.type = NX_ORD_LIMIT, .tif = (x >> 40) % 4 ? NX_TIF_GTC : NX_TIF_IOC,
+				.display = (x >> 44) % 5 == 0 ? 2 : 0 };
+			if (o.tif != NX_TIF_GTC)
+				o.display = 0;
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		case 3: {
+			struct nx_cancel c = { .acct = acct, .oid = 1 + (x >> 24) % f->next_cl };
+			nx_book_cancel(f->book, &c);
+			break;
+		}
+		case 4: {
+			struct nx_replace r = { .acct = acct, .cl = f->next_cl++,
+				.oid = 1 + (x >> 24) % f->next_cl, .px = px,
+				.qty = 1 + (nx_qty_t)((x >> 34) % 9) };
+			nx_book_replace(f->book, &r);
+			break;
+		}
+		default: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.qty = 1 + (nx_qty_t)((x >> 30) % 20), .side = (uint8_t)side,
+				.type = NX_ORD_MARKET, .tif = NX_TIF_IOC };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		}
+	}
+	for (nx_acct_t acct = A; acct <= B; acct++) {
+		int64_t notional = 0;
+		uint32_t orders = 0;
+		for (nx_inst_t inst = INST; inst <= INST2; inst++) {
+			int64_t open[3] = { 0 };
+			for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
+				struct nx_level_info lv[64];
+				int n = nx_book_depth(f->book, inst, side, lv, 64);
+				for (int k = 0; k < n; k++) {
+					nx_oid_t oids[300];
+					int m = nx_book_level_orders(f->book, inst, side, lv[k].px, oids, 300);
+					for (int j = 0; j < m; j++) {
+						struct nx_order_info oi;
+						assert_int_equal(nx_book_order(f->book, oids[j], &oi), 0);
+						if (oi.acct != acct)
+							continue;
+						open[side] += oi.leaves;
+						notional += oi.leaves * oi.px;
+						orders++;
+					}
+				}
+			}
+			struct nx_risk_exposure e = expo(f, acct, inst);
+			assert_int_equal(e.open_buy, open[NX_SIDE_BUY]);
+			assert_int_equal(e.open_sell, open[NX_SIDE_SELL]);
+			assert_int_equal(e.position, g_pos[acct][inst]);
+		}
+		struct nx_risk_exposure e = expo(f, acct, INST);
+		assert_int_equal(e.open_notional, notional);
+		assert_int_equal(e.open_orders, orders);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_kill_switches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restricted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_price_collar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_order_notional, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_orders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_position_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credit_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_limit_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exposure_follows_book, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("risk", tests, NULL, NULL);
+}
