@@ -153,4 +153,7 @@ deps:
 clean:
 	rm -rf build
 
+# Keep objects between runs (they are not intermediates to delete).
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

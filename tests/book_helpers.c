@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "nx/cc.h"
 #include "book_helpers.h"
 
 void bh_rec_sink(void *ctx, const struct nx_event *ev)
@@ -393,4 +395,201 @@ void bh_assert_check(const struct nx_book *b, const char *file, int line)
 		print_error("nx_book_check: %d (%s)\n", rc, why ? why : "?");
 		_fail(file, line);
 	}
+}
+
+/* --- the standard fixture (book_helpers.h) -------------------------------- */
+
+static void add_std_instruments(struct nx_book *b)
+{
+	struct nx_instrument in = { .id = INST, .symbol = "BTC-USD", .min_qty = 1,
+				    .max_qty = 1000000, .band_ticks = 5 };
+
+	nx_instrument_defaults(&in);
+	assert_int_equal(nx_book_add_instrument(b, &in), 0);
+	in = (struct nx_instrument){ .id = INST2, .symbol = "ETH-USD", .tick = 5, .lot = 10,
+				     .min_qty = 20, .max_qty = 1000, .band_ticks = 2 };
+	nx_instrument_defaults(&in);
+	assert_int_equal(nx_book_add_instrument(b, &in), 0);
+}
+
+static void add_std_accounts(struct nx_book *b)
+{
+	static const struct nx_account accts[] = {
+		{ .id = A }, { .id = B },
+		{ .id = G1, .stp_group = 100 }, { .id = G2, .stp_group = 100 },
+		{ .id = DCN, .stp = NX_STP_CN },
+	};
+
+	for (size_t i = 0; i < NX_ARRAY_SIZE(accts); i++)
+		assert_int_equal(nx_book_add_account(b, &accts[i]), 0);
+}
+
+static struct fx *fx_new(const struct nx_book_config *cfg)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	size_t sz = nx_book_memsize(cfg);
+
+	assert_non_null(f);
+	assert_true(sz > 0);
+	f->mem = aligned_alloc(NX_CACHE_LINE, (sz + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1));
+	assert_non_null(f->mem);
+	f->b = nx_book_init(f->mem, sz, cfg, bh_rec_sink, &f->r);
+	assert_non_null(f->b);
+	add_std_instruments(f->b);
+	add_std_accounts(f->b);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	if (f) {
+		free(f->mem);
+		free(f);
+	}
+}
+
+int bh_setup(void **state)
+{
+	const struct nx_book_config cfg = { .max_instruments = 4, .max_accounts = 16,
+					    .max_orders = 64, .ladder_ticks = LADDER };
+
+	*state = fx_new(&cfg);
+	return 0;
+}
+
+static int setup_orders(void **state, uint32_t max_orders)
+{
+	const struct nx_book_config cfg = { .max_instruments = 2, .max_accounts = 8,
+					    .max_orders = max_orders, .ladder_ticks = LADDER };
+
+	*state = fx_new(&cfg);
+	return 0;
+}
+
+int bh_setup_3_orders(void **state) { return setup_orders(state, 3); }
+int bh_setup_1_order(void **state) { return setup_orders(state, 1); }
+
+int bh_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
+int do_new(struct fx *f, const struct nx_new_order *o)
+{
+	bh_rec_clear(&f->r);
+	int rc = nx_book_new_order(f->b, o);
+	CHECK_BOOK(f);
+	return rc;
+}
+
+int do_cancel(struct fx *f, nx_acct_t acct, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid)
+{
+	const struct nx_cancel c = { .acct = acct, .cl = cl, .orig_cl = orig_cl, .oid = oid };
+
+	bh_rec_clear(&f->r);
+	int rc = nx_book_cancel(f->b, &c);
+	CHECK_BOOK(f);
+	return rc;
+}
+
+int do_replace(struct fx *f, nx_acct_t acct, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid,
+	       nx_px_t px, nx_qty_t qty)
+{
+	const struct nx_replace r = { .acct = acct, .cl = cl, .orig_cl = orig_cl, .oid = oid,
+				      .px = px, .qty = qty };
+
+	bh_rec_clear(&f->r);
+	int rc = nx_book_replace(f->b, &r);
+	CHECK_BOOK(f);
+	return rc;
+}
+
+int do_mass(struct fx *f, nx_acct_t acct, nx_clid_t cl, nx_inst_t inst, unsigned side)
+{
+	const struct nx_mass_cancel m = { .acct = acct, .cl = cl, .inst = inst,
+					  .side = (uint8_t)side };
+
+	bh_rec_clear(&f->r);
+	int rc = nx_book_mass_cancel(f->b, &m);
+	CHECK_BOOK(f);
+	return rc;
+}
+
+int do_status(struct fx *f, nx_inst_t inst, unsigned status, int cancel_resting)
+{
+	bh_rec_clear(&f->r);
+	int rc = nx_book_set_status(f->b, inst, status, cancel_resting);
+	CHECK_BOOK(f);
+	return rc;
+}
+
+struct nx_new_order lim(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px, nx_qty_t qty)
+{
+	return (struct nx_new_order){ .acct = acct, .inst = INST, .cl = cl, .px = px,
+				      .qty = qty, .side = (uint8_t)side,
+				      .type = NX_ORD_LIMIT, .tif = NX_TIF_GTC,
+				      .stp = NX_STP_NONE };
+}
+
+struct nx_new_order lim2(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px, nx_qty_t qty)
+{
+	struct nx_new_order o = lim(acct, cl, side, px, qty);
+
+	o.inst = INST2;
+	return o;
+}
+
+struct nx_new_order mkt(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_qty_t qty)
+{
+	struct nx_new_order o = lim(acct, cl, side, -77, qty);
+
+	o.type = NX_ORD_MARKET;
+	o.tif = NX_TIF_IOC;
+	return o;
+}
+
+struct nx_new_order ice(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px, nx_qty_t qty,
+			nx_qty_t display)
+{
+	struct nx_new_order o = lim(acct, cl, side, px, qty);
+
+	o.display = display;
+	return o;
+}
+
+struct nx_new_order with_stp(struct nx_new_order o, unsigned stp)
+{
+	o.stp = (uint8_t)stp;
+	return o;
+}
+
+struct nx_new_order with_tif(struct nx_new_order o, unsigned tif)
+{
+	o.tif = (uint8_t)tif;
+	return o;
+}
+
+nx_oid_t put_o(struct fx *f, const struct nx_new_order *o)
+{
+	assert_int_equal(do_new(f, o), 0);
+	assert_true(f->r.n >= 1);
+	assert_int_equal(f->r.ev[0].type, NX_EV_ACCEPTED);
+	return f->r.ev[0].u.order.oid;
+}
+
+nx_oid_t put(struct fx *f, nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px,
+	     nx_qty_t qty)
+{
+	const struct nx_new_order o = lim(acct, cl, side, px, qty);
+
+	return put_o(f, &o);
+}
+
+struct nx_event acc_stp(const struct nx_new_order *o, nx_oid_t oid, unsigned stp)
+{
+	struct nx_event e = bh_acc(o, oid);
+
+	e.u.order.stp = (uint8_t)stp;
+	return e;
 }

@@ -94,4 +94,100 @@ void bh_assert_bbo(const struct nx_book *b, nx_inst_t inst, const char *exp,
 /* nx_book_check must pass. */
 void bh_assert_check(const struct nx_book *b, const char *file, int line);
 
+/* --- The standard fixture ------------------------------------------------
+ * Shared by the book's unit tests (test_book.c, test_book_stp.c,
+ * test_book_rejects.c): two instruments, five accounts, a book on the heap
+ * whose sink is a recorder. The short names below (INST, A, BUY, do_new,
+ * put, lim, EXPECT ...) are the vocabulary those tests are written in, so
+ * include this header only there. The assertion macros expect a
+ * struct fx *f in scope.
+ */
+#define INST  7u /* tick 1, lot 1, qty 1..1e6, band 5 ticks */
+#define INST2 8u /* tick 5, lot 10, qty 20..1000, band 2 ticks */
+enum {
+	A = 1,   /* own STP group, default NONE */
+	B = 2,   /* own STP group, default NONE */
+	G1 = 3,  /* STP group 100 */
+	G2 = 4,  /* STP group 100 */
+	DCN = 5, /* own group, default STP CN */
+};
+#define BUY  NX_SIDE_BUY
+#define SELL NX_SIDE_SELL
+#define LADDER 64u /* the smallest window, so its edges are easy to reach */
+
+struct fx {
+	struct nx_book *b;
+	void *mem;
+	struct bh_rec r;
+};
+
+/* cmocka setup and teardown; *state is a struct fx. bh_setup: 4 instruments,
+ * 16 accounts, 64 orders; the others: 2 instruments, 8 accounts and max_orders
+ * as named. All use LADDER ticks and add the standard instruments and accounts. */
+int bh_setup(void **state);
+int bh_setup_3_orders(void **state);
+int bh_setup_1_order(void **state);
+int bh_teardown(void **state);
+
+/* Commands: clear the recorder, run, verify the book's invariants. Each
+ * returns what the book call returned. */
+#define CHECK_BOOK(f) bh_assert_check((f)->b, __FILE__, __LINE__)
+
+int do_new(struct fx *f, const struct nx_new_order *o);
+int do_cancel(struct fx *f, nx_acct_t acct, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid);
+int do_replace(struct fx *f, nx_acct_t acct, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid,
+	       nx_px_t px, nx_qty_t qty);
+int do_mass(struct fx *f, nx_acct_t acct, nx_clid_t cl, nx_inst_t inst, unsigned side);
+int do_status(struct fx *f, nx_inst_t inst, unsigned status, int cancel_resting);
+
+/* Order builders. lim: a GTC limit order on INST with STP NONE; tests change
+ * fields from there. lim2: the same on INST2. mkt: an IOC market order on
+ * INST whose price field is garbage on purpose (ignored). ice: lim with a
+ * display quantity. */
+struct nx_new_order lim(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px, nx_qty_t qty);
+struct nx_new_order lim2(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px, nx_qty_t qty);
+struct nx_new_order mkt(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_qty_t qty);
+struct nx_new_order ice(nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px, nx_qty_t qty,
+			nx_qty_t display);
+struct nx_new_order with_stp(struct nx_new_order o, unsigned stp);
+struct nx_new_order with_tif(struct nx_new_order o, unsigned tif);
+
+/* Enter an order that must be accepted; its venue order id. */
+nx_oid_t put_o(struct fx *f, const struct nx_new_order *o);
+nx_oid_t put(struct fx *f, nx_acct_t acct, nx_clid_t cl, unsigned side, nx_px_t px,
+	     nx_qty_t qty);
+
+/* ACCEPTED of an order sent with stp DEFAULT: the event gives the mode resolved. */
+struct nx_event acc_stp(const struct nx_new_order *o, nx_oid_t oid, unsigned stp);
+
+#define EXPECT(...)   BH_EXPECT(&f->r, __VA_ARGS__)
+#define EXPECT_NONE() BH_EXPECT_NONE(&f->r)
+#define DEPTH(inst, side, s)     bh_assert_depth(f->b, inst, side, s, __FILE__, __LINE__)
+#define QUEUE(inst, side, px, s) bh_assert_queue(f->b, inst, side, px, s, __FILE__, __LINE__)
+#define ORDER(oid, s)            bh_assert_order(f->b, oid, s, __FILE__, __LINE__)
+#define BBO(inst, s)             bh_assert_bbo(f->b, inst, s, __FILE__, __LINE__)
+#define COUNT(n)                 assert_int_equal(nx_book_order_count(f->b), n)
+
+/* One match: TRADE, the maker's FILL, the taker's FILL (docs/matching.md). */
+#define MATCHI(inst, tid, px, q, m_oid, m_acct, m_cl, m_leaves, m_cum,            \
+	       t_oid, t_acct, t_cl, t_leaves, t_cum, t_side)                      \
+	bh_trade(tid, inst, px, q, m_oid, t_oid, m_acct, t_acct, t_side),         \
+	bh_fill(tid, m_acct, inst, m_cl, m_oid, px, q, m_leaves, m_cum,           \
+		nx_side_other(t_side), NX_LIQ_MAKER),                             \
+	bh_fill(tid, t_acct, inst, t_cl, t_oid, px, q, t_leaves, t_cum, t_side,   \
+		NX_LIQ_TAKER)
+#define MATCH(...) MATCHI(INST, __VA_ARGS__)
+
+#define CXL(acct, cl, req_cl, oid, qty, side, why) \
+	bh_cxl(acct, INST, cl, req_cl, oid, qty, side, NX_CXL_##why)
+#define RED(acct, cl, oid, qty, leaves, side) \
+	bh_red(acct, INST, cl, 0, oid, qty, leaves, side, NX_CXL_SELF_TRADE)
+#define LVL(side, px, qty, count) bh_lvl(INST, side, px, qty, count)
+/* Cancel/replace rejects carry the named order's instrument, 0 when unknown
+ * (tests/golden/rejects.out). */
+#define REJ(acct, cl, orig_cl, oid, req, why) \
+	bh_rej(acct, 0, cl, orig_cl, oid, NX_REQ_##req, NX_REJ_##why)
+#define REJI(acct, cl, orig_cl, oid, req, why) \
+	bh_rej(acct, INST, cl, orig_cl, oid, NX_REQ_##req, NX_REJ_##why)
+
 #endif /* NX_TESTS_BOOK_HELPERS_H */
