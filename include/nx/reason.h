@@ -43,7 +43,32 @@
 	X(RISK_THROTTLED,     70, "message rate above the session's limit")    \
 	X(RISK_KILL_ACCOUNT,  71, "account kill switch is on")                 \
 	X(RISK_KILL_INSTRUMENT, 72, "instrument kill switch is on")            \
-	X(RISK_KILL_VENUE,    73, "venue kill switch is on")
+	X(RISK_KILL_VENUE,    73, "venue kill switch is on")                   \
+	/* Session and protocol (docs/protocol.md). */                         \
+	X(AUTH_UNKNOWN_ACCOUNT, 128, "no such account, or it may not log in")  \
+	X(AUTH_BAD_KEY,      129, "secret key does not match")                 \
+	X(AUTH_WRONG_SOURCE, 130, "source address not the account's or session's") \
+	X(SESSION_ID_IN_USE, 131, "session id already used")                   \
+	X(FLOW_NOT_SUPPORTED, 132, "client flow must be idempotent")           \
+	X(NOT_NEGOTIATED,    133, "no negotiated session with this id")        \
+	X(ALREADY_ESTABLISHED, 134, "session already established")             \
+	X(SESSION_BLOCKED,   135, "session or account disabled")               \
+	X(BAD_KEEPALIVE,     136, "keepalive interval out of range")           \
+	X(NOT_ESTABLISHED,   137, "application message before establishment")  \
+	X(SESSION_CAPACITY,  138, "no free session slot")                      \
+	X(RETRANSMIT_OUT_OF_RANGE, 139, "retransmit range not available")      \
+	X(RETRANSMIT_TOO_MANY, 140, "retransmit count above the venue maximum") \
+	X(RETRANSMIT_IN_PROGRESS, 141, "a retransmit request is in flight")    \
+	X(RETRANSMIT_WRONG_SESSION, 142, "session id is not this session")     \
+	X(NOT_ADMIN,         143, "admin message from a non-admin session")    \
+	X(ACCOUNT_NOT_PERMITTED, 144, "session may not act for this account")  \
+	X(UNKNOWN_TEMPLATE,  145, "template id not known to this venue")       \
+	X(WRONG_DIRECTION,   146, "a message only the venue sends")            \
+	X(MALFORMED,         147, "framing, header or block length invalid")   \
+	X(BAD_FIELD,         148, "a field value outside its enum or range")   \
+	X(KEEPALIVE_TIMEOUT, 149, "peer silent longer than its keepalive")     \
+	X(PROTOCOL_VIOLATION, 150, "session protocol violated")                \
+	X(VENUE_SHUTDOWN,    151, "the venue is closing the session")
 
 enum nx_reject_reason {
 	NX_REJ_NONE = 0,
