@@ -1546,6 +1546,38 @@ static void test_deterministic_ids(void **state)
 /* Regressions                                                                */
 /* ========================================================================= */
 
+/* The caller's tag comes back on every event about the order, maker or taker. */
+static void test_tag_echoed(void **state)
+{
+	struct fx *f = *state;
+	struct nx_new_order m = lim(A, 1, SELL, 100, 5), t = lim(B, 1, BUY, 100, 2);
+
+	m.tag = 77;
+	t.tag = 88;
+	assert_int_equal(do_new(f, &m), 0);
+	assert_int_equal(f->r.ev[0].type, NX_EV_ACCEPTED);
+	assert_int_equal(f->r.ev[0].u.order.tag, 77);
+	assert_int_equal(do_new(f, &t), 0);
+	size_t fills = 0;
+	for (size_t k = 0; k < f->r.n; k++) {
+		const struct nx_event *e = &f->r.ev[k];
+		if (e->type == NX_EV_FILL) {
+			assert_int_equal(e->u.fill.tag, e->u.fill.acct == A ? 77 : 88);
+			fills++;
+		}
+	}
+	assert_int_equal(fills, 2);
+	struct nx_replace r = { .acct = A, .cl = 2, .orig_cl = 1, .px = 101, .qty = 3 };
+	bh_rec_clear(&f->r);
+	assert_int_equal(nx_book_replace(f->b, &r), 0);
+	assert_int_equal(f->r.ev[0].type, NX_EV_REPLACED);
+	assert_int_equal(f->r.ev[0].u.replace.tag, 77);
+	bh_rec_clear(&f->r);
+	assert_int_equal(do_cancel(f, A, 3, 2, 0), 0);
+	assert_int_equal(f->r.ev[0].type, NX_EV_CANCELED);
+	assert_int_equal(f->r.ev[0].u.cancel.tag, 77);
+}
+
 /* Regression: nx_book_check reported a partly filled iceberg slice whose open
  * quantity had fallen to its display as "hiding quantity"; the state is legal
  * (open 3, display 3, visible 2 until the slice is used up). */
@@ -1619,6 +1651,7 @@ int main(void)
 		T(test_status_cancel_resting),
 		T(test_status_errors),
 		cmocka_unit_test_setup_teardown(test_max_orders, bh_setup_3_orders, bh_teardown),
+		T(test_tag_echoed),
 		T(test_regress_check_iceberg_slice_at_display),
 		T(test_price_window_new_orders),
 		T(test_price_window_judged_on_arrival),

@@ -89,6 +89,9 @@ struct nx_new_order {
 	uint8_t tif;        /* enum nx_tif; market orders: GTC is read as IOC */
 	uint8_t post_only;  /* 1: reject rather than take liquidity; GTC limit only */
 	uint8_t stp;        /* enum nx_stp */
+	uint32_t tag;       /* the caller's, echoed in every event about this order
+	                       (the pipeline routes reports to the entering session
+	                       with it); the book never reads it */
 };
 
 /* Name the order by venue id (oid != 0) or else by client id (orig_cl). */

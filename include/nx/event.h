@@ -53,6 +53,7 @@ struct nx_ev_order {      /* NX_EV_ACCEPTED: the order as it will be handled, so
 	nx_qty_t qty;
 	nx_qty_t display;     /* 0 unless iceberg */
 	uint8_t side, type, tif, post_only, stp;
+	uint32_t tag;         /* the order's nx_new_order.tag */
 };
 
 struct nx_ev_reject {     /* NX_EV_REJECTED */
@@ -89,6 +90,7 @@ struct nx_ev_fill {       /* NX_EV_FILL, one per side of each trade */
 	nx_px_t order_px;     /* the order's limit price; 0 for a market order */
 	uint8_t side;
 	uint8_t liq;          /* enum nx_liquidity */
+	uint32_t tag;         /* the order's nx_new_order.tag */
 };
 
 struct nx_ev_cancel {     /* NX_EV_CANCELED and NX_EV_REDUCED */
@@ -103,6 +105,7 @@ struct nx_ev_cancel {     /* NX_EV_CANCELED and NX_EV_REDUCED */
 	nx_px_t px;           /* the order's limit price; 0 for a market order */
 	uint8_t side;
 	uint8_t reason;       /* enum nx_cancel_reason */
+	uint32_t tag;         /* the order's nx_new_order.tag */
 };
 
 struct nx_ev_replace {    /* NX_EV_REPLACED */
@@ -117,6 +120,7 @@ struct nx_ev_replace {    /* NX_EV_REPLACED */
 	nx_qty_t prev_qty;    /* open quantity before */
 	uint8_t side;
 	uint8_t kept_priority; /* 1: same price, quantity not increased */
+	uint32_t tag;         /* the order's nx_new_order.tag */
 };
 
 struct nx_ev_mass {       /* NX_EV_MASS_CANCELED */

@@ -275,7 +275,8 @@ static void emit_cancel(struct nx_book *b, const struct order *o, uint8_t type, 
 	ev.u.cancel = (struct nx_ev_cancel){ .acct = o->acct, .inst = b->books[o->book].def.id,
 		.cl = o->cl, .req_cl = req_cl, .oid = o->oid, .qty = qty,
 		.leaves = type == NX_EV_CANCELED ? 0 : o->leaves,
-		.px = o->ticks * b->books[o->book].def.tick, .side = o->side, .reason = reason };
+		.px = o->ticks * b->books[o->book].def.tick, .side = o->side, .reason = reason,
+		.tag = o->tag };
 	b->emit(b->ctx, &ev);
 }
 
@@ -286,7 +287,7 @@ static void emit_fill(struct nx_book *b, const struct order *o, nx_tid_t tid, nx
 	ev.u.fill = (struct nx_ev_fill){ .tid = tid, .acct = o->acct,
 		.inst = b->books[o->book].def.id, .cl = o->cl, .oid = o->oid, .px = px, .qty = q,
 		.leaves = o->leaves, .cum = o->cum, .order_px = o->ticks * b->books[o->book].def.tick,
-		.side = o->side, .liq = liq };
+		.side = o->side, .liq = liq, .tag = o->tag };
 	b->emit(b->ctx, &ev);
 }
 
@@ -704,11 +705,12 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 	t->resting = 0;
 	t->oid = b->next_oid++;
 	t->cl = r->cl;
+	t->tag = r->tag;
 	struct nx_event ev = { .type = NX_EV_ACCEPTED };
 	ev.u.order = (struct nx_ev_order){ .acct = r->acct, .inst = r->inst, .cl = r->cl,
 		.oid = t->oid, .px = r->type == NX_ORD_LIMIT ? r->px : 0, .qty = r->qty,
 		.display = r->display, .side = r->side, .type = r->type, .tif = tif,
-		.post_only = r->post_only, .stp = t->stp };
+		.post_only = r->post_only, .stp = t->stp, .tag = r->tag };
 	b->emit(b->ctx, &ev);
 
 	int64_t limit = ticks;
@@ -831,7 +833,7 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 	ev.u.replace = (struct nx_ev_replace){ .acct = o->acct, .inst = inst, .cl = o->cl,
 		.orig_cl = orig_cl, .oid = o->oid, .px = r->px, .qty = r->qty,
 		.prev_px = o->ticks * ib->def.tick, .prev_qty = o->leaves, .side = o->side,
-		.kept_priority = (uint8_t)keep };
+		.kept_priority = (uint8_t)keep, .tag = o->tag };
 	b->emit(b->ctx, &ev);
 
 	touch(b, o->book, SIDE_IX(o->side), o->ticks);

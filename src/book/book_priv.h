@@ -39,6 +39,7 @@ struct order {
 	uint32_t anext, aprev;  /* account list */
 	uint32_t inext, iprev;  /* instrument list */
 	uint32_t acct_ix;
+	uint32_t tag;           /* the caller's, echoed in events */
 };
 
 struct account {
