@@ -1578,6 +1578,40 @@ static void test_tag_echoed(void **state)
 	assert_int_equal(f->r.ev[0].u.cancel.tag, 77);
 }
 
+/* Kill switches and cancel-on-disconnect: cancel by account, instrument or all. */
+static void test_cancel_where(void **state)
+{
+	struct fx *f = *state;
+	const struct nx_event *e;
+
+	put(f, A, 1, BUY, 90, 1);   /* oid 1 */
+	put(f, B, 1, BUY, 91, 1);   /* oid 2 */
+	put(f, A, 2, SELL, 110, 1); /* oid 3 */
+	struct nx_new_order o = lim2(A, 3, BUY, 100, 20);
+	put_o(f, &o);               /* oid 4, other instrument */
+	bh_rec_clear(&f->r);
+	assert_int_equal(nx_book_cancel_where(f->b, A, INST, NX_CXL_KILL_SWITCH), 2);
+	e = &f->r.ev[0];
+	assert_int_equal(e->type, NX_EV_CANCELED);
+	assert_int_equal(e->u.cancel.oid, 1);
+	assert_int_equal(e->u.cancel.reason, NX_CXL_KILL_SWITCH);
+	assert_int_equal(e->u.cancel.req_cl, 0);
+	assert_int_equal(f->r.ev[1].u.cancel.oid, 3);
+	assert_int_equal(f->r.ev[2].type, NX_EV_LEVEL);
+	assert_int_equal(nx_book_order_count(f->b), 2);
+	bh_rec_clear(&f->r);
+	assert_int_equal(nx_book_cancel_where(f->b, 0, 0, NX_CXL_DISCONNECT), 2);
+	assert_int_equal(f->r.ev[0].u.cancel.oid, 2);
+	assert_int_equal(f->r.ev[1].u.cancel.oid, 4);
+	assert_int_equal(f->r.ev[1].u.cancel.reason, NX_CXL_DISCONNECT);
+	assert_int_equal(nx_book_order_count(f->b), 0);
+	assert_int_equal(nx_book_cancel_where(f->b, A, 0, NX_CXL_KILL_SWITCH), 0);
+	assert_int_equal(nx_book_cancel_where(f->b, 999, 0, NX_CXL_KILL_SWITCH), -ENOENT);
+	assert_int_equal(nx_book_cancel_where(f->b, 0, 999, NX_CXL_KILL_SWITCH), -ENOENT);
+	assert_int_equal(nx_book_cancel_where(f->b, 0, 0, 200), -EINVAL);
+	CHECK_BOOK(f);
+}
+
 /* Regression: nx_book_check reported a partly filled iceberg slice whose open
  * quantity had fallen to its display as "hiding quantity"; the state is legal
  * (open 3, display 3, visible 2 until the slice is used up). */
@@ -1652,6 +1686,7 @@ int main(void)
 		T(test_status_errors),
 		cmocka_unit_test_setup_teardown(test_max_orders, bh_setup_3_orders, bh_teardown),
 		T(test_tag_echoed),
+		T(test_cancel_where),
 		T(test_regress_check_iceberg_slice_at_display),
 		T(test_price_window_new_orders),
 		T(test_price_window_judged_on_arrival),

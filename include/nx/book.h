@@ -180,6 +180,17 @@ int nx_book_add_instrument(struct nx_book *b, const struct nx_instrument *in);
  */
 int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int cancel_resting);
 
+/*
+ * Cancel every resting order of an account (acct != 0) and/or instrument
+ * (inst != 0), or of the whole book (both 0), each CANCELED with reason (an
+ * enum nx_cancel_reason: KILL_SWITCH, DISCONNECT, HALT...) and req_cl 0,
+ * then the LEVEL events. Order: by account, in venue order id order; by
+ * instrument alone, in venue order id order; the whole book, instrument by
+ * instrument in the order they were added. Returns how many were canceled,
+ * or -ENOENT (account or instrument unknown), -EINVAL (reason unknown).
+ */
+int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsigned reason);
+
 /* --- Commands (hot) ------------------------------------------------------- */
 /* Each returns 0 when the request was applied, or the nx_reject_reason it
  * was rejected with (also sent as an NX_EV_REJECTED event). */

@@ -898,6 +898,36 @@ int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m)
 	return 0;
 }
 
+int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsigned reason)
+{
+	uint32_t aix = NIL, bix = NIL, n = 0;
+	if (acct && (aix = nx_book_acct_ix(b, acct)) == NIL)
+		return -ENOENT;
+	if (inst && (bix = nx_book_inst_ix(b, inst)) == NIL)
+		return -ENOENT;
+	if (!strcmp(nx_cancel_name(reason), "?"))
+		return -EINVAL;
+	if (aix != NIL) {
+		for (uint32_t s = b->accts[aix].head, next; s != NIL; s = next) {
+			struct order *o = &b->orders[s];
+			next = o->anext;
+			if (bix == NIL || o->book == bix) {
+				cancel_resting(b, o, (uint8_t)reason, 0);
+				n++;
+			}
+		}
+	} else {
+		for (uint32_t i = bix == NIL ? 0 : bix; i < (bix == NIL ? b->ninst : bix + 1); i++)
+			for (uint32_t s = b->books[i].head, next; s != NIL; s = next) {
+				next = b->orders[s].inext;
+				cancel_resting(b, &b->orders[s], (uint8_t)reason, 0);
+				n++;
+			}
+	}
+	flush_levels(b);
+	return (int)n;
+}
+
 int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int cancel_resting_orders)
 {
 	uint32_t bix = nx_book_inst_ix(b, inst);
@@ -905,14 +935,8 @@ int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int c
 		return -ENOENT;
 	if (status < NX_STATUS_OPEN || status > NX_STATUS_CLOSED)
 		return -EINVAL;
-	struct ibook *ib = &b->books[bix];
-	ib->def.status = (uint8_t)status;
-	if (cancel_resting_orders) {
-		for (uint32_t s = ib->head, next; s != NIL; s = next) {
-			next = b->orders[s].inext;
-			cancel_resting(b, &b->orders[s], NX_CXL_HALT, 0);
-		}
-		flush_levels(b);
-	}
+	b->books[bix].def.status = (uint8_t)status;
+	if (cancel_resting_orders)
+		nx_book_cancel_where(b, 0, inst, NX_CXL_HALT);
 	return 0;
 }
