@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * An NXP client session, transport-free: it builds the datagrams a client
+ * sends (negotiate, establish, application messages numbered behind a
+ * Sequence, heartbeats, retransmit requests, terminate) and reads the
+ * datagrams the venue sends (every message decoded, venue sequence numbers
+ * tracked, gaps and duplicates reported). The tests, the demo client and
+ * the load generator use it over whatever carries the bytes.
+ *
+ * Not for the venue's hot path; it allocates nothing and is single-threaded.
+ */
+#ifndef NX_CLIENT_H
+#define NX_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nx/config.h"
+#include "nx/nxp.h"
+
+struct nx_client {
+	uint64_t session_id;
+	nx_acct_t acct;
+	uint8_t key[NX_KEY_BYTES];
+	uint64_t next_seq;     /* number of the next application message we send */
+	uint64_t expect_seq;   /* number of the next venue application message we expect */
+	uint64_t gap_from;     /* first venue message found missing (0: no gap seen) */
+	uint64_t gap_count;    /* how many, from gap_from */
+	uint64_t duplicates;   /* venue messages seen twice (after a retransmission) */
+	uint64_t last_ts;      /* timestamp of the last Negotiate/Establish sent */
+};
+
+/* One message read from a venue datagram. */
+struct nx_client_msg {
+	uint16_t template_id;
+	uint64_t seq;          /* venue sequence number; 0 for session messages */
+	uint8_t retransmitted; /* came in a Retransmission datagram */
+	union {
+#define NX_CLIENT_U_(N, n, S, ID, LEN, FL) struct nx_nxp_##n n;
+		NX_NXP_MESSAGES(NX_CLIENT_U_)
+#undef NX_CLIENT_U_
+	} u;
+};
+
+void nx_client_init(struct nx_client *c, uint64_t session_id, nx_acct_t acct,
+		    const uint8_t key[NX_KEY_BYTES]);
+
+/* Session datagrams into buf; each returns the bytes written (0: no room). */
+size_t nx_client_negotiate(struct nx_client *c, void *buf, size_t cap, uint64_t ts);
+size_t nx_client_establish(struct nx_client *c, void *buf, size_t cap, uint64_t ts,
+			   uint32_t keepalive_ms);
+size_t nx_client_retransmit_request(struct nx_client *c, void *buf, size_t cap, uint64_t ts,
+				    uint64_t from, uint32_t count);
+size_t nx_client_terminate(struct nx_client *c, void *buf, size_t cap, uint16_t code);
+size_t nx_client_heartbeat(struct nx_client *c, void *buf, size_t cap);
+
+/*
+ * Application datagrams: nx_client_begin writes Sequence(next_seq); each
+ * nx_client_<message> appends one message and takes the next number.
+ * They return the bytes appended (0: no room, nothing consumed).
+ */
+size_t nx_client_begin(struct nx_client *c, struct nx_nxp_writer *w, void *buf, size_t cap);
+size_t nx_client_new_order(struct nx_client *c, struct nx_nxp_writer *w, const struct nx_nxp_new_order *o);
+size_t nx_client_cancel(struct nx_client *c, struct nx_nxp_writer *w, const struct nx_nxp_cancel_order *o);
+size_t nx_client_replace(struct nx_client *c, struct nx_nxp_writer *w, const struct nx_nxp_cancel_replace *o);
+size_t nx_client_mass_cancel(struct nx_client *c, struct nx_nxp_writer *w, const struct nx_nxp_mass_cancel *o);
+size_t nx_client_instrument_request(struct nx_client *c, struct nx_nxp_writer *w,
+				    const struct nx_nxp_instrument_definition_request *o);
+/* Any other client message, already encoded by the caller through w: count it. */
+void nx_client_count(struct nx_client *c);
+
+/*
+ * Read one venue datagram: decode up to cap messages into out and return
+ * how many (a malformed datagram: -1). Tracks expect_seq: a Sequence above
+ * it records a gap (gap_from, gap_count), messages below it are counted as
+ * duplicates and still returned; Retransmission datagrams fill gaps.
+ */
+int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
+		   unsigned cap);
+
+#endif /* NX_CLIENT_H */

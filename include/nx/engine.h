@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The engine pipeline of one shard: a received UDP payload in, the UDP
+ * payloads to send out. session -> decode -> risk -> match -> encode, in one
+ * call, run to completion. The DPDK appliance and the kernel-socket server
+ * both run exactly this; they own the sockets, queues and clocks.
+ *
+ * One call, nx_engine_rx(), takes (datagram, length, source address, now_ns)
+ * and appends response datagrams, each with its destination, to a caller
+ * array (struct nx_out). Replies are batched per destination session into
+ * as few datagrams as fit NX_NXP_DGRAM_MAX. nx_engine_poll() runs the
+ * timers (heartbeats, keepalive timeouts with cancel-on-disconnect, the rest
+ * of a retransmission) and must be called regularly (every millisecond is
+ * plenty).
+ *
+ * Guarantees: after nx_engine_create nothing allocates, locks, logs, reads a
+ * clock or makes a system call; time is the now_ns argument. The same
+ * sequence of calls with the same arguments gives byte-identical output.
+ * Every venue application message is kept in its session's history before
+ * it is placed in an output datagram, so a datagram that does not fit in
+ * nx_out (counted in out_overflow) or is lost on the wire is recovered by
+ * the client's RetransmitRequest. Bad input is counted by reason and
+ * dropped or answered with a reject; it never stops the engine.
+ *
+ * Threading: one thread per engine (a shard); engines share nothing.
+ */
+#ifndef NX_ENGINE_H
+#define NX_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nx/config.h"
+#include "nx/event.h"
+#include "nx/nxp.h"
+
+struct nx_engine;
+
+/* An IPv4 UDP endpoint, host byte order. */
+struct nx_addr {
+	uint32_t ip;
+	uint16_t port;
+};
+
+struct nx_out_dgram {
+	struct nx_addr to;
+	uint16_t len;
+	uint8_t data[NX_NXP_DGRAM_MAX];
+};
+
+/* Where nx_engine_rx / _poll put datagrams: d[n..cap-1] are free. The
+ * caller empties it (sets n = 0) after sending. */
+struct nx_out {
+	struct nx_out_dgram *d;
+	uint32_t cap;
+	uint32_t n;
+};
+
+/* Counters, monotonic from create. Drops name their cause. */
+struct nx_engine_stats {
+	uint64_t rx_dgrams, rx_msgs, tx_dgrams, tx_msgs;
+	uint64_t drop_malformed;     /* framing or message errors (nx_nxp_err) */
+	uint64_t drop_unbound;       /* sequenced traffic from an address with no session */
+	uint64_t drop_unsequenced;   /* application messages without a Sequence first */
+	uint64_t drop_duplicate;     /* client messages already applied (resent) */
+	uint64_t drop_direction;     /* messages only the venue sends */
+	uint64_t drop_no_session;    /* reports for an order whose session is gone */
+	uint64_t out_overflow;       /* datagrams that did not fit nx_out (kept in history) */
+	uint64_t not_applied;        /* client sequence numbers reported lost */
+	uint64_t throttled;
+	uint64_t orders, cancels, replaces, fills;
+	uint64_t rejects[256];       /* by reason code (nx/reason.h) */
+	uint64_t sessions_negotiated, sessions_established, sessions_terminated;
+	uint64_t retransmitted;      /* messages resent */
+};
+
+/*
+ * Build an engine for a loaded configuration (which it copies; the caller
+ * may free it afterwards). tap, if not NULL, receives every book event after
+ * the engine has handled it (market data, clearing, journal). Returns NULL
+ * with a message in err on failure (capacity, invalid configuration).
+ */
+struct nx_engine *nx_engine_create(const struct nx_venue_config *cfg, nx_event_fn tap,
+				   void *tap_ctx, char *err, size_t errlen);
+void nx_engine_destroy(struct nx_engine *e);
+
+/* Process one received UDP payload from src at now_ns. Returns the number of
+ * datagrams appended to out. */
+uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, struct nx_addr src,
+		      uint64_t now_ns, struct nx_out *out);
+
+/* Run the timers at now_ns. Returns the number of datagrams appended. */
+uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
+
+const struct nx_engine_stats *nx_engine_stats(const struct nx_engine *e);
+
+/* The engine's book (read-only queries, e.g. for tests and the control plane). */
+const struct nx_book *nx_engine_book(const struct nx_engine *e);
+
+#endif /* NX_ENGINE_H */

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The client side of an NXP session (include/nx/client.h): what a client
+ * sends, and the bookkeeping of what it receives. Transport-free.
+ */
+#include <string.h>
+
+#include "nx/client.h"
+
+void nx_client_init(struct nx_client *c, uint64_t session_id, nx_acct_t acct,
+		    const uint8_t key[NX_KEY_BYTES])
+{
+	memset(c, 0, sizeof(*c));
+	c->session_id = session_id;
+	c->acct = acct;
+	memcpy(c->key, key, NX_KEY_BYTES);
+	c->next_seq = 1;
+	c->expect_seq = 1;
+}
+
+size_t nx_client_negotiate(struct nx_client *c, void *buf, size_t cap, uint64_t ts)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_negotiate n = { .session_id = c->session_id, .timestamp = ts,
+				      .account = c->acct, .client_flow = NX_NXP_FLOW_IDEMPOTENT };
+	memcpy(n.secret_key, c->key, NX_KEY_BYTES);
+	c->last_ts = ts;
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_negotiate(&w, &n);
+}
+
+size_t nx_client_establish(struct nx_client *c, void *buf, size_t cap, uint64_t ts,
+			   uint32_t keepalive_ms)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_establish e = { .session_id = c->session_id, .timestamp = ts,
+				      .next_seq_no = c->next_seq, .keepalive_ms = keepalive_ms,
+				      .account = c->acct };
+	memcpy(e.secret_key, c->key, NX_KEY_BYTES);
+	c->last_ts = ts;
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_establish(&w, &e);
+}
+
+size_t nx_client_retransmit_request(struct nx_client *c, void *buf, size_t cap, uint64_t ts,
+				    uint64_t from, uint32_t count)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_retransmit_request r = { .session_id = c->session_id, .timestamp = ts,
+					       .from_seq_no = from, .count = count };
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_retransmit_request(&w, &r);
+}
+
+size_t nx_client_terminate(struct nx_client *c, void *buf, size_t cap, uint16_t code)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_terminate t = { .session_id = c->session_id, .code = code };
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_terminate(&w, &t);
+}
+
+size_t nx_client_heartbeat(struct nx_client *c, void *buf, size_t cap)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_sequence s = { .next_seq_no = c->next_seq };
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_sequence(&w, &s);
+}
+
+size_t nx_client_begin(struct nx_client *c, struct nx_nxp_writer *w, void *buf, size_t cap)
+{
+	struct nx_nxp_sequence s = { .next_seq_no = c->next_seq };
+	nx_nxp_writer_init(w, buf, cap);
+	return nx_nxp_encode_sequence(w, &s);
+}
+
+void nx_client_count(struct nx_client *c)
+{
+	c->next_seq++;
+}
+
+#define APP(fn, kind, type)                                                           \
+	size_t fn(struct nx_client *c, struct nx_nxp_writer *w, const type *o)         \
+	{                                                                              \
+		size_t n = nx_nxp_encode_##kind(w, o);                                 \
+		c->next_seq += n != 0;                                                 \
+		return n;                                                              \
+	}
+
+APP(nx_client_new_order, new_order, struct nx_nxp_new_order)
+APP(nx_client_cancel, cancel_order, struct nx_nxp_cancel_order)
+APP(nx_client_replace, cancel_replace, struct nx_nxp_cancel_replace)
+APP(nx_client_mass_cancel, mass_cancel, struct nx_nxp_mass_cancel)
+APP(nx_client_instrument_request, instrument_definition_request,
+    struct nx_nxp_instrument_definition_request)
+
+static void decode(const struct nx_nxp_msg *m, struct nx_client_msg *out)
+{
+	out->template_id = m->template_id;
+	switch (m->template_id) {
+#define NX_CLIENT_D_(N, n, S, ID, LEN, FL) \
+	case ID: nx_nxp_decode_##n(m, &out->u.n); break;
+		NX_NXP_MESSAGES(NX_CLIENT_D_)
+#undef NX_CLIENT_D_
+	default:
+		break;
+	}
+}
+
+int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
+		   unsigned cap)
+{
+	struct nx_nxp_reader r;
+	struct nx_nxp_msg m;
+	uint64_t seq = 0;
+	unsigned n = 0;
+	int rc, retrans = 0;
+	nx_nxp_reader_init(&r, data, len);
+	while ((rc = nx_nxp_next(&r, &m)) != 0) {
+		if (rc < 0)
+			return -1;
+		if (m.template_id == NX_NXP_SEQUENCE || m.template_id == NX_NXP_RETRANSMISSION) {
+			retrans = m.template_id == NX_NXP_RETRANSMISSION;
+			seq = retrans ? nx_nxp_retransmission_next_seq_no(&m) : nx_nxp_sequence_next_seq_no(&m);
+			if (!retrans && seq > c->expect_seq) {
+				if (!c->gap_from)
+					c->gap_from = c->expect_seq;
+				c->gap_count += seq - c->expect_seq;
+				c->expect_seq = seq;
+			}
+			if (n < cap) {
+				decode(&m, &out[n]);
+				out[n].seq = 0;
+				out[n++].retransmitted = (uint8_t)retrans;
+			}
+			continue;
+		}
+		uint64_t my = 0;
+		if (m.flags & NX_NXP_F_SEQ) {
+			my = seq++;
+			if (my < c->expect_seq && !retrans) {
+				c->duplicates++;
+			} else if (retrans) {
+				if (c->gap_from && my >= c->gap_from && my < c->gap_from + c->gap_count) {
+					if (my == c->gap_from) {
+						c->gap_from++;
+						c->gap_count--;
+					}
+					if (!c->gap_count)
+						c->gap_from = 0;
+				} else if (my < c->expect_seq) {
+					c->duplicates++;
+				}
+				if (my >= c->expect_seq)
+					c->expect_seq = my + 1;
+			} else {
+				c->expect_seq = my + 1;
+			}
+		}
+		if (n < cap) {
+			decode(&m, &out[n]);
+			out[n].seq = my;
+			out[n++].retransmitted = (uint8_t)retrans;
+		}
+	}
+	return (int)n;
+}

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The pipeline of one shard: a datagram is walked message by message;
+ * session messages go to session.c; application messages, numbered by the
+ * Sequence that opens their datagram, are applied once each: throttle,
+ * account permission, pre-trade risk, then one book command. The book's
+ * events come back through engine_on_event, which keeps risk exact, turns
+ * each into the report the protocol defines and hands it to the session
+ * that entered the order (the order's tag), or to the requesting session.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_priv.h"
+
+/* --- Create and destroy (cold) ---------------------------------------------- */
+
+const struct nx_account_config *engine_account(const struct nx_engine *e, nx_acct_t id, uint32_t *ix)
+{
+	for (uint32_t i = 0; i < e->cfg.naccounts; i++)
+		if (e->cfg.accounts[i].id == id) {
+			if (ix)
+				*ix = i;
+			return &e->cfg.accounts[i];
+		}
+	return NULL;
+}
+
+static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err, size_t errlen)
+{
+	struct nx_book_config bc = { .max_instruments = c->ninstruments, .max_accounts = c->naccounts,
+				     .max_orders = c->max_orders, .ladder_ticks = c->ladder_ticks };
+	struct nx_risk_config rc = { .max_accounts = c->naccounts, .max_instruments = c->ninstruments };
+	if (!(e->book = nx_book_create(&bc, engine_on_event, e)) || !(e->risk = nx_risk_create(&rc))) {
+		snprintf(err, errlen, "%s: cannot allocate the book and risk state", c->path);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < c->ninstruments; i++)
+		if (nx_book_add_instrument(e->book, &c->instruments[i]) ||
+		    nx_risk_add_instrument(e->risk, &c->instruments[i])) {
+			snprintf(err, errlen, "%s: instrument %u rejected", c->path, c->instruments[i].id);
+			return -EINVAL;
+		}
+	for (uint32_t i = 0; i < c->naccounts; i++) {
+		const struct nx_account_config *a = &c->accounts[i];
+		struct nx_account ba = { .id = a->id, .stp = a->stp, .stp_group = a->stp_group };
+		if (nx_book_add_account(e->book, &ba) || nx_risk_add_account(e->risk, a)) {
+			snprintf(err, errlen, "%s: account %u rejected", c->path, a->id);
+			return -EINVAL;
+		}
+	}
+	/* Sessions, their maps and their histories in one block. */
+	size_t n = c->max_sessions, hist = c->history;
+	size_t idcap = nx_pow2_ceil_u64(n * 2);
+	size_t bytes = n * sizeof(struct session) + 2 * idcap * sizeof(uint32_t) +
+		       n * hist * (HIST_SLOT + 1);
+	if (!(e->mem = calloc(1, bytes))) {
+		snprintf(err, errlen, "%s: cannot allocate %zu bytes for %zu sessions", c->path, bytes, n);
+		return -ENOMEM;
+	}
+	char *p = e->mem;
+	e->sess = (struct session *)p;
+	p += n * sizeof(struct session);
+	e->by_id = (struct idmap){ (uint32_t *)p, (uint32_t)idcap - 1 };
+	p += idcap * sizeof(uint32_t);
+	e->by_addr = (struct idmap){ (uint32_t *)p, (uint32_t)idcap - 1 };
+	p += idcap * sizeof(uint32_t);
+	idmap_clear(&e->by_id);
+	idmap_clear(&e->by_addr);
+	for (size_t i = 0; i < n; i++) {
+		e->sess[i].hist = (uint8_t *)p;
+		p += hist * HIST_SLOT;
+		e->sess[i].hist_len = (uint8_t *)p;
+		p += hist;
+	}
+	e->hist_mask = (uint32_t)hist - 1;
+	e->keepalive_ns = (uint64_t)c->keepalive_ms * 1000000u;
+	return 0;
+}
+
+struct nx_engine *nx_engine_create(const struct nx_venue_config *c, nx_event_fn tap, void *tap_ctx,
+				   char *err, size_t errlen)
+{
+	struct nx_engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->cfg = *c;
+	e->cfg.instruments = calloc(c->ninstruments, sizeof(*c->instruments));
+	e->cfg.accounts = calloc(c->naccounts, sizeof(*c->accounts));
+	if (!e->cfg.instruments || !e->cfg.accounts) {
+		snprintf(err, errlen, "out of memory");
+		goto err;
+	}
+	memcpy(e->cfg.instruments, c->instruments, c->ninstruments * sizeof(*c->instruments));
+	memcpy(e->cfg.accounts, c->accounts, c->naccounts * sizeof(*c->accounts));
+	for (uint32_t i = 0; i < c->naccounts; i++) {
+		e->cfg.accounts[i].restricted = NULL; /* risk keeps its own copy */
+		e->cfg.accounts[i].nrestricted = 0;
+	}
+	if (!c->history || (c->history & (c->history - 1)) || !c->max_sessions) {
+		snprintf(err, errlen, "%s: sessions.history must be a power of two", c->path);
+		goto err;
+	}
+	e->tap = tap;
+	e->tap_ctx = tap_ctx;
+	if (build(e, c, err, errlen))
+		goto err;
+	return e;
+err:
+	nx_engine_destroy(e);
+	return NULL;
+}
+
+void nx_engine_destroy(struct nx_engine *e)
+{
+	if (!e)
+		return;
+	nx_book_destroy(e->book);
+	nx_risk_destroy(e->risk);
+	free(e->mem);
+	free(e->cfg.instruments);
+	free(e->cfg.accounts);
+	free(e);
+}
+
+const struct nx_engine_stats *nx_engine_stats(const struct nx_engine *e)
+{
+	return &e->st;
+}
+
+const struct nx_book *nx_engine_book(const struct nx_engine *e)
+{
+	return e->book;
+}
+
+/* --- Reports ---------------------------------------------------------------- */
+
+/* Encode one venue application message of kind for session s. */
+#define REPORT(e, s, kind, ...)                                                  \
+	do {                                                                     \
+		struct nx_nxp_writer w_;                                         \
+		struct nx_nxp_##kind v_ = { __VA_ARGS__ };                       \
+		out_app_begin((s), (e)->hist_mask, &w_);                         \
+		out_app_commit((e), (s), nx_nxp_encode_##kind(&w_, &v_));        \
+	} while (0)
+
+/* The session that owns an order: its tag is the session slot + 1. */
+static struct session *owner(struct nx_engine *e, uint32_t tag)
+{
+	if (tag && tag <= e->nsess)
+		return &e->sess[tag - 1];
+	e->st.drop_no_session++;
+	return NULL;
+}
+
+static void reject_report(struct nx_engine *e, struct session *s, const struct nx_ev_reject *r)
+{
+	if (r->req == NX_REQ_NEW)
+		REPORT(e, s, exec_rejected, .cl_ord_id = r->cl, .transact_time = e->now,
+		       .account = r->acct, .instrument = r->inst, .reason = r->reason);
+	else
+		REPORT(e, s, cancel_reject, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
+		       .order_id = r->oid, .transact_time = e->now, .account = r->acct,
+		       .instrument = r->inst, .reason = r->reason, .response_to = r->req);
+}
+
+void engine_on_event(void *ctx, const struct nx_event *ev)
+{
+	struct nx_engine *e = ctx;
+	struct session *s;
+	nx_risk_on_event(e->risk, ev);
+	switch (ev->type) {
+	case NX_EV_ACCEPTED: {
+		const struct nx_ev_order *o = &ev->u.order;
+		if ((s = owner(e, o->tag)))
+			REPORT(e, s, exec_new, .cl_ord_id = o->cl, .order_id = o->oid,
+			       .transact_time = e->now, .price = o->px, .qty = o->qty,
+			       .display_qty = o->display, .account = o->acct, .instrument = o->inst,
+			       .side = o->side, .ord_type = o->type, .time_in_force = o->tif,
+			       .post_only = o->post_only, .stp_mode = o->stp);
+		break;
+	}
+	case NX_EV_REJECTED:
+		e->st.rejects[ev->u.reject.reason]++;
+		if (e->cur)
+			reject_report(e, e->cur, &ev->u.reject);
+		break;
+	case NX_EV_FILL: {
+		const struct nx_ev_fill *f = &ev->u.fill;
+		e->st.fills++;
+		if ((s = owner(e, f->tag)))
+			REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
+			       .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
+			       .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
+			       .account = f->acct, .instrument = f->inst, .side = f->side,
+			       .liquidity = f->liq,
+			       .aggressor = (uint8_t)(f->liq == NX_LIQ_TAKER ? f->side : nx_side_other(f->side)));
+		break;
+	}
+	case NX_EV_CANCELED: {
+		const struct nx_ev_cancel *c = &ev->u.cancel;
+		if ((s = owner(e, c->tag)))
+			REPORT(e, s, exec_canceled, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
+			       .order_id = c->oid, .transact_time = e->now, .canceled_qty = c->qty,
+			       .account = c->acct, .instrument = c->inst, .reason = c->reason,
+			       .side = c->side);
+		break;
+	}
+	case NX_EV_REDUCED: {
+		const struct nx_ev_cancel *c = &ev->u.cancel;
+		if ((s = owner(e, c->tag)))
+			REPORT(e, s, exec_reduced, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
+			       .order_id = c->oid, .transact_time = e->now, .reduced_qty = c->qty,
+			       .leaves_qty = c->leaves, .account = c->acct, .instrument = c->inst,
+			       .reason = c->reason, .side = c->side);
+		break;
+	}
+	case NX_EV_REPLACED: {
+		const struct nx_ev_replace *r = &ev->u.replace;
+		if ((s = owner(e, r->tag)))
+			REPORT(e, s, exec_replaced, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
+			       .order_id = r->oid, .transact_time = e->now, .price = r->px, .qty = r->qty,
+			       .account = r->acct, .instrument = r->inst, .side = r->side,
+			       .kept_priority = r->kept_priority);
+		break;
+	}
+	case NX_EV_MASS_CANCELED: {
+		const struct nx_ev_mass *m = &ev->u.mass;
+		if (e->cur)
+			REPORT(e, e->cur, mass_cancel_report, .cl_ord_id = m->cl, .transact_time = e->now,
+			       .account = m->acct, .instrument = m->inst, .count = m->count,
+			       .side = m->side);
+		break;
+	}
+	default:
+		break;
+	}
+	if (e->tap)
+		e->tap(e->tap_ctx, ev);
+}
+
+/* --- Application messages ---------------------------------------------------- */
+
+static void business_reject(struct nx_engine *e, struct session *s, uint64_t seq, uint16_t tid,
+			    uint64_t ref_id, unsigned why)
+{
+	e->st.rejects[why]++;
+	REPORT(e, s, business_reject, .ref_seq_no = seq, .ref_id = ref_id, .transact_time = e->now,
+	       .ref_template_id = tid, .reason = (uint16_t)why);
+}
+
+/* A request refused before the book: the report its kind expects. */
+static void refuse(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m, uint64_t seq,
+		   unsigned why)
+{
+	struct nx_ev_reject r = { .reason = (uint8_t)why };
+	switch (m->template_id) {
+	case NX_NXP_NEW_ORDER:
+		r.req = NX_REQ_NEW;
+		r.cl = nx_nxp_new_order_cl_ord_id(m);
+		r.acct = nx_nxp_new_order_account(m);
+		r.inst = nx_nxp_new_order_instrument(m);
+		break;
+	case NX_NXP_CANCEL_ORDER:
+		r.req = NX_REQ_CANCEL;
+		r.cl = nx_nxp_cancel_order_cl_ord_id(m);
+		r.orig_cl = nx_nxp_cancel_order_orig_cl_ord_id(m);
+		r.oid = nx_nxp_cancel_order_order_id(m);
+		r.acct = nx_nxp_cancel_order_account(m);
+		break;
+	case NX_NXP_CANCEL_REPLACE:
+		r.req = NX_REQ_REPLACE;
+		r.cl = nx_nxp_cancel_replace_cl_ord_id(m);
+		r.orig_cl = nx_nxp_cancel_replace_orig_cl_ord_id(m);
+		r.oid = nx_nxp_cancel_replace_order_id(m);
+		r.acct = nx_nxp_cancel_replace_account(m);
+		break;
+	case NX_NXP_MASS_CANCEL:
+		r.req = NX_REQ_MASS_CANCEL;
+		r.cl = nx_nxp_mass_cancel_cl_ord_id(m);
+		r.acct = nx_nxp_mass_cancel_account(m);
+		r.inst = nx_nxp_mass_cancel_instrument(m);
+		break;
+	default: {
+		uint64_t ref_id = m->block_len >= 8 ? nx_nxp_ld_u64(m->block) : 0;
+		business_reject(e, s, seq, m->template_id, ref_id, why);
+		return;
+	}
+	}
+	e->st.rejects[why]++;
+	reject_report(e, s, &r);
+}
+
+static void on_new_order(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+			 uint64_t seq)
+{
+	struct nx_nxp_new_order n;
+	nx_nxp_decode_new_order(m, &n);
+	e->st.orders++;
+	struct nx_risk_order ro = { .acct = n.account, .inst = n.instrument, .side = n.side,
+				    .is_market = n.ord_type == NX_ORD_MARKET, .px = n.price, .qty = n.qty };
+	if (ro.is_market) {
+		struct nx_bbo bbo;
+		struct nx_instrument in;
+		ro.px = 0;
+		if (!nx_book_bbo(e->book, n.instrument, &bbo) &&
+		    !nx_book_instrument(e->book, n.instrument, &in)) {
+			int64_t band = in.band_ticks * in.tick;
+			ro.px = n.side == NX_SIDE_BUY ? (bbo.ask_px ? bbo.ask_px + band : 0)
+						      : (bbo.bid_px ? bbo.bid_px - band : 0);
+		}
+	}
+	unsigned why = nx_risk_check_new(e->risk, &ro);
+	if (why) {
+		refuse(e, s, m, seq, why);
+		return;
+	}
+	struct nx_new_order o = { .acct = n.account, .inst = n.instrument, .cl = n.cl_ord_id,
+				  .px = n.price, .qty = n.qty, .display = n.display_qty, .side = n.side,
+				  .type = n.ord_type, .tif = n.time_in_force, .post_only = n.post_only,
+				  .stp = n.stp_mode, .tag = (uint32_t)(s - e->sess) + 1 };
+	nx_book_new_order(e->book, &o);
+}
+
+static void on_replace(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+		       uint64_t seq)
+{
+	struct nx_nxp_cancel_replace c;
+	struct nx_order_info oi;
+	nx_nxp_decode_cancel_replace(m, &c);
+	e->st.replaces++;
+	int found = c.order_id ? !nx_book_order(e->book, c.order_id, &oi)
+			       : !nx_book_order_by_cl(e->book, c.account, c.orig_cl_ord_id, &oi);
+	if (found && oi.acct == c.account) {
+		unsigned why = nx_risk_check_replace(e->risk, c.account, oi.inst, oi.side, oi.px,
+						     oi.leaves, c.price, c.qty);
+		if (why) {
+			refuse(e, s, m, seq, why);
+			return;
+		}
+	}
+	struct nx_replace r = { .acct = c.account, .cl = c.cl_ord_id, .orig_cl = c.orig_cl_ord_id,
+				.oid = c.order_id, .px = c.price, .qty = c.qty };
+	nx_book_replace(e->book, &r); /* an unknown order is the book's reject */
+}
+
+static void on_instrument_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+				  uint64_t seq)
+{
+	uint64_t req = nx_nxp_instrument_definition_request_req_id(m);
+	nx_inst_t want = nx_nxp_instrument_definition_request_instrument(m);
+	uint32_t total = want ? 1 : e->cfg.ninstruments, index = 0;
+	if (want && !nx_config_instrument(&e->cfg, want)) {
+		business_reject(e, s, seq, m->template_id, req, NX_REJ_UNKNOWN_INSTRUMENT);
+		return;
+	}
+	for (uint32_t i = 0; i < e->cfg.ninstruments; i++) {
+		struct nx_instrument in;
+		struct nx_risk_exposure x;
+		if (want && e->cfg.instruments[i].id != want)
+			continue;
+		nx_book_instrument(e->book, e->cfg.instruments[i].id, &in);
+		nx_px_t ref = in.ref_px;
+		if (e->cfg.naccounts && !nx_risk_exposure(e->risk, e->cfg.accounts[0].id, in.id, &x))
+			ref = x.ref_px;
+		struct nx_nxp_writer w;
+		struct nx_nxp_instrument_definition d = { .req_id = req, .tick = in.tick, .lot = in.lot,
+			.min_qty = in.min_qty, .max_qty = in.max_qty, .band_ticks = in.band_ticks,
+			.ref_px = ref, .strike = in.strike, .expiry = in.expiry_ns, .instrument = in.id,
+			.underlying = in.underlying, .index = ++index, .total = total, .kind = in.kind,
+			.status = in.status, .put_call = in.put_call };
+		memcpy(d.symbol, in.symbol, sizeof(d.symbol));
+		out_app_begin(s, e->hist_mask, &w);
+		out_app_commit(e, s, nx_nxp_encode_instrument_definition(&w, &d));
+	}
+}
+
+static void admin_reply(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+			uint64_t req, unsigned why)
+{
+	if (why) {
+		e->st.rejects[why]++;
+		REPORT(e, s, admin_reject, .req_id = req, .transact_time = e->now,
+		       .ref_template_id = m->template_id, .reason = (uint16_t)why);
+	} else {
+		REPORT(e, s, admin_ack, .req_id = req, .transact_time = e->now,
+		       .ref_template_id = m->template_id);
+	}
+}
+
+static void on_admin(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m)
+{
+	uint64_t req = nx_nxp_ld_u64(m->block); /* every admin message starts with reqId */
+	unsigned why = 0;
+	if (!e->cfg.accounts[s->acct_cfg].admin) {
+		admin_reply(e, s, m, req, NX_REJ_NOT_ADMIN);
+		return;
+	}
+	switch (m->template_id) {
+	case NX_NXP_SET_KILL_SWITCH: {
+		struct nx_nxp_set_kill_switch k;
+		nx_nxp_decode_set_kill_switch(m, &k);
+		int rc = nx_risk_set_kill(e->risk, k.scope, k.id, k.on);
+		why = rc == -EINVAL ? NX_REJ_BAD_FIELD
+		    : rc ? (k.scope == NX_KILL_ACCOUNT ? NX_REJ_UNKNOWN_ACCOUNT : NX_REJ_UNKNOWN_INSTRUMENT)
+		    : 0;
+		admin_reply(e, s, m, req, why);
+		if (!why && k.on)
+			nx_book_cancel_where(e->book, k.scope == NX_KILL_ACCOUNT ? k.id : 0,
+					     k.scope == NX_KILL_INSTRUMENT ? k.id : 0, NX_CXL_KILL_SWITCH);
+		return;
+	}
+	case NX_NXP_SET_INSTRUMENT_STATUS: {
+		struct nx_nxp_set_instrument_status st;
+		nx_nxp_decode_set_instrument_status(m, &st);
+		struct nx_instrument in;
+		if (nx_book_instrument(e->book, st.instrument, &in))
+			why = NX_REJ_UNKNOWN_INSTRUMENT;
+		else if (st.status < NX_STATUS_OPEN || st.status > NX_STATUS_CLOSED)
+			why = NX_REJ_BAD_FIELD;
+		admin_reply(e, s, m, req, why);
+		if (!why)
+			nx_book_set_status(e->book, st.instrument, st.status, st.cancel_resting);
+		return;
+	}
+	case NX_NXP_SET_REFERENCE_PRICE: {
+		struct nx_nxp_set_reference_price rp;
+		nx_nxp_decode_set_reference_price(m, &rp);
+		int rc = nx_risk_set_ref_px(e->risk, rp.instrument, rp.price);
+		why = rc == -ENOENT ? NX_REJ_UNKNOWN_INSTRUMENT
+		    : rc ? (rp.price < 0 ? NX_REJ_BAD_PRICE : NX_REJ_PRICE_NOT_TICK) : 0;
+		admin_reply(e, s, m, req, why);
+		return;
+	}
+	default: { /* NX_NXP_SET_LIMIT */
+		struct nx_nxp_set_limit sl;
+		nx_nxp_decode_set_limit(m, &sl);
+		uint32_t ix;
+		int rc = nx_risk_set_limit(e->risk, sl.account, sl.limit_kind, sl.value);
+		why = rc == -ENOENT ? NX_REJ_UNKNOWN_ACCOUNT : rc ? NX_REJ_BAD_FIELD : 0;
+		if (!why && engine_account(e, sl.account, &ix))
+			nx_risk_limits(e->risk, sl.account, &e->cfg.accounts[ix].limits);
+		admin_reply(e, s, m, req, why);
+		return;
+	}
+	}
+}
+
+/* The account a request acts for (0 for those that carry none). */
+static nx_acct_t request_account(const struct nx_nxp_msg *m)
+{
+	switch (m->template_id) {
+	case NX_NXP_NEW_ORDER: return nx_nxp_new_order_account(m);
+	case NX_NXP_CANCEL_ORDER: return nx_nxp_cancel_order_account(m);
+	case NX_NXP_CANCEL_REPLACE: return nx_nxp_cancel_replace_account(m);
+	case NX_NXP_MASS_CANCEL: return nx_nxp_mass_cancel_account(m);
+	default: return 0;
+	}
+}
+
+void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m, uint64_t seq)
+{
+	nx_acct_t acct = request_account(m);
+	if (!session_take_token(e, s)) {
+		e->st.throttled++;
+		refuse(e, s, m, seq, NX_REJ_RISK_THROTTLED);
+		return;
+	}
+	if (acct && acct != s->acct) {
+		refuse(e, s, m, seq, NX_REJ_ACCOUNT_NOT_PERMITTED);
+		return;
+	}
+	e->cur = s;
+	switch (m->template_id) {
+	case NX_NXP_NEW_ORDER:
+		on_new_order(e, s, m, seq);
+		break;
+	case NX_NXP_CANCEL_ORDER: {
+		struct nx_cancel c = { .acct = acct, .cl = nx_nxp_cancel_order_cl_ord_id(m),
+				       .orig_cl = nx_nxp_cancel_order_orig_cl_ord_id(m),
+				       .oid = nx_nxp_cancel_order_order_id(m) };
+		e->st.cancels++;
+		nx_book_cancel(e->book, &c);
+		break;
+	}
+	case NX_NXP_CANCEL_REPLACE:
+		on_replace(e, s, m, seq);
+		break;
+	case NX_NXP_MASS_CANCEL: {
+		struct nx_mass_cancel mc = { .acct = acct, .cl = nx_nxp_mass_cancel_cl_ord_id(m),
+					     .inst = nx_nxp_mass_cancel_instrument(m),
+					     .side = nx_nxp_mass_cancel_side(m) };
+		nx_book_mass_cancel(e->book, &mc);
+		break;
+	}
+	case NX_NXP_INSTRUMENT_DEFINITION_REQUEST:
+		on_instrument_request(e, s, m, seq);
+		break;
+	default:
+		if (m->flags & NX_NXP_F_ADMIN)
+			on_admin(e, s, m);
+		else
+			business_reject(e, s, seq, m->template_id, 0, NX_REJ_PROTOCOL_VIOLATION);
+		break;
+	}
+	e->cur = NULL;
+}
+
+/* --- The datagram walk -------------------------------------------------------- */
+
+/* Sequence(n) first: number and apply the application messages that follow. */
+static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
+		      struct nx_addr src)
+{
+	struct session *s = session_by_addr(e, src);
+	if (!s) {
+		e->st.drop_unbound++;
+		return;
+	}
+	s->last_rx_ns = e->now;
+	uint64_t seq = nx_nxp_sequence_next_seq_no(first);
+	if (seq > s->next_recv) {
+		struct nx_nxp_writer w;
+		struct nx_nxp_not_applied na = { .from_seq_no = s->next_recv,
+			.count = seq - s->next_recv > UINT32_MAX ? UINT32_MAX : (uint32_t)(seq - s->next_recv) };
+		out_app_begin(s, e->hist_mask, &w);
+		out_app_commit(e, s, nx_nxp_encode_not_applied(&w, &na));
+		e->st.not_applied += seq - s->next_recv;
+		s->next_recv = seq;
+	}
+	struct nx_nxp_msg m;
+	for (int rc; (rc = nx_nxp_next(r, &m)) != 0;) {
+		if (rc < 0 && nx_nxp_err_fatal(rc)) {
+			e->st.drop_malformed++;
+			break;
+		}
+		if (rc > 0 && !(m.flags & NX_NXP_F_SEQ)) {
+			e->st.drop_malformed++; /* a session message inside an application datagram */
+			continue;
+		}
+		uint64_t n = seq++;
+		e->st.rx_msgs++;
+		if (n < s->next_recv) {
+			e->st.drop_duplicate++;
+			continue;
+		}
+		s->next_recv = n + 1;
+		if (rc < 0) {
+			e->st.drop_malformed++;
+			business_reject(e, s, n, m.template_id, 0,
+					rc == NX_NXP_E_TEMPLATE ? NX_REJ_UNKNOWN_TEMPLATE : NX_REJ_MALFORMED);
+		} else if (!(m.flags & NX_NXP_F_CLIENT)) {
+			e->st.drop_direction++;
+			business_reject(e, s, n, m.template_id, 0, NX_REJ_WRONG_DIRECTION);
+		} else {
+			engine_apply(e, s, &m, n);
+		}
+	}
+}
+
+uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, struct nx_addr src,
+		      uint64_t now_ns, struct nx_out *out)
+{
+	uint32_t before = out->n;
+	struct nx_nxp_reader r;
+	struct nx_nxp_msg m;
+	e->out = out;
+	e->now = now_ns;
+	e->epoch++;
+	e->st.rx_dgrams++;
+	nx_nxp_reader_init(&r, data, len);
+	int rc = nx_nxp_next(&r, &m);
+	if (rc <= 0) {
+		e->st.drop_malformed += rc < 0;
+		return 0;
+	}
+	if (m.template_id == NX_NXP_SEQUENCE) {
+		e->st.rx_msgs++;
+		sequenced(e, &r, &m, src);
+	} else if (m.flags & NX_NXP_F_SEQ) {
+		e->st.drop_unsequenced++;
+	} else {
+		session_datagram(e, &r, &m, src);
+	}
+	return out->n - before;
+}
+
+uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out)
+{
+	uint32_t before = out->n;
+	e->out = out;
+	e->now = now_ns;
+	e->epoch++;
+	for (uint32_t i = 0; i < e->nsess; i++)
+		session_poll(e, &e->sess[i]);
+	return out->n - before;
+}

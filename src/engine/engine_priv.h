@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The engine's internals, shared by its files: engine.c (create, the
+ * datagram walk, application messages, book events to reports), session.c
+ * (the FIXP session rules) and output.c (sequencing, history, datagram
+ * building, retransmission).
+ *
+ * Ownership: the engine owns one book, one risk state and a fixed table of
+ * sessions, each with a ring of its last `history` venue application
+ * messages (HIST_SLOT bytes each, framed as sent). A session slot is used
+ * once per engine lifetime: a finished session keeps its id so the id can
+ * never be reused. Every call runs under one `epoch`: a session's open
+ * output datagram is the one it appended to during the current epoch.
+ */
+#ifndef NX_ENGINE_PRIV_H
+#define NX_ENGINE_PRIV_H
+
+#include "nx/book.h"
+#include "nx/engine.h"
+#include "nx/nxp.h"
+#include "nx/risk.h"
+#include "../idmap.h"
+
+#define NIL UINT32_MAX
+#define HIST_SLOT 128 /* the longest message, InstrumentDefinition, is 14 + 107 bytes */
+NX_STATIC_ASSERT(NX_NXP_OVERHEAD + NX_NXP_INSTRUMENT_DEFINITION_BLOCK_LEN <= HIST_SLOT,
+		 "history slots hold every message");
+
+#define KEEPALIVE_MIN_MS 10
+#define KEEPALIVE_MAX_MS 600000
+#define KEEPALIVE_MISSES 3    /* intervals of client silence before a timeout */
+
+enum sess_state {
+	S_FREE = 0,
+	S_NEGOTIATED,   /* may establish; unbound */
+	S_FINALIZED,    /* finished: the id stays taken */
+};
+
+struct session {
+	uint64_t id;
+	uint64_t next_recv;       /* E: the next client sequence number to apply */
+	uint64_t next_send;       /* the venue's next application sequence number */
+	uint64_t last_rx_ns, last_tx_ns;
+	uint64_t tokens;          /* throttle, in 1e-9 tokens */
+	uint64_t bucket_ns;       /* when tokens were last refilled */
+	uint64_t neg_ts, est_ts;  /* timestamps of the accepted Negotiate / Establish */
+	uint64_t rt_from, rt_req_ts; /* retransmission being served */
+	uint32_t rt_left;
+	uint32_t keepalive_ms;    /* the client's */
+	uint32_t out_ix, out_epoch; /* open output datagram of this call */
+	uint32_t acct_cfg;        /* index in cfg.accounts */
+	nx_acct_t acct;
+	struct nx_addr addr;      /* binding, valid while bound */
+	uint8_t state, bound, finishing;
+	uint8_t *hist;            /* history slots */
+	uint8_t *hist_len;        /* bytes used per slot */
+};
+
+struct nx_engine {
+	struct nx_book *book;
+	struct nx_risk *risk;
+	struct session *sess;
+	uint32_t nsess;
+	struct idmap by_id, by_addr;
+	nx_event_fn tap;
+	void *tap_ctx;
+	/* The call in progress. */
+	struct nx_out *out;
+	uint64_t now;
+	uint32_t epoch;
+	struct session *cur;      /* session whose request is being applied */
+	uint64_t keepalive_ns;    /* the venue's heartbeat interval */
+	uint32_t hist_mask;
+	struct nx_engine_stats st;
+	struct nx_venue_config cfg; /* accounts and instruments copied, no restricted lists */
+	void *mem;                /* sessions, maps, history: one allocation */
+};
+
+/* engine.c */
+void engine_on_event(void *ctx, const struct nx_event *ev);
+void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m, uint64_t seq);
+const struct nx_account_config *engine_account(const struct nx_engine *e, nx_acct_t id, uint32_t *ix);
+
+/* session.c */
+void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
+		      struct nx_addr src);
+void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate);
+void session_poll(struct nx_engine *e, struct session *s);
+struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a);
+int session_take_token(struct nx_engine *e, struct session *s);
+
+/* output.c */
+/* A writer over the history slot of s's next application message. */
+void out_app_begin(struct session *s, uint32_t hist_mask, struct nx_nxp_writer *w);
+/* Record the message just written there, number it, and send it if bound. */
+void out_app_commit(struct nx_engine *e, struct session *s, size_t len);
+/* A new datagram to `to` for session-level messages; NULL when out is full. */
+struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to);
+void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w);
+void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w);
+void out_heartbeat(struct nx_engine *e, struct session *s);
+void out_retransmit(struct nx_engine *e, struct session *s);
+
+static inline uint64_t addr_key(struct nx_addr a)
+{
+	return idmap_mix((uint64_t)a.ip << 16 | a.port);
+}
+
+static inline int addr_eq(struct nx_addr a, struct nx_addr b)
+{
+	return a.ip == b.ip && a.port == b.port;
+}
+
+#endif /* NX_ENGINE_PRIV_H */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Output: numbering venue application messages, keeping them for
+ * retransmission, and packing them into datagrams.
+ *
+ * An application message is encoded once, into its history slot; placing it
+ * in a datagram is a copy of those bytes, and a retransmission copies the
+ * very same bytes again. Messages for one session during one call share a
+ * datagram that starts with Sequence(number of the first), until it is full.
+ */
+#include <string.h>
+
+#include "engine_priv.h"
+
+void out_app_begin(struct session *s, uint32_t hist_mask, struct nx_nxp_writer *w)
+{
+	nx_nxp_writer_init(w, s->hist + (size_t)(s->next_send & hist_mask) * HIST_SLOT, HIST_SLOT);
+}
+
+struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to)
+{
+	struct nx_out *o = e->out;
+	if (NX_UNLIKELY(o->n >= o->cap)) {
+		e->st.out_overflow++;
+		return NULL;
+	}
+	struct nx_out_dgram *d = &o->d[o->n++];
+	d->to = to;
+	d->len = 0;
+	e->st.tx_dgrams++;
+	return d;
+}
+
+void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w)
+{
+	nx_nxp_writer_init(w, d->data + d->len, sizeof(d->data) - d->len);
+}
+
+void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w)
+{
+	d->len = (uint16_t)(d->len + w->len);
+}
+
+/* Start a datagram for s with Sequence(seq). */
+static struct nx_out_dgram *seq_dgram(struct nx_engine *e, struct session *s, uint64_t seq)
+{
+	struct nx_out_dgram *d = out_dgram(e, s->addr);
+	if (!d)
+		return NULL;
+	struct nx_nxp_writer w;
+	struct nx_nxp_sequence sq = { .next_seq_no = seq };
+	out_writer(d, &w);
+	nx_nxp_encode_sequence(&w, &sq);
+	out_done(d, &w);
+	s->out_ix = (uint32_t)(d - e->out->d);
+	s->out_epoch = e->epoch;
+	return d;
+}
+
+void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
+{
+	uint64_t seq = s->next_send++;
+	const uint8_t *msg = s->hist + (size_t)(seq & e->hist_mask) * HIST_SLOT;
+	s->hist_len[seq & e->hist_mask] = (uint8_t)len;
+	if (!s->bound)
+		return; /* kept: the client recovers it after establishing again */
+	struct nx_out_dgram *d = NULL;
+	if (s->out_epoch == e->epoch && s->out_ix < e->out->n) {
+		d = &e->out->d[s->out_ix];
+		if (d->len + len > sizeof(d->data) || !addr_eq(d->to, s->addr))
+			d = NULL;
+	}
+	if (!d && !(d = seq_dgram(e, s, seq)))
+		return;
+	memcpy(d->data + d->len, msg, len);
+	d->len = (uint16_t)(d->len + len);
+	s->last_tx_ns = e->now;
+	e->st.tx_msgs++;
+}
+
+void out_heartbeat(struct nx_engine *e, struct session *s)
+{
+	if (seq_dgram(e, s, s->next_send))
+		s->last_tx_ns = e->now;
+}
+
+/* Send what is left of the retransmission being served, as far as out has
+ * room: datagrams of Retransmission(first, count) and the kept messages. */
+void out_retransmit(struct nx_engine *e, struct session *s)
+{
+	while (s->rt_left && s->bound) {
+		struct nx_out_dgram *d = out_dgram(e, s->addr);
+		if (!d)
+			return;
+		size_t room = sizeof(d->data) - NX_NXP_OVERHEAD - NX_NXP_RETRANSMISSION_BLOCK_LEN, used = 0;
+		uint32_t k = 0;
+		while (k < s->rt_left) {
+			uint8_t l = s->hist_len[(s->rt_from + k) & e->hist_mask];
+			if (used + l > room)
+				break;
+			used += l;
+			k++;
+		}
+		struct nx_nxp_writer w;
+		struct nx_nxp_retransmission rt = { .session_id = s->id, .request_timestamp = s->rt_req_ts,
+						    .next_seq_no = s->rt_from, .count = k };
+		out_writer(d, &w);
+		nx_nxp_encode_retransmission(&w, &rt);
+		out_done(d, &w);
+		for (uint32_t i = 0; i < k; i++) {
+			uint64_t seq = s->rt_from + i;
+			uint8_t l = s->hist_len[seq & e->hist_mask];
+			memcpy(d->data + d->len, s->hist + (size_t)(seq & e->hist_mask) * HIST_SLOT, l);
+			d->len = (uint16_t)(d->len + l);
+		}
+		s->rt_from += k;
+		s->rt_left -= k;
+		e->st.retransmitted += k;
+		s->last_tx_ns = e->now;
+	}
+}

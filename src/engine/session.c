@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The session layer (docs/protocol.md "Sessions"): negotiate, establish
+ * and bind, the idempotent client flow (gaps reported with NotApplied,
+ * duplicates skipped), retransmission requests, terminate, finish,
+ * keepalive timeouts and cancel-on-disconnect, and the message throttle.
+ *
+ * A datagram is either session messages only, or Sequence then application
+ * messages. Session messages from an address are checked against the
+ * session bound to it; Negotiate and Establish are the only ones that may
+ * come from anywhere, and they authenticate themselves.
+ */
+#include <string.h>
+
+#include "engine_priv.h"
+
+/* --- Lookups and binding ---------------------------------------------------- */
+
+static uint64_t hash_addr_slot(const void *ctx, uint32_t slot)
+{
+	return addr_key(((const struct nx_engine *)ctx)->sess[slot].addr);
+}
+
+struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a)
+{
+	const struct idmap *m = &e->by_addr;
+	for (uint32_t i = idmap_pos(m, addr_key(a)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (addr_eq(e->sess[m->tab[i]].addr, a))
+			return &e->sess[m->tab[i]];
+	return NULL;
+}
+
+static struct session *session_by_id(const struct nx_engine *e, uint64_t id)
+{
+	const struct idmap *m = &e->by_id;
+	for (uint32_t i = idmap_pos(m, idmap_mix(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (e->sess[m->tab[i]].id == id)
+			return &e->sess[m->tab[i]];
+	return NULL;
+}
+
+static void unbind_addr(struct nx_engine *e, struct session *s)
+{
+	const struct idmap *m = &e->by_addr;
+	uint32_t slot = (uint32_t)(s - e->sess);
+	for (uint32_t i = idmap_pos(m, addr_key(s->addr)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (m->tab[i] == slot) {
+			idmap_erase_at(&e->by_addr, i, hash_addr_slot, e);
+			break;
+		}
+	s->bound = 0;
+}
+
+void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate)
+{
+	if (!s->bound)
+		return;
+	if (send_terminate) {
+		struct nx_out_dgram *d = out_dgram(e, s->addr);
+		if (d) {
+			struct nx_nxp_writer w;
+			struct nx_nxp_terminate t = { .session_id = s->id, .code = code };
+			out_writer(d, &w);
+			nx_nxp_encode_terminate(&w, &t);
+			out_done(d, &w);
+		}
+	}
+	unbind_addr(e, s);
+	s->rt_left = 0;
+	e->st.sessions_terminated++;
+	if (e->cfg.accounts[s->acct_cfg].cancel_on_disconnect) {
+		struct session *prev = e->cur;
+		e->cur = s;
+		nx_book_cancel_where(e->book, s->acct, 0, NX_CXL_DISCONNECT);
+		e->cur = prev;
+	}
+}
+
+static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
+{
+	struct session *other = session_by_addr(e, a);
+	if (other && other != s)
+		session_unbind(e, other, NX_REJ_VENUE_SHUTDOWN, 0); /* the address moved on */
+	if (s->bound)
+		unbind_addr(e, s); /* fail-over: the old binding ends, the session goes on */
+	s->addr = a;
+	s->bound = 1;
+	idmap_insert(&e->by_addr, addr_key(a), (uint32_t)(s - e->sess));
+}
+
+/* --- Replies to session messages ---------------------------------------------- */
+
+/* One session-level message in its own datagram to `to`. */
+#define REPLY(e, to, kind, ...)                                                  \
+	do {                                                                     \
+		struct nx_out_dgram *d_ = out_dgram((e), (to));                  \
+		if (d_) {                                                        \
+			struct nx_nxp_writer w_;                                 \
+			struct nx_nxp_##kind v_ = { __VA_ARGS__ };               \
+			out_writer(d_, &w_);                                     \
+			nx_nxp_encode_##kind(&w_, &v_);                          \
+			out_done(d_, &w_);                                       \
+		}                                                                \
+	} while (0)
+
+static void not_applied(struct nx_engine *e, struct session *s, uint64_t from, uint64_t count)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_not_applied na = { .from_seq_no = from,
+		.count = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count };
+	out_app_begin(s, e->hist_mask, &w);
+	out_app_commit(e, s, nx_nxp_encode_not_applied(&w, &na));
+	e->st.not_applied += count;
+}
+
+/* Constant-time key comparison: no early exit an attacker could time. */
+static int key_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t diff = 0;
+	for (int i = 0; i < NX_KEY_BYTES; i++)
+		diff |= (uint8_t)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* Credentials and source, shared by Negotiate and Establish; 0 or a reason. */
+static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t *key,
+			     struct nx_addr src, uint32_t *ix)
+{
+	const struct nx_account_config *a = engine_account(e, acct, ix);
+	if (!a)
+		return NX_REJ_AUTH_UNKNOWN_ACCOUNT;
+	if (a->src_ip && a->src_ip != src.ip)
+		return NX_REJ_AUTH_WRONG_SOURCE;
+	if (!key_equal(a->key, key))
+		return NX_REJ_AUTH_BAD_KEY;
+	return 0;
+}
+
+static void on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
+{
+	struct nx_nxp_negotiate n;
+	uint32_t ix;
+	nx_nxp_decode_negotiate(m, &n);
+	unsigned why = authenticate(e, n.account, n.secret_key, src, &ix);
+	struct session *s = NULL;
+	if (!why && n.client_flow != NX_NXP_FLOW_IDEMPOTENT)
+		why = NX_REJ_FLOW_NOT_SUPPORTED;
+	if (!why && !n.session_id)
+		why = NX_REJ_BAD_FIELD;
+	if (!why && (s = session_by_id(e, n.session_id))) {
+		if (s->acct == n.account && s->neg_ts == n.timestamp && s->state == S_NEGOTIATED) {
+			REPLY(e, src, negotiation_response, .session_id = n.session_id,
+			      .request_timestamp = n.timestamp, .server_flow = NX_NXP_FLOW_RECOVERABLE);
+			return; /* a retry of an accepted Negotiate */
+		}
+		why = NX_REJ_SESSION_ID_IN_USE;
+	}
+	if (!why && e->nsess == e->cfg.max_sessions)
+		why = NX_REJ_SESSION_CAPACITY;
+	if (why) {
+		e->st.rejects[why]++;
+		REPLY(e, src, negotiation_reject, .session_id = n.session_id,
+		      .request_timestamp = n.timestamp, .code = (uint16_t)why);
+		return;
+	}
+	s = &e->sess[e->nsess];
+	uint8_t *hist = s->hist, *hist_len = s->hist_len;
+	memset(s, 0, sizeof(*s));
+	s->hist = hist;
+	s->hist_len = hist_len;
+	s->id = n.session_id;
+	s->acct = n.account;
+	s->acct_cfg = ix;
+	s->state = S_NEGOTIATED;
+	s->neg_ts = n.timestamp;
+	s->next_recv = 1;
+	s->next_send = 1;
+	s->out_ix = NIL;
+	const struct nx_limits *l = &e->cfg.accounts[ix].limits;
+	s->tokens = (uint64_t)l->msg_burst * 1000000000u;
+	s->bucket_ns = e->now;
+	idmap_insert(&e->by_id, idmap_mix(s->id), e->nsess++);
+	e->st.sessions_negotiated++;
+	REPLY(e, src, negotiation_response, .session_id = n.session_id, .request_timestamp = n.timestamp,
+	      .server_flow = NX_NXP_FLOW_RECOVERABLE);
+}
+
+static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
+{
+	struct nx_nxp_establish est;
+	uint32_t ix;
+	nx_nxp_decode_establish(m, &est);
+	unsigned why = authenticate(e, est.account, est.secret_key, src, &ix);
+	struct session *s = NULL;
+	if (!why) {
+		s = session_by_id(e, est.session_id);
+		if (!s || s->acct != est.account || s->state != S_NEGOTIATED)
+			why = NX_REJ_NOT_NEGOTIATED;
+	}
+	if (!why && (est.keepalive_ms < KEEPALIVE_MIN_MS || est.keepalive_ms > KEEPALIVE_MAX_MS))
+		why = NX_REJ_BAD_KEEPALIVE;
+	if (!why && s->bound && addr_eq(s->addr, src) && s->est_ts != est.timestamp)
+		why = NX_REJ_ALREADY_ESTABLISHED;
+	if (why) {
+		e->st.rejects[why]++;
+		REPLY(e, src, establishment_reject, .session_id = est.session_id,
+		      .request_timestamp = est.timestamp, .code = (uint16_t)why);
+		return;
+	}
+	if (!(s->bound && addr_eq(s->addr, src))) {
+		bind(e, s, src);
+		e->st.sessions_established++;
+	}
+	s->est_ts = est.timestamp;
+	s->keepalive_ms = est.keepalive_ms;
+	s->last_rx_ns = s->last_tx_ns = e->now;
+	REPLY(e, src, establishment_ack, .session_id = s->id, .request_timestamp = est.timestamp,
+	      .next_seq_no = s->next_send, .next_recv_seq_no = s->next_recv,
+	      .keepalive_ms = (uint32_t)(e->keepalive_ns / 1000000u));
+	if (est.next_seq_no > s->next_recv) {
+		e->epoch++; /* NotApplied goes in a sequenced datagram of its own */
+		not_applied(e, s, s->next_recv, est.next_seq_no - s->next_recv);
+		s->next_recv = est.next_seq_no;
+	}
+}
+
+static void on_retransmit_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+				  struct nx_addr src)
+{
+	struct nx_nxp_retransmit_request rq;
+	nx_nxp_decode_retransmit_request(m, &rq);
+	unsigned why = 0;
+	uint64_t sent = s ? s->next_send - 1 : 0;
+	if (!s || rq.session_id != s->id)
+		why = NX_REJ_RETRANSMIT_WRONG_SESSION;
+	else if (s->rt_left)
+		why = NX_REJ_RETRANSMIT_IN_PROGRESS;
+	else if (rq.count > e->cfg.history)
+		why = NX_REJ_RETRANSMIT_TOO_MANY;
+	else if (!rq.count || !rq.from_seq_no || rq.from_seq_no > sent ||
+		 rq.count - 1 > sent - rq.from_seq_no ||
+		 (s->next_send > e->cfg.history && rq.from_seq_no < s->next_send - e->cfg.history))
+		why = NX_REJ_RETRANSMIT_OUT_OF_RANGE;
+	if (why) {
+		e->st.rejects[why]++;
+		REPLY(e, src, retransmit_reject, .session_id = rq.session_id,
+		      .request_timestamp = rq.timestamp, .code = (uint16_t)why);
+		return;
+	}
+	s->rt_from = rq.from_seq_no;
+	s->rt_left = rq.count;
+	s->rt_req_ts = rq.timestamp;
+	out_retransmit(e, s);
+}
+
+/* A datagram of session messages (first already read), from src. */
+void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
+		      struct nx_addr src)
+{
+	struct nx_nxp_msg m = *first;
+	int rc = 1;
+	for (; rc != 0; rc = nx_nxp_next(r, &m)) {
+		if (rc < 0) {
+			e->st.drop_malformed++;
+			continue;
+		}
+		e->st.rx_msgs++;
+		struct session *s = session_by_addr(e, src);
+		if (s)
+			s->last_rx_ns = e->now;
+		switch (m.template_id) {
+		case NX_NXP_NEGOTIATE:
+			on_negotiate(e, &m, src);
+			break;
+		case NX_NXP_ESTABLISH:
+			on_establish(e, &m, src);
+			break;
+		case NX_NXP_RETRANSMIT_REQUEST:
+			on_retransmit_request(e, s, &m, src);
+			break;
+		case NX_NXP_TERMINATE:
+			if (s && nx_nxp_terminate_session_id(&m) == s->id)
+				session_unbind(e, s, 0, 1);
+			else
+				e->st.drop_unbound++;
+			break;
+		case NX_NXP_FINISHED_SENDING:
+			if (s && nx_nxp_finished_sending_session_id(&m) == s->id) {
+				s->finishing = 1;
+				REPLY(e, src, finished_receiving, .session_id = s->id);
+				REPLY(e, src, finished_sending, .session_id = s->id,
+				      .last_seq_no = s->next_send - 1);
+			} else {
+				e->st.drop_unbound++;
+			}
+			break;
+		case NX_NXP_FINISHED_RECEIVING:
+			if (s && s->finishing && nx_nxp_finished_receiving_session_id(&m) == s->id) {
+				session_unbind(e, s, 0, 1);
+				s->state = S_FINALIZED;
+			} else {
+				e->st.drop_unbound++;
+			}
+			break;
+		default:
+			if (!(m.flags & NX_NXP_F_CLIENT))
+				e->st.drop_direction++;
+			else
+				e->st.drop_unsequenced++; /* application message with no Sequence */
+			break;
+		}
+	}
+}
+
+/* --- Timers and the throttle ------------------------------------------------------ */
+
+void session_poll(struct nx_engine *e, struct session *s)
+{
+	if (!s->bound)
+		return;
+	uint64_t limit = (uint64_t)s->keepalive_ms * 1000000u * KEEPALIVE_MISSES;
+	if (e->now - s->last_rx_ns > limit) {
+		session_unbind(e, s, NX_REJ_KEEPALIVE_TIMEOUT, 1);
+		return;
+	}
+	if (s->rt_left)
+		out_retransmit(e, s);
+	if (e->now - s->last_tx_ns >= e->keepalive_ns)
+		out_heartbeat(e, s);
+}
+
+int session_take_token(struct nx_engine *e, struct session *s)
+{
+	const struct nx_limits *l = &e->cfg.accounts[s->acct_cfg].limits;
+	uint64_t cap = (uint64_t)l->msg_burst * 1000000000u;
+	uint64_t dt = e->now - s->bucket_ns;
+	s->bucket_ns = e->now;
+	unsigned __int128 add = (unsigned __int128)dt * l->msg_rate;
+	s->tokens = add >= cap || s->tokens + (uint64_t)add >= cap ? cap : s->tokens + (uint64_t)add;
+	if (s->tokens < 1000000000u)
+		return 0;
+	s->tokens -= 1000000000u;
+	return 1;
+}

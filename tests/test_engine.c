@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The engine pipeline end to end: encoded datagrams in through
+ * nx_engine_rx / nx_engine_poll, every reply decoded with the client
+ * library and asserted. Sessions (login good and bad, gaps, duplicates,
+ * retransmission, heartbeats, keepalive timeout with cancel-on-disconnect,
+ * terminate), trading and its reports to both sides, risk rejects, the
+ * throttle, admin messages, reference data, malformed input, determinism.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx/book.h"
+#include "nx/client.h"
+#include "nx/risk.h"
+#include "nx/engine.h"
+
+#define INST 1u
+#define MS 1000000ull
+#define A 1u   /* trader */
+#define B 2u   /* trader, source-restricted to 10.0.0.2 */
+#define ADM 9u /* admin */
+#define IP_A 0x0a000001u
+#define IP_B 0x0a000002u
+
+struct fx {
+	struct nx_engine *e;
+	struct nx_out out;
+	struct nx_out_dgram d[64];
+	struct nx_client ca, cb, cadm;
+	struct nx_addr aa, ab, aadm;
+	struct nx_client_msg m[64];
+	int nm;
+	uint64_t now;
+};
+
+static const uint8_t key_a[32] = { 1 }, key_b[32] = { 2 }, key_adm[32] = { 9 };
+
+static struct nx_engine *make_engine(void)
+{
+	static struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
+					     .ref_px = 1000 };
+	static struct nx_account_config acc[3];
+	nx_instrument_defaults(&inst);
+	struct nx_limits lim = { .max_order_notional = 1000000, .position_limit = 100,
+				 .credit_limit = 10000000, .max_open_orders = 50, .msg_rate = 1000,
+				 .msg_burst = 100 };
+	acc[0] = (struct nx_account_config){ .id = A, .limits = lim, .cancel_on_disconnect = 1 };
+	memcpy(acc[0].key, key_a, 32);
+	acc[1] = (struct nx_account_config){ .id = B, .limits = lim, .src_ip = IP_B,
+					     .cancel_on_disconnect = 0 };
+	memcpy(acc[1].key, key_b, 32);
+	acc[2] = (struct nx_account_config){ .id = ADM, .limits = lim, .admin = 1 };
+	memcpy(acc[2].key, key_adm, 32);
+	struct nx_venue_config c = { .path = "test", .max_orders = 1024, .ladder_ticks = 4096,
+				     .max_sessions = 8, .keepalive_ms = 1000, .history = 64,
+				     .ninstruments = 1, .naccounts = 3, .instruments = &inst,
+				     .accounts = acc };
+	char err[256];
+	struct nx_engine *e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
+	if (!e)
+		fail_msg("%s", err);
+	return e;
+}
+
+/* Send a datagram; decode every reply (to any address) into f->m. */
+static int rx(struct fx *f, struct nx_addr from, const void *buf, size_t len)
+{
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, len, from, f->now, &f->out);
+	f->nm = 0;
+	for (uint32_t i = 0; i < f->out.n; i++) {
+		struct nx_client *c = f->out.d[i].to.ip == IP_B ? &f->cb
+				    : f->out.d[i].to.port == 9 ? &f->cadm : &f->ca;
+		int k = nx_client_read(c, f->out.d[i].data, f->out.d[i].len, f->m + f->nm,
+				       (unsigned)(64 - f->nm));
+		assert_true(k >= 0);
+		f->nm += k;
+	}
+	return f->nm;
+}
+
+/* The n-th decoded message that is not a Sequence/Retransmission header. */
+static const struct nx_client_msg *msg(struct fx *f, int n)
+{
+	for (int i = 0; i < f->nm; i++) {
+		uint16_t t = f->m[i].template_id;
+		if (t == NX_NXP_SEQUENCE || t == NX_NXP_RETRANSMISSION)
+			continue;
+		if (n-- == 0)
+			return &f->m[i];
+	}
+	fail_msg("no message %d in the reply", n);
+	return NULL;
+}
+
+static int count_msgs(struct fx *f)
+{
+	int n = 0;
+	for (int i = 0; i < f->nm; i++)
+		n += f->m[i].template_id != NX_NXP_SEQUENCE && f->m[i].template_id != NX_NXP_RETRANSMISSION;
+	return n;
+}
+
+static void login(struct fx *f, struct nx_client *c, struct nx_addr a)
+{
+	uint8_t buf[256];
+	size_t n = nx_client_negotiate(c, buf, sizeof(buf), f->now + 1);
+	rx(f, a, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	n = nx_client_establish(c, buf, sizeof(buf), f->now + 2, 1000);
+	rx(f, a, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	f->e = make_engine();
+	f->out = (struct nx_out){ .d = f->d, .cap = 64 };
+	f->now = 1000 * MS;
+	f->aa = (struct nx_addr){ IP_A, 5000 };
+	f->ab = (struct nx_addr){ IP_B, 6000 };
+	f->aadm = (struct nx_addr){ IP_A, 9 };
+	nx_client_init(&f->ca, 101, A, key_a);
+	nx_client_init(&f->cb, 202, B, key_b);
+	nx_client_init(&f->cadm, 909, ADM, key_adm);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	nx_engine_destroy(f->e);
+	free(f);
+	return 0;
+}
+
+static struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_t px,
+				     int64_t qty)
+{
+	return (struct nx_nxp_new_order){ .cl_ord_id = cl, .price = px, .qty = qty, .account = acct,
+		.instrument = INST, .side = (uint8_t)side, .ord_type = NX_ORD_LIMIT,
+		.time_in_force = NX_TIF_GTC };
+}
+
+static void send_order(struct fx *f, struct nx_client *c, struct nx_addr a,
+		       const struct nx_nxp_new_order *o)
+{
+	uint8_t buf[512];
+	struct nx_nxp_writer w;
+	nx_client_begin(c, &w, buf, sizeof(buf));
+	assert_true(nx_client_new_order(c, &w, o) > 0);
+	rx(f, a, buf, w.len);
+}
+
+/* --- Sessions ---------------------------------------------------------------- */
+
+static void test_login_good(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	size_t n = nx_client_negotiate(&f->ca, buf, sizeof(buf), 77);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(f->out.n, 1);
+	assert_true(f->out.d[0].to.ip == IP_A && f->out.d[0].to.port == 5000);
+	const struct nx_client_msg *r = msg(f, 0);
+	assert_int_equal(r->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	assert_int_equal(r->u.negotiation_response.session_id, 101);
+	assert_int_equal(r->u.negotiation_response.request_timestamp, 77);
+	assert_int_equal(r->u.negotiation_response.server_flow, NX_NXP_FLOW_RECOVERABLE);
+	/* a retry with the same timestamp gets the same answer */
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	n = nx_client_establish(&f->ca, buf, sizeof(buf), 78, 500);
+	rx(f, f->aa, buf, n);
+	r = msg(f, 0);
+	assert_int_equal(r->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	assert_int_equal(r->u.establishment_ack.next_seq_no, 1);
+	assert_int_equal(r->u.establishment_ack.next_recv_seq_no, 1);
+	assert_int_equal(r->u.establishment_ack.keepalive_ms, 1000);
+	/* a retried Establish is acknowledged again; a new one is refused */
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	n = nx_client_establish(&f->ca, buf, sizeof(buf), 79, 500);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_ALREADY_ESTABLISHED);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_established, 1);
+}
+
+static void expect_neg_reject(struct fx *f, struct nx_client *c, struct nx_addr a, unsigned code)
+{
+	uint8_t buf[256];
+	size_t n = nx_client_negotiate(c, buf, sizeof(buf), 5);
+	rx(f, a, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_REJECT);
+	assert_int_equal(msg(f, 0)->u.negotiation_reject.code, code);
+}
+
+static void test_login_bad(void **state)
+{
+	struct fx *f = *state;
+	struct nx_client c;
+	uint8_t bad[32] = { 7 };
+	nx_client_init(&c, 55, 999, key_a);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_AUTH_UNKNOWN_ACCOUNT);
+	nx_client_init(&c, 55, A, bad);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_AUTH_BAD_KEY);
+	nx_client_init(&c, 55, B, key_b);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_AUTH_WRONG_SOURCE);
+	/* session id taken by another negotiation */
+	login(f, &f->ca, f->aa);
+	nx_client_init(&c, 101, A, key_a);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_SESSION_ID_IN_USE);
+	/* establish of a session never negotiated */
+	uint8_t buf[256];
+	nx_client_init(&c, 4242, A, key_a);
+	size_t n = nx_client_establish(&c, buf, sizeof(buf), 9, 500);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_NOT_NEGOTIATED);
+	/* keepalive out of range */
+	nx_client_init(&c, 4343, A, key_a);
+	n = nx_client_negotiate(&c, buf, sizeof(buf), 1);
+	rx(f, f->aa, buf, n);
+	n = nx_client_establish(&c, buf, sizeof(buf), 2, 1);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_BAD_KEEPALIVE);
+	/* application traffic from an address with no session is dropped */
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &c, (struct nx_addr){ 0x0b000001, 1 }, &o);
+	assert_int_equal(f->out.n, 0);
+	assert_int_equal(nx_engine_stats(f->e)->drop_unbound, 1);
+}
+
+/* --- Trading -------------------------------------------------------------------- */
+
+static void test_order_fill_both_sides(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(A, 11, NX_SIDE_SELL, 1000, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(count_msgs(f), 1);
+	const struct nx_client_msg *r = msg(f, 0);
+	assert_int_equal(r->template_id, NX_NXP_EXEC_NEW);
+	assert_int_equal(r->seq, 1);
+	assert_int_equal(r->u.exec_new.cl_ord_id, 11);
+	assert_int_equal(r->u.exec_new.order_id, 1);
+	assert_int_equal(r->u.exec_new.transact_time, f->now);
+	o = order(B, 21, NX_SIDE_BUY, 1000, 3);
+	send_order(f, &f->cb, f->ab, &o);
+	/* B: ExecNew + ExecTrade (taker) in one datagram; A: ExecTrade (maker) in another */
+	assert_int_equal(f->out.n, 2);
+	assert_int_equal(count_msgs(f), 3);
+	int maker = 0, taker = 0;
+	for (int i = 0; i < f->nm; i++) {
+		if (f->m[i].template_id != NX_NXP_EXEC_TRADE)
+			continue;
+		const struct nx_nxp_exec_trade *t = &f->m[i].u.exec_trade;
+		assert_int_equal(t->last_px, 1000);
+		assert_int_equal(t->last_qty, 3);
+		assert_int_equal(t->trade_id, 1);
+		assert_int_equal(t->aggressor, NX_SIDE_BUY);
+		if (t->liquidity == NX_LIQ_MAKER) {
+			maker++;
+			assert_int_equal(t->account, A);
+			assert_int_equal(t->leaves_qty, 2);
+			assert_int_equal(f->m[i].seq, 2);
+		} else {
+			taker++;
+			assert_int_equal(t->account, B);
+			assert_int_equal(t->leaves_qty, 0);
+			assert_int_equal(f->m[i].seq, 2);
+		}
+	}
+	assert_int_equal(maker, 1);
+	assert_int_equal(taker, 1);
+	assert_int_equal(nx_engine_stats(f->e)->fills, 2);
+}
+
+static void test_risk_and_book_rejects(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1101, 1); /* collar 1000 +/- 100 */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_PRICE_COLLAR);
+	o = order(A, 2, NX_SIDE_BUY, 1000, 101); /* position limit 100 */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_POSITION_LIMIT);
+	o = order(A, 3, NX_SIDE_BUY, 1000, 0); /* the book's reject */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_BAD_QTY);
+	o = order(B, 4, NX_SIDE_BUY, 1000, 1); /* another account's order */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_ACCOUNT_NOT_PERMITTED);
+	/* cancel of an unknown order */
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_cancel_order c = { .cl_ord_id = 5, .orig_cl_ord_id = 77, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_cancel(&f->ca, &w, &c);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_UNKNOWN_ORDER);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.response_to, NX_REQ_CANCEL);
+	assert_int_equal(nx_engine_stats(f->e)->rejects[NX_REJ_RISK_PRICE_COLLAR], 1);
+}
+
+static void test_several_messages_one_datagram(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[1472];
+	struct nx_nxp_writer w;
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	for (uint64_t cl = 1; cl <= 10; cl++) {
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 990 + (int64_t)cl, 1);
+		nx_client_new_order(&f->ca, &w, &o);
+	}
+	struct nx_nxp_mass_cancel mc = { .cl_ord_id = 99, .account = A };
+	nx_client_mass_cancel(&f->ca, &w, &mc);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(f->out.n, 1); /* 10 acks, 10 cancels, 1 report: one datagram */
+	assert_int_equal(count_msgs(f), 21);
+	assert_int_equal(msg(f, 20)->template_id, NX_NXP_MASS_CANCEL_REPORT);
+	assert_int_equal(msg(f, 20)->u.mass_cancel_report.count, 10);
+	assert_int_equal(msg(f, 10)->u.exec_canceled.reason, NX_CXL_MASS_CANCEL);
+	assert_int_equal(msg(f, 10)->u.exec_canceled.req_cl_ord_id, 99);
+}
+
+/* --- Sequencing ------------------------------------------------------------------- */
+
+static void test_duplicate_and_gap(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_new_order(&f->ca, &w, &o);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	/* the same datagram again: no second order, no answer */
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(f->out.n, 0);
+	assert_int_equal(nx_engine_stats(f->e)->drop_duplicate, 1);
+	assert_int_equal(nx_engine_stats(f->e)->orders, 1);
+	/* skip numbers 2 and 3: NotApplied(2, 2), then the order numbered 4 */
+	f->ca.next_seq = 4;
+	o = order(A, 2, NX_SIDE_BUY, 999, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NOT_APPLIED);
+	assert_int_equal(msg(f, 0)->u.not_applied.from_seq_no, 2);
+	assert_int_equal(msg(f, 0)->u.not_applied.count, 2);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_EXEC_NEW);
+	assert_int_equal(msg(f, 1)->u.exec_new.cl_ord_id, 2);
+	assert_int_equal(nx_engine_stats(f->e)->not_applied, 2);
+}
+
+static void test_lost_reply_retransmitted(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	uint8_t lost[NX_NXP_DGRAM_MAX];
+	uint16_t lost_len = f->out.d[0].len;
+	memcpy(lost, f->out.d[0].data, lost_len);
+	/* pretend it never arrived: the client still expects 1; the next reply shows the gap */
+	f->ca.expect_seq = 1;
+	o = order(A, 2, NX_SIDE_BUY, 999, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(f->ca.gap_from, 1);
+	assert_int_equal(f->ca.gap_count, 1);
+	uint8_t buf[256];
+	size_t n = nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 31, 1, 1);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 1);
+	assert_int_equal(f->m[0].u.retransmission.count, 1);
+	assert_int_equal(f->m[0].u.retransmission.request_timestamp, 31);
+	assert_int_equal(msg(f, 0)->u.exec_new.cl_ord_id, 1);
+	assert_true(msg(f, 0)->retransmitted);
+	assert_int_equal(f->ca.gap_count, 0);
+	/* the very same bytes as the original message */
+	size_t head = NX_NXP_OVERHEAD + NX_NXP_SEQUENCE_BLOCK_LEN;
+	size_t rhead = NX_NXP_OVERHEAD + NX_NXP_RETRANSMISSION_BLOCK_LEN;
+	assert_int_equal(f->out.d[0].len - rhead, lost_len - head);
+	assert_memory_equal(f->out.d[0].data + rhead, lost + head, lost_len - head);
+	/* out of range, too many, wrong session */
+	n = nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 32, 3, 1);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_OUT_OF_RANGE);
+	n = nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 33, 1, 65);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_TOO_MANY);
+	struct nx_client other = f->ca;
+	other.session_id = 5;
+	n = nx_client_retransmit_request(&other, buf, sizeof(buf), 34, 1, 1);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_WRONG_SESSION);
+}
+
+static void test_heartbeat_and_timeout(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	/* silence for one venue interval: a heartbeat Sequence(next) */
+	f->now += 1000 * MS;
+	f->out.n = 0;
+	assert_int_equal(nx_engine_poll(f->e, f->now, &f->out), 1);
+	int k = nx_client_read(&f->ca, f->out.d[0].data, f->out.d[0].len, f->m, 8);
+	assert_int_equal(k, 1);
+	assert_int_equal(f->m[0].template_id, NX_NXP_SEQUENCE);
+	assert_int_equal(f->m[0].u.sequence.next_seq_no, 2);
+	/* a client heartbeat keeps the session alive */
+	uint8_t buf[256];
+	size_t n = nx_client_heartbeat(&f->ca, buf, sizeof(buf));
+	f->now += 2000 * MS;
+	rx(f, f->aa, buf, n);
+	f->now += 2000 * MS;
+	f->out.n = 0;
+	nx_engine_poll(f->e, f->now, &f->out);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_terminated, 0);
+	/* three client intervals of silence: Terminate, and the order is canceled */
+	f->now += 1500 * MS;
+	f->out.n = 0;
+	nx_engine_poll(f->e, f->now, &f->out);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_terminated, 1);
+	assert_int_equal(f->out.n, 1);
+	k = nx_client_read(&f->ca, f->out.d[0].data, f->out.d[0].len, f->m, 8);
+	assert_int_equal(f->m[0].template_id, NX_NXP_TERMINATE);
+	assert_int_equal(f->m[0].u.terminate.code, NX_REJ_KEEPALIVE_TIMEOUT);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 0);
+	/* establish again: the cancel (kept while unbound) is retransmitted */
+	n = nx_client_establish(&f->ca, buf, sizeof(buf), 900, 1000);
+	assert_true(n > 0);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->u.establishment_ack.next_seq_no, 3);
+	n = nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 901, 2, 1);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_CANCELED);
+	assert_int_equal(msg(f, 0)->u.exec_canceled.reason, NX_CXL_DISCONNECT);
+}
+
+static void test_terminate(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(B, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->cb, f->ab, &o);
+	uint8_t buf[64];
+	size_t n = nx_client_terminate(&f->cb, buf, sizeof(buf), 0);
+	rx(f, f->ab, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_TERMINATE);
+	/* B is not cancel-on-disconnect: its order stays */
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	send_order(f, &f->cb, f->ab, &o);
+	assert_int_equal(f->out.n, 0); /* unbound now */
+}
+
+/* --- Bad input, throttle, admin, reference data --------------------------------- */
+
+static void test_malformed(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	/* truncated datagram */
+	rx(f, f->aa, buf, 3);
+	assert_int_equal(f->out.n, 0);
+	/* an unknown template behind a Sequence: BusinessReject, the number is used */
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	uint8_t *blk = nx_nxp_encode_header(&w, 333, 1, 8);
+	assert_non_null(blk);
+	nx_client_count(&f->ca);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_BUSINESS_REJECT);
+	assert_int_equal(msg(f, 0)->u.business_reject.reason, NX_REJ_UNKNOWN_TEMPLATE);
+	assert_int_equal(msg(f, 0)->u.business_reject.ref_seq_no, 1);
+	/* a venue-only message from the client */
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	struct nx_nxp_exec_rejected er = { .cl_ord_id = 1 };
+	nx_nxp_encode_exec_rejected(&w, &er);
+	nx_client_count(&f->ca);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->u.business_reject.reason, NX_REJ_WRONG_DIRECTION);
+	/* an application message with no Sequence first */
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	nx_nxp_encode_new_order(&w, &o);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(f->out.n, 0);
+	assert_int_equal(st->drop_unsequenced, 1);
+	/* a wrong schema id: the message is malformed, the session goes on */
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	size_t at = w.len;
+	nx_client_new_order(&f->ca, &w, &o);
+	buf[at + 10] ^= 0xff;
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->u.business_reject.reason, NX_REJ_MALFORMED);
+	o.cl_ord_id = 2;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	assert_true(st->drop_malformed >= 2);
+}
+
+static void test_throttle(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[NX_NXP_DGRAM_MAX];
+	struct nx_nxp_writer w;
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	for (uint64_t cl = 1; cl <= 20; cl++) {
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 900, 1);
+		assert_true(nx_client_new_order(&f->ca, &w, &o) > 0);
+	}
+	/* burst 100 tokens: spend 20 here, then 100 more in 4 datagrams at the same instant */
+	rx(f, f->aa, buf, w.len);
+	int rejected = 0;
+	for (int d = 0; d < 4; d++) {
+		nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+		for (uint64_t cl = 0; cl < 25; cl++) {
+			struct nx_nxp_cancel_order c = { .cl_ord_id = 1000 + cl, .orig_cl_ord_id = 5000,
+							 .account = A };
+			assert_true(nx_client_cancel(&f->ca, &w, &c) > 0);
+		}
+		rx(f, f->aa, buf, w.len);
+		for (int i = 0; i < count_msgs(f); i++)
+			rejected += msg(f, i)->u.cancel_reject.reason == NX_REJ_RISK_THROTTLED;
+	}
+	assert_int_equal(nx_engine_stats(f->e)->throttled, 20);
+	assert_int_equal(rejected, 20);
+	/* 1000 a second: 10 ms later there are 10 tokens again */
+	f->now += 10 * MS;
+	struct nx_nxp_new_order o = order(A, 500, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+}
+
+static void test_admin(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cadm, f->aadm);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_set_kill_switch k = { .req_id = 7, .id = A, .scope = NX_KILL_ACCOUNT, .on = 1 };
+	/* not from a trader */
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_nxp_encode_set_kill_switch(&w, &k);
+	nx_client_count(&f->ca);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ADMIN_REJECT);
+	assert_int_equal(msg(f, 0)->u.admin_reject.reason, NX_REJ_NOT_ADMIN);
+	/* from the admin: ack to it, the kill cancels A's order (report to A) */
+	nx_client_begin(&f->cadm, &w, buf, sizeof(buf));
+	nx_nxp_encode_set_kill_switch(&w, &k);
+	nx_client_count(&f->cadm);
+	rx(f, f->aadm, buf, w.len);
+	assert_int_equal(count_msgs(f), 2);
+	int ack = 0, cxl = 0;
+	for (int i = 0; i < f->nm; i++) {
+		ack += f->m[i].template_id == NX_NXP_ADMIN_ACK && f->m[i].u.admin_ack.req_id == 7;
+		cxl += f->m[i].template_id == NX_NXP_EXEC_CANCELED &&
+		       f->m[i].u.exec_canceled.reason == NX_CXL_KILL_SWITCH;
+	}
+	assert_int_equal(ack, 1);
+	assert_int_equal(cxl, 1);
+	o.cl_ord_id = 2;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_KILL_ACCOUNT);
+	/* reference price and a bad instrument */
+	struct nx_nxp_set_reference_price rp = { .req_id = 8, .price = 2000, .instrument = INST };
+	nx_client_begin(&f->cadm, &w, buf, sizeof(buf));
+	nx_nxp_encode_set_reference_price(&w, &rp);
+	nx_client_count(&f->cadm);
+	rp.req_id = 9;
+	rp.instrument = 77;
+	nx_nxp_encode_set_reference_price(&w, &rp);
+	nx_client_count(&f->cadm);
+	rx(f, f->aadm, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ADMIN_ACK);
+	assert_int_equal(msg(f, 1)->u.admin_reject.reason, NX_REJ_UNKNOWN_INSTRUMENT);
+}
+
+static void test_instrument_definitions(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_instrument_definition_request rq = { .req_id = 3 };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_instrument_request(&f->ca, &w, &rq);
+	rx(f, f->aa, buf, w.len);
+	const struct nx_nxp_instrument_definition *d = &msg(f, 0)->u.instrument_definition;
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_INSTRUMENT_DEFINITION);
+	assert_int_equal(d->req_id, 3);
+	assert_int_equal(d->instrument, INST);
+	assert_int_equal(d->index, 1);
+	assert_int_equal(d->total, 1);
+	assert_int_equal(d->band_ticks, 100);
+	assert_int_equal(d->ref_px, 1000);
+	assert_memory_equal(d->symbol, "BTC-USD", 7);
+	rq.instrument = 55;
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_instrument_request(&f->ca, &w, &rq);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->u.business_reject.reason, NX_REJ_UNKNOWN_INSTRUMENT);
+}
+
+/* The same inputs give the same bytes out. */
+static void run_script(struct nx_engine *e, uint8_t *log, size_t *loglen)
+{
+	struct fx f = { .e = e };
+	f.out = (struct nx_out){ .d = f.d, .cap = 64 };
+	f.now = 5 * MS;
+	f.aa = (struct nx_addr){ IP_A, 5000 };
+	f.ab = (struct nx_addr){ IP_B, 6000 };
+	nx_client_init(&f.ca, 101, A, key_a);
+	nx_client_init(&f.cb, 202, B, key_b);
+	login(&f, &f.ca, f.aa);
+	login(&f, &f.cb, f.ab);
+	*loglen = 0;
+	for (int i = 0; i < 200; i++) {
+		struct nx_nxp_new_order o = order(i % 2 ? A : B, 1000 + (uint64_t)i,
+						  i % 3 ? NX_SIDE_BUY : NX_SIDE_SELL, 995 + i % 10, 1 + i % 4);
+		f.now += 1000;
+		send_order(&f, i % 2 ? &f.ca : &f.cb, i % 2 ? f.aa : f.ab, &o);
+		for (uint32_t k = 0; k < f.out.n; k++) {
+			memcpy(log + *loglen, f.out.d[k].data, f.out.d[k].len);
+			*loglen += f.out.d[k].len;
+		}
+	}
+}
+
+static void test_deterministic(void **state)
+{
+	(void)state;
+	static uint8_t a[1 << 20], b[1 << 20];
+	size_t la, lb;
+	struct nx_engine *e1 = make_engine(), *e2 = make_engine();
+	run_script(e1, a, &la);
+	run_script(e2, b, &lb);
+	assert_true(la > 10000);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	nx_engine_destroy(e1);
+	nx_engine_destroy(e2);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_login_good),
+		T(test_login_bad),
+		T(test_order_fill_both_sides),
+		T(test_risk_and_book_rejects),
+		T(test_several_messages_one_datagram),
+		T(test_duplicate_and_gap),
+		T(test_lost_reply_retransmitted),
+		T(test_heartbeat_and_timeout),
+		T(test_terminate),
+		T(test_malformed),
+		T(test_throttle),
+		T(test_admin),
+		T(test_instrument_definitions),
+		cmocka_unit_test(test_deterministic),
+	};
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
