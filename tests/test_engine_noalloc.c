@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Proof that the engine pipeline allocates nothing after nx_engine_create
+ * (include/nx/engine.h): two logged-in sessions trade through 200,000
+ * datagrams of new orders, cancels, replaces, mass cancels, duplicates,
+ * gaps and retransmission requests, with nx_engine_poll between them,
+ * inside a counting window (tests/alloc_count.h). A control allocation in
+ * the window shows the counter is live.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_count.h"
+#include "nx/book.h"
+#include "nx/client.h"
+#include "nx/engine.h"
+
+static struct nx_out_dgram dgrams[64];
+static struct nx_client_msg msgs[256];
+
+/* Let each client read what was sent to it, so its sequence numbers advance. */
+static void drain(struct nx_out *out, struct nx_client *cl)
+{
+	for (uint32_t i = 0; i < out->n; i++)
+		nx_client_read(&cl[out->d[i].to.port - 1], out->d[i].data, out->d[i].len, msgs, 256);
+	out->n = 0;
+}
+
+static void test_pipeline_allocates_nothing(void **state)
+{
+	(void)state;
+	static struct nx_instrument inst = { .id = 1, .symbol = "NA", .band_ticks = 1000, .ref_px = 1000 };
+	static struct nx_account_config acc[2];
+	nx_instrument_defaults(&inst);
+	struct nx_limits lim = { INT64_MAX, INT64_MAX, INT64_MAX, 100000, 1000000000, 1000000 };
+	for (int i = 0; i < 2; i++) {
+		acc[i] = (struct nx_account_config){ .id = (nx_acct_t)(i + 1), .limits = lim };
+		acc[i].key[0] = (uint8_t)(i + 1);
+	}
+	struct nx_venue_config c = { .path = "noalloc", .max_orders = 4096, .ladder_ticks = 4096,
+				     .max_sessions = 4, .keepalive_ms = 1000, .history = 256,
+				     .ninstruments = 1, .naccounts = 2, .instruments = &inst,
+				     .accounts = acc };
+	char err[128];
+	struct nx_engine *e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
+	assert_non_null(e);
+	struct nx_out out = { .d = dgrams, .cap = 64 };
+	struct nx_addr addr[2] = { { 0x0a000001, 1 }, { 0x0a000002, 2 } };
+	struct nx_client cl[2];
+	uint8_t buf[NX_NXP_DGRAM_MAX];
+	uint64_t now = 1000000000ull;
+	for (int i = 0; i < 2; i++) {
+		uint8_t key[32] = { (uint8_t)(i + 1) };
+		nx_client_init(&cl[i], 10 + (uint64_t)i, (nx_acct_t)(i + 1), key);
+		size_t n = nx_client_negotiate(&cl[i], buf, sizeof(buf), 1);
+		nx_engine_rx(e, buf, n, addr[i], now, &out);
+		n = nx_client_establish(&cl[i], buf, sizeof(buf), 2, 1000);
+		nx_engine_rx(e, buf, n, addr[i], now, &out);
+	}
+	count_install();
+	g_alloc.allocs = g_alloc.frees = 0;
+	count_window(1);
+	void *(*volatile m)(size_t) = malloc; /* the control, through a pointer the */
+	void (*volatile f)(void *) = free;    /* compiler cannot see through: counted */
+	f(m(16));
+	count_window(0);
+	assert_int_equal(g_alloc.allocs, 1);
+	assert_int_equal(g_alloc.frees, 1);
+	g_alloc.allocs = g_alloc.frees = 0;
+
+	uint64_t x = 0x9e3779b97f4a7c15ull, cl_id = 1;
+	count_window(1);
+	for (int step = 0; step < 200000; step++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		int who = (int)(x & 1);
+		struct nx_client *k = &cl[who];
+		struct nx_nxp_writer w;
+		size_t n;
+		now += 20000;
+		out.n = 0;
+		switch ((x >> 8) % 10) {
+		case 0: /* a retransmission request of the last few */
+			n = nx_client_retransmit_request(k, buf, sizeof(buf), now, k->expect_seq > 4 ? k->expect_seq - 4 : 1, 3);
+			nx_engine_rx(e, buf, n, addr[who], now, &out);
+			break;
+		case 1: /* a gap */
+			k->next_seq += 2;
+			/* fall through */
+		default:
+			nx_client_begin(k, &w, buf, sizeof(buf));
+			for (int j = 0; j < 4; j++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				int64_t px = 990 + (int64_t)(x % 21);
+				switch ((x >> 16) % 6) {
+				case 0: case 1: case 2: {
+					struct nx_nxp_new_order o = { .cl_ord_id = cl_id++, .price = px,
+						.qty = 1 + (int64_t)((x >> 24) % 5), .account = (uint32_t)(who + 1),
+						.instrument = 1, .side = (uint8_t)(1 + ((x >> 30) & 1)),
+						.ord_type = 1, .time_in_force = (uint8_t)(1 + (x >> 32) % 3) };
+					nx_client_new_order(k, &w, &o);
+					break;
+				}
+				case 3: {
+					struct nx_nxp_cancel_order o = { .cl_ord_id = cl_id++,
+						.orig_cl_ord_id = cl_id - 1 - (x >> 40) % 8, .account = (uint32_t)(who + 1) };
+					nx_client_cancel(k, &w, &o);
+					break;
+				}
+				case 4: {
+					struct nx_nxp_cancel_replace o = { .cl_ord_id = cl_id++,
+						.orig_cl_ord_id = cl_id - 1 - (x >> 40) % 8, .price = px, .qty = 2,
+						.account = (uint32_t)(who + 1) };
+					nx_client_replace(k, &w, &o);
+					break;
+				}
+				default: {
+					struct nx_nxp_mass_cancel o = { .cl_ord_id = cl_id++, .account = (uint32_t)(who + 1) };
+					nx_client_mass_cancel(k, &w, &o);
+					break;
+				}
+				}
+			}
+			nx_engine_rx(e, buf, w.len, addr[who], now, &out);
+			drain(&out, cl);
+			if ((x >> 50) % 16 == 0) /* the same datagram again: duplicates */
+				nx_engine_rx(e, buf, w.len, addr[who], now, &out);
+			break;
+		}
+		drain(&out, cl);
+		nx_engine_poll(e, now, &out);
+		drain(&out, cl);
+	}
+	count_window(0);
+	assert_int_equal(g_alloc.allocs, 0);
+	assert_int_equal(g_alloc.frees, 0);
+	const struct nx_engine_stats *st = nx_engine_stats(e);
+	assert_true(st->fills > 1000);
+	assert_true(st->retransmitted > 1000);
+	assert_true(st->not_applied > 1000);
+	assert_true(st->drop_duplicate > 1000);
+	nx_engine_destroy(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipeline_allocates_nothing),
+	};
+	return cmocka_run_group_tests_name("engine_noalloc", tests, NULL, NULL);
+}
