@@ -21,9 +21,9 @@
 /* Defaults for what the file may leave out (limits may not be left out). */
 #define DEF_MAX_ORDERS   (1u << 20) /* 1M live orders per shard */
 #define DEF_LADDER_TICKS (1u << 16) /* price window of 65536 ticks per side */
-#define DEF_MAX_SESSIONS 1024
+#define DEF_MAX_SESSIONS 256  /* x history x 129 B of retransmission memory */
 #define DEF_KEEPALIVE_MS 1000       /* FIXP keepalive: 1 s */
-#define DEF_HISTORY      4096       /* messages kept per session for retransmission */
+#define DEF_HISTORY      1024       /* messages kept per session: 256 x 1024 x 129 B = 34 MB */
 #define DEF_MAX_QTY      INT64_C(1000000000000) /* as nx_instrument_defaults */
 
 struct loader {
