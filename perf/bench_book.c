@@ -1,0 +1,968 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * bench_book: throughput and per-command latency of the order book
+ * (nx_book_new_order / _cancel / _replace) under a mixed order flow on 8
+ * instruments, at about 10k and about 1M resting orders. One greppable line
+ * per case, then one per kind of command within it:
+ *
+ *   bench_book case=mixed_1m ops=N mops=X mean_ns=.. p50_ns=.. p99_ns=.. p999_ns=.. max_ns=..
+ *   bench_book case=mixed_1m/cancel ops=N mops=X ...
+ *
+ * On a case line mops is the batch throughput (median of --reps batches);
+ * on a per-kind line it is 1000 / mean_ns of the individually timed
+ * commands. "bench_book info" lines carry the rest (CPU-time throughput,
+ * preemptions, the executed mix, trades per aggressive order).
+ *
+ * The flow. Each instrument has a mid that random-walks (before each
+ * command, one random instrument's mid moves a tick with probability 1/16,
+ * reflecting within +-1024 ticks of the start). Adds are GTC limits at
+ * mid -/+ a geometric offset in ticks, never crossing: 85% near the top
+ * (mean 4 ticks), 15% into the deep book, whose offsets have a mean chosen
+ * so that a side holds about 8 orders a level at its top. Cancels and
+ * replaces pick a live order, 75% of the time one of the last 4096 resting
+ * adds (quotes are pulled soon after they are placed), else any live order
+ * (cold memory at 1M). Replaces set a new quantity or move the price one
+ * tick. Aggressive orders take 1, 2 or 3 levels of the opposite side (70%,
+ * 25%, 5%; the last level in part): IOC, or 25% of the time a marketable
+ * GTC limit that rests its remainder. The resting count is held within 1%
+ * of the target by turning an add into a cancel or back when it strays.
+ *
+ * How it runs:
+ *
+ * 1. Generate. The whole command stream of a case is built before any
+ *    timing, by a seeded PRNG (xoshiro256**) driving a shadow book: each
+ *    command is chosen from the state the previous ones left (a live-order
+ *    set kept by a tracking event sink, the shadow book's best prices and
+ *    depth), stored in an array, then applied to the shadow book. The book
+ *    is deterministic, so replaying the array on a freshly initialised book
+ *    reproduces the same order ids, the same live orders and the same
+ *    events; the bench checks the event counts to prove it.
+ * 2. Fill (untimed): adds until the target resting depth, then a mixed
+ *    warm-up segment so the book is in its steady state.
+ * 3. Measure, pinned to the idlest allowed CPU (or --cpu): the measured
+ *    segment is replayed (a) as one batch without per-command timing, for
+ *    throughput, and (b) with an lfence;rdtsc / rdtscp;lfence pair around
+ *    every command, for latency percentiles (the pair's own cost is
+ *    measured and printed, and included in the latencies, not subtracted).
+ *    Each replay starts from a fresh book and the replayed warm-up.
+ *
+ * The book block is mmap'd once, MADV_HUGEPAGE, and reinitialised in place
+ * for every pass. The timed sink only counts events by type. This file does
+ * not test correctness (tests/ does).
+ */
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "nx/book.h"
+#include "nx/cc.h"
+#include "nx/instrument.h"
+
+#define NINST 8          /* instruments, as in the issue */
+#define NACCT 64         /* trading accounts; STP NONE, so no self-trade checks fire */
+#define MAX_ORDERS 1153434 /* 1.1 * 2^20: 1M resting plus headroom for the flow */
+#define LADDER_TICKS 65536 /* the tools' default window; the 1M deep book reaches ~48k ticks */
+#define MID0_TICKS 1000000 /* starting mid, in ticks */
+#define MID_BAND 1024    /* the mid walks in MID0 +- this, reflecting */
+#define MID_STEP_ONE_IN 16 /* per command, a random mid moves a tick with probability 1/16 */
+#define NEAR_MEAN 4.0    /* near-top adds: geometric offset from the mid, mean 4 ticks */
+#define DEEP_PER_LEVEL 8.0 /* deep book: about 8 orders a level at the top of a side */
+#define RECENT 4096      /* cancels/replaces mostly pick among the last 4096 resting adds */
+#define QTY_MAX 100      /* add size uniform in 1..100 lots */
+#define NKIND 4
+
+/* Mix of the generated flow, in 1/1000 (before the depth-keeping feedback). */
+#define W_ADD 550
+#define W_CANCEL 300
+#define W_REPLACE 120
+#define W_AGGR 30
+#define NEAR_ADD_PER_1000 850 /* of adds: near the top; the rest replenish the deep book */
+#define RECENT_PICK_PER_1000 750 /* of cancels/replaces: a recent order; else any live order */
+#define IOC_PER_1000 750 /* of aggressive orders: IOC; else a marketable GTC limit that rests */
+
+enum { OP_ADD, OP_CANCEL, OP_REPLACE, OP_AGGR };
+static const char *const kind_name[NKIND] = { "add", "cancel", "replace", "aggressive" };
+
+struct cmd {
+	uint8_t kind;
+	union {
+		struct nx_new_order n;
+		struct nx_cancel c;
+		struct nx_replace r;
+	} u;
+};
+
+/* --- PRNG: xoshiro256**, seeded by splitmix64 ------------------------------ */
+
+struct rng {
+	uint64_t s[4];
+};
+
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t z = (seed += UINT64_C(0x9e3779b97f4a7c15));
+		z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+		r->s[i] = z ^ (z >> 31);
+	}
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return out;
+}
+
+/* Uniform in [0, n), n < 2^32 (Lemire's multiply; bias < 2^-32). */
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+/* Uniform in (0, 1]. */
+static double rng_unit(struct rng *r)
+{
+	return (double)((rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
+}
+
+/* Geometric on {0, 1, ...} with the given mean; log1m = log(1 - 1/(1+mean)). */
+static int64_t rng_geom(struct rng *r, double log1m)
+{
+	return (int64_t)floor(log(rng_unit(r)) / log1m);
+}
+
+/* --- The generator's view of the book: live orders, kept by a sink ------- */
+
+struct live_ord {
+	nx_oid_t oid;
+	nx_clid_t cl;
+	nx_px_t px;
+	nx_qty_t qty;
+	nx_acct_t acct;
+	uint32_t ix; /* instrument index; id = ix + 1 */
+	uint8_t side;
+};
+
+struct gen {
+	struct rng rng;
+	struct nx_book *book;
+	struct live_ord *live; /* dense; swap-remove */
+	uint32_t nlive;
+	uint32_t *pos;         /* pos[oid] = index in live + 1, 0 when not live */
+	uint64_t pos_cap;
+	nx_oid_t recent[RECENT]; /* ring of the latest resting adds */
+	uint64_t nrecent;
+	int64_t mid[NINST];    /* ticks */
+	int64_t tick[NINST];
+	nx_clid_t next_cl;
+	uint32_t target;       /* resting orders to keep */
+	double log1m_near, log1m_deep;
+	int64_t deep_cap;      /* deep offsets are drawn again above this */
+	uint64_t ev[16];       /* events by type */
+	uint64_t kinds[NKIND]; /* commands generated, by kind */
+	uint64_t fed_back;     /* commands switched by the depth feedback */
+	uint64_t trades[NKIND]; /* trades caused, by kind of command */
+	int overflow;          /* an oid beyond pos_cap was seen */
+};
+
+static void live_del(struct gen *g, nx_oid_t oid)
+{
+	uint32_t p = oid < g->pos_cap ? g->pos[oid] : 0;
+	if (!p)
+		return;
+	struct live_ord *last = &g->live[--g->nlive];
+	g->live[p - 1] = *last;
+	g->pos[last->oid] = p;
+	g->pos[oid] = 0;
+}
+
+static struct live_ord *live_get(struct gen *g, nx_oid_t oid)
+{
+	uint32_t p = oid < g->pos_cap ? g->pos[oid] : 0;
+	return p ? &g->live[p - 1] : NULL;
+}
+
+/* Tracking sink for the generation pass. Every accepted order enters the
+ * live set (all are limits); an IOC leaves it again by its fill to 0 or its
+ * CANCELED; so after a command the set holds exactly the resting orders. */
+static void track_sink(void *ctx, const struct nx_event *ev)
+{
+	struct gen *g = ctx;
+	struct live_ord *o;
+	g->ev[ev->type & 15]++;
+	switch (ev->type) {
+	case NX_EV_ACCEPTED: {
+		const struct nx_ev_order *a = &ev->u.order;
+		if (a->oid >= g->pos_cap) { /* cannot happen: one oid per command at most */
+			g->overflow = 1;
+			break;
+		}
+		g->live[g->nlive] = (struct live_ord){ .oid = a->oid, .cl = a->cl, .px = a->px,
+			.qty = a->qty, .acct = a->acct, .ix = a->inst - 1, .side = a->side };
+		g->pos[a->oid] = ++g->nlive;
+		if (a->tif == NX_TIF_GTC)
+			g->recent[g->nrecent++ % RECENT] = a->oid;
+		break;
+	}
+	case NX_EV_FILL:
+		if (ev->u.fill.leaves == 0)
+			live_del(g, ev->u.fill.oid);
+		else if ((o = live_get(g, ev->u.fill.oid)))
+			o->qty = ev->u.fill.leaves;
+		break;
+	case NX_EV_CANCELED:
+		live_del(g, ev->u.cancel.oid);
+		break;
+	case NX_EV_REDUCED:
+		if ((o = live_get(g, ev->u.cancel.oid)))
+			o->qty = ev->u.cancel.leaves;
+		break;
+	case NX_EV_REPLACED:
+		if ((o = live_get(g, ev->u.replace.oid))) {
+			o->px = ev->u.replace.px;
+			o->qty = ev->u.replace.qty;
+			o->cl = ev->u.replace.cl;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The timed sink: count by type, nothing else. */
+struct counts {
+	uint64_t n[16];
+};
+
+static void count_sink(void *ctx, const struct nx_event *ev)
+{
+	((struct counts *)ctx)->n[ev->type & 15]++;
+}
+
+/* --- Book setup ------------------------------------------------------------ */
+
+
+/* Realistic mixed ticks: a division by the tick is on every command's path. */
+static const int64_t inst_tick[NINST] = { 1, 5, 10, 25, 1, 5, 50, 100 };
+
+/* (Re)initialise the book in mem and add the accounts and instruments. */
+static struct nx_book *book_setup(const struct nx_book_config *cfg, void *mem, size_t len,
+				  nx_event_fn fn, void *ctx)
+{
+	struct nx_book *b = nx_book_init(mem, len, cfg, fn, ctx);
+	if (!b)
+		return NULL;
+	for (uint32_t a = 1; a <= NACCT; a++) {
+		struct nx_account ac = { .id = a, .stp = NX_STP_NONE };
+		if (nx_book_add_account(b, &ac))
+			return NULL;
+	}
+	for (uint32_t i = 0; i < NINST; i++) {
+		struct nx_instrument in;
+		memset(&in, 0, sizeof(in));
+		in.id = i + 1;
+		snprintf(in.symbol, sizeof(in.symbol), "SYM%u", i + 1);
+		in.tick = inst_tick[i];
+		in.band_ticks = 100;
+		nx_instrument_defaults(&in);
+		if (nx_book_add_instrument(b, &in))
+			return NULL;
+	}
+	return b;
+}
+
+/* --- Command generation ---------------------------------------------------- */
+
+static int64_t deep_offset(struct gen *g)
+{
+	int64_t off;
+	do
+		off = rng_geom(&g->rng, g->log1m_deep);
+	while (off > g->deep_cap);
+	return off;
+}
+
+/* A passive limit at the mid -/+ an offset, never crossing the opposite best. */
+static void gen_add(struct gen *g, struct cmd *c, int near)
+{
+	uint32_t ix = rng_below(&g->rng, NINST);
+	uint8_t side = (uint8_t)(1 + rng_below(&g->rng, 2));
+	int64_t off = near ? rng_geom(&g->rng, g->log1m_near) : deep_offset(g);
+	int64_t tk = g->tick[ix], m = g->mid[ix], t;
+	struct nx_bbo bbo;
+	nx_book_bbo(g->book, ix + 1, &bbo);
+	if (side == NX_SIDE_BUY) {
+		t = m - off;
+		if (bbo.ask_px && t >= bbo.ask_px / tk)
+			t = bbo.ask_px / tk - 1;
+	} else {
+		t = m + 1 + off;
+		if (bbo.bid_px && t <= bbo.bid_px / tk)
+			t = bbo.bid_px / tk + 1;
+	}
+	c->kind = OP_ADD;
+	c->u.n = (struct nx_new_order){ .acct = 1 + rng_below(&g->rng, NACCT), .inst = ix + 1,
+		.cl = g->next_cl++, .px = t * tk, .qty = 1 + rng_below(&g->rng, QTY_MAX),
+		.side = side, .type = NX_ORD_LIMIT, .tif = NX_TIF_GTC };
+}
+
+/* A live order: mostly one of the latest resting adds (quotes are pulled
+ * soon after they are placed), else any. NULL if none is live. */
+static struct live_ord *pick_live(struct gen *g)
+{
+	if (!g->nlive)
+		return NULL;
+	if (g->nrecent && rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
+		uint64_t n = g->nrecent < RECENT ? g->nrecent : RECENT;
+		for (int tries = 0; tries < 4; tries++) {
+			struct live_ord *o = live_get(g, g->recent[rng_below(&g->rng, (uint32_t)n)]);
+			if (o)
+				return o;
+		}
+	}
+	return &g->live[rng_below(&g->rng, g->nlive)];
+}
+
+/* An order that takes 1..3 levels of the opposite side (the last in part). */
+static int gen_aggr(struct gen *g, struct cmd *c)
+{
+	uint32_t ix = rng_below(&g->rng, NINST), r = rng_below(&g->rng, 20);
+	uint8_t side = (uint8_t)(1 + rng_below(&g->rng, 2));
+	unsigned want = r < 14 ? 1 : r < 19 ? 2 : 3; /* 70%, 25%, 5% */
+	struct nx_level_info lv[3];
+	int n = nx_book_depth(g->book, ix + 1, nx_side_other(side), lv, want);
+	if (n <= 0)
+		return -1;
+	nx_qty_t qty = 1 + (nx_qty_t)rng_below(&g->rng, (uint32_t)lv[n - 1].qty);
+	for (int i = 0; i < n - 1; i++)
+		qty += lv[i].qty;
+	uint8_t tif = NX_TIF_IOC;
+	if (rng_below(&g->rng, 1000) >= IOC_PER_1000) {
+		tif = NX_TIF_GTC; /* marketable limit: takes, then rests its remainder */
+		qty += 1 + rng_below(&g->rng, QTY_MAX);
+	}
+	c->kind = OP_AGGR;
+	c->u.n = (struct nx_new_order){ .acct = 1 + rng_below(&g->rng, NACCT), .inst = ix + 1,
+		.cl = g->next_cl++, .px = lv[n - 1].px, .qty = qty, .side = side,
+		.type = NX_ORD_LIMIT, .tif = tif };
+	return 0;
+}
+
+/* Choose and build the next command of the mixed flow. */
+static void gen_mixed(struct gen *g, struct cmd *c)
+{
+	uint32_t w = rng_below(&g->rng, 1000);
+	int kind = w < W_ADD ? OP_ADD : w < W_ADD + W_CANCEL ? OP_CANCEL
+		 : w < W_ADD + W_CANCEL + W_REPLACE ? OP_REPLACE : OP_AGGR;
+	/* Keep the depth within 1% of the target: the flow's own balance drifts. */
+	if (kind == OP_ADD && g->nlive > g->target + g->target / 100) {
+		kind = OP_CANCEL;
+		g->fed_back++;
+	} else if (kind == OP_CANCEL && g->nlive < g->target - g->target / 100) {
+		kind = OP_ADD;
+		g->fed_back++;
+	}
+	uint32_t ix = rng_below(&g->rng, NINST);
+	if (rng_below(&g->rng, MID_STEP_ONE_IN) == 0) {
+		int64_t d = rng_below(&g->rng, 2) ? 1 : -1;
+		if (llabs(g->mid[ix] + d - MID0_TICKS) > MID_BAND)
+			d = -d;
+		g->mid[ix] += d;
+	}
+	struct live_ord *o = NULL;
+	if ((kind == OP_CANCEL || kind == OP_REPLACE) && !(o = pick_live(g)))
+		kind = OP_ADD;
+	if (kind == OP_AGGR && gen_aggr(g, c) == 0)
+		return;
+	if (kind == OP_AGGR)
+		kind = OP_ADD;
+	switch (kind) {
+	case OP_ADD:
+		gen_add(g, c, rng_below(&g->rng, 1000) < NEAR_ADD_PER_1000);
+		break;
+	case OP_CANCEL:
+		c->kind = OP_CANCEL;
+		c->u.c = (struct nx_cancel){ .acct = o->acct, .cl = g->next_cl++, .oid = o->oid };
+		break;
+	default: { /* replace: a new quantity, or the price one tick up or down */
+		nx_qty_t q = o->qty;
+		nx_px_t px = o->px;
+		if (rng_below(&g->rng, 2)) {
+			q = 1 + rng_below(&g->rng, QTY_MAX);
+			if (q == o->qty)
+				q = q > 1 ? q - 1 : 2;
+		} else {
+			px += (rng_below(&g->rng, 2) ? 1 : -1) * g->tick[o->ix];
+		}
+		c->kind = OP_REPLACE;
+		c->u.r = (struct nx_replace){ .acct = o->acct, .cl = g->next_cl++, .oid = o->oid,
+			.px = px, .qty = q };
+		break;
+	}
+	}
+}
+
+static int apply(struct nx_book *b, const struct cmd *c)
+{
+	switch (c->kind) {
+	case OP_CANCEL:
+		return nx_book_cancel(b, &c->u.c);
+	case OP_REPLACE:
+		return nx_book_replace(b, &c->u.r);
+	default:
+		return nx_book_new_order(b, &c->u.n);
+	}
+}
+
+/* --- Timing ---------------------------------------------------------------- */
+
+static inline uint64_t tsc_begin(void)
+{
+	_mm_lfence(); /* earlier work retires before the read */
+	uint64_t t = __rdtsc();
+	_mm_lfence(); /* the command starts after it */
+	return t;
+}
+
+static inline uint64_t tsc_end(void)
+{
+	unsigned aux;
+	uint64_t t = __rdtscp(&aux); /* waits for the command to retire */
+	_mm_lfence();
+	return t;
+}
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
+
+/* Involuntary context switches so far: the machine is shared, and a batch
+ * that was preempted shows it in wall-clock throughput. */
+static long nivcsw(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nivcsw;
+}
+
+/* TSC ticks per ns, against CLOCK_MONOTONIC over ~100 ms. */
+static double tsc_calibrate(void)
+{
+	double t0 = now_s();
+	uint64_t c0 = __rdtsc();
+	double t1;
+	while ((t1 = now_s()) - t0 < 0.1)
+		;
+	uint64_t c1 = __rdtsc();
+	return (double)(c1 - c0) / ((t1 - t0) * 1e9);
+}
+
+/* Idle jiffies of every CPU from /proc/stat (index = CPU), 0 if unknown. */
+static void cpu_idle(unsigned long long *idle, int n)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[512];
+	memset(idle, 0, (size_t)n * sizeof(*idle));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int c;
+		unsigned long long us, ni, sy, id;
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu", &c, &us, &ni, &sy, &id) == 5 && c >= 0 &&
+		    c < n)
+			idle[c] = id;
+	}
+	fclose(f);
+}
+
+/* Median cost of an empty begin/end pair, in TSC ticks. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static uint32_t tsc_overhead(void)
+{
+	enum { N = 100001 };
+	static uint32_t d[N];
+	for (int i = 0; i < N; i++) {
+		uint64_t t0 = tsc_begin();
+		d[i] = (uint32_t)(tsc_end() - t0);
+	}
+	qsort(d, N, sizeof(d[0]), cmp_u32);
+	return d[N / 2];
+}
+
+NX_NOINLINE static void replay(struct nx_book *b, const struct cmd *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		apply(b, &c[i]);
+}
+
+/* Throughput: the whole segment, no per-command timing. */
+NX_NOINLINE static uint64_t run_batch(struct nx_book *b, const struct cmd *c, size_t n)
+{
+	uint64_t t0 = tsc_begin();
+	for (size_t i = 0; i < n; i++)
+		apply(b, &c[i]);
+	return tsc_end() - t0;
+}
+
+/* Latency: each command between its own pair of TSC reads. */
+NX_NOINLINE static void run_timed(struct nx_book *b, const struct cmd *c, size_t n, uint32_t *lat)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0 = tsc_begin();
+		apply(b, &c[i]);
+		uint64_t d = tsc_end() - t0;
+		lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
+}
+
+/* --- Reporting -------------------------------------------------------------- */
+
+struct pct {
+	double mean, p50, p99, p999, max; /* ns */
+};
+
+/* Nearest-rank percentiles of n samples (sorted in place), ticks -> ns. */
+static struct pct percentiles(uint32_t *v, size_t n, double tpns)
+{
+	struct pct p = { 0 };
+	if (!n)
+		return p;
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+#define RANK(q) v[(size_t)ceil((q) * (double)n) - 1]
+	p.mean = sum / (double)n / tpns;
+	p.p50 = RANK(0.50) / tpns;
+	p.p99 = RANK(0.99) / tpns;
+	p.p999 = RANK(0.999) / tpns;
+	p.max = v[n - 1] / tpns;
+#undef RANK
+	return p;
+}
+
+static void print_case(const char *name, size_t ops, double mops, struct pct p)
+{
+	printf("bench_book case=%s ops=%zu mops=%.2f mean_ns=%.0f p50_ns=%.0f p99_ns=%.0f "
+	       "p999_ns=%.0f max_ns=%.0f\n", name, ops, mops, p.mean, p.p50, p.p99, p.p999, p.max);
+}
+
+static void cpu_model(char *out, size_t len)
+{
+	snprintf(out, len, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!strncmp(line, "model name", 10) && colon) {
+			colon += 2;
+			colon[strcspn(colon, "\n")] = 0;
+			snprintf(out, len, "%s", colon);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void thp_mode(char *out, size_t len)
+{
+	snprintf(out, len, "unknown");
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[128];
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		char *a = strchr(line, '['), *z = a ? strchr(a, ']') : NULL;
+		if (a && z) {
+			*z = 0;
+			snprintf(out, len, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+/* AnonHugePages of this process, in MiB (-1 if unknown). */
+static long anon_huge_mb(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kb = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / 1024;
+}
+
+/* --- Cases ------------------------------------------------------------------ */
+
+struct opts {
+	size_t ops;        /* measured commands per case */
+	size_t warm_ops;   /* mixed commands after the fill, untimed */
+	int reps;          /* throughput batches; the median is reported */
+	int cpu;           /* -1: the last allowed CPU */
+	uint64_t seed;
+	const char *only;  /* run only this case */
+};
+
+struct bench {
+	void *mem;
+	size_t memlen;
+	double tpns;       /* TSC ticks per ns */
+	struct opts o;
+	struct nx_book_config cfg;
+	struct cmd *cmds;
+	uint32_t *lat, *scratch;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Fresh book, warm segment replayed: the state the measured segment expects. */
+static struct nx_book *fresh(struct bench *B, struct counts *cnt, size_t nwarm)
+{
+	struct nx_book *b = book_setup(&B->cfg, B->mem, B->memlen, count_sink, cnt);
+	if (!b)
+		return NULL; /* it worked for the generation pass; cannot happen */
+	replay(b, B->cmds, nwarm);
+	memset(cnt, 0, sizeof(*cnt));
+	return b;
+}
+
+static int same_counts(const uint64_t *a, const uint64_t *b)
+{
+	return !memcmp(a, b, 16 * sizeof(uint64_t));
+}
+
+static int run_case(struct bench *B, const char *name, uint32_t resting)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	size_t nfill = resting, nwarm = nfill + B->o.warm_ops, ntot = nwarm + B->o.ops;
+	const char *why = "out of memory";
+	int rc = -1;
+	if (!g)
+		goto out;
+	rng_seed(&g->rng, B->o.seed ^ resting);
+	g->target = resting;
+	g->pos_cap = ntot + 2; /* one oid at most per command */
+	g->pos = calloc(g->pos_cap, sizeof(*g->pos));
+	g->live = calloc((size_t)B->cfg.max_orders + 1, sizeof(*g->live));
+	if (!g->pos || !g->live)
+		goto out;
+	double side_depth = (double)resting / (2.0 * NINST);
+	double deep_mean = side_depth / DEEP_PER_LEVEL;
+	g->log1m_near = log(1.0 - 1.0 / (1.0 + NEAR_MEAN));
+	g->log1m_deep = log(1.0 - 1.0 / (1.0 + deep_mean));
+	g->deep_cap = (int64_t)(6 * deep_mean) + 8;
+	why = "the deep book does not fit the ladder";
+	if (2 * MID_BAND + g->deep_cap + 64 >= LADDER_TICKS)
+		goto out;
+	for (int i = 0; i < NINST; i++) {
+		g->mid[i] = MID0_TICKS;
+		g->tick[i] = inst_tick[i];
+	}
+	g->next_cl = 1;
+
+	/* 1. Generate against the shadow book. */
+	double tg = now_s();
+	why = "book setup failed";
+	g->book = book_setup(&B->cfg, B->mem, B->memlen, track_sink, g);
+	if (!g->book)
+		goto out;
+	uint64_t rejects = 0, ev_warm[16];
+	uint32_t resting_start = 0;
+	for (size_t i = 0; i < ntot; i++) {
+		struct cmd *c = &B->cmds[i];
+		if (i == nwarm) {
+			memcpy(ev_warm, g->ev, sizeof(ev_warm));
+			memset(g->kinds, 0, sizeof(g->kinds));
+			memset(g->trades, 0, sizeof(g->trades));
+			g->fed_back = 0;
+			resting_start = g->nlive;
+		}
+		if (i < nfill)
+			gen_add(g, c, 0);
+		else
+			gen_mixed(g, c);
+		uint64_t tr = g->ev[NX_EV_TRADE];
+		g->kinds[c->kind]++;
+		if (apply(g->book, c))
+			rejects++;
+		g->trades[c->kind] += g->ev[NX_EV_TRADE] - tr;
+	}
+	uint64_t ev_meas[16], ev_total = 0;
+	for (int t = 0; t < 16; t++)
+		ev_total += ev_meas[t] = g->ev[t] - ev_warm[t];
+	tg = now_s() - tg;
+	why = "an order id beyond the tracker";
+	if (g->overflow)
+		goto out;
+	why = "commands rejected: the generator is wrong";
+	if (rejects)
+		goto out;
+	const struct cmd *meas = B->cmds + nwarm;
+	size_t n = B->o.ops;
+	struct counts cnt;
+
+	/* 2. Throughput: the median of reps batches, each on a fresh book; wall
+	 * clock (TSC) and this thread's CPU time, which preemption does not inflate. */
+	double mops[16], mops_cpu[16];
+	long csw = 0;
+	int reps = B->o.reps < 16 ? B->o.reps : 16;
+	why = "replay diverged from generation";
+	for (int r = 0; r < reps; r++) {
+		struct nx_book *b = fresh(B, &cnt, nwarm);
+		if (!b)
+			goto out;
+		long csw0 = nivcsw();
+		double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		uint64_t ticks = run_batch(b, meas, n);
+		double cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+		csw += nivcsw() - csw0;
+		if (!same_counts(cnt.n, ev_meas))
+			goto out;
+		mops[r] = (double)n / ((double)ticks / B->tpns) * 1e3;
+		mops_cpu[r] = (double)n / cpu * 1e-6;
+	}
+	qsort(mops, (size_t)reps, sizeof(mops[0]), cmp_double);
+	qsort(mops_cpu, (size_t)reps, sizeof(mops_cpu[0]), cmp_double);
+	double mops_med = mops[reps / 2];
+
+	/* 3. Latency, one command at a time. */
+	struct nx_book *b = fresh(B, &cnt, nwarm);
+	if (!b)
+		goto out;
+	long csw_timed = nivcsw();
+	run_timed(b, meas, n, B->lat);
+	csw_timed = nivcsw() - csw_timed;
+	if (!same_counts(cnt.n, ev_meas))
+		goto out;
+	uint32_t resting_end = nx_book_order_count(b);
+
+	/* Per kind first (the scratch copies), then all (sorts lat in place). */
+	struct pct pk[NKIND];
+	size_t nk[NKIND];
+	for (int k = 0; k < NKIND; k++) {
+		nk[k] = 0;
+		for (size_t i = 0; i < n; i++)
+			if (meas[i].kind == k)
+				B->scratch[nk[k]++] = B->lat[i];
+		pk[k] = percentiles(B->scratch, nk[k], B->tpns);
+	}
+	struct pct all = percentiles(B->lat, n, B->tpns);
+	print_case(name, n, mops_med, all);
+	for (int k = 0; k < NKIND; k++) {
+		char sub[64];
+		snprintf(sub, sizeof(sub), "%s/%s", name, kind_name[k]);
+		print_case(sub, nk[k], pk[k].mean > 0 ? 1e3 / pk[k].mean : 0, pk[k]);
+	}
+	printf("bench_book info case=%s mops_reps=", name);
+	for (int r = 0; r < reps; r++)
+		printf("%s%.2f", r ? "," : "", mops[r]);
+	printf(" mops_cpu=%.2f preempted_batch=%ld preempted_timed=%ld", mops_cpu[reps / 2], csw,
+	       csw_timed);
+	printf(" resting_start=%u resting_end=%u mix_add=%.1f%% mix_cancel=%.1f%% "
+	       "mix_replace=%.1f%% mix_aggr=%.1f%% fed_back=%.1f%% trades_per_aggr=%.1f "
+	       "trades_per_replace=%.2f events_per_op=%.2f deep_mean_ticks=%.0f gen_s=%.2f\n",
+	       resting_start, resting_end, 100.0 * g->kinds[OP_ADD] / n,
+	       100.0 * g->kinds[OP_CANCEL] / n, 100.0 * g->kinds[OP_REPLACE] / n,
+	       100.0 * g->kinds[OP_AGGR] / n, 100.0 * g->fed_back / n,
+	       g->kinds[OP_AGGR] ? (double)g->trades[OP_AGGR] / g->kinds[OP_AGGR] : 0,
+	       g->kinds[OP_REPLACE] ? (double)g->trades[OP_REPLACE] / g->kinds[OP_REPLACE] : 0,
+	       (double)ev_total / (double)n, deep_mean, tg);
+	fflush(stdout);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "bench_book: %s: %s\n", name, why);
+	if (g) {
+		free(g->pos);
+		free(g->live);
+	}
+	free(g);
+	return rc;
+}
+
+/* --- main -------------------------------------------------------------------- */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_book [--quick] [--ops N] [--warm N] [--reps N] [--cpu N]\n"
+			"                  [--seed N] [--max-orders N] [--case mixed_10k|mixed_1m]\n"
+			"  --max-orders sizes the book (default %u); a case needs 5%% headroom\n",
+		MAX_ORDERS);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench B;
+	memset(&B, 0, sizeof(B));
+	B.o = (struct opts){ .ops = 2000000, .warm_ops = 200000, .reps = 3, .cpu = -1, .seed = 42 };
+	B.cfg = (struct nx_book_config){ .max_instruments = NINST, .max_accounts = NACCT,
+		.max_orders = MAX_ORDERS, .ladder_ticks = LADDER_TICKS };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--quick")) {
+			B.o.ops = 100000;
+			B.o.warm_ops = 20000;
+			B.o.reps = 1;
+		} else if (!strcmp(a, "--ops") && v) {
+			B.o.ops = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--warm") && v) {
+			B.o.warm_ops = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--reps") && v) {
+			B.o.reps = atoi(v), i++;
+		} else if (!strcmp(a, "--cpu") && v) {
+			B.o.cpu = atoi(v), i++;
+		} else if (!strcmp(a, "--seed") && v) {
+			B.o.seed = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--max-orders") && v) {
+			B.cfg.max_orders = (uint32_t)strtoul(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--case") && v) {
+			B.o.only = v, i++;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (!B.o.ops || B.o.reps < 1) {
+		usage();
+		return 2;
+	}
+
+	/* Calibrate (the TSC is invariant: constant_tsc, nonstop_tsc), and meanwhile
+	 * see which CPU is idlest: the machine is shared. Pin to that one, or to
+	 * the requested one. */
+	enum { MAXCPU = 256 };
+	unsigned long long idle0[MAXCPU], idle1[MAXCPU];
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		perror("sched_getaffinity");
+		return 1;
+	}
+	cpu_idle(idle0, MAXCPU);
+	B.tpns = tsc_calibrate();
+	cpu_idle(idle1, MAXCPU);
+	int cpu = B.o.cpu;
+	if (cpu < 0) {
+		unsigned long long best = 0;
+		for (int c = 0; c < MAXCPU; c++)
+			if (CPU_ISSET(c, &set) && (cpu < 0 || idle1[c] - idle0[c] >= best)) {
+				cpu = c;
+				best = idle1[c] - idle0[c];
+			}
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "bench_book: cannot pin to cpu %d: %s\n", cpu, strerror(errno));
+		return 1;
+	}
+
+	uint32_t ovh = tsc_overhead();
+	char model[128], thp[32];
+	struct utsname un;
+	cpu_model(model, sizeof(model));
+	thp_mode(thp, sizeof(thp));
+	if (uname(&un))
+		memset(&un, 0, sizeof(un));
+	printf("bench_book topology cpu_model=\"%s\" cpus_online=%ld pinned_cpu=%d tsc_ghz=%.3f "
+	       "kernel=%s thp=%s\n", model, sysconf(_SC_NPROCESSORS_ONLN), cpu, B.tpns, un.release, thp);
+
+	/* One book block, reused by every pass: fault it in once, on huge pages if allowed. */
+	size_t len = nx_book_memsize(&B.cfg), huge = (size_t)2 << 20;
+	if (!len) {
+		fprintf(stderr, "bench_book: bad book config\n");
+		return 1;
+	}
+	B.memlen = (len + huge - 1) & ~(huge - 1);
+	B.mem = mmap(NULL, B.memlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (B.mem == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	madvise(B.mem, B.memlen, MADV_HUGEPAGE);
+	if (!book_setup(&B.cfg, B.mem, B.memlen, count_sink, &(struct counts){ { 0 } })) {
+		fprintf(stderr, "bench_book: book setup failed\n");
+		return 1;
+	}
+	printf("bench_book config instruments=%d accounts=%d max_orders=%u ladder_ticks=%u "
+	       "book_mb=%.0f huge_mb=%ld ops=%zu warm_ops=%zu reps=%d seed=%llu tsc_overhead_ticks=%u "
+	       "tsc_overhead_ns=%.1f (included in latencies)\n", NINST, NACCT, B.cfg.max_orders,
+	       LADDER_TICKS, (double)len / (1 << 20), anon_huge_mb(), B.o.ops, B.o.warm_ops, B.o.reps,
+	       (unsigned long long)B.o.seed, ovh, ovh / B.tpns);
+	fflush(stdout);
+
+	static const struct { const char *name; uint32_t resting; } cases[] = {
+		{ "mixed_10k", 10000 },
+		{ "mixed_1m", 1000000 },
+	};
+	size_t maxcmds = 1000000 + B.o.warm_ops + B.o.ops;
+	B.cmds = malloc(maxcmds * sizeof(*B.cmds));
+	B.lat = malloc(B.o.ops * sizeof(*B.lat));
+	B.scratch = malloc(B.o.ops * sizeof(*B.scratch));
+	if (!B.cmds || !B.lat || !B.scratch) {
+		fprintf(stderr, "bench_book: out of memory\n");
+		return 1;
+	}
+	int rc = 0, ran = 0;
+	for (size_t i = 0; i < NX_ARRAY_SIZE(cases); i++) {
+		if (B.o.only && strcmp(B.o.only, cases[i].name))
+			continue;
+		ran++;
+		if ((uint64_t)cases[i].resting * 21 / 20 > B.cfg.max_orders) {
+			printf("bench_book skip case=%s max_orders=%u too small\n", cases[i].name,
+			       B.cfg.max_orders);
+			continue;
+		}
+		if (run_case(&B, cases[i].name, cases[i].resting)) {
+			rc = 1;
+			break;
+		}
+	}
+	if (!ran) {
+		usage();
+		rc = 2;
+	}
+	free(B.cmds);
+	free(B.lat);
+	free(B.scratch);
+	munmap(B.mem, B.memlen);
+	return rc;
+}
