@@ -55,6 +55,16 @@ static inline void idmap_insert(struct idmap *m, uint64_t h, uint32_t slot)
 	m->tab[i] = slot;
 }
 
+/* Table position of the entry holding slot, which must be present, starting
+ * from its home position: no key comparison, so no access to the objects. */
+static inline uint32_t idmap_find_slot(const struct idmap *m, uint64_t h, uint32_t slot)
+{
+	uint32_t i = idmap_pos(m, h);
+	while (m->tab[i] != slot)
+		i = idmap_step(m, i);
+	return i;
+}
+
 /* Remove the entry at table position pos (found by a lookup). */
 static inline void idmap_erase_at(struct idmap *m, uint32_t pos,
 				  uint64_t (*hash_of)(const void *ctx, uint32_t slot), const void *ctx)

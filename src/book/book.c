@@ -197,16 +197,25 @@ static uint32_t oid_pos(const struct nx_book *b, nx_oid_t oid)
 	return NIL;
 }
 
-static uint32_t cl_pos(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
+/* Table position of (acct, cl), or NIL; *end gets the empty position that
+ * ended the probe (where an insert of this key would go). */
+static uint32_t cl_lookup(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl, uint32_t *end)
 {
 	const struct idmap *m = &b->by_cl;
-	for (uint32_t i = idmap_pos(m, book_hash_cl(acct, cl)); m->tab[i] != IDMAP_EMPTY;
-	     i = idmap_step(m, i)) {
+	uint32_t i = idmap_pos(m, book_hash_cl(acct, cl));
+	for (; m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i)) {
 		const struct order *o = &b->orders[m->tab[i]];
 		if (o->cl == cl && o->acct == acct)
 			return i;
 	}
+	*end = i;
 	return NIL;
+}
+
+static uint32_t cl_pos(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
+{
+	uint32_t end;
+	return cl_lookup(b, acct, cl, &end);
 }
 
 uint32_t nx_book_oid_slot(const struct nx_book *b, nx_oid_t oid)
@@ -414,7 +423,12 @@ static void rest(struct nx_book *b, struct order *o, int indexed)
 		ib->head = s;
 	ib->tail = s;
 	idmap_insert(&b->by_oid, book_hash_oid(o->oid), s);
-	idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), s);
+	/* The duplicate check of this command found where the client id goes;
+	 * the spot is still right unless a deletion has moved entries since. */
+	if (b->cl_hint_erasures == b->cl_erasures && b->by_cl.tab[b->cl_hint] == IDMAP_EMPTY)
+		b->by_cl.tab[b->cl_hint] = s;
+	else
+		idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), s);
 	o->resting = 1;
 }
 
@@ -441,8 +455,11 @@ static void release(struct nx_book *b, struct order *o)
 			b->orders[o->inext].iprev = o->iprev;
 		else
 			ib->tail = o->iprev;
-		idmap_erase_at(&b->by_oid, oid_pos(b, o->oid), hash_oid_slot, b);
-		idmap_erase_at(&b->by_cl, cl_pos(b, o->acct, o->cl), hash_cl_slot, b);
+		idmap_erase_at(&b->by_oid, idmap_find_slot(&b->by_oid, book_hash_oid(o->oid), s),
+			       hash_oid_slot, b);
+		idmap_erase_at(&b->by_cl, idmap_find_slot(&b->by_cl, book_hash_cl(o->acct, o->cl), s),
+			       hash_cl_slot, b);
+		b->cl_erasures++;
 		o->resting = 0;
 	}
 	o->next = b->free_head;
@@ -600,7 +617,7 @@ static inline unsigned qty_reject(const struct nx_instrument *d, nx_qty_t qty)
 {
 	if (qty <= 0)
 		return NX_REJ_BAD_QTY;
-	if (qty % d->lot)
+	if (d->lot != 1 && qty % d->lot)
 		return NX_REJ_QTY_NOT_LOT;
 	if (qty < d->min_qty)
 		return NX_REJ_QTY_BELOW_MIN;
@@ -613,6 +630,10 @@ static inline unsigned px_reject(const struct nx_instrument *d, nx_px_t px, int6
 {
 	if (px <= 0)
 		return NX_REJ_BAD_PRICE;
+	if (d->tick == 1) { /* the common case: no division */
+		*ticks = px;
+		return 0;
+	}
 	*ticks = px / d->tick;
 	if (*ticks * d->tick != px)
 		return NX_REJ_PRICE_NOT_TICK;
@@ -667,10 +688,11 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 		why = NX_REJ_BAD_POST_ONLY;
 		goto reject;
 	}
-	if (cl_pos(b, r->acct, r->cl) != NIL) {
+	if (cl_lookup(b, r->acct, r->cl, &b->cl_hint) != NIL) {
 		why = NX_REJ_DUPLICATE_CLID;
 		goto reject;
 	}
+	b->cl_hint_erasures = b->cl_erasures;
 	if (NX_UNLIKELY(b->free_head == NIL)) {
 		why = NX_REJ_ORDER_CAPACITY;
 		goto reject;
@@ -824,7 +846,9 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 
 	nx_clid_t orig_cl = o->cl;
 	if (r->cl != o->cl) {
-		idmap_erase_at(&b->by_cl, cl_pos(b, o->acct, o->cl), hash_cl_slot, b);
+		idmap_erase_at(&b->by_cl, idmap_find_slot(&b->by_cl, book_hash_cl(o->acct, o->cl),
+							  slot_of(b, o)), hash_cl_slot, b);
+		b->cl_erasures++;
 		o->cl = r->cl;
 		idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), slot_of(b, o));
 	}

@@ -74,6 +74,10 @@ struct nx_book {
 	uint32_t free_head;
 	uint32_t live;          /* orders out of the free list */
 	uint32_t ntouched;
+	uint32_t cl_erasures;   /* by_cl deletions so far: a remembered insert position
+	                           stays valid while this does not move */
+	uint32_t cl_hint;       /* by_cl position for the new order being entered */
+	uint32_t cl_hint_erasures; /* cl_erasures when cl_hint was found */
 	uint32_t ninst, nacct;
 	nx_oid_t next_oid;
 	nx_tid_t next_tid;
@@ -87,7 +91,11 @@ uint32_t nx_book_acct_ix(const struct nx_book *b, nx_acct_t id);
 uint32_t nx_book_oid_slot(const struct nx_book *b, nx_oid_t oid);
 uint32_t nx_book_cl_slot(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl);
 
-static inline uint64_t book_hash_oid(nx_oid_t oid) { return idmap_mix(oid); }
+/* Venue order ids are the book's own sequence, so the identity spreads them
+ * perfectly over a linear-probing table, and orders entered close in time
+ * sit in neighbouring entries (the same cache line). Client ids are chosen
+ * by clients and could be picked to collide, so they are mixed. */
+static inline uint64_t book_hash_oid(nx_oid_t oid) { return oid; }
 static inline uint64_t book_hash_cl(nx_acct_t acct, nx_clid_t cl)
 {
 	return idmap_mix(cl ^ ((uint64_t)acct * UINT64_C(0x9e3779b97f4a7c15)));
