@@ -117,6 +117,29 @@ static int missing(struct loader *L, const config_setting_t *g, const char *name
 	return fail(L, g, "missing %s", name);
 }
 
+/* The required "id" of an instrument or account, 1 .. 2^32-1. */
+static int get_id(struct loader *L, const config_setting_t *g, uint32_t *id)
+{
+	int64_t v = 0;
+	int rc = 0;
+	if (get_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
+		return missing(L, g, "id");
+	if (!rc)
+		*id = (uint32_t)v;
+	return rc;
+}
+
+/* A required string member. */
+static int get_required_str(struct loader *L, const config_setting_t *g, const char *name,
+			    const char **out)
+{
+	int rc = 0;
+	*out = get_str(L, g, name, &rc);
+	if (rc)
+		return rc;
+	return *out ? 0 : missing(L, g, name);
+}
+
 /* --- Sections ------------------------------------------------------------- */
 
 static int load_limits(struct loader *L, const config_setting_t *g, struct nx_limits *lim,
@@ -156,16 +179,9 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	if (rc)
 		return rc;
 	int64_t v;
-	if (get_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
-		return missing(L, g, "id");
-	if (rc)
+	const char *s;
+	if ((rc = get_id(L, g, &in->id)) || (rc = get_required_str(L, g, "symbol", &s)))
 		return rc;
-	in->id = (nx_inst_t)v;
-	const char *s = get_str(L, g, "symbol", &rc);
-	if (rc)
-		return rc;
-	if (!s)
-		return missing(L, g, "symbol");
 	if (!*s || strlen(s) >= sizeof(in->symbol))
 		return fail(L, config_setting_get_member(g, "symbol"), "must be 1 to %zu characters",
 			    sizeof(in->symbol) - 1);
@@ -239,16 +255,9 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 	if (rc)
 		return rc;
 	int64_t v;
-	if (get_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
-		return missing(L, g, "id");
-	if (rc)
+	const char *key;
+	if ((rc = get_id(L, g, &a->id)) || (rc = get_required_str(L, g, "key", &key)))
 		return rc;
-	a->id = (nx_acct_t)v;
-	const char *key = get_str(L, g, "key", &rc);
-	if (rc)
-		return rc;
-	if (!key)
-		return missing(L, g, "key");
 	if (strlen(key) != 2 * NX_KEY_BYTES)
 		return fail(L, config_setting_get_member(g, "key"), "must be %d hex digits",
 			    2 * NX_KEY_BYTES);
