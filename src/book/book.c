@@ -753,7 +753,7 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 		emit_cancel(b, t, NX_EV_CANCELED, NX_CXL_FOK, t->leaves, 0);
 		goto done;
 	}
-	if (match(b, t, limit))
+	if (would_take(ib, r->side, limit) && match(b, t, limit)) /* most orders rest untouched */
 		goto done;
 	if (t->leaves) {
 		if (gtc_limit) {
