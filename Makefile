@@ -41,6 +41,8 @@ TEST_SUP     = $(BUILD)/tests/libsupport.a
 
 PERF_SRC  = $(wildcard perf/bench_*.c)
 PERF_BINS = $(PERF_SRC:perf/%.c=$(BUILD)/perf/%)
+# Shared timing and reporting (perf/perf_util.[ch]): built once, linked into every bench.
+PERF_SUP  = $(BUILD)/perf/perf_util.o
 
 .PHONY: all lib apps tests perf-bins test unit golden fuzz run perf check asan ubsan deps clean
 
@@ -69,7 +71,8 @@ $(TEST_SUP): $(TEST_SUP_OBJ)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS)
 
-$(BUILD)/perf/%: $(BUILD)/perf/%.o $(LIB)
+# A static pattern: only the bench_* binaries, never perf_util.o itself.
+$(PERF_BINS): $(BUILD)/perf/%: $(BUILD)/perf/%.o $(PERF_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
 
 # --- running ---------------------------------------------------------------

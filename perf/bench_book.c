@@ -51,23 +51,16 @@
  * for every pass. The timed sink only counts events by type. This file does
  * not test correctness (tests/ does).
  */
-#include <errno.h>
 #include <math.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
-#include <x86intrin.h>
 
 #include "nx/book.h"
 #include "nx/cc.h"
 #include "nx/instrument.h"
+#include "perf_util.h"
 
 #define NINST 8          /* instruments, as in the issue */
 #define NACCT 64         /* trading accounts; STP NONE, so no self-trade checks fire */
@@ -103,54 +96,6 @@ struct cmd {
 	} u;
 };
 
-/* --- PRNG: xoshiro256**, seeded by splitmix64 ------------------------------ */
-
-struct rng {
-	uint64_t s[4];
-};
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++) {
-		uint64_t z = (seed += UINT64_C(0x9e3779b97f4a7c15));
-		z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-		r->s[i] = z ^ (z >> 31);
-	}
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-/* Uniform in [0, n), n < 2^32 (Lemire's multiply; bias < 2^-32). */
-static uint32_t rng_below(struct rng *r, uint32_t n)
-{
-	return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-/* Uniform in (0, 1]. */
-static double rng_unit(struct rng *r)
-{
-	return (double)((rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
-}
-
-/* Geometric on {0, 1, ...} with the given mean; log1m = log(1 - 1/(1+mean)). */
-static int64_t rng_geom(struct rng *r, double log1m)
-{
-	return (int64_t)floor(log(rng_unit(r)) / log1m);
-}
-
 /* --- The generator's view of the book: live orders, kept by a sink ------- */
 
 struct live_ord {
@@ -164,7 +109,7 @@ struct live_ord {
 };
 
 struct gen {
-	struct rng rng;
+	struct perf_rng rng;
 	struct nx_book *book;
 	struct live_ord *live; /* dense; swap-remove */
 	uint32_t nlive;
@@ -297,7 +242,7 @@ static int64_t deep_offset(struct gen *g)
 {
 	int64_t off;
 	do
-		off = rng_geom(&g->rng, g->log1m_deep);
+		off = perf_rng_geom(&g->rng, g->log1m_deep);
 	while (off > g->deep_cap);
 	return off;
 }
@@ -305,9 +250,9 @@ static int64_t deep_offset(struct gen *g)
 /* A passive limit at the mid -/+ an offset, never crossing the opposite best. */
 static void gen_add(struct gen *g, struct cmd *c, int near)
 {
-	uint32_t ix = rng_below(&g->rng, NINST);
-	uint8_t side = (uint8_t)(1 + rng_below(&g->rng, 2));
-	int64_t off = near ? rng_geom(&g->rng, g->log1m_near) : deep_offset(g);
+	uint32_t ix = perf_rng_below(&g->rng, NINST);
+	uint8_t side = (uint8_t)(1 + perf_rng_below(&g->rng, 2));
+	int64_t off = near ? perf_rng_geom(&g->rng, g->log1m_near) : deep_offset(g);
 	int64_t tk = g->tick[ix], m = g->mid[ix], t;
 	struct nx_bbo bbo;
 	nx_book_bbo(g->book, ix + 1, &bbo);
@@ -321,8 +266,8 @@ static void gen_add(struct gen *g, struct cmd *c, int near)
 			t = bbo.bid_px / tk + 1;
 	}
 	c->kind = OP_ADD;
-	c->u.n = (struct nx_new_order){ .acct = 1 + rng_below(&g->rng, NACCT), .inst = ix + 1,
-		.cl = g->next_cl++, .px = t * tk, .qty = 1 + rng_below(&g->rng, QTY_MAX),
+	c->u.n = (struct nx_new_order){ .acct = 1 + perf_rng_below(&g->rng, NACCT), .inst = ix + 1,
+		.cl = g->next_cl++, .px = t * tk, .qty = 1 + perf_rng_below(&g->rng, QTY_MAX),
 		.side = side, .type = NX_ORD_LIMIT, .tif = NX_TIF_GTC };
 }
 
@@ -332,37 +277,37 @@ static struct live_ord *pick_live(struct gen *g)
 {
 	if (!g->nlive)
 		return NULL;
-	if (g->nrecent && rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
+	if (g->nrecent && perf_rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
 		uint64_t n = g->nrecent < RECENT ? g->nrecent : RECENT;
 		for (int tries = 0; tries < 4; tries++) {
-			struct live_ord *o = live_get(g, g->recent[rng_below(&g->rng, (uint32_t)n)]);
+			struct live_ord *o = live_get(g, g->recent[perf_rng_below(&g->rng, (uint32_t)n)]);
 			if (o)
 				return o;
 		}
 	}
-	return &g->live[rng_below(&g->rng, g->nlive)];
+	return &g->live[perf_rng_below(&g->rng, g->nlive)];
 }
 
 /* An order that takes 1..3 levels of the opposite side (the last in part). */
 static int gen_aggr(struct gen *g, struct cmd *c)
 {
-	uint32_t ix = rng_below(&g->rng, NINST), r = rng_below(&g->rng, 20);
-	uint8_t side = (uint8_t)(1 + rng_below(&g->rng, 2));
+	uint32_t ix = perf_rng_below(&g->rng, NINST), r = perf_rng_below(&g->rng, 20);
+	uint8_t side = (uint8_t)(1 + perf_rng_below(&g->rng, 2));
 	unsigned want = r < 14 ? 1 : r < 19 ? 2 : 3; /* 70%, 25%, 5% */
 	struct nx_level_info lv[3];
 	int n = nx_book_depth(g->book, ix + 1, nx_side_other(side), lv, want);
 	if (n <= 0)
 		return -1;
-	nx_qty_t qty = 1 + (nx_qty_t)rng_below(&g->rng, (uint32_t)lv[n - 1].qty);
+	nx_qty_t qty = 1 + (nx_qty_t)perf_rng_below(&g->rng, (uint32_t)lv[n - 1].qty);
 	for (int i = 0; i < n - 1; i++)
 		qty += lv[i].qty;
 	uint8_t tif = NX_TIF_IOC;
-	if (rng_below(&g->rng, 1000) >= IOC_PER_1000) {
+	if (perf_rng_below(&g->rng, 1000) >= IOC_PER_1000) {
 		tif = NX_TIF_GTC; /* marketable limit: takes, then rests its remainder */
-		qty += 1 + rng_below(&g->rng, QTY_MAX);
+		qty += 1 + perf_rng_below(&g->rng, QTY_MAX);
 	}
 	c->kind = OP_AGGR;
-	c->u.n = (struct nx_new_order){ .acct = 1 + rng_below(&g->rng, NACCT), .inst = ix + 1,
+	c->u.n = (struct nx_new_order){ .acct = 1 + perf_rng_below(&g->rng, NACCT), .inst = ix + 1,
 		.cl = g->next_cl++, .px = lv[n - 1].px, .qty = qty, .side = side,
 		.type = NX_ORD_LIMIT, .tif = tif };
 	return 0;
@@ -371,7 +316,7 @@ static int gen_aggr(struct gen *g, struct cmd *c)
 /* Choose and build the next command of the mixed flow. */
 static void gen_mixed(struct gen *g, struct cmd *c)
 {
-	uint32_t w = rng_below(&g->rng, 1000);
+	uint32_t w = perf_rng_below(&g->rng, 1000);
 	int kind = w < W_ADD ? OP_ADD : w < W_ADD + W_CANCEL ? OP_CANCEL
 		 : w < W_ADD + W_CANCEL + W_REPLACE ? OP_REPLACE : OP_AGGR;
 	/* Keep the depth within 1% of the target: the flow's own balance drifts. */
@@ -382,9 +327,9 @@ static void gen_mixed(struct gen *g, struct cmd *c)
 		kind = OP_ADD;
 		g->fed_back++;
 	}
-	uint32_t ix = rng_below(&g->rng, NINST);
-	if (rng_below(&g->rng, MID_STEP_ONE_IN) == 0) {
-		int64_t d = rng_below(&g->rng, 2) ? 1 : -1;
+	uint32_t ix = perf_rng_below(&g->rng, NINST);
+	if (perf_rng_below(&g->rng, MID_STEP_ONE_IN) == 0) {
+		int64_t d = perf_rng_below(&g->rng, 2) ? 1 : -1;
 		if (llabs(g->mid[ix] + d - MID0_TICKS) > MID_BAND)
 			d = -d;
 		g->mid[ix] += d;
@@ -398,7 +343,7 @@ static void gen_mixed(struct gen *g, struct cmd *c)
 		kind = OP_ADD;
 	switch (kind) {
 	case OP_ADD:
-		gen_add(g, c, rng_below(&g->rng, 1000) < NEAR_ADD_PER_1000);
+		gen_add(g, c, perf_rng_below(&g->rng, 1000) < NEAR_ADD_PER_1000);
 		break;
 	case OP_CANCEL:
 		c->kind = OP_CANCEL;
@@ -407,12 +352,12 @@ static void gen_mixed(struct gen *g, struct cmd *c)
 	default: { /* replace: a new quantity, or the price one tick up or down */
 		nx_qty_t q = o->qty;
 		nx_px_t px = o->px;
-		if (rng_below(&g->rng, 2)) {
-			q = 1 + rng_below(&g->rng, QTY_MAX);
+		if (perf_rng_below(&g->rng, 2)) {
+			q = 1 + perf_rng_below(&g->rng, QTY_MAX);
 			if (q == o->qty)
 				q = q > 1 ? q - 1 : 2;
 		} else {
-			px += (rng_below(&g->rng, 2) ? 1 : -1) * g->tick[o->ix];
+			px += (perf_rng_below(&g->rng, 2) ? 1 : -1) * g->tick[o->ix];
 		}
 		c->kind = OP_REPLACE;
 		c->u.r = (struct nx_replace){ .acct = o->acct, .cl = g->next_cl++, .oid = o->oid,
@@ -436,88 +381,6 @@ static int apply(struct nx_book *b, const struct cmd *c)
 
 /* --- Timing ---------------------------------------------------------------- */
 
-static inline uint64_t tsc_begin(void)
-{
-	_mm_lfence(); /* earlier work retires before the read */
-	uint64_t t = __rdtsc();
-	_mm_lfence(); /* the command starts after it */
-	return t;
-}
-
-static inline uint64_t tsc_end(void)
-{
-	unsigned aux;
-	uint64_t t = __rdtscp(&aux); /* waits for the command to retire */
-	_mm_lfence();
-	return t;
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
-
-/* Involuntary context switches so far: the machine is shared, and a batch
- * that was preempted shows it in wall-clock throughput. */
-static long nivcsw(void)
-{
-	struct rusage ru;
-	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nivcsw;
-}
-
-/* TSC ticks per ns, against CLOCK_MONOTONIC over ~100 ms. */
-static double tsc_calibrate(void)
-{
-	double t0 = now_s();
-	uint64_t c0 = __rdtsc();
-	double t1;
-	while ((t1 = now_s()) - t0 < 0.1)
-		;
-	uint64_t c1 = __rdtsc();
-	return (double)(c1 - c0) / ((t1 - t0) * 1e9);
-}
-
-/* Idle jiffies of every CPU from /proc/stat (index = CPU), 0 if unknown. */
-static void cpu_idle(unsigned long long *idle, int n)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	char line[512];
-	memset(idle, 0, (size_t)n * sizeof(*idle));
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		int c;
-		unsigned long long us, ni, sy, id;
-		if (sscanf(line, "cpu%d %llu %llu %llu %llu", &c, &us, &ni, &sy, &id) == 5 && c >= 0 &&
-		    c < n)
-			idle[c] = id;
-	}
-	fclose(f);
-}
-
-/* Median cost of an empty begin/end pair, in TSC ticks. */
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static uint32_t tsc_overhead(void)
-{
-	enum { N = 100001 };
-	static uint32_t d[N];
-	for (int i = 0; i < N; i++) {
-		uint64_t t0 = tsc_begin();
-		d[i] = (uint32_t)(tsc_end() - t0);
-	}
-	qsort(d, N, sizeof(d[0]), cmp_u32);
-	return d[N / 2];
-}
-
 NX_NOINLINE static void replay(struct nx_book *b, const struct cmd *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -527,104 +390,25 @@ NX_NOINLINE static void replay(struct nx_book *b, const struct cmd *c, size_t n)
 /* Throughput: the whole segment, no per-command timing. */
 NX_NOINLINE static uint64_t run_batch(struct nx_book *b, const struct cmd *c, size_t n)
 {
-	uint64_t t0 = tsc_begin();
+	uint64_t t0 = perf_tsc_begin();
 	for (size_t i = 0; i < n; i++)
 		apply(b, &c[i]);
-	return tsc_end() - t0;
+	return perf_tsc_end() - t0;
 }
 
 /* Latency: each command between its own pair of TSC reads. */
 NX_NOINLINE static void run_timed(struct nx_book *b, const struct cmd *c, size_t n, uint32_t *lat)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = tsc_begin();
+		uint64_t t0 = perf_tsc_begin();
 		apply(b, &c[i]);
-		uint64_t d = tsc_end() - t0;
-		lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		lat[i] = perf_sample(perf_tsc_end() - t0);
 	}
 }
 
-/* --- Reporting -------------------------------------------------------------- */
-
-struct pct {
-	double mean, p50, p99, p999, max; /* ns */
-};
-
-/* Nearest-rank percentiles of n samples (sorted in place), ticks -> ns. */
-static struct pct percentiles(uint32_t *v, size_t n, double tpns)
+static void print_case(const char *name, size_t ops, double mops, struct perf_pct p)
 {
-	struct pct p = { 0 };
-	if (!n)
-		return p;
-	qsort(v, n, sizeof(v[0]), cmp_u32);
-	double sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-#define RANK(q) v[(size_t)ceil((q) * (double)n) - 1]
-	p.mean = sum / (double)n / tpns;
-	p.p50 = RANK(0.50) / tpns;
-	p.p99 = RANK(0.99) / tpns;
-	p.p999 = RANK(0.999) / tpns;
-	p.max = v[n - 1] / tpns;
-#undef RANK
-	return p;
-}
-
-static void print_case(const char *name, size_t ops, double mops, struct pct p)
-{
-	printf("bench_book case=%s ops=%zu mops=%.2f mean_ns=%.0f p50_ns=%.0f p99_ns=%.0f "
-	       "p999_ns=%.0f max_ns=%.0f\n", name, ops, mops, p.mean, p.p50, p.p99, p.p999, p.max);
-}
-
-static void cpu_model(char *out, size_t len)
-{
-	snprintf(out, len, "unknown");
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		if (!strncmp(line, "model name", 10) && colon) {
-			colon += 2;
-			colon[strcspn(colon, "\n")] = 0;
-			snprintf(out, len, "%s", colon);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-static void thp_mode(char *out, size_t len)
-{
-	snprintf(out, len, "unknown");
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-	char line[128];
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f)) {
-		char *a = strchr(line, '['), *z = a ? strchr(a, ']') : NULL;
-		if (a && z) {
-			*z = 0;
-			snprintf(out, len, "%s", a + 1);
-		}
-	}
-	fclose(f);
-}
-
-/* AnonHugePages of this process, in MiB (-1 if unknown). */
-static long anon_huge_mb(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kb = -1;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb / 1024;
+	perf_print_case("bench_book", name, ops, mops, p);
 }
 
 /* --- Cases ------------------------------------------------------------------ */
@@ -647,12 +431,6 @@ struct bench {
 	struct cmd *cmds;
 	uint32_t *lat, *scratch;
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 /* Fresh book, warm segment replayed: the state the measured segment expects. */
 static struct nx_book *fresh(struct bench *B, struct counts *cnt, size_t nwarm)
@@ -678,7 +456,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	int rc = -1;
 	if (!g)
 		goto out;
-	rng_seed(&g->rng, B->o.seed ^ resting);
+	perf_rng_seed(&g->rng, B->o.seed ^ resting);
 	g->target = resting;
 	g->pos_cap = ntot + 2; /* one oid at most per command */
 	g->pos = calloc(g->pos_cap, sizeof(*g->pos));
@@ -700,7 +478,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	g->next_cl = 1;
 
 	/* 1. Generate against the shadow book. */
-	double tg = now_s();
+	double tg = perf_now_s();
 	why = "book setup failed";
 	g->book = book_setup(&B->cfg, B->mem, B->memlen, track_sink, g);
 	if (!g->book)
@@ -729,7 +507,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	uint64_t ev_meas[16], ev_total = 0;
 	for (int t = 0; t < 16; t++)
 		ev_total += ev_meas[t] = g->ev[t] - ev_warm[t];
-	tg = now_s() - tg;
+	tg = perf_now_s() - tg;
 	why = "an order id beyond the tracker";
 	if (g->overflow)
 		goto out;
@@ -750,42 +528,42 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 		struct nx_book *b = fresh(B, &cnt, nwarm);
 		if (!b)
 			goto out;
-		long csw0 = nivcsw();
-		double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		long csw0 = perf_nivcsw();
+		double c0 = perf_clock_s(CLOCK_THREAD_CPUTIME_ID);
 		uint64_t ticks = run_batch(b, meas, n);
-		double cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
-		csw += nivcsw() - csw0;
+		double cpu = perf_clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+		csw += perf_nivcsw() - csw0;
 		if (!same_counts(cnt.n, ev_meas))
 			goto out;
 		mops[r] = (double)n / ((double)ticks / B->tpns) * 1e3;
 		mops_cpu[r] = (double)n / cpu * 1e-6;
 	}
-	qsort(mops, (size_t)reps, sizeof(mops[0]), cmp_double);
-	qsort(mops_cpu, (size_t)reps, sizeof(mops_cpu[0]), cmp_double);
+	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
+	qsort(mops_cpu, (size_t)reps, sizeof(mops_cpu[0]), perf_cmp_double);
 	double mops_med = mops[reps / 2];
 
 	/* 3. Latency, one command at a time. */
 	struct nx_book *b = fresh(B, &cnt, nwarm);
 	if (!b)
 		goto out;
-	long csw_timed = nivcsw();
+	long csw_timed = perf_nivcsw();
 	run_timed(b, meas, n, B->lat);
-	csw_timed = nivcsw() - csw_timed;
+	csw_timed = perf_nivcsw() - csw_timed;
 	if (!same_counts(cnt.n, ev_meas))
 		goto out;
 	uint32_t resting_end = nx_book_order_count(b);
 
 	/* Per kind first (the scratch copies), then all (sorts lat in place). */
-	struct pct pk[NKIND];
+	struct perf_pct pk[NKIND];
 	size_t nk[NKIND];
 	for (int k = 0; k < NKIND; k++) {
 		nk[k] = 0;
 		for (size_t i = 0; i < n; i++)
 			if (meas[i].kind == k)
 				B->scratch[nk[k]++] = B->lat[i];
-		pk[k] = percentiles(B->scratch, nk[k], B->tpns);
+		pk[k] = perf_percentiles(B->scratch, nk[k], B->tpns);
 	}
-	struct pct all = percentiles(B->lat, n, B->tpns);
+	struct perf_pct all = perf_percentiles(B->lat, n, B->tpns);
 	print_case(name, n, mops_med, all);
 	for (int k = 0; k < NKIND; k++) {
 		char sub[64];
@@ -866,58 +644,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* Calibrate (the TSC is invariant: constant_tsc, nonstop_tsc), and meanwhile
-	 * see which CPU is idlest: the machine is shared. Pin to that one, or to
-	 * the requested one. */
-	enum { MAXCPU = 256 };
-	unsigned long long idle0[MAXCPU], idle1[MAXCPU];
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set)) {
-		perror("sched_getaffinity");
+	/* Calibrate the TSC, and meanwhile see which CPU is idlest: the machine
+	 * is shared. Pin to that one, or to the requested one. */
+	int cpu = perf_pin_idlest("bench_book", B.o.cpu, &B.tpns);
+	if (cpu < 0)
 		return 1;
-	}
-	cpu_idle(idle0, MAXCPU);
-	B.tpns = tsc_calibrate();
-	cpu_idle(idle1, MAXCPU);
-	int cpu = B.o.cpu;
-	if (cpu < 0) {
-		unsigned long long best = 0;
-		for (int c = 0; c < MAXCPU; c++)
-			if (CPU_ISSET(c, &set) && (cpu < 0 || idle1[c] - idle0[c] >= best)) {
-				cpu = c;
-				best = idle1[c] - idle0[c];
-			}
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench_book: cannot pin to cpu %d: %s\n", cpu, strerror(errno));
-		return 1;
-	}
-
-	uint32_t ovh = tsc_overhead();
-	char model[128], thp[32];
-	struct utsname un;
-	cpu_model(model, sizeof(model));
-	thp_mode(thp, sizeof(thp));
-	if (uname(&un))
-		memset(&un, 0, sizeof(un));
-	printf("bench_book topology cpu_model=\"%s\" cpus_online=%ld pinned_cpu=%d tsc_ghz=%.3f "
-	       "kernel=%s thp=%s\n", model, sysconf(_SC_NPROCESSORS_ONLN), cpu, B.tpns, un.release, thp);
+	uint32_t ovh = perf_tsc_overhead();
+	perf_print_topology("bench_book", cpu, B.tpns);
 
 	/* One book block, reused by every pass: fault it in once, on huge pages if allowed. */
-	size_t len = nx_book_memsize(&B.cfg), huge = (size_t)2 << 20;
+	size_t len = nx_book_memsize(&B.cfg);
 	if (!len) {
 		fprintf(stderr, "bench_book: bad book config\n");
 		return 1;
 	}
-	B.memlen = (len + huge - 1) & ~(huge - 1);
-	B.mem = mmap(NULL, B.memlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (B.mem == MAP_FAILED) {
+	B.mem = perf_map_huge(len, &B.memlen);
+	if (!B.mem) {
 		perror("mmap");
 		return 1;
 	}
-	madvise(B.mem, B.memlen, MADV_HUGEPAGE);
 	if (!book_setup(&B.cfg, B.mem, B.memlen, count_sink, &(struct counts){ { 0 } })) {
 		fprintf(stderr, "bench_book: book setup failed\n");
 		return 1;
@@ -925,7 +670,7 @@ int main(int argc, char **argv)
 	printf("bench_book config instruments=%d accounts=%d max_orders=%u ladder_ticks=%u "
 	       "book_mb=%.0f huge_mb=%ld ops=%zu warm_ops=%zu reps=%d seed=%llu tsc_overhead_ticks=%u "
 	       "tsc_overhead_ns=%.1f (included in latencies)\n", NINST, NACCT, B.cfg.max_orders,
-	       LADDER_TICKS, (double)len / (1 << 20), anon_huge_mb(), B.o.ops, B.o.warm_ops, B.o.reps,
+	       LADDER_TICKS, (double)len / (1 << 20), perf_anon_huge_mb(), B.o.ops, B.o.warm_ops, B.o.reps,
 	       (unsigned long long)B.o.seed, ovh, ovh / B.tpns);
 	fflush(stdout);
 
@@ -963,6 +708,6 @@ int main(int argc, char **argv)
 	free(B.cmds);
 	free(B.lat);
 	free(B.scratch);
-	munmap(B.mem, B.memlen);
+	perf_unmap(B.mem, B.memlen);
 	return rc;
 }

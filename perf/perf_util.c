@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The benchmarks' shared timing and reporting (perf/perf_util.h). Linked
+ * into every perf/bench_* binary; not a benchmark itself and not part of
+ * libnx.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "perf_util.h"
+
+/* --- Clocks and the TSC ------------------------------------------------------ */
+
+double perf_clock_s(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double perf_now_s(void) { return perf_clock_s(CLOCK_MONOTONIC); }
+
+long perf_nivcsw(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nivcsw;
+}
+
+double perf_tsc_calibrate(void)
+{
+	double t0 = perf_now_s();
+	uint64_t c0 = __rdtsc();
+	double t1;
+	while ((t1 = perf_now_s()) - t0 < 0.1)
+		;
+	uint64_t c1 = __rdtsc();
+	return (double)(c1 - c0) / ((t1 - t0) * 1e9);
+}
+
+int perf_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+int perf_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+uint32_t perf_tsc_overhead(void)
+{
+	enum { N = 100001 };
+	static uint32_t d[N];
+	for (int i = 0; i < N; i++) {
+		uint64_t t0 = perf_tsc_begin();
+		d[i] = (uint32_t)(perf_tsc_end() - t0);
+	}
+	qsort(d, N, sizeof(d[0]), perf_cmp_u32);
+	return d[N / 2];
+}
+
+/* --- Pinning ----------------------------------------------------------------- */
+
+/* Idle jiffies of every CPU from /proc/stat (index = CPU), 0 if unknown. */
+static void cpu_idle(unsigned long long *idle, int n)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[512];
+	memset(idle, 0, (size_t)n * sizeof(*idle));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int c;
+		unsigned long long us, ni, sy, id;
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu", &c, &us, &ni, &sy, &id) == 5 && c >= 0 &&
+		    c < n)
+			idle[c] = id;
+	}
+	fclose(f);
+}
+
+int perf_pin_idlest(const char *bench, int cpu, double *tpns)
+{
+	/* The TSC is invariant here (constant_tsc, nonstop_tsc): calibrate it,
+	 * and over the same 100 ms see which allowed CPU was idlest. */
+	enum { MAXCPU = 256 };
+	unsigned long long idle0[MAXCPU], idle1[MAXCPU];
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "%s: sched_getaffinity: %s\n", bench, strerror(errno));
+		return -1;
+	}
+	cpu_idle(idle0, MAXCPU);
+	*tpns = perf_tsc_calibrate();
+	cpu_idle(idle1, MAXCPU);
+	if (cpu < 0) {
+		unsigned long long best = 0;
+		for (int c = 0; c < MAXCPU; c++)
+			if (CPU_ISSET(c, &set) && (cpu < 0 || idle1[c] - idle0[c] >= best)) {
+				cpu = c;
+				best = idle1[c] - idle0[c];
+			}
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "%s: cannot pin to cpu %d: %s\n", bench, cpu, strerror(errno));
+		return -1;
+	}
+	return cpu;
+}
+
+/* --- Results ------------------------------------------------------------------ */
+
+struct perf_pct perf_percentiles(uint32_t *v, size_t n, double tpns)
+{
+	struct perf_pct p = { 0 };
+	if (!n)
+		return p;
+	qsort(v, n, sizeof(v[0]), perf_cmp_u32);
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+#define RANK(q) v[(size_t)ceil((q) * (double)n) - 1]
+	p.mean = sum / (double)n / tpns;
+	p.p50 = RANK(0.50) / tpns;
+	p.p99 = RANK(0.99) / tpns;
+	p.p999 = RANK(0.999) / tpns;
+	p.max = v[n - 1] / tpns;
+#undef RANK
+	return p;
+}
+
+void perf_print_case(const char *bench, const char *name, size_t ops, double mops,
+		     struct perf_pct p)
+{
+	printf("%s case=%s ops=%zu mops=%.2f mean_ns=%.0f p50_ns=%.0f p99_ns=%.0f "
+	       "p999_ns=%.0f max_ns=%.0f\n", bench, name, ops, mops, p.mean, p.p50, p.p99, p.p999,
+	       p.max);
+}
+
+static void cpu_model(char *out, size_t len)
+{
+	snprintf(out, len, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!strncmp(line, "model name", 10) && colon) {
+			colon += 2;
+			colon[strcspn(colon, "\n")] = 0;
+			snprintf(out, len, "%s", colon);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void thp_mode(char *out, size_t len)
+{
+	snprintf(out, len, "unknown");
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[128];
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		char *a = strchr(line, '['), *z = a ? strchr(a, ']') : NULL;
+		if (a && z) {
+			*z = 0;
+			snprintf(out, len, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+void perf_print_topology(const char *bench, int cpu, double tpns)
+{
+	char model[128], thp[32];
+	struct utsname un;
+	cpu_model(model, sizeof(model));
+	thp_mode(thp, sizeof(thp));
+	if (uname(&un))
+		memset(&un, 0, sizeof(un));
+	printf("%s topology cpu_model=\"%s\" cpus_online=%ld pinned_cpu=%d tsc_ghz=%.3f "
+	       "kernel=%s thp=%s\n", bench, model, sysconf(_SC_NPROCESSORS_ONLN), cpu, tpns,
+	       un.release, thp);
+}
+
+long perf_anon_huge_mb(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kb = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / 1024;
+}
+
+void *perf_map_huge(size_t len, size_t *maplen)
+{
+	size_t huge = (size_t)2 << 20;
+	*maplen = (len + huge - 1) & ~(huge - 1);
+	void *p = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, *maplen, MADV_HUGEPAGE);
+	return p;
+}
+
+void perf_unmap(void *p, size_t maplen)
+{
+	if (p)
+		munmap(p, maplen);
+}
