@@ -310,12 +310,10 @@ unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_
 
 /* --- State from events ------------------------------------------------------ */
 
-static void open_delta(struct nx_risk *r, nx_acct_t acct, nx_inst_t inst, unsigned side,
-		       int64_t dqty, int64_t dnotional, int dorders)
+/* Move an account's open quantity on one side and its open notional. */
+static void open_delta(struct nx_risk *r, uint32_t a, uint32_t i, unsigned side, int64_t dqty,
+		       int64_t dnotional, int dorders)
 {
-	uint32_t a = acct_ix(r, acct), i = inst_ix(r, inst);
-	if (a == NIL || i == NIL)
-		return;
 	struct rpos *p = cell(r, a, i);
 	if (side == NX_SIDE_BUY)
 		p->open_buy += dqty;
@@ -327,19 +325,19 @@ static void open_delta(struct nx_risk *r, nx_acct_t acct, nx_inst_t inst, unsign
 
 void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
 {
+	uint32_t a, i;
 	switch (ev->type) {
 	case NX_EV_ACCEPTED: {
 		const struct nx_ev_order *o = &ev->u.order;
-		open_delta(r, o->acct, o->inst, o->side, o->qty, mul_sat(o->px, o->qty), 1);
+		if ((a = acct_ix(r, o->acct)) != NIL && (i = inst_ix(r, o->inst)) != NIL)
+			open_delta(r, a, i, o->side, o->qty, mul_sat(o->px, o->qty), 1);
 		break;
 	}
 	case NX_EV_FILL: {
 		const struct nx_ev_fill *f = &ev->u.fill;
-		open_delta(r, f->acct, f->inst, f->side, -f->qty, -mul_sat(f->order_px, f->qty),
-			   f->leaves ? 0 : -1);
-		uint32_t a = acct_ix(r, f->acct), i = inst_ix(r, f->inst);
-		if (a == NIL || i == NIL)
+		if ((a = acct_ix(r, f->acct)) == NIL || (i = inst_ix(r, f->inst)) == NIL)
 			break;
+		open_delta(r, a, i, f->side, -f->qty, -mul_sat(f->order_px, f->qty), f->leaves ? 0 : -1);
 		struct rpos *p = cell(r, a, i);
 		p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
 		uint64_t *held = &r->held[(size_t)a * r->words + (i >> 6)];
@@ -349,23 +347,23 @@ void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
 			*held &= ~(UINT64_C(1) << (i & 63));
 		break;
 	}
-	case NX_EV_TRADE: {
-		uint32_t i = inst_ix(r, ev->u.trade.inst);
-		if (i != NIL)
+	case NX_EV_TRADE:
+		if ((i = inst_ix(r, ev->u.trade.inst)) != NIL)
 			r->insts[i].last_px = ev->u.trade.px;
 		break;
-	}
 	case NX_EV_CANCELED:
 	case NX_EV_REDUCED: {
 		const struct nx_ev_cancel *c = &ev->u.cancel;
-		open_delta(r, c->acct, c->inst, c->side, -c->qty, -mul_sat(c->px, c->qty),
-			   ev->type == NX_EV_CANCELED ? -1 : 0);
+		if ((a = acct_ix(r, c->acct)) != NIL && (i = inst_ix(r, c->inst)) != NIL)
+			open_delta(r, a, i, c->side, -c->qty, -mul_sat(c->px, c->qty),
+				   ev->type == NX_EV_CANCELED ? -1 : 0);
 		break;
 	}
 	case NX_EV_REPLACED: {
 		const struct nx_ev_replace *p = &ev->u.replace;
-		open_delta(r, p->acct, p->inst, p->side, p->qty - p->prev_qty,
-			   add_sat(mul_sat(p->px, p->qty), -mul_sat(p->prev_px, p->prev_qty)), 0);
+		if ((a = acct_ix(r, p->acct)) != NIL && (i = inst_ix(r, p->inst)) != NIL)
+			open_delta(r, a, i, p->side, p->qty - p->prev_qty,
+				   add_sat(mul_sat(p->px, p->qty), -mul_sat(p->prev_px, p->prev_qty)), 0);
 		break;
 	}
 	default:
