@@ -71,7 +71,6 @@
 #define MID_STEP_ONE_IN 16 /* per command, a random mid moves a tick with probability 1/16 */
 #define NEAR_MEAN 4.0    /* near-top adds: geometric offset from the mid, mean 4 ticks */
 #define DEEP_PER_LEVEL 8.0 /* deep book: about 8 orders a level at the top of a side */
-#define RECENT 4096      /* cancels/replaces mostly pick among the last 4096 resting adds */
 #define QTY_MAX 100      /* add size uniform in 1..100 lots */
 #define NKIND 4
 
@@ -98,100 +97,27 @@ struct cmd {
 
 /* --- The generator's view of the book: live orders, kept by a sink ------- */
 
-struct live_ord {
-	nx_oid_t oid;
-	nx_clid_t cl;
-	nx_px_t px;
-	nx_qty_t qty;
-	nx_acct_t acct;
-	uint32_t ix; /* instrument index; id = ix + 1 */
-	uint8_t side;
-};
-
 struct gen {
 	struct perf_rng rng;
 	struct nx_book *book;
-	struct live_ord *live; /* dense; swap-remove */
-	uint32_t nlive;
-	uint32_t *pos;         /* pos[oid] = index in live + 1, 0 when not live */
-	uint64_t pos_cap;
-	nx_oid_t recent[RECENT]; /* ring of the latest resting adds */
-	uint64_t nrecent;
+	struct perf_live lv;   /* the live orders, as the events tell them */
 	int64_t mid[NINST];    /* ticks */
 	int64_t tick[NINST];
 	nx_clid_t next_cl;
 	uint32_t target;       /* resting orders to keep */
 	double log1m_near, log1m_deep;
 	int64_t deep_cap;      /* deep offsets are drawn again above this */
-	uint64_t ev[16];       /* events by type */
 	uint64_t kinds[NKIND]; /* commands generated, by kind */
 	uint64_t fed_back;     /* commands switched by the depth feedback */
 	uint64_t trades[NKIND]; /* trades caused, by kind of command */
-	int overflow;          /* an oid beyond pos_cap was seen */
 };
-
-static void live_del(struct gen *g, nx_oid_t oid)
-{
-	uint32_t p = oid < g->pos_cap ? g->pos[oid] : 0;
-	if (!p)
-		return;
-	struct live_ord *last = &g->live[--g->nlive];
-	g->live[p - 1] = *last;
-	g->pos[last->oid] = p;
-	g->pos[oid] = 0;
-}
-
-static struct live_ord *live_get(struct gen *g, nx_oid_t oid)
-{
-	uint32_t p = oid < g->pos_cap ? g->pos[oid] : 0;
-	return p ? &g->live[p - 1] : NULL;
-}
 
 /* Tracking sink for the generation pass. Every accepted order enters the
  * live set (all are limits); an IOC leaves it again by its fill to 0 or its
  * CANCELED; so after a command the set holds exactly the resting orders. */
 static void track_sink(void *ctx, const struct nx_event *ev)
 {
-	struct gen *g = ctx;
-	struct live_ord *o;
-	g->ev[ev->type & 15]++;
-	switch (ev->type) {
-	case NX_EV_ACCEPTED: {
-		const struct nx_ev_order *a = &ev->u.order;
-		if (a->oid >= g->pos_cap) { /* cannot happen: one oid per command at most */
-			g->overflow = 1;
-			break;
-		}
-		g->live[g->nlive] = (struct live_ord){ .oid = a->oid, .cl = a->cl, .px = a->px,
-			.qty = a->qty, .acct = a->acct, .ix = a->inst - 1, .side = a->side };
-		g->pos[a->oid] = ++g->nlive;
-		if (a->tif == NX_TIF_GTC)
-			g->recent[g->nrecent++ % RECENT] = a->oid;
-		break;
-	}
-	case NX_EV_FILL:
-		if (ev->u.fill.leaves == 0)
-			live_del(g, ev->u.fill.oid);
-		else if ((o = live_get(g, ev->u.fill.oid)))
-			o->qty = ev->u.fill.leaves;
-		break;
-	case NX_EV_CANCELED:
-		live_del(g, ev->u.cancel.oid);
-		break;
-	case NX_EV_REDUCED:
-		if ((o = live_get(g, ev->u.cancel.oid)))
-			o->qty = ev->u.cancel.leaves;
-		break;
-	case NX_EV_REPLACED:
-		if ((o = live_get(g, ev->u.replace.oid))) {
-			o->px = ev->u.replace.px;
-			o->qty = ev->u.replace.qty;
-			o->cl = ev->u.replace.cl;
-		}
-		break;
-	default:
-		break;
-	}
+	perf_live_event(&((struct gen *)ctx)->lv, ev);
 }
 
 /* The timed sink: count by type, nothing else. */
@@ -273,19 +199,19 @@ static void gen_add(struct gen *g, struct cmd *c, int near)
 
 /* A live order: mostly one of the latest resting adds (quotes are pulled
  * soon after they are placed), else any. NULL if none is live. */
-static struct live_ord *pick_live(struct gen *g)
+static struct perf_live_ord *pick_live(struct gen *g)
 {
-	if (!g->nlive)
+	if (!g->lv.nlive)
 		return NULL;
-	if (g->nrecent && perf_rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
-		uint64_t n = g->nrecent < RECENT ? g->nrecent : RECENT;
+	if (g->lv.nrecent && perf_rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
+		uint64_t n = g->lv.nrecent < PERF_RECENT ? g->lv.nrecent : PERF_RECENT;
 		for (int tries = 0; tries < 4; tries++) {
-			struct live_ord *o = live_get(g, g->recent[perf_rng_below(&g->rng, (uint32_t)n)]);
+			struct perf_live_ord *o = perf_live_get(&g->lv, g->lv.recent[perf_rng_below(&g->rng, (uint32_t)n)]);
 			if (o)
 				return o;
 		}
 	}
-	return &g->live[perf_rng_below(&g->rng, g->nlive)];
+	return &g->lv.live[perf_rng_below(&g->rng, g->lv.nlive)];
 }
 
 /* An order that takes 1..3 levels of the opposite side (the last in part). */
@@ -320,10 +246,10 @@ static void gen_mixed(struct gen *g, struct cmd *c)
 	int kind = w < W_ADD ? OP_ADD : w < W_ADD + W_CANCEL ? OP_CANCEL
 		 : w < W_ADD + W_CANCEL + W_REPLACE ? OP_REPLACE : OP_AGGR;
 	/* Keep the depth within 1% of the target: the flow's own balance drifts. */
-	if (kind == OP_ADD && g->nlive > g->target + g->target / 100) {
+	if (kind == OP_ADD && g->lv.nlive > g->target + g->target / 100) {
 		kind = OP_CANCEL;
 		g->fed_back++;
-	} else if (kind == OP_CANCEL && g->nlive < g->target - g->target / 100) {
+	} else if (kind == OP_CANCEL && g->lv.nlive < g->target - g->target / 100) {
 		kind = OP_ADD;
 		g->fed_back++;
 	}
@@ -334,7 +260,7 @@ static void gen_mixed(struct gen *g, struct cmd *c)
 			d = -d;
 		g->mid[ix] += d;
 	}
-	struct live_ord *o = NULL;
+	struct perf_live_ord *o = NULL;
 	if ((kind == OP_CANCEL || kind == OP_REPLACE) && !(o = pick_live(g)))
 		kind = OP_ADD;
 	if (kind == OP_AGGR && gen_aggr(g, c) == 0)
@@ -458,10 +384,10 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 		goto out;
 	perf_rng_seed(&g->rng, B->o.seed ^ resting);
 	g->target = resting;
-	g->pos_cap = ntot + 2; /* one oid at most per command */
-	g->pos = calloc(g->pos_cap, sizeof(*g->pos));
-	g->live = calloc((size_t)B->cfg.max_orders + 1, sizeof(*g->live));
-	if (!g->pos || !g->live)
+	g->lv.pos_cap = ntot + 2; /* one oid at most per command */
+	g->lv.pos = calloc(g->lv.pos_cap, sizeof(*g->lv.pos));
+	g->lv.live = calloc((size_t)B->cfg.max_orders + 1, sizeof(*g->lv.live));
+	if (!g->lv.pos || !g->lv.live)
 		goto out;
 	double side_depth = (double)resting / (2.0 * NINST);
 	double deep_mean = side_depth / DEEP_PER_LEVEL;
@@ -488,28 +414,28 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	for (size_t i = 0; i < ntot; i++) {
 		struct cmd *c = &B->cmds[i];
 		if (i == nwarm) {
-			memcpy(ev_warm, g->ev, sizeof(ev_warm));
+			memcpy(ev_warm, g->lv.ev, sizeof(ev_warm));
 			memset(g->kinds, 0, sizeof(g->kinds));
 			memset(g->trades, 0, sizeof(g->trades));
 			g->fed_back = 0;
-			resting_start = g->nlive;
+			resting_start = g->lv.nlive;
 		}
 		if (i < nfill)
 			gen_add(g, c, 0);
 		else
 			gen_mixed(g, c);
-		uint64_t tr = g->ev[NX_EV_TRADE];
+		uint64_t tr = g->lv.ev[NX_EV_TRADE];
 		g->kinds[c->kind]++;
 		if (apply(g->book, c))
 			rejects++;
-		g->trades[c->kind] += g->ev[NX_EV_TRADE] - tr;
+		g->trades[c->kind] += g->lv.ev[NX_EV_TRADE] - tr;
 	}
 	uint64_t ev_meas[16], ev_total = 0;
 	for (int t = 0; t < 16; t++)
-		ev_total += ev_meas[t] = g->ev[t] - ev_warm[t];
+		ev_total += ev_meas[t] = g->lv.ev[t] - ev_warm[t];
 	tg = perf_now_s() - tg;
 	why = "an order id beyond the tracker";
-	if (g->overflow)
+	if (g->lv.overflow)
 		goto out;
 	why = "commands rejected: the generator is wrong";
 	if (rejects)
@@ -590,8 +516,8 @@ out:
 	if (rc)
 		fprintf(stderr, "bench_book: %s: %s\n", name, why);
 	if (g) {
-		free(g->pos);
-		free(g->live);
+		free(g->lv.pos);
+		free(g->lv.live);
 	}
 	free(g);
 	return rc;

@@ -87,7 +87,6 @@
 #define MID_STEP_ONE_IN 16 /* per message, a random mid moves a tick with probability 1/16 */
 #define NEAR_MEAN 4.0      /* near-top adds: geometric offset from the mid, mean 4 ticks */
 #define DEEP_PER_LEVEL 8.0 /* deep book: about 8 orders a level at the top of a side */
-#define RECENT 4096        /* cancels/replaces mostly pick among the last 4096 resting adds */
 #define QTY_MAX 100        /* add size uniform in 1..100 lots */
 #define MAX_NOTIONAL INT64_C(10000000000000) /* 1e13: ~300x the largest order of the flow */
 #define LIMIT_IDLE (INT64_MAX / 4) /* position and credit limits that never bind */
@@ -143,25 +142,10 @@ struct arena {
 
 /* --- The generator's view: live orders, kept by the shadow engine's tap ---- */
 
-struct live_ord {
-	nx_oid_t oid;
-	nx_clid_t cl;
-	nx_px_t px;
-	nx_qty_t qty;
-	nx_acct_t acct;
-	uint32_t ix;
-	uint8_t side;
-};
-
 struct gen {
 	struct perf_rng rng;
 	const struct nx_book *book; /* the shadow engine's */
-	struct live_ord *live;
-	uint32_t nlive;
-	uint32_t *pos;              /* pos[oid] = index in live + 1 */
-	uint64_t pos_cap;
-	nx_oid_t recent[RECENT];
-	uint64_t nrecent;
+	struct perf_live lv;        /* its live orders, from its tap */
 	int64_t mid[NINST];
 	nx_clid_t next_cl[NSESS];
 	uint32_t target;
@@ -169,71 +153,13 @@ struct gen {
 	int64_t deep_cap;
 	nx_oid_t taken[MSGS_MAX];   /* orders already named in the datagram being built */
 	int ntaken;
-	uint64_t ev[16];
 	uint64_t kinds[NKIND], fed_back, trades_aggr;
-	int overflow;
 };
 
-static void live_del(struct gen *g, nx_oid_t oid)
-{
-	uint32_t p = oid < g->pos_cap ? g->pos[oid] : 0;
-	if (!p)
-		return;
-	struct live_ord *last = &g->live[--g->nlive];
-	g->live[p - 1] = *last;
-	g->pos[last->oid] = p;
-	g->pos[oid] = 0;
-}
-
-static struct live_ord *live_get(struct gen *g, nx_oid_t oid)
-{
-	uint32_t p = oid < g->pos_cap ? g->pos[oid] : 0;
-	return p ? &g->live[p - 1] : NULL;
-}
-
-/* The shadow engine's tap: bench_book's tracking sink. */
+/* The shadow engine's tap: the live-order tracker (perf/perf_util.h). */
 static void track_tap(void *ctx, const struct nx_event *ev)
 {
-	struct gen *g = ctx;
-	struct live_ord *o;
-	g->ev[ev->type & 15]++;
-	switch (ev->type) {
-	case NX_EV_ACCEPTED: {
-		const struct nx_ev_order *a = &ev->u.order;
-		if (a->oid >= g->pos_cap) {
-			g->overflow = 1;
-			break;
-		}
-		g->live[g->nlive] = (struct live_ord){ .oid = a->oid, .cl = a->cl, .px = a->px,
-			.qty = a->qty, .acct = a->acct, .ix = a->inst - 1, .side = a->side };
-		g->pos[a->oid] = ++g->nlive;
-		if (a->tif == NX_TIF_GTC)
-			g->recent[g->nrecent++ % RECENT] = a->oid;
-		break;
-	}
-	case NX_EV_FILL:
-		if (ev->u.fill.leaves == 0)
-			live_del(g, ev->u.fill.oid);
-		else if ((o = live_get(g, ev->u.fill.oid)))
-			o->qty = ev->u.fill.leaves;
-		break;
-	case NX_EV_CANCELED:
-		live_del(g, ev->u.cancel.oid);
-		break;
-	case NX_EV_REDUCED:
-		if ((o = live_get(g, ev->u.cancel.oid)))
-			o->qty = ev->u.cancel.leaves;
-		break;
-	case NX_EV_REPLACED:
-		if ((o = live_get(g, ev->u.replace.oid))) {
-			o->px = ev->u.replace.px;
-			o->qty = ev->u.replace.qty;
-			o->cl = ev->u.replace.cl;
-		}
-		break;
-	default:
-		break;
-	}
+	perf_live_event(&((struct gen *)ctx)->lv, ev);
 }
 
 /* --- The venue --------------------------------------------------------------- */
@@ -361,17 +287,17 @@ static int taken(const struct gen *g, nx_oid_t oid)
 
 /* A live order (of sess, unless sess < 0) not yet named in this datagram:
  * mostly one of the latest resting adds, else any. NULL if none found. */
-static struct live_ord *pick_live(struct gen *g, int sess)
+static struct perf_live_ord *pick_live(struct gen *g, int sess)
 {
-	if (!g->nlive)
+	if (!g->lv.nlive)
 		return NULL;
 	for (int tries = 0; tries < 256; tries++) {
-		struct live_ord *o = NULL;
-		if (g->nrecent && perf_rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
-			uint64_t n = g->nrecent < RECENT ? g->nrecent : RECENT;
-			o = live_get(g, g->recent[perf_rng_below(&g->rng, (uint32_t)n)]);
+		struct perf_live_ord *o = NULL;
+		if (g->lv.nrecent && perf_rng_below(&g->rng, 1000) < RECENT_PICK_PER_1000) {
+			uint64_t n = g->lv.nrecent < PERF_RECENT ? g->lv.nrecent : PERF_RECENT;
+			o = perf_live_get(&g->lv, g->lv.recent[perf_rng_below(&g->rng, (uint32_t)n)]);
 		} else {
-			o = &g->live[perf_rng_below(&g->rng, g->nlive)];
+			o = &g->lv.live[perf_rng_below(&g->rng, g->lv.nlive)];
 		}
 		if (o && (sess < 0 || o->acct == (nx_acct_t)sess + 1) && !taken(g, o->oid))
 			return o;
@@ -424,10 +350,10 @@ static void gen_mixed(struct gen *g, struct msg *m, int sess, int no_aggr)
 	int kind = w < W_ADD ? OP_ADD : w < W_ADD + W_CANCEL ? OP_CANCEL
 		 : w < W_ADD + W_CANCEL + W_REPLACE ? OP_REPLACE
 		 : w < W_ADD + W_CANCEL + W_REPLACE + W_AGGR ? OP_AGGR : OP_RISK;
-	if (kind == OP_ADD && g->nlive > g->target + g->target / 100) {
+	if (kind == OP_ADD && g->lv.nlive > g->target + g->target / 100) {
 		kind = OP_CANCEL;
 		g->fed_back++;
-	} else if (kind == OP_CANCEL && g->nlive < g->target - g->target / 100) {
+	} else if (kind == OP_CANCEL && g->lv.nlive < g->target - g->target / 100) {
 		kind = OP_ADD;
 		g->fed_back++;
 	}
@@ -439,7 +365,7 @@ static void gen_mixed(struct gen *g, struct msg *m, int sess, int no_aggr)
 		g->mid[mi] += d;
 	}
 	uint32_t s = sess < 0 ? any_sess(g) : (uint32_t)sess;
-	struct live_ord *o = NULL;
+	struct perf_live_ord *o = NULL;
 	if ((kind == OP_CANCEL || kind == OP_REPLACE) && !(o = pick_live(g, sess)))
 		kind = OP_ADD;
 	if (kind == OP_AGGR && (no_aggr || gen_aggr(g, m, s)))
@@ -625,10 +551,10 @@ static int run_case(struct bench *B, const char *name, int per)
 	scratch = malloc(meas_dg * sizeof(*scratch));
 	perf_rng_seed(&g->rng, B->o.seed ^ ((uint64_t)per << 32) ^ B->o.resting);
 	g->target = B->o.resting;
-	g->pos_cap = ntot + 2;
-	g->pos = calloc(g->pos_cap, sizeof(*g->pos));
-	g->live = calloc((size_t)B->v.cfg.max_orders + 1, sizeof(*g->live));
-	if (!A.bytes || !A.d || !lat || !scratch || !g->pos || !g->live)
+	g->lv.pos_cap = ntot + 2;
+	g->lv.pos = calloc(g->lv.pos_cap, sizeof(*g->lv.pos));
+	g->lv.live = calloc((size_t)B->v.cfg.max_orders + 1, sizeof(*g->lv.live));
+	if (!A.bytes || !A.d || !lat || !scratch || !g->lv.pos || !g->lv.live)
 		goto out;
 	double side_depth = (double)B->o.resting / (2.0 * NINST);
 	double deep_mean = side_depth / DEEP_PER_LEVEL;
@@ -661,11 +587,11 @@ static int run_case(struct bench *B, const char *name, int per)
 	for (size_t di = 0; di < tot_dg; di++) {
 		if (di == warm_dg) {
 			s_warm = sig_of(shadow);
-			trades_warm = g->ev[NX_EV_TRADE];
+			trades_warm = g->lv.ev[NX_EV_TRADE];
 			intended_warm = intended;
 			memset(g->kinds, 0, sizeof(g->kinds));
 			g->fed_back = 0;
-			resting_start = g->nlive;
+			resting_start = g->lv.nlive;
 		}
 		struct msg m[MSGS_MAX];
 		int n = 0, sess = per == 1 ? -1 : (int)any_sess(g), has_aggr = 0;
@@ -705,20 +631,20 @@ static int run_case(struct bench *B, const char *name, int per)
 		A.used += w.len;
 		A.nd++;
 		nmsg += (size_t)n;
-		uint64_t tr = g->ev[NX_EV_TRADE];
+		uint64_t tr = g->lv.ev[NX_EV_TRADE];
 		nx_engine_rx(shadow, A.bytes + d->off, d->len, B->v.addr[s], now, &B->out);
 		B->out.n = 0;
 		if (m[n - 1].kind == OP_AGGR)
-			g->trades_aggr += g->ev[NX_EV_TRADE] - tr;
+			g->trades_aggr += g->lv.ev[NX_EV_TRADE] - tr;
 	}
 	struct sig s_meas = sig_sub(sig_of(shadow), s_warm);
 	const struct nx_engine_stats *st = nx_engine_stats(shadow);
 	uint64_t risk_rej = st->rejects[NX_REJ_RISK_PRICE_COLLAR] + st->rejects[NX_REJ_RISK_MAX_NOTIONAL];
 	uint64_t unexpected = sig_of(shadow).rejects - intended;
-	uint64_t trades_meas = g->ev[NX_EV_TRADE] - trades_warm;
+	uint64_t trades_meas = g->lv.ev[NX_EV_TRADE] - trades_warm;
 	tg = perf_now_s() - tg;
 	why = "an order id beyond the tracker";
-	if (g->overflow)
+	if (g->lv.overflow)
 		goto out;
 	why = "risk rejected other than the intended orders";
 	if (risk_rej != intended)
@@ -831,8 +757,8 @@ out:
 		fprintf(stderr, "bench_engine: %s: %s\n", name, why);
 	nx_engine_destroy(shadow);
 	if (g) {
-		free(g->pos);
-		free(g->live);
+		free(g->lv.pos);
+		free(g->lv.live);
 	}
 	free(g);
 	free(A.bytes);

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "nx/book.h"
 #include "perf_util.h"
 
 /* --- Clocks and the TSC ------------------------------------------------------ */
@@ -227,4 +228,66 @@ void perf_unmap(void *p, size_t maplen)
 {
 	if (p)
 		munmap(p, maplen);
+}
+
+/* --- Live orders ---------------------------------------------------------------- */
+
+void perf_live_del(struct perf_live *l, nx_oid_t oid)
+{
+	uint32_t p = oid < l->pos_cap ? l->pos[oid] : 0;
+	if (!p)
+		return;
+	struct perf_live_ord *last = &l->live[--l->nlive];
+	l->live[p - 1] = *last;
+	l->pos[last->oid] = p;
+	l->pos[oid] = 0;
+}
+
+struct perf_live_ord *perf_live_get(struct perf_live *l, nx_oid_t oid)
+{
+	uint32_t p = oid < l->pos_cap ? l->pos[oid] : 0;
+	return p ? &l->live[p - 1] : NULL;
+}
+
+void perf_live_event(struct perf_live *l, const struct nx_event *ev)
+{
+	struct perf_live_ord *o;
+	l->ev[ev->type & 15]++;
+	switch (ev->type) {
+	case NX_EV_ACCEPTED: {
+		const struct nx_ev_order *a = &ev->u.order;
+		if (a->oid >= l->pos_cap) { /* cannot happen: one oid per command at most */
+			l->overflow = 1;
+			break;
+		}
+		l->live[l->nlive] = (struct perf_live_ord){ .oid = a->oid, .cl = a->cl, .px = a->px,
+			.qty = a->qty, .acct = a->acct, .ix = a->inst - 1, .side = a->side };
+		l->pos[a->oid] = ++l->nlive;
+		if (a->tif == NX_TIF_GTC)
+			l->recent[l->nrecent++ % PERF_RECENT] = a->oid;
+		break;
+	}
+	case NX_EV_FILL:
+		if (ev->u.fill.leaves == 0)
+			perf_live_del(l, ev->u.fill.oid);
+		else if ((o = perf_live_get(l, ev->u.fill.oid)))
+			o->qty = ev->u.fill.leaves;
+		break;
+	case NX_EV_CANCELED:
+		perf_live_del(l, ev->u.cancel.oid);
+		break;
+	case NX_EV_REDUCED:
+		if ((o = perf_live_get(l, ev->u.cancel.oid)))
+			o->qty = ev->u.cancel.leaves;
+		break;
+	case NX_EV_REPLACED:
+		if ((o = perf_live_get(l, ev->u.replace.oid))) {
+			o->px = ev->u.replace.px;
+			o->qty = ev->u.replace.qty;
+			o->cl = ev->u.replace.cl;
+		}
+		break;
+	default:
+		break;
+	}
 }

@@ -144,4 +144,40 @@ long perf_anon_huge_mb(void);
 void *perf_map_huge(size_t len, size_t *maplen);
 void perf_unmap(void *p, size_t maplen);
 
+
+/* --- Live orders, as a book's events tell them -------------------------------- */
+
+#include "nx/event.h"
+
+#define PERF_RECENT 4096 /* cancels/replaces mostly pick among the last 4096 resting adds */
+
+struct perf_live_ord {
+	nx_oid_t oid;
+	nx_clid_t cl;
+	nx_px_t px;
+	nx_qty_t qty;
+	nx_acct_t acct;
+	uint32_t ix;    /* instrument index: id - 1 */
+	uint8_t side;
+};
+
+/* A generator's shadow of the live orders: a dense array with swap-remove,
+ * an index by venue order id, and a ring of the latest resting adds. The
+ * caller allocates live[] (max orders + 1) and pos[] (pos_cap entries). */
+struct perf_live {
+	struct perf_live_ord *live;
+	uint32_t nlive;
+	uint32_t *pos;          /* pos[oid] = index in live + 1, 0 when not live */
+	uint64_t pos_cap;
+	nx_oid_t recent[PERF_RECENT];
+	uint64_t nrecent;
+	uint64_t ev[16];        /* events seen, by type */
+	int overflow;           /* an oid beyond pos_cap was seen */
+};
+
+void perf_live_del(struct perf_live *l, nx_oid_t oid);
+struct perf_live_ord *perf_live_get(struct perf_live *l, nx_oid_t oid);
+/* Apply one book event (an nx_event_fn body; ctx is the struct perf_live). */
+void perf_live_event(struct perf_live *l, const struct nx_event *ev);
+
 #endif /* NX_PERF_UTIL_H */
