@@ -592,6 +592,10 @@ static void test_admin(void **state)
 	o.cl_ord_id = 2;
 	send_order(f, &f->ca, f->aa, &o);
 	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_KILL_ACCOUNT);
+	/* a killed account cannot open a new session either */
+	struct nx_client c2;
+	nx_client_init(&c2, 555, A, key_a);
+	expect_neg_reject(f, &c2, f->aa, NX_REJ_SESSION_BLOCKED);
 	/* reference price and a bad instrument */
 	struct nx_nxp_set_reference_price rp = { .req_id = 8, .price = 2000, .instrument = INST };
 	nx_client_begin(&f->cadm, &w, buf, sizeof(buf));

@@ -121,6 +121,10 @@ struct nx_risk_exposure {
 int nx_risk_exposure(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
 		     struct nx_risk_exposure *out);
 
+/* 1 if the account's or the venue's kill switch is on (the account may not
+ * even log in), 0 if not, -ENOENT for an unknown account. */
+int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct);
+
 /* The account's limits as now. 0 or -ENOENT. */
 int nx_risk_limits(const struct nx_risk *r, nx_acct_t acct, struct nx_limits *out);
 

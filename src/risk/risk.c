@@ -448,3 +448,11 @@ int nx_risk_limits(const struct nx_risk *r, nx_acct_t acct, struct nx_limits *ou
 	*out = r->accts[a].lim;
 	return 0;
 }
+
+int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct)
+{
+	uint32_t a = acct_ix(r, acct);
+	if (a == NIL)
+		return -ENOENT;
+	return r->venue_killed || r->accts[a].killed;
+}
