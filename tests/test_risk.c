@@ -168,7 +168,10 @@ static void test_price_collar(void **state)
 	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 2000), 0);
 	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1015, 1), NX_REJ_RISK_PRICE_COLLAR);
 	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1990, 1), 0);
+	assert_int_equal(nx_risk_ref_px(f->risk, INST), 2000);
 	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 0), 0);
+	assert_int_equal(nx_risk_ref_px(f->risk, INST), 1005);
+	assert_int_equal(nx_risk_ref_px(f->risk, 99), 0);
 	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1015, 1), 0);
 	assert_int_equal(nx_risk_set_ref_px(f->risk, INST2, 7), -EINVAL); /* off the tick */
 	assert_int_equal(nx_risk_set_ref_px(f->risk, INST2, -5), -EINVAL);

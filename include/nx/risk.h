@@ -121,6 +121,10 @@ struct nx_risk_exposure {
 int nx_risk_exposure(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
 		     struct nx_risk_exposure *out);
 
+/* The instrument's reference price in use: the external one if set, else
+ * the last trade, else the configured one; 0 for none or an unknown id. */
+nx_px_t nx_risk_ref_px(const struct nx_risk *r, nx_inst_t inst);
+
 /* 1 if the account's or the venue's kill switch is on (the account may not
  * even log in), 0 if not, -ENOENT for an unknown account. */
 int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct);

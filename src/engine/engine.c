@@ -361,13 +361,10 @@ static void on_instrument_request(struct nx_engine *e, struct session *s, const 
 	}
 	for (uint32_t i = 0; i < e->cfg.ninstruments; i++) {
 		struct nx_instrument in;
-		struct nx_risk_exposure x;
 		if (want && e->cfg.instruments[i].id != want)
 			continue;
 		nx_book_instrument(e->book, e->cfg.instruments[i].id, &in);
-		nx_px_t ref = in.ref_px;
-		if (e->cfg.naccounts && !nx_risk_exposure(e->risk, e->cfg.accounts[0].id, in.id, &x))
-			ref = x.ref_px;
+		nx_px_t ref = nx_risk_ref_px(e->risk, in.id);
 		struct nx_nxp_writer w;
 		struct nx_nxp_instrument_definition d = { .req_id = req, .tick = in.tick, .lot = in.lot,
 			.min_qty = in.min_qty, .max_qty = in.max_qty, .band_ticks = in.band_ticks,

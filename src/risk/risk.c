@@ -456,3 +456,9 @@ int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct)
 		return -ENOENT;
 	return r->venue_killed || r->accts[a].killed;
 }
+
+nx_px_t nx_risk_ref_px(const struct nx_risk *r, nx_inst_t inst)
+{
+	uint32_t i = inst_ix(r, inst);
+	return i == NIL ? 0 : ref_px(&r->insts[i]);
+}
