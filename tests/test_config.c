@@ -92,6 +92,15 @@ static void test_example_loads(void **state)
 	assert_int_equal(adm->cancel_on_disconnect, 0);
 	assert_int_equal(adm->src_ip, 0x7f000001);
 	assert_null(nx_config_account(&c, 3));
+	assert_int_equal(c.net.nports, 1);
+	assert_string_equal(c.net.ports[0].device, "net_tap0");
+	assert_int_equal(c.net.ports[0].ipv4, 0x0a630001);
+	assert_int_equal(c.net.nshards, 1);
+	assert_int_equal(c.net.shards[0].udp_port, 9100);
+	assert_int_equal(c.net.shards[0].ninstruments, 4);
+	assert_int_equal(c.net.mbufs, 4095);
+	assert_int_equal(c.net.burst, 32);          /* default */
+	assert_int_equal(c.net.idle_sleep_us, 0);
 	nx_config_free(&c);
 	assert_null(c.accounts);
 	nx_config_free(&c); /* twice is harmless */
@@ -174,6 +183,95 @@ static void test_structure_errors(void **state)
 	expect_error(t, "accounts[0]: missing key", 4);
 }
 
+static const char two_inst[] =
+	"instruments = ( { id = 1; symbol = \"X\"; }, { id = 2; symbol = \"Y\"; } );\n";
+static const char acct_r2[] =
+	"accounts = ( { id = 7; restricted = [ 2 ]; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n";
+
+static void test_net_shards(void **state)
+{
+	(void)state;
+	char t[2048], err[512], path[64];
+	struct nx_venue_config c, s0, s1;
+	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { device = \"net_memif0\"; ipv4 = \"192.0.2.1\"; } );\n"
+		 " shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1 ]; },\n"
+		 "  { lcore = 2; udp_port = 9101; instruments = [ 2 ]; } ); burst = 8; idle_sleep_us = 50; };\n",
+		 good_limits, two_inst, acct_r2);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.net.nshards, 2);
+	assert_int_equal(c.net.burst, 8);
+	assert_int_equal(c.net.idle_sleep_us, 50);
+	assert_int_equal(nx_config_shard_of(&c, 1), 0);
+	assert_int_equal(nx_config_shard_of(&c, 2), 1);
+	assert_int_equal(nx_config_shard_of(&c, 3), -1);
+	assert_int_equal(nx_config_shard(&c, 0, &s0), 0);
+	assert_int_equal(nx_config_shard(&c, 1, &s1), 0);
+	assert_int_equal(nx_config_shard(&c, 2, &s1), -EINVAL);
+	assert_int_equal(nx_config_shard(&c, 1, &s1), 0);
+	/* Each shard: its own instruments, every account, restricted lists cut to it. */
+	assert_int_equal(s0.ninstruments, 1);
+	assert_int_equal(s0.instruments[0].id, 1);
+	assert_int_equal(s1.ninstruments, 1);
+	assert_int_equal(s1.instruments[0].id, 2);
+	assert_int_equal(s0.naccounts, 1);
+	assert_int_equal(s0.accounts[0].nrestricted, 0);
+	assert_int_equal(s1.accounts[0].nrestricted, 1);
+	assert_int_equal(s1.accounts[0].restricted[0], 2);
+	assert_int_equal(s1.net.nshards, 1);
+	assert_int_equal(s1.net.shards[0].udp_port, 9101);
+	assert_string_equal(s1.net.ports[0].device, "net_memif0");
+	nx_config_free(&s0);
+	nx_config_free(&s1);
+	nx_config_free(&c);
+}
+
+static void test_net_errors(void **state)
+{
+	(void)state;
+	char t[2048];
+	const char *port = "ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );";
+	snprintf(t, sizeof(t), "%s%s%snet = {\n shards = ( { lcore = 1; udp_port = 1; instruments = [ 1 ]; } ); };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "net: missing ports", 5);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s };\n", good_limits, good_inst, good_acct, port);
+	expect_error(t, "net: missing shards", 5);
+	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { device = \"d0\";\n ipv4 = \"10.0.0\"; } ); };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "net.ports[0].ipv4: must be a unicast IPv4 address", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { device = \"d0\"; ipv4 = \"224.0.0.1\"; } ); };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "net.ports[0].ipv4: must be a unicast", 5);
+	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { ipv4 = \"10.0.0.1\"; } ); };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "net.ports[0]: missing device", 5);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 70000; instruments = [ 1 ]; } ); };\n",
+		 good_limits, good_inst, good_acct, port);
+	expect_error(t, "net.shards[0].udp_port: must be between 1 and 65535", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 5 ]; } ); };\n",
+		 good_limits, good_inst, good_acct, port);
+	expect_error(t, "net.shards[0].instruments: element 0: must be a configured instrument", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; } ); };\n",
+		 good_limits, two_inst, good_acct, port);
+	expect_error(t, "instrument 2 is in no shard", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
+		 " { lcore = 2; udp_port = 10; instruments = [ 1, 2 ]; } ); };\n",
+		 good_limits, two_inst, good_acct, port);
+	expect_error(t, "instrument 1 is in shards 0 and 1", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
+		 " { lcore = 1; udp_port = 10; instruments = [ 2 ]; } ); };\n",
+		 good_limits, two_inst, good_acct, port);
+	expect_error(t, "shards 0 and 1 share lcore 1", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
+		 " { lcore = 2; udp_port = 9; instruments = [ 2 ]; } ); };\n",
+		 good_limits, two_inst, good_acct, port);
+	expect_error(t, "shards 0 and 1 share udp_port 9", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n burst = 0; };\n", good_limits, good_inst, good_acct, port);
+	expect_error(t, "net.burst: must be between 1 and 256", 6);
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n speed = 9; };\n", good_limits, good_inst, good_acct, port);
+	expect_error(t, "net.speed: unknown field", 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +281,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_field),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_net_shards),
+		cmocka_unit_test(test_net_errors),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -610,6 +610,69 @@ static void test_admin(void **state)
 	assert_int_equal(msg(f, 1)->u.admin_reject.reason, NX_REJ_UNKNOWN_INSTRUMENT);
 }
 
+/* The control plane's commands: no session, same rules, reports to traders. */
+static void test_admin_control_plane(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	struct nx_admin halt = { .op = NX_ADMIN_STATUS, .id = INST, .status = NX_STATUS_HALTED,
+				 .cancel_resting = 1 };
+	f->out.n = 0;
+	assert_int_equal(nx_engine_admin(f->e, &halt, f->now, &f->out), 0);
+	assert_int_equal(f->out.n, 1); /* A's order canceled by the halt */
+	f->nm = nx_client_read(&f->ca, f->out.d[0].data, f->out.d[0].len, f->m, 64);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_CANCELED);
+	assert_int_equal(msg(f, 0)->u.exec_canceled.reason, NX_CXL_HALT);
+	o.cl_ord_id = 2;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_INSTRUMENT_HALTED);
+	struct nx_admin open = { .op = NX_ADMIN_STATUS, .id = INST, .status = NX_STATUS_OPEN };
+	assert_int_equal(nx_engine_admin(f->e, &open, f->now, &f->out), 0);
+	/* The collar follows a new reference price. */
+	struct nx_admin ref = { .op = NX_ADMIN_REF_PX, .id = INST, .value = 5000 };
+	assert_int_equal(nx_engine_admin(f->e, &ref, f->now, &f->out), 0);
+	o.cl_ord_id = 3;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_PRICE_COLLAR);
+	o.cl_ord_id = 4;
+	o.price = 5000;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	/* A limit lowered to what is open blocks the next order. */
+	struct nx_admin lim = { .op = NX_ADMIN_LIMIT, .id = A, .limit_kind = NX_LIMIT_MAX_OPEN_ORDERS,
+				.value = 1 };
+	assert_int_equal(nx_engine_admin(f->e, &lim, f->now, &f->out), 0);
+	o.cl_ord_id = 5;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_OPEN_ORDERS);
+	/* Kill switch on the account: its open order goes. */
+	struct nx_admin kill = { .op = NX_ADMIN_KILL, .scope = NX_KILL_ACCOUNT, .id = A, .on = 1 };
+	f->out.n = 0;
+	assert_int_equal(nx_engine_admin(f->e, &kill, f->now, &f->out), 0);
+	assert_int_equal(f->out.n, 1);
+	/* Every reject reason of a bad command, counted. */
+	uint64_t unknown = nx_engine_stats(f->e)->rejects[NX_REJ_UNKNOWN_INSTRUMENT];
+	struct nx_admin bad[] = {
+		{ .op = NX_ADMIN_KILL, .scope = NX_KILL_ACCOUNT, .id = 999, .on = 1 },
+		{ .op = NX_ADMIN_KILL, .scope = 9, .id = A, .on = 1 },
+		{ .op = NX_ADMIN_STATUS, .id = 77, .status = NX_STATUS_OPEN },
+		{ .op = NX_ADMIN_STATUS, .id = INST, .status = 9 },
+		{ .op = NX_ADMIN_REF_PX, .id = 77, .value = 10 },
+		{ .op = NX_ADMIN_REF_PX, .id = INST, .value = -1 },
+		{ .op = NX_ADMIN_LIMIT, .id = 999, .limit_kind = NX_LIMIT_CREDIT, .value = 1 },
+		{ .op = NX_ADMIN_LIMIT, .id = A, .limit_kind = 99, .value = 1 },
+		{ .op = 0 },
+	};
+	const unsigned want[] = { NX_REJ_UNKNOWN_ACCOUNT, NX_REJ_BAD_FIELD, NX_REJ_UNKNOWN_INSTRUMENT,
+		NX_REJ_BAD_FIELD, NX_REJ_UNKNOWN_INSTRUMENT, NX_REJ_BAD_PRICE, NX_REJ_UNKNOWN_ACCOUNT,
+		NX_REJ_BAD_FIELD, NX_REJ_BAD_FIELD };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(nx_engine_admin(f->e, &bad[i], f->now, &f->out), want[i]);
+	assert_int_equal(nx_engine_stats(f->e)->rejects[NX_REJ_UNKNOWN_INSTRUMENT], unknown + 2);
+}
+
 static void test_instrument_definitions(void **state)
 {
 	struct fx *f = *state;
@@ -692,6 +755,7 @@ int main(void)
 		T(test_malformed),
 		T(test_throttle),
 		T(test_admin),
+		T(test_admin_control_plane),
 		T(test_instrument_definitions),
 		cmocka_unit_test(test_deterministic),
 	};

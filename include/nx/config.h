@@ -44,6 +44,33 @@ struct nx_account_config {
 	nx_inst_t *restricted;      /* instruments the account may not trade */
 };
 
+/* The appliance's network side (nanoex and nanoex-sock read it; the
+ * pipeline does not). Absent from the file: nports == 0. */
+#define NX_NET_MAX_PORTS  8
+#define NX_NET_MAX_SHARDS 16
+
+struct nx_port_config {
+	char device[64];            /* DPDK device: PCI address or vdev name ("net_tap0") */
+	uint32_t ipv4;              /* the venue's address on it, host byte order */
+};
+
+struct nx_shard_config {
+	uint32_t lcore;             /* DPDK lcore id (the twin: the CPU to pin to) */
+	uint16_t udp_port;          /* sessions reach this shard on this port */
+	uint32_t ninstruments;
+	nx_inst_t *instruments;     /* each configured instrument is in exactly one shard */
+};
+
+struct nx_net_config {
+	uint32_t nports, nshards;
+	struct nx_port_config ports[NX_NET_MAX_PORTS];
+	struct nx_shard_config shards[NX_NET_MAX_SHARDS];
+	uint32_t mbufs;             /* mbuf pool per port */
+	uint16_t rx_desc, tx_desc;  /* descriptors per queue */
+	uint16_t burst;             /* rx_burst size */
+	uint32_t idle_sleep_us;     /* 0: pure busy polling */
+};
+
 struct nx_venue_config {
 	char path[256];             /* the file it came from */
 	/* Capacities of each shard's book. */
@@ -56,6 +83,7 @@ struct nx_venue_config {
 	uint32_t ninstruments, naccounts;
 	struct nx_instrument *instruments;
 	struct nx_account_config *accounts;
+	struct nx_net_config net;
 };
 
 /*
@@ -68,6 +96,17 @@ int nx_config_load(const char *path, struct nx_venue_config *out, char *err, siz
 
 /* Free what nx_config_load allocated. A zeroed struct is a no-op. */
 void nx_config_free(struct nx_venue_config *cfg);
+
+/*
+ * The configuration of shard `shard` alone, into *out (zeroed first): the
+ * same accounts, capacities and net section, only the shard's instruments,
+ * and restricted lists cut to them. Free it with nx_config_free. Returns 0,
+ * -EINVAL (no such shard) or -ENOMEM.
+ */
+int nx_config_shard(const struct nx_venue_config *cfg, uint32_t shard, struct nx_venue_config *out);
+
+/* The shard that trades this instrument, or -1 (none, or no net section). */
+int nx_config_shard_of(const struct nx_venue_config *cfg, nx_inst_t id);
 
 /* The account / instrument with this id, or NULL. */
 const struct nx_account_config *nx_config_account(const struct nx_venue_config *cfg, nx_acct_t id);

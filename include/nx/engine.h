@@ -92,6 +92,38 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 /* Run the timers at now_ns. Returns the number of datagrams appended. */
 uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
 
+/*
+ * An operator command from the control plane, the same four the admin
+ * messages of NXP carry (docs/protocol.md#admin-messages), for operators
+ * who are not a session: the appliance's telemetry commands, scripts.
+ */
+enum nx_admin_op {
+	NX_ADMIN_KILL = 1,   /* kill switch: scope (enum nx_kill_scope), id, on */
+	NX_ADMIN_STATUS,     /* instrument id -> status (enum nx_inst_status), cancel_resting */
+	NX_ADMIN_REF_PX,     /* instrument id -> reference price value (ticks) */
+	NX_ADMIN_LIMIT,      /* account id: limit_kind (enum nx_limit_kind) = value */
+};
+
+struct nx_admin {
+	uint8_t op;
+	uint8_t scope, on;           /* NX_ADMIN_KILL */
+	uint8_t status, cancel_resting; /* NX_ADMIN_STATUS */
+	uint8_t limit_kind;          /* NX_ADMIN_LIMIT */
+	uint32_t id;                 /* account or instrument (0 for a venue kill) */
+	int64_t value;               /* NX_ADMIN_REF_PX, NX_ADMIN_LIMIT */
+};
+
+/*
+ * Apply an operator command at now_ns, as one more sequenced input of the
+ * engine (same thread as nx_engine_rx). Returns 0, or the reject reason
+ * (nx/reason.h: UNKNOWN_ACCOUNT, UNKNOWN_INSTRUMENT, BAD_FIELD, BAD_PRICE,
+ * PRICE_NOT_TICK), counted in rejects[]. The execution reports it causes
+ * (orders canceled by a kill switch or a halt with cancel_resting) are
+ * appended to out like those of any call.
+ */
+unsigned nx_engine_admin(struct nx_engine *e, const struct nx_admin *a, uint64_t now_ns,
+			 struct nx_out *out);
+
 const struct nx_engine_stats *nx_engine_stats(const struct nx_engine *e);
 
 /* The engine's book (read-only queries, e.g. for tests and the control plane). */

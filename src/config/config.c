@@ -17,6 +17,7 @@
 
 #include "nx/book.h"
 #include "nx/config.h"
+#include "config_priv.h"
 
 /* Defaults for what the file may leave out (limits may not be left out). */
 #define DEF_MAX_ORDERS   (1u << 20) /* 1M live orders per shard */
@@ -26,15 +27,8 @@
 #define DEF_HISTORY      1024       /* messages kept per session: 256 x 1024 x 129 B = 34 MB */
 #define DEF_MAX_QTY      INT64_C(1000000000000) /* as nx_instrument_defaults */
 
-struct loader {
-	const char *path;
-	char *err;
-	size_t errlen;
-	char where[96]; /* the field being read, e.g. "accounts[2].limits" */
-};
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -53,23 +47,23 @@ static int fail(struct loader *L, const config_setting_t *s, const char *fmt, ..
 }
 
 /* Every member of group g must be named in allowed (NULL-terminated). */
-static int only(struct loader *L, const config_setting_t *g, const char *const *allowed)
+int cfg_only(struct loader *L, const config_setting_t *g, const char *const *allowed)
 {
 	if (!config_setting_is_group(g))
-		return fail(L, g, "must be a group { ... }");
+		return cfg_fail(L, g, "must be a group { ... }");
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		const char *const *a = allowed;
 		while (*a && strcmp(*a, config_setting_name(m)))
 			a++;
 		if (!*a)
-			return fail(L, m, "unknown field");
+			return cfg_fail(L, m, "unknown field");
 	}
 	return 0;
 }
 
 /* An integer member in [lo, hi]. 1 if absent (and *v untouched), 0 if read. */
-static int get_int(struct loader *L, const config_setting_t *g, const char *name, int64_t lo,
+int cfg_int(struct loader *L, const config_setting_t *g, const char *name, int64_t lo,
 		   int64_t hi, int64_t *v, int *rc)
 {
 	const config_setting_t *m = config_setting_get_member(g, name);
@@ -77,44 +71,44 @@ static int get_int(struct loader *L, const config_setting_t *g, const char *name
 		return 1;
 	int t = config_setting_type(m);
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
-		*rc = fail(L, m, "must be an integer");
+		*rc = cfg_fail(L, m, "must be an integer");
 		return 0;
 	}
 	long long x = config_setting_get_int64(m);
 	if (x < lo || x > hi) {
-		*rc = fail(L, m, "must be between %lld and %lld", (long long)lo, (long long)hi);
+		*rc = cfg_fail(L, m, "must be between %lld and %lld", (long long)lo, (long long)hi);
 		return 0;
 	}
 	*v = x;
 	return 0;
 }
 
-static const char *get_str(struct loader *L, const config_setting_t *g, const char *name, int *rc)
+const char *cfg_str(struct loader *L, const config_setting_t *g, const char *name, int *rc)
 {
 	const config_setting_t *m = config_setting_get_member(g, name);
 	if (!m)
 		return NULL;
 	if (config_setting_type(m) != CONFIG_TYPE_STRING) {
-		*rc = fail(L, m, "must be a string");
+		*rc = cfg_fail(L, m, "must be a string");
 		return NULL;
 	}
 	return config_setting_get_string(m);
 }
 
-static int get_bool(struct loader *L, const config_setting_t *g, const char *name, uint8_t *v)
+int cfg_bool(struct loader *L, const config_setting_t *g, const char *name, uint8_t *v)
 {
 	const config_setting_t *m = config_setting_get_member(g, name);
 	if (!m)
 		return 0;
 	if (config_setting_type(m) != CONFIG_TYPE_BOOL)
-		return fail(L, m, "must be true or false");
+		return cfg_fail(L, m, "must be true or false");
 	*v = (uint8_t)config_setting_get_bool(m);
 	return 0;
 }
 
-static int missing(struct loader *L, const config_setting_t *g, const char *name)
+int cfg_missing(struct loader *L, const config_setting_t *g, const char *name)
 {
-	return fail(L, g, "missing %s", name);
+	return cfg_fail(L, g, "missing %s", name);
 }
 
 /* The required "id" of an instrument or account, 1 .. 2^32-1. */
@@ -122,8 +116,8 @@ static int get_id(struct loader *L, const config_setting_t *g, uint32_t *id)
 {
 	int64_t v = 0;
 	int rc = 0;
-	if (get_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
-		return missing(L, g, "id");
+	if (cfg_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
+		return cfg_missing(L, g, "id");
 	if (!rc)
 		*id = (uint32_t)v;
 	return rc;
@@ -134,10 +128,10 @@ static int get_required_str(struct loader *L, const config_setting_t *g, const c
 			    const char **out)
 {
 	int rc = 0;
-	*out = get_str(L, g, name, &rc);
+	*out = cfg_str(L, g, name, &rc);
 	if (rc)
 		return rc;
-	return *out ? 0 : missing(L, g, name);
+	return *out ? 0 : cfg_missing(L, g, name);
 }
 
 /* --- Sections ------------------------------------------------------------- */
@@ -147,13 +141,13 @@ static int load_limits(struct loader *L, const config_setting_t *g, struct nx_li
 {
 	static const char *const names[] = { "max_order_notional", "position_limit", "credit_limit",
 		"max_open_orders", "msg_rate", "msg_burst", NULL };
-	int rc = only(L, g, names);
+	int rc = cfg_only(L, g, names);
 	if (rc)
 		return rc;
 	int64_t v;
 	for (unsigned i = 0; names[i]; i++) {
 		int64_t hi = i < 3 ? INT64_MAX : UINT32_MAX;
-		if (get_int(L, g, names[i], 0, hi, &v, &rc))
+		if (cfg_int(L, g, names[i], 0, hi, &v, &rc))
 			continue;
 		if (rc)
 			return rc;
@@ -175,7 +169,7 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	static const char *const names[] = { "id", "symbol", "kind", "status", "tick", "lot",
 		"min_qty", "max_qty", "band", "ref_px", "underlying", "strike", "expiry_ns",
 		"put_call", NULL };
-	int rc = only(L, g, names);
+	int rc = cfg_only(L, g, names);
 	if (rc)
 		return rc;
 	int64_t v;
@@ -183,18 +177,18 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	if ((rc = get_id(L, g, &in->id)) || (rc = get_required_str(L, g, "symbol", &s)))
 		return rc;
 	if (!*s || strlen(s) >= sizeof(in->symbol))
-		return fail(L, config_setting_get_member(g, "symbol"), "must be 1 to %zu characters",
+		return cfg_fail(L, config_setting_get_member(g, "symbol"), "must be 1 to %zu characters",
 			    sizeof(in->symbol) - 1);
 	strcpy(in->symbol, s);
-	if ((s = get_str(L, g, "kind", &rc)) && !(in->kind = (uint8_t)nx_inst_kind_parse(s)))
-		return fail(L, config_setting_get_member(g, "kind"),
+	if ((s = cfg_str(L, g, "kind", &rc)) && !(in->kind = (uint8_t)nx_inst_kind_parse(s)))
+		return cfg_fail(L, config_setting_get_member(g, "kind"),
 			    "must be spot, future, perpetual or option");
-	if ((s = get_str(L, g, "status", &rc)) && !(in->status = (uint8_t)nx_inst_status_parse(s)))
-		return fail(L, config_setting_get_member(g, "status"), "must be open, halted or closed");
-	if ((s = get_str(L, g, "put_call", &rc))) {
+	if ((s = cfg_str(L, g, "status", &rc)) && !(in->status = (uint8_t)nx_inst_status_parse(s)))
+		return cfg_fail(L, config_setting_get_member(g, "status"), "must be open, halted or closed");
+	if ((s = cfg_str(L, g, "put_call", &rc))) {
 		in->put_call = !strcasecmp(s, "call") ? NX_CALL : !strcasecmp(s, "put") ? NX_PUT : 0;
 		if (!in->put_call)
-			return fail(L, config_setting_get_member(g, "put_call"), "must be call or put");
+			return cfg_fail(L, config_setting_get_member(g, "put_call"), "must be call or put");
 	}
 	if (rc)
 		return rc;
@@ -210,7 +204,7 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	};
 	unsigned have = 0;
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-		if (get_int(L, g, ints[i].name, INT64_MIN, INT64_MAX, &v, &rc))
+		if (cfg_int(L, g, ints[i].name, INT64_MIN, INT64_MAX, &v, &rc))
 			continue;
 		if (rc)
 			return rc;
@@ -224,7 +218,7 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 		in->lot = 1;
 	if (!(have & 4) && in->lot > 0)
 		in->min_qty = in->lot;
-	if (!get_int(L, g, "underlying", 1, UINT32_MAX, &v, &rc))
+	if (!cfg_int(L, g, "underlying", 1, UINT32_MAX, &v, &rc))
 		in->underlying = (nx_inst_t)v;
 	if (rc)
 		return rc;
@@ -236,7 +230,7 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 		in->status = NX_STATUS_OPEN;
 	const char *why;
 	if (nx_instrument_check(in, &why))
-		return fail(L, g, "%s", why);
+		return cfg_fail(L, g, "%s", why);
 	return 0;
 }
 
@@ -251,7 +245,7 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 {
 	static const char *const names[] = { "id", "key", "source", "stp", "stp_group", "admin",
 		"cancel_on_disconnect", "limits", "restricted", NULL };
-	int rc = only(L, g, names);
+	int rc = cfg_only(L, g, names);
 	if (rc)
 		return rc;
 	int64_t v;
@@ -259,26 +253,26 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 	if ((rc = get_id(L, g, &a->id)) || (rc = get_required_str(L, g, "key", &key)))
 		return rc;
 	if (strlen(key) != 2 * NX_KEY_BYTES)
-		return fail(L, config_setting_get_member(g, "key"), "must be %d hex digits",
+		return cfg_fail(L, config_setting_get_member(g, "key"), "must be %d hex digits",
 			    2 * NX_KEY_BYTES);
 	for (int i = 0; i < NX_KEY_BYTES; i++) {
 		int hi = hexval(key[2 * i]), lo = hexval(key[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return fail(L, config_setting_get_member(g, "key"), "must be hex digits");
+			return cfg_fail(L, config_setting_get_member(g, "key"), "must be hex digits");
 		a->key[i] = (uint8_t)(hi << 4 | lo);
 	}
-	const char *src = get_str(L, g, "source", &rc);
+	const char *src = cfg_str(L, g, "source", &rc);
 	if (rc)
 		return rc;
 	if (src && strcmp(src, "any")) {
 		struct in_addr ia;
 		if (inet_pton(AF_INET, src, &ia) != 1 || !ia.s_addr)
-			return fail(L, config_setting_get_member(g, "source"),
+			return cfg_fail(L, config_setting_get_member(g, "source"),
 				    "must be \"any\" or an IPv4 address");
 		a->src_ip = ntohl(ia.s_addr);
 	}
 	a->stp = NX_STP_NONE;
-	const char *stp = get_str(L, g, "stp", &rc);
+	const char *stp = cfg_str(L, g, "stp", &rc);
 	if (rc)
 		return rc;
 	if (stp) {
@@ -287,17 +281,17 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 		while (i < 5 && strcasecmp(stp, modes[i]))
 			i++;
 		if (i == 5)
-			return fail(L, config_setting_get_member(g, "stp"),
+			return cfg_fail(L, config_setting_get_member(g, "stp"),
 				    "must be none, cn, co, cb or dc");
 		a->stp = (uint8_t)(NX_STP_NONE + i);
 	}
-	if (!get_int(L, g, "stp_group", 0, UINT32_MAX, &v, &rc))
+	if (!cfg_int(L, g, "stp_group", 0, UINT32_MAX, &v, &rc))
 		a->stp_group = (uint32_t)v;
 	if (rc)
 		return rc;
 	a->cancel_on_disconnect = 1;
-	if ((rc = get_bool(L, g, "admin", &a->admin)) ||
-	    (rc = get_bool(L, g, "cancel_on_disconnect", &a->cancel_on_disconnect)))
+	if ((rc = cfg_bool(L, g, "admin", &a->admin)) ||
+	    (rc = cfg_bool(L, g, "cancel_on_disconnect", &a->cancel_on_disconnect)))
 		return rc;
 	a->limits = *dflt;
 	unsigned have = dflt_have;
@@ -311,13 +305,13 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 			return rc;
 	}
 	if (have != 0x3f)
-		return fail(L, g, "limits: every limit must be set here or in the top-level limits "
+		return cfg_fail(L, g, "limits: every limit must be set here or in the top-level limits "
 			    "(max_order_notional, position_limit, credit_limit, max_open_orders, "
 			    "msg_rate, msg_burst)");
 	const config_setting_t *r = config_setting_get_member(g, "restricted");
 	if (r) {
 		if (!config_setting_is_array(r) && !config_setting_is_list(r))
-			return fail(L, r, "must be a list of instrument ids [ 1, 2 ]");
+			return cfg_fail(L, r, "must be a list of instrument ids [ 1, 2 ]");
 		int n = config_setting_length(r);
 		a->restricted = calloc((size_t)n + 1, sizeof(nx_inst_t));
 		if (!a->restricted)
@@ -328,7 +322,7 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 			long long x = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
 				    ? config_setting_get_int64(e) : 0;
 			if (x < 1 || x > UINT32_MAX)
-				return fail(L, r, "element %d: must be an instrument id", i);
+				return cfg_fail(L, r, "element %d: must be an instrument id", i);
 			a->restricted[a->nrestricted++] = (nx_inst_t)x;
 		}
 	}
@@ -340,9 +334,9 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 {
 	static const char *const top[] = { "book", "sessions", "limits", "instruments", "accounts",
-		NULL };
+		"net", NULL };
 	const config_setting_t *root = config_root_setting(cf), *g;
-	int rc = only(L, root, top);
+	int rc = cfg_only(L, root, top);
 	int64_t v;
 	if (rc)
 		return rc;
@@ -354,13 +348,13 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	if ((g = config_lookup(cf, "book"))) {
 		static const char *const names[] = { "max_orders", "ladder_ticks", NULL };
 		snprintf(L->where, sizeof(L->where), "book");
-		if ((rc = only(L, g, names)))
+		if ((rc = cfg_only(L, g, names)))
 			return rc;
-		if (!get_int(L, g, "max_orders", 1, 1 << 30, &v, &rc))
+		if (!cfg_int(L, g, "max_orders", 1, 1 << 30, &v, &rc))
 			c->max_orders = (uint32_t)v;
-		if (!rc && !get_int(L, g, "ladder_ticks", 64, 1 << 22, &v, &rc)) {
+		if (!rc && !cfg_int(L, g, "ladder_ticks", 64, 1 << 22, &v, &rc)) {
 			if (v & (v - 1))
-				return fail(L, config_setting_get_member(g, "ladder_ticks"),
+				return cfg_fail(L, config_setting_get_member(g, "ladder_ticks"),
 					    "must be a power of two");
 			c->ladder_ticks = (uint32_t)v;
 		}
@@ -370,15 +364,15 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	if ((g = config_lookup(cf, "sessions"))) {
 		static const char *const names[] = { "max", "keepalive_ms", "history", NULL };
 		snprintf(L->where, sizeof(L->where), "sessions");
-		if ((rc = only(L, g, names)))
+		if ((rc = cfg_only(L, g, names)))
 			return rc;
-		if (!get_int(L, g, "max", 1, 1 << 20, &v, &rc))
+		if (!cfg_int(L, g, "max", 1, 1 << 20, &v, &rc))
 			c->max_sessions = (uint32_t)v;
-		if (!rc && !get_int(L, g, "keepalive_ms", 10, 600000, &v, &rc))
+		if (!rc && !cfg_int(L, g, "keepalive_ms", 10, 600000, &v, &rc))
 			c->keepalive_ms = (uint32_t)v;
-		if (!rc && !get_int(L, g, "history", 16, 1 << 24, &v, &rc)) {
+		if (!rc && !cfg_int(L, g, "history", 16, 1 << 24, &v, &rc)) {
 			if (v & (v - 1))
-				return fail(L, config_setting_get_member(g, "history"),
+				return cfg_fail(L, config_setting_get_member(g, "history"),
 					    "must be a power of two");
 			c->history = (uint32_t)v;
 		}
@@ -394,9 +388,9 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	const config_setting_t *ins = config_lookup(cf, "instruments");
 	L->where[0] = 0;
 	if (!ins)
-		return fail(L, root, "missing instruments = ( { ... }, ... )");
+		return cfg_fail(L, root, "missing instruments = ( { ... }, ... )");
 	if (!config_setting_is_list(ins) || !config_setting_length(ins))
-		return fail(L, ins, "must be a non-empty list ( { ... }, ... )");
+		return cfg_fail(L, ins, "must be a non-empty list ( { ... }, ... )");
 	c->ninstruments = (uint32_t)config_setting_length(ins);
 	if (!(c->instruments = calloc(c->ninstruments, sizeof(*c->instruments))))
 		return -ENOMEM;
@@ -407,14 +401,14 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 			return rc;
 		for (uint32_t j = 0; j < i; j++)
 			if (c->instruments[j].id == c->instruments[i].id)
-				return fail(L, e, "id %u used twice", c->instruments[i].id);
+				return cfg_fail(L, e, "id %u used twice", c->instruments[i].id);
 	}
 	const config_setting_t *acs = config_lookup(cf, "accounts");
 	L->where[0] = 0;
 	if (!acs)
-		return fail(L, root, "missing accounts = ( { ... }, ... )");
+		return cfg_fail(L, root, "missing accounts = ( { ... }, ... )");
 	if (!config_setting_is_list(acs) || !config_setting_length(acs))
-		return fail(L, acs, "must be a non-empty list ( { ... }, ... )");
+		return cfg_fail(L, acs, "must be a non-empty list ( { ... }, ... )");
 	c->naccounts = (uint32_t)config_setting_length(acs);
 	if (!(c->accounts = calloc(c->naccounts, sizeof(*c->accounts))))
 		return -ENOMEM;
@@ -426,12 +420,14 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 			return rc;
 		for (uint32_t j = 0; j < i; j++)
 			if (c->accounts[j].id == a->id)
-				return fail(L, e, "id %u used twice", a->id);
+				return cfg_fail(L, e, "id %u used twice", a->id);
 		for (uint32_t k = 0; k < a->nrestricted; k++)
 			if (!nx_config_instrument(c, a->restricted[k]))
-				return fail(L, config_setting_get_member(e, "restricted"),
+				return cfg_fail(L, config_setting_get_member(e, "restricted"),
 					    "instrument %u is not configured", a->restricted[k]);
 	}
+	if ((g = config_lookup(cf, "net")))
+		return cfg_load_net(L, g, c);
 	return 0;
 }
 
@@ -475,6 +471,8 @@ void nx_config_free(struct nx_venue_config *c)
 			free(c->accounts[i].restricted);
 	free(c->accounts);
 	free(c->instruments);
+	for (uint32_t i = 0; i < c->net.nshards; i++)
+		free(c->net.shards[i].instruments);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -390,10 +390,58 @@ static void admin_reply(struct nx_engine *e, struct session *s, const struct nx_
 	}
 }
 
+/*
+ * An admin command, from a session (on_admin) or the control plane
+ * (nx_engine_admin): validate it and change risk state, returning 0 or the
+ * reject reason. What it does to the book (the cancels of a kill switch or
+ * a halt) is admin_book(), run after the command has been answered so the
+ * acknowledgement precedes the cancels it causes.
+ */
+static unsigned admin_apply(struct nx_engine *e, const struct nx_admin *a)
+{
+	struct nx_instrument in;
+	uint32_t ix;
+	int rc;
+	switch (a->op) {
+	case NX_ADMIN_KILL:
+		rc = nx_risk_set_kill(e->risk, a->scope, a->id, a->on);
+		return rc == -EINVAL ? NX_REJ_BAD_FIELD
+		     : rc ? (a->scope == NX_KILL_ACCOUNT ? NX_REJ_UNKNOWN_ACCOUNT
+						       : NX_REJ_UNKNOWN_INSTRUMENT)
+		     : 0;
+	case NX_ADMIN_STATUS:
+		if (nx_book_instrument(e->book, a->id, &in))
+			return NX_REJ_UNKNOWN_INSTRUMENT;
+		return a->status < NX_STATUS_OPEN || a->status > NX_STATUS_CLOSED ? NX_REJ_BAD_FIELD : 0;
+	case NX_ADMIN_REF_PX:
+		rc = nx_risk_set_ref_px(e->risk, a->id, a->value);
+		return rc == -ENOENT ? NX_REJ_UNKNOWN_INSTRUMENT
+		     : rc ? (a->value < 0 ? NX_REJ_BAD_PRICE : NX_REJ_PRICE_NOT_TICK) : 0;
+	case NX_ADMIN_LIMIT:
+		rc = nx_risk_set_limit(e->risk, a->id, a->limit_kind, a->value);
+		if (rc)
+			return rc == -ENOENT ? NX_REJ_UNKNOWN_ACCOUNT : NX_REJ_BAD_FIELD;
+		if (engine_account(e, a->id, &ix))
+			nx_risk_limits(e->risk, a->id, &e->cfg.accounts[ix].limits);
+		return 0;
+	default:
+		return NX_REJ_BAD_FIELD;
+	}
+}
+
+static void admin_book(struct nx_engine *e, const struct nx_admin *a)
+{
+	if (a->op == NX_ADMIN_KILL && a->on)
+		nx_book_cancel_where(e->book, a->scope == NX_KILL_ACCOUNT ? a->id : 0,
+				     a->scope == NX_KILL_INSTRUMENT ? a->id : 0, NX_CXL_KILL_SWITCH);
+	else if (a->op == NX_ADMIN_STATUS)
+		nx_book_set_status(e->book, a->id, a->status, a->cancel_resting);
+}
+
 static void on_admin(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m)
 {
 	uint64_t req = nx_nxp_ld_u64(m->block); /* every admin message starts with reqId */
-	unsigned why = 0;
+	struct nx_admin a = { 0 };
 	if (!e->cfg.accounts[s->acct_cfg].admin) {
 		admin_reply(e, s, m, req, NX_REJ_NOT_ADMIN);
 		return;
@@ -402,50 +450,49 @@ static void on_admin(struct nx_engine *e, struct session *s, const struct nx_nxp
 	case NX_NXP_SET_KILL_SWITCH: {
 		struct nx_nxp_set_kill_switch k;
 		nx_nxp_decode_set_kill_switch(m, &k);
-		int rc = nx_risk_set_kill(e->risk, k.scope, k.id, k.on);
-		why = rc == -EINVAL ? NX_REJ_BAD_FIELD
-		    : rc ? (k.scope == NX_KILL_ACCOUNT ? NX_REJ_UNKNOWN_ACCOUNT : NX_REJ_UNKNOWN_INSTRUMENT)
-		    : 0;
-		admin_reply(e, s, m, req, why);
-		if (!why && k.on)
-			nx_book_cancel_where(e->book, k.scope == NX_KILL_ACCOUNT ? k.id : 0,
-					     k.scope == NX_KILL_INSTRUMENT ? k.id : 0, NX_CXL_KILL_SWITCH);
-		return;
+		a = (struct nx_admin){ .op = NX_ADMIN_KILL, .scope = k.scope, .id = k.id, .on = k.on };
+		break;
 	}
 	case NX_NXP_SET_INSTRUMENT_STATUS: {
 		struct nx_nxp_set_instrument_status st;
 		nx_nxp_decode_set_instrument_status(m, &st);
-		struct nx_instrument in;
-		if (nx_book_instrument(e->book, st.instrument, &in))
-			why = NX_REJ_UNKNOWN_INSTRUMENT;
-		else if (st.status < NX_STATUS_OPEN || st.status > NX_STATUS_CLOSED)
-			why = NX_REJ_BAD_FIELD;
-		admin_reply(e, s, m, req, why);
-		if (!why)
-			nx_book_set_status(e->book, st.instrument, st.status, st.cancel_resting);
-		return;
+		a = (struct nx_admin){ .op = NX_ADMIN_STATUS, .id = st.instrument, .status = st.status,
+				       .cancel_resting = st.cancel_resting };
+		break;
 	}
 	case NX_NXP_SET_REFERENCE_PRICE: {
 		struct nx_nxp_set_reference_price rp;
 		nx_nxp_decode_set_reference_price(m, &rp);
-		int rc = nx_risk_set_ref_px(e->risk, rp.instrument, rp.price);
-		why = rc == -ENOENT ? NX_REJ_UNKNOWN_INSTRUMENT
-		    : rc ? (rp.price < 0 ? NX_REJ_BAD_PRICE : NX_REJ_PRICE_NOT_TICK) : 0;
-		admin_reply(e, s, m, req, why);
-		return;
+		a = (struct nx_admin){ .op = NX_ADMIN_REF_PX, .id = rp.instrument, .value = rp.price };
+		break;
 	}
 	default: { /* NX_NXP_SET_LIMIT */
 		struct nx_nxp_set_limit sl;
 		nx_nxp_decode_set_limit(m, &sl);
-		uint32_t ix;
-		int rc = nx_risk_set_limit(e->risk, sl.account, sl.limit_kind, sl.value);
-		why = rc == -ENOENT ? NX_REJ_UNKNOWN_ACCOUNT : rc ? NX_REJ_BAD_FIELD : 0;
-		if (!why && engine_account(e, sl.account, &ix))
-			nx_risk_limits(e->risk, sl.account, &e->cfg.accounts[ix].limits);
-		admin_reply(e, s, m, req, why);
-		return;
+		a = (struct nx_admin){ .op = NX_ADMIN_LIMIT, .id = sl.account,
+				       .limit_kind = sl.limit_kind, .value = sl.value };
+		break;
 	}
 	}
+	unsigned why = admin_apply(e, &a);
+	admin_reply(e, s, m, req, why);
+	if (!why)
+		admin_book(e, &a);
+}
+
+unsigned nx_engine_admin(struct nx_engine *e, const struct nx_admin *a, uint64_t now_ns,
+			 struct nx_out *out)
+{
+	e->out = out;
+	e->now = now_ns;
+	e->epoch++;
+	e->cur = NULL;
+	unsigned why = admin_apply(e, a);
+	if (why)
+		e->st.rejects[why]++;
+	else
+		admin_book(e, a);
+	return why;
 }
 
 /* The account a request acts for (0 for those that carry none). */

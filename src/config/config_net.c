@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The net section of the venue file: ports, shards and the queue sizes of
+ * the appliance (docs/configuration.md#net), and cutting the venue into
+ * one configuration per shard. Cold code.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_priv.h"
+
+#define DEF_MBUFS   16383
+#define DEF_DESC    1024
+#define DEF_BURST   32
+
+static int load_port(struct loader *L, const config_setting_t *g, struct nx_port_config *p)
+{
+	static const char *const names[] = { "device", "ipv4", NULL };
+	int rc = cfg_only(L, g, names);
+	const char *dev, *ip;
+	if (rc)
+		return rc;
+	if (!(dev = cfg_str(L, g, "device", &rc)))
+		return rc ? rc : cfg_missing(L, g, "device");
+	if (!*dev || strlen(dev) >= sizeof(p->device))
+		return cfg_fail(L, config_setting_get_member(g, "device"),
+				"must be 1 to %zu characters", sizeof(p->device) - 1);
+	strcpy(p->device, dev);
+	if (!(ip = cfg_str(L, g, "ipv4", &rc)))
+		return rc ? rc : cfg_missing(L, g, "ipv4");
+	struct in_addr ia;
+	uint32_t h;
+	if (inet_pton(AF_INET, ip, &ia) != 1 || !(h = ntohl(ia.s_addr)) || h == UINT32_MAX ||
+	    (h >> 28) == 0xe)
+		return cfg_fail(L, config_setting_get_member(g, "ipv4"),
+				"must be a unicast IPv4 address");
+	p->ipv4 = h;
+	return 0;
+}
+
+static int load_shard(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c,
+		      struct nx_shard_config *s)
+{
+	static const char *const names[] = { "lcore", "udp_port", "instruments", NULL };
+	int rc = cfg_only(L, g, names);
+	int64_t v;
+	if (rc)
+		return rc;
+	if (cfg_int(L, g, "lcore", 0, 1023, &v, &rc))
+		return cfg_missing(L, g, "lcore");
+	if (rc)
+		return rc;
+	s->lcore = (uint32_t)v;
+	if (cfg_int(L, g, "udp_port", 1, 65535, &v, &rc))
+		return cfg_missing(L, g, "udp_port");
+	if (rc)
+		return rc;
+	s->udp_port = (uint16_t)v;
+	const config_setting_t *ins = config_setting_get_member(g, "instruments");
+	if (!ins)
+		return cfg_missing(L, g, "instruments");
+	if ((!config_setting_is_array(ins) && !config_setting_is_list(ins)) ||
+	    !config_setting_length(ins))
+		return cfg_fail(L, ins, "must be a non-empty list of instrument ids [ 1, 2 ]");
+	int n = config_setting_length(ins);
+	if (!(s->instruments = calloc((size_t)n, sizeof(nx_inst_t))))
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(ins, (unsigned)i);
+		int t = config_setting_type(e);
+		long long x = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
+			    ? config_setting_get_int64(e) : 0;
+		if (x < 1 || x > UINT32_MAX || !nx_config_instrument(c, (nx_inst_t)x))
+			return cfg_fail(L, ins, "element %d: must be a configured instrument id", i);
+		s->instruments[s->ninstruments++] = (nx_inst_t)x;
+	}
+	return 0;
+}
+
+/* Every instrument in exactly one shard; lcores and UDP ports distinct. */
+static int check_shards(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c)
+{
+	const struct nx_net_config *n = &c->net;
+	for (uint32_t i = 0; i < n->nshards; i++)
+		for (uint32_t j = 0; j < i; j++) {
+			if (n->shards[i].lcore == n->shards[j].lcore)
+				return cfg_fail(L, g, "shards %u and %u share lcore %u", j, i,
+						n->shards[i].lcore);
+			if (n->shards[i].udp_port == n->shards[j].udp_port)
+				return cfg_fail(L, g, "shards %u and %u share udp_port %u", j, i,
+						n->shards[i].udp_port);
+		}
+	for (uint32_t k = 0; k < c->ninstruments; k++) {
+		nx_inst_t id = c->instruments[k].id;
+		int owner = -1;
+		for (uint32_t i = 0; i < n->nshards; i++)
+			for (uint32_t j = 0; j < n->shards[i].ninstruments; j++) {
+				if (n->shards[i].instruments[j] != id)
+					continue;
+				if (owner >= 0)
+					return cfg_fail(L, g, "instrument %u is in shards %d and %u",
+							id, owner, i);
+				owner = (int)i;
+			}
+		if (owner < 0)
+			return cfg_fail(L, g, "instrument %u is in no shard", id);
+	}
+	return 0;
+}
+
+int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_config *c)
+{
+	static const char *const names[] = { "ports", "shards", "mbufs", "rx_desc", "tx_desc",
+		"burst", "idle_sleep_us", NULL };
+	struct nx_net_config *n = &c->net;
+	int rc;
+	int64_t v;
+	snprintf(L->where, sizeof(L->where), "net");
+	if ((rc = cfg_only(L, g, names)))
+		return rc;
+	n->mbufs = DEF_MBUFS;
+	n->rx_desc = n->tx_desc = DEF_DESC;
+	n->burst = DEF_BURST;
+	if (!cfg_int(L, g, "mbufs", 1024, 1 << 24, &v, &rc))
+		n->mbufs = (uint32_t)v;
+	if (!rc && !cfg_int(L, g, "rx_desc", 64, 32768, &v, &rc))
+		n->rx_desc = (uint16_t)v;
+	if (!rc && !cfg_int(L, g, "tx_desc", 64, 32768, &v, &rc))
+		n->tx_desc = (uint16_t)v;
+	if (!rc && !cfg_int(L, g, "burst", 1, 256, &v, &rc))
+		n->burst = (uint16_t)v;
+	if (!rc && !cfg_int(L, g, "idle_sleep_us", 0, 1000000, &v, &rc))
+		n->idle_sleep_us = (uint32_t)v;
+	if (rc)
+		return rc;
+
+	const config_setting_t *ps = config_setting_get_member(g, "ports");
+	L->where[0] = 0; /* a missing member names the group: "net: missing ports" */
+	if (!ps)
+		return cfg_missing(L, g, "ports");
+	if (!config_setting_is_list(ps) || !config_setting_length(ps) ||
+	    config_setting_length(ps) > NX_NET_MAX_PORTS)
+		return cfg_fail(L, ps, "must be a list of 1 to %d ports ( { ... } )", NX_NET_MAX_PORTS);
+	n->nports = (uint32_t)config_setting_length(ps);
+	for (uint32_t i = 0; i < n->nports; i++) {
+		snprintf(L->where, sizeof(L->where), "net.ports[%u]", i);
+		if ((rc = load_port(L, config_setting_get_elem(ps, i), &n->ports[i])))
+			return rc;
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(n->ports[i].device, n->ports[j].device))
+				return cfg_fail(L, config_setting_get_elem(ps, i),
+						"device %s used twice", n->ports[i].device);
+	}
+	L->where[0] = 0;
+	const config_setting_t *ss = config_setting_get_member(g, "shards");
+	if (!ss)
+		return cfg_missing(L, g, "shards");
+	if (!config_setting_is_list(ss) || !config_setting_length(ss) ||
+	    config_setting_length(ss) > NX_NET_MAX_SHARDS)
+		return cfg_fail(L, ss, "must be a list of 1 to %d shards ( { ... } )",
+				NX_NET_MAX_SHARDS);
+	for (uint32_t i = 0; i < (uint32_t)config_setting_length(ss); i++) {
+		snprintf(L->where, sizeof(L->where), "net.shards[%u]", i);
+		n->nshards = i + 1; /* so a failure frees what was loaded */
+		if ((rc = load_shard(L, config_setting_get_elem(ss, i), c, &n->shards[i])))
+			return rc;
+	}
+	L->where[0] = 0;
+	return check_shards(L, ss, c);
+}
+
+int nx_config_shard_of(const struct nx_venue_config *c, nx_inst_t id)
+{
+	for (uint32_t i = 0; i < c->net.nshards; i++)
+		for (uint32_t j = 0; j < c->net.shards[i].ninstruments; j++)
+			if (c->net.shards[i].instruments[j] == id)
+				return (int)i;
+	return -1;
+}
+
+int nx_config_shard(const struct nx_venue_config *c, uint32_t shard, struct nx_venue_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (shard >= c->net.nshards)
+		return -EINVAL;
+	const struct nx_shard_config *s = &c->net.shards[shard];
+	*out = *c;
+	out->instruments = NULL;
+	out->accounts = NULL;
+	memset(out->net.shards, 0, sizeof(out->net.shards));
+	out->net.nshards = 0;
+	out->ninstruments = out->naccounts = 0;
+	if (!(out->instruments = calloc(s->ninstruments, sizeof(*out->instruments))) ||
+	    !(out->accounts = calloc(c->naccounts, sizeof(*out->accounts))))
+		goto nomem;
+	for (uint32_t j = 0; j < s->ninstruments; j++)
+		out->instruments[out->ninstruments++] = *nx_config_instrument(c, s->instruments[j]);
+	for (uint32_t i = 0; i < c->naccounts; i++) {
+		struct nx_account_config *a = &out->accounts[out->naccounts++];
+		*a = c->accounts[i];
+		a->restricted = NULL;
+		a->nrestricted = 0;
+		if (!c->accounts[i].nrestricted)
+			continue;
+		if (!(a->restricted = calloc(c->accounts[i].nrestricted, sizeof(nx_inst_t))))
+			goto nomem;
+		for (uint32_t k = 0; k < c->accounts[i].nrestricted; k++)
+			if (nx_config_shard_of(c, c->accounts[i].restricted[k]) == (int)shard)
+				a->restricted[a->nrestricted++] = c->accounts[i].restricted[k];
+	}
+	/* The net section stays whole (ports and sizes) but names only this shard. */
+	out->net.nshards = 1;
+	out->net.shards[0] = *s;
+	if (!(out->net.shards[0].instruments = calloc(s->ninstruments, sizeof(nx_inst_t))))
+		goto nomem;
+	memcpy(out->net.shards[0].instruments, s->instruments, s->ninstruments * sizeof(nx_inst_t));
+	return 0;
+nomem:
+	nx_config_free(out);
+	return -ENOMEM;
+}

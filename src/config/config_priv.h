@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The loader's shared helpers (config.c: the venue; config_net.c: the
+ * appliance's net section). Each reads one member of a libconfig group,
+ * validates it and reports a failure as "file:line: where.field: message"
+ * in L->err, returning -EINVAL.
+ */
+#ifndef NX_CONFIG_PRIV_H
+#define NX_CONFIG_PRIV_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "nx/config.h"
+
+struct loader {
+	const char *path;
+	char *err;
+	size_t errlen;
+	char where[96]; /* the field being read, e.g. "accounts[2].limits" */
+};
+
+__attribute__((format(printf, 3, 4)))
+int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...);
+/* Every member of group g must be named in allowed (NULL-terminated). */
+int cfg_only(struct loader *L, const config_setting_t *g, const char *const *allowed);
+/* An integer member in [lo, hi]: 1 if absent (*v untouched), 0 if read or
+ * failed (then *rc is set). */
+int cfg_int(struct loader *L, const config_setting_t *g, const char *name, int64_t lo, int64_t hi,
+	    int64_t *v, int *rc);
+/* A string member, NULL if absent or failed (then *rc is set). */
+const char *cfg_str(struct loader *L, const config_setting_t *g, const char *name, int *rc);
+int cfg_bool(struct loader *L, const config_setting_t *g, const char *name, uint8_t *v);
+int cfg_missing(struct loader *L, const config_setting_t *g, const char *name);
+
+/* config_net.c: the optional net section into c->net (instruments loaded). */
+int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_config *c);
+
+#endif /* NX_CONFIG_PRIV_H */
