@@ -82,6 +82,24 @@ struct nx_engine_stats {
  */
 struct nx_engine *nx_engine_create(const struct nx_venue_config *cfg, nx_event_fn tap,
 				   void *tap_ctx, char *err, size_t errlen);
+
+/*
+ * Where an engine's memory comes from: the DPDK appliance gives hugepage
+ * memory on the NIC's NUMA socket (rte_zmalloc_socket). alloc returns
+ * zeroed memory aligned to NX_CACHE_LINE, or NULL; it is called only
+ * inside nx_engine_create_in (a handful of blocks, the largest the order
+ * pool and session histories), free only inside nx_engine_destroy.
+ */
+struct nx_engine_alloc {
+	void *(*alloc)(void *ctx, size_t bytes);
+	void (*free)(void *ctx, void *p);
+	void *ctx;
+};
+
+/* nx_engine_create with memory from a (NULL: aligned_alloc). */
+struct nx_engine *nx_engine_create_in(const struct nx_venue_config *cfg, nx_event_fn tap,
+				      void *tap_ctx, const struct nx_engine_alloc *a, char *err,
+				      size_t errlen);
 void nx_engine_destroy(struct nx_engine *e);
 
 /* Process one received UDP payload from src at now_ns. Returns the number of

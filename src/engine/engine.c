@@ -29,13 +29,45 @@ const struct nx_account_config *engine_account(const struct nx_engine *e, nx_acc
 	return NULL;
 }
 
+static void *mem_default_alloc(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	bytes = (bytes + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
+	void *p = aligned_alloc(NX_CACHE_LINE, bytes ? bytes : NX_CACHE_LINE);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+static void mem_default_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+static const struct nx_engine_alloc mem_default = { mem_default_alloc, mem_default_free, NULL };
+
+static void *engine_alloc(struct nx_engine *e, size_t bytes)
+{
+	return e->alloc.alloc(e->alloc.ctx, bytes);
+}
+
 static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err, size_t errlen)
 {
 	struct nx_book_config bc = { .max_instruments = c->ninstruments, .max_accounts = c->naccounts,
 				     .max_orders = c->max_orders, .ladder_ticks = c->ladder_ticks };
 	struct nx_risk_config rc = { .max_accounts = c->naccounts, .max_instruments = c->ninstruments };
-	if (!(e->book = nx_book_create(&bc, engine_on_event, e)) || !(e->risk = nx_risk_create(&rc))) {
-		snprintf(err, errlen, "%s: cannot allocate the book and risk state", c->path);
+	size_t book_bytes = nx_book_memsize(&bc), risk_bytes = nx_risk_memsize(&rc);
+	if (!book_bytes || !risk_bytes) {
+		snprintf(err, errlen, "%s: capacities too large for one shard", c->path);
+		return -EINVAL;
+	}
+	if (!(e->book_mem = engine_alloc(e, book_bytes)) ||
+	    !(e->risk_mem = engine_alloc(e, risk_bytes)) ||
+	    !(e->book = nx_book_init(e->book_mem, book_bytes, &bc, engine_on_event, e)) ||
+	    !(e->risk = nx_risk_init(e->risk_mem, risk_bytes, &rc))) {
+		snprintf(err, errlen, "%s: cannot allocate %zu bytes for the book and risk state",
+			 c->path, book_bytes + risk_bytes);
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < c->ninstruments; i++)
@@ -57,7 +89,7 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 	size_t idcap = nx_pow2_ceil_u64(n * 2);
 	size_t bytes = n * sizeof(struct session) + 2 * idcap * sizeof(uint32_t) +
 		       n * hist * (HIST_SLOT + 1);
-	if (!(e->mem = calloc(1, bytes))) {
+	if (!(e->mem = engine_alloc(e, bytes))) {
 		snprintf(err, errlen, "%s: cannot allocate %zu bytes for %zu sessions", c->path, bytes, n);
 		return -ENOMEM;
 	}
@@ -81,17 +113,21 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 	return 0;
 }
 
-struct nx_engine *nx_engine_create(const struct nx_venue_config *c, nx_event_fn tap, void *tap_ctx,
-				   char *err, size_t errlen)
+struct nx_engine *nx_engine_create_in(const struct nx_venue_config *c, nx_event_fn tap,
+				      void *tap_ctx, const struct nx_engine_alloc *a, char *err,
+				      size_t errlen)
 {
-	struct nx_engine *e = calloc(1, sizeof(*e));
+	if (!a)
+		a = &mem_default;
+	struct nx_engine *e = a->alloc(a->ctx, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	e->alloc = *a;
 	e->cfg = *c;
-	e->cfg.instruments = calloc(c->ninstruments, sizeof(*c->instruments));
-	e->cfg.accounts = calloc(c->naccounts, sizeof(*c->accounts));
+	e->cfg.instruments = engine_alloc(e, c->ninstruments * sizeof(*c->instruments));
+	e->cfg.accounts = engine_alloc(e, c->naccounts * sizeof(*c->accounts));
 	if (!e->cfg.instruments || !e->cfg.accounts) {
 		snprintf(err, errlen, "out of memory");
 		goto err;
@@ -102,6 +138,7 @@ struct nx_engine *nx_engine_create(const struct nx_venue_config *c, nx_event_fn 
 		e->cfg.accounts[i].restricted = NULL; /* risk keeps its own copy */
 		e->cfg.accounts[i].nrestricted = 0;
 	}
+	memset(&e->cfg.net, 0, sizeof(e->cfg.net)); /* the pipeline has no use for it */
 	if (!c->history || (c->history & (c->history - 1)) || !c->max_sessions) {
 		snprintf(err, errlen, "%s: sessions.history must be a power of two", c->path);
 		goto err;
@@ -116,16 +153,21 @@ err:
 	return NULL;
 }
 
+struct nx_engine *nx_engine_create(const struct nx_venue_config *c, nx_event_fn tap, void *tap_ctx,
+				   char *err, size_t errlen)
+{
+	return nx_engine_create_in(c, tap, tap_ctx, NULL, err, errlen);
+}
+
 void nx_engine_destroy(struct nx_engine *e)
 {
 	if (!e)
 		return;
-	nx_book_destroy(e->book);
-	nx_risk_destroy(e->risk);
-	free(e->mem);
-	free(e->cfg.instruments);
-	free(e->cfg.accounts);
-	free(e);
+	struct nx_engine_alloc a = e->alloc;
+	void *p[] = { e->book_mem, e->risk_mem, e->mem, e->cfg.instruments, e->cfg.accounts, e };
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i])
+			a.free(a.ctx, p[i]);
 }
 
 const struct nx_engine_stats *nx_engine_stats(const struct nx_engine *e)

@@ -75,6 +75,8 @@ struct nx_engine {
 	struct nx_engine_stats st;
 	struct nx_venue_config cfg; /* accounts and instruments copied, no restricted lists */
 	void *mem;                /* sessions, maps, history: one allocation */
+	void *book_mem, *risk_mem;
+	struct nx_engine_alloc alloc; /* where all of it came from */
 };
 
 /* engine.c */
