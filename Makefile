@@ -24,14 +24,23 @@ LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
 LDLIBS  = -lconfig
 
 DEPS_PKGS = build-essential pkg-config dpdk-dev libdpdk-dev libnuma-dev \
-            libcmocka-dev libhugetlbfs-bin libconfig-dev clang libclang-rt-14-dev
+            libcmocka-dev libhugetlbfs-bin libconfig-dev clang libclang-rt-14-dev \
+            iproute2 python3
 
 LIB_SRC  = $(wildcard src/*.c src/*/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libnx.a
 
-APP_NAMES = nxreplay
-APPS      = $(APP_NAMES:%=$(BUILD)/%)
+# Tools without DPDK, and the DPDK appliance. dpdk_apps/common/ is the
+# appliance's DPDK-free glue (the control plane), shared with its twin.
+APP_NAMES  = nxreplay nxclient nanoex-sock nanoex
+APPS       = $(APP_NAMES:%=$(BUILD)/%)
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/common/*.c))
+app_objs   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/$(1)/*.c))
+
+# DPDK only here: its headers as system headers (our warnings are for our code).
+DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null | sed 's/-I/-isystem /g')
+DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
 
 TEST_SRC     = $(wildcard tests/test_*.c)
 TEST_BINS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -44,7 +53,7 @@ PERF_BINS = $(PERF_SRC:perf/%.c=$(BUILD)/perf/%)
 # Shared timing and reporting (perf/perf_util.[ch]): built once, linked into every bench.
 PERF_SUP  = $(BUILD)/perf/perf_util.o
 
-.PHONY: all lib apps tests perf-bins test unit golden fuzz run perf check asan ubsan deps clean
+.PHONY: all lib apps tests perf-bins test unit golden dpdk-test fuzz run perf check asan ubsan deps clean
 
 all: lib apps tests perf-bins
 
@@ -61,8 +70,21 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/nxreplay: $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/nxreplay/*.c)) $(LIB)
+$(BUILD)/nxreplay: $(call app_objs,nxreplay) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/nxclient: $(call app_objs,nxclient) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+$(BUILD)/nanoex-sock: $(call app_objs,nanoex-sock) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+$(BUILD)/dpdk_apps/nanoex/%.o: dpdk_apps/nanoex/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/nanoex: $(call app_objs,nanoex) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DPDK_LIBS) $(LDLIBS) -lpthread
 
 $(TEST_SUP): $(TEST_SUP_OBJ)
 	@mkdir -p $(@D)
@@ -83,9 +105,13 @@ unit: $(TEST_BINS)
 golden: $(BUILD)/nxreplay
 	@tests/run_golden.sh $(BUILD)/nxreplay tests/golden
 
+# The appliance on virtual ports (net_tap; root, no hugepages): tests/dpdk/.
+dpdk-test: $(APPS)
+	@BUILD=$(BUILD) tests/dpdk/run.sh
+
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit golden
+	@$(MAKE) --no-print-directory unit golden dpdk-test
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 # --- fuzzing (clang + libFuzzer; the corpus is committed) -------------------
@@ -120,7 +146,7 @@ fuzz: $(FUZZ_BINS)
 
 run: deps
 	@$(MAKE) --no-print-directory apps
-	$(BUILD)/nxreplay docs/examples/demo.nxr
+	@BUILD=$(BUILD) dpdk_apps/nanoex/demo.sh
 
 perf: $(PERF_BINS)
 	@for b in $(PERF_BINS); do echo "== $$b"; $$b || exit 1; done

@@ -90,7 +90,7 @@ static void test_example_loads(void **state)
 	assert_int_equal(a2->stp_group, 1);
 	assert_int_equal(adm->admin, 1);
 	assert_int_equal(adm->cancel_on_disconnect, 0);
-	assert_int_equal(adm->src_ip, 0x7f000001);
+	assert_int_equal(adm->src_ip, 0x0a630002); /* the demo client, over net_tap */
 	assert_null(nx_config_account(&c, 3));
 	assert_int_equal(c.net.nports, 1);
 	assert_string_equal(c.net.ports[0].device, "net_tap0");

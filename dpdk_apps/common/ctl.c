@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Control commands: parse, route to the owning shard(s) through their
+ * mailboxes, wait, write the answer. Cold code on the control thread,
+ * except ctl_serve, which a shard runs between bursts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "nx/reason.h"
+#include "nx/risk.h"
+
+const struct ctl_command ctl_commands[] = {
+	{ "/nanoex/info", "Venue, I/O, shards, ports, uptime. No parameters" },
+	{ "/nanoex/stats", "Counters of all shards summed. No parameters" },
+	{ "/nanoex/shard", "One shard's counters. Parameter: shard index" },
+	{ "/nanoex/latency", "Receive-to-transmit latency, ns. Parameter: shard index, or none for all" },
+	{ "/nanoex/book", "Top of book, 10 levels. Parameter: instrument id" },
+	{ "/nanoex/kill", "Kill switch. Parameters: venue|account|instrument,<id>,on|off" },
+	{ "/nanoex/status", "Trading status. Parameters: <instrument>,open|halted|closed[,cancel]" },
+	{ "/nanoex/ref_px", "Reference price for the collar. Parameters: <instrument>,<ticks>" },
+	{ "/nanoex/limit", "Account limit. Parameters: <account>,max_order_notional|position|credit|"
+			   "max_open_orders|msg_rate|msg_burst,<value>" },
+	{ NULL, NULL },
+};
+
+/* --- Shard side ------------------------------------------------------------- */
+
+void ctl_serve(struct ctl_mailbox *mb, struct nx_engine *e, const struct ctl_io *io,
+	       uint64_t now_ns, struct nx_out *out)
+{
+	uint64_t req = atomic_load_explicit(&mb->req, memory_order_acquire);
+	struct ctl_reply *r = &mb->reply;
+	switch (mb->op) {
+	case CTL_STATS:
+		r->io = *io;
+		r->st = *nx_engine_stats(e);
+		break;
+	case CTL_ADMIN:
+		r->reason = nx_engine_admin(e, &mb->admin, now_ns, out);
+		break;
+	case CTL_BOOK:
+		for (unsigned s = 0; s < 2; s++)
+			r->nlevels[s] = nx_book_depth(nx_engine_book(e), mb->inst,
+						      s ? NX_SIDE_SELL : NX_SIDE_BUY, r->levels[s],
+						      CTL_BOOK_DEPTH);
+		break;
+	default:
+		break;
+	}
+	mb->seen = req;
+	atomic_store_explicit(&mb->done, req, memory_order_release);
+}
+
+/* --- Control side ----------------------------------------------------------- */
+
+void ctl_init(struct ctl *c, const struct nx_venue_config *cfg, const char *app,
+	      const char *io_name, uint64_t start_ns)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->cfg = cfg;
+	c->nshards = cfg->net.nshards;
+	c->app = app;
+	c->io_name = io_name;
+	c->start_ns = start_ns;
+	c->timeout_ms = 2000;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+/* Post the request already written into mb and wait for the shard. */
+static int call(struct ctl *c, uint32_t shard, uint8_t op)
+{
+	struct ctl_mailbox *mb = c->shard[shard].mb;
+	uint64_t req = atomic_load_explicit(&mb->req, memory_order_relaxed);
+	if (!c->shard[shard].running ||
+	    atomic_load_explicit(&mb->done, memory_order_acquire) != req)
+		return -ETIMEDOUT; /* stopped, or still busy with one that timed out */
+	mb->op = op;
+	atomic_store_explicit(&mb->req, req + 1, memory_order_release);
+	for (unsigned waited = 0; waited < c->timeout_ms * 20; waited++) {
+		if (atomic_load_explicit(&mb->done, memory_order_acquire) == req + 1)
+			return 0;
+		sleep_us(50);
+	}
+	return -ETIMEDOUT;
+}
+
+static int error(const struct ctl_writer *w, int rc, const char *msg)
+{
+	w->str(w->ctx, "error", msg);
+	return rc;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse_i64(const char *s, int64_t *v)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	long long x = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* Split params at commas into at most n fields; returns the count. */
+static int split(char *buf, size_t cap, const char *params, char **f, int n)
+{
+	int k = 0;
+	if (!params || !*params)
+		return 0;
+	snprintf(buf, cap, "%s", params);
+	for (char *p = buf; k < n;) {
+		f[k++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	return k;
+}
+
+static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
+			const struct nx_engine_stats *st)
+{
+	char key[64];
+#define IO(f) w->u64(w->ctx, #f, io->f)
+	IO(rx_pkts); IO(rx_bytes); IO(tx_pkts); IO(tx_bytes); IO(rx_udp);
+	IO(arp_replies); IO(icmp_replies); IO(drop_port); IO(steer_out); IO(steer_in);
+	IO(steer_drop); IO(tx_full); IO(no_mbuf); IO(no_neigh); IO(loops); IO(idle_loops);
+#undef IO
+	for (int r = 1; r < NX_NET_DROP_MAX; r++) {
+		snprintf(key, sizeof(key), "drop_%s", nx_net_drop_name(-r));
+		w->u64(w->ctx, key, io->drop[r]);
+	}
+#define ST(f) w->u64(w->ctx, #f, st->f)
+	ST(rx_dgrams); ST(rx_msgs); ST(tx_dgrams); ST(tx_msgs);
+	ST(drop_malformed); ST(drop_unbound); ST(drop_unsequenced); ST(drop_duplicate);
+	ST(drop_direction); ST(drop_no_session); ST(out_overflow); ST(not_applied);
+	ST(throttled); ST(orders); ST(cancels); ST(replaces); ST(fills);
+	ST(sessions_negotiated); ST(sessions_established); ST(sessions_terminated);
+	ST(retransmitted);
+#undef ST
+	for (unsigned r = 1; r < 256; r++)
+		if (st->rejects[r]) {
+			snprintf(key, sizeof(key), "reject_%s", nx_reject_name(r));
+			w->u64(w->ctx, key, st->rejects[r]);
+		}
+}
+
+static void add_stats(struct ctl_io *a, struct nx_engine_stats *s, const struct ctl_io *io,
+		      const struct nx_engine_stats *st)
+{
+	const uint64_t *x = (const uint64_t *)io;
+	uint64_t *y = (uint64_t *)a;
+	for (size_t i = 0; i < sizeof(*io) / sizeof(uint64_t); i++)
+		y[i] += x[i];
+	x = (const uint64_t *)st;
+	y = (uint64_t *)s;
+	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		y[i] += x[i];
+}
+NX_STATIC_ASSERT(sizeof(struct ctl_io) % sizeof(uint64_t) == 0, "ctl_io is all counters");
+NX_STATIC_ASSERT(sizeof(struct nx_engine_stats) % sizeof(uint64_t) == 0, "stats are all counters");
+
+static void write_latency(const struct ctl_writer *w, const struct nx_hist *h)
+{
+	static const struct { const char *key; double pct; } pcts[] = {
+		{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p99_9_ns", 99.9 },
+		{ "p99_99_ns", 99.99 },
+	};
+	w->u64(w->ctx, "count", nx_hist_count(h));
+	w->u64(w->ctx, "min_ns", nx_hist_min(h));
+	w->u64(w->ctx, "mean_ns", (uint64_t)nx_hist_mean(h));
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		w->u64(w->ctx, pcts[i].key, nx_hist_value_at_percentile(h, pcts[i].pct));
+	w->u64(w->ctx, "max_ns", nx_hist_max(h));
+}
+
+/* The latency of one shard, or all merged (a copy the control thread owns). */
+static int cmd_latency(struct ctl *c, int nf, char **f, const struct ctl_writer *w)
+{
+	uint64_t ix;
+	if (nf == 1) {
+		if (parse_u64(f[0], &ix) || ix >= c->nshards)
+			return error(w, -EINVAL, "parameter: a shard index");
+		write_latency(w, c->shard[ix].latency);
+		return 0;
+	}
+	struct nx_hist *m = nx_hist_create(NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT);
+	if (!m)
+		return error(w, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < c->nshards; i++)
+		nx_hist_merge(m, c->shard[i].latency);
+	write_latency(w, m);
+	nx_hist_destroy(m);
+	return 0;
+}
+
+static int cmd_book(struct ctl *c, int nf, char **f, const struct ctl_writer *w)
+{
+	uint64_t inst;
+	int sh;
+	if (nf != 1 || parse_u64(f[0], &inst) || (sh = nx_config_shard_of(c->cfg, (nx_inst_t)inst)) < 0)
+		return error(w, -EINVAL, "parameter: a configured instrument id");
+	struct ctl_mailbox *mb = c->shard[sh].mb;
+	mb->inst = (nx_inst_t)inst;
+	int rc = call(c, (uint32_t)sh, CTL_BOOK);
+	if (rc)
+		return error(w, rc, "the shard did not answer");
+	w->u64(w->ctx, "instrument", inst);
+	w->u64(w->ctx, "shard", (uint64_t)sh);
+	for (unsigned s = 0; s < 2; s++)
+		for (int i = 0; i < mb->reply.nlevels[s]; i++) {
+			char key[32], val[96];
+			const struct nx_level_info *l = &mb->reply.levels[s][i];
+			snprintf(key, sizeof(key), "%s_%d", s ? "ask" : "bid", i);
+			snprintf(val, sizeof(val), "%lld x %lld (%u)", (long long)l->px,
+				 (long long)l->qty, l->count);
+			w->str(w->ctx, key, val);
+		}
+	return 0;
+}
+
+/* Parse an admin command into a; *shard is the one shard it goes to, or -1
+ * for all (account and venue scope). */
+static int parse_admin(struct ctl *c, const char *cmd, int nf, char **f, struct nx_admin *a,
+		       int *shard, const char **why)
+{
+	uint64_t id = 0;
+	int64_t v;
+	memset(a, 0, sizeof(*a));
+	*shard = -1;
+	if (!strcmp(cmd, "/nanoex/kill")) {
+		*why = "parameters: venue|account|instrument,<id>,on|off";
+		if (nf != 3 || (strcmp(f[2], "on") && strcmp(f[2], "off")))
+			return -EINVAL;
+		a->op = NX_ADMIN_KILL;
+		a->on = !strcmp(f[2], "on");
+		a->scope = !strcmp(f[0], "venue") ? NX_KILL_VENUE : !strcmp(f[0], "account")
+			 ? NX_KILL_ACCOUNT : !strcmp(f[0], "instrument") ? NX_KILL_INSTRUMENT : 0;
+		if (!a->scope || parse_u64(f[1], &id) || id > UINT32_MAX)
+			return -EINVAL;
+		a->id = (uint32_t)id;
+		if (a->scope == NX_KILL_INSTRUMENT &&
+		    (*shard = nx_config_shard_of(c->cfg, a->id)) < 0) {
+			*why = "unknown instrument";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(cmd, "/nanoex/status") || !strcmp(cmd, "/nanoex/ref_px")) {
+		int status = !strcmp(cmd, "/nanoex/status");
+		*why = status ? "parameters: <instrument>,open|halted|closed[,cancel]"
+			      : "parameters: <instrument>,<price in ticks>";
+		if (nf < 2 || parse_u64(f[0], &id) || id > UINT32_MAX)
+			return -EINVAL;
+		a->id = (uint32_t)id;
+		if ((*shard = nx_config_shard_of(c->cfg, a->id)) < 0) {
+			*why = "unknown instrument";
+			return -EINVAL;
+		}
+		if (status) {
+			a->op = NX_ADMIN_STATUS;
+			a->status = (uint8_t)nx_inst_status_parse(f[1]);
+			a->cancel_resting = nf == 3 && !strcmp(f[2], "cancel");
+			return a->status && (nf == 2 || a->cancel_resting) ? 0 : -EINVAL;
+		}
+		a->op = NX_ADMIN_REF_PX;
+		if (nf != 2 || parse_i64(f[1], &a->value))
+			return -EINVAL;
+		return 0;
+	}
+	/* /nanoex/limit */
+	static const char *const kinds[] = { "max_order_notional", "position", "credit",
+		"max_open_orders", "msg_rate", "msg_burst" };
+	*why = "parameters: <account>,max_order_notional|position|credit|max_open_orders|"
+	       "msg_rate|msg_burst,<value>";
+	if (nf != 3 || parse_u64(f[0], &id) || id > UINT32_MAX || parse_i64(f[2], &v))
+		return -EINVAL;
+	a->op = NX_ADMIN_LIMIT;
+	a->id = (uint32_t)id;
+	a->value = v;
+	for (unsigned k = 0; k < 6; k++)
+		if (!strcmp(f[1], kinds[k]))
+			a->limit_kind = (uint8_t)(NX_LIMIT_MAX_ORDER_NOTIONAL + k);
+	return a->limit_kind ? 0 : -EINVAL;
+}
+
+static int cmd_admin(struct ctl *c, const char *cmd, int nf, char **f, const struct ctl_writer *w)
+{
+	struct nx_admin a;
+	int shard;
+	const char *why = "";
+	if (parse_admin(c, cmd, nf, f, &a, &shard, &why))
+		return error(w, -EINVAL, why);
+	unsigned reason = 0;
+	for (uint32_t i = 0; i < c->nshards; i++) {
+		if (shard >= 0 && i != (uint32_t)shard)
+			continue;
+		c->shard[i].mb->admin = a;
+		if (call(c, i, CTL_ADMIN))
+			return error(w, -ETIMEDOUT, "a shard did not answer");
+		if (!reason)
+			reason = c->shard[i].mb->reply.reason;
+	}
+	w->str(w->ctx, "result", reason ? "rejected" : "ok");
+	if (reason)
+		w->str(w->ctx, "reason", nx_reject_name(reason));
+	w->u64(w->ctx, "shards", shard >= 0 ? 1 : c->nshards);
+	return 0;
+}
+
+int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl_writer *w,
+	    uint64_t now_ns)
+{
+	char buf[256], *f[8];
+	int nf = split(buf, sizeof(buf), params, f, 8), rc = 0;
+	pthread_mutex_lock(&c->lock);
+	if (!strcmp(cmd, "/nanoex/info")) {
+		char ports[NX_NET_MAX_PORTS * 80] = "";
+		size_t n = 0;
+		for (uint32_t i = 0; i < c->cfg->net.nports; i++) {
+			uint32_t ip = c->cfg->net.ports[i].ipv4;
+			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%s %u.%u.%u.%u",
+					      i ? ", " : "", c->cfg->net.ports[i].device, ip >> 24,
+					      ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+		}
+		w->str(w->ctx, "app", c->app);
+		w->str(w->ctx, "io", c->io_name);
+		w->str(w->ctx, "config", c->cfg->path);
+		w->str(w->ctx, "ports", ports);
+		w->u64(w->ctx, "shards", c->nshards);
+		for (uint32_t i = 0; i < c->nshards; i++) {
+			char key[32], val[160];
+			const struct nx_shard_config *s = &c->cfg->net.shards[i];
+			int k = snprintf(val, sizeof(val), "lcore %u udp %u instruments", s->lcore,
+					 s->udp_port);
+			for (uint32_t j = 0; j < s->ninstruments && k < (int)sizeof(val) - 12; j++)
+				k += snprintf(val + k, sizeof(val) - (size_t)k, " %u", s->instruments[j]);
+			snprintf(key, sizeof(key), "shard_%u", i);
+			w->str(w->ctx, key, val);
+		}
+		w->u64(w->ctx, "uptime_s", (now_ns - c->start_ns) / 1000000000u);
+	} else if (!strcmp(cmd, "/nanoex/stats") || !strcmp(cmd, "/nanoex/shard")) {
+		uint64_t ix = 0;
+		int one = !strcmp(cmd, "/nanoex/shard");
+		if (one && (nf != 1 || parse_u64(f[0], &ix) || ix >= c->nshards)) {
+			rc = error(w, -EINVAL, "parameter: a shard index");
+			goto out;
+		}
+		struct ctl_io io = { 0 };
+		struct nx_engine_stats *st = calloc(1, sizeof(*st));
+		if (!st) {
+			rc = error(w, -ENOMEM, "out of memory");
+			goto out;
+		}
+		for (uint32_t i = 0; i < c->nshards && !rc; i++) {
+			if (one && i != ix)
+				continue;
+			if ((rc = call(c, i, CTL_STATS)))
+				error(w, rc, "a shard did not answer");
+			else
+				add_stats(&io, st, &c->shard[i].mb->reply.io, &c->shard[i].mb->reply.st);
+		}
+		if (!rc)
+			write_stats(w, &io, st);
+		free(st);
+	} else if (!strcmp(cmd, "/nanoex/latency")) {
+		rc = cmd_latency(c, nf, f, w);
+	} else if (!strcmp(cmd, "/nanoex/book")) {
+		rc = cmd_book(c, nf, f, w);
+	} else if (!strcmp(cmd, "/nanoex/kill") || !strcmp(cmd, "/nanoex/status") ||
+		   !strcmp(cmd, "/nanoex/ref_px") || !strcmp(cmd, "/nanoex/limit")) {
+		rc = cmd_admin(c, cmd, nf, f, w);
+	} else {
+		rc = -ENOENT;
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* --- Final statistics --------------------------------------------------------- */
+
+static void print_u64(void *ctx, const char *key, uint64_t v)
+{
+	if (v)
+		fprintf(ctx, "  %-28s %llu\n", key, (unsigned long long)v);
+}
+
+static void print_i64(void *ctx, const char *key, int64_t v)
+{
+	fprintf(ctx, "  %-28s %lld\n", key, (long long)v);
+}
+
+static void print_str(void *ctx, const char *key, const char *v)
+{
+	fprintf(ctx, "  %-28s %s\n", key, v);
+}
+
+void ctl_print_final(const struct ctl *c, const struct ctl_io *io, const struct nx_engine *const *e,
+		     const struct nx_hist *const *lat, FILE *f)
+{
+	struct ctl_writer w = { print_u64, print_i64, print_str, f };
+	for (uint32_t i = 0; i < c->nshards; i++) {
+		fprintf(f, "shard %u (lcore %u, udp %u): counters that are not zero\n", i,
+			c->cfg->net.shards[i].lcore, c->cfg->net.shards[i].udp_port);
+		write_stats(&w, &io[i], nx_engine_stats(e[i]));
+		fprintf(f, "shard %u latency, receive to transmit (ns):\n", i);
+		write_latency(&w, lat[i]);
+	}
+}

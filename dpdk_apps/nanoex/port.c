@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Ports: one RX and one TX queue per shard on every port, the checksum
+ * offloads the NIC has, a mempool on the port's NUMA socket, and steering
+ * by UDP destination port: an rte_flow rule per shard where the PMD takes
+ * it (ice, i40e, mlx5 ...), else RSS spreads flows and shards hand frames
+ * for a sibling over its steering ring (net_tap, af_packet, memif ...).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "nanoex.h"
+
+#define MBUF_CACHE 256
+
+static uint32_t be32(uint32_t v)
+{
+	return rte_cpu_to_be_32(v);
+}
+
+/* One rule per shard: IPv4 to our address, UDP to the shard's port -> its queue. */
+static int install_flows(struct nx_app *a, struct nx_port *p, char *why, size_t len)
+{
+	struct rte_flow_error fe;
+	struct rte_flow_attr attr = { .ingress = 1 };
+	for (uint32_t s = 0; s < a->nshards; s++) {
+		struct rte_flow_item_ipv4 ip = { .hdr.dst_addr = be32(p->ifc.ip) };
+		struct rte_flow_item_ipv4 ip_mask = { .hdr.dst_addr = UINT32_MAX };
+		struct rte_flow_item_udp udp = { .hdr.dst_port = rte_cpu_to_be_16(a->cfg.net.shards[s].udp_port) };
+		struct rte_flow_item_udp udp_mask = { .hdr.dst_port = UINT16_MAX };
+		struct rte_flow_item pattern[] = {
+			{ .type = RTE_FLOW_ITEM_TYPE_ETH },
+			{ .type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &ip, .mask = &ip_mask },
+			{ .type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &udp, .mask = &udp_mask },
+			{ .type = RTE_FLOW_ITEM_TYPE_END },
+		};
+		struct rte_flow_action_queue q = { .index = (uint16_t)s };
+		struct rte_flow_action actions[] = {
+			{ .type = RTE_FLOW_ACTION_TYPE_QUEUE, .conf = &q },
+			{ .type = RTE_FLOW_ACTION_TYPE_END },
+		};
+		memset(&fe, 0, sizeof(fe));
+		if (rte_flow_validate(p->id, &attr, pattern, actions, &fe) ||
+		    !rte_flow_create(p->id, &attr, pattern, actions, &fe)) {
+			snprintf(why, len, "%s", fe.message ? fe.message : "not supported");
+			rte_flow_flush(p->id, &fe);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
+{
+	struct nx_port *p = &a->port[i];
+	const struct nx_port_config *pc = &a->cfg.net.ports[i];
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf = { 0 };
+	uint16_t q = (uint16_t)a->nshards;
+	int rc;
+
+	if (rte_eth_dev_get_port_by_name(pc->device, &p->id)) {
+		snprintf(err, errlen, "net.ports[%u].device \"%s\": no such DPDK port (attach it with "
+			 "EAL -a <pci> or --vdev=%s,...)", i, pc->device, pc->device);
+		return -ENODEV;
+	}
+	if ((rc = rte_eth_dev_info_get(p->id, &info))) {
+		snprintf(err, errlen, "%s: cannot read device info: %s", pc->device, rte_strerror(-rc));
+		return rc;
+	}
+	NX_STATIC_ASSERT(sizeof(p->name) >= sizeof(pc->device), "port names fit");
+	memcpy(p->name, pc->device, sizeof(pc->device));
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	if (info.max_rx_queues < q || info.max_tx_queues < q) {
+		snprintf(err, errlen, "%s: %u shards need %u RX and TX queues, the port has %u and %u",
+			 pc->device, q, q, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	p->socket = rte_eth_dev_socket_id(p->id);
+	p->ifc.ip = pc->ipv4;
+	struct rte_ether_addr mac;
+	rte_eth_macaddr_get(p->id, &mac);
+	memcpy(p->ifc.mac, mac.addr_bytes, 6);
+
+	/* Checksums: offload what the NIC does, compute the rest in software. */
+	uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	uint64_t tx_ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	if ((info.rx_offload_capa & rx_ck) == rx_ck) {
+		conf.rxmode.offloads |= rx_ck;
+		p->rx_flags_ok = 1;
+	}
+	if ((info.tx_offload_capa & tx_ck) == tx_ck) {
+		conf.txmode.offloads |= tx_ck;
+		p->tx_flags = NX_NET_TX_IP_CSUM_OFFLOAD | NX_NET_TX_UDP_CSUM_OFFLOAD;
+		p->tx_ol = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+	}
+	if (q > 1 && (info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP))) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	}
+	if ((rc = rte_eth_dev_configure(p->id, q, q, &conf)) && conf.rxmode.mq_mode) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE; /* e.g. net_tap without its BPF RSS */
+		conf.rx_adv_conf.rss_conf.rss_hf = 0;
+		rc = rte_eth_dev_configure(p->id, q, q, &conf);
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s: rte_eth_dev_configure: %s", pc->device, rte_strerror(-rc));
+		return rc;
+	}
+	uint16_t rxd = a->cfg.net.rx_desc, txd = a->cfg.net.tx_desc;
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &rxd, &txd);
+
+	char name[RTE_MEMPOOL_NAMESIZE];
+	snprintf(name, sizeof(name), "nx_mbuf_%u", i);
+	p->pool = rte_pktmbuf_pool_create(name, a->cfg.net.mbufs, MBUF_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, p->socket);
+	if (!p->pool) {
+		snprintf(err, errlen, "%s: cannot create a pool of %u mbufs on socket %d: %s "
+			 "(hugepages reserved? -m/--socket-mem large enough?)", pc->device,
+			 a->cfg.net.mbufs, p->socket, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (uint16_t s = 0; s < q; s++) {
+		struct rte_eth_rxconf rxc = info.default_rxconf;
+		struct rte_eth_txconf txc = info.default_txconf;
+		rxc.offloads = conf.rxmode.offloads;
+		txc.offloads = conf.txmode.offloads;
+		if ((rc = rte_eth_rx_queue_setup(p->id, s, rxd, p->socket, &rxc, p->pool)) ||
+		    (rc = rte_eth_tx_queue_setup(p->id, s, txd, p->socket, &txc))) {
+			snprintf(err, errlen, "%s: queue %u setup: %s", pc->device, s, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	if ((rc = rte_eth_dev_start(p->id))) {
+		snprintf(err, errlen, "%s: rte_eth_dev_start: %s", pc->device, rte_strerror(-rc));
+		return rc;
+	}
+	char why[128] = "disabled by --no-flow";
+	p->flow = q > 1 && !a->no_flow && !install_flows(a, p, why, sizeof(why));
+	char ip[16];
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", p->ifc.ip >> 24, p->ifc.ip >> 16 & 255,
+		 p->ifc.ip >> 8 & 255, p->ifc.ip & 255);
+	printf("nanoex: port %u %s (%s) socket %d mac " RTE_ETHER_ADDR_PRT_FMT " ip %s, %u queue "
+	       "pair(s), checksums rx %s tx %s, steering %s%s%s\n", p->id, p->name, p->driver,
+	       p->socket, RTE_ETHER_ADDR_BYTES(&mac), ip, q, p->rx_flags_ok ? "offloaded" : "software",
+	       p->tx_flags ? "offloaded" : "software",
+	       q == 1 ? "not needed (one shard)" : p->flow ? "rte_flow" : "software (",
+	       q > 1 && !p->flow ? why : "", q > 1 && !p->flow ? ")" : "");
+	return 0;
+}
+
+int nx_ports_init(struct nx_app *a, char *err, size_t errlen)
+{
+	a->nports = a->cfg.net.nports;
+	for (uint32_t i = 0; i < a->nports; i++) {
+		int rc = port_init(a, i, err, errlen);
+		if (rc) {
+			a->nports = i + 1; /* close what was opened */
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void nx_ports_close(struct nx_app *a)
+{
+	struct rte_flow_error fe;
+	for (uint32_t i = 0; i < a->nports; i++) {
+		struct nx_port *p = &a->port[i];
+		if (!p->pool)
+			continue;
+		if (p->flow)
+			rte_flow_flush(p->id, &fe);
+		rte_eth_dev_stop(p->id);
+		rte_eth_dev_close(p->id);
+	}
+}

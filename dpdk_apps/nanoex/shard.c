@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * One shard's loop, run to completion on its lcore:
+ *
+ *   rx_burst (each port) -> classify -> ARP / ICMP answered in place
+ *                                    -> UDP for a sibling: its steering ring
+ *                                    -> UDP for us: nx_engine_rx
+ *   steering ring (frames siblings took for us) -> the same
+ *   replies: one mbuf per datagram, headers written in front of the
+ *   payload, tx_burst at once (nothing waits for a fuller burst)
+ *   then, between bursts: the control mailbox, the engine's timers.
+ *
+ * No locks, no allocation (mbufs come from the port's pool), no syscalls
+ * (an optional idle sleep, off in production), no logging.
+ */
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include "nanoex.h"
+
+#define TX_RETRIES 8
+
+/* Pending frames for one port's TX queue. */
+struct txq {
+	uint16_t n;
+	struct rte_mbuf *m[NX_BURST_MAX + NX_OUT_DGRAMS];
+};
+
+static void tx_flush(struct nx_shard *s, struct nx_port *p, struct txq *t)
+{
+	uint16_t sent = 0;
+	for (int tries = 0; sent < t->n && tries < TX_RETRIES; tries++)
+		sent += rte_eth_tx_burst(p->id, (uint16_t)s->index, t->m + sent, (uint16_t)(t->n - sent));
+	for (uint16_t i = sent; i < t->n; i++) {
+		s->io.tx_full++;
+		rte_pktmbuf_free(t->m[i]);
+	}
+	s->io.tx_pkts += sent;
+	t->n = 0;
+}
+
+static void flush_all(struct nx_shard *s, struct txq *tx)
+{
+	for (uint32_t pi = 0; pi < s->app->nports; pi++)
+		if (tx[pi].n)
+			tx_flush(s, &s->app->port[pi], &tx[pi]);
+}
+
+static unsigned rx_flags(const struct nx_port *p, const struct rte_mbuf *m)
+{
+	if (!p->rx_flags_ok)
+		return 0;
+	unsigned f = 0;
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	f |= ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? NX_NET_RX_IP_CSUM_GOOD
+	   : ip == RTE_MBUF_F_RX_IP_CKSUM_BAD ? NX_NET_RX_IP_CSUM_BAD : 0;
+	f |= l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? NX_NET_RX_UDP_CSUM_GOOD
+	   : l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD ? NX_NET_RX_UDP_CSUM_BAD : 0;
+	return f;
+}
+
+/* The port (index) a frame came in on. */
+static uint32_t port_index(const struct nx_app *a, uint16_t port_id)
+{
+	for (uint32_t i = 0; i < a->nports; i++)
+		if (a->port[i].id == port_id)
+			return i;
+	return 0;
+}
+
+/* Classify one frame and act on it. Returns 1 if it went to the engine. */
+static int handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns,
+		  struct txq *tx)
+{
+	struct nx_app *a = s->app;
+	struct nx_port *p = &a->port[pi];
+	struct nx_net_pkt pkt;
+	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+	if (m->nb_segs != 1) { /* only jumbo frames; an order never is one */
+		s->io.drop[-NX_NET_DROP_SHORT]++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	int v = nx_net_classify(&p->ifc, data, m->data_len, rx_flags(p, m), &pkt);
+	size_t len;
+	switch (v) {
+	case NX_NET_UDP: {
+		nx_net_neigh_learn(s->neigh[pi], pkt.src_ip, pkt.src_mac);
+		uint8_t owner = a->shard_of_udp[pkt.dst_port];
+		if (!owner) {
+			s->io.drop_port++;
+			break;
+		}
+		if (owner - 1u != s->index) {
+			if (rte_ring_mp_enqueue(a->shard[owner - 1]->steer, m)) {
+				s->io.steer_drop++;
+				break;
+			}
+			s->io.steer_out++;
+			return 0;
+		}
+		s->io.rx_udp++;
+		nx_engine_rx(s->e, pkt.payload, pkt.payload_len,
+			     (struct nx_addr){ pkt.src_ip, pkt.src_port }, now_ns, &s->out);
+		rte_pktmbuf_free(m);
+		return 1;
+	}
+	case NX_NET_ARP_REQUEST:
+	case NX_NET_ICMP_ECHO:
+		nx_net_neigh_learn(s->neigh[pi], pkt.src_ip, pkt.src_mac);
+		len = v == NX_NET_ARP_REQUEST
+		    ? nx_net_arp_reply(data, m->buf_len - m->data_off, &pkt, &p->ifc)
+		    : nx_net_icmp_echo_reply(data, m->buf_len - m->data_off, data, &pkt, &p->ifc);
+		if (!len)
+			break;
+		m->data_len = m->pkt_len = (uint32_t)len;
+		m->ol_flags = 0;
+		if (v == NX_NET_ARP_REQUEST)
+			s->io.arp_replies++;
+		else
+			s->io.icmp_replies++;
+		s->io.tx_bytes += len;
+		tx[pi].m[tx[pi].n++] = m;
+		return 0;
+	case NX_NET_ARP_OTHER:
+		if (pkt.src_ip)
+			nx_net_neigh_learn(s->neigh[pi], pkt.src_ip, pkt.src_mac);
+		break;
+	default:
+		s->io.drop[-v]++;
+		break;
+	}
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/* Turn the engine's reply datagrams into frames on the port that knows the
+ * destination's MAC. */
+static void build_replies(struct nx_shard *s, struct txq *tx)
+{
+	struct nx_app *a = s->app;
+	for (uint32_t i = 0; i < s->out.n; i++) {
+		const struct nx_out_dgram *d = &s->out.d[i];
+		uint8_t mac[6];
+		uint32_t pi = 0;
+		while (pi < a->nports && nx_net_neigh_lookup(s->neigh[pi], d->to.ip, mac))
+			pi++;
+		if (pi == a->nports) {
+			s->io.no_neigh++;
+			continue;
+		}
+		struct nx_port *p = &a->port[pi];
+		struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+		uint8_t *f;
+		if (!m || !(f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(NX_NET_UDP_HDR_LEN + d->len)))) {
+			s->io.no_mbuf++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_memcpy(f + NX_NET_UDP_HDR_LEN, d->data, d->len);
+		size_t len = nx_net_udp_headers(f, &p->ifc, mac, d->to.ip, s->udp_port, d->to.port,
+						d->len, p->tx_flags);
+		m->ol_flags = p->tx_ol;
+		m->l2_len = NX_NET_ETH_LEN;
+		m->l3_len = NX_NET_IP4_LEN;
+		s->io.tx_bytes += len;
+		tx[pi].m[tx[pi].n++] = m;
+		if (tx[pi].n == NX_BURST_MAX + NX_OUT_DGRAMS - 1)
+			tx_flush(s, p, &tx[pi]);
+	}
+	s->out.n = 0;
+}
+
+static void idle_sleep(uint32_t us)
+{
+	struct timespec ts = { 0, (long)us * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+int nx_shard_main(void *arg)
+{
+	struct nx_shard *s = arg;
+	struct nx_app *a = s->app;
+	struct rte_mbuf *pkts[NX_BURST_MAX];
+	struct txq tx[NX_NET_MAX_PORTS];
+	uint16_t burst = a->burst;
+	unsigned idle = 0;
+	for (uint32_t i = 0; i < a->nports; i++)
+		tx[i].n = 0;
+	s->last_poll_ns = nx_app_ns(a, rte_rdtsc());
+	while (!a->quit) {
+		uint32_t work = 0, dgrams = 0;
+		uint64_t rx_tsc = 0, now_ns = 0;
+		s->io.loops++;
+		for (uint32_t pi = 0; pi < a->nports; pi++) {
+			uint16_t n = rte_eth_rx_burst(a->port[pi].id, (uint16_t)s->index, pkts, burst);
+			if (!n)
+				continue;
+			if (!rx_tsc) {
+				rx_tsc = rte_rdtsc();
+				now_ns = nx_app_ns(a, rx_tsc);
+			}
+			work += n;
+			s->io.rx_pkts += n;
+			for (uint16_t i = 0; i < n; i++) {
+				s->io.rx_bytes += pkts[i]->pkt_len;
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				dgrams += (uint32_t)handle(s, pi, pkts[i], now_ns, tx);
+				if (s->out.n > NX_OUT_DGRAMS - 8)
+					build_replies(s, tx);
+			}
+		}
+		unsigned n = rte_ring_sc_dequeue_burst(s->steer, (void **)pkts, burst, NULL);
+		if (n) {
+			if (!rx_tsc) {
+				rx_tsc = rte_rdtsc();
+				now_ns = nx_app_ns(a, rx_tsc);
+			}
+			work += n;
+			s->io.steer_in += n;
+			for (unsigned i = 0; i < n; i++) {
+				dgrams += (uint32_t)handle(s, port_index(a, pkts[i]->port), pkts[i],
+							   now_ns, tx);
+				if (s->out.n > NX_OUT_DGRAMS - 8)
+					build_replies(s, tx);
+			}
+		}
+		if (work) {
+			build_replies(s, tx);
+			flush_all(s, tx);
+			if (dgrams) {
+				uint64_t ns = nx_app_ns(a, rte_rdtsc()) - now_ns;
+				nx_hist_record_n(s->lat, ns, dgrams);
+			}
+			idle = 0;
+		}
+		/* Between bursts: the control plane and the engine's timers. */
+		uint64_t t = nx_app_ns(a, rte_rdtsc());
+		if (ctl_pending(&s->mb))
+			ctl_serve(&s->mb, s->e, &s->io, t, &s->out);
+		if (t - s->last_poll_ns >= NX_POLL_NS) {
+			s->last_poll_ns = t;
+			nx_engine_poll(s->e, t, &s->out);
+		}
+		if (s->out.n) {
+			build_replies(s, tx);
+			flush_all(s, tx);
+		}
+		if (work)
+			continue;
+		s->io.idle_loops++;
+		if (a->idle_sleep_us && ++idle > 64)
+			idle_sleep(a->idle_sleep_us);
+		else
+			rte_pause();
+	}
+	/* Stopping: RX is no longer polled; what the engine still had to say
+	 * (nothing is held back, but a last control command may have spoken)
+	 * goes out, then the steering ring is emptied. */
+	build_replies(s, tx);
+	flush_all(s, tx);
+	struct rte_mbuf *m;
+	while (!rte_ring_sc_dequeue(s->steer, (void **)&m))
+		rte_pktmbuf_free(m);
+	return 0;
+}

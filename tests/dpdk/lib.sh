@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The nanoex authors
+#
+# Shared by tests/dpdk/test_*.sh (sourced). Each test runs nanoex or
+# nanoex-sock on this machine, drives it with build/nxclient over kernel
+# UDP sockets, and must leave nothing behind: every process it starts and
+# every interface or namespace it creates is registered here and removed by
+# the EXIT trap, whatever happens. A machine without what a test needs
+# makes it exit 77 (skipped) with the reason.
+
+BUILD=${BUILD:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+TMP=$(mktemp -d /tmp/nxdpdk.XXXXXX)
+ID=$$
+PIDS=""
+IFACES=""
+NETNS=""
+FAILS=0
+
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for i in $IFACES; do ip link del "$i" 2>/dev/null; done
+	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "/var/run/dpdk/nxt$ID" "/var/run/dpdk/nxs$ID" "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+finish() {
+	if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
+	echo "all checks passed"
+	exit 0
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (tap interfaces, raw sockets)"
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun for net_tap"
+	command -v ip >/dev/null || skip "no ip(8) (iproute2)"
+	command -v python3 >/dev/null || skip "no python3 for the telemetry client"
+	for b in nanoex nanoex-sock nxclient; do
+		[ -x "$BUILD/$b" ] || skip "$BUILD/$b is not built"
+	done
+}
+
+# The venue file of a test: the demo venue with its net section replaced
+# and the admin account allowed from any source (clients reach nanoex from
+# the tap's 10.99.0.2 and nanoex-sock from 127.0.0.1).
+# venue_cfg FILE NET_SECTION
+venue_cfg() {
+	sed -e '/^net = {/,/^};/d' -e 's/source = "10.99.0.2"/source = "any"/' \
+		docs/examples/venue.cfg > "$1"
+	printf '%s\n' "$2" >> "$1"
+}
+
+# Start nanoex on a net_tap port. start_nanoex CFG LCORES [EXTRA_VDEV_ARGS]
+# Sets TAP (the kernel-side interface, 10.99.$NET.2/24) and NXPID.
+start_nanoex() {
+	TAP=nxt$((ID % 100000))
+	"$BUILD/nanoex" --lcores "$2" --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
+		--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
+		--vdev="net_tap0,iface=$TAP${3:-}" -- --config "$1" >"$TMP/nanoex.log" 2>&1 &
+	NXPID=$!
+	PIDS="$PIDS $NXPID"
+	IFACES="$IFACES $TAP"
+	for _ in $(seq 1 100); do
+		grep -q "running;" "$TMP/nanoex.log" 2>/dev/null && break
+		kill -0 "$NXPID" 2>/dev/null || { cat "$TMP/nanoex.log"; fail "nanoex exited at start"; finish; }
+		sleep 0.1
+	done
+	grep -q "running;" "$TMP/nanoex.log" || { cat "$TMP/nanoex.log"; fail "nanoex did not start"; finish; }
+	ip addr add 10.99.0.2/24 dev "$TAP" && ip link set "$TAP" up || { fail "cannot configure $TAP"; finish; }
+	# No IPv6 chatter on the test port: the counters stay the test's own.
+	sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null
+	sleep 0.3
+}
+
+start_sock() {
+	"$BUILD/nanoex-sock" --config "$1" --bind 127.0.0.1 --prefix "nxs$ID" \
+		>"$TMP/sock.log" 2>&1 &
+	SOCKPID=$!
+	PIDS="$PIDS $SOCKPID"
+	for _ in $(seq 1 50); do
+		grep -q "running;" "$TMP/sock.log" 2>/dev/null && return 0
+		kill -0 "$SOCKPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TMP/sock.log"
+	fail "nanoex-sock did not start"
+	finish
+}
+
+# A telemetry command against a prefix: tel PREFIX COMMAND -> one JSON line.
+tel() {
+	echo "$2" | timeout 10 python3 /usr/bin/dpdk-telemetry.py -f "$1" 2>/dev/null | tail -1
+}
+
+# One counter out of a telemetry JSON answer: field JSON NAME
+field() {
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(list(d.values())[0].get(sys.argv[2], 0))' "$1" "$2"
+}
+
+# Stop a process with SIGTERM and wait for it: stop PID LOG -> its exit status
+stop() {
+	kill -TERM "$1"
+	for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	wait "$1"
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The nanoex authors
+#
+# The kernel-socket twin answers exactly like the DPDK appliance: the same
+# scenario (docs/examples/demo.nxc: logins, trades, risk rejects, a loss and its
+# retransmission, admin, mass cancel) against nanoex over net_tap and
+# against nanoex-sock over loopback gives byte-identical transcripts (every
+# reply field but the timestamps, which nxclient leaves out).
+. "$(dirname "$0")/lib.sh"
+need_root
+
+NET='net = {
+  ports = ( { device = "net_tap0"; ipv4 = "10.99.0.1"; } );
+  shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
+  mbufs = 2047; rx_desc = 128; tx_desc = 128; idle_sleep_us = 100;
+};'
+venue_cfg "$TMP/venue.cfg" "$NET"
+
+start_sock "$TMP/venue.cfg"
+"$BUILD/nxclient" -H 127.0.0.1 -p 9100 -c "$TMP/venue.cfg" docs/examples/demo.nxc \
+	>"$TMP/sock.out" 2>&1 && ok "scenario against nanoex-sock" || { cat "$TMP/sock.out"; fail "nanoex-sock scenario"; }
+R=$(tel "nxs$ID" /nanoex/stats)
+[ "$(field "$R" fills)" -ge 2 ] && ok "nanoex-sock telemetry: $(field "$R" orders) orders, $(field "$R" fills) fills" \
+	|| fail "nanoex-sock telemetry: $R"
+stop "$SOCKPID" && ok "nanoex-sock: SIGTERM, exit 0" || fail "nanoex-sock exit status"
+grep -q "final statistics" "$TMP/sock.log" || fail "nanoex-sock printed no final statistics"
+
+start_nanoex "$TMP/venue.cfg" "0@0,1@1"
+"$BUILD/nxclient" -H 10.99.0.1 -p 9100 -c "$TMP/venue.cfg" docs/examples/demo.nxc \
+	>"$TMP/dpdk.out" 2>&1 && ok "scenario against nanoex" || { cat "$TMP/dpdk.out"; fail "nanoex scenario"; }
+
+if cmp -s "$TMP/sock.out" "$TMP/dpdk.out"; then
+	ok "identical replies ($(grep -c '^<' "$TMP/dpdk.out") messages received)"
+else
+	diff "$TMP/sock.out" "$TMP/dpdk.out"
+	fail "the twin's replies differ from nanoex's"
+fi
+finish
