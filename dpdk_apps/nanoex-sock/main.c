@@ -139,8 +139,7 @@ static int open_socket(const struct sock_app *a, uint32_t ip, uint16_t port)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	int one = 1, buf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int buf = 4 << 20; /* no SO_REUSEADDR: a second venue on the port must fail */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (a->busy_poll_us) /* best effort: needs a kernel with busy polling */

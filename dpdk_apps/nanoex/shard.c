@@ -53,17 +53,24 @@ static void flush_all(struct nx_shard *s, struct txq *tx)
 			tx_flush(s, &s->app->port[pi], &tx[pi]);
 }
 
+/* What the NIC found of the checksums. DPDK's NONE means the checksum in
+ * the packet is not valid but the data is (virtio, tap with partial
+ * checksums): as good as GOOD. UNKNOWN leaves the check to software. */
 static unsigned rx_flags(const struct nx_port *p, const struct rte_mbuf *m)
 {
 	if (!p->rx_flags_ok)
 		return 0;
-	unsigned f = 0;
 	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	f |= ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? NX_NET_RX_IP_CSUM_GOOD
-	   : ip == RTE_MBUF_F_RX_IP_CKSUM_BAD ? NX_NET_RX_IP_CSUM_BAD : 0;
-	f |= l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? NX_NET_RX_UDP_CSUM_GOOD
-	   : l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD ? NX_NET_RX_UDP_CSUM_BAD : 0;
+	unsigned f = 0;
+	if (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD || ip == RTE_MBUF_F_RX_IP_CKSUM_NONE)
+		f |= NX_NET_RX_IP_CSUM_GOOD;
+	else if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		f |= NX_NET_RX_IP_CSUM_BAD;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4 == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		f |= NX_NET_RX_UDP_CSUM_GOOD;
+	else if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		f |= NX_NET_RX_UDP_CSUM_BAD;
 	return f;
 }
 
