@@ -25,7 +25,7 @@ LDLIBS  = -lconfig
 
 DEPS_PKGS = build-essential pkg-config dpdk-dev libdpdk-dev libnuma-dev \
             libcmocka-dev libhugetlbfs-bin libconfig-dev clang libclang-rt-14-dev \
-            iproute2 python3 ethtool
+            iproute2 python3 ethtool dpdk
 
 LIB_SRC  = $(wildcard src/*.c src/*/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
