@@ -93,6 +93,10 @@ $(TEST_SUP): $(TEST_SUP_OBJ)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS)
 
+# The appliances' control plane is DPDK-free: tested like libnx.
+$(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS) -lpthread
+
 # A static pattern: only the bench_* binaries, never perf_util.o itself.
 $(PERF_BINS): $(BUILD)/perf/%: $(BUILD)/perf/%.o $(PERF_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)
