@@ -191,15 +191,15 @@ NX_STATIC_ASSERT(sizeof(struct nx_engine_stats) % sizeof(uint64_t) == 0, "stats 
 
 static void write_latency(const struct ctl_writer *w, const struct nx_hist *h)
 {
-	static const struct { const char *key; double pct; } pcts[] = {
-		{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p99_9_ns", 99.9 },
-		{ "p99_99_ns", 99.99 },
-	};
+	static const char *const keys[] = { "p50_ns", "p90_ns", "p99_ns", "p99_9_ns", "p99_99_ns" };
+	static const double pcts[] = { 50, 90, 99, 99.9, 99.99 };
+	uint64_t v[5];
+	nx_hist_percentiles(h, pcts, v, 5); /* one pass: monotone while the shard writes */
 	w->u64(w->ctx, "count", nx_hist_count(h));
 	w->u64(w->ctx, "min_ns", nx_hist_min(h));
 	w->u64(w->ctx, "mean_ns", (uint64_t)nx_hist_mean(h));
-	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
-		w->u64(w->ctx, pcts[i].key, nx_hist_value_at_percentile(h, pcts[i].pct));
+	for (unsigned i = 0; i < 5; i++)
+		w->u64(w->ctx, keys[i], v[i]);
 	w->u64(w->ctx, "max_ns", nx_hist_max(h));
 }
 
@@ -425,15 +425,30 @@ static void print_str(void *ctx, const char *key, const char *v)
 	fprintf(ctx, "  %-28s %s\n", key, v);
 }
 
-void ctl_print_final(const struct ctl *c, const struct ctl_io *io, const struct nx_engine *const *e,
-		     const struct nx_hist *const *lat, FILE *f)
+void ctl_print_summary(const struct ctl *c, FILE *f)
+{
+	uint64_t rx = 0, tx = 0, orders = 0, fills = 0;
+	for (uint32_t i = 0; i < c->nshards; i++) {
+		const struct nx_engine_stats *st = nx_engine_stats(c->shard[i].engine);
+		rx += __atomic_load_n(&c->shard[i].io->rx_pkts, __ATOMIC_RELAXED);
+		tx += __atomic_load_n(&c->shard[i].io->tx_pkts, __ATOMIC_RELAXED);
+		orders += __atomic_load_n(&st->orders, __ATOMIC_RELAXED);
+		fills += __atomic_load_n(&st->fills, __ATOMIC_RELAXED);
+	}
+	fprintf(f, "%s: rx %llu tx %llu orders %llu fills %llu\n", c->app, (unsigned long long)rx,
+		(unsigned long long)tx, (unsigned long long)orders, (unsigned long long)fills);
+	fflush(f);
+}
+
+void ctl_print_final(const struct ctl *c, FILE *f)
 {
 	struct ctl_writer w = { print_u64, print_i64, print_str, f };
 	for (uint32_t i = 0; i < c->nshards; i++) {
 		fprintf(f, "shard %u (lcore %u, udp %u): counters that are not zero\n", i,
 			c->cfg->net.shards[i].lcore, c->cfg->net.shards[i].udp_port);
-		write_stats(&w, &io[i], nx_engine_stats(e[i]));
+		write_stats(&w, c->shard[i].io, nx_engine_stats(c->shard[i].engine));
 		fprintf(f, "shard %u latency, receive to transmit (ns):\n", i);
-		write_latency(&w, lat[i]);
+		write_latency(&w, c->shard[i].latency);
 	}
+	fflush(f);
 }

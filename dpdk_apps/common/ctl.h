@@ -86,6 +86,8 @@ void ctl_serve(struct ctl_mailbox *mb, struct nx_engine *e, const struct ctl_io 
 struct ctl_shard {
 	struct ctl_mailbox *mb;
 	const struct nx_hist *latency; /* receive-to-transmit, ns; read with relaxed loads */
+	const struct ctl_io *io;     /* the shard's counters, for the summary and final lines */
+	const struct nx_engine *engine;
 	int running;
 };
 
@@ -126,9 +128,12 @@ void ctl_init(struct ctl *c, const struct nx_venue_config *cfg, const char *app,
 int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl_writer *w,
 	    uint64_t now_ns);
 
-/* Sum of every shard's counters, and the merged latency, for final stats
- * printed after the shards stopped (plain reads). */
-void ctl_print_final(const struct ctl *c, const struct ctl_io *io, const struct nx_engine *const *e,
-		     const struct nx_hist *const *lat, FILE *f);
+/* One progress line (rx, tx, orders, fills of all shards) while they run:
+ * relaxed reads of counters the shards write, a progress line, not an audit. */
+void ctl_print_summary(const struct ctl *c, FILE *f);
+
+/* Every shard's non-zero counters and its latency, once the shards have
+ * stopped (plain reads). */
+void ctl_print_final(const struct ctl *c, FILE *f);
 
 #endif /* NX_APP_CTL_H */

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/opts.h"
 #include "sock.h"
 
 static volatile sig_atomic_t g_signal;
@@ -68,25 +69,25 @@ static void usage(const char *prog)
 	       "as in nanoex. SIGINT or SIGTERM stops it and prints the final statistics.\n", prog);
 }
 
-static int parse_args(struct sock_app *a, int argc, char **argv, const char **cfg, unsigned *stats)
+static int parse_args(struct sock_app *a, int argc, char **argv, struct app_opts *ao)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
+		APP_OPTS_LONG,
 		{ "bind", required_argument, NULL, 'b' },
 		{ "busy-poll", required_argument, NULL, 'B' },
 		{ "prefix", required_argument, NULL, 'P' },
-		{ "stats", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o;
+	int o, rc;
 	char *end;
 	struct in_addr ia;
-	while ((o = getopt_long(argc, argv, "c:b:P:s:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, APP_OPTS_GETOPT "b:P:h", opts, NULL)) != -1) {
+		if ((rc = app_opt("nanoex-sock", o, optarg, ao)) < 0)
+			return -1;
+		if (rc)
+			continue;
 		switch (o) {
-		case 'c':
-			*cfg = optarg;
-			break;
 		case 'b':
 			if (inet_pton(AF_INET, optarg, &ia) != 1 || !ia.s_addr) {
 				fprintf(stderr, "nanoex-sock: --bind: not an IPv4 address: %s\n", optarg);
@@ -108,13 +109,6 @@ static int parse_args(struct sock_app *a, int argc, char **argv, const char **cf
 			}
 			a->prefix = optarg;
 			break;
-		case 's':
-			*stats = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg) {
-				fprintf(stderr, "nanoex-sock: --stats: not a number of seconds: %s\n", optarg);
-				return -1;
-			}
-			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
@@ -123,15 +117,7 @@ static int parse_args(struct sock_app *a, int argc, char **argv, const char **cf
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "nanoex-sock: unexpected argument: %s (try --help)\n", argv[optind]);
-		return -1;
-	}
-	if (!*cfg) {
-		fprintf(stderr, "nanoex-sock: --config FILE is required (try --help)\n");
-		return -1;
-	}
-	return 0;
+	return app_opts_check("nanoex-sock", argc, argv, optind, ao);
 }
 
 static int open_socket(const struct sock_app *a, uint32_t ip, uint16_t port)
@@ -310,7 +296,8 @@ static int shards_init(struct sock_app *a)
 			printf("nanoex-sock: shard %u on cpu %d serves %u.%u.%u.%u:%u\n", i, s->cpu,
 			       ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255, sc->udp_port);
 		}
-		a->ctl.shard[i] = (struct ctl_shard){ .mb = &s->mb, .latency = s->lat, .running = 1 };
+		a->ctl.shard[i] = (struct ctl_shard){ .mb = &s->mb, .latency = s->lat, .io = &s->io,
+						      .engine = s->e, .running = 1 };
 	}
 	return 0;
 }
@@ -330,31 +317,18 @@ static void shards_free(struct sock_app *a)
 	}
 }
 
-static void print_summary(const struct sock_app *a)
-{
-	uint64_t rx = 0, tx = 0, orders = 0;
-	for (uint32_t i = 0; i < a->nshards; i++) {
-		rx += __atomic_load_n(&a->shard[i]->io.rx_pkts, __ATOMIC_RELAXED);
-		tx += __atomic_load_n(&a->shard[i]->io.tx_pkts, __ATOMIC_RELAXED);
-		orders += __atomic_load_n(&nx_engine_stats(a->shard[i]->e)->orders, __ATOMIC_RELAXED);
-	}
-	printf("nanoex-sock: rx %llu tx %llu orders %llu\n", (unsigned long long)rx,
-	       (unsigned long long)tx, (unsigned long long)orders);
-	fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
 	static struct sock_app app;
 	struct sock_app *a = &app;
-	const char *cfg_path = NULL;
-	unsigned stats_s = 0;
+	struct app_opts ao = { 0 };
 	char err[512];
 	int rc = 1;
 	a->busy_poll_us = 50;
 	a->prefix = "nanoex-sock";
-	if (parse_args(a, argc, argv, &cfg_path, &stats_s))
+	if (parse_args(a, argc, argv, &ao))
 		return 1;
+	const char *cfg_path = ao.config;
 	if (nx_config_load(cfg_path, &a->cfg, err, sizeof(err))) {
 		fprintf(stderr, "nanoex-sock: %s\n", err);
 		return 1;
@@ -395,12 +369,12 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	printf("nanoex-sock: running; SIGINT or SIGTERM stops\n");
 	fflush(stdout);
-	uint64_t next = mono_ns() + stats_s * 1000000000ull;
+	uint64_t next = mono_ns() + ao.stats_s * 1000000000ull;
 	while (!g_signal) {
 		usleep(20000);
-		if (stats_s && mono_ns() >= next) {
-			print_summary(a);
-			next += stats_s * 1000000000ull;
+		if (ao.stats_s && mono_ns() >= next) {
+			ctl_print_summary(&a->ctl, stdout);
+			next += ao.stats_s * 1000000000ull;
 		}
 	}
 	printf("nanoex-sock: %s: stopping the shards\n", strsignal(g_signal));
@@ -409,18 +383,8 @@ int main(int argc, char **argv)
 		pthread_join(a->shard[i]->thread, NULL);
 		a->ctl.shard[i].running = 0;
 	}
-	{
-		struct ctl_io io[NX_NET_MAX_SHARDS];
-		const struct nx_engine *e[NX_NET_MAX_SHARDS];
-		const struct nx_hist *lat[NX_NET_MAX_SHARDS];
-		for (uint32_t i = 0; i < a->nshards; i++) {
-			io[i] = a->shard[i]->io;
-			e[i] = a->shard[i]->e;
-			lat[i] = a->shard[i]->lat;
-		}
-		printf("nanoex-sock: final statistics\n");
-		ctl_print_final(&a->ctl, io, e, lat, stdout);
-	}
+	printf("nanoex-sock: final statistics\n");
+	ctl_print_final(&a->ctl, stdout);
 	rc = 0;
 out_ctl:
 	sock_telemetry_stop();

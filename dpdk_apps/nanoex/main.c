@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_pdump.h>
 
+#include "../common/opts.h"
 #include "nanoex.h"
 
 static volatile sig_atomic_t g_signal;
@@ -59,30 +60,22 @@ static void usage(const char *prog)
 	       prog, prog);
 }
 
-static int parse_args(struct nx_app *a, int argc, char **argv, const char **cfg, unsigned *stats)
+static int parse_args(struct nx_app *a, int argc, char **argv, struct app_opts *ao)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "stats", required_argument, NULL, 's' },
+		APP_OPTS_LONG,
 		{ "no-flow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o;
-	char *end;
+	int o, rc;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, APP_OPTS_GETOPT "h", opts, NULL)) != -1) {
+		if ((rc = app_opt("nanoex", o, optarg, ao)) < 0)
+			return -1;
+		if (rc)
+			continue;
 		switch (o) {
-		case 'c':
-			*cfg = optarg;
-			break;
-		case 's':
-			*stats = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg) {
-				fprintf(stderr, "nanoex: --stats: not a number of seconds: %s\n", optarg);
-				return -1;
-			}
-			break;
 		case 'F':
 			a->no_flow = true;
 			break;
@@ -94,15 +87,7 @@ static int parse_args(struct nx_app *a, int argc, char **argv, const char **cfg,
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "nanoex: unexpected argument: %s (try --help)\n", argv[optind]);
-		return -1;
-	}
-	if (!*cfg) {
-		fprintf(stderr, "nanoex: --config FILE is required (try --help)\n");
-		return -1;
-	}
-	return 0;
+	return app_opts_check("nanoex", argc, argv, optind, ao);
 }
 
 /* Every shard on an enabled worker lcore, no two shards on one. */
@@ -185,7 +170,8 @@ static int shards_init(struct nx_app *a)
 		snprintf(name, sizeof(name), "nx_steer_%u", i);
 		if (!(s->steer = rte_ring_create(name, NX_STEER_RING, socket, RING_F_SC_DEQ)))
 			goto nomem;
-		a->ctl.shard[i] = (struct ctl_shard){ .mb = &s->mb, .latency = s->lat, .running = 1 };
+		a->ctl.shard[i] = (struct ctl_shard){ .mb = &s->mb, .latency = s->lat, .io = &s->io,
+						      .engine = s->e, .running = 1 };
 	}
 	return 0;
 nomem:
@@ -209,34 +195,8 @@ static void shards_free(struct nx_app *a)
 	}
 }
 
-static void print_summary(const struct nx_app *a)
+static void print_port_stats(const struct nx_app *a)
 {
-	uint64_t rx = 0, tx = 0, orders = 0, fills = 0;
-	for (uint32_t i = 0; i < a->nshards; i++) {
-		/* Relaxed reads of counters a shard writes: a progress line, not an audit. */
-		const struct nx_shard *s = a->shard[i];
-		rx += __atomic_load_n(&s->io.rx_pkts, __ATOMIC_RELAXED);
-		tx += __atomic_load_n(&s->io.tx_pkts, __ATOMIC_RELAXED);
-		orders += __atomic_load_n(&nx_engine_stats(s->e)->orders, __ATOMIC_RELAXED);
-		fills += __atomic_load_n(&nx_engine_stats(s->e)->fills, __ATOMIC_RELAXED);
-	}
-	printf("nanoex: rx %llu tx %llu orders %llu fills %llu\n", (unsigned long long)rx,
-	       (unsigned long long)tx, (unsigned long long)orders, (unsigned long long)fills);
-	fflush(stdout);
-}
-
-static void print_final(const struct nx_app *a)
-{
-	struct ctl_io io[NX_NET_MAX_SHARDS];
-	const struct nx_engine *e[NX_NET_MAX_SHARDS];
-	const struct nx_hist *lat[NX_NET_MAX_SHARDS];
-	for (uint32_t i = 0; i < a->nshards; i++) {
-		io[i] = a->shard[i]->io;
-		e[i] = a->shard[i]->e;
-		lat[i] = a->shard[i]->lat;
-	}
-	printf("nanoex: final statistics\n");
-	ctl_print_final(&a->ctl, io, e, lat, stdout);
 	for (uint32_t i = 0; i < a->nports; i++) {
 		struct rte_eth_stats st;
 		if (!rte_eth_stats_get(a->port[i].id, &st))
@@ -253,8 +213,7 @@ int main(int argc, char **argv)
 {
 	static struct nx_app app; /* 64 KiB of UDP port table: not on the stack */
 	struct nx_app *a = &app;
-	const char *cfg_path = NULL;
-	unsigned stats_s = 0;
+	struct app_opts ao = { 0 };
 	char err[512];
 	int rc = 1;
 
@@ -271,8 +230,9 @@ int main(int argc, char **argv)
 	}
 	argc -= n;
 	argv += n;
-	if (parse_args(a, argc, argv, &cfg_path, &stats_s))
+	if (parse_args(a, argc, argv, &ao))
 		goto out_eal;
+	const char *cfg_path = ao.config;
 	if (nx_config_load(cfg_path, &a->cfg, err, sizeof(err))) {
 		fprintf(stderr, "nanoex: %s\n", err);
 		goto out_eal;
@@ -324,12 +284,12 @@ int main(int argc, char **argv)
 	printf("nanoex: running; SIGINT or SIGTERM stops\n");
 	fflush(stdout);
 
-	uint64_t next = rte_get_timer_cycles() + (uint64_t)stats_s * rte_get_timer_hz();
+	uint64_t next = rte_get_timer_cycles() + (uint64_t)ao.stats_s * rte_get_timer_hz();
 	while (!g_signal) {
 		usleep(20000);
-		if (stats_s && rte_get_timer_cycles() >= next) {
-			print_summary(a);
-			next += (uint64_t)stats_s * rte_get_timer_hz();
+		if (ao.stats_s && rte_get_timer_cycles() >= next) {
+			ctl_print_summary(&a->ctl, stdout);
+			next += (uint64_t)ao.stats_s * rte_get_timer_hz();
 		}
 	}
 	printf("nanoex: %s: stopping the shards\n", strsignal(g_signal));
@@ -337,7 +297,9 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	for (uint32_t i = 0; i < a->nshards; i++)
 		a->ctl.shard[i].running = 0;
-	print_final(a);
+	printf("nanoex: final statistics\n");
+	ctl_print_final(&a->ctl, stdout);
+	print_port_stats(a);
 	rc = 0;
 out_pdump:
 	rte_pdump_uninit();

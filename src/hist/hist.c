@@ -64,7 +64,7 @@ static uint64_t ceil_u64(double x)
 
 /* The correctly rounded square root of x >= 0 (IEEE sqrt, as Java's
  * Math.sqrt): x = m 2^e with m < 2^54 and e even, r = isqrt(m 2^54) has
- * 54 bits, the last one and the remainder round it to 53 (no ties). */
+ * 54 bits, and the last one rounds it to 53. */
 static double sqrt_cr(double x)
 {
 	uint64_t b = dbits(x), m = b & ((UINT64_C(1) << 52) - 1);
@@ -93,11 +93,10 @@ static double sqrt_cr(double x)
 			r >>= 1;
 		}
 	}
-	/* sqrt(x) = r 2^((e - 54) / 2), r in [2^53, 2^54): keep 53 bits. */
-	uint64_t q = (uint64_t)(r >> 1);
+	/* sqrt(x) = r 2^((e - 54) / 2), r in [2^53, 2^54): keep 53 bits,
+	 * rounding up on the last (n != 0 then: a sqrt is never halfway). */
+	uint64_t q = (uint64_t)(r >> 1) + (uint64_t)(r & 1);
 	int qe = (e - 54) / 2 + 1;
-	if ((r & 1) && (n || (q & 1)))
-		q++;
 	if (q >> 53) {
 		q >>= 1;
 		qe++;
@@ -312,12 +311,13 @@ int nx_hist_percentiles(const struct nx_hist *h, const double *pct, uint64_t *ou
 	}
 	for (; k < n && pct[k] <= 0; k++)
 		out[k] = mn;
-	uint64_t cum = 0;
-	for (uint32_t i = 0; k < n && pct[k] < 100 && i < h->counts_len; i++) {
+	uint64_t cum = 0, want = k < n && pct[k] < 100 ? rank_of(pct[k], total) : 0;
+	for (uint32_t i = 0; want && i < h->counts_len; i++) {
 		cum += ld(&h->counts[i]);
-		while (k < n && pct[k] < 100 && cum >= rank_of(pct[k], total)) {
+		while (want && cum >= want) {
 			uint64_t v = index_hi(h, i);
 			out[k++] = v < mx ? v : mx;
+			want = k < n && pct[k] < 100 ? rank_of(pct[k], total) : 0;
 		}
 	}
 	/* 100 and above; or the counters as read fell short of count. */
