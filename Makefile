@@ -104,14 +104,14 @@ $(PERF_BINS): $(BUILD)/perf/%: $(BUILD)/perf/%.o $(PERF_SUP) $(LIB)
 # --- running ---------------------------------------------------------------
 
 unit: $(TEST_BINS)
-	@tests/run_unit.sh $(TEST_BINS)
+	@tests/run_suite.sh unit $(TEST_BINS)
 
 golden: $(BUILD)/nxreplay
 	@tests/run_golden.sh $(BUILD)/nxreplay tests/golden
 
 # The appliance on virtual ports (net_tap; root, no hugepages): tests/dpdk/.
 dpdk-test: $(APPS)
-	@BUILD=$(BUILD) tests/dpdk/run.sh
+	@BUILD=$(BUILD) tests/run_suite.sh dpdk tests/dpdk/test_*.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
