@@ -79,10 +79,16 @@ wait_running() {
 	exit 1
 }
 
+# The client's rtt line, plus the venue's own receive-to-transmit share
+# (its /nanoex/latency histogram) as venue_p50_us= and venue_p99_us=.
 client() {
 	ip netns exec "$NS" taskset -c 0 "$BUILD/nxclient" --load -H 10.98.0.1 -p 9100 \
 		-c "$TMP/venue.cfg" -a 1 -i 2 -n "$COUNT" --warmup "$WARMUP" $BUSY 2>"$TMP/client.err" \
-		| grep '^rtt ' || { cat "$TMP/client.err" >&2; echo "rtt failed"; }
+		| grep '^rtt ' | tr '\n' ' ' || { cat "$TMP/client.err" >&2; echo "rtt failed"; }
+	echo /nanoex/latency | python3 /usr/bin/dpdk-telemetry.py -f "nxperf$ID" 2>/dev/null | python3 -c '
+import json, sys
+d = list(json.loads(sys.stdin.read()).values())[0]
+print("venue_p50_us=%.3f venue_p99_us=%.3f" % (d["p50_ns"] / 1000, d["p99_ns"] / 1000))'
 }
 
 run_dpdk() {
@@ -112,15 +118,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 
 echo "rtt_compare: $COUNT round trips (+$WARMUP warm-up) per venue and run, client in netns on veth"
 echo "             $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, $(uname -r)"
-printf '%-5s %-12s %10s %10s %10s %10s %10s\n' run venue p50_us p99_us p99.9_us max_us msgs/s
+printf '%-5s %-12s %10s %10s %10s %10s %10s %12s %12s\n' run venue p50_us p99_us p99.9_us max_us msgs/s \
+	venue_p50_us venue_p99_us
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	D=$(run_dpdk)
 	S=$(run_sock)
 	for v in dpdk sock; do
 		L=$D; [ "$v" = sock ] && L=$S
-		printf '%-5s %-12s %10s %10s %10s %10s %10s\n' "$r" "$([ $v = dpdk ] && echo nanoex || echo nanoex-sock)" \
-			"$(get "$L" p50_us)" "$(get "$L" p99_us)" "$(get "$L" p999_us)" "$(get "$L" max_us)" "$(get "$L" per_s)"
+		printf '%-5s %-12s %10s %10s %10s %10s %10s %12s %12s\n' "$r" \
+			"$([ $v = dpdk ] && echo nanoex || echo nanoex-sock)" "$(get "$L" p50_us)" \
+			"$(get "$L" p99_us)" "$(get "$L" p999_us)" "$(get "$L" max_us)" "$(get "$L" per_s)" \
+			"$(get "$L" venue_p50_us)" "$(get "$L" venue_p99_us)"
 	done
 	printf '%-5s %-12s %10s %10s %10s\n' "$r" "ratio s/d" \
 		"$(ratio "$(get "$S" p50_us)" "$(get "$D" p50_us)")" \
