@@ -79,8 +79,11 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* Post the request already written into mb and wait for the shard. */
-static int call(struct ctl *c, uint32_t shard, uint8_t op)
+/* Post a request to a shard's mailbox and wait for its answer. The fields
+ * are written only once the mailbox is free: a shard still serving a
+ * request that timed out must not see them change under it. */
+static int call(struct ctl *c, uint32_t shard, uint8_t op, const struct nx_admin *admin,
+		nx_inst_t inst)
 {
 	struct ctl_mailbox *mb = c->shard[shard].mb;
 	uint64_t req = atomic_load_explicit(&mb->req, memory_order_relaxed);
@@ -88,6 +91,9 @@ static int call(struct ctl *c, uint32_t shard, uint8_t op)
 	    atomic_load_explicit(&mb->done, memory_order_acquire) != req)
 		return -ETIMEDOUT; /* stopped, or still busy with one that timed out */
 	mb->op = op;
+	if (admin)
+		mb->admin = *admin;
+	mb->inst = inst;
 	atomic_store_explicit(&mb->req, req + 1, memory_order_release);
 	for (unsigned waited = 0; waited < c->timeout_ms * 20; waited++) {
 		if (atomic_load_explicit(&mb->done, memory_order_acquire) == req + 1)
@@ -230,8 +236,7 @@ static int cmd_book(struct ctl *c, int nf, char **f, const struct ctl_writer *w)
 	if (nf != 1 || parse_u64(f[0], &inst) || (sh = nx_config_shard_of(c->cfg, (nx_inst_t)inst)) < 0)
 		return error(w, -EINVAL, "parameter: a configured instrument id");
 	struct ctl_mailbox *mb = c->shard[sh].mb;
-	mb->inst = (nx_inst_t)inst;
-	int rc = call(c, (uint32_t)sh, CTL_BOOK);
+	int rc = call(c, (uint32_t)sh, CTL_BOOK, NULL, (nx_inst_t)inst);
 	if (rc)
 		return error(w, rc, "the shard did not answer");
 	w->u64(w->ctx, "instrument", inst);
@@ -324,8 +329,7 @@ static int cmd_admin(struct ctl *c, const char *cmd, int nf, char **f, const str
 	for (uint32_t i = 0; i < c->nshards; i++) {
 		if (shard >= 0 && i != (uint32_t)shard)
 			continue;
-		c->shard[i].mb->admin = a;
-		if (call(c, i, CTL_ADMIN))
+		if (call(c, i, CTL_ADMIN, &a, 0))
 			return error(w, -ETIMEDOUT, "a shard did not answer");
 		if (!reason)
 			reason = c->shard[i].mb->reply.reason;
@@ -384,7 +388,7 @@ int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl
 		for (uint32_t i = 0; i < c->nshards && !rc; i++) {
 			if (one && i != ix)
 				continue;
-			if ((rc = call(c, i, CTL_STATS)))
+			if ((rc = call(c, i, CTL_STATS, NULL, 0)))
 				error(w, rc, "a shard did not answer");
 			else
 				add_stats(&io, st, &c->shard[i].mb->reply.io, &c->shard[i].mb->reply.st);
