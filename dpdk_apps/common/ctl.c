@@ -109,10 +109,11 @@ static int error(const struct ctl_writer *w, int rc, const char *msg)
 	return rc;
 }
 
+/* Decimal digits only: strtoull alone would take spaces and a minus sign. */
 static int parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	unsigned long long x = strtoull(s, &end, 10);
@@ -125,7 +126,8 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_i64(const char *s, int64_t *v)
 {
 	char *end;
-	if (!s || !*s)
+	const char *d = s && *s == '-' ? s + 1 : s;
+	if (!d || *d < '0' || *d > '9')
 		return -1;
 	errno = 0;
 	long long x = strtoll(s, &end, 10);
@@ -135,13 +137,16 @@ static int parse_i64(const char *s, int64_t *v)
 	return 0;
 }
 
-/* Split params at commas into at most n fields; returns the count. */
+/* Split params at commas into at most n fields; returns the count, or -1
+ * if params do not fit buf (never cut silently). */
 static int split(char *buf, size_t cap, const char *params, char **f, int n)
 {
 	int k = 0;
 	if (!params || !*params)
 		return 0;
-	snprintf(buf, cap, "%s", params);
+	if (strlen(params) >= cap)
+		return -1;
+	memcpy(buf, params, strlen(params) + 1);
 	for (char *p = buf; k < n;) {
 		f[k++] = p;
 		p = strchr(p, ',');
@@ -213,9 +218,11 @@ static void write_latency(const struct ctl_writer *w, const struct nx_hist *h)
 static int cmd_latency(struct ctl *c, int nf, char **f, const struct ctl_writer *w)
 {
 	uint64_t ix;
+	if (nf > 1)
+		return error(w, -EINVAL, "parameter: a shard index, or none for all");
 	if (nf == 1) {
 		if (parse_u64(f[0], &ix) || ix >= c->nshards)
-			return error(w, -EINVAL, "parameter: a shard index");
+			return error(w, -EINVAL, "parameter: a shard index, or none for all");
 		write_latency(w, c->shard[ix].latency);
 		return 0;
 	}
@@ -233,7 +240,8 @@ static int cmd_book(struct ctl *c, int nf, char **f, const struct ctl_writer *w)
 {
 	uint64_t inst;
 	int sh;
-	if (nf != 1 || parse_u64(f[0], &inst) || (sh = nx_config_shard_of(c->cfg, (nx_inst_t)inst)) < 0)
+	if (nf != 1 || parse_u64(f[0], &inst) || inst > UINT32_MAX ||
+	    (sh = nx_config_shard_of(c->cfg, (nx_inst_t)inst)) < 0)
 		return error(w, -EINVAL, "parameter: a configured instrument id");
 	struct ctl_mailbox *mb = c->shard[sh].mb;
 	int rc = call(c, (uint32_t)sh, CTL_BOOK, NULL, (nx_inst_t)inst);
@@ -346,9 +354,13 @@ int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl
 {
 	char buf[256], *f[8];
 	int nf = split(buf, sizeof(buf), params, f, 8), rc = 0;
+	if (nf < 0) {
+		w->str(w->ctx, "error", "parameters longer than 255 characters");
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&c->lock);
 	if (!strcmp(cmd, "/nanoex/info")) {
-		char ports[NX_NET_MAX_PORTS * 80] = "";
+		char ports[NX_NET_MAX_PORTS * 96] = ""; /* 63-character device, address, ", " */
 		size_t n = 0;
 		for (uint32_t i = 0; i < c->cfg->net.nports; i++) {
 			uint32_t ip = c->cfg->net.ports[i].ipv4;
