@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * nxitch's options and its pcap reader (pcap.c), shared with main.c.
+ */
+#ifndef NXITCH_H
+#define NXITCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nx/mdbook.h"
+
+struct nxitch_opts {
+	const char *path;
+	const char *book;
+	size_t depth;
+	uint32_t max_orders, max_levels;
+	int port;           /* 0: any */
+	int pcap, check;
+};
+
+/*
+ * Walk a pcap file in data[0, len): every Ethernet/IPv4/UDP frame (one
+ * 802.1Q tag allowed) to o->port (any if 0) is a MoldUDP64 packet for one
+ * receiver in skip mode; the blocks it delivers go to b. Prints the pcap
+ * and MoldUDP64 summary. Returns 0, or -EINVAL for a file that is not a
+ * pcap of Ethernet frames (with a message on stderr).
+ */
+int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t *data,
+		size_t len);
+
+#endif /* NXITCH_H */

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * MoldUDP64 of nx/moldudp.h: the receiver's state machine (validation,
+ * sequencing, gap discovery), the request packet and the block writer.
+ * Nothing here knows ITCH: blocks are opaque bytes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "nx/moldudp.h"
+
+#define NX_X_(name, code, text) +1
+NX_STATIC_ASSERT(1 NX_MOLD_DROPS(NX_X_) == NX_MOLD_DROP_MAX, "NX_MOLD_DROP_MAX = reasons + 1");
+#undef NX_X_
+
+static void st_be64(uint8_t *p, uint64_t v)
+{
+	nx_itch_st_be64(p, v);
+}
+
+void nx_mold_hdr_write(uint8_t *out, const char session[10], uint64_t seq, uint16_t count)
+{
+	struct nx_mold_hdr *h = (void *)out;
+
+	memcpy(h->session, session, NX_MOLD_SESSION_LEN);
+	st_be64(h->seq, seq);
+	nx_itch_st_be16(h->count, count);
+}
+
+int nx_mold_block_put(uint8_t *out, size_t cap, size_t *off, const void *msg, size_t len)
+{
+	if (len > 0xffff || *off > cap || cap - *off < NX_MOLD_BLOCK_PREFIX + len)
+		return -ENOSPC;
+	nx_itch_st_be16(out + *off, (uint16_t)len);
+	if (len)
+		memcpy(out + *off + NX_MOLD_BLOCK_PREFIX, msg, len);
+	*off += NX_MOLD_BLOCK_PREFIX + len;
+	return 0;
+}
+
+size_t nx_mold_request_build(uint8_t *out, size_t cap, const char session[10], uint64_t seq,
+			     uint16_t count)
+{
+	if (cap < NX_MOLD_REQUEST_LEN)
+		return 0;
+	nx_mold_hdr_write(out, session, seq, count);
+	return NX_MOLD_REQUEST_LEN;
+}
+
+int nx_mold_request_parse(const uint8_t *p, size_t len, char session[10], uint64_t *seq,
+			  uint16_t *count)
+{
+	const struct nx_mold_hdr *h = (const void *)p;
+
+	if (len != NX_MOLD_REQUEST_LEN)
+		return -EINVAL;
+	memcpy(session, h->session, NX_MOLD_SESSION_LEN);
+	*seq = nx_itch_be64(h->seq);
+	*count = nx_itch_be16(h->count);
+	return 0;
+}
+
+void nx_mold_rx_init(struct nx_mold_rx *rx, const struct nx_mold_rx_config *cfg)
+{
+	memset(rx, 0, sizeof(*rx));
+	if (cfg)
+		rx->cfg = *cfg;
+	if (rx->cfg.have_session) {
+		memcpy(rx->session, rx->cfg.session, NX_MOLD_SESSION_LEN);
+		rx->latched = 1;
+	}
+	rx->next = rx->cfg.next_seq;
+	rx->high = rx->cfg.next_seq;
+}
+
+/* Check the blocks of a data packet: exactly count whole blocks, nothing
+ * after. Returns 0 or a drop reason. */
+static int check_blocks(const uint8_t *p, const uint8_t *end, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		size_t left = (size_t)(end - p), n;
+
+		if (left < NX_MOLD_BLOCK_PREFIX)
+			return NX_MOLD_DROP_TRUNCATED;
+		n = nx_itch_be16(p);
+		if (n > left - NX_MOLD_BLOCK_PREFIX)
+			return NX_MOLD_DROP_TRUNCATED;
+		p += NX_MOLD_BLOCK_PREFIX + n;
+	}
+	return p == end ? 0 : NX_MOLD_DROP_TRAILING;
+}
+
+/* Skip n blocks already known to be whole. */
+static const uint8_t *skip_blocks(const uint8_t *p, uint64_t n)
+{
+	while (n--)
+		p += NX_MOLD_BLOCK_PREFIX + nx_itch_be16(p);
+	return p;
+}
+
+static int drop(struct nx_mold_rx *rx, int reason)
+{
+	rx->st.drops[-reason]++;
+	return reason;
+}
+
+int nx_mold_rx_packet(struct nx_mold_rx *rx, const uint8_t *pkt, size_t len,
+		      struct nx_mold_pkt *out)
+{
+	const struct nx_mold_hdr *h = (const void *)pkt;
+	const uint8_t *end = pkt + len;
+	uint64_t seq, ends, front;
+	unsigned count, nmsg;
+	int rc;
+
+	if (NX_UNLIKELY(len < NX_MOLD_HDR_LEN))
+		return drop(rx, NX_MOLD_DROP_SHORT);
+	seq = nx_itch_be64(h->seq);
+	count = nx_itch_be16(h->count);
+	if (count == NX_MOLD_COUNT_HEARTBEAT || count == NX_MOLD_COUNT_END) {
+		if (len != NX_MOLD_HDR_LEN)
+			return drop(rx, NX_MOLD_DROP_TRAILING);
+		nmsg = 0;
+	} else {
+		rc = check_blocks(pkt + NX_MOLD_HDR_LEN, end, count);
+		if (rc)
+			return drop(rx, rc);
+		nmsg = count;
+	}
+	if (seq == 0 || seq > UINT64_MAX - nmsg)
+		return drop(rx, NX_MOLD_DROP_BAD_SEQ);
+	if (rx->latched && memcmp(rx->session, h->session, NX_MOLD_SESSION_LEN))
+		return drop(rx, NX_MOLD_DROP_WRONG_SESSION);
+	ends = seq + nmsg;
+	if (rx->ended && nmsg && ends > rx->end_seq)
+		return drop(rx, NX_MOLD_DROP_AFTER_END);
+
+	/* Valid: from here on the packet changes state. */
+	if (!rx->latched) {
+		memcpy(rx->session, h->session, NX_MOLD_SESSION_LEN);
+		rx->latched = 1;
+	}
+	if (rx->next == 0)
+		rx->next = rx->high = seq;
+	memset(out, 0, sizeof(*out));
+	out->pkt_seq = seq;
+	out->pkt_count = (uint16_t)count;
+	out->end = end;
+
+	/* What this packet reveals beyond everything known so far. */
+	front = rx->next > rx->high ? rx->next : rx->high;
+	if (seq > front) {
+		out->gap_first = front;
+		out->gap_count = seq - front;
+		rx->st.gaps++;
+		rx->st.gap_msgs += out->gap_count;
+	}
+	if (ends > rx->high)
+		rx->high = ends;
+
+	if (nmsg == 0) {
+		if (seq > rx->next && !rx->cfg.hold_on_gap) {
+			rx->st.lost_msgs += seq - rx->next;
+			rx->next = seq;
+		}
+		if (count == NX_MOLD_COUNT_END) {
+			if (!rx->ended) {
+				rx->ended = 1;
+				rx->end_seq = seq;
+			}
+			rx->st.ends++;
+			return NX_MOLD_END;
+		}
+		rx->st.heartbeats++;
+		return NX_MOLD_HEARTBEAT;
+	}
+	if (ends <= rx->next) {
+		rx->st.dup_pkts++;
+		rx->st.dup_msgs += nmsg;
+		return NX_MOLD_DUPLICATE;
+	}
+	if (seq > rx->next) {
+		if (rx->cfg.hold_on_gap) {
+			rx->st.ahead_pkts++;
+			return NX_MOLD_AHEAD;
+		}
+		rx->st.lost_msgs += seq - rx->next;
+		rx->next = seq;
+	}
+	out->skipped = (uint32_t)(rx->next - seq);
+	out->blocks = skip_blocks(pkt + NX_MOLD_HDR_LEN, out->skipped);
+	out->seq = rx->next;
+	out->count = nmsg - out->skipped;
+	rx->st.dup_msgs += out->skipped;
+	rx->st.msgs += out->count;
+	rx->st.data_pkts++;
+	rx->next = ends;
+	return NX_MOLD_DATA;
+}
+
+int nx_mold_rx_missing(const struct nx_mold_rx *rx, uint64_t *first, uint64_t *count)
+{
+	if (!rx->latched || rx->next == 0 || rx->high <= rx->next)
+		return 0;
+	*first = rx->next;
+	*count = rx->high - rx->next;
+	return 1;
+}
+
+size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
+			  uint16_t max_count)
+{
+	uint64_t first, n;
+
+	if (!nx_mold_rx_missing(rx, &first, &n))
+		return 0;
+	if (max_count == 0 || max_count > NX_MOLD_COUNT_MAX)
+		max_count = NX_MOLD_COUNT_MAX;
+	if (n > max_count)
+		n = max_count;
+	return nx_mold_request_build(out, cap, rx->session, first, (uint16_t)n);
+}
+
+struct name_row {
+	const char *name, *text;
+};
+
+static const struct name_row drops[NX_MOLD_DROP_MAX] = {
+#define NX_X_(name, code, text) [code] = { #name, text },
+	NX_MOLD_DROPS(NX_X_)
+#undef NX_X_
+};
+
+const char *nx_mold_drop_name(int reason)
+{
+	return reason < 0 && reason > -(int)NX_MOLD_DROP_MAX ? drops[-reason].name : "?";
+}
+
+const char *nx_mold_drop_text(int reason)
+{
+	return reason < 0 && reason > -(int)NX_MOLD_DROP_MAX ? drops[-reason].text
+							      : "unknown drop reason";
+}
+
+const char *nx_mold_kind_name(int kind)
+{
+	switch (kind) {
+	case NX_MOLD_DATA: return "DATA";
+	case NX_MOLD_HEARTBEAT: return "HEARTBEAT";
+	case NX_MOLD_END: return "END";
+	case NX_MOLD_DUPLICATE: return "DUPLICATE";
+	case NX_MOLD_AHEAD: return "AHEAD";
+	default: return "?";
+	}
+}

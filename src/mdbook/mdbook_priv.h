@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The internals of nx/mdbook.h shared by mdbook.c (layout, applying
+ * messages) and mdbook_query.c (queries, the invariant checker). The
+ * header comment of nx/mdbook.h explains the structures and why.
+ */
+#ifndef NX_MDBOOK_PRIV_H
+#define NX_MDBOOK_PRIV_H
+
+#include <stdint.h>
+
+#include "nx/cc.h"
+#include "nx/mdbook.h"
+
+/* One live order in the open-addressing table; level 0 marks an empty slot
+ * (level index 0 is never allocated). 16 bytes: 4 per cache line. */
+struct md_ord {
+	uint64_t ref;
+	uint32_t level;
+	uint32_t shares;
+};
+NX_STATIC_ASSERT(sizeof(struct md_ord) == 16, "order entries are 16 bytes");
+
+/* One price level. Free nodes have live = 0 and chain through next. */
+struct md_lvl {
+	uint64_t qty;         /* shares of its orders */
+	uint32_t px;
+	uint32_t orders;
+	uint32_t prev, next;  /* its side's list, best first; 0 = none */
+	uint32_t hnext;       /* hash chain; 0 = end */
+	uint16_t locate;
+	uint8_t side;         /* enum nx_mdbook_side */
+	uint8_t live;
+};
+NX_STATIC_ASSERT(sizeof(struct md_lvl) == 32, "levels are 32 bytes, two per line");
+
+/* One stock, indexed by its locate code. */
+struct md_stk {
+	uint32_t head[2];     /* best level per side; 0 = empty side */
+	uint32_t tail[2];     /* worst level per side */
+	uint32_t nlevels[2];
+	uint32_t orders;
+	uint32_t last_px;
+	uint32_t round_lot;
+	char symbol[8];       /* raw Alpha field */
+	uint8_t named_by;
+	uint8_t state;
+	uint8_t category;
+	uint8_t pad_[NX_CACHE_LINE - 47];
+};
+NX_STATIC_ASSERT(sizeof(struct md_stk) == NX_CACHE_LINE, "one stock per cache line");
+
+struct nx_mdbook {
+	/* hot: the order table and the level pool */
+	struct md_ord *ord;
+	uint64_t ord_mask;
+	unsigned ord_shift;   /* 64 - log2(order slots) */
+	unsigned bkt_shift;   /* 64 - log2(buckets) */
+	struct md_lvl *lvl;   /* [0] unused: index 0 is "none" */
+	uint32_t *bkt;        /* level hash buckets: head level index */
+	struct md_stk *stk;   /* nstk, indexed by locate */
+	uint32_t nstk;
+	uint32_t free_lvl;    /* free list head, 0 = empty */
+	uint32_t lvl_hw;      /* levels [1, lvl_hw) have been used */
+	uint32_t max_orders;
+	uint32_t max_levels;
+	uint64_t ord_slots;
+	uint64_t nbkt;
+	struct nx_mdbook_stats st;
+};
+
+#define MD_FIB UINT64_C(0x9e3779b97f4a7c15) /* 2^64 / golden ratio, odd */
+
+/* The stock of a locate the caller names, or NULL beyond max_locates. */
+static inline const struct md_stk *md_stk_get(const struct nx_mdbook *b, uint16_t locate)
+{
+	return locate < b->nstk ? &b->stk[locate] : NULL;
+}
+
+static inline uint64_t md_ord_home(const struct nx_mdbook *b, uint64_t ref)
+{
+	return (ref * MD_FIB) >> b->ord_shift;
+}
+
+/* (stock, side, price) packs into 49 bits; a Fibonacci multiply spreads it. */
+static inline uint64_t md_bkt_of(const struct nx_mdbook *b, uint16_t locate, unsigned side,
+				 uint32_t px)
+{
+	uint64_t key = (uint64_t)px << 17 | (uint64_t)locate << 1 | side;
+	return (key * MD_FIB) >> b->bkt_shift;
+}
+
+/* The entry of ref, or NULL; *pos is its slot or the empty slot that ends
+ * its probe (where it would go). */
+static inline struct md_ord *md_ord_find(const struct nx_mdbook *b, uint64_t ref,
+					 uint64_t *pos)
+{
+	uint64_t i = md_ord_home(b, ref);
+
+	for (;;) {
+		struct md_ord *e = &b->ord[i];
+		if (e->level == 0) {
+			*pos = i;
+			return NULL;
+		}
+		if (e->ref == ref) {
+			*pos = i;
+			return e;
+		}
+		i = (i + 1) & b->ord_mask;
+	}
+}
+
+static inline uint32_t md_lvl_find(const struct nx_mdbook *b, uint16_t locate, unsigned side,
+				   uint32_t px)
+{
+	uint32_t i = b->bkt[md_bkt_of(b, locate, side, px)];
+
+	while (i) {
+		const struct md_lvl *l = &b->lvl[i];
+		if (l->px == px && l->locate == locate && l->side == side)
+			return i;
+		i = l->hnext;
+	}
+	return 0;
+}
+
+#endif /* NX_MDBOOK_PRIV_H */
