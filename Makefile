@@ -25,7 +25,7 @@ LDLIBS  = -lconfig
 
 DEPS_PKGS = build-essential pkg-config dpdk-dev libdpdk-dev libnuma-dev \
             libcmocka-dev libhugetlbfs-bin libconfig-dev clang libclang-rt-14-dev \
-            iproute2 python3 ethtool dpdk
+            iproute2 python3 ethtool dpdk gnuplot-nox
 
 LIB_SRC  = $(wildcard src/*.c src/*/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -33,7 +33,7 @@ LIB      = $(BUILD)/libnx.a
 
 # Tools without DPDK, and the DPDK appliance. dpdk_apps/common/ is the
 # appliance's DPDK-free glue (the control plane), shared with its twin.
-APP_NAMES  = nxreplay nxclient nanoex-sock nanoex
+APP_NAMES  = nxreplay nxclient nxitch nanoex-sock nanoex nxgen
 APPS       = $(APP_NAMES:%=$(BUILD)/%)
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/common/*.c))
 app_objs   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/$(1)/*.c))
@@ -76,6 +76,9 @@ $(BUILD)/nxreplay: $(call app_objs,nxreplay) $(LIB)
 $(BUILD)/nxclient: $(call app_objs,nxclient) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
+$(BUILD)/nxitch: $(call app_objs,nxitch) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/nanoex-sock: $(call app_objs,nanoex-sock) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
@@ -85,6 +88,14 @@ $(BUILD)/dpdk_apps/nanoex/%.o: dpdk_apps/nanoex/%.c
 
 $(BUILD)/nanoex: $(call app_objs,nanoex) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DPDK_LIBS) $(LDLIBS) -lpthread
+
+# nxgen: DPDK only in its backend file (io_dpdk.c); the rest is DPDK-free.
+$(BUILD)/dpdk_apps/nxgen/io_dpdk.o: dpdk_apps/nxgen/io_dpdk.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/nxgen: $(call app_objs,nxgen) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DPDK_LIBS) $(LDLIBS) -lpthread -lm
 
 $(TEST_SUP): $(TEST_SUP_OBJ)
 	@mkdir -p $(@D)
@@ -106,8 +117,9 @@ $(PERF_BINS): $(BUILD)/perf/%: $(BUILD)/perf/%.o $(PERF_SUP) $(LIB)
 unit: $(TEST_BINS)
 	@tests/run_suite.sh unit $(TEST_BINS)
 
-golden: $(BUILD)/nxreplay
+golden: $(BUILD)/nxreplay $(BUILD)/nxitch
 	@tests/run_golden.sh $(BUILD)/nxreplay tests/golden
+	@BUILD=$(BUILD) tests/run_suite.sh tools tests/pcap/test_nxitch.sh
 
 # The appliance on virtual ports (net_tap; root, no hugepages): tests/dpdk/.
 dpdk-test: $(APPS)

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * nxgen: the load generator of the latency lab (docs/nxgen.md).
+ *
+ *   nxgen [EAL options --] -c venue.cfg [options]
+ *   nxgen [EAL options --] -c venue.cfg [options] --compare SPEC_A SPEC_B
+ *
+ * Options come from one table, used for the command line and for the
+ * --compare specs alike: a spec is "option=value,option=value" (long names
+ * without the dashes) applied on top of the command line; a piece that is
+ * not an option continues the previous value, so "mix=new=50,cancel=50" and
+ * "accounts=1,2" read naturally. EAL arguments (DPDK backend only) are
+ * everything before a standalone "--"; the EAL is initialised once, when a
+ * run needs it.
+ *
+ * Exit status: 0 the run(s) completed (losses and rejects are results, not
+ * failures), 1 a run could not start or the venue did not answer, 2 a bad
+ * option.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nxgen.h"
+
+static volatile int g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static void usage(void)
+{
+	printf(
+"Usage: nxgen [EAL options --] -c VENUE.cfg [options]\n"
+"       nxgen [EAL options --] -c VENUE.cfg [options] --compare SPEC_A SPEC_B\n"
+"\n"
+"Drives a nanoex venue with real NXP sessions and measures every request from its\n"
+"intended send time to its answer (docs/nxgen.md).\n"
+"\n"
+"Venue and sessions\n"
+"  -c, --config FILE      venue file: instruments, account keys, shards' UDP ports (required)\n"
+"  -H, --host IP          venue address (default: the file's net.ports[0].ipv4)\n"
+"      --venue-port N     UDP port when the file has no net section (9100)\n"
+"  -s, --sessions N       sessions (default: one per account and shard)\n"
+"  -a, --accounts LIST    accounts to log in, e.g. 1,2 (default: every non-admin one)\n"
+"  -i, --instruments LIST instruments (default: every one with a ref_px)\n"
+"      --keepalive MS     heartbeat interval sent in Establish (1000)\n"
+"Load\n"
+"  -m, --mode closed|open closed loop: one request in flight per session (default);\n"
+"                         open loop: --rate requests/s over all sessions\n"
+"  -r, --rate N           open-loop target rate (sets --mode open)\n"
+"      --arrival const|poisson   inter-send times (default poisson)\n"
+"      --mix SPEC         new=40,cancel=30,replace=10,aggressive=10,ioc=5,reject=5 (default)\n"
+"      --levels N         passive price levels behind the reference (10)\n"
+"      --max-live N       resting orders per session (32, at most %d)\n"
+"      --window N         requests in flight per session, power of two (1024)\n"
+"  -w, --warmup S         warm-up seconds, not measured (1)\n"
+"  -d, --duration S       measured seconds (10)\n"
+"  -n, --count N          measured requests instead of a duration\n"
+"  -t, --timeout MS       a request unanswered this long is lost (1000)\n"
+"      --seed N           random seed of the mix (1)\n"
+"Measurement and output\n"
+"      --clock tsc|mono   time source (tsc: calibrated rdtsc, default where invariant)\n"
+"      --idle busy|sleep  spin between events (default) or sleep in the poll\n"
+"      --cpu N            pin the generator to CPU N (sock backend; DPDK: use EAL -l)\n"
+"  -o, --out DIR          results folder: summary, .hgrm, timeseries.csv, plots, facts\n"
+"  -q, --quiet            no progress line\n"
+"      --name NAME        label of the run\n"
+"      --drop-every N     test: drop every Nth received datagram, as if lost\n"
+"Backend\n"
+"      --io sock|dpdk     kernel UDP sockets (default) or a DPDK port\n"
+"      --dev NAME         DPDK port (default: the first); EAL args attach it\n"
+"      --src-ip IP        our IPv4 address on the DPDK port (required with --io dpdk)\n"
+"      --src-port N       first local UDP port, session i uses N+i (40000)\n"
+"Comparison\n"
+"      --compare A B      two runs, each the options above plus a spec \"opt=val,...\",\n"
+"                         e.g. --compare \"name=tap,host=10.97.0.1\" \"name=sock,host=127.0.0.1\"\n"
+"\n"
+"Example: nxgen -c venue.cfg --rate 20000 -d 5 -o results/open20k\n"
+"         nxgen -l 0 --no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=veth0 -- \\\n"
+"               -c venue.cfg --io dpdk --src-ip 10.97.0.2 -n 100000\n", NXG_MAX_LIVE);
+}
+
+void nxg_opts_default(struct nxg_opts *o)
+{
+	static const uint32_t mix[NXG_NKINDS] = { 40, 30, 10, 10, 5, 5 };
+	memset(o, 0, sizeof(*o));
+	o->io = NXG_IO_SOCK;
+	o->mode = NXG_CLOSED;
+	o->arrival = NXG_POISSON;
+	o->clock = NXG_CLOCK_TSC;
+	o->busy = 1;
+	o->venue_port = 9100;
+	o->warmup_s = 1;
+	o->duration_s = 10;
+	o->timeout_ms = 1000;
+	memcpy(o->mix, mix, sizeof(mix));
+	o->levels = 10;
+	o->max_live = 32;
+	o->window = 1024;
+	o->keepalive_ms = 1000;
+	o->cpu = -1;
+	o->seed = 1;
+	o->src_port = 40000;
+}
+
+static int num(const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= lo && d <= hi))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int list(const char *v, uint32_t *out, uint32_t *n, uint32_t cap)
+{
+	*n = 0;
+	for (const char *p = v; *p;) {
+		char *end;
+		unsigned long x = strtoul(p, &end, 10);
+		if (end == p || !x || x > UINT32_MAX || *n == cap)
+			return -1;
+		out[(*n)++] = (uint32_t)x;
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -1;
+		p = end;
+	}
+	return *n ? 0 : -1;
+}
+
+static int parse_mix(const char *v, uint32_t *mix)
+{
+	uint32_t m[NXG_NKINDS] = { 0 }, sum = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		int k = 0;
+		if (!eq)
+			return -1;
+		*eq = 0;
+		while (k < NXG_NKINDS && strcmp(t, nxg_kind_name[k]))
+			k++;
+		double d;
+		if (k == NXG_NKINDS || num(eq + 1, 0, 1e6, &d))
+			return -1;
+		m[k] = (uint32_t)d;
+		sum += m[k];
+	}
+	if (!sum)
+		return -1;
+	memcpy(mix, m, sizeof(m));
+	return 0;
+}
+
+/* The option table: long name, short letter, takes a value. */
+static const struct opt { const char *name; char sh; uint8_t arg; } OPTS[] = {
+	{ "config", 'c', 1 }, { "host", 'H', 1 }, { "venue-port", 0, 1 }, { "sessions", 's', 1 },
+	{ "accounts", 'a', 1 }, { "instruments", 'i', 1 }, { "keepalive", 0, 1 },
+	{ "mode", 'm', 1 }, { "rate", 'r', 1 }, { "arrival", 0, 1 }, { "mix", 0, 1 },
+	{ "levels", 0, 1 }, { "max-live", 0, 1 }, { "window", 0, 1 }, { "warmup", 'w', 1 },
+	{ "duration", 'd', 1 }, { "count", 'n', 1 }, { "timeout", 't', 1 }, { "seed", 0, 1 },
+	{ "clock", 0, 1 }, { "idle", 0, 1 }, { "cpu", 0, 1 }, { "out", 'o', 1 }, { "quiet", 'q', 0 },
+	{ "name", 0, 1 }, { "drop-every", 0, 1 }, { "io", 0, 1 }, { "dev", 0, 1 }, { "src-ip", 0, 1 },
+	{ "src-port", 0, 1 }, { "compare", 0, 2 }, { "help", 'h', 0 },
+};
+
+static const struct opt *find_opt(const char *name, size_t len, char sh)
+{
+	for (size_t i = 0; i < sizeof(OPTS) / sizeof(OPTS[0]); i++)
+		if (sh ? OPTS[i].sh == sh : strlen(OPTS[i].name) == len && !strncmp(OPTS[i].name, name, len))
+			return &OPTS[i];
+	return NULL;
+}
+
+int nxg_opt_set(struct nxg_opts *o, const char *name, const char *val, char *err, size_t errlen)
+{
+	double d;
+	int bad = 0;
+#define IS(s) (!strcmp(name, s))
+	if (IS("config")) o->config = val;
+	else if (IS("host")) bad = snprintf(o->host, sizeof(o->host), "%s", val) >= (int)sizeof(o->host);
+	else if (IS("venue-port")) { bad = num(val, 1, 65535, &d); o->venue_port = (uint16_t)d; }
+	else if (IS("sessions")) { bad = num(val, 1, NXG_MAX_SESSIONS, &d); o->sessions = (uint32_t)d; }
+	else if (IS("accounts")) bad = list(val, o->accts, &o->naccts, NXG_MAX_ACCTS);
+	else if (IS("instruments")) bad = list(val, o->insts, &o->ninsts, NXG_MAX_INSTS);
+	else if (IS("keepalive")) { bad = num(val, 10, 600000, &d); o->keepalive_ms = (uint32_t)d; }
+	else if (IS("mode")) {
+		bad = strcmp(val, "closed") && strcmp(val, "open");
+		o->mode = !strcmp(val, "open") ? NXG_OPEN : NXG_CLOSED;
+	} else if (IS("rate")) { bad = num(val, 1, 1e9, &o->rate); o->mode = NXG_OPEN; }
+	else if (IS("arrival")) {
+		bad = strcmp(val, "const") && strcmp(val, "poisson");
+		o->arrival = !strcmp(val, "const") ? NXG_CONST : NXG_POISSON;
+	} else if (IS("mix")) bad = parse_mix(val, o->mix);
+	else if (IS("levels")) { bad = num(val, 1, 10000, &d); o->levels = (uint32_t)d; }
+	else if (IS("max-live")) { bad = num(val, 1, NXG_MAX_LIVE, &d); o->max_live = (uint32_t)d; }
+	else if (IS("window")) {
+		bad = num(val, 1, 1 << 20, &d) || ((uint32_t)d & ((uint32_t)d - 1)) || d != (uint32_t)d;
+		o->window = (uint32_t)d;
+	} else if (IS("warmup")) bad = num(val, 0, 3600, &o->warmup_s);
+	else if (IS("duration")) { bad = num(val, 0.001, 86400, &o->duration_s); o->count = 0; }
+	else if (IS("count")) { bad = num(val, 1, 1e12, &d); o->count = (uint64_t)d; }
+	else if (IS("timeout")) { bad = num(val, 1, 600000, &d); o->timeout_ms = (uint32_t)d; }
+	else if (IS("seed")) { bad = num(val, 0, 1e18, &d); o->seed = (uint64_t)d; }
+	else if (IS("clock")) {
+		bad = strcmp(val, "tsc") && strcmp(val, "mono");
+		o->clock = !strcmp(val, "mono") ? NXG_CLOCK_MONO : NXG_CLOCK_TSC;
+	} else if (IS("idle")) {
+		bad = strcmp(val, "busy") && strcmp(val, "sleep");
+		o->busy = !strcmp(val, "busy");
+	} else if (IS("cpu")) { bad = num(val, 0, CPU_SETSIZE - 1, &d); o->cpu = (int)d; }
+	else if (IS("out")) o->out = val;
+	else if (IS("quiet")) o->quiet = 1;
+	else if (IS("name")) bad = snprintf(o->name, sizeof(o->name), "%s", val) >= (int)sizeof(o->name);
+	else if (IS("drop-every")) { bad = num(val, 0, 1e9, &d); o->drop_every = (uint32_t)d; }
+	else if (IS("io")) {
+		bad = strcmp(val, "sock") && strcmp(val, "dpdk");
+		o->io = !strcmp(val, "dpdk") ? NXG_IO_DPDK : NXG_IO_SOCK;
+	} else if (IS("dev")) bad = snprintf(o->dev, sizeof(o->dev), "%s", val) >= (int)sizeof(o->dev);
+	else if (IS("src-ip")) bad = snprintf(o->src_ip, sizeof(o->src_ip), "%s", val) >= (int)sizeof(o->src_ip);
+	else if (IS("src-port")) { bad = num(val, 1, 65535 - NXG_MAX_SESSIONS, &d); o->src_port = (uint16_t)d; }
+	else {
+		snprintf(err, errlen, "unknown option %s (try --help)", name);
+		return -1;
+	}
+#undef IS
+	if (bad) {
+		snprintf(err, errlen, "--%s %s: bad value (see --help)", name, val);
+		return -1;
+	}
+	return 0;
+}
+
+/* A --compare spec on top of base. */
+static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t errlen)
+{
+	static char store[2][1024]; /* option values point into it for the whole run */
+	static int used;
+	char *buf = store[used++ & 1];
+	char val[512];
+	snprintf(buf, sizeof(store[0]), "%s", spec);
+	char *p = buf, *name = NULL;
+	val[0] = 0;
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = 0;
+		char *eq = strchr(p, '=');
+		const struct opt *op = eq ? find_opt(p, (size_t)(eq - p), 0) : NULL;
+		if ((!op || op->arg == 2) && !name) {
+			snprintf(err, errlen, "--compare \"%s\": \"%s\" is not option=value", spec, p);
+			return -1;
+		}
+		if (op && op->arg != 2) {
+			if (name && nxg_opt_set(o, name, strdup(val), err, errlen))
+				return -1;
+			*eq = 0;
+			name = p;
+			snprintf(val, sizeof(val), "%s", eq + 1);
+		} else {
+			size_t l = strlen(val);
+			snprintf(val + l, sizeof(val) - l, ",%s", p);
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return name ? nxg_opt_set(o, name, strdup(val), err, errlen) : 0;
+}
+
+static int check(const struct nxg_opts *o, char *err, size_t errlen)
+{
+	if (!o->config)
+		return snprintf(err, errlen, "--config is required (the venue file)"), -1;
+	if (o->mode == NXG_OPEN && o->rate <= 0)
+		return snprintf(err, errlen, "open loop needs --rate"), -1;
+	if (o->io == NXG_IO_DPDK && !o->src_ip[0])
+		return snprintf(err, errlen, "--io dpdk needs --src-ip (our address on the port)"), -1;
+	return 0;
+}
+
+/* The repository's root (for nic_config/check-host.sh): beside the binary's build/. */
+static void find_root(char *root, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	snprintf(root, len, ".");
+	if (n <= 0)
+		return;
+	exe[n] = 0;
+	for (int up = 0; up < 3; up++) {
+		char *slash = strrchr(exe, '/');
+		if (!slash)
+			return;
+		*slash = 0;
+		char probe[PATH_MAX + 32];
+		snprintf(probe, sizeof(probe), "%s/nic_config/check-host.sh", exe);
+		if (!access(probe, R_OK)) {
+			snprintf(root, len, "%s", exe);
+			return;
+		}
+	}
+}
+
+static int run_one(const struct nxg_opts *o, const struct nx_venue_config *cfg, struct nxg_result *r,
+		   int argc, char **argv, const char *root, const char *subdir)
+{
+	if (nxg_run(o, cfg, r, &g_stop))
+		return 1;
+	nxg_report_summary(stdout, r);
+	nxg_report_line(stdout, r);
+	fflush(stdout);
+	if (o->out) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s%s%s", o->out, subdir ? "/" : "", subdir ? subdir : "");
+		if (nxg_report_write(dir, r, argc, argv, root))
+			return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct nxg_opts base, a, b;
+	struct nx_venue_config cfg, cfg_b;
+	struct nxg_result ra, rb;
+	const char *spec[2] = { NULL, NULL };
+	char err[512], root[PATH_MAX];
+	int eal_argc = 0, rc = 1;
+
+	memset(&cfg_b, 0, sizeof(cfg_b));
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			eal_argc = i;
+			break;
+		}
+	nxg_opts_default(&base);
+	for (int i = eal_argc + 1; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL;
+		const struct opt *op = NULL;
+		if (arg[0] == '-' && arg[1] == '-') {
+			const char *eq = strchr(arg + 2, '=');
+			op = find_opt(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), 0);
+			if (eq)
+				val = eq + 1;
+		} else if (arg[0] == '-' && arg[1] && !arg[2]) {
+			op = find_opt(NULL, 0, arg[1]);
+		}
+		if (!op) {
+			fprintf(stderr, "nxgen: unknown option %s (try --help)\n", arg);
+			return 2;
+		}
+		if (!strcmp(op->name, "help")) {
+			usage();
+			return 0;
+		}
+		if (op->arg == 2) {
+			if (i + 2 >= argc) {
+				fprintf(stderr, "nxgen: --compare takes two specs (try --help)\n");
+				return 2;
+			}
+			spec[0] = argv[++i];
+			spec[1] = argv[++i];
+			continue;
+		}
+		if (op->arg && !val) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "nxgen: --%s needs a value\n", op->name);
+				return 2;
+			}
+			val = argv[++i];
+		}
+		if (nxg_opt_set(&base, op->name, val ? val : "1", err, sizeof(err))) {
+			fprintf(stderr, "nxgen: %s\n", err);
+			return 2;
+		}
+	}
+	a = b = base;
+	if (spec[0]) {
+		snprintf(a.name, sizeof(a.name), "A");
+		snprintf(b.name, sizeof(b.name), "B");
+		if (apply_spec(&a, spec[0], err, sizeof(err)) || apply_spec(&b, spec[1], err, sizeof(err))) {
+			fprintf(stderr, "nxgen: %s\n", err);
+			return 2;
+		}
+	} else if (!a.name[0]) {
+		snprintf(a.name, sizeof(a.name), "run");
+	}
+	if (check(&a, err, sizeof(err)) || (spec[0] && check(&b, err, sizeof(err)))) {
+		fprintf(stderr, "nxgen: %s\n", err);
+		return 2;
+	}
+	if (nx_config_load(a.config, &cfg, err, sizeof(err)) ||
+	    (spec[0] && nx_config_load(b.config, &cfg_b, err, sizeof(err)))) {
+		fprintf(stderr, "nxgen: %s\n", err);
+		nx_config_free(&cfg);
+		return 2;
+	}
+	find_root(root, sizeof(root));
+	int dpdk = a.io == NXG_IO_DPDK || (spec[0] && b.io == NXG_IO_DPDK);
+	if (dpdk) {
+		char *eal[64] = { argv[0] };
+		int n = 1;
+		for (int i = 1; i < eal_argc && n < 63; i++)
+			eal[n++] = argv[i];
+		if (nxg_dpdk_eal_init(n, eal))
+			goto out;
+	} else if (eal_argc) {
+		fprintf(stderr, "nxgen: note: EAL arguments ignored without --io dpdk\n");
+	}
+	if (a.cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(a.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fprintf(stderr, "nxgen: cannot pin to CPU %d: %s\n", a.cpu, strerror(errno));
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!spec[0]) {
+		rc = run_one(&a, &cfg, &ra, argc, argv, root, NULL);
+		nxg_result_free(&ra);
+	} else {
+		memset(&rb, 0, sizeof(rb));
+		rc = run_one(&a, &cfg, &ra, argc, argv, root, a.name);
+		if (!rc && !g_stop)
+			rc = run_one(&b, &cfg_b, &rb, argc, argv, root, b.name);
+		if (!rc && ra.ok && rb.ok) {
+			nxg_report_compare(stdout, &ra, &rb);
+			if (a.out && nxg_report_compare_write(a.out, &ra, &rb, argc, argv, root))
+				rc = 1;
+		}
+		nxg_result_free(&ra);
+		nxg_result_free(&rb);
+	}
+	if (dpdk)
+		nxg_dpdk_eal_fini();
+out:
+	nx_config_free(&cfg);
+	nx_config_free(&cfg_b);
+	return rc;
+}

@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The nanoex authors
+#
+# nxgen, the load generator, against nanoex on net_tap (no hugepages), over
+# kernel UDP sockets, short and small:
+#   1. an open-loop run of 2 s with every 150th reply datagram dropped: its
+#      counts (datagrams both ways, orders, cancels, replaces, fills,
+#      collar rejects, sessions, retransmitted messages) must equal nanoex's
+#      own counters (/nanoex/stats), the dropped replies must show up as
+#      gaps, retransmit requests and recovered messages, and the results
+#      folder must hold the summary, the .hgrm files, the time series, the
+#      command line and the machine facts (and plots with gnuplot);
+#   2. a closed-loop run that drops every reply: each request is lost after
+#      --timeout, and counted as lost.
+# Uses 10.97.N.0/24 (N from the PID) so it can run beside the other tests.
+. "$(dirname "$0")/lib.sh"
+need_root
+[ -x "$BUILD/nxgen" ] || skip "$BUILD/nxgen is not built"
+
+NET=$((ID % 200 + 20))
+venue_cfg "$TMP/venue.cfg" "net = {
+  ports = ( { device = \"net_tap0\"; ipv4 = \"10.97.$NET.1\"; } );
+  shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
+  mbufs = 2047; rx_desc = 256; tx_desc = 256; idle_sleep_us = 100;
+};"
+# Limits a load test does not hit: throttling, positions and open orders.
+sed -i -e 's/msg_rate *= *[0-9]*;/msg_rate = 10000000;/' -e 's/msg_burst *= *[0-9]*;/msg_burst = 1000000;/' \
+	-e 's/position_limit *= *[0-9]*;/position_limit = 100000000;/' \
+	-e 's/max_open_orders *= *[0-9]*;/max_open_orders = 100000;/' "$TMP/venue.cfg"
+
+# nanoex on a tap of our own (lib.sh's start_nanoex uses 10.99.0.2).
+TAP=nxg$((ID % 100000))
+"$BUILD/nanoex" --lcores 0@0,1@1 --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
+	--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
+	--vdev="net_tap0,iface=$TAP" -- --config "$TMP/venue.cfg" >"$TMP/nanoex.log" 2>&1 &
+NXPID=$!
+PIDS="$PIDS $NXPID"
+IFACES="$IFACES $TAP"
+for _ in $(seq 1 100); do
+	grep -q "running;" "$TMP/nanoex.log" 2>/dev/null && break
+	kill -0 "$NXPID" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q "running;" "$TMP/nanoex.log" || { cat "$TMP/nanoex.log"; fail "nanoex did not start"; finish; }
+ip addr add "10.97.$NET.2/24" dev "$TAP" && ip link set "$TAP" up || { fail "cannot configure $TAP"; finish; }
+sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null
+sleep 0.3
+P=nxt$ID
+
+# counts.txt value: cnt FILE NAME
+cnt() { awk -v k="$2" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' "$1"; }
+same() { # same WHAT OURS THEIRS
+	if [ "$2" = "$3" ]; then ok "$1: nxgen $2 = nanoex $3"; else fail "$1: nxgen $2, nanoex $3"; fi
+}
+
+# 1. Open loop, 4 sessions over 2 accounts, replies dropped now and then.
+OUT=$TMP/open
+if taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.97.$NET.1" -a 1,2 -s 4 --rate 2000 \
+	-w 0.3 -d 2 -t 500 --idle sleep --drop-every 150 -q -o "$OUT" >"$TMP/open.txt" 2>"$TMP/open.err"; then
+	ok "open loop ran: $(grep '^nxgen name=' "$TMP/open.txt" | cut -d' ' -f7-13)"
+else
+	cat "$TMP/open.txt" "$TMP/open.err"; fail "nxgen open loop"; finish
+fi
+C=$OUT/counts.txt
+S=$(tel "$P" /nanoex/stats)
+[ -n "$S" ] || { fail "no answer from telemetry"; finish; }
+same "datagrams to the venue" "$(cnt "$C" dgrams_out)" "$(field "$S" rx_dgrams)"
+same "datagrams from the venue" "$(cnt "$C" dgrams_in)" "$(field "$S" tx_dgrams)"
+same "new orders" "$(( $(cnt "$C" sent_new) + $(cnt "$C" sent_aggressive) + $(cnt "$C" sent_ioc) + $(cnt "$C" sent_reject) ))" \
+	"$(field "$S" orders)"
+same "cancels" "$(cnt "$C" sent_cancel)" "$(field "$S" cancels)"
+same "replaces" "$(cnt "$C" sent_replace)" "$(field "$S" replaces)"
+same "fills (ExecTrade)" "$(cnt "$C" msg_ExecTrade)" "$(field "$S" fills)"
+same "collar rejects" "$(cnt "$C" reject_RISK_PRICE_COLLAR)" "$(field "$S" reject_RISK_PRICE_COLLAR)"
+same "sessions established" "$(cnt "$C" sessions)" "$(field "$S" sessions_established)"
+same "messages retransmitted" "$(cnt "$C" recovered)" "$(field "$S" retransmitted)"
+[ "$(cnt "$C" sent_reject)" -gt 0 ] && [ "$(cnt "$C" msg_ExecTrade)" -gt 0 ] && [ "$(cnt "$C" sent_replace)" -gt 0 ] \
+	&& ok "the mix traded, replaced and failed risk" || fail "mix: $(cat "$C")"
+d=$(cnt "$C" dropped_test)
+if [ "$d" -gt 0 ] && [ "$(cnt "$C" gaps)" -gt 0 ] && [ "$(cnt "$C" rt_requests)" -gt 0 ] && [ "$(cnt "$C" recovered)" -gt 0 ]; then
+	ok "$d dropped replies: $(cnt "$C" gaps) gaps, $(cnt "$C" rt_requests) retransmit requests, $(cnt "$C" recovered) messages recovered"
+else
+	fail "lost replies not recovered: $(cat "$C")"
+fi
+ms=$(cnt "$C" measured_sent)
+ma=$(cnt "$C" measured_answered)
+ml=$(cnt "$C" measured_lost)
+[ "$ms" -gt 3000 ] && [ $((ma + ml)) = "$ms" ] && ok "measured: $ms sent = $ma answered + $ml lost" \
+	|| fail "measured sent $ms, answered $ma, lost $ml"
+for f in summary.txt latency.hgrm latency_new.hgrm send_lag.hgrm timeseries.csv cmdline.txt machine.txt plot.gp; do
+	[ -s "$OUT/$f" ] || fail "results: $f missing"
+done
+rows=$(($(wc -l <"$OUT/timeseries.csv") - 1))
+[ "$rows" -ge 2 ] && ok "results folder complete, $rows seconds of time series" || fail "timeseries: $rows rows"
+grep -q '^#\[Max' "$OUT/latency.hgrm" && ok "latency.hgrm in HdrHistogram's format" || fail "latency.hgrm format"
+grep -q '^cpu.model:' "$OUT/machine.txt" && grep -q '^io.backend: sock' "$OUT/machine.txt" \
+	&& ok "machine facts recorded" || fail "machine.txt: $(head -5 "$OUT/machine.txt")"
+if command -v gnuplot >/dev/null 2>&1; then
+	[ -s "$OUT/latency_distribution.svg" ] && [ -s "$OUT/latency_over_time.svg" ] && ok "plots drawn" \
+		|| fail "plots missing with gnuplot installed"
+else
+	ok "gnuplot not installed: plots skipped ($(grep -c gnuplot "$TMP/open.err") note)"
+fi
+
+# 2. Closed loop, one session, every reply dropped: each request is lost.
+if taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.97.$NET.1" -a 1 -s 1 -w 0 -d 0.5 -t 100 \
+	--idle sleep --drop-every 1 -q -o "$TMP/lost" >"$TMP/lost.txt" 2>&1; then
+	C=$TMP/lost/counts.txt
+	ms=$(cnt "$C" measured_sent)
+	[ "$ms" -ge 2 ] && [ "$(cnt "$C" measured_lost)" = "$ms" ] && [ "$(cnt "$C" measured_answered)" = 0 ] \
+		&& ok "every reply dropped: $ms requests, all counted lost" || fail "lost: $(cat "$C")"
+else
+	cat "$TMP/lost.txt"; fail "nxgen with every reply dropped"
+fi
+
+stop "$NXPID" && ok "nanoex stopped, exit 0" || fail "nanoex exit status"
+finish
