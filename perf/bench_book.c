@@ -48,8 +48,10 @@
  *    Each replay starts from a fresh book and the replayed warm-up.
  *
  * The book block is mmap'd once, MADV_HUGEPAGE, and reinitialised in place
- * for every pass. The timed sink only counts events by type. This file does
- * not test correctness (tests/ does).
+ * for every pass. The timed sink only counts events by type. With
+ * --prefetch N, the book's prefetch hint for the command N ahead is given
+ * before each command (inside the timed region). This file does not test
+ * correctness (tests/ does).
  */
 #include <math.h>
 #include <stdint.h>
@@ -305,6 +307,22 @@ static int apply(struct nx_book *b, const struct cmd *c)
 	}
 }
 
+/* The book's prefetch hint for a command (--prefetch). */
+static void prefetch(const struct nx_book *b, const struct cmd *c)
+{
+	switch (c->kind) {
+	case OP_CANCEL:
+		nx_book_prefetch_cancel(b, &c->u.c);
+		break;
+	case OP_REPLACE:
+		nx_book_prefetch_replace(b, &c->u.r);
+		break;
+	default:
+		nx_book_prefetch_new(b, &c->u.n);
+		break;
+	}
+}
+
 /* --- Timing ---------------------------------------------------------------- */
 
 NX_NOINLINE static void replay(struct nx_book *b, const struct cmd *c, size_t n)
@@ -313,20 +331,34 @@ NX_NOINLINE static void replay(struct nx_book *b, const struct cmd *c, size_t n)
 		apply(b, &c[i]);
 }
 
-/* Throughput: the whole segment, no per-command timing. */
-NX_NOINLINE static uint64_t run_batch(struct nx_book *b, const struct cmd *c, size_t n)
+/* Throughput: the whole segment, no per-command timing. With pf > 0, the
+ * hint for command i + pf is given before command i, as a caller holding a
+ * burst would. */
+NX_NOINLINE static uint64_t run_batch(struct nx_book *b, const struct cmd *c, size_t n, size_t pf)
 {
 	uint64_t t0 = perf_tsc_begin();
-	for (size_t i = 0; i < n; i++)
-		apply(b, &c[i]);
+	if (pf) {
+		for (size_t i = 0; i < n; i++) {
+			if (i + pf < n)
+				prefetch(b, &c[i + pf]);
+			apply(b, &c[i]);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			apply(b, &c[i]);
+	}
 	return perf_tsc_end() - t0;
 }
 
-/* Latency: each command between its own pair of TSC reads. */
-NX_NOINLINE static void run_timed(struct nx_book *b, const struct cmd *c, size_t n, uint32_t *lat)
+/* Latency: each command between its own pair of TSC reads (with pf, the
+ * hint given before it, for a later command, is inside the pair). */
+NX_NOINLINE static void run_timed(struct nx_book *b, const struct cmd *c, size_t n, size_t pf,
+				  uint32_t *lat)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = perf_tsc_begin();
+		if (pf && i + pf < n)
+			prefetch(b, &c[i + pf]);
 		apply(b, &c[i]);
 		lat[i] = perf_sample(perf_tsc_end() - t0);
 	}
@@ -344,6 +376,7 @@ struct opts {
 	size_t warm_ops;   /* mixed commands after the fill, untimed */
 	int reps;          /* throughput batches; the median is reported */
 	int cpu;           /* -1: the last allowed CPU */
+	size_t prefetch;   /* prefetch hint distance in commands; 0: no hints */
 	uint64_t seed;
 	const char *only;  /* run only this case */
 };
@@ -456,7 +489,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 			goto out;
 		long csw0 = perf_nivcsw();
 		double c0 = perf_clock_s(CLOCK_THREAD_CPUTIME_ID);
-		uint64_t ticks = run_batch(b, meas, n);
+		uint64_t ticks = run_batch(b, meas, n, B->o.prefetch);
 		double cpu = perf_clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
 		csw += perf_nivcsw() - csw0;
 		if (!same_counts(cnt.n, ev_meas))
@@ -473,7 +506,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	if (!b)
 		goto out;
 	long csw_timed = perf_nivcsw();
-	run_timed(b, meas, n, B->lat);
+	run_timed(b, meas, n, B->o.prefetch, B->lat);
 	csw_timed = perf_nivcsw() - csw_timed;
 	if (!same_counts(cnt.n, ev_meas))
 		goto out;
@@ -528,8 +561,11 @@ out:
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_book [--quick] [--ops N] [--warm N] [--reps N] [--cpu N]\n"
-			"                  [--seed N] [--max-orders N] [--case mixed_10k|mixed_1m]\n"
-			"  --max-orders sizes the book (default %u); a case needs 5%% headroom\n",
+			"                  [--seed N] [--max-orders N] [--prefetch N]\n"
+			"                  [--case mixed_10k|mixed_1m]\n"
+			"  --max-orders sizes the book (default %u); a case needs 5%% headroom\n"
+			"  --prefetch N gives the book's prefetch hint for each command N\n"
+			"    commands ahead, as a caller holding a burst would (default 0: none)\n",
 		MAX_ORDERS);
 }
 
@@ -558,6 +594,8 @@ int main(int argc, char **argv)
 			B.o.seed = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--max-orders") && v) {
 			B.cfg.max_orders = (uint32_t)strtoul(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--prefetch") && v) {
+			B.o.prefetch = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			B.o.only = v, i++;
 		} else {
@@ -594,10 +632,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("bench_book config instruments=%d accounts=%d max_orders=%u ladder_ticks=%u "
-	       "book_mb=%.0f huge_mb=%ld ops=%zu warm_ops=%zu reps=%d seed=%llu tsc_overhead_ticks=%u "
+	       "book_mb=%.0f huge_mb=%ld ops=%zu warm_ops=%zu reps=%d seed=%llu prefetch=%zu "
+	       "tsc_overhead_ticks=%u "
 	       "tsc_overhead_ns=%.1f (included in latencies)\n", NINST, NACCT, B.cfg.max_orders,
 	       LADDER_TICKS, (double)len / (1 << 20), perf_anon_huge_mb(), B.o.ops, B.o.warm_ops, B.o.reps,
-	       (unsigned long long)B.o.seed, ovh, ovh / B.tpns);
+	       (unsigned long long)B.o.seed, B.o.prefetch, ovh, ovh / B.tpns);
 	fflush(stdout);
 
 	static const struct { const char *name; uint32_t resting; } cases[] = {

@@ -212,6 +212,20 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r);
  * side, in order id order; then one NX_EV_MASS_CANCELED with the count. */
 int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m);
 
+/*
+ * Prefetch hints: start loading the memory a command will read first (the
+ * id-map entry that names its order or client id, the order, the price
+ * level), and nothing else. A caller holding several commands (a burst of
+ * packets, a datagram of messages) calls the hint a few commands ahead of
+ * each command, so that the cache misses of several commands overlap, as
+ * DPDK's examples prefetch a few packets ahead. Results never depend on the
+ * hints; any request is safe to pass, invalid ones included, as long as the
+ * book is not in the middle of a command.
+ */
+void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o);
+void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c);
+void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r);
+
 /* --- Queries (any time outside a command; not thread-safe) ---------------- */
 
 /* 0, or -ENOENT for an unknown instrument. */

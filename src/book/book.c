@@ -18,12 +18,22 @@
 
 /* --- Memory layout -------------------------------------------------------- */
 
+#ifndef MAP_MIN /* tests may build with a tiny one to exercise growth */
+#define MAP_MIN 4096    /* id-map entries to start with: 32 KB, in L1/L2 */
+#endif
+#ifndef OID_RING
+#define OID_RING 32768  /* the last 32k order ids: 256 KB, half of L2; the
+			   orders most commands name (quotes pulled soon
+			   after they are placed) are that recent */
+#endif
+
 struct layout {
 	size_t off_orders, off_books, off_accts, off_touched;
-	size_t off_oid, off_cl, off_acctmap, off_instmap, off_ladders;
+	size_t off_ring, off_oid, off_oid1, off_cl, off_cl1; /* order ids, client ids */
+	size_t off_acctmap, off_instmap, off_acctdir, off_instdir, off_ladders;
 	size_t ladder_bytes; /* per side */
 	size_t total;
-	uint32_t oid_cap, acct_cap, inst_cap;
+	uint32_t oid_cap, ring_n, acct_cap, inst_cap, acct_dir_n, inst_dir_n;
 };
 
 /* Append n objects of size sz, cache-line aligned; 0 on overflow. */
@@ -45,8 +55,11 @@ static int layout_of(const struct nx_book_config *c, struct layout *L)
 		return -1;
 	memset(L, 0, sizeof(*L));
 	L->oid_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_orders * 2);
+	L->ring_n = L->oid_cap < OID_RING ? L->oid_cap : OID_RING;
 	L->acct_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_accounts * 2);
 	L->inst_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_instruments * 2);
+	L->acct_dir_n = L->acct_cap > NX_BOOK_DIRECT_MIN ? L->acct_cap : NX_BOOK_DIRECT_MIN;
+	L->inst_dir_n = L->inst_cap > NX_BOOK_DIRECT_MIN ? L->inst_cap : NX_BOOK_DIRECT_MIN;
 	size_t n = c->ladder_ticks, words = n / 64, sums = (words + 63) / 64;
 	L->ladder_bytes = n * sizeof(struct level) + (words + sums) * sizeof(uint64_t);
 	L->ladder_bytes = (L->ladder_bytes + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
@@ -55,10 +68,15 @@ static int layout_of(const struct nx_book_config *c, struct layout *L)
 	    lay(&cur, c->max_instruments, sizeof(struct ibook), &L->off_books) ||
 	    lay(&cur, c->max_accounts, sizeof(struct account), &L->off_accts) ||
 	    lay(&cur, (size_t)c->max_orders + 2, sizeof(struct touched), &L->off_touched) ||
-	    lay(&cur, L->oid_cap, sizeof(uint32_t), &L->off_oid) ||
-	    lay(&cur, L->oid_cap, sizeof(uint32_t), &L->off_cl) ||
+	    lay(&cur, L->ring_n, sizeof(struct tagmap_ent), &L->off_ring) ||
+	    lay(&cur, L->oid_cap, sizeof(struct tagmap_ent), &L->off_oid) ||
+	    lay(&cur, L->oid_cap / 2, sizeof(struct tagmap_ent), &L->off_oid1) ||
+	    lay(&cur, L->oid_cap, sizeof(struct tagmap_ent), &L->off_cl) ||
+	    lay(&cur, L->oid_cap / 2, sizeof(struct tagmap_ent), &L->off_cl1) ||
 	    lay(&cur, L->acct_cap, sizeof(uint32_t), &L->off_acctmap) ||
 	    lay(&cur, L->inst_cap, sizeof(uint32_t), &L->off_instmap) ||
+	    lay(&cur, L->acct_dir_n, sizeof(uint32_t), &L->off_acctdir) ||
+	    lay(&cur, L->inst_dir_n, sizeof(uint32_t), &L->off_instdir) ||
 	    lay(&cur, (size_t)c->max_instruments * 2, L->ladder_bytes, &L->off_ladders))
 		return -1;
 	L->total = cur;
@@ -90,14 +108,25 @@ struct nx_book *nx_book_init(void *mem, size_t len, const struct nx_book_config 
 	b->books = (struct ibook *)(base + L.off_books);
 	b->accts = (struct account *)(base + L.off_accts);
 	b->touched = (struct touched *)(base + L.off_touched);
-	b->by_oid = (struct idmap){ (uint32_t *)(base + L.off_oid), L.oid_cap - 1 };
-	b->by_cl = (struct idmap){ (uint32_t *)(base + L.off_cl), L.oid_cap - 1 };
+	b->oid_ring = (struct tagmap_ent *)(base + L.off_ring);
+	b->oid_ring_mask = L.ring_n - 1;
+	tagmap_clear(&(struct tagmap){ b->oid_ring, b->oid_ring_mask });
+	growmap_init(&b->by_oid, (struct tagmap_ent *)(base + L.off_oid),
+		     (struct tagmap_ent *)(base + L.off_oid1), L.oid_cap, MAP_MIN);
+	growmap_init(&b->by_cl, (struct tagmap_ent *)(base + L.off_cl),
+		     (struct tagmap_ent *)(base + L.off_cl1), L.oid_cap, MAP_MIN);
 	b->acct_map = (struct idmap){ (uint32_t *)(base + L.off_acctmap), L.acct_cap - 1 };
 	b->inst_map = (struct idmap){ (uint32_t *)(base + L.off_instmap), L.inst_cap - 1 };
-	idmap_clear(&b->by_oid);
-	idmap_clear(&b->by_cl);
+	b->acct_dir = (uint32_t *)(base + L.off_acctdir);
+	b->inst_dir = (uint32_t *)(base + L.off_instdir);
+	b->acct_dir_n = L.acct_dir_n;
+	b->inst_dir_n = L.inst_dir_n;
 	idmap_clear(&b->acct_map);
 	idmap_clear(&b->inst_map);
+	memset(b->acct_dir, 0xff, (size_t)L.acct_dir_n * sizeof(uint32_t)); /* NIL */
+	memset(b->inst_dir, 0xff, (size_t)L.inst_dir_n * sizeof(uint32_t));
+	for (unsigned t = 0; t < NX_ARRAY_SIZE(b->ev); t++)
+		b->ev[t].type = (uint8_t)t;
 	for (uint32_t i = 0; i < cfg->max_orders; i++) {
 		memset(&b->orders[i], 0, sizeof(struct order));
 		b->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : NIL;
@@ -159,17 +188,7 @@ void nx_book_set_sink(struct nx_book *b, nx_event_fn fn, void *ctx)
 
 /* --- Lookups -------------------------------------------------------------- */
 
-static uint64_t hash_oid_slot(const void *ctx, uint32_t s)
-{
-	return book_hash_oid(((const struct nx_book *)ctx)->orders[s].oid);
-}
-static uint64_t hash_cl_slot(const void *ctx, uint32_t s)
-{
-	const struct order *o = &((const struct nx_book *)ctx)->orders[s];
-	return book_hash_cl(o->acct, o->cl);
-}
-
-uint32_t nx_book_inst_ix(const struct nx_book *b, nx_inst_t id)
+uint32_t nx_book_inst_ix_hashed(const struct nx_book *b, nx_inst_t id)
 {
 	const struct idmap *m = &b->inst_map;
 	for (uint32_t i = idmap_pos(m, book_hash_id(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
@@ -178,7 +197,7 @@ uint32_t nx_book_inst_ix(const struct nx_book *b, nx_inst_t id)
 	return NIL;
 }
 
-uint32_t nx_book_acct_ix(const struct nx_book *b, nx_acct_t id)
+uint32_t nx_book_acct_ix_hashed(const struct nx_book *b, nx_acct_t id)
 {
 	const struct idmap *m = &b->acct_map;
 	for (uint32_t i = idmap_pos(m, book_hash_id(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
@@ -187,24 +206,26 @@ uint32_t nx_book_acct_ix(const struct nx_book *b, nx_acct_t id)
 	return NIL;
 }
 
-/* Table position of an oid, or NIL. */
-static uint32_t oid_pos(const struct nx_book *b, nx_oid_t oid)
+/* The slot of oid in table m, or NIL. */
+static inline uint32_t oid_find(const struct nx_book *b, const struct tagmap *m, nx_oid_t oid,
+				uint32_t tag)
 {
-	const struct idmap *m = &b->by_oid;
-	for (uint32_t i = idmap_pos(m, book_hash_oid(oid)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
-		if (b->orders[m->tab[i]].oid == oid)
-			return i;
+	for (uint32_t i = tagmap_pos(m, tag); m->tab[i].slot != IDMAP_EMPTY; i = tagmap_step(m, i))
+		if (m->tab[i].tag == tag && b->orders[m->tab[i].slot].oid == oid)
+			return m->tab[i].slot;
 	return NIL;
 }
 
-/* Table position of (acct, cl), or NIL; *end gets the empty position that
- * ended the probe (where an insert of this key would go). */
-static uint32_t cl_lookup(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl, uint32_t *end)
+/* Position of (acct, cl) in table m, or NIL; *end gets the empty position
+ * that ended the probe (where an insert of this key would go). */
+static inline uint32_t cl_find(const struct nx_book *b, const struct tagmap *m, nx_acct_t acct,
+			       nx_clid_t cl, uint32_t tag, uint32_t *end)
 {
-	const struct idmap *m = &b->by_cl;
-	uint32_t i = idmap_pos(m, book_hash_cl(acct, cl));
-	for (; m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i)) {
-		const struct order *o = &b->orders[m->tab[i]];
+	uint32_t i = tagmap_pos(m, tag);
+	for (; m->tab[i].slot != IDMAP_EMPTY; i = tagmap_step(m, i)) {
+		if (m->tab[i].tag != tag)
+			continue;
+		const struct order *o = &b->orders[m->tab[i].slot];
 		if (o->cl == cl && o->acct == acct)
 			return i;
 	}
@@ -212,22 +233,102 @@ static uint32_t cl_lookup(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl,
 	return NIL;
 }
 
-static uint32_t cl_pos(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
+/* The slot of (acct, cl), or NIL; *end as for cl_find in by_cl.cur. */
+static inline uint32_t cl_lookup(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl,
+				 uint32_t tag, uint32_t *end)
+{
+	const struct growmap *g = &b->by_cl;
+	uint32_t p = cl_find(b, &g->cur, acct, cl, tag, end), e;
+	if (p != NIL)
+		return g->cur.tab[p].slot;
+	if (NX_UNLIKELY(g->old.tab != NULL) && (p = cl_find(b, &g->old, acct, cl, tag, &e)) != NIL)
+		return g->old.tab[p].slot;
+	return NIL;
+}
+
+static uint32_t cl_slot(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
 {
 	uint32_t end;
-	return cl_lookup(b, acct, cl, &end);
+	return cl_lookup(b, acct, cl, book_tag_cl(acct, cl), &end);
+}
+
+/* Index a new order's client id; hint: at the position its duplicate check
+ * found, which is still right unless a deletion or growth came since. */
+static inline void cl_insert(struct nx_book *b, uint32_t tag, uint32_t slot, int hint)
+{
+	struct growmap *g = &b->by_cl;
+	growmap_reserve(g);
+	if (hint && b->cl_hint_moves == g->moves && g->cur.tab[b->cl_hint].slot == IDMAP_EMPTY)
+		g->cur.tab[b->cl_hint] = (struct tagmap_ent){ slot, tag };
+	else
+		tagmap_insert(&g->cur, tag, slot);
+	growmap_added(g);
+}
+
+static inline uint32_t oid_ringed(const struct nx_book *b, nx_oid_t oid)
+{
+	struct tagmap_ent e = b->oid_ring[oid & b->oid_ring_mask];
+	if (e.slot != IDMAP_EMPTY && e.tag == (uint32_t)oid && b->orders[e.slot].oid == oid)
+		return e.slot;
+	return NIL;
+}
+
+static inline uint32_t oid_hashed(const struct nx_book *b, nx_oid_t oid)
+{
+	const struct growmap *g = &b->by_oid;
+	if (!g->n)
+		return NIL;
+	uint32_t tag = book_tag_oid(oid), s = oid_find(b, &g->cur, oid, tag);
+	if (s == NIL && NX_UNLIKELY(g->old.tab != NULL))
+		s = oid_find(b, &g->old, oid, tag);
+	return s;
+}
+
+/* An id older than the ring is most likely in by_oid, but may still be in
+ * the ring (an entry moves only when a newer order rests there). */
+static inline int oid_old(const struct nx_book *b, nx_oid_t oid)
+{
+	return b->next_oid - oid > (uint64_t)b->oid_ring_mask + 1;
 }
 
 uint32_t nx_book_oid_slot(const struct nx_book *b, nx_oid_t oid)
 {
-	uint32_t p = oid_pos(b, oid);
-	return p == NIL ? NIL : b->by_oid.tab[p];
+	uint32_t s;
+	if (oid_old(b, oid)) {
+		if ((s = oid_hashed(b, oid)) == NIL)
+			s = oid_ringed(b, oid);
+	} else if ((s = oid_ringed(b, oid)) == NIL) {
+		s = oid_hashed(b, oid);
+	}
+	return s;
+}
+
+/* Index a resting order by its id: into the ring, moving the order whose
+ * entry it takes (older by a multiple of the ring, still resting) to by_oid. */
+static inline void oid_insert(struct nx_book *b, nx_oid_t oid, uint32_t s)
+{
+	struct tagmap_ent *e = &b->oid_ring[oid & b->oid_ring_mask];
+	if (e->slot != IDMAP_EMPTY) /* tag: the low 32 bits of that order's id */
+		growmap_insert(&b->by_oid, book_tag_oid(e->tag), e->slot);
+	else
+		b->oid_ring_n++;
+	*e = (struct tagmap_ent){ s, (uint32_t)oid };
+}
+
+static inline void oid_erase(struct nx_book *b, nx_oid_t oid, uint32_t s)
+{
+	struct tagmap_ent *e = &b->oid_ring[oid & b->oid_ring_mask];
+	if (e->slot == s) {
+		e->slot = IDMAP_EMPTY;
+		b->oid_ring_n--;
+	} else {
+		growmap_erase(&b->by_oid, book_tag_oid(oid), s);
+	}
 }
 
 uint32_t nx_book_cl_slot(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl)
 {
-	uint32_t p = cl_pos(b, acct, cl);
-	return p == NIL ? NIL : b->by_cl.tab[p];
+	return cl_slot(b, acct, cl);
 }
 
 /* --- Accounts and instruments (cold) -------------------------------------- */
@@ -246,7 +347,10 @@ int nx_book_add_account(struct nx_book *b, const struct nx_account *a)
 	ac->stp_group = a->stp_group ? a->stp_group : a->id;
 	ac->stp = a->stp ? a->stp : NX_STP_NONE;
 	ac->head = ac->tail = NIL;
-	idmap_insert(&b->acct_map, book_hash_id(a->id), ix);
+	if (a->id < b->acct_dir_n)
+		b->acct_dir[a->id] = ix;
+	else
+		idmap_insert(&b->acct_map, book_hash_id(a->id), ix);
 	return 0;
 }
 
@@ -261,77 +365,110 @@ int nx_book_add_instrument(struct nx_book *b, const struct nx_instrument *in)
 		return -ENOSPC;
 	uint32_t ix = b->ninst++;
 	b->books[ix].def = *in;
-	idmap_insert(&b->inst_map, book_hash_id(in->id), ix);
+	if (in->id < b->inst_dir_n)
+		b->inst_dir[in->id] = ix;
+	else
+		idmap_insert(&b->inst_map, book_hash_id(in->id), ix);
 	return 0;
 }
 
 /* --- Events --------------------------------------------------------------- */
 
-static void emit_reject(struct nx_book *b, uint8_t req, uint8_t reason, nx_acct_t acct,
-			nx_inst_t inst, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid)
+/* Each writes every field its kind lists into that kind's buffer (b->ev),
+ * whose other bytes stay zero, and hands it to the sink. */
+static NX_NOINLINE void emit_reject(struct nx_book *b, uint8_t req, uint8_t reason, nx_acct_t acct,
+				    nx_inst_t inst, nx_clid_t cl, nx_clid_t orig_cl, nx_oid_t oid)
 {
-	struct nx_event ev = { .type = NX_EV_REJECTED };
-	ev.u.reject = (struct nx_ev_reject){ .acct = acct, .inst = inst, .cl = cl,
-		.orig_cl = orig_cl, .oid = oid, .req = req, .reason = reason };
-	b->emit(b->ctx, &ev);
+	struct nx_event *ev = &b->ev[NX_EV_REJECTED];
+	struct nx_ev_reject *e = &ev->u.reject;
+	e->acct = acct;
+	e->inst = inst;
+	e->cl = cl;
+	e->orig_cl = orig_cl;
+	e->oid = oid;
+	e->req = req;
+	e->reason = reason;
+	b->emit(b->ctx, ev);
 }
 
 /* CANCELED (leaves 0) or REDUCED, for an order that lost qty. */
 static void emit_cancel(struct nx_book *b, const struct order *o, uint8_t type, uint8_t reason,
 			nx_qty_t qty, nx_clid_t req_cl)
 {
-	struct nx_event ev = { .type = type };
-	ev.u.cancel = (struct nx_ev_cancel){ .acct = o->acct, .inst = b->books[o->book].def.id,
-		.cl = o->cl, .req_cl = req_cl, .oid = o->oid, .qty = qty,
-		.leaves = type == NX_EV_CANCELED ? 0 : o->leaves,
-		.px = o->ticks * b->books[o->book].def.tick, .side = o->side, .reason = reason,
-		.tag = o->tag };
-	b->emit(b->ctx, &ev);
+	const struct nx_instrument *d = &b->books[o->book].def;
+	struct nx_event *ev = &b->ev[type];
+	struct nx_ev_cancel *e = &ev->u.cancel;
+	e->acct = o->acct;
+	e->inst = d->id;
+	e->cl = o->cl;
+	e->req_cl = req_cl;
+	e->oid = o->oid;
+	e->qty = qty;
+	e->leaves = type == NX_EV_CANCELED ? 0 : o->leaves;
+	e->px = o->ticks * d->tick;
+	e->side = o->side;
+	e->reason = reason;
+	e->tag = o->tag;
+	b->emit(b->ctx, ev);
 }
 
-static void emit_fill(struct nx_book *b, const struct order *o, nx_tid_t tid, nx_px_t px,
-		      nx_qty_t q, uint8_t liq)
+static inline void emit_fill(struct nx_book *b, const struct order *o, const struct nx_instrument *d,
+			     nx_tid_t tid, nx_px_t px, nx_qty_t q, uint8_t liq)
 {
-	struct nx_event ev = { .type = NX_EV_FILL };
-	ev.u.fill = (struct nx_ev_fill){ .tid = tid, .acct = o->acct,
-		.inst = b->books[o->book].def.id, .cl = o->cl, .oid = o->oid, .px = px, .qty = q,
-		.leaves = o->leaves, .cum = o->cum, .order_px = o->ticks * b->books[o->book].def.tick,
-		.side = o->side, .liq = liq, .tag = o->tag };
-	b->emit(b->ctx, &ev);
+	struct nx_event *ev = &b->ev[NX_EV_FILL];
+	struct nx_ev_fill *e = &ev->u.fill;
+	e->tid = tid;
+	e->acct = o->acct;
+	e->inst = d->id;
+	e->cl = o->cl;
+	e->oid = o->oid;
+	e->px = px;
+	e->qty = q;
+	e->leaves = o->leaves;
+	e->cum = o->cum;
+	e->order_px = o->ticks * d->tick;
+	e->side = o->side;
+	e->liq = liq;
+	e->tag = o->tag;
+	b->emit(b->ctx, ev);
 }
 
 /* --- Levels: touch before changing, publish at the end of the command ----- */
 
-static void touch(struct nx_book *b, uint32_t bix, unsigned s, int64_t ticks)
+/* Record level lv (at ticks, of book bix side s) before its first change in
+ * this command. */
+static inline void touch_level(struct nx_book *b, struct level *lv, uint32_t bix, unsigned s,
+			       int64_t ticks)
 {
-	struct ladder *l = &b->books[bix].side[s];
-	struct level *lv = &l->lv[ladder_slot(l, ticks)];
 	if (lv->touch != NIL && b->touched[lv->touch].ticks == ticks)
 		return;
 	/* Each touched level holds or held an order of this command's: at most
 	 * max_orders + 2 (a replace's old and new level share its order). */
 	assert(b->ntouched < b->cfg.max_orders + 2);
 	struct touched *t = &b->touched[b->ntouched];
+	int live = lv->count && lv->ticks == ticks;
+	t->lv = lv;
 	t->ticks = ticks;
 	t->book = bix;
 	t->side_ix = (uint8_t)s;
-	if (lv->count && lv->ticks == ticks) {
-		t->qty = lv->qty;
-		t->count = lv->count;
-	} else {
-		t->qty = 0;
-		t->count = 0;
-	}
+	t->qty = live ? lv->qty : 0;
+	t->count = live ? lv->count : 0;
 	lv->touch = b->ntouched++;
 }
 
-static void flush_levels(struct nx_book *b)
+static inline void touch(struct nx_book *b, uint32_t bix, unsigned s, int64_t ticks)
 {
-	for (uint32_t i = 0; i < b->ntouched; i++) {
-		const struct touched *t = &b->touched[i];
-		struct ibook *ib = &b->books[t->book];
-		struct ladder *l = &ib->side[t->side_ix];
-		struct level *lv = &l->lv[ladder_slot(l, t->ticks)];
+	struct ladder *l = &b->books[bix].side[s];
+	touch_level(b, &l->lv[ladder_slot(l, ticks)], bix, s, ticks);
+}
+
+static NX_NOINLINE void flush_levels(struct nx_book *b)
+{
+	const struct touched *t = b->touched, *end = t + b->ntouched;
+	struct nx_event *ev = &b->ev[NX_EV_LEVEL];
+	struct nx_ev_level *e = &ev->u.level;
+	for (; t < end; t++) {
+		struct level *lv = t->lv;
 		int64_t qty = 0;
 		uint32_t count = 0;
 		if (lv->count && lv->ticks == t->ticks) {
@@ -341,10 +478,13 @@ static void flush_levels(struct nx_book *b)
 		lv->touch = NIL;
 		if (qty == t->qty && count == t->count)
 			continue;
-		struct nx_event ev = { .type = NX_EV_LEVEL };
-		ev.u.level = (struct nx_ev_level){ .inst = ib->def.id, .px = t->ticks * ib->def.tick,
-			.qty = qty, .count = count, .side = (uint8_t)(t->side_ix + 1) };
-		b->emit(b->ctx, &ev);
+		const struct nx_instrument *d = &b->books[t->book].def;
+		e->inst = d->id;
+		e->px = t->ticks * d->tick;
+		e->qty = qty;
+		e->count = count;
+		e->side = (uint8_t)(t->side_ix + 1);
+		b->emit(b->ctx, ev);
 	}
 	b->ntouched = 0;
 }
@@ -422,13 +562,9 @@ static void rest(struct nx_book *b, struct order *o, int indexed)
 	else
 		ib->head = s;
 	ib->tail = s;
-	idmap_insert(&b->by_oid, book_hash_oid(o->oid), s);
-	/* The duplicate check of this command found where the client id goes;
-	 * the spot is still right unless a deletion has moved entries since. */
-	if (b->cl_hint_erasures == b->cl_erasures && b->by_cl.tab[b->cl_hint] == IDMAP_EMPTY)
-		b->by_cl.tab[b->cl_hint] = s;
-	else
-		idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), s);
+	oid_insert(b, o->oid, s);
+	o->cl_tag = b->cl_hint_tag;
+	cl_insert(b, o->cl_tag, s, 1);
 	o->resting = 1;
 }
 
@@ -455,11 +591,8 @@ static void release(struct nx_book *b, struct order *o)
 			b->orders[o->inext].iprev = o->iprev;
 		else
 			ib->tail = o->iprev;
-		idmap_erase_at(&b->by_oid, idmap_find_slot(&b->by_oid, book_hash_oid(o->oid), s),
-			       hash_oid_slot, b);
-		idmap_erase_at(&b->by_cl, idmap_find_slot(&b->by_cl, book_hash_cl(o->acct, o->cl), s),
-			       hash_cl_slot, b);
-		b->cl_erasures++;
+		oid_erase(b, o->oid, s);
+		growmap_erase(&b->by_cl, o->cl_tag, s);
 		o->resting = 0;
 	}
 	o->next = b->free_head;
@@ -501,7 +634,7 @@ static int64_t fok_fillable(const struct nx_book *b, const struct ibook *ib, con
 		int64_t all = 0, vis = 0;
 		for (uint32_t s = lv->head; s != NIL; s = b->orders[s].next) {
 			const struct order *m = &b->orders[s];
-			if (m->stp_group == t->stp_group && t->stp != NX_STP_NONE) {
+			if (t->stp != NX_STP_NONE && m->stp_group == t->stp_group) {
 				if (t->stp == NX_STP_CO)
 					continue;
 				return got + vis;
@@ -556,16 +689,26 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 	struct ibook *ib = &b->books[t->book];
 	unsigned os = SIDE_IX(nx_side_other(t->side));
 	struct ladder *l = &ib->side[os];
-	nx_px_t tick = ib->def.tick;
+	const struct nx_instrument *d = &ib->def;
+	nx_px_t tick = d->tick;
+	struct nx_event *tev = &b->ev[NX_EV_TRADE];
+	struct nx_ev_trade *te = &tev->u.trade;
 	while (t->leaves && l->nlevels) {
 		int64_t px = t->side == NX_SIDE_BUY ? l->lo : l->hi;
 		if (!crosses(t->side, limit, px))
 			break;
 		struct level *lv = &l->lv[ladder_slot(l, px)];
-		touch(b, t->book, os, px);
+		touch_level(b, lv, t->book, os, px);
 		do {
 			struct order *m = &b->orders[lv->head];
-			if (m->stp_group == t->stp_group && t->stp != NX_STP_NONE) {
+			/* Start loading the next maker, and what releasing this one
+			 * reads, while this one trades. */
+			if (m->next != NIL) {
+				NX_PREFETCH_W(&b->orders[m->next]);
+				NX_PREFETCH_W((const char *)&b->orders[m->next] + NX_CACHE_LINE);
+			}
+			NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, m->cl_tag)]);
+			if (t->stp != NX_STP_NONE && m->stp_group == t->stp_group) {
 				if (self_trade(b, t, m, lv))
 					return 1;
 				continue;
@@ -578,13 +721,18 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			lv->qty -= q;
 			t->leaves -= q;
 			t->cum += q;
-			struct nx_event ev = { .type = NX_EV_TRADE };
-			ev.u.trade = (struct nx_ev_trade){ .tid = tid, .inst = ib->def.id, .px = px * tick,
-				.qty = q, .maker_oid = m->oid, .taker_oid = t->oid, .maker_acct = m->acct,
-				.taker_acct = t->acct, .aggressor = t->side };
-			b->emit(b->ctx, &ev);
-			emit_fill(b, m, tid, px * tick, q, NX_LIQ_MAKER);
-			emit_fill(b, t, tid, px * tick, q, NX_LIQ_TAKER);
+			te->tid = tid;
+			te->inst = d->id;
+			te->px = px * tick;
+			te->qty = q;
+			te->maker_oid = m->oid;
+			te->taker_oid = t->oid;
+			te->maker_acct = m->acct;
+			te->taker_acct = t->acct;
+			te->aggressor = t->side;
+			b->emit(b->ctx, tev);
+			emit_fill(b, m, d, tid, px * tick, q, NX_LIQ_MAKER);
+			emit_fill(b, t, d, tid, px * tick, q, NX_LIQ_TAKER);
 			if (m->visible)
 				continue;
 			if (!m->leaves) {
@@ -650,6 +798,13 @@ static inline int would_take(const struct ibook *ib, unsigned side, int64_t tick
 int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 {
 	unsigned why;
+	/* The duplicate check's entry is a random line of a large table: start
+	 * loading it now, and the level's below, so the two misses overlap. */
+	uint32_t cl_tag = book_tag_cl(r->acct, r->cl);
+	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, cl_tag)]);
+	const struct tagmap_ent *ring = &b->oid_ring[b->next_oid & b->oid_ring_mask];
+	if (ring->slot != IDMAP_EMPTY) /* resting here moves that order to by_oid */
+		NX_PREFETCH(&b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, book_tag_oid(ring->tag))]);
 	uint32_t bix = nx_book_inst_ix(b, r->inst), aix = NIL;
 	struct ibook *ib = NULL;
 	int64_t ticks = 0;
@@ -678,6 +833,9 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 			tif = NX_TIF_IOC;
 	} else if ((why = px_reject(d, r->px, &ticks))) {
 		goto reject;
+	} else {
+		const struct ladder *l = &ib->side[SIDE_IX(r->side)];
+		NX_PREFETCH_W(&l->lv[ladder_slot(l, ticks)]);
 	}
 	int gtc_limit = r->type == NX_ORD_LIMIT && tif == NX_TIF_GTC;
 	if (r->display < 0 || (r->display > 0 && (r->display % d->lot || !gtc_limit))) {
@@ -688,11 +846,12 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 		why = NX_REJ_BAD_POST_ONLY;
 		goto reject;
 	}
-	if (cl_lookup(b, r->acct, r->cl, &b->cl_hint) != NIL) {
+	b->cl_hint_tag = cl_tag;
+	if (cl_lookup(b, r->acct, r->cl, cl_tag, &b->cl_hint) != NIL) {
 		why = NX_REJ_DUPLICATE_CLID;
 		goto reject;
 	}
-	b->cl_hint_erasures = b->cl_erasures;
+	b->cl_hint_moves = b->by_cl.moves;
 	if (NX_UNLIKELY(b->free_head == NIL)) {
 		why = NX_REJ_ORDER_CAPACITY;
 		goto reject;
@@ -728,12 +887,22 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 	t->oid = b->next_oid++;
 	t->cl = r->cl;
 	t->tag = r->tag;
-	struct nx_event ev = { .type = NX_EV_ACCEPTED };
-	ev.u.order = (struct nx_ev_order){ .acct = r->acct, .inst = r->inst, .cl = r->cl,
-		.oid = t->oid, .px = r->type == NX_ORD_LIMIT ? r->px : 0, .qty = r->qty,
-		.display = r->display, .side = r->side, .type = r->type, .tif = tif,
-		.post_only = r->post_only, .stp = t->stp, .tag = r->tag };
-	b->emit(b->ctx, &ev);
+	struct nx_event *ev = &b->ev[NX_EV_ACCEPTED];
+	struct nx_ev_order *e = &ev->u.order;
+	e->acct = r->acct;
+	e->inst = r->inst;
+	e->cl = r->cl;
+	e->oid = t->oid;
+	e->px = r->type == NX_ORD_LIMIT ? r->px : 0;
+	e->qty = r->qty;
+	e->display = r->display;
+	e->side = r->side;
+	e->type = r->type;
+	e->tif = tif;
+	e->post_only = r->post_only;
+	e->stp = t->stp;
+	e->tag = r->tag;
+	b->emit(b->ctx, ev);
 
 	int64_t limit = ticks;
 	unsigned rest_reason = NX_CXL_IOC;
@@ -774,12 +943,28 @@ reject:
 	return (int)why;
 }
 
+/* Start loading what taking resting order o out of its level will touch:
+ * its level, its second line, its client-id entry and its queue neighbours,
+ * so those misses overlap instead of following one another. */
+static inline void prefetch_resting(const struct nx_book *b, const struct order *o)
+{
+	const struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
+	NX_PREFETCH_W(&l->lv[ladder_slot(l, o->ticks)]);
+	NX_PREFETCH_W((const char *)o + NX_CACHE_LINE);
+	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, o->cl_tag)]);
+	if (o->prev != NIL)
+		NX_PREFETCH_W(&b->orders[o->prev]);
+	if (o->next != NIL)
+		NX_PREFETCH_W(&b->orders[o->next]);
+}
+
 /* The live order a cancel or replace names, if the account owns it. */
 static struct order *named_order(struct nx_book *b, nx_acct_t acct, nx_oid_t oid, nx_clid_t orig_cl)
 {
 	uint32_t s = oid ? nx_book_oid_slot(b, oid) : nx_book_cl_slot(b, acct, orig_cl);
 	if (s == NIL || b->orders[s].acct != acct)
 		return NULL;
+	prefetch_resting(b, &b->orders[s]);
 	return &b->orders[s];
 }
 
@@ -831,7 +1016,7 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 	if ((why = status_reject(ib)) || (why = qty_reject(&ib->def, r->qty)) ||
 	    (why = px_reject(&ib->def, r->px, &ticks)))
 		goto reject;
-	if (r->cl != o->cl && cl_pos(b, r->acct, r->cl) != NIL) {
+	if (r->cl != o->cl && cl_slot(b, r->acct, r->cl) != NIL) {
 		why = NX_REJ_DUPLICATE_CLID;
 		goto reject;
 	}
@@ -846,19 +1031,27 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 
 	nx_clid_t orig_cl = o->cl;
 	if (r->cl != o->cl) {
-		idmap_erase_at(&b->by_cl, idmap_find_slot(&b->by_cl, book_hash_cl(o->acct, o->cl),
-							  slot_of(b, o)), hash_cl_slot, b);
-		b->cl_erasures++;
+		growmap_erase(&b->by_cl, o->cl_tag, slot_of(b, o));
 		o->cl = r->cl;
-		idmap_insert(&b->by_cl, book_hash_cl(o->acct, o->cl), slot_of(b, o));
+		o->cl_tag = book_tag_cl(o->acct, o->cl);
+		cl_insert(b, o->cl_tag, slot_of(b, o), 0);
 	}
 	int keep = ticks == o->ticks && r->qty <= o->leaves;
-	struct nx_event ev = { .type = NX_EV_REPLACED };
-	ev.u.replace = (struct nx_ev_replace){ .acct = o->acct, .inst = inst, .cl = o->cl,
-		.orig_cl = orig_cl, .oid = o->oid, .px = r->px, .qty = r->qty,
-		.prev_px = o->ticks * ib->def.tick, .prev_qty = o->leaves, .side = o->side,
-		.kept_priority = (uint8_t)keep, .tag = o->tag };
-	b->emit(b->ctx, &ev);
+	struct nx_event *ev = &b->ev[NX_EV_REPLACED];
+	struct nx_ev_replace *e = &ev->u.replace;
+	e->acct = o->acct;
+	e->inst = inst;
+	e->cl = o->cl;
+	e->orig_cl = orig_cl;
+	e->oid = o->oid;
+	e->px = r->px;
+	e->qty = r->qty;
+	e->prev_px = o->ticks * ib->def.tick;
+	e->prev_qty = o->leaves;
+	e->side = o->side;
+	e->kept_priority = (uint8_t)keep;
+	e->tag = o->tag;
+	b->emit(b->ctx, ev);
 
 	touch(b, o->book, SIDE_IX(o->side), o->ticks);
 	if (keep) {
@@ -914,10 +1107,14 @@ int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m)
 			n++;
 		}
 	}
-	struct nx_event ev = { .type = NX_EV_MASS_CANCELED };
-	ev.u.mass = (struct nx_ev_mass){ .acct = m->acct, .inst = m->inst, .cl = m->cl, .count = n,
-		.side = m->side };
-	b->emit(b->ctx, &ev);
+	struct nx_event *ev = &b->ev[NX_EV_MASS_CANCELED];
+	struct nx_ev_mass *e = &ev->u.mass;
+	e->acct = m->acct;
+	e->inst = m->inst;
+	e->cl = m->cl;
+	e->count = n;
+	e->side = m->side;
+	b->emit(b->ctx, ev);
 	flush_levels(b);
 	return 0;
 }
@@ -963,4 +1160,53 @@ int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int c
 	if (cancel_resting_orders)
 		nx_book_cancel_where(b, 0, inst, NX_CXL_HALT);
 	return 0;
+}
+
+/* --- Prefetch hints ------------------------------------------------------- */
+
+void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o)
+{
+	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, book_tag_cl(o->acct, o->cl))]);
+	uint32_t bix = nx_book_inst_ix(b, o->inst);
+	if (bix == NIL || o->type != NX_ORD_LIMIT || o->px <= 0 ||
+	    (o->side != NX_SIDE_BUY && o->side != NX_SIDE_SELL))
+		return;
+	const struct ibook *ib = &b->books[bix];
+	int64_t ticks = ib->def.tick == 1 ? o->px : o->px / ib->def.tick;
+	const struct ladder *l = &ib->side[SIDE_IX(o->side)];
+	NX_PREFETCH(&l->lv[ladder_slot(l, ticks)]);
+}
+
+/* The table line that names an order, and the order if its entry is there. */
+static inline void prefetch_named(const struct nx_book *b, nx_acct_t acct, nx_oid_t oid,
+				  nx_clid_t orig_cl)
+{
+	const struct tagmap_ent *e;
+	uint32_t tag;
+	if (oid && oid_old(b, oid)) {
+		tag = book_tag_oid(oid);
+		e = &b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, tag)];
+	} else if (oid) {
+		e = &b->oid_ring[oid & b->oid_ring_mask];
+		tag = (uint32_t)oid;
+	} else {
+		tag = book_tag_cl(acct, orig_cl);
+		e = &b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, tag)];
+	}
+	NX_PREFETCH(e);
+	if (e->tag == tag && e->slot < b->cfg.max_orders) {
+		NX_PREFETCH(&b->orders[e->slot]);
+		NX_PREFETCH((const char *)&b->orders[e->slot] + NX_CACHE_LINE);
+	}
+}
+
+void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c)
+{
+	prefetch_named(b, c->acct, c->oid, c->orig_cl);
+}
+
+void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r)
+{
+	prefetch_named(b, r->acct, r->oid, r->orig_cl);
+	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, book_tag_cl(r->acct, r->cl))]);
 }

@@ -27,7 +27,7 @@ struct order {
 	int64_t visible;        /* shown at the level */
 	int64_t leaves;         /* open, hidden included */
 	int64_t ticks;          /* price in ticks */
-	uint32_t stp_group;     /* resolved self-trade key */
+	uint32_t cl_tag;        /* by_cl tag of (acct, cl) while resting */
 	uint32_t book;          /* index of its instrument book */
 	nx_acct_t acct;
 	uint8_t side, stp, post_only, resting;
@@ -36,11 +36,13 @@ struct order {
 	/* Warm: fills and bookkeeping. */
 	int64_t display;        /* iceberg peak, 0 if none */
 	int64_t cum;            /* filled so far */
-	uint32_t anext, aprev;  /* account list */
-	uint32_t inext, iprev;  /* instrument list */
 	uint32_t acct_ix;
 	uint32_t tag;           /* the caller's, echoed in events */
-	uint8_t pad_[24];       /* to 128 bytes: two whole cache lines, and slot
+	uint32_t stp_group;     /* resolved self-trade key (read only when the
+	                           taker's mode is not NONE) */
+	uint32_t anext, aprev;  /* account list */
+	uint32_t inext, iprev;  /* instrument list */
+	uint8_t pad_[20];       /* to 128 bytes: two whole cache lines, and slot
 	                           arithmetic is a shift rather than a division */
 } NX_CACHE_ALIGNED;
 NX_STATIC_ASSERT(sizeof(struct order) == 128, "orders are two cache lines");
@@ -59,6 +61,7 @@ struct ibook {
 };
 
 struct touched {            /* a level's state before the running command */
+	struct level *lv;
 	int64_t ticks;
 	int64_t qty;
 	uint32_t count;
@@ -73,35 +76,69 @@ struct nx_book {
 	struct ibook *books;
 	struct account *accts;
 	struct touched *touched;
-	struct idmap by_oid, by_cl, acct_map, inst_map;
+	/* Order ids to slots. Ids are the book's own sequence, so a resting
+	 * order with one of the last oid_ring_mask + 1 ids sits in the ring at
+	 * id & oid_ring_mask (tag: the id's low 32 bits): recent orders, which
+	 * most commands name, are found with no probing, in a table that stays
+	 * in cache, and orders entered together share lines. An order still
+	 * resting when a newer id takes its ring entry moves to by_oid, a hash
+	 * map. (The identity hash over one large table had the locality, but
+	 * once ids wrapped around it, long-lived orders stood in the way of the
+	 * advancing new ids and linear probing clustered without bound.)
+	 * by_oid and by_cl grow with the orders they hold (idmap.h, struct
+	 * growmap), so a book with few live orders keeps them in cache however
+	 * large its capacity. */
+	struct tagmap_ent *oid_ring;
+	uint32_t oid_ring_mask;
+	uint32_t oid_ring_n;    /* ring entries in use */
+	struct growmap by_oid, by_cl;
+	struct idmap acct_map, inst_map; /* ids at or above the direct tables' size */
+	uint32_t *acct_dir, *inst_dir;   /* index by id, NIL if none: ids below *_dir_n */
+	uint32_t acct_dir_n, inst_dir_n;
 	uint32_t free_head;
 	uint32_t live;          /* orders out of the free list */
 	uint32_t ntouched;
-	uint32_t cl_erasures;   /* by_cl deletions so far: a remembered insert position
-	                           stays valid while this does not move */
 	uint32_t cl_hint;       /* by_cl position for the new order being entered */
-	uint32_t cl_hint_erasures; /* cl_erasures when cl_hint was found */
+	uint32_t cl_hint_tag;   /* and its tag */
+	uint32_t cl_hint_moves; /* by_cl.moves when cl_hint was found */
 	uint32_t ninst, nacct;
 	nx_oid_t next_oid;
 	nx_tid_t next_tid;
 	struct nx_book_config cfg;
 	void *alloc;            /* set by nx_book_create: what destroy frees */
+	/* One event per type, zeroed at init and type set: an emission writes
+	 * only the fields of its kind, so the bytes a kind does not list stay
+	 * zero with no per-event clearing, and the sink gets a stable buffer. */
+	struct nx_event ev[NX_EV_LEVEL + 1];
 };
 
-/* Lookups shared with the query side. Return a slot or NIL. */
-uint32_t nx_book_inst_ix(const struct nx_book *b, nx_inst_t id);
-uint32_t nx_book_acct_ix(const struct nx_book *b, nx_acct_t id);
+/* Lookups shared with the query side. Return a slot or NIL. Instrument and
+ * account ids are small integers in practice: below the direct tables' size
+ * (at least NX_BOOK_DIRECT_MIN) they index an array, above it a hash map. */
+#define NX_BOOK_DIRECT_MIN 4096
+uint32_t nx_book_inst_ix_hashed(const struct nx_book *b, nx_inst_t id);
+uint32_t nx_book_acct_ix_hashed(const struct nx_book *b, nx_acct_t id);
+static inline uint32_t nx_book_inst_ix(const struct nx_book *b, nx_inst_t id)
+{
+	return NX_LIKELY(id < b->inst_dir_n) ? b->inst_dir[id] : nx_book_inst_ix_hashed(b, id);
+}
+static inline uint32_t nx_book_acct_ix(const struct nx_book *b, nx_acct_t id)
+{
+	return NX_LIKELY(id < b->acct_dir_n) ? b->acct_dir[id] : nx_book_acct_ix_hashed(b, id);
+}
 uint32_t nx_book_oid_slot(const struct nx_book *b, nx_oid_t oid);
 uint32_t nx_book_cl_slot(const struct nx_book *b, nx_acct_t acct, nx_clid_t cl);
 
-/* Venue order ids are the book's own sequence, so the identity spreads them
- * perfectly over a linear-probing table, and orders entered close in time
- * sit in neighbouring entries (the same cache line). Client ids are chosen
- * by clients and could be picked to collide, so they are mixed. */
-static inline uint64_t book_hash_oid(nx_oid_t oid) { return oid; }
-static inline uint64_t book_hash_cl(nx_acct_t acct, nx_clid_t cl)
+/* Tags (idmap.h: the low 32 bits of a key's hash; the home position is
+ * tag & mask). Client ids are chosen by clients and could be picked to
+ * collide, so they are mixed; order ids too, for by_oid. */
+static inline uint32_t book_tag_oid(nx_oid_t oid)
 {
-	return idmap_mix(cl ^ ((uint64_t)acct * UINT64_C(0x9e3779b97f4a7c15)));
+	return (uint32_t)idmap_mix((uint32_t)oid);
+}
+static inline uint32_t book_tag_cl(nx_acct_t acct, nx_clid_t cl)
+{
+	return (uint32_t)idmap_mix(cl ^ ((uint64_t)acct * UINT64_C(0x9e3779b97f4a7c15)));
 }
 static inline uint64_t book_hash_id(uint32_t id) { return idmap_mix(id); }
 

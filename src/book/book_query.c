@@ -230,10 +230,28 @@ int nx_book_check(const struct nx_book *b, const char **why)
 		FAIL("order slots leaked");
 	if (b->ntouched)
 		FAIL("touched list not flushed");
-	uint32_t mapped = 0;
-	for (uint32_t i = 0; i <= b->by_oid.mask; i++)
-		mapped += b->by_oid.tab[i] != IDMAP_EMPTY;
-	if (mapped != queued)
-		FAIL("oid map holds finished orders");
+	uint32_t ringed = 0;
+	for (uint32_t i = 0; i <= b->oid_ring_mask; i++) {
+		const struct tagmap_ent *e = &b->oid_ring[i];
+		if (e->slot == IDMAP_EMPTY)
+			continue;
+		const struct order *p = &b->orders[e->slot];
+		if (e->slot >= b->cfg.max_orders || !p->resting || (p->oid & b->oid_ring_mask) != i ||
+		    e->tag != (uint32_t)p->oid)
+			FAIL("oid ring entry wrong");
+		ringed++;
+	}
+	if (ringed != b->oid_ring_n)
+		FAIL("oid ring count wrong");
+	const struct growmap *maps[2] = { &b->by_oid, &b->by_cl };
+	for (int k = 0; k < 2; k++) {
+		const struct tagmap *t[2] = { &maps[k]->cur, &maps[k]->old };
+		uint32_t mapped = 0, want = k ? queued : queued - ringed;
+		for (int j = 0; j < 2; j++)
+			for (uint32_t i = 0; t[j]->tab && i <= t[j]->mask; i++)
+				mapped += t[j]->tab[i].slot != IDMAP_EMPTY;
+		if (mapped != want || maps[k]->n != want)
+			FAIL(k ? "client-id map holds finished orders" : "oid map holds finished orders");
+	}
 	return 0;
 }
