@@ -29,6 +29,7 @@
 # real NIC pair, run nxgen by hand as docs/lab-guide.md shows (two hosts).
 set -u
 VENUES=both IOS=both RATES="1000 5000 10000 20000 50000 100000" DUR=10 WARM=2 SESS=4 MIX= OUT=
+ARGS="$*" # for cmdline.txt, before the options are consumed
 while [ $# -gt 0 ]; do
 	case $1 in
 	--venue) VENUES=$2; shift ;;
@@ -73,7 +74,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "$0 $*" >"$OUT/cmdline.txt"
+echo "$0 $ARGS" >"$OUT/cmdline.txt"
 nic_config/check-host.sh >"$OUT/machine.txt" 2>/dev/null
 
 ip netns add "$NS" && ip link add "$VA" type veth peer name "$VB" && ip link set "$VB" netns "$NS" || exit 1
