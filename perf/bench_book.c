@@ -577,6 +577,8 @@ int main(int argc, char **argv)
 	B.cfg = (struct nx_book_config){ .max_instruments = NINST, .max_accounts = NACCT,
 		.max_orders = MAX_ORDERS, .ladder_ticks = LADDER_TICKS };
 	for (int i = 1; i < argc; i++) {
+		if (perf_opt(argc, argv, &i, &B.o.reps, &B.o.cpu, &B.o.seed))
+			continue;
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--quick")) {
 			B.o.ops = 100000;
@@ -586,12 +588,6 @@ int main(int argc, char **argv)
 			B.o.ops = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--warm") && v) {
 			B.o.warm_ops = strtoull(v, NULL, 0), i++;
-		} else if (!strcmp(a, "--reps") && v) {
-			B.o.reps = atoi(v), i++;
-		} else if (!strcmp(a, "--cpu") && v) {
-			B.o.cpu = atoi(v), i++;
-		} else if (!strcmp(a, "--seed") && v) {
-			B.o.seed = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--max-orders") && v) {
 			B.cfg.max_orders = (uint32_t)strtoul(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--prefetch") && v) {

@@ -784,6 +784,8 @@ int main(int argc, char **argv)
 	B.o = (struct opts){ .ops = 2000000, .warm_ops = 200000, .resting = 10000, .reps = 3,
 			     .cpu = -1, .seed = 42 };
 	for (int i = 1; i < argc; i++) {
+		if (perf_opt(argc, argv, &i, &B.o.reps, &B.o.cpu, &B.o.seed))
+			continue;
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--quick")) {
 			B.o.ops = 200000;
@@ -793,12 +795,6 @@ int main(int argc, char **argv)
 			B.o.ops = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--warm") && v) {
 			B.o.warm_ops = strtoull(v, NULL, 0), i++;
-		} else if (!strcmp(a, "--reps") && v) {
-			B.o.reps = atoi(v), i++;
-		} else if (!strcmp(a, "--cpu") && v) {
-			B.o.cpu = atoi(v), i++;
-		} else if (!strcmp(a, "--seed") && v) {
-			B.o.seed = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--resting") && v) {
 			B.o.resting = (uint32_t)strtoul(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--case") && v) {

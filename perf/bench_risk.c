@@ -467,18 +467,14 @@ int main(int argc, char **argv)
 {
 	struct opts O = { .ops = 2000000, .reps = 5, .cpu = -1, .seed = 42 };
 	for (int i = 1; i < argc; i++) {
+		if (perf_opt(argc, argv, &i, &O.reps, &O.cpu, &O.seed))
+			continue;
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--quick")) {
 			O.ops = 200000;
 			O.reps = 1;
 		} else if (!strcmp(a, "--ops") && v) {
 			O.ops = strtoull(v, NULL, 0), i++;
-		} else if (!strcmp(a, "--reps") && v) {
-			O.reps = atoi(v), i++;
-		} else if (!strcmp(a, "--cpu") && v) {
-			O.cpu = atoi(v), i++;
-		} else if (!strcmp(a, "--seed") && v) {
-			O.seed = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			O.only = v, i++;
 		} else {

@@ -291,3 +291,20 @@ void perf_live_event(struct perf_live *l, const struct nx_event *ev)
 		break;
 	}
 }
+
+int perf_opt(int argc, char **argv, int *i, int *reps, int *cpu, uint64_t *seed)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	if (!v)
+		return 0;
+	if (!strcmp(a, "--reps"))
+		*reps = atoi(v);
+	else if (!strcmp(a, "--cpu"))
+		*cpu = atoi(v);
+	else if (!strcmp(a, "--seed"))
+		*seed = strtoull(v, NULL, 0);
+	else
+		return 0;
+	++*i;
+	return 1;
+}

@@ -110,6 +110,12 @@ double perf_tsc_calibrate(void);
 /* Median cost of an empty perf_tsc_begin/_end pair, in ticks. */
 uint32_t perf_tsc_overhead(void);
 
+/* The options every bench takes: --reps N (batches, the median is
+ * reported), --cpu N (pin; -1 picks the idlest) and --seed N. If argv[*i]
+ * is one of them with its value, store it, step *i onto the value and
+ * return 1; else 0 and nothing changes. */
+int perf_opt(int argc, char **argv, int *i, int *reps, int *cpu, uint64_t *seed);
+
 /*
  * Calibrate the TSC (*tpns, ticks per ns) and meanwhile see which allowed
  * CPU is idlest; pin this thread to it, or to cpu if cpu >= 0. Returns the
