@@ -272,6 +272,134 @@ static void test_net_errors(void **state)
 	expect_error(t, "net.speed: unknown field", 6);
 }
 
+/* Lines of text before the first line that contains what. */
+static unsigned lines_before(const char *text, const char *what)
+{
+	const char *end = strstr(text, what);
+	unsigned n = 0;
+	for (const char *p = text; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static const char md_net[] =
+	"net = { ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );\n"
+	" shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2 ]; } ); };\n";
+
+static void test_market_data(void **state)
+{
+	(void)state;
+	char t[4096], err[512], path[64];
+	struct nx_venue_config c;
+	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
+		 " itch = { udp_port = 9200; group = \"239.1.1.1\"; session = \"ITCH01\";\n"
+		 "  request_server = \"10.0.0.2:9201\"; request_ms = 50; max_orders = 1000;\n"
+		 "  max_levels = 500; max_locates = 100; ref_interval_us = 0;\n"
+		 "  map = ( { symbol = \"AAPL\"; instrument = 1; },\n"
+		 "   { symbol = \"MSFT\"; instrument = 2; source = \"last\"; px_mul = 1; px_div = 100; } ); };\n"
+		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
+		 "  retransmit_port = 9302; session = \"NX\"; snapshot_ms = 250; ring = 1024; }; };\n",
+		 good_limits, two_inst, good_acct, md_net);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_true(c.md.enabled);
+	assert_int_equal(c.md.lcore, 0);
+	assert_int_equal(c.md.itch.udp_port, 9200);
+	assert_int_equal(c.md.itch.group, 0xef010101u);
+	assert_true(c.md.itch.have_session);
+	assert_memory_equal(c.md.itch.session, "ITCH01    ", 10);
+	assert_int_equal(c.md.itch.request_ip, 0x0a000002u);
+	assert_int_equal(c.md.itch.request_port, 9201);
+	assert_int_equal(c.md.itch.request_ms, 50);
+	assert_int_equal(c.md.itch.max_orders, 1000);
+	assert_int_equal(c.md.itch.max_levels, 500);
+	assert_int_equal(c.md.itch.max_locates, 100);
+	assert_int_equal(c.md.itch.ref_interval_us, 0);
+	assert_int_equal(c.md.itch.nmap, 2);
+	assert_string_equal(c.md.itch.map[0].symbol, "AAPL");
+	assert_int_equal(c.md.itch.map[0].source, NX_MD_REF_MID);
+	assert_int_equal(c.md.itch.map[0].px_mul, 1);
+	assert_int_equal(c.md.itch.map[1].source, NX_MD_REF_LAST);
+	assert_int_equal(c.md.itch.map[1].px_div, 100);
+	assert_int_equal(c.md.feed.group, 0xef020202u);
+	assert_int_equal(c.md.feed.incremental_port, 9300);
+	assert_int_equal(c.md.feed.snapshot_port, 9301);
+	assert_int_equal(c.md.feed.retransmit_port, 9302);
+	assert_memory_equal(c.md.feed.session, "NX        ", 10);
+	assert_int_equal(c.md.feed.snapshot_ms, 250);
+	assert_int_equal(c.md.feed.heartbeat_ms, 100); /* defaults */
+	assert_int_equal(c.md.feed.history, 65536);
+	assert_int_equal(c.md.feed.ring, 1024);
+	nx_config_free(&c);
+	/* Absent: disabled. */
+	snprintf(t, sizeof(t), "%s%s%s%s", good_limits, two_inst, good_acct, md_net);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_false(c.md.enabled);
+	nx_config_free(&c);
+}
+
+static void test_market_data_errors(void **state)
+{
+	(void)state;
+	char t[4096];
+	const char *it = "itch = { udp_port = 9200; };";
+	/* The error's line: market_data starts after the prefix's lines; a
+	 * failing element on the body's second line is one further. */
+#define MDL(body, msg, extra) do { \
+		snprintf(t, sizeof(t), "%s%s%s%smarket_data = { %s };\n", good_limits, two_inst, \
+			 good_acct, md_net, body); \
+		expect_error(t, msg, lines_before(t, "market_data") + 1 + (extra)); \
+	} while (0)
+#define MD(body, msg) MDL(body, msg, 0)
+	snprintf(t, sizeof(t), "%s%s%smarket_data = { lcore = 0; %s };\n", good_limits, two_inst,
+		 good_acct, it);
+	expect_error(t, "market_data: needs the net section", lines_before(t, "market_data") + 1);
+	MD(it, "market_data: missing lcore");
+	MD("lcore = 0;", "market_data: needs itch { ... } or feed { ... }");
+	MD("lcore = 1; itch = { udp_port = 9200; };", "market_data: lcore 1 runs shard 0");
+	MD("lcore = 0; itch = { udp_port = 9100; };", "market_data: udp port 9100 is shard 0's");
+	MD("lcore = 0; itch = { group = \"239.1.1.1\"; };", "market_data.itch: missing udp_port");
+	MD("lcore = 0; itch = { udp_port = 9200; group = \"10.1.1.1\"; };",
+	   "market_data.itch.group: must be an IPv4 multicast group");
+	MD("lcore = 0; itch = { udp_port = 9200; session = \"ELEVENCHARS\"; };",
+	   "market_data.itch.session: must be 1 to 10 characters");
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2\"; };",
+	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"239.0.0.2:5\"; };",
+	   "market_data.itch.request_server: must be a unicast");
+	MD("lcore = 0; itch = { udp_port = 9200; max_locates = 70000; };",
+	   "market_data.itch.max_locates: must be between 1 and 65536");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { instrument = 1; } ); };",
+	   "market_data.itch.map[0]: missing symbol");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"TOOLONGSYM\"; instrument = 1; } ); };",
+	   "market_data.itch.map[0].symbol: must be an ITCH stock symbol");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; instrument = 9; } ); };",
+	   "market_data.itch.map[0].instrument: must be a configured instrument id");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; instrument = 1; source = \"vwap\"; } ); };",
+	   "market_data.itch.map[0].source: must be \"mid\" or \"last\"");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; instrument = 1; px_div = 0; } ); };",
+	   "market_data.itch.map[0].px_div: must be between 1");
+	MDL("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; instrument = 1; },\n"
+	    " { symbol = \"B\"; instrument = 1; } ); };", "instrument 1 is mapped twice", 1);
+	MD("lcore = 0; feed = { incremental_port = 1; };", "market_data.feed: missing group");
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; };",
+	   "market_data.feed: missing retransmit_port");
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9300; retransmit_port = 9302; };",
+	   "must differ");
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9100; };",
+	   "market_data: udp port 9100 is shard 0's");
+	MD("lcore = 0; itch = { udp_port = 9302; };\n feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; };",
+	   "itch.udp_port and feed.retransmit_port must differ");
+	snprintf(t, sizeof(t), "lcore = 0; %s\n feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; ring = 1000; };", it);
+	char body[1024];
+	memcpy(body, t, sizeof(body));
+	MDL(body, "market_data.feed.ring: must be a power of two", 1);
+	MD("lcore = 0; speed = 1;", "market_data.speed: unknown field");
+#undef MD
+#undef MDL
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_net_shards),
 		cmocka_unit_test(test_net_errors),
+		cmocka_unit_test(test_market_data),
+		cmocka_unit_test(test_market_data_errors),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -66,8 +66,8 @@ static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 #define PEER_IP  NX_NET_IP4(10, 1, 2, 77)
 #define OTHER_IP NX_NET_IP4(10, 1, 2, 200)
 
-static const struct nx_net_if US = { { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 }, US_IP };
-static const struct nx_net_if PEER = { { 0x02, 0x42, 0xac, 0x11, 0x00, 0x02 }, PEER_IP };
+static const struct nx_net_if US = { .mac = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 }, .ip = US_IP };
+static const struct nx_net_if PEER = { .mac = { 0x02, 0x42, 0xac, 0x11, 0x00, 0x02 }, .ip = PEER_IP };
 
 /* Offsets in a frame without IP options. */
 enum { ETH = 14, IP = 14, L4 = 34 };
@@ -608,6 +608,56 @@ static void test_drop_not_for_us_ip(void **state)
 	put32(f + IP + 16, NX_NET_IP4(224, 0, 0, 1));
 	fix_ip(f);
 	DROPS(NOT_FOR_US_IP, f, len);
+}
+
+/* A joined multicast group: UDP to it is ours when the frame carries the
+ * group's MAC; other groups, mismatched MACs, non-UDP and our IP in a
+ * multicast frame are not. */
+static void test_multicast_group(void **state)
+{
+	const uint32_t G = NX_NET_IP4(239, 1, 2, 3), G2 = NX_NET_IP4(239, 1, 2, 4);
+	struct nx_net_if ifc = US;
+	struct nx_net_pkt pkt;
+	uint8_t f[256], gmac[6];
+	size_t len = mk_udp(f, HELLO, sizeof(HELLO));
+	(void)state;
+	ifc.groups[0] = G;
+	ifc.ngroups = 1;
+	nx_net_mcast_mac(G, gmac);
+	assert_memory_equal(gmac, ((const uint8_t[]){ 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 }), 6);
+	memcpy(f, gmac, 6);
+	put32(f + IP + 16, G);
+	fix_ip(f);
+	assert_int_equal(nx_net_classify(&ifc, f, (uint32_t)len, NX_NET_RX_UDP_CSUM_GOOD, &pkt),
+			 NX_NET_UDP);
+	assert_int_equal(pkt.dst_ip, G);
+	assert_int_equal(pkt.payload_len, sizeof(HELLO));
+	/* Without the group joined, the MAC itself is refused. */
+	assert_int_equal(nx_net_classify(&US, f, (uint32_t)len, NX_NET_RX_UDP_CSUM_GOOD, &pkt),
+			 NX_NET_DROP_NOT_FOR_US_MAC);
+	/* Another group, right MAC family. */
+	put32(f + IP + 16, G2);
+	fix_ip(f);
+	assert_int_equal(nx_net_classify(&ifc, f, (uint32_t)len, NX_NET_RX_UDP_CSUM_GOOD, &pkt),
+			 NX_NET_DROP_NOT_FOR_US_IP);
+	/* The group's IP behind another group's MAC. */
+	put32(f + IP + 16, G);
+	fix_ip(f);
+	f[5] ^= 1;
+	assert_int_equal(nx_net_classify(&ifc, f, (uint32_t)len, NX_NET_RX_UDP_CSUM_GOOD, &pkt),
+			 NX_NET_DROP_NOT_FOR_US_IP);
+	f[5] ^= 1;
+	/* Our unicast IP in a multicast frame. */
+	put32(f + IP + 16, US_IP);
+	fix_ip(f);
+	assert_int_equal(nx_net_classify(&ifc, f, (uint32_t)len, NX_NET_RX_UDP_CSUM_GOOD, &pkt),
+			 NX_NET_DROP_NOT_FOR_US_MAC);
+	/* ICMP to the group: never answered. */
+	len = mk_icmp(f, 8, HELLO, 4);
+	memcpy(f, gmac, 6);
+	put32(f + IP + 16, G);
+	fix_ip(f);
+	assert_int_equal(nx_net_classify(&ifc, f, (uint32_t)len, 0, &pkt), NX_NET_DROP_IP_PROTO);
 }
 
 static void test_drop_ip_proto(void **state)
@@ -1233,6 +1283,7 @@ int main(void)
 		cmocka_unit_test(test_arp_other),
 		cmocka_unit_test(test_drop_short),
 		cmocka_unit_test(test_drop_not_for_us_mac),
+		cmocka_unit_test(test_multicast_group),
 		cmocka_unit_test(test_drop_bad_src_mac),
 		cmocka_unit_test(test_drop_ethertype),
 		cmocka_unit_test(test_drop_arp_bad),

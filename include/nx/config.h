@@ -71,6 +71,59 @@ struct nx_net_config {
 	uint32_t idle_sleep_us;     /* 0: pure busy polling */
 };
 
+/*
+ * The appliance's market data (nanoex; docs/configuration.md#market_data).
+ * One service lcore runs both halves. Absent from the file: enabled == 0.
+ */
+#define NX_MD_MAX_MAP 256
+
+enum nx_md_ref_source {
+	NX_MD_REF_MID  = 1,         /* (best bid + best offer) / 2, both sides present */
+	NX_MD_REF_LAST = 2,         /* the last trade's price */
+};
+
+/* An ITCH stock whose price is a venue instrument's reference price. */
+struct nx_md_map {
+	char symbol[9];             /* ITCH stock symbol, NUL-terminated, no padding */
+	uint8_t source;             /* enum nx_md_ref_source */
+	nx_inst_t inst;
+	int64_t px_mul, px_div;     /* venue price = Price(4) x mul / div, to the nearest tick */
+};
+
+/* Inbound: ITCH 5.0 over MoldUDP64 (docs/market-data.md). */
+struct nx_md_itch_config {
+	uint16_t udp_port;          /* the feed arrives here; 0: no inbound feed */
+	uint32_t group;             /* multicast group joined, host order; 0: unicast */
+	char session[10];           /* MoldUDP64 session to follow, if have_session */
+	uint8_t have_session;
+	uint32_t request_ip;        /* retransmission server; 0: none (gaps are skipped) */
+	uint16_t request_port;
+	uint32_t request_ms;        /* a gap is asked for again after this long */
+	uint32_t max_orders, max_levels, max_locates; /* book capacities (nx/mdbook.h) */
+	uint32_t ref_interval_us;   /* at most one reference price per instrument this often */
+	uint32_t nmap;
+	struct nx_md_map map[NX_MD_MAX_MAP];
+};
+
+/* Outbound: the venue's own feed (NXM, docs/market-data.md). */
+struct nx_md_feed_config {
+	uint32_t group;             /* multicast group, host order; 0: no feed */
+	uint16_t incremental_port, snapshot_port, retransmit_port;
+	char session[10];
+	uint32_t history;           /* incremental messages kept for retransmission */
+	uint32_t max_levels;        /* per instrument and side in snapshots */
+	uint32_t heartbeat_ms, snapshot_ms;
+	uint32_t retrans_max;       /* messages in one retransmission answer */
+	uint32_t ring;              /* book changes a shard can queue for the publisher */
+};
+
+struct nx_md_config {
+	uint8_t enabled;
+	uint32_t lcore;             /* the service lcore (may be nanoex's main lcore) */
+	struct nx_md_itch_config itch;
+	struct nx_md_feed_config feed;
+};
+
 struct nx_venue_config {
 	char path[256];             /* the file it came from */
 	/* Capacities of each shard's book. */
@@ -84,6 +137,7 @@ struct nx_venue_config {
 	struct nx_instrument *instruments;
 	struct nx_account_config *accounts;
 	struct nx_net_config net;
+	struct nx_md_config md;
 };
 
 /*

@@ -171,11 +171,33 @@ NX_NET_OFF_(nx_net_udp_hdr, csum, 6);
 
 /* --- Our interface ----------------------------------------------------------- */
 
-/* One interface's identity. mac must be unicast; ip is host order, not 0. */
+/* One interface's identity. mac must be unicast; ip is host order, not 0.
+ * groups[0, ngroups) are the IPv4 multicast groups (host order, 224/4) whose
+ * UDP datagrams are ours too (a market-data feed): the frame's destination
+ * MAC must then be the group's (01:00:5e + its low 23 bits). */
+#define NX_NET_MAX_GROUPS 4
 struct nx_net_if {
 	uint8_t mac[6];
 	uint32_t ip;
+	uint32_t ngroups;
+	uint32_t groups[NX_NET_MAX_GROUPS];
 };
+
+/* The Ethernet address of an IPv4 multicast group (RFC 1112 6.4). */
+static inline void nx_net_mcast_mac(uint32_t group, uint8_t mac[6])
+{
+	mac[0] = 0x01;
+	mac[1] = 0x00;
+	mac[2] = 0x5e;
+	mac[3] = (uint8_t)(group >> 16 & 0x7f);
+	mac[4] = (uint8_t)(group >> 8);
+	mac[5] = (uint8_t)group;
+}
+
+static inline int nx_net_ip4_multicast(uint32_t ip)
+{
+	return (ip >> 28) == 0xe;
+}
 
 /* --- Classification ---------------------------------------------------------- */
 
@@ -197,8 +219,12 @@ enum nx_net_verdict {
  * Policy choices:
  * - NOT_FOR_US_MAC: the destination must be our MAC. Broadcast is accepted
  *   for ARP only (an IPv4 packet to us has no reason to be broadcast at L2).
- *   Multicast MACs are dropped: this interface joins no groups (a market
- *   data receive path would add a group list).
+ *   A multicast MAC is accepted only on an interface with groups, and the
+ *   IPv4 destination then decides (NOT_FOR_US_IP unless it is a joined
+ *   group whose MAC the frame carries; our own IP in a multicast frame is
+ *   NOT_FOR_US_MAC).
+ * - Multicast carries UDP only (IP_PROTO otherwise): nothing is ever
+ *   answered to a group.
  * - BAD_SRC_MAC: a source MAC that is multicast, broadcast or zero is never
  *   valid (802.3), and must never be learned as a peer's address.
  * - IP_BAD_SRC: a source that cannot be a unicast peer: 0.0.0.0, 127/8,

@@ -334,7 +334,7 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 {
 	static const char *const top[] = { "book", "sessions", "limits", "instruments", "accounts",
-		"net", NULL };
+		"net", "market_data", NULL };
 	const config_setting_t *root = config_root_setting(cf), *g;
 	int rc = cfg_only(L, root, top);
 	int64_t v;
@@ -426,8 +426,10 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 				return cfg_fail(L, config_setting_get_member(e, "restricted"),
 					    "instrument %u is not configured", a->restricted[k]);
 	}
-	if ((g = config_lookup(cf, "net")))
-		return cfg_load_net(L, g, c);
+	if ((g = config_lookup(cf, "net")) && (rc = cfg_load_net(L, g, c)))
+		return rc;
+	if ((g = config_lookup(cf, "market_data")))
+		return cfg_load_md(L, g, c);
 	return 0;
 }
 

@@ -2,7 +2,7 @@
  * Copyright (c) 2026 The nanoex authors
  *
  * The loader's shared helpers (config.c: the venue; config_net.c: the
- * appliance's net section). Each reads one member of a libconfig group,
+ * appliance's net section; config_md.c: its market_data section). Each reads one member of a libconfig group,
  * validates it and reports a failure as "file:line: where.field: message"
  * in L->err, returning -EINVAL.
  */
@@ -36,5 +36,8 @@ int cfg_missing(struct loader *L, const config_setting_t *g, const char *name);
 
 /* config_net.c: the optional net section into c->net (instruments loaded). */
 int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_config *c);
+
+/* config_md.c: the optional market_data section into c->md (net loaded). */
+int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_config *c);
 
 #endif /* NX_CONFIG_PRIV_H */

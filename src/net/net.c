@@ -27,6 +27,12 @@ static inline int mac_eq(const uint8_t *a, const uint8_t *b)
 }
 
 /* Individual (I/G bit clear) and not 00:00:00:00:00:00. */
+/* 01:00:5e:0xxxxxxx:..: an IPv4 multicast group's MAC. */
+static inline int mcast_ip4_mac(const uint8_t *m)
+{
+	return m[0] == 0x01 && m[1] == 0x00 && m[2] == 0x5e && !(m[3] & 0x80);
+}
+
 static inline int mac_unicast(const uint8_t *m)
 {
 	return !(m[0] & 1) && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
@@ -150,6 +156,18 @@ static int classify_icmp(const uint8_t *l4, uint32_t l4_len, struct nx_net_pkt *
 	return NX_NET_ICMP_ECHO;
 }
 
+/* A joined multicast group, and the frame's MAC is that group's. */
+static int group_member(const struct nx_net_if *ifc, uint32_t dst, const uint8_t *dst_mac)
+{
+	uint8_t m[6];
+	for (unsigned i = 0; i < ifc->ngroups && i < NX_NET_MAX_GROUPS; i++)
+		if (ifc->groups[i] == dst) {
+			nx_net_mcast_mac(dst, m);
+			return mac_eq(m, dst_mac);
+		}
+	return 0;
+}
+
 static int classify_ip4(const struct nx_net_if *ifc, const uint8_t *frame, uint32_t len,
 			unsigned rx_flags, struct nx_net_pkt *pkt)
 {
@@ -175,8 +193,15 @@ static int classify_ip4(const struct nx_net_if *ifc, const uint8_t *frame, uint3
 	dst = nx_net_ld_be32(ip->dst);
 	if (!ip4_unicast(src) || src == ifc->ip)
 		return NX_NET_DROP_IP_BAD_SRC;
-	if (dst != ifc->ip)
-		return NX_NET_DROP_NOT_FOR_US_IP;
+	if (dst != ifc->ip) {
+		/* Multicast is for UDP feeds only: nothing is ever answered to it. */
+		if (!nx_net_ip4_multicast(dst) || !group_member(ifc, dst, frame))
+			return NX_NET_DROP_NOT_FOR_US_IP;
+		if (ip->proto != NX_NET_IPPROTO_UDP)
+			return NX_NET_DROP_IP_PROTO;
+	} else if (!mac_eq(frame, ifc->mac)) {
+		return NX_NET_DROP_NOT_FOR_US_MAC; /* our IP in a multicast frame */
+	}
 
 	pkt->frame_len = NX_NET_ETH_LEN + tot;
 	pkt->src_ip = src;
@@ -204,7 +229,7 @@ int nx_net_classify(const struct nx_net_if *ifc, const uint8_t *frame, uint32_t 
 
 	if (NX_UNLIKELY(len < NX_NET_ETH_LEN))
 		return NX_NET_DROP_SHORT;
-	to_us = mac_eq(eth->dst, ifc->mac);
+	to_us = mac_eq(eth->dst, ifc->mac) || (ifc->ngroups && mcast_ip4_mac(eth->dst));
 	if (!to_us && !mac_eq(eth->dst, bcast_mac))
 		return NX_NET_DROP_NOT_FOR_US_MAC;
 	if (!mac_unicast(eth->src))

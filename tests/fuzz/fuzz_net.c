@@ -34,8 +34,10 @@ static void die(const char *what)
 	abort();
 }
 
-static const struct nx_net_if us = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
-				     NX_NET_IP4(10, 0, 0, 1) };
+/* One joined group, so the multicast path is fuzzed too. */
+static const struct nx_net_if us = { .mac = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
+				     .ip = NX_NET_IP4(10, 0, 0, 1), .ngroups = 1,
+				     .groups = { NX_NET_IP4(239, 0, 0, 1) } };
 
 static volatile uintptr_t sink;
 

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The market_data section of the venue file (docs/configuration.md#
+ * market_data): the appliance's service lcore, the ITCH feed it reads for
+ * reference prices, and the venue feed it publishes. Cold code.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_priv.h"
+#include "nx/mdbook.h"
+
+/* An IPv4 address member: unicast (want_group 0) or a 224/4 group. */
+static int cfg_ip(struct loader *L, const config_setting_t *g, const char *name, int want_group,
+		  uint32_t *out)
+{
+	int rc = 0;
+	const char *s = cfg_str(L, g, name, &rc);
+	struct in_addr ia;
+	uint32_t h;
+	if (!s)
+		return rc;
+	if (inet_pton(AF_INET, s, &ia) != 1 || !(h = ntohl(ia.s_addr)) || h == UINT32_MAX ||
+	    ((h >> 28) == 0xe) != !!want_group)
+		return cfg_fail(L, config_setting_get_member(g, name), want_group
+				? "must be an IPv4 multicast group (224.0.0.0/4)"
+				: "must be a unicast IPv4 address");
+	*out = h;
+	return 0;
+}
+
+/* A MoldUDP64 session name: 1 to 10 printable characters, space-padded. */
+static int cfg_session(struct loader *L, const config_setting_t *g, char out[10], uint8_t *have)
+{
+	int rc = 0;
+	const char *s = cfg_str(L, g, "session", &rc);
+	if (!s)
+		return rc;
+	size_t n = strlen(s);
+	if (!n || n > 10)
+		return cfg_fail(L, config_setting_get_member(g, "session"), "must be 1 to 10 characters");
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return cfg_fail(L, config_setting_get_member(g, "session"),
+					"must be printable ASCII");
+	memset(out, ' ', 10);
+	memcpy(out, s, n);
+	if (have)
+		*have = 1;
+	return 0;
+}
+
+/* One integer member in [lo, hi] into a uint32, default kept when absent. */
+static int cfg_u32(struct loader *L, const config_setting_t *g, const char *name, int64_t lo,
+		   int64_t hi, uint32_t *out)
+{
+	int rc = 0;
+	int64_t v;
+	if (!cfg_int(L, g, name, lo, hi, &v, &rc) && !rc)
+		*out = (uint32_t)v;
+	return rc;
+}
+
+/* A failure of the itch or feed group itself: named from market_data. */
+__attribute__((format(printf, 3, 4)))
+static int group_fail(struct loader *L, const config_setting_t *g, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(L->where, sizeof(L->where), "market_data");
+	return cfg_fail(L, g, "%s", msg);
+}
+
+static int load_map(struct loader *L, const config_setting_t *e, const struct nx_venue_config *c,
+		    struct nx_md_map *m)
+{
+	static const char *const names[] = { "symbol", "instrument", "source", "px_mul", "px_div",
+		NULL };
+	int rc = cfg_only(L, e, names);
+	int64_t v;
+	const char *s;
+	if (rc)
+		return rc;
+	if (!(s = cfg_str(L, e, "symbol", &rc)))
+		return rc ? rc : cfg_missing(L, e, "symbol");
+	if (!*s || strlen(s) > 8 || strchr(s, ' '))
+		return cfg_fail(L, config_setting_get_member(e, "symbol"),
+				"must be an ITCH stock symbol of 1 to 8 characters");
+	strcpy(m->symbol, s);
+	if (cfg_int(L, e, "instrument", 1, UINT32_MAX, &v, &rc))
+		return cfg_missing(L, e, "instrument");
+	if (rc)
+		return rc;
+	if (!nx_config_instrument(c, (nx_inst_t)v))
+		return cfg_fail(L, config_setting_get_member(e, "instrument"),
+				"must be a configured instrument id");
+	m->inst = (nx_inst_t)v;
+	m->source = NX_MD_REF_MID;
+	if ((s = cfg_str(L, e, "source", &rc))) {
+		if (!strcmp(s, "mid"))
+			m->source = NX_MD_REF_MID;
+		else if (!strcmp(s, "last"))
+			m->source = NX_MD_REF_LAST;
+		else
+			return cfg_fail(L, config_setting_get_member(e, "source"),
+					"must be \"mid\" or \"last\"");
+	}
+	if (rc)
+		return rc;
+	m->px_mul = m->px_div = 1;
+	if (!cfg_int(L, e, "px_mul", 1, INT32_MAX, &v, &rc) && !rc)
+		m->px_mul = v;
+	if (!rc && !cfg_int(L, e, "px_div", 1, INT32_MAX, &v, &rc) && !rc)
+		m->px_div = v;
+	return rc;
+}
+
+static int load_itch(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c,
+		     struct nx_md_itch_config *it)
+{
+	static const char *const names[] = { "udp_port", "group", "session", "request_server",
+		"request_ms", "max_orders", "max_levels", "max_locates", "ref_interval_us", "map", NULL };
+	int rc = cfg_only(L, g, names);
+	int64_t v;
+	if (rc)
+		return rc;
+	it->request_ms = 100;
+	it->max_orders = 1u << 20;
+	it->max_levels = 1u << 18;
+	it->max_locates = 16384;
+	it->ref_interval_us = 1000;
+	if (cfg_int(L, g, "udp_port", 1, 65535, &v, &rc))
+		return group_fail(L, g, "missing udp_port");
+	if (rc)
+		return rc;
+	it->udp_port = (uint16_t)v;
+	if ((rc = cfg_ip(L, g, "group", 1, &it->group)) ||
+	    (rc = cfg_session(L, g, it->session, &it->have_session)) ||
+	    (rc = cfg_u32(L, g, "request_ms", 1, 60000, &it->request_ms)) ||
+	    (rc = cfg_u32(L, g, "max_orders", 1, NX_MDBOOK_MAX_ORDERS_LIMIT, &it->max_orders)) ||
+	    (rc = cfg_u32(L, g, "max_levels", 1, NX_MDBOOK_MAX_LEVELS_LIMIT, &it->max_levels)) ||
+	    (rc = cfg_u32(L, g, "max_locates", 1, 65536, &it->max_locates)) ||
+	    (rc = cfg_u32(L, g, "ref_interval_us", 0, 60000000, &it->ref_interval_us)))
+		return rc;
+	const char *rs = cfg_str(L, g, "request_server", &rc);
+	if (rc)
+		return rc;
+	if (rs) {
+		char ip[32];
+		unsigned port;
+		struct in_addr ia;
+		const char *colon = strrchr(rs, ':');
+		if (!colon || (size_t)(colon - rs) >= sizeof(ip) ||
+		    sscanf(colon + 1, "%u", &port) != 1 || !port || port > 65535)
+			return cfg_fail(L, config_setting_get_member(g, "request_server"),
+					"must be \"a.b.c.d:port\"");
+		memcpy(ip, rs, (size_t)(colon - rs));
+		ip[colon - rs] = 0;
+		if (inet_pton(AF_INET, ip, &ia) != 1 || !ia.s_addr || (ntohl(ia.s_addr) >> 28) >= 0xe)
+			return cfg_fail(L, config_setting_get_member(g, "request_server"),
+					"must be a unicast IPv4 address and a port");
+		it->request_ip = ntohl(ia.s_addr);
+		it->request_port = (uint16_t)port;
+	}
+	const config_setting_t *ms = config_setting_get_member(g, "map");
+	if (!ms)
+		return 0; /* a feed kept for its books alone (telemetry) */
+	if (!config_setting_is_list(ms) || config_setting_length(ms) > NX_MD_MAX_MAP)
+		return cfg_fail(L, ms, "must be a list of at most %d mappings ( { ... } )",
+				NX_MD_MAX_MAP);
+	char where[sizeof(L->where)];
+	memcpy(where, L->where, sizeof(where));
+	for (uint32_t i = 0; i < (uint32_t)config_setting_length(ms); i++) {
+		snprintf(L->where, sizeof(L->where), "%s.map[%u]", where, i);
+		struct nx_md_map *m = &it->map[i];
+		if ((rc = load_map(L, config_setting_get_elem(ms, i), c, m)))
+			return rc;
+		for (uint32_t j = 0; j < i; j++)
+			if (it->map[j].inst == m->inst)
+				return cfg_fail(L, config_setting_get_elem(ms, i),
+						"instrument %u is mapped twice", m->inst);
+		it->nmap = i + 1;
+	}
+	memcpy(L->where, where, sizeof(where));
+	return 0;
+}
+
+static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_feed_config *f)
+{
+	static const char *const names[] = { "group", "incremental_port", "snapshot_port",
+		"retransmit_port", "session", "history", "max_levels", "heartbeat_ms", "snapshot_ms",
+		"retrans_max", "ring", NULL };
+	int rc = cfg_only(L, g, names);
+	uint32_t port[3] = { 0, 0, 0 };
+	static const char *const pn[3] = { "incremental_port", "snapshot_port", "retransmit_port" };
+	if (rc)
+		return rc;
+	memcpy(f->session, "NANOEX    ", 10);
+	f->history = 1u << 16;
+	f->max_levels = 1024;
+	f->heartbeat_ms = 100;
+	f->snapshot_ms = 1000;
+	f->retrans_max = 256;
+	f->ring = 1u << 16;
+	if ((rc = cfg_ip(L, g, "group", 1, &f->group)))
+		return rc;
+	if (!f->group)
+		return group_fail(L, g, "missing group");
+	for (int i = 0; i < 3; i++) {
+		if (!config_setting_get_member(g, pn[i]))
+			return group_fail(L, g, "missing %s", pn[i]);
+		if ((rc = cfg_u32(L, g, pn[i], 1, 65535, &port[i])))
+			return rc;
+	}
+	f->incremental_port = (uint16_t)port[0];
+	f->snapshot_port = (uint16_t)port[1];
+	f->retransmit_port = (uint16_t)port[2];
+	if (port[0] == port[1] || port[0] == port[2] || port[1] == port[2])
+		return group_fail(L, g, "incremental_port, snapshot_port and retransmit_port must differ");
+	if ((rc = cfg_session(L, g, f->session, NULL)) ||
+	    (rc = cfg_u32(L, g, "history", 1, 1u << 24, &f->history)) ||
+	    (rc = cfg_u32(L, g, "max_levels", 1, 1u << 20, &f->max_levels)) ||
+	    (rc = cfg_u32(L, g, "heartbeat_ms", 1, 60000, &f->heartbeat_ms)) ||
+	    (rc = cfg_u32(L, g, "snapshot_ms", 1, 3600000, &f->snapshot_ms)) ||
+	    (rc = cfg_u32(L, g, "retrans_max", 1, 65534, &f->retrans_max)) ||
+	    (rc = cfg_u32(L, g, "ring", 64, 1u << 24, &f->ring)))
+		return rc;
+	if (f->ring & (f->ring - 1))
+		return cfg_fail(L, config_setting_get_member(g, "ring"), "must be a power of two");
+	return 0;
+}
+
+/* The UDP ports the service lcore receives on are no shard's. */
+static int check_ports(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c)
+{
+	const struct nx_md_config *md = &c->md;
+	uint16_t mine[2] = { md->itch.udp_port, md->feed.group ? md->feed.retransmit_port : 0 };
+	for (int k = 0; k < 2; k++)
+		for (uint32_t i = 0; mine[k] && i < c->net.nshards; i++)
+			if (c->net.shards[i].udp_port == mine[k])
+				return cfg_fail(L, g, "udp port %u is shard %u's", mine[k], i);
+	if (mine[0] && mine[0] == mine[1])
+		return cfg_fail(L, g, "itch.udp_port and feed.retransmit_port must differ");
+	for (uint32_t i = 0; i < c->net.nshards; i++)
+		if (c->net.shards[i].lcore == md->lcore)
+			return cfg_fail(L, g, "lcore %u runs shard %u", md->lcore, i);
+	return 0;
+}
+
+int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_config *c)
+{
+	static const char *const names[] = { "lcore", "itch", "feed", NULL };
+	struct nx_md_config *md = &c->md;
+	const config_setting_t *s;
+	int64_t v;
+	int rc;
+	snprintf(L->where, sizeof(L->where), "market_data");
+	if ((rc = cfg_only(L, g, names)))
+		return rc;
+	if (!c->net.nports)
+		return cfg_fail(L, g, "needs the net section (the appliance's ports and shards)");
+	if (cfg_int(L, g, "lcore", 0, 1023, &v, &rc))
+		return cfg_missing(L, g, "lcore");
+	if (rc)
+		return rc;
+	md->lcore = (uint32_t)v;
+	if ((s = config_setting_get_member(g, "itch"))) {
+		snprintf(L->where, sizeof(L->where), "market_data.itch");
+		if ((rc = load_itch(L, s, c, &md->itch)))
+			return rc;
+	}
+	if ((s = config_setting_get_member(g, "feed"))) {
+		snprintf(L->where, sizeof(L->where), "market_data.feed");
+		if ((rc = load_feed(L, s, &md->feed)))
+			return rc;
+	}
+	snprintf(L->where, sizeof(L->where), "market_data");
+	if (!md->itch.udp_port && !md->feed.group)
+		return cfg_fail(L, g, "needs itch { ... } or feed { ... } (or both)");
+	if ((rc = check_ports(L, g, c)))
+		return rc;
+	md->enabled = 1;
+	L->where[0] = 0;
+	return 0;
+}
