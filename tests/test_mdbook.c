@@ -30,106 +30,10 @@
 #include <string.h>
 
 #include "alloc_count.h"
+#include "itch_build.h"
 #include "nx/itch.h"
 #include "nx/mdbook.h"
 #include "nx/moldudp.h"
-
-/* --- Messages, byte by byte ----------------------------------------------------- */
-
-struct msg {
-	uint8_t b[64];
-	size_t n;
-};
-
-static void put(struct msg *m, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		m->b[m->n + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	m->n += bytes;
-}
-
-static void put_sym(struct msg *m, const char *s)
-{
-	assert_int_equal(nx_itch_symbol_pad(s, (char *)m->b + m->n), 0);
-	m->n += 8;
-}
-
-static struct msg hdr(char t, uint16_t loc)
-{
-	struct msg m = { .n = 0 };
-	put(&m, (uint8_t)t, 1);
-	put(&m, loc, 2);
-	put(&m, 0, 2);
-	put(&m, 34200000000000ull, 6);
-	return m;
-}
-
-static struct msg mA(uint16_t loc, uint64_t ref, char side, uint32_t sh, const char *sym,
-		     uint32_t px)
-{
-	struct msg m = hdr('A', loc);
-	put(&m, ref, 8);
-	put(&m, (uint8_t)side, 1);
-	put(&m, sh, 4);
-	put_sym(&m, sym);
-	put(&m, px, 4);
-	return m;
-}
-
-static struct msg mF(uint16_t loc, uint64_t ref, char side, uint32_t sh, const char *sym,
-		     uint32_t px)
-{
-	struct msg m = mA(loc, ref, side, sh, sym, px);
-	m.b[0] = 'F';
-	put_sym(&m, "MPID");
-	m.n -= 4; /* attribution is 4 bytes */
-	return m;
-}
-
-static struct msg mE(uint64_t ref, uint32_t sh)
-{
-	struct msg m = hdr('E', 1);
-	put(&m, ref, 8);
-	put(&m, sh, 4);
-	put(&m, 1, 8);
-	return m;
-}
-
-static struct msg mC(uint16_t loc, uint64_t ref, uint32_t sh, char printable, uint32_t px)
-{
-	struct msg m = hdr('C', loc);
-	put(&m, ref, 8);
-	put(&m, sh, 4);
-	put(&m, 1, 8);
-	put(&m, (uint8_t)printable, 1);
-	put(&m, px, 4);
-	return m;
-}
-
-static struct msg mX(uint64_t ref, uint32_t sh)
-{
-	struct msg m = hdr('X', 1);
-	put(&m, ref, 8);
-	put(&m, sh, 4);
-	return m;
-}
-
-static struct msg mD(uint64_t ref)
-{
-	struct msg m = hdr('D', 1);
-	put(&m, ref, 8);
-	return m;
-}
-
-static struct msg mU(uint64_t old, uint64_t nref, uint32_t sh, uint32_t px)
-{
-	struct msg m = hdr('U', 1);
-	put(&m, old, 8);
-	put(&m, nref, 8);
-	put(&m, sh, 4);
-	put(&m, px, 4);
-	return m;
-}
 
 static struct nx_mdbook *book(uint32_t orders, uint32_t levels)
 {
@@ -139,10 +43,6 @@ static struct nx_mdbook *book(uint32_t orders, uint32_t levels)
 	return b;
 }
 
-static int ap(struct nx_mdbook *b, struct msg m)
-{
-	return nx_mdbook_apply(b, m.b, m.n);
-}
 
 static void ok(const struct nx_mdbook *b)
 {
@@ -386,31 +286,31 @@ static void test_reference_messages(void **state)
 	struct nx_mdbook_stock_info si;
 	struct msg m;
 	(void)state;
-	m = hdr('R', 42);
-	put_sym(&m, "ZVZZT");
-	put(&m, 'Q', 1);
-	put(&m, 'N', 1);
-	put(&m, 100, 4);
+	m = itch_hdr('R', 42);
+	itch_put_sym(&m, "ZVZZT");
+	itch_put(&m, 'Q', 1);
+	itch_put(&m, 'N', 1);
+	itch_put(&m, 100, 4);
 	for (int i = 0; i < 14; i++) /* the rest of R, 14 bytes, unused */
-		put(&m, ' ', 1);
+		itch_put(&m, ' ', 1);
 	assert_int_equal(ap(b, m), 'R');
-	m = hdr('H', 42);
-	put_sym(&m, "ZVZZT");
-	put(&m, 'H', 1);
-	put(&m, ' ', 1);
-	put(&m, 0x54312020, 4);
+	m = itch_hdr('H', 42);
+	itch_put_sym(&m, "ZVZZT");
+	itch_put(&m, 'H', 1);
+	itch_put(&m, ' ', 1);
+	itch_put(&m, 0x54312020, 4);
 	assert_int_equal(ap(b, m), 'H');
-	m = hdr('S', 0);
-	put(&m, 'Q', 1);
+	m = itch_hdr('S', 0);
+	itch_put(&m, 'Q', 1);
 	assert_int_equal(ap(b, m), 'S');
 	assert_int_equal(nx_mdbook_stats(b)->last_event, 'Q');
-	m = hdr('P', 42); /* trade of a hidden order */
-	put(&m, 0, 8);
-	put(&m, 'B', 1);
-	put(&m, 300, 4);
-	put_sym(&m, "ZVZZT");
-	put(&m, 123400, 4);
-	put(&m, 9, 8);
+	m = itch_hdr('P', 42); /* trade of a hidden order */
+	itch_put(&m, 0, 8);
+	itch_put(&m, 'B', 1);
+	itch_put(&m, 300, 4);
+	itch_put_sym(&m, "ZVZZT");
+	itch_put(&m, 123400, 4);
+	itch_put(&m, 9, 8);
 	assert_int_equal(ap(b, m), 'P');
 	nx_mdbook_stock(b, 42, &si);
 	assert_string_equal(si.symbol, "ZVZZT");
@@ -419,12 +319,12 @@ static void test_reference_messages(void **state)
 	assert_int_equal(si.round_lot, 100);
 	assert_int_equal(si.trading_state, 'H');
 	assert_int_equal(si.last_trade_px, 123400);
-	m = hdr('Q', 42); /* opening cross */
-	put(&m, 5000, 8);
-	put_sym(&m, "ZVZZT");
-	put(&m, 123500, 4);
-	put(&m, 10, 8);
-	put(&m, 'O', 1);
+	m = itch_hdr('Q', 42); /* opening cross */
+	itch_put(&m, 5000, 8);
+	itch_put_sym(&m, "ZVZZT");
+	itch_put(&m, 123500, 4);
+	itch_put(&m, 10, 8);
+	itch_put(&m, 'O', 1);
 	assert_int_equal(ap(b, m), 'Q');
 	nx_mdbook_stock(b, 42, &si);
 	assert_int_equal(si.last_trade_px, 123500);
