@@ -33,7 +33,7 @@ LIB      = $(BUILD)/libnx.a
 
 # Tools without DPDK, and the DPDK appliance. dpdk_apps/common/ is the
 # appliance's DPDK-free glue (the control plane), shared with its twin.
-APP_NAMES  = nxreplay nxclient nxitch nanoex-sock nanoex nxgen
+APP_NAMES  = nxreplay nxclient nxitch nxfeed nanoex-sock nanoex nxgen
 APPS       = $(APP_NAMES:%=$(BUILD)/%)
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/common/*.c))
 app_objs   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/$(1)/*.c))
@@ -77,6 +77,9 @@ $(BUILD)/nxclient: $(call app_objs,nxclient) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 $(BUILD)/nxitch: $(call app_objs,nxitch) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/nxfeed: $(call app_objs,nxfeed) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/nanoex-sock: $(call app_objs,nanoex-sock) $(COMMON_OBJ) $(LIB)

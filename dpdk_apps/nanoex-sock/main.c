@@ -338,6 +338,9 @@ int main(int argc, char **argv)
 			"ports (docs/configuration.md#net)\n", cfg_path);
 		goto out;
 	}
+	if (a->cfg.md.enabled)
+		printf("nanoex-sock: %s: the market_data section is the DPDK appliance's (nanoex): "
+		       "no ITCH feed in, no venue feed out here\n", cfg_path);
 	a->idle_sleep_us = a->cfg.net.idle_sleep_us;
 	ctl_init(&a->ctl, &a->cfg, "nanoex-sock", "kernel", sock_now_ns());
 	if (shards_init(a))

@@ -29,10 +29,12 @@
 #include "nanoex.h"
 
 static volatile sig_atomic_t g_signal;
+static struct nx_app app; /* 64 KiB of UDP port table: not on the stack */
 
 static void on_signal(int sig)
 {
 	g_signal = sig;
+	app.quit = true; /* the loops' flag: the service may be running on this thread */
 }
 
 static void usage(const char *prog)
@@ -90,9 +92,16 @@ static int parse_args(struct nx_app *a, int argc, char **argv, struct app_opts *
 	return app_opts_check("nanoex", argc, argv, optind, ao);
 }
 
-/* Every shard on an enabled worker lcore, no two shards on one. */
+/* Every shard on an enabled worker lcore, no two shards on one; the
+ * market-data service on an enabled lcore (the main one is fine). */
 static int check_lcores(const struct nx_app *a)
 {
+	if (a->cfg.md.enabled && (a->cfg.md.lcore >= RTE_MAX_LCORE ||
+				  !rte_lcore_is_enabled(a->cfg.md.lcore))) {
+		fprintf(stderr, "nanoex: %s: market_data.lcore %u is not an EAL lcore (give it to -l "
+			"or --lcores)\n", a->cfg.path, a->cfg.md.lcore);
+		return -1;
+	}
 	for (uint32_t i = 0; i < a->cfg.net.nshards; i++) {
 		unsigned l = a->cfg.net.shards[i].lcore;
 		if (l >= RTE_MAX_LCORE || !rte_lcore_is_enabled(l)) {
@@ -120,11 +129,48 @@ static void zfree(void *ctx, void *p)
 	rte_free(p);
 }
 
+/* Which queue owner serves each UDP port: shard i is i + 1, the service
+ * nshards + 1. Before the ports: their rte_flow rules follow it. */
+static void map_udp_ports(struct nx_app *a)
+{
+	const struct nx_md_config *md = &a->cfg.md;
+	for (uint32_t i = 0; i < a->nshards; i++)
+		a->shard_of_udp[a->cfg.net.shards[i].udp_port] = (uint8_t)(i + 1);
+	if (md->enabled && md->itch.udp_port)
+		a->shard_of_udp[md->itch.udp_port] = (uint8_t)(a->nshards + 1);
+	if (md->enabled && md->feed.group)
+		a->shard_of_udp[md->feed.retransmit_port] = (uint8_t)(a->nshards + 1);
+}
+
+/* A queue owner (shard or service) on lcore, with what every owner has:
+ * neighbour caches, a steering ring. Memory on socket. */
+static struct nx_shard *owner_init(struct nx_app *a, uint32_t i, unsigned lcore, int socket)
+{
+	struct nx_shard *s = rte_zmalloc_socket("nx_shard", sizeof(*s), RTE_CACHE_LINE_SIZE, socket);
+	if (!s)
+		return NULL;
+	a->shard[i] = s;
+	s->index = i;
+	s->lcore = lcore;
+	s->app = a;
+	for (uint32_t p = 0; p < a->nports; p++) {
+		size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
+		void *nm = rte_zmalloc_socket("nx_neigh", nb, RTE_CACHE_LINE_SIZE, socket);
+		if (!nm || !(s->neigh[p] = nx_net_neigh_init(nm, nb, NX_NEIGH_CAP)))
+			return NULL;
+	}
+	char name[RTE_RING_NAMESIZE];
+	snprintf(name, sizeof(name), "nx_steer_%u", i);
+	if (!(s->steer = rte_ring_create(name, NX_STEER_RING, socket, RING_F_SC_DEQ)))
+		return NULL;
+	return s;
+}
+
 static int shards_init(struct nx_app *a)
 {
 	static int socket;
 	char err[256];
-	a->nshards = a->cfg.net.nshards;
+	bool feed = a->cfg.md.enabled && a->cfg.md.feed.group;
 	for (uint32_t i = 0; i < a->nshards; i++) {
 		const struct nx_shard_config *sc = &a->cfg.net.shards[i];
 		/* Engine memory goes on the first port's socket, where the frames arrive. */
@@ -133,20 +179,16 @@ static int shards_init(struct nx_app *a)
 			printf("nanoex: warning: shard %u runs on lcore %u, socket %u, but its port is on "
 			       "socket %d: every frame crosses the interconnect\n", i, sc->lcore,
 			       rte_lcore_to_socket_id(sc->lcore), socket);
-		struct nx_shard *s = rte_zmalloc_socket("nx_shard", sizeof(*s), RTE_CACHE_LINE_SIZE, socket);
+		struct nx_shard *s = owner_init(a, i, sc->lcore, socket);
 		if (!s)
 			goto nomem;
-		a->shard[i] = s;
-		s->index = i;
 		s->udp_port = sc->udp_port;
-		s->lcore = sc->lcore;
-		s->app = a;
-		a->shard_of_udp[sc->udp_port] = (uint8_t)(i + 1);
 		struct nx_venue_config one;
 		if (nx_config_shard(&a->cfg, i, &one))
 			goto nomem;
 		struct nx_engine_alloc al = { zalloc_socket, zfree, &socket };
-		s->e = nx_engine_create_in(&one, NULL, NULL, &al, err, sizeof(err));
+		s->e = nx_engine_create_in(&one, feed ? nx_shard_feed_tap : NULL, s, &al, err,
+					   sizeof(err));
 		nx_config_free(&one);
 		if (!s->e) {
 			fprintf(stderr, "nanoex: shard %u: %s\n", i, err);
@@ -160,18 +202,13 @@ static int shards_init(struct nx_app *a)
 		if (!hm || !s->out.d ||
 		    !(s->lat = nx_hist_init(hm, hb, NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT)))
 			goto nomem;
-		for (uint32_t p = 0; p < a->nports; p++) {
-			size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
-			void *nm = rte_zmalloc_socket("nx_neigh", nb, RTE_CACHE_LINE_SIZE, socket);
-			if (!nm || !(s->neigh[p] = nx_net_neigh_init(nm, nb, NX_NEIGH_CAP)))
-				goto nomem;
-		}
-		char name[RTE_RING_NAMESIZE];
-		snprintf(name, sizeof(name), "nx_steer_%u", i);
-		if (!(s->steer = rte_ring_create(name, NX_STEER_RING, socket, RING_F_SC_DEQ)))
-			goto nomem;
 		a->ctl.shard[i] = (struct ctl_shard){ .mb = &s->mb, .latency = s->lat, .io = &s->io,
 						      .engine = s->e, .running = 1 };
+	}
+	if (a->cfg.md.enabled) {
+		struct nx_shard *io = owner_init(a, a->nshards, a->cfg.md.lcore, socket);
+		if (!io || nx_service_init(a, io, socket))
+			goto nomem;
 	}
 	return 0;
 nomem:
@@ -181,7 +218,8 @@ nomem:
 
 static void shards_free(struct nx_app *a)
 {
-	for (uint32_t i = 0; i < a->nshards; i++) {
+	nx_service_free(a);
+	for (uint32_t i = 0; i <= a->nshards; i++) {
 		struct nx_shard *s = a->shard[i];
 		if (!s)
 			continue;
@@ -209,9 +247,16 @@ static void print_port_stats(const struct nx_app *a)
 	fflush(stdout);
 }
 
+void nx_app_stats_tick(struct nx_app *a, uint64_t now_ns)
+{
+	if (!a->stats_s || now_ns < a->next_stats_ns)
+		return;
+	ctl_print_summary(&a->ctl, stdout);
+	a->next_stats_ns += (uint64_t)a->stats_s * 1000000000u;
+}
+
 int main(int argc, char **argv)
 {
-	static struct nx_app app; /* 64 KiB of UDP port table: not on the stack */
 	struct nx_app *a = &app;
 	struct app_opts ao = { 0 };
 	char err[512];
@@ -254,7 +299,9 @@ int main(int argc, char **argv)
 	a->ns0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	ctl_init(&a->ctl, &a->cfg, "nanoex", "dpdk", a->ns0);
 
-	a->nshards = a->cfg.net.nshards; /* ports need the queue count */
+	a->nshards = a->cfg.net.nshards; /* ports need the queue count and the UDP map */
+	a->nqueues = a->nshards + (a->cfg.md.enabled ? 1 : 0);
+	map_udp_ports(a);
 	if (nx_ports_init(a, err, sizeof(err))) {
 		fprintf(stderr, "nanoex: %s\n", err);
 		goto out_ports;
@@ -281,24 +328,43 @@ int main(int argc, char **argv)
 		printf("nanoex: shard %u on lcore %u serves udp port %u\n", i, a->shard[i]->lcore,
 		       a->shard[i]->udp_port);
 	}
+	if (a->svc && !a->svc->on_main &&
+	    (rc = rte_eal_remote_launch(nx_service_main, a->svc, a->cfg.md.lcore))) {
+		fprintf(stderr, "nanoex: cannot launch the market-data service on lcore %u: %s\n",
+			a->cfg.md.lcore, rte_strerror(-rc));
+		a->quit = true;
+		rte_eal_mp_wait_lcore();
+		rc = 1;
+		goto out_pdump;
+	}
+	if (a->svc)
+		printf("nanoex: market-data service on lcore %u%s:%s%s\n", a->cfg.md.lcore,
+		       a->svc->on_main ? " (main)" : "", a->svc->book ? " itch in" : "",
+		       a->svc->pub ? " feed out" : "");
 	printf("nanoex: running; SIGINT or SIGTERM stops\n");
 	fflush(stdout);
 
-	uint64_t next = rte_get_timer_cycles() + (uint64_t)ao.stats_s * rte_get_timer_hz();
-	while (!g_signal) {
-		usleep(20000);
-		if (ao.stats_s && rte_get_timer_cycles() >= next) {
-			ctl_print_summary(&a->ctl, stdout);
-			next += (uint64_t)ao.stats_s * rte_get_timer_hz();
+	a->stats_s = ao.stats_s;
+	a->next_stats_ns = nx_app_ns(a, rte_rdtsc()) + (uint64_t)ao.stats_s * 1000000000u;
+	if (a->svc && a->svc->on_main) {
+		nx_service_main(a->svc); /* until a signal sets quit */
+	} else {
+		while (!g_signal) {
+			usleep(20000);
+			nx_app_stats_tick(a, nx_app_ns(a, rte_rdtsc()));
 		}
 	}
 	printf("nanoex: %s: stopping the shards\n", strsignal(g_signal));
 	a->quit = true;
 	rte_eal_mp_wait_lcore();
+	if (a->svc)
+		nx_service_stop(a->svc);
 	for (uint32_t i = 0; i < a->nshards; i++)
 		a->ctl.shard[i].running = 0;
 	printf("nanoex: final statistics\n");
 	ctl_print_final(&a->ctl, stdout);
+	if (a->svc)
+		nx_service_print_final(a->svc, stdout);
 	print_port_stats(a);
 	rc = 0;
 out_pdump:

@@ -4,7 +4,10 @@
  * nanoex, the DPDK appliance: what its files share.
  *   main.c       options, EAL, start-up checks, launch, signals, shutdown
  *   port.c       ports, queues, offloads, mempools, rte_flow steering
- *   shard.c      the run-to-completion loop of one shard (one lcore)
+ *   shard.c      the run-to-completion loop of one shard (one lcore), and
+ *                the frame handling and transmit code the service shares
+ *   service.c    the market-data service (one lcore): the ITCH feed in,
+ *                reference prices to the shards, the venue's feed out
  *   telemetry.c  the control plane's commands registered with DPDK telemetry
  *
  * A shard owns RX and TX queue `index` on every port, one engine (the
@@ -12,21 +15,35 @@
  * counters. Shards share nothing but the read-only tables here and one
  * multi-producer ring each, on which siblings hand over frames that RSS
  * delivered to the wrong queue (software steering). See docs/appliance.md.
+ *
+ * The market-data service, when configured, is one more queue owner (queue
+ * nshards, a struct nx_shard without an engine) on its own lcore. Shards
+ * and service talk through single-producer single-consumer rings only: each
+ * shard's book changes to the publisher (feed), the service's reference
+ * prices to each shard (refpx), applied between bursts as sequenced admin
+ * inputs of the engine. Neither side ever waits for the other; docs/
+ * market-data.md#in-the-appliance says what happens when a ring is full.
  */
 #ifndef NX_APP_NANOEX_H
 #define NX_APP_NANOEX_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "../common/ctl.h"
+#include "nx/book.h"
 #include "nx/config.h"
 #include "nx/engine.h"
+#include "nx/feed.h"
 #include "nx/hist.h"
+#include "nx/mdbook.h"
+#include "nx/mdref.h"
+#include "nx/moldudp.h"
 #include "nx/net.h"
 
 #define NX_BURST_MAX   256
@@ -34,6 +51,31 @@
 #define NX_NEIGH_CAP   1024   /* learned addresses per port and shard */
 #define NX_STEER_RING  1024   /* frames a shard can be handed between two of its loops */
 #define NX_POLL_NS     1000000 /* engine timers every 1 ms */
+#define NX_FEED_BUF    256    /* book changes a shard collects before its feed ring */
+#define NX_REFPX_RING  1024   /* reference prices in flight to one shard */
+#define NX_TXQ_CAP     (NX_BURST_MAX + NX_OUT_DGRAMS)
+
+/* Pending frames for one port's TX queue. */
+struct nx_txq {
+	uint16_t n;
+	struct rte_mbuf *m[NX_TXQ_CAP];
+};
+
+/* A shard's side of the market-data service. */
+struct nx_shard_md {
+	struct rte_ring *feed;       /* book changes to the publisher (SP/SC, nx_feed_rec) */
+	struct rte_ring *refpx;      /* reference prices from the service (SP/SC, nx_admin) */
+	uint32_t nbuf;
+	uint32_t nstale;             /* instruments waiting for a re-image */
+	uint32_t ninst;
+	nx_inst_t *inst;             /* the shard's instruments, sorted */
+	uint8_t *stale;              /* by index in inst: changes lost to a full ring */
+	struct nx_level_info *levels; /* re-image scratch: max_levels a side */
+	struct nx_feed_rec *image;   /* re-image scratch: 1 + 2 x max_levels records */
+	uint32_t max_levels;
+	uint64_t recs, dropped, reimages, ref_px, ref_px_rejected;
+	struct nx_feed_rec buf[NX_FEED_BUF];
+};
 
 struct nx_port {
 	uint16_t id;                 /* DPDK port id */
@@ -61,16 +103,43 @@ struct nx_shard {
 	uint64_t last_poll_ns;
 	unsigned lcore;
 	struct nx_app *app;
+	struct nx_service *svc;      /* the service's own queue owner: its state; else NULL */
+	struct nx_shard_md md;
+	struct nx_txq tx[NX_NET_MAX_PORTS];
 	/* The control plane's. */
 	struct ctl_mailbox mb;
 } __rte_cache_aligned;
+
+/* The market-data service (service.c). Counters are written by its lcore
+ * only and read by telemetry with relaxed loads. */
+struct nx_service {
+	struct nx_shard *io;         /* its queues, neighbours and I/O counters */
+	bool on_main;                /* runs on the main lcore (prints the stats line) */
+	/* Inbound: ITCH 5.0 over MoldUDP64. */
+	struct nx_mdbook *book;      /* NULL: no inbound feed */
+	struct nx_mold_rx mold;
+	struct nx_mdref ref;
+	bool book_changed;
+	uint64_t next_request_ns, next_resolve_ns, next_ref_ns;
+	uint64_t itch_pkts, requests, no_request_neigh;
+	uint64_t ref_sent, ref_full;
+	/* Outbound: the venue's feed (NXM). */
+	struct nx_feed_pub *pub;     /* NULL: no feed */
+	nx_inst_t *pub_ids;          /* what it publishes: every instrument */
+	uint8_t group_mac[6];
+	uint64_t feed_pkts[3], feed_bytes, feed_no_mbuf, feed_no_neigh, requests_in;
+};
 
 struct nx_app {
 	struct nx_venue_config cfg;
 	struct nx_port port[NX_NET_MAX_PORTS];
 	uint32_t nports;
-	struct nx_shard *shard[NX_NET_MAX_SHARDS];
+	struct nx_shard *shard[NX_NET_MAX_SHARDS + 1]; /* [nshards]: the service's */
 	uint32_t nshards;
+	uint32_t nqueues;            /* per port: nshards, + 1 for the service */
+	struct nx_service *svc;      /* NULL: no market_data section */
+	uint32_t stats_s;            /* --stats: seconds between summary lines, 0 none */
+	uint64_t next_stats_ns;
 	uint8_t shard_of_udp[65536]; /* UDP port -> shard index + 1, 0: none */
 	uint64_t tsc_hz, tsc0, ns0;  /* now_ns = ns0 + (tsc - tsc0) scaled */
 	uint64_t ns_per_tsc_q32;     /* ns per TSC tick, 32.32 fixed point */
@@ -87,12 +156,48 @@ static inline uint64_t nx_app_ns(const struct nx_app *a, uint64_t tsc)
 	return a->ns0 + (uint64_t)(((unsigned __int128)(tsc - a->tsc0) * a->ns_per_tsc_q32) >> 32);
 }
 
+/* The index in a->port of DPDK port port_id (0 if none: cannot happen). */
+static inline uint32_t nx_port_index(const struct nx_app *a, uint16_t port_id)
+{
+	for (uint32_t i = 0; i < a->nports; i++)
+		if (a->port[i].id == port_id)
+			return i;
+	return 0;
+}
+
 /* port.c */
 int nx_ports_init(struct nx_app *a, char *err, size_t errlen);
 void nx_ports_close(struct nx_app *a);
 
 /* shard.c */
 int nx_shard_main(void *arg); /* lcore entry: arg is the struct nx_shard */
+/* Classify one frame received on port index pi and act on it (answer ARP
+ * and ICMP, steer, or deliver: the engine, or the service). Returns 1 if it
+ * was delivered. Takes the mbuf. */
+int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns);
+/* Send what s->tx holds on every port. */
+void nx_tx_flush_all(struct nx_shard *s);
+/* A UDP frame from our address on port pi to (dst_ip, dst_mac), queued in
+ * s->tx. Returns 0, or -ENOBUFS (counted in s->io.no_mbuf). */
+int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_t dst_ip,
+	      uint16_t src_port, uint16_t dst_port, const void *payload, size_t len);
+/* The engine's book changes for the feed, in the shard's buffer (the
+ * engine's tap: ctx is the struct nx_shard). */
+void nx_shard_feed_tap(void *ctx, const struct nx_event *ev);
+/* Apply the periodic summary line if one is due (main lcore). */
+void nx_app_stats_tick(struct nx_app *a, uint64_t now_ns);
+
+/* service.c */
+int nx_service_init(struct nx_app *a, struct nx_shard *io, int socket);
+void nx_service_free(struct nx_app *a);
+int nx_service_main(void *arg); /* lcore entry: arg is the struct nx_service */
+/* Once every lcore has stopped: the shards' last book changes, the feed's
+ * end of session, and the last frames out. */
+void nx_service_stop(struct nx_service *v);
+/* Its counters, once every lcore has stopped. */
+void nx_service_print_final(const struct nx_service *v, FILE *f);
+/* The service's UDP: an ITCH packet or a feed retransmission request. */
+void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns);
 
 /* telemetry.c */
 int nx_telemetry_init(struct nx_app *a);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The nanoex authors
  *
- * Ports: one RX and one TX queue per shard on every port, the checksum
+ * Ports: one RX and one TX queue per shard (and one for the market-data
+ * service, queue nshards, when configured) on every port, the checksum
  * offloads the NIC has, a mempool on the port's NUMA socket, and steering
  * by UDP destination port: an rte_flow rule per shard where the PMD takes
  * it (ice, i40e, mlx5 ...), else RSS spreads flows and shards hand frames
@@ -25,15 +26,20 @@ static uint32_t be32(uint32_t v)
 	return rte_cpu_to_be_32(v);
 }
 
-/* One rule per shard: IPv4 to our address, UDP to the shard's port -> its queue. */
+/* One rule per UDP port a queue owner serves: IPv4 to our address (or to
+ * the ITCH feed's group), UDP to that port -> the owner's queue. */
 static int install_flows(struct nx_app *a, struct nx_port *p, char *why, size_t len)
 {
 	struct rte_flow_error fe;
 	struct rte_flow_attr attr = { .ingress = 1 };
-	for (uint32_t s = 0; s < a->nshards; s++) {
-		struct rte_flow_item_ipv4 ip = { .hdr.dst_addr = be32(p->ifc.ip) };
+	const struct nx_md_config *md = &a->cfg.md;
+	for (uint32_t port = 1; port < 65536; port++) {
+		if (!a->shard_of_udp[port])
+			continue;
+		uint32_t dst = port == md->itch.udp_port && md->itch.group ? md->itch.group : p->ifc.ip;
+		struct rte_flow_item_ipv4 ip = { .hdr.dst_addr = be32(dst) };
 		struct rte_flow_item_ipv4 ip_mask = { .hdr.dst_addr = UINT32_MAX };
-		struct rte_flow_item_udp udp = { .hdr.dst_port = rte_cpu_to_be_16(a->cfg.net.shards[s].udp_port) };
+		struct rte_flow_item_udp udp = { .hdr.dst_port = rte_cpu_to_be_16((uint16_t)port) };
 		struct rte_flow_item_udp udp_mask = { .hdr.dst_port = UINT16_MAX };
 		struct rte_flow_item pattern[] = {
 			{ .type = RTE_FLOW_ITEM_TYPE_ETH },
@@ -41,7 +47,7 @@ static int install_flows(struct nx_app *a, struct nx_port *p, char *why, size_t 
 			{ .type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &udp, .mask = &udp_mask },
 			{ .type = RTE_FLOW_ITEM_TYPE_END },
 		};
-		struct rte_flow_action_queue q = { .index = (uint16_t)s };
+		struct rte_flow_action_queue q = { .index = (uint16_t)(a->shard_of_udp[port] - 1) };
 		struct rte_flow_action actions[] = {
 			{ .type = RTE_FLOW_ACTION_TYPE_QUEUE, .conf = &q },
 			{ .type = RTE_FLOW_ACTION_TYPE_END },
@@ -63,7 +69,7 @@ static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
 	const struct nx_port_config *pc = &a->cfg.net.ports[i];
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf = { 0 };
-	uint16_t q = (uint16_t)a->nshards;
+	uint16_t q = (uint16_t)a->nqueues;
 	int rc;
 
 	if (rte_eth_dev_get_port_by_name(pc->device, &p->id)) {
@@ -79,8 +85,9 @@ static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
 	memcpy(p->name, pc->device, sizeof(pc->device));
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	if (info.max_rx_queues < q || info.max_tx_queues < q) {
-		snprintf(err, errlen, "%s: %u shards need %u RX and TX queues, the port has %u and %u",
-			 pc->device, q, q, info.max_rx_queues, info.max_tx_queues);
+		snprintf(err, errlen, "%s: %u shards%s need %u RX and TX queues, the port has %u and %u",
+			 pc->device, a->nshards, q > a->nshards ? " and the market-data service" : "", q,
+			 info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 	p->socket = rte_eth_dev_socket_id(p->id);

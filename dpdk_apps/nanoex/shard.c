@@ -9,11 +9,14 @@
  *   steering ring (frames siblings took for us) -> the same
  *   replies: one mbuf per datagram, headers written in front of the
  *   payload, tx_burst at once (nothing waits for a fuller burst)
- *   then, between bursts: the control mailbox, the engine's timers.
+ *   then, between bursts: the control mailbox, reference prices from the
+ *   market-data service, the engine's timers, and the book changes the
+ *   engine reported (its tap) onto the feed ring.
  *
  * No locks, no allocation (mbufs come from the port's pool), no syscalls
  * (an optional idle sleep, off in production), no logging.
  */
+#include <errno.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -27,13 +30,7 @@
 
 #define TX_RETRIES 8
 
-/* Pending frames for one port's TX queue. */
-struct txq {
-	uint16_t n;
-	struct rte_mbuf *m[NX_BURST_MAX + NX_OUT_DGRAMS];
-};
-
-static void tx_flush(struct nx_shard *s, struct nx_port *p, struct txq *t)
+static void tx_flush(struct nx_shard *s, struct nx_port *p, struct nx_txq *t)
 {
 	uint16_t sent = 0;
 	for (int tries = 0; sent < t->n && tries < TX_RETRIES; tries++)
@@ -46,11 +43,36 @@ static void tx_flush(struct nx_shard *s, struct nx_port *p, struct txq *t)
 	t->n = 0;
 }
 
-static void flush_all(struct nx_shard *s, struct txq *tx)
+void nx_tx_flush_all(struct nx_shard *s)
 {
 	for (uint32_t pi = 0; pi < s->app->nports; pi++)
-		if (tx[pi].n)
-			tx_flush(s, &s->app->port[pi], &tx[pi]);
+		if (s->tx[pi].n)
+			tx_flush(s, &s->app->port[pi], &s->tx[pi]);
+}
+
+int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_t dst_ip,
+	      uint16_t src_port, uint16_t dst_port, const void *payload, size_t len)
+{
+	struct nx_port *p = &s->app->port[pi];
+	struct nx_txq *t = &s->tx[pi];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+	uint8_t *f;
+	if (!m || !(f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(NX_NET_UDP_HDR_LEN + len)))) {
+		s->io.no_mbuf++;
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	rte_memcpy(f + NX_NET_UDP_HDR_LEN, payload, len);
+	size_t flen = nx_net_udp_headers(f, &p->ifc, dst_mac, dst_ip, src_port, dst_port, len,
+					 p->tx_flags);
+	m->ol_flags = p->tx_ol;
+	m->l2_len = NX_NET_ETH_LEN;
+	m->l3_len = NX_NET_IP4_LEN;
+	s->io.tx_bytes += flen;
+	t->m[t->n++] = m;
+	if (t->n == NX_TXQ_CAP - 1)
+		tx_flush(s, p, t);
+	return 0;
 }
 
 /* What the NIC found of the checksums. DPDK's NONE means the checksum in
@@ -74,19 +96,9 @@ static unsigned rx_flags(const struct nx_port *p, const struct rte_mbuf *m)
 	return f;
 }
 
-/* The port (index) a frame came in on. */
-static uint32_t port_index(const struct nx_app *a, uint16_t port_id)
+int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns)
 {
-	for (uint32_t i = 0; i < a->nports; i++)
-		if (a->port[i].id == port_id)
-			return i;
-	return 0;
-}
-
-/* Classify one frame and act on it. Returns 1 if it went to the engine. */
-static int handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns,
-		  struct txq *tx)
-{
+	struct nx_txq *tx = s->tx;
 	struct nx_app *a = s->app;
 	struct nx_port *p = &a->port[pi];
 	struct nx_net_pkt pkt;
@@ -115,8 +127,11 @@ static int handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t 
 			return 0;
 		}
 		s->io.rx_udp++;
-		nx_engine_rx(s->e, pkt.payload, pkt.payload_len,
-			     (struct nx_addr){ pkt.src_ip, pkt.src_port }, now_ns, &s->out);
+		if (NX_LIKELY(s->e != NULL))
+			nx_engine_rx(s->e, pkt.payload, pkt.payload_len,
+				     (struct nx_addr){ pkt.src_ip, pkt.src_port }, now_ns, &s->out);
+		else
+			nx_service_udp(s->svc, &pkt, now_ns);
 		rte_pktmbuf_free(m);
 		return 1;
 	}
@@ -151,7 +166,7 @@ static int handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t 
 
 /* Turn the engine's reply datagrams into frames on the port that knows the
  * destination's MAC. */
-static void build_replies(struct nx_shard *s, struct txq *tx)
+static void build_replies(struct nx_shard *s)
 {
 	struct nx_app *a = s->app;
 	for (uint32_t i = 0; i < s->out.n; i++) {
@@ -164,26 +179,111 @@ static void build_replies(struct nx_shard *s, struct txq *tx)
 			s->io.no_neigh++;
 			continue;
 		}
-		struct nx_port *p = &a->port[pi];
-		struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
-		uint8_t *f;
-		if (!m || !(f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(NX_NET_UDP_HDR_LEN + d->len)))) {
-			s->io.no_mbuf++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		rte_memcpy(f + NX_NET_UDP_HDR_LEN, d->data, d->len);
-		size_t len = nx_net_udp_headers(f, &p->ifc, mac, d->to.ip, s->udp_port, d->to.port,
-						d->len, p->tx_flags);
-		m->ol_flags = p->tx_ol;
-		m->l2_len = NX_NET_ETH_LEN;
-		m->l3_len = NX_NET_IP4_LEN;
-		s->io.tx_bytes += len;
-		tx[pi].m[tx[pi].n++] = m;
-		if (tx[pi].n == NX_BURST_MAX + NX_OUT_DGRAMS - 1)
-			tx_flush(s, p, &tx[pi]);
+		nx_tx_udp(s, pi, mac, d->to.ip, s->udp_port, d->to.port, d->data, d->len);
 	}
 	s->out.n = 0;
+}
+
+/* --- The feed's side of a shard ------------------------------------------------ */
+
+/* Index of inst in the shard's sorted instruments, or -1. */
+static int inst_index(const struct nx_shard_md *md, nx_inst_t inst)
+{
+	uint32_t lo = 0, hi = md->ninst;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (md->inst[mid] < inst)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < md->ninst && md->inst[lo] == inst ? (int)lo : -1;
+}
+
+static void mark_stale(struct nx_shard_md *md, nx_inst_t inst)
+{
+	int i = inst_index(md, inst);
+	if (i >= 0 && !md->stale[i]) {
+		md->stale[i] = 1;
+		md->nstale++;
+	}
+}
+
+/* The buffered changes onto the ring. What does not fit is lost to the
+ * feed: its instruments are stale until re-imaged, and their later changes
+ * are dropped too so that the publisher never applies a change on top of
+ * a lost one. */
+static void feed_flush(struct nx_shard *s)
+{
+	struct nx_shard_md *md = &s->md;
+	unsigned n = rte_ring_sp_enqueue_burst_elem(md->feed, md->buf, sizeof(struct nx_feed_rec),
+						    md->nbuf, NULL);
+	md->recs += n;
+	for (unsigned i = n; i < md->nbuf; i++) {
+		md->dropped++;
+		mark_stale(md, md->buf[i].inst);
+	}
+	md->nbuf = 0;
+}
+
+void nx_shard_feed_tap(void *ctx, const struct nx_event *ev)
+{
+	struct nx_shard *s = ctx;
+	struct nx_shard_md *md = &s->md;
+	struct nx_feed_rec *r = &md->buf[md->nbuf];
+	if (!nx_feed_rec_of(ev, r))
+		return;
+	if (NX_UNLIKELY(md->nstale)) {
+		int i = inst_index(md, r->inst);
+		if (i >= 0 && md->stale[i]) {
+			md->dropped++;
+			return;
+		}
+	}
+	if (++md->nbuf == NX_FEED_BUF)
+		feed_flush(s);
+}
+
+/* Stale instruments: the book as it is now, as a CLEAR and one LEVEL per
+ * level, when the ring has room for the whole image. */
+static void feed_reimage(struct nx_shard *s)
+{
+	struct nx_shard_md *md = &s->md;
+	const struct nx_book *b = nx_engine_book(s->e);
+	for (uint32_t i = 0; i < md->ninst && md->nstale; i++) {
+		if (!md->stale[i])
+			continue;
+		uint32_t n = 0;
+		md->image[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = md->inst[i] };
+		for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
+			int k = nx_book_depth(b, md->inst[i], side, md->levels, md->max_levels);
+			for (int j = 0; j < k; j++)
+				md->image[n++] = (struct nx_feed_rec){
+					.type = NX_FEED_REC_LEVEL, .side = (uint8_t)side,
+					.inst = md->inst[i], .px = md->levels[j].px,
+					.qty = md->levels[j].qty, .n = md->levels[j].count };
+		}
+		if (!rte_ring_sp_enqueue_bulk_elem(md->feed, md->image, sizeof(struct nx_feed_rec), n,
+						   NULL))
+			return; /* no room yet: next time */
+		md->recs += n;
+		md->stale[i] = 0;
+		md->nstale--;
+		md->reimages++;
+	}
+}
+
+/* Reference prices the service sent: sequenced admin inputs of the engine. */
+static void apply_refpx(struct nx_shard *s, uint64_t now_ns)
+{
+	struct nx_admin cmd[16];
+	unsigned n = rte_ring_sc_dequeue_burst_elem(s->md.refpx, cmd, sizeof(cmd[0]), 16, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		if (nx_engine_admin(s->e, &cmd[i], now_ns, &s->out))
+			s->md.ref_px_rejected++;
+		else
+			s->md.ref_px++;
+	}
 }
 
 static void idle_sleep(uint32_t us)
@@ -197,11 +297,8 @@ int nx_shard_main(void *arg)
 	struct nx_shard *s = arg;
 	struct nx_app *a = s->app;
 	struct rte_mbuf *pkts[NX_BURST_MAX];
-	struct txq tx[NX_NET_MAX_PORTS];
 	uint16_t burst = a->burst;
 	unsigned idle = 0;
-	for (uint32_t i = 0; i < a->nports; i++)
-		tx[i].n = 0;
 	s->last_poll_ns = nx_app_ns(a, rte_rdtsc());
 	while (!a->quit) {
 		uint32_t work = 0, dgrams = 0;
@@ -221,9 +318,9 @@ int nx_shard_main(void *arg)
 				s->io.rx_bytes += pkts[i]->pkt_len;
 				if (i + 1 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-				dgrams += (uint32_t)handle(s, pi, pkts[i], now_ns, tx);
+				dgrams += (uint32_t)nx_frame_handle(s, pi, pkts[i], now_ns);
 				if (s->out.n > NX_OUT_DGRAMS - 8)
-					build_replies(s, tx);
+					build_replies(s);
 			}
 		}
 		unsigned n = rte_ring_sc_dequeue_burst(s->steer, (void **)pkts, burst, NULL);
@@ -235,33 +332,40 @@ int nx_shard_main(void *arg)
 			work += n;
 			s->io.steer_in += n;
 			for (unsigned i = 0; i < n; i++) {
-				dgrams += (uint32_t)handle(s, port_index(a, pkts[i]->port), pkts[i],
-							   now_ns, tx);
+				dgrams += (uint32_t)nx_frame_handle(s, nx_port_index(a, pkts[i]->port),
+								    pkts[i], now_ns);
 				if (s->out.n > NX_OUT_DGRAMS - 8)
-					build_replies(s, tx);
+					build_replies(s);
 			}
 		}
 		if (work) {
-			build_replies(s, tx);
-			flush_all(s, tx);
+			build_replies(s);
+			nx_tx_flush_all(s);
 			if (dgrams) {
 				uint64_t ns = nx_app_ns(a, rte_rdtsc()) - now_ns;
 				nx_hist_record_n(s->lat, ns, dgrams);
 			}
 			idle = 0;
 		}
-		/* Between bursts: the control plane and the engine's timers. */
+		/* Between bursts: the control plane, reference prices, the
+		 * engine's timers, and the book changes for the feed. */
 		uint64_t t = nx_app_ns(a, rte_rdtsc());
 		if (ctl_pending(&s->mb))
 			ctl_serve(&s->mb, s->e, &s->io, t, &s->out);
+		if (s->md.refpx)
+			apply_refpx(s, t);
 		if (t - s->last_poll_ns >= NX_POLL_NS) {
 			s->last_poll_ns = t;
 			nx_engine_poll(s->e, t, &s->out);
 		}
 		if (s->out.n) {
-			build_replies(s, tx);
-			flush_all(s, tx);
+			build_replies(s);
+			nx_tx_flush_all(s);
 		}
+		if (s->md.nbuf)
+			feed_flush(s);
+		if (NX_UNLIKELY(s->md.nstale))
+			feed_reimage(s);
 		if (work)
 			continue;
 		s->io.idle_loops++;
@@ -273,8 +377,10 @@ int nx_shard_main(void *arg)
 	/* Stopping: RX is no longer polled; what the engine still had to say
 	 * (nothing is held back, but a last control command may have spoken)
 	 * goes out, then the steering ring is emptied. */
-	build_replies(s, tx);
-	flush_all(s, tx);
+	build_replies(s);
+	nx_tx_flush_all(s);
+	if (s->md.nbuf)
+		feed_flush(s);
 	struct rte_mbuf *m;
 	while (!rte_ring_sc_dequeue(s->steer, (void **)&m))
 		rte_pktmbuf_free(m);

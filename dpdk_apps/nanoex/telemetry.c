@@ -4,7 +4,8 @@
  * The control plane's commands (dpdk_apps/common/ctl.h) as DPDK telemetry
  * commands, so /usr/bin/dpdk-telemetry.py (or any client of the telemetry
  * socket) reads counters and latency and sets kill switches, statuses,
- * reference prices and limits while the shards run. Telemetry callbacks
+ * reference prices and limits while the shards run, and /nanoex/md the
+ * market-data service's counters. Telemetry callbacks
  * run on DPDK's telemetry threads, never on a shard.
  */
 #include <errno.h>
@@ -44,9 +45,82 @@ static int on_command(const char *cmd, const char *params, struct rte_tel_data *
 	return rc == -ENOENT ? -1 : 0;
 }
 
+/* /nanoex/md: the market-data service's counters, read while it runs
+ * (plain loads of counters one lcore writes: monitoring, not an audit). */
+static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct nx_app *a = g_app;
+	const struct nx_service *v = a->svc;
+	char key[64];
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (!v) {
+		rte_tel_data_add_dict_string(d, "error", "no market_data section");
+		return 0;
+	}
+	if (v->book) {
+		const struct nx_mold_stats *m = &v->mold.st;
+		const struct nx_mdbook_stats *b = nx_mdbook_stats(v->book);
+		uint64_t drops = 0;
+		for (int i = 1; i < NX_MOLD_DROP_MAX; i++)
+			drops += m->drops[i];
+		rte_tel_data_add_dict_u64(d, "itch_pkts", v->itch_pkts);
+		rte_tel_data_add_dict_u64(d, "itch_msgs", m->msgs);
+		rte_tel_data_add_dict_u64(d, "itch_next_seq", v->mold.next);
+		rte_tel_data_add_dict_u64(d, "itch_dup_pkts", m->dup_pkts);
+		rte_tel_data_add_dict_u64(d, "itch_ahead_pkts", m->ahead_pkts);
+		rte_tel_data_add_dict_u64(d, "itch_gaps", m->gaps);
+		rte_tel_data_add_dict_u64(d, "itch_lost_msgs", m->lost_msgs);
+		rte_tel_data_add_dict_u64(d, "itch_drops", drops);
+		rte_tel_data_add_dict_u64(d, "itch_requests", v->requests);
+		rte_tel_data_add_dict_u64(d, "itch_no_request_neigh", v->no_request_neigh);
+		rte_tel_data_add_dict_u64(d, "itch_live_orders", b->live_orders);
+		rte_tel_data_add_dict_u64(d, "itch_orphans", nx_mdbook_orphans(v->book));
+		rte_tel_data_add_dict_u64(d, "ref_sent", v->ref_sent);
+		rte_tel_data_add_dict_u64(d, "ref_full", v->ref_full);
+		rte_tel_data_add_dict_u64(d, "ref_unresolved", v->ref.unresolved);
+		for (uint32_t i = 0; i < v->ref.n; i++) {
+			snprintf(key, sizeof(key), "ref_px_%u", v->ref.e[i].map.inst);
+			rte_tel_data_add_dict_u64(d, key, (uint64_t)v->ref.e[i].last_px);
+		}
+	}
+	if (v->pub) {
+		const struct nx_feed_pub_stats *f = nx_feed_pub_stats(v->pub);
+		rte_tel_data_add_dict_u64(d, "feed_msgs", f->msgs);
+		rte_tel_data_add_dict_u64(d, "feed_incremental_pkts", v->feed_pkts[NX_FEED_INCREMENTAL]);
+		rte_tel_data_add_dict_u64(d, "feed_snapshot_pkts", v->feed_pkts[NX_FEED_SNAPSHOT]);
+		rte_tel_data_add_dict_u64(d, "feed_retransmit_pkts", v->feed_pkts[NX_FEED_RETRANSMIT]);
+		rte_tel_data_add_dict_u64(d, "feed_heartbeats", f->heartbeats);
+		rte_tel_data_add_dict_u64(d, "feed_snapshots", f->snapshots);
+		rte_tel_data_add_dict_u64(d, "feed_requests", f->requests);
+		rte_tel_data_add_dict_u64(d, "feed_answers", f->answers);
+		rte_tel_data_add_dict_u64(d, "feed_level_overflow", f->level_overflow);
+		rte_tel_data_add_dict_u64(d, "feed_no_mbuf", v->feed_no_mbuf);
+		rte_tel_data_add_dict_u64(d, "feed_no_neigh", v->feed_no_neigh);
+	}
+	for (uint32_t i = 0; i < a->nshards; i++) {
+		const struct nx_shard_md *m = &a->shard[i]->md;
+		snprintf(key, sizeof(key), "shard%u_feed_recs", i);
+		rte_tel_data_add_dict_u64(d, key, m->recs);
+		snprintf(key, sizeof(key), "shard%u_feed_dropped", i);
+		rte_tel_data_add_dict_u64(d, key, m->dropped);
+		snprintf(key, sizeof(key), "shard%u_reimages", i);
+		rte_tel_data_add_dict_u64(d, key, m->reimages);
+		snprintf(key, sizeof(key), "shard%u_ref_px", i);
+		rte_tel_data_add_dict_u64(d, key, m->ref_px);
+		snprintf(key, sizeof(key), "shard%u_ref_px_rejected", i);
+		rte_tel_data_add_dict_u64(d, key, m->ref_px_rejected);
+	}
+	return 0;
+}
+
 int nx_telemetry_init(struct nx_app *a)
 {
 	g_app = a;
+	if (a->svc && rte_telemetry_register_cmd("/nanoex/md", on_md,
+						 "Market-data service counters and reference prices"))
+		return -1;
 	for (const struct ctl_command *c = ctl_commands; c->name; c++) {
 		int rc = rte_telemetry_register_cmd(c->name, on_command, c->help);
 		if (rc)

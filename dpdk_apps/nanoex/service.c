@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The market-data service: one lcore (the main one, or its own) that owns
+ * queue nshards of every port and runs, loop after loop:
+ *
+ *   rx_burst -> classify (shard.c) -> ITCH feed packets: MoldUDP64
+ *                                     sequencing, the full-depth books
+ *                                  -> feed retransmission requests
+ *   reference prices (mid or last of mapped stocks) -> each owning shard's
+ *     refpx ring, applied there between bursts as NX_ADMIN_REF_PX
+ *   ITCH gaps -> a retransmission request to the configured server, again
+ *     every request_ms until filled
+ *   every shard's feed ring -> the publisher (nx/feed.h) -> incremental,
+ *     snapshot and retransmission packets -> tx_burst
+ *
+ * It never blocks a shard: rings are single-producer single-consumer, a
+ * full refpx ring keeps the price for the next loop, and a full feed ring
+ * is the shard's to handle (shard.c: the instrument is re-imaged). No
+ * locks, no allocation after init; it reads the TSC once a loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "nanoex.h"
+
+#define RESOLVE_NS   100000000ull /* unresolved ITCH symbols looked up at most this often */
+#define REF_TIMER_NS 1000000ull   /* reference prices re-examined at least this often */
+
+/* --- Inbound: ITCH over MoldUDP64 ------------------------------------------------ */
+
+static int refpx_emit(void *ctx, nx_inst_t inst, nx_px_t px)
+{
+	struct nx_service *v = ctx;
+	struct nx_app *a = v->io->app;
+	int sh = nx_config_shard_of(&a->cfg, inst);
+	struct nx_admin cmd = { .op = NX_ADMIN_REF_PX, .id = inst, .value = px };
+	if (sh < 0)
+		return 0; /* every configured instrument has a shard: cannot happen */
+	if (rte_ring_sp_enqueue_elem(a->shard[sh]->md.refpx, &cmd, sizeof(cmd))) {
+		v->ref_full++;
+		return -1;
+	}
+	v->ref_sent++;
+	return 0;
+}
+
+static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
+{
+	struct nx_mold_pkt mp;
+	v->itch_pkts++;
+	int k = nx_mold_rx_packet(&v->mold, pkt->payload, pkt->payload_len, &mp);
+	if (k == NX_MOLD_DATA) {
+		nx_mdbook_apply_blocks(v->book, mp.blocks, (size_t)(mp.end - mp.blocks), mp.count, NULL);
+		v->book_changed = true;
+	}
+	if (k > 0 && mp.gap_count)
+		v->next_request_ns = now_ns; /* a new gap: ask at once */
+}
+
+/* The neighbour's MAC and the port it is on, or -1. */
+static int find_neigh(const struct nx_shard *s, uint32_t ip, uint8_t mac[6])
+{
+	for (uint32_t pi = 0; pi < s->app->nports; pi++)
+		if (!nx_net_neigh_lookup(s->neigh[pi], ip, mac))
+			return (int)pi;
+	return -1;
+}
+
+/* Ask the retransmission server for what is missing, now and then again
+ * every request_ms until it has come. */
+static void itch_request(struct nx_service *v, uint64_t now_ns)
+{
+	const struct nx_md_itch_config *it = &v->io->app->cfg.md.itch;
+	uint8_t req[NX_MOLD_REQUEST_LEN], mac[6];
+	uint64_t first, count;
+	if (!it->request_ip || now_ns < v->next_request_ns ||
+	    !nx_mold_rx_missing(&v->mold, &first, &count))
+		return;
+	v->next_request_ns = now_ns + (uint64_t)it->request_ms * 1000000u;
+	size_t n = nx_mold_rx_request(&v->mold, req, sizeof(req), 0);
+	int pi = find_neigh(v->io, it->request_ip, mac);
+	if (!n)
+		return;
+	if (pi < 0) {
+		v->no_request_neigh++;
+		return;
+	}
+	if (!nx_tx_udp(v->io, (uint32_t)pi, mac, it->request_ip, it->udp_port, it->request_port,
+		       req, n))
+		v->requests++;
+}
+
+static void itch_tick(struct nx_service *v, uint64_t now_ns)
+{
+	if (v->ref.unresolved && now_ns >= v->next_resolve_ns) {
+		v->next_resolve_ns = now_ns + RESOLVE_NS;
+		if (nx_mdref_resolve(&v->ref, v->book) < v->ref.n)
+			v->book_changed = true;
+	}
+	if (v->book_changed || now_ns >= v->next_ref_ns) {
+		nx_mdref_update(&v->ref, v->book, now_ns, refpx_emit, v);
+		v->book_changed = false;
+		v->next_ref_ns = now_ns + REF_TIMER_NS;
+	}
+	itch_request(v, now_ns);
+}
+
+/* --- Outbound: the venue's feed ----------------------------------------------------- */
+
+static void feed_send(void *ctx, unsigned channel, const uint8_t *pkt, size_t len,
+		      struct nx_addr to)
+{
+	struct nx_service *v = ctx;
+	const struct nx_md_feed_config *f = &v->io->app->cfg.md.feed;
+	uint8_t mac[6];
+	int rc;
+	if (channel == NX_FEED_RETRANSMIT) {
+		int pi = find_neigh(v->io, to.ip, mac);
+		if (pi < 0) {
+			v->feed_no_neigh++;
+			return;
+		}
+		rc = nx_tx_udp(v->io, (uint32_t)pi, mac, to.ip, f->retransmit_port, to.port, pkt, len);
+	} else {
+		uint16_t port = channel == NX_FEED_INCREMENTAL ? f->incremental_port : f->snapshot_port;
+		rc = nx_tx_udp(v->io, 0, v->group_mac, f->group, f->retransmit_port, port, pkt, len);
+	}
+	if (rc) {
+		v->feed_no_mbuf++;
+		return;
+	}
+	v->feed_pkts[channel]++;
+	v->feed_bytes += len;
+}
+
+/* Every shard's book changes into the publisher. Returns how many. */
+static unsigned feed_drain(struct nx_service *v, uint64_t now_ns)
+{
+	struct nx_app *a = v->io->app;
+	struct nx_feed_rec recs[64];
+	unsigned total = 0;
+	for (uint32_t i = 0; i < a->nshards; i++) {
+		unsigned n;
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(a->shard[i]->md.feed, recs, sizeof(recs[0]),
+							   NX_ARRAY_SIZE(recs), NULL);
+			for (unsigned k = 0; k < n; k++)
+				nx_feed_pub_rec(v->pub, &recs[k], now_ns);
+			total += n;
+		} while (n == NX_ARRAY_SIZE(recs));
+	}
+	if (total)
+		nx_feed_pub_flush(v->pub, now_ns);
+	return total;
+}
+
+void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
+{
+	const struct nx_md_config *md = &v->io->app->cfg.md;
+	if (v->book && pkt->dst_port == md->itch.udp_port) {
+		itch_packet(v, pkt, now_ns);
+	} else if (v->pub && pkt->dst_port == md->feed.retransmit_port) {
+		v->requests_in++;
+		nx_feed_pub_request(v->pub, pkt->payload, pkt->payload_len,
+				    (struct nx_addr){ pkt->src_ip, pkt->src_port }, now_ns);
+	}
+}
+
+/* --- The loop -------------------------------------------------------------------------- */
+
+static void idle_sleep(uint32_t us)
+{
+	struct timespec ts = { 0, (long)us * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+int nx_service_main(void *arg)
+{
+	struct nx_service *v = arg;
+	struct nx_shard *s = v->io;
+	struct nx_app *a = s->app;
+	struct rte_mbuf *pkts[NX_BURST_MAX];
+	unsigned idle = 0;
+	uint64_t now_ns = 0;
+	while (!a->quit) {
+		unsigned work = 0;
+		s->io.loops++;
+		now_ns = nx_app_ns(a, rte_rdtsc());
+		for (uint32_t pi = 0; pi < a->nports; pi++) {
+			uint16_t n = rte_eth_rx_burst(a->port[pi].id, (uint16_t)s->index, pkts, a->burst);
+			s->io.rx_pkts += n;
+			work += n;
+			for (uint16_t i = 0; i < n; i++) {
+				s->io.rx_bytes += pkts[i]->pkt_len;
+				nx_frame_handle(s, pi, pkts[i], now_ns);
+			}
+		}
+		unsigned n = rte_ring_sc_dequeue_burst(s->steer, (void **)pkts, a->burst, NULL);
+		s->io.steer_in += n;
+		work += n;
+		for (unsigned i = 0; i < n; i++)
+			nx_frame_handle(s, nx_port_index(a, pkts[i]->port), pkts[i], now_ns);
+		if (v->book)
+			itch_tick(v, now_ns);
+		if (v->pub) {
+			work += feed_drain(v, now_ns);
+			nx_feed_pub_poll(v->pub, now_ns);
+		}
+		nx_tx_flush_all(s);
+		if (v->on_main)
+			nx_app_stats_tick(a, now_ns);
+		if (work) {
+			idle = 0;
+			continue;
+		}
+		s->io.idle_loops++;
+		if (a->idle_sleep_us && ++idle > 64)
+			idle_sleep(a->idle_sleep_us);
+		else
+			rte_pause();
+	}
+	nx_tx_flush_all(s);
+	return 0;
+}
+
+void nx_service_stop(struct nx_service *v)
+{
+	uint64_t now_ns = nx_app_ns(v->io->app, rte_rdtsc());
+	if (v->pub) {
+		feed_drain(v, now_ns);
+		nx_feed_pub_end(v->pub, now_ns);
+	}
+	nx_tx_flush_all(v->io);
+}
+
+void nx_service_print_final(const struct nx_service *v, FILE *f)
+{
+	const struct nx_app *a = v->io->app;
+	if (v->book) {
+		const struct nx_mold_stats *m = &v->mold.st;
+		fprintf(f, "market data in: pkts %llu msgs %llu gaps %llu lost %llu requests %llu "
+			"live_orders %llu orphans %llu ref_px_sent %llu ref_px_full %llu\n",
+			(unsigned long long)v->itch_pkts, (unsigned long long)m->msgs,
+			(unsigned long long)m->gaps, (unsigned long long)m->lost_msgs,
+			(unsigned long long)v->requests,
+			(unsigned long long)nx_mdbook_stats(v->book)->live_orders,
+			(unsigned long long)nx_mdbook_orphans(v->book), (unsigned long long)v->ref_sent,
+			(unsigned long long)v->ref_full);
+	}
+	if (v->pub) {
+		const struct nx_feed_pub_stats *p = nx_feed_pub_stats(v->pub);
+		fprintf(f, "market data out: msgs %llu incremental_pkts %llu snapshot_pkts %llu "
+			"snapshots %llu retransmit_pkts %llu requests %llu no_mbuf %llu\n",
+			(unsigned long long)p->msgs, (unsigned long long)v->feed_pkts[0],
+			(unsigned long long)v->feed_pkts[1], (unsigned long long)p->snapshots,
+			(unsigned long long)v->feed_pkts[2], (unsigned long long)p->requests,
+			(unsigned long long)v->feed_no_mbuf);
+	}
+	for (uint32_t i = 0; i < a->nshards; i++) {
+		const struct nx_shard_md *m = &a->shard[i]->md;
+		if (m->recs || m->dropped || m->ref_px || m->ref_px_rejected)
+			fprintf(f, "shard %u market data: feed_recs %llu feed_dropped %llu reimages %llu "
+				"ref_px %llu ref_px_rejected %llu\n", i, (unsigned long long)m->recs,
+				(unsigned long long)m->dropped, (unsigned long long)m->reimages,
+				(unsigned long long)m->ref_px, (unsigned long long)m->ref_px_rejected);
+	}
+}
+
+/* --- Set-up ------------------------------------------------------------------------------ */
+
+static int cmp_inst(const void *x, const void *y)
+{
+	nx_inst_t a = *(const nx_inst_t *)x, b = *(const nx_inst_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* A shard's rings and scratch for the service. */
+static int shard_md_init(struct nx_app *a, struct nx_shard *s, int socket)
+{
+	const struct nx_md_config *md = &a->cfg.md;
+	const struct nx_shard_config *sc = &a->cfg.net.shards[s->index];
+	struct nx_shard_md *m = &s->md;
+	char name[RTE_RING_NAMESIZE];
+	if (md->feed.group) {
+		snprintf(name, sizeof(name), "nx_feed_%u", s->index);
+		m->feed = rte_ring_create_elem(name, sizeof(struct nx_feed_rec), md->feed.ring, socket,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		m->ninst = sc->ninstruments;
+		m->max_levels = md->feed.max_levels;
+		m->inst = rte_zmalloc_socket("nx_md", m->ninst * sizeof(nx_inst_t), 0, socket);
+		m->stale = rte_zmalloc_socket("nx_md", m->ninst, 0, socket);
+		m->levels = rte_zmalloc_socket("nx_md", m->max_levels * sizeof(struct nx_level_info), 0,
+					       socket);
+		m->image = rte_zmalloc_socket("nx_md", (1 + 2 * (size_t)m->max_levels) *
+					      sizeof(struct nx_feed_rec), 0, socket);
+		if (!m->feed || !m->inst || !m->stale || !m->levels || !m->image)
+			return -ENOMEM;
+		memcpy(m->inst, sc->instruments, m->ninst * sizeof(nx_inst_t));
+		qsort(m->inst, m->ninst, sizeof(nx_inst_t), cmp_inst);
+	}
+	if (md->itch.udp_port && md->itch.nmap) {
+		snprintf(name, sizeof(name), "nx_refpx_%u", s->index);
+		m->refpx = rte_ring_create_elem(name, sizeof(struct nx_admin), NX_REFPX_RING, socket,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!m->refpx)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int itch_init(struct nx_app *a, struct nx_service *v, int socket)
+{
+	const struct nx_md_itch_config *it = &a->cfg.md.itch;
+	struct nx_mdbook_config bc = { .max_locates = it->max_locates, .max_orders = it->max_orders,
+				       .max_levels = it->max_levels };
+	struct nx_mold_rx_config mc = { .have_session = it->have_session,
+					.hold_on_gap = it->request_ip != 0, .next_seq = 0 };
+	size_t bytes = nx_mdbook_memsize(&bc);
+	void *mem = bytes ? rte_zmalloc_socket("nx_mdbook", bytes, RTE_CACHE_LINE_SIZE, socket) : NULL;
+	if (!mem || !(v->book = nx_mdbook_init(mem, bytes, &bc))) {
+		rte_free(mem);
+		return -ENOMEM;
+	}
+	memcpy(mc.session, it->session, sizeof(mc.session));
+	nx_mold_rx_init(&v->mold, &mc);
+	if (nx_mdref_init(&v->ref, &a->cfg))
+		return -EINVAL;
+	if (!it->group)
+		return 0;
+	for (uint32_t pi = 0; pi < a->nports; pi++) {
+		struct nx_port *p = &a->port[pi];
+		struct rte_ether_addr mc_mac;
+		p->ifc.groups[p->ifc.ngroups++] = it->group;
+		nx_net_mcast_mac(it->group, mc_mac.addr_bytes);
+		if (rte_eth_dev_set_mc_addr_list(p->id, &mc_mac, 1) && rte_eth_allmulticast_enable(p->id))
+			printf("nanoex: warning: %s accepts neither a multicast list nor all multicast: "
+			       "the ITCH group may not arrive\n", p->name);
+	}
+	return 0;
+}
+
+static int feed_init(struct nx_app *a, struct nx_service *v, int socket)
+{
+	const struct nx_md_feed_config *f = &a->cfg.md.feed;
+	nx_inst_t *ids = rte_zmalloc_socket("nx_feed", a->cfg.ninstruments * sizeof(nx_inst_t), 0,
+					    socket);
+	if (!ids)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < a->cfg.ninstruments; i++)
+		ids[i] = a->cfg.instruments[i].id;
+	struct nx_feed_pub_config pc = {
+		.max_payload = 0, .history = f->history, .retrans_max = (uint16_t)f->retrans_max,
+		.instruments = ids, .ninstruments = a->cfg.ninstruments, .max_levels = f->max_levels,
+		.heartbeat_ns = (uint64_t)f->heartbeat_ms * 1000000u,
+		.snapshot_ns = (uint64_t)f->snapshot_ms * 1000000u,
+	};
+	memcpy(pc.session, f->session, sizeof(pc.session));
+	size_t bytes = nx_feed_pub_memsize(&pc);
+	void *mem = bytes ? rte_zmalloc_socket("nx_feed", bytes, RTE_CACHE_LINE_SIZE, socket) : NULL;
+	if (!mem || !(v->pub = nx_feed_pub_init(mem, bytes, &pc, feed_send, v))) {
+		rte_free(mem);
+		return -ENOMEM;
+	}
+	v->pub_ids = ids;
+	nx_net_mcast_mac(f->group, v->group_mac);
+	return 0;
+}
+
+int nx_service_init(struct nx_app *a, struct nx_shard *io, int socket)
+{
+	struct nx_service *v = rte_zmalloc_socket("nx_service", sizeof(*v), RTE_CACHE_LINE_SIZE,
+						  socket);
+	if (!v)
+		return -ENOMEM;
+	a->svc = v;
+	v->io = io;
+	io->svc = v;
+	v->on_main = a->cfg.md.lcore == rte_get_main_lcore();
+	for (uint32_t i = 0; i < a->nshards; i++)
+		if (shard_md_init(a, a->shard[i], socket))
+			return -ENOMEM;
+	if (a->cfg.md.itch.udp_port && itch_init(a, v, socket))
+		return -ENOMEM;
+	if (a->cfg.md.feed.group && feed_init(a, v, socket))
+		return -ENOMEM;
+	return 0;
+}
+
+void nx_service_free(struct nx_app *a)
+{
+	struct nx_service *v = a->svc;
+	for (uint32_t i = 0; i < a->nshards; i++) {
+		struct nx_shard_md *m = a->shard[i] ? &a->shard[i]->md : NULL;
+		if (!m)
+			continue;
+		rte_ring_free(m->feed);
+		rte_ring_free(m->refpx);
+		rte_free(m->inst);
+		rte_free(m->stale);
+		rte_free(m->levels);
+		rte_free(m->image);
+	}
+	if (!v)
+		return;
+	rte_free(v->book);
+	rte_free(v->pub);
+	rte_free(v->pub_ids);
+	rte_free(v);
+	a->svc = NULL;
+}

@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The venue's outbound market data feed, NXM (docs/market-data.md,
+ * "Outbound: the venue's feed (NXM)"; schema docs/nxm.xml): the wire codec,
+ * the publisher that turns the shards' book changes into sequenced UDP
+ * packets, and the subscriber that rebuilds the books from them.
+ *
+ * Wire: MoldUDP64 framing (nx/moldudp.h), each message block one SBE 1.0
+ * message: an 8-byte little-endian header {blockLength, templateId,
+ * schemaId 0x4E4D, version 1}, then the little-endian block. Decoders read
+ * by blockLength, so a longer block from a newer version is accepted, and
+ * ignore bytes after the parts they know. Three channels share one
+ * MoldUDP64 session name: incremental (LevelUpdate, Trade, BookClear;
+ * multicast, sequence from 1), snapshot (SnapshotLevels; multicast, its own
+ * sequence from 1) and retransmission (a standard MoldUDP64 request in,
+ * incremental packets back to the requester).
+ *
+ * Publisher (struct nx_feed_pub): fed struct nx_feed_rec records (from
+ * nx_feed_rec_of on the engine's events, through per-shard rings); numbers
+ * each message as it is appended, fills packets up to max_payload, keeps
+ * the last `history` messages for retransmission and its own image of
+ * every published instrument's levels (it may not read the engine's book)
+ * from which it cuts snapshots, spread over snapshot_ns. It sends through
+ * a callback; it owns no socket.
+ *
+ * Subscriber (struct nx_feed_sub): incremental packets go through a
+ * MoldUDP64 receiver in hold mode. A gap holds later packets (copied, up to
+ * hold_pkts) while the caller requests the missing messages
+ * (nx_feed_sub_request) and feeds the answers back in; held packets are
+ * then replayed. When the caller's timer gives up (nx_feed_sub_give_up),
+ * or the hold is full, the gap is skipped and every instrument becomes
+ * stale. A stale instrument ignores incrementals and is rebuilt from a
+ * complete snapshot image plus the subscriber's own buffer of the last
+ * replay_msgs incremental messages (see nx_feed_sub_snapshot).
+ *
+ * Guarantees: after init no function allocates, locks, logs, reads a clock
+ * (time is the now_ns argument) or makes a system call; the publisher's
+ * only way out is the send callback, called synchronously. No input bytes
+ * crash either side or leave a partly applied message: malformed input is
+ * counted by reason. Both sides are deterministic. Threading: each object
+ * belongs to one thread at a time (the publisher to the appliance's
+ * market data service core).
+ */
+#ifndef NX_FEED_H
+#define NX_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nx/book.h"
+#include "nx/cc.h"
+#include "nx/engine.h"
+#include "nx/event.h"
+#include "nx/moldudp.h"
+#include "nx/types.h"
+
+/* --- Records: what a shard hands the publisher -------------------------------- */
+
+enum nx_feed_rec_type {
+	NX_FEED_REC_LEVEL = 1, /* a level's new visible qty (0: gone) and order count */
+	NX_FEED_REC_TRADE = 2, /* a trade; side is the aggressor's */
+	NX_FEED_REC_CLEAR = 3, /* the instrument's book is empty from here: a shard whose
+	                          ring overflowed sends CLEAR, then LEVEL for every level */
+};
+
+/* 32 bytes, copied into the shards' rings. Also what nx_feed_decode gives
+ * for the three incremental messages. */
+struct nx_feed_rec {
+	uint8_t type;     /* enum nx_feed_rec_type */
+	uint8_t side;     /* LEVEL: the level's side; TRADE: the aggressor; CLEAR: 0 */
+	uint16_t pad;     /* 0 */
+	nx_inst_t inst;   /* not 0 */
+	nx_px_t px;       /* LEVEL, TRADE */
+	nx_qty_t qty;     /* LEVEL: >= 0 (0: level removed); TRADE: > 0 */
+	uint64_t n;       /* LEVEL: orders (0 exactly when qty is 0); TRADE: trade id */
+};
+NX_STATIC_ASSERT(sizeof(struct nx_feed_rec) == 32, "nx_feed_rec is a 32-byte ring entry");
+
+/* For NX_EV_LEVEL and NX_EV_TRADE: fill *r and return 1; any other event: 0
+ * (*r untouched). */
+int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r);
+
+/* 0 if r is a valid record (the field rules above), else the reason the
+ * publisher refuses it: NX_FEED_PUB_BAD_TYPE, _BAD_INSTRUMENT (0), _BAD_SIDE
+ * or _BAD_QTY. The decoder applies the same rules (BAD_FIELD). */
+int nx_feed_rec_check(const struct nx_feed_rec *r);
+
+/* --- Wire format ---------------------------------------------------------------------
+ * Little-endian, offsets within the block that follows the 8-byte SBE
+ * header; every field naturally aligned within its block; reserved bytes
+ * are sent 0 and ignored. docs/market-data.md gives the same tables. */
+
+#define NX_FEED_SCHEMA_ID  0x4E4Du /* "NM" */
+#define NX_FEED_VERSION    1u
+#define NX_FEED_SBE_HDR_LEN 8u
+
+enum nx_feed_template {
+	NX_FEED_TPL_LEVEL_UPDATE    = 1,  /* incremental channel */
+	NX_FEED_TPL_TRADE           = 2,  /* incremental channel */
+	NX_FEED_TPL_BOOK_CLEAR      = 3,  /* incremental channel */
+	NX_FEED_TPL_SNAPSHOT_LEVELS = 10, /* snapshot channel only */
+};
+
+struct nx_feed_sbe_hdr {
+	uint8_t block_len[2];   /* le16: bytes of the block after this header */
+	uint8_t template_id[2]; /* le16 */
+	uint8_t schema_id[2];   /* le16: NX_FEED_SCHEMA_ID */
+	uint8_t version[2];     /* le16: NX_FEED_VERSION */
+};
+
+struct nx_feed_wire_level {  /* LevelUpdate, blockLength 25 */
+	uint8_t inst[4];        /* 0  le32 */
+	uint8_t orders[4];      /* 4  le32: orders at the level; 0 when qty is 0 */
+	uint8_t px[8];          /* 8  le64 signed: price in ticks */
+	uint8_t qty[8];         /* 16 le64 signed: visible qty; 0 = level removed */
+	uint8_t side;           /* 24 1 buy, 2 sell */
+};
+
+struct nx_feed_wire_trade {  /* Trade, blockLength 32 */
+	uint8_t inst[4];        /* 0  le32 */
+	uint8_t side;           /* 4  aggressor: 1 buy, 2 sell */
+	uint8_t reserved[3];    /* 5 */
+	uint8_t tid[8];         /* 8  le64: venue trade id */
+	uint8_t px[8];          /* 16 le64 signed */
+	uint8_t qty[8];         /* 24 le64 signed, > 0 */
+};
+
+struct nx_feed_wire_clear {  /* BookClear, blockLength 4 */
+	uint8_t inst[4];        /* 0  le32 */
+};
+
+struct nx_feed_wire_snapshot { /* SnapshotLevels, blockLength 17, then the group */
+	uint8_t inst[4];        /* 0  le32 */
+	uint8_t chunk[2];       /* 4  le16: this message's place in the image, from 0 */
+	uint8_t chunks[2];      /* 6  le16: messages in the image, >= 1, > chunk */
+	uint8_t last_seq[8];    /* 8  le64: last incremental message reflected; 0: none */
+	uint8_t flags;          /* 16 NX_FEED_SNAP_* bits */
+};
+
+struct nx_feed_wire_group {  /* SBE groupSizeEncoding, after the snapshot block */
+	uint8_t block_len[2];   /* le16: bytes per entry, >= 21 */
+	uint8_t num_in_group[2]; /* le16: entries */
+};
+
+struct nx_feed_wire_snap_level { /* one group entry, blockLength 21 */
+	uint8_t px[8];          /* 0  le64 signed */
+	uint8_t qty[8];         /* 8  le64 signed, > 0 */
+	uint8_t orders[4];      /* 16 le32, > 0 */
+	uint8_t side;           /* 20 1 buy, 2 sell */
+};
+
+#define NX_FEED_LEVEL_BLOCK     21u /* snapshot group entry */
+#define NX_FEED_LEVEL_UPDATE_LEN (NX_FEED_SBE_HDR_LEN + 25u)
+#define NX_FEED_TRADE_LEN       (NX_FEED_SBE_HDR_LEN + 32u)
+#define NX_FEED_CLEAR_LEN       (NX_FEED_SBE_HDR_LEN + 4u)
+#define NX_FEED_SNAPSHOT_HDR_LEN (NX_FEED_SBE_HDR_LEN + 17u + 4u) /* up to the first entry */
+#define NX_FEED_MSG_MAX         NX_FEED_TRADE_LEN /* longest incremental message */
+#define NX_FEED_MSG_MIN         NX_FEED_CLEAR_LEN /* shortest */
+
+NX_STATIC_ASSERT(sizeof(struct nx_feed_sbe_hdr) == 8, "SBE header");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_level) == 25, "LevelUpdate block");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_level, px) == 8, "LevelUpdate px");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_level, side) == 24, "LevelUpdate side");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_trade) == 32, "Trade block");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, tid) == 8, "Trade tid");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, qty) == 24, "Trade qty");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_clear) == 4, "BookClear block");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snapshot) == 17, "SnapshotLevels block");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, last_seq) == 8, "lastSeq");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, flags) == 16, "flags");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_group) == 4, "groupSizeEncoding");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snap_level) == NX_FEED_LEVEL_BLOCK, "level entry");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snap_level, orders) == 16, "entry orders");
+
+/* SnapshotLevels.flags */
+#define NX_FEED_SNAP_INCOMPLETE 0x01u /* the publisher's image of this instrument lost
+                                         levels to its max_levels since the last
+                                         BookClear: the image holds correct levels,
+                                         but maybe not all of them */
+
+/* Payload sizes (UDP payload bytes per packet). The minimum fits a
+ * snapshot of one level: 20 + 2 + 29 + 21. */
+#define NX_FEED_PAYLOAD_MIN     72u
+#define NX_FEED_PAYLOAD_MAX     65507u /* largest IPv4 UDP payload */
+#define NX_FEED_PAYLOAD_DEFAULT 1400u  /* a 1500-byte MTU with room for tunnels */
+
+/* Decode errors: nx_feed_decode returns -code; counters are arrays of
+ * NX_FEED_ERR_MAX indexed by -code. */
+#define NX_FEED_ERRS(X)                                                                  \
+	X(SHORT,            1, "message shorter than the 8-byte SBE header")             \
+	X(BAD_SCHEMA,       2, "schemaId is not 0x4E4D")                                 \
+	X(UNKNOWN_TEMPLATE, 3, "templateId not in the schema")                           \
+	X(BLOCK_SHORT,      4, "blockLength shorter than the template's version-1 block") \
+	X(TRUNCATED,        5, "block or group header runs past the end of the message") \
+	X(GROUP_SHORT,      6, "group blockLength shorter than the 21-byte level entry") \
+	X(GROUP_TRUNCATED,  7, "group entries run past the end of the message")          \
+	X(BAD_FIELD,        8, "instrument 0, side not 1/2, bad qty or orders, chunk >= chunks")
+
+enum nx_feed_err {
+#define NX_X_(name, code, text) NX_FEED_ERR_##name = -(code),
+	NX_FEED_ERRS(NX_X_)
+#undef NX_X_
+	NX_FEED_ERR_MAX = 9,
+};
+
+/* A snapshot image's header fields. */
+struct nx_feed_snap {
+	nx_inst_t inst;
+	uint16_t chunk, chunks;
+	uint64_t last_seq;
+	uint8_t flags;
+};
+
+/* One level of a snapshot. */
+struct nx_feed_level {
+	uint8_t side;
+	struct nx_level_info lv;
+};
+
+/* A decoded message: a view into the bytes given to nx_feed_decode. */
+struct nx_feed_msg {
+	uint16_t template_id;     /* enum nx_feed_template */
+	uint16_t version;         /* as sent; not checked */
+	struct nx_feed_rec rec;   /* LevelUpdate, Trade, BookClear */
+	struct nx_feed_snap snap; /* SnapshotLevels */
+	uint16_t nlevels;         /* SnapshotLevels: group entries, all validated */
+	uint16_t level_stride;    /* the group's blockLength */
+	const uint8_t *levels;    /* the first entry */
+};
+
+/*
+ * Validate and decode one message (a MoldUDP64 block without its prefix).
+ * Returns the template id (> 0) with *out filled, or -code of NX_FEED_ERRS
+ * (out unspecified). Every field is checked here, group entries included,
+ * so a message that decodes can be applied whole. Bytes after the block
+ * (and after the group) are ignored: later versions may append.
+ */
+int nx_feed_decode(const uint8_t *msg, size_t len, struct nx_feed_msg *out);
+
+/* Entry i (< m->nlevels) of a decoded SnapshotLevels. */
+void nx_feed_msg_level(const struct nx_feed_msg *m, unsigned i, struct nx_feed_level *out);
+
+/*
+ * Encode a record as its incremental message into out[0, cap). Returns the
+ * length (NX_FEED_LEVEL_UPDATE_LEN, _TRADE_LEN or _CLEAR_LEN), or 0 when cap
+ * is shorter or nx_feed_rec_check refuses the record.
+ */
+size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r);
+
+/*
+ * Build a SnapshotLevels message: nx_feed_encode_snap writes the header,
+ * block and an empty group (NX_FEED_SNAPSHOT_HDR_LEN bytes) at out and
+ * returns that length, or 0 if cap is smaller; each nx_feed_snap_put
+ * appends one entry at out + *len (the message's length so far, advanced)
+ * and counts it in the group. Returns 0, or -ENOSPC (cap reached or 65535
+ * entries) / -EINVAL (side not 1/2, qty <= 0 or count 0), nothing written.
+ */
+size_t nx_feed_encode_snap(uint8_t *out, size_t cap, const struct nx_feed_snap *h);
+int nx_feed_snap_put(uint8_t *out, size_t cap, size_t *len, unsigned side,
+		     const struct nx_level_info *lv);
+
+/* Names of decode errors: "SHORT" ...; "?" if unknown. */
+const char *nx_feed_err_name(int err);
+const char *nx_feed_err_text(int err);
+
+/* --- Publisher ------------------------------------------------------------------------ */
+
+enum nx_feed_channel { NX_FEED_INCREMENTAL = 0, NX_FEED_SNAPSHOT = 1, NX_FEED_RETRANSMIT = 2 };
+#define NX_FEED_CHANNELS 3u
+
+/*
+ * The publisher hands each finished packet (a UDP payload) to send, before
+ * the call that made it returns; the bytes are valid only during the call.
+ * For NX_FEED_RETRANSMIT, to is the requester; else to is {0,0} (the
+ * channel's configured group).
+ */
+typedef void (*nx_feed_send_fn)(void *ctx, unsigned channel, const uint8_t *pkt, size_t len,
+				struct nx_addr to);
+
+#define NX_FEED_MAX_INSTRUMENTS (1u << 20)
+#define NX_FEED_MAX_LEVELS      (1u << 20)
+#define NX_FEED_MAX_HISTORY     (1u << 30)
+
+struct nx_feed_pub_config {
+	char session[10];       /* the MoldUDP64 session of all three channels */
+	uint32_t max_payload;   /* UDP payload bytes per packet, NX_FEED_PAYLOAD_MIN ..
+	                           NX_FEED_PAYLOAD_MAX; 0: NX_FEED_PAYLOAD_DEFAULT */
+	uint32_t history;       /* incremental messages kept for retransmission,
+	                           1 .. NX_FEED_MAX_HISTORY; rounded up to a power
+	                           of two (40 bytes each) */
+	uint16_t retrans_max;   /* most messages one answer carries; 0: as many as
+	                           fit one packet */
+	const nx_inst_t *instruments; uint32_t ninstruments; /* what is published, in the
+	                           order snapshots cycle over them: 1 ..
+	                           NX_FEED_MAX_INSTRUMENTS distinct ids, none 0 */
+	uint32_t max_levels;    /* per instrument and side in the publisher's image,
+	                           1 .. NX_FEED_MAX_LEVELS; a snapshot of 2 x max_levels
+	                           levels must fit 65535 packets */
+	uint64_t heartbeat_ns;  /* incremental channel idle this long -> heartbeat
+	                           (or the open packet is sent); 0: never */
+	uint64_t snapshot_ns;   /* one full snapshot cycle over the instruments, spread
+	                           evenly over this period; 0: no snapshots */
+};
+
+/* Why a record or a request was not used: counters indexed by -code. */
+#define NX_FEED_PUB_DROPS(X)                                                             \
+	X(BAD_TYPE,       1, "record type not LEVEL, TRADE or CLEAR")                    \
+	X(BAD_SIDE,       2, "record side not 1/2 (LEVEL, TRADE)")                       \
+	X(BAD_QTY,        3, "LEVEL qty < 0, or orders 0 iff qty 0 broken; TRADE qty <= 0") \
+	X(BAD_INSTRUMENT, 4, "record instrument 0 or not published")                     \
+	X(AFTER_END,      5, "record after nx_feed_pub_end")                             \
+	X(REQ_LENGTH,     6, "retransmission request not 20 bytes")                      \
+	X(REQ_SESSION,    7, "retransmission request for another session")               \
+	X(REQ_RANGE,      8, "retransmission request for sequence 0 or count 0")         \
+	X(REQ_TOO_OLD,    9, "first message requested no longer kept")                   \
+	X(REQ_FUTURE,    10, "first message requested not sent yet")
+
+enum nx_feed_pub_drop {
+#define NX_X_(name, code, text) NX_FEED_PUB_##name = -(code),
+	NX_FEED_PUB_DROPS(NX_X_)
+#undef NX_X_
+	NX_FEED_PUB_DROP_MAX = 11,
+};
+
+/* Counters, monotonic from init. */
+struct nx_feed_pub_stats {
+	uint64_t recs[4];          /* records used, by enum nx_feed_rec_type */
+	uint64_t drops[NX_FEED_PUB_DROP_MAX]; /* records and requests refused, by -reason */
+	uint64_t msgs;             /* incremental messages numbered: the last sequence number */
+	uint64_t pkts[NX_FEED_CHANNELS];  /* packets sent, by channel (heartbeats included) */
+	uint64_t bytes[NX_FEED_CHANNELS];
+	uint64_t heartbeats;       /* incremental heartbeat packets */
+	uint64_t ends;             /* end-of-session packets (repeats included) */
+	uint64_t snapshots;        /* instrument images sent (each one or more packets) */
+	uint64_t level_overflow;   /* levels dropped from the image at max_levels */
+	uint64_t level_unknown;    /* removals of a level the image does not hold */
+	uint64_t requests;         /* retransmission requests received */
+	uint64_t answers;          /* requests answered (one packet each) */
+	uint64_t retrans_msgs;     /* messages in those answers */
+};
+
+struct nx_feed_pub;
+
+/* Bytes nx_feed_pub_init needs for cfg; 0 if cfg is invalid (see the
+ * config's ranges) or the size overflows. */
+size_t nx_feed_pub_memsize(const struct nx_feed_pub_config *cfg);
+
+/*
+ * Lay a publisher out in mem (>= memsize bytes, NX_CACHE_LINE-aligned):
+ * sequence 1 next on the incremental channel, 1 on the snapshot channel,
+ * empty images, the first snapshot due at the first poll. The instrument
+ * list is copied. Returns the publisher (== mem), or NULL with errno
+ * EINVAL (bad cfg, mem, len or send NULL).
+ */
+struct nx_feed_pub *nx_feed_pub_init(void *mem, size_t len, const struct nx_feed_pub_config *cfg,
+				     nx_feed_send_fn send, void *ctx);
+
+/* nx_feed_pub_init on aligned_alloc memory; NULL with errno EINVAL or ENOMEM.
+ * nx_feed_pub_destroy frees it (NULL is fine). */
+struct nx_feed_pub *nx_feed_pub_create(const struct nx_feed_pub_config *cfg,
+				       nx_feed_send_fn send, void *ctx);
+void nx_feed_pub_destroy(struct nx_feed_pub *p);
+
+/*
+ * Take one record: validate it (a refused record is counted by reason and
+ * gets no sequence number), update the image (LEVEL, CLEAR), number the
+ * message, keep it in the history, append it to the open incremental
+ * packet. A packet is sent when the message does not fit (then it opens
+ * the next) or when no message could follow it. now_ns is the send time.
+ */
+void nx_feed_pub_rec(struct nx_feed_pub *p, const struct nx_feed_rec *r, uint64_t now_ns);
+
+/* Send the open incremental packet, if any. Call it after each drain of
+ * the shards' rings: nothing else bounds how long a message waits. */
+void nx_feed_pub_flush(struct nx_feed_pub *p, uint64_t now_ns);
+
+/*
+ * Timers. Incremental channel idle (nothing sent) for heartbeat_ns: the open
+ * packet is sent, or a heartbeat (count 0, sequence = the next message's);
+ * after nx_feed_pub_end the end-of-session packet is repeated instead.
+ * Snapshots: instrument k of n is due at cycle start + k x snapshot_ns / n;
+ * each due instrument's image is sent (the open incremental packet first,
+ * so lastSeq names only sent messages): one or more SnapshotLevels packets,
+ * chunk 0 .. chunks-1, as many levels as fit each. Polling late sends what
+ * is due, up to one cycle; a lag of more than a cycle restarts the cycle
+ * from now. No snapshots after nx_feed_pub_end.
+ */
+void nx_feed_pub_poll(struct nx_feed_pub *p, uint64_t now_ns);
+
+/*
+ * Answer a retransmission request (a UDP payload from `from`): one packet
+ * to `from` of the messages from the requested sequence number on, at most
+ * the count asked, retrans_max and what fits max_payload, and never past
+ * the last message sent; the requester asks again for the rest. Returns
+ * the messages sent (> 0), or -code of NX_FEED_PUB_DROPS (REQ_*: counted,
+ * nothing sent): a request whose first message is no longer kept is not
+ * answered in part, the requester must resynchronise from snapshots.
+ */
+int nx_feed_pub_request(struct nx_feed_pub *p, const uint8_t *req, size_t len,
+			struct nx_addr from, uint64_t now_ns);
+
+/* Send the open packet, then the end-of-session packet (count 0xFFFF,
+ * sequence = the next message's). Later records are refused (AFTER_END);
+ * requests are still answered. A second call only repeats the end packet. */
+void nx_feed_pub_end(struct nx_feed_pub *p, uint64_t now_ns);
+
+const struct nx_feed_pub_stats *nx_feed_pub_stats(const struct nx_feed_pub *p);
+
+/* Name and text of a publisher drop reason; "?" if unknown. */
+const char *nx_feed_pub_drop_name(int reason);
+const char *nx_feed_pub_drop_text(int reason);
+
+/* --- Subscriber ------------------------------------------------------------------------ */
+
+#define NX_FEED_SUB_PAYLOAD_DEFAULT 1472u /* the most a 1500-byte MTU carries */
+#define NX_FEED_MAX_HOLD            (1u << 16)
+#define NX_FEED_MAX_REPLAY          (1u << 26)
+
+struct nx_feed_sub_config {
+	uint32_t max_instruments; /* books, 1 .. NX_FEED_MAX_INSTRUMENTS; messages for
+	                             more are counted (inst_capacity) and skipped */
+	uint32_t max_levels;      /* per instrument and side, 1 .. NX_FEED_MAX_LEVELS;
+	                             a level beyond drops the worst (level_capacity) */
+	uint32_t hold_pkts;       /* incremental packets held past a gap, 0 ..
+	                             NX_FEED_MAX_HOLD; one more gives up the gap */
+	uint32_t replay_msgs;     /* LevelUpdate/BookClear messages kept for replay
+	                             after a snapshot, 0 .. NX_FEED_MAX_REPLAY;
+	                             rounded up to a power of two (40 bytes each) */
+	uint8_t from_start;       /* 1: expect sequence 1, every book synced (empty) at
+	                             start; 0: join where the feed is, every book
+	                             stale until its snapshot (a late joiner) */
+	uint32_t max_payload;     /* largest packet that can be held; 0:
+	                             NX_FEED_SUB_PAYLOAD_DEFAULT. A larger AHEAD
+	                             packet is dropped (hold_too_big) and recovered
+	                             by the retransmission of the gap */
+};
+
+/* Counters, monotonic from init. Packet-level counters are the two
+ * MoldUDP64 receivers' (nx_feed_sub_mold_stats). */
+struct nx_feed_sub_stats {
+	uint64_t msgs;             /* incremental messages delivered in sequence */
+	uint64_t applied;          /* LevelUpdate and BookClear applied to a synced book */
+	uint64_t trades;           /* Trade messages (kept per instrument whatever its state) */
+	uint64_t stale_ignored;    /* LevelUpdate/BookClear for a stale book: not applied */
+	uint64_t replayed;         /* messages applied from the replay buffer after an image */
+	uint64_t errs[NX_FEED_ERR_MAX]; /* messages failing nx_feed_decode, by -code */
+	uint64_t wrong_channel;    /* SnapshotLevels on the incremental channel or the reverse */
+	uint64_t inst_capacity;    /* messages for an instrument beyond max_instruments */
+	uint64_t level_capacity;   /* levels dropped at max_levels (the book is incomplete) */
+	uint64_t level_unknown;    /* removals of a level the book does not hold */
+	uint64_t held;             /* AHEAD packets copied into the hold */
+	uint64_t hold_dups;        /* AHEAD packets already held */
+	uint64_t hold_too_big;     /* AHEAD packets longer than max_payload: dropped */
+	uint64_t give_ups;         /* gaps skipped (nx_feed_sub_give_up, or hold full) */
+	uint64_t hold_full;        /*   of which: the hold was full */
+	uint64_t skipped_msgs;     /* messages skipped by those */
+	uint64_t snap_msgs;        /* SnapshotLevels messages decoded */
+	uint64_t snap_ignored;     /*   for a synced book */
+	uint64_t snap_broken;      /*   images abandoned: a chunk missing or out of order */
+	uint64_t snap_images;      /* complete images received for a stale book */
+	uint64_t snap_synced;      /*   used at once (replaying messages after lastSeq) */
+	uint64_t snap_pending;     /*   ahead of the incrementals: kept, waiting */
+	uint64_t snap_too_old;     /*   lastSeq before what the replay buffer reaches: dropped */
+	uint64_t snap_expired;     /* pending images found unusable (their lastSeq skipped) */
+};
+
+struct nx_feed_sub;
+
+/* Bytes nx_feed_sub_init needs for cfg; 0 if cfg is invalid or overflows. */
+size_t nx_feed_sub_memsize(const struct nx_feed_sub_config *cfg);
+
+/* Lay a subscriber out in mem (>= memsize bytes, NX_CACHE_LINE-aligned);
+ * the session is latched from the first valid incremental packet. Returns
+ * it (== mem), or NULL with errno EINVAL. */
+struct nx_feed_sub *nx_feed_sub_init(void *mem, size_t len, const struct nx_feed_sub_config *cfg);
+
+/* nx_feed_sub_init on aligned_alloc memory; NULL with errno EINVAL or
+ * ENOMEM. nx_feed_sub_destroy frees it (NULL is fine). */
+struct nx_feed_sub *nx_feed_sub_create(const struct nx_feed_sub_config *cfg);
+void nx_feed_sub_destroy(struct nx_feed_sub *s);
+
+/*
+ * One packet of the incremental channel, or of a retransmission answer.
+ * Delivered messages are applied in sequence order: to synced books; a
+ * stale book ignores LevelUpdate and BookClear; Trade updates the
+ * instrument's last trade in any state. Every delivered LevelUpdate and
+ * BookClear also enters the replay buffer. An AHEAD packet is held; once
+ * the gap is filled, held packets are replayed. A full hold gives the gap
+ * up first (as nx_feed_sub_give_up) and then takes the packet. Returns the
+ * MoldUDP64 verdict (enum nx_mold_kind > 0) or drop reason (< 0).
+ */
+int nx_feed_sub_incremental(struct nx_feed_sub *s, const uint8_t *pkt, size_t len);
+
+/*
+ * One packet of the snapshot channel (its own MoldUDP64 sequence, gaps
+ * skipped and counted; the session must be the incremental channel's once
+ * that is known). A stale book is rebuilt from a complete image, chunks
+ * 0 .. chunks-1 in consecutive order; a synced book ignores snapshots. For
+ * a complete image with lastSeq L, where D is the last incremental message
+ * delivered:
+ * - L <= D and the replay buffer reaches back to L + 1: the image is applied,
+ *   then the buffered messages after L for this instrument; the book is
+ *   synced;
+ * - L + 1 before what the buffer (or the contiguous delivery) reaches: the
+ *   image is dropped (snap_too_old), the book waits for the next cycle;
+ * - L > D (the snapshot overtook the incrementals, or nothing was received
+ *   yet): the image is kept and the book is pending: incrementals up to L
+ *   are ignored, the first one after L syncs it. If delivery turns out not
+ *   to reach L + 1 contiguously (a gap given up), the book is stale again.
+ * Returns the MoldUDP64 verdict or drop reason, as nx_feed_sub_incremental.
+ */
+int nx_feed_sub_snapshot(struct nx_feed_sub *s, const uint8_t *pkt, size_t len);
+
+/* The retransmission request for the start of the outstanding gap (20
+ * bytes into out), or 0 if there is none or cap < 20. Send it again on the
+ * caller's timer until the gap closes, or give up. */
+size_t nx_feed_sub_request(const struct nx_feed_sub *s, uint8_t *out, size_t cap);
+
+/* The gap is not filled in time: skip to the first held packet (or to the
+ * highest sequence number known), replay the hold, mark every book stale
+ * until its next snapshot. Nothing happens when there is no gap. */
+void nx_feed_sub_give_up(struct nx_feed_sub *s);
+
+/*
+ * 1 when the book of inst is a correct image as of the last message
+ * delivered: synced, or pending with the incrementals past its image. An
+ * instrument never named is synced (empty) unless the subscriber joined
+ * late or gave a gap up. 0 otherwise.
+ */
+int nx_feed_sub_synced(const struct nx_feed_sub *s, nx_inst_t inst);
+
+/* Up to n levels of one side (NX_SIDE_BUY / NX_SIDE_SELL), best first, as
+ * the book holds them now (check nx_feed_sub_synced to trust them). Number
+ * written, or -ENOENT (no message named inst) / -EINVAL (bad side). */
+int nx_feed_sub_depth(const struct nx_feed_sub *s, nx_inst_t inst, unsigned side,
+		      struct nx_level_info *out, unsigned n);
+
+struct nx_feed_inst_info {
+	uint8_t synced;           /* nx_feed_sub_synced */
+	uint8_t incomplete;       /* levels may be missing: an image flagged
+	                             NX_FEED_SNAP_INCOMPLETE or max_levels reached,
+	                             until the next BookClear */
+	uint8_t last_side;        /* aggressor of the last trade, 0 if none */
+	uint32_t levels[2];       /* bid, ask levels held */
+	uint64_t trades;          /* Trade messages */
+	nx_tid_t last_tid;
+	nx_px_t last_px;
+	nx_qty_t last_qty;
+};
+
+/* 0 with *out filled, or -ENOENT. */
+int nx_feed_sub_instrument(const struct nx_feed_sub *s, nx_inst_t inst,
+			   struct nx_feed_inst_info *out);
+
+const struct nx_feed_sub_stats *nx_feed_sub_stats(const struct nx_feed_sub *s);
+
+/* The MoldUDP64 receiver's counters of NX_FEED_INCREMENTAL (retransmission
+ * answers included) or NX_FEED_SNAPSHOT; NULL for another channel. */
+const struct nx_mold_stats *nx_feed_sub_mold_stats(const struct nx_feed_sub *s, unsigned channel);
+
+/* Verify every invariant (cold, O(size)): each side sorted strictly best
+ * first, within max_levels, every level qty > 0 and orders > 0. 0, or
+ * -EFAULT with *why naming the first violation. */
+int nx_feed_sub_check(const struct nx_feed_sub *s, const char **why);
+
+#endif /* NX_FEED_H */

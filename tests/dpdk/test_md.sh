@@ -1,0 +1,179 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The nanoex authors
+#
+# The market-data service of nanoex on net_tap, both halves:
+#   1. The venue's feed. Two nxfeed subscribers join the multicast group on
+#      the tap: one from the start, throwing away every 7th incremental
+#      packet, every 5th snapshot packet and every 3rd retransmission
+#      answer; one late (it joins while orders flow). nxgen sends 2 s of
+#      order flow (rests, cancels, replaces, trades, IOCs). Both subscribers
+#      must end with every book synced and equal, level by level (price,
+#      quantity, orders), to the engine's own books (/nanoex/book); the
+#      lossy one must have recovered gaps both by retransmission and by
+#      snapshots.
+#   2. The ITCH feed in: a MoldUDP64 source with a gap (tests/dpdk/
+#      itchfeed.py) also serves retransmissions; nanoex must ask for the
+#      gap, apply it, and move instrument 2's reference price to the AAPL
+#      mid (3600), which the risk collar then enforces: a buy at 3000 (in
+#      the collar of the configured 3000, outside that of 3600) is refused.
+. "$(dirname "$0")/lib.sh"
+need_root
+for b in nxfeed nxgen; do [ -x "$BUILD/$b" ] || skip "$BUILD/$b is not built"; done
+
+NET=$((ID % 200 + 20))
+HOST=10.96.$NET.2
+GROUP=239.196.$NET.1
+venue_cfg "$TMP/venue.cfg" "net = {
+  ports = ( { device = \"net_tap0\"; ipv4 = \"10.96.$NET.1\"; } );
+  shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
+  mbufs = 4095; rx_desc = 256; tx_desc = 256; idle_sleep_us = 100;
+};
+market_data = {
+  lcore = 0;
+  itch = { udp_port = 9200; session = \"TESTITCH01\"; request_server = \"$HOST:9201\";
+           request_ms = 50; max_orders = 1024; max_levels = 1024; max_locates = 64;
+           ref_interval_us = 0;
+           map = ( { symbol = \"AAPL\"; instrument = 2; source = \"mid\"; px_div = 10000; } ); };
+  feed = { group = \"$GROUP\"; incremental_port = 9300; snapshot_port = 9301;
+           retransmit_port = 9302; session = \"NXTEST\"; snapshot_ms = 200; heartbeat_ms = 20;
+           max_levels = 256; };
+};"
+# A load test's limits; account 1 keeps its orders when its sessions end.
+sed -i -e 's/msg_rate *= *[0-9]*;/msg_rate = 10000000;/' -e 's/msg_burst *= *[0-9]*;/msg_burst = 1000000;/' \
+	-e 's/position_limit *= *[0-9]*;/position_limit = 100000000;/' \
+	-e 's/max_open_orders *= *[0-9]*;/max_open_orders = 100000;/' \
+	-e 's/stp = "cn"; }/stp = "cn"; cancel_on_disconnect = false; }/' "$TMP/venue.cfg"
+
+TAP=nxm$((ID % 100000))
+"$BUILD/nanoex" --lcores 0@0,1@1 --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
+	--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
+	--vdev="net_tap0,iface=$TAP" -- --config "$TMP/venue.cfg" >"$TMP/nanoex.log" 2>&1 &
+NXPID=$!
+PIDS="$PIDS $NXPID"
+IFACES="$IFACES $TAP"
+for _ in $(seq 1 100); do
+	grep -q "running;" "$TMP/nanoex.log" 2>/dev/null && break
+	kill -0 "$NXPID" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q "running;" "$TMP/nanoex.log" || { cat "$TMP/nanoex.log"; fail "nanoex did not start"; finish; }
+ip addr add "$HOST/24" dev "$TAP" && ip link set "$TAP" up || { fail "cannot configure $TAP"; finish; }
+sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null
+sleep 0.3
+P=nxt$ID
+grep -q "market-data service on lcore 0 (main): itch in feed out" "$TMP/nanoex.log" \
+	&& ok "the service runs on the main lcore" || fail "service: $(cat "$TMP/nanoex.log")"
+
+# 1. The venue's feed.
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration 6 --drop-incremental 7 \
+	--drop-snapshot 5 --drop-answer 3 >"$TMP/lossy.txt" 2>&1 &
+LOSSY=$!
+PIDS="$PIDS $LOSSY"
+sleep 0.2
+taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.96.$NET.1" -a 1 -s 2 --rate 1500 \
+	-w 0 -d 2 -t 500 --idle sleep -q -o "$TMP/gen" >"$TMP/gen.txt" 2>&1 &
+GEN=$!
+PIDS="$PIDS $GEN"
+sleep 1
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration 4 --late >"$TMP/late.txt" 2>&1 &
+LATE=$!
+PIDS="$PIDS $LATE"
+wait "$GEN" || { cat "$TMP/gen.txt"; fail "nxgen"; }
+# nxgen cancels what it left; leave a book worth comparing: levels of one and
+# two orders, a level emptied by a trade.
+cat >"$TMP/rest.nxc" <<NXC
+connect s=r acct=1
+new s=r inst=1 side=BUY qty=2 px=99000
+expect s=r msg=ExecNew
+new s=r inst=1 side=BUY qty=1 px=98950
+expect s=r msg=ExecNew
+new s=r inst=1 side=BUY qty=3 px=98950
+expect s=r msg=ExecNew
+new s=r inst=1 side=SELL qty=1 px=101000
+expect s=r msg=ExecNew
+new s=r inst=2 side=BUY qty=10 px=2990
+expect s=r msg=ExecNew
+new s=r inst=2 side=BUY qty=30 px=2980
+expect s=r msg=ExecNew
+new s=r inst=2 side=SELL qty=20 px=3010
+expect s=r msg=ExecNew
+connect s=t acct=900
+new s=t inst=2 side=SELL qty=10 px=2990
+expect s=t msg=ExecNew
+expect s=t msg=ExecTrade
+terminate s=t
+terminate s=r
+NXC
+"$BUILD/nxclient" -H "10.96.$NET.1" -p 9100 -c "$TMP/venue.cfg" "$TMP/rest.nxc" >"$TMP/rest.out" 2>&1 \
+	|| { cat "$TMP/rest.out"; fail "resting orders"; }
+sleep 1 # a few snapshot cycles after the last order
+for i in 1 2 3 4; do
+	tel "$P" "/nanoex/book,$i" | python3 -c '
+import json, re, sys
+d = list(json.loads(sys.stdin.read()).values())[0]
+for side in ("bid", "ask"):
+    for i in range(10):
+        v = d.get("%s_%d" % (side, i))
+        if v is None:
+            break
+        px, qty, n = re.match(r"(-?\d+) x (-?\d+) \((\d+)\)", v).groups()
+        print("book", d["instrument"], side, px, qty, n)
+' >>"$TMP/engine.txt"
+done
+wait "$LOSSY"
+RC1=$?
+wait "$LATE"
+RC2=$?
+[ "$(grep -c '^book [0-9]* [ab]' "$TMP/engine.txt")" -ge 5 ] \
+	&& ok "the engine's books have $(grep -c '^book [0-9]* [ab]' "$TMP/engine.txt") levels" \
+	|| fail "engine books too thin: $(cat "$TMP/engine.txt") $(cat "$TMP/gen.txt")"
+for who in lossy late; do
+	grep '^book [0-9]* [ab]' "$TMP/$who.txt" >"$TMP/$who.levels"
+	if [ "$who" = lossy ]; then rc=$RC1; else rc=$RC2; fi
+	[ "$rc" = 0 ] && ! grep -q "^book [0-9]* stale" "$TMP/$who.txt" && ok "$who subscriber: every book synced" \
+		|| fail "$who subscriber exit $rc: $(cat "$TMP/$who.txt")"
+	if cmp -s "$TMP/engine.txt" "$TMP/$who.levels"; then
+		ok "$who subscriber's books equal the engine's, level by level"
+	else
+		fail "$who subscriber's books differ:"
+		diff "$TMP/engine.txt" "$TMP/$who.levels" | head -20
+	fi
+done
+# recovery: give_ups G ... ; incremental: ... gaps N
+GAPS=$(awk '/^incremental:/ { for (i = 1; i < NF; i++) if ($i == "gaps") print $(i + 1) }' "$TMP/lossy.txt")
+SYNCS=$(awk '/^snapshot:/ { for (i = 1; i < NF; i++) if ($i == "synced") print $(i + 1) }' "$TMP/lossy.txt")
+M=$(tel "$P" /nanoex/md)
+[ "${GAPS:-0}" -gt 0 ] && [ "$(field "$M" feed_answers)" -gt 0 ] \
+	&& ok "lossy subscriber: $GAPS gaps, $(field "$M" feed_answers) retransmission answers" \
+	|| fail "no retransmission: $(grep -v '^book' "$TMP/lossy.txt") $M"
+[ "${SYNCS:-0}" -gt 0 ] && ok "lossy subscriber: $SYNCS books rebuilt from snapshots" \
+	|| fail "no snapshot recovery: $(grep -v '^book' "$TMP/lossy.txt")"
+[ "$(field "$M" shard0_feed_dropped)" = 0 ] && ok "no book change lost between shard and publisher" \
+	|| fail "feed ring: $M"
+
+# 2. The ITCH feed in: a gap, its retransmission, the reference price.
+python3 tests/dpdk/itchfeed.py "$HOST" "10.96.$NET.1" 9200 9201 >"$TMP/itch.txt" 2>&1 \
+	&& ok "ITCH gap asked for: $(cat "$TMP/itch.txt")" || fail "no retransmission request: $(cat "$TMP/itch.txt")"
+sleep 0.3
+M=$(tel "$P" /nanoex/md)
+[ "$(field "$M" itch_msgs)" = 6 ] && [ "$(field "$M" itch_gaps)" = 1 ] && [ "$(field "$M" itch_lost_msgs)" = 0 ] \
+	&& ok "ITCH: 6 messages, 1 gap, nothing lost" || fail "ITCH counters: $M"
+[ "$(field "$M" ref_px_2)" = 3600 ] && [ "$(field "$M" shard0_ref_px)" -ge 1 ] \
+	&& ok "reference price of instrument 2 from the AAPL mid: 3600" || fail "reference price: $M"
+cat >"$TMP/collar.nxc" <<NXC
+connect s=c acct=2
+new s=c inst=2 side=BUY qty=10 px=3000
+expect s=c msg=ExecRejected reason=RISK_PRICE_COLLAR
+new s=c inst=2 side=BUY qty=10 px=3500
+expect s=c msg=ExecNew
+terminate s=c
+NXC
+"$BUILD/nxclient" -H "10.96.$NET.1" -p 9100 -c "$TMP/venue.cfg" "$TMP/collar.nxc" >"$TMP/collar.out" 2>&1 \
+	&& ok "the collar follows the market: 3000 refused, 3500 accepted" \
+	|| { cat "$TMP/collar.out"; fail "collar"; }
+
+stop "$NXPID" && ok "SIGTERM, exit 0" || fail "exit status"
+grep -q "market data out: msgs" "$TMP/nanoex.log" && ok "final market-data counters printed" \
+	|| fail "final: $(tail -5 "$TMP/nanoex.log")"
+finish
