@@ -154,8 +154,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pkt.frame_len > len || pkt.frame_len < NX_NET_ARP_FRAME_LEN ||
 	    pkt.l4_off > pkt.frame_len)
 		die("packet not inside the frame");
-	if (v != NX_NET_ARP_OTHER && v != NX_NET_ARP_REQUEST && pkt.dst_ip != us.ip)
-		die("accepted for another address");
+	if (v != NX_NET_ARP_OTHER && v != NX_NET_ARP_REQUEST && pkt.dst_ip != us.ip) {
+		/* Only UDP to the joined group, behind the group's MAC. */
+		uint8_t gm[6];
+		nx_net_mcast_mac(us.groups[0], gm);
+		if (v != NX_NET_UDP || pkt.dst_ip != us.groups[0] || memcmp(f, gm, 6))
+			die("accepted for another address");
+	} else if (v != NX_NET_ARP_OTHER && v != NX_NET_ARP_REQUEST && memcmp(f, us.mac, 6)) {
+		die("our address accepted behind another MAC");
+	}
 	switch (v) {
 	case NX_NET_UDP:
 		check_udp(f, &pkt);
