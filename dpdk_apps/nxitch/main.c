@@ -180,7 +180,7 @@ static int parse_u64(const char *s, uint64_t *v)
 int main(int argc, char **argv)
 {
 	struct nxitch_opts o = { .depth = 10, .max_orders = 4u << 20, .max_levels = 2u << 20 };
-	struct nx_mdbook_config cfg;
+	struct nx_mdbook_config cfg = { .max_locates = 0 }; /* 0: every locate */
 	struct nx_mdbook *b;
 	uint8_t *data = NULL;
 	size_t len = 0;

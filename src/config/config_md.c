@@ -175,10 +175,8 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 	if (!config_setting_is_list(ms) || config_setting_length(ms) > NX_MD_MAX_MAP)
 		return cfg_fail(L, ms, "must be a list of at most %d mappings ( { ... } )",
 				NX_MD_MAX_MAP);
-	char where[sizeof(L->where)];
-	memcpy(where, L->where, sizeof(where));
 	for (uint32_t i = 0; i < (uint32_t)config_setting_length(ms); i++) {
-		snprintf(L->where, sizeof(L->where), "%s.map[%u]", where, i);
+		snprintf(L->where, sizeof(L->where), "market_data.itch.map[%u]", i);
 		struct nx_md_map *m = &it->map[i];
 		if ((rc = load_map(L, config_setting_get_elem(ms, i), c, m)))
 			return rc;
@@ -188,7 +186,7 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 						"instrument %u is mapped twice", m->inst);
 		it->nmap = i + 1;
 	}
-	memcpy(L->where, where, sizeof(where));
+	snprintf(L->where, sizeof(L->where), "market_data.itch");
 	return 0;
 }
 
