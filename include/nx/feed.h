@@ -452,12 +452,14 @@ struct nx_feed_sub_stats {
 	uint64_t held;             /* AHEAD packets copied into the hold */
 	uint64_t hold_dups;        /* AHEAD packets already held */
 	uint64_t hold_too_big;     /* AHEAD packets longer than max_payload: dropped */
-	uint64_t give_ups;         /* gaps skipped (nx_feed_sub_give_up, or hold full) */
-	uint64_t hold_full;        /*   of which: the hold was full */
+	uint64_t hold_full;        /* AHEAD packets that found the hold full: a give-up */
+	uint64_t give_ups;         /* gaps skipped (every book stale), by nx_feed_sub_give_up
+	                              or a full hold */
 	uint64_t skipped_msgs;     /* messages skipped by those */
 	uint64_t snap_msgs;        /* SnapshotLevels messages decoded */
-	uint64_t snap_ignored;     /*   for a synced book */
-	uint64_t snap_broken;      /*   images abandoned: a chunk missing or out of order */
+	uint64_t snap_ignored;     /*   chunks for a synced book */
+	uint64_t snap_broken;      /*   images abandoned (another image began), and chunks
+	                              out of order or of an image whose start was lost */
 	uint64_t snap_images;      /* complete images received for a stale book */
 	uint64_t snap_synced;      /*   used at once (replaying messages after lastSeq) */
 	uint64_t snap_pending;     /*   ahead of the incrementals: kept, waiting */
@@ -529,6 +531,11 @@ void nx_feed_sub_give_up(struct nx_feed_sub *s);
  * late or gave a gap up. 0 otherwise.
  */
 int nx_feed_sub_synced(const struct nx_feed_sub *s, nx_inst_t inst);
+
+/* The sequence number of the last incremental message delivered (applied
+ * or not), 0 before the first. Everything the publisher has numbered up to
+ * it has been delivered since the last gap given up. */
+uint64_t nx_feed_sub_last_seq(const struct nx_feed_sub *s);
 
 /* Up to n levels of one side (NX_SIDE_BUY / NX_SIDE_SELL), best first, as
  * the book holds them now (check nx_feed_sub_synced to trust them). Number

@@ -102,7 +102,7 @@ static int pub_layout(const struct nx_feed_pub_config *cfg, struct pub_layout *o
 	o->inst = feed_lay(&L, cfg->ninstruments, sizeof(struct pub_inst));
 	o->lv = feed_lay(&L, levels, sizeof(struct nx_level_info));
 	o->total = L.off;
-	return !L.bad && levels <= SIZE_MAX;
+	return !L.bad;
 }
 
 size_t nx_feed_pub_memsize(const struct nx_feed_pub_config *cfg)

@@ -12,7 +12,10 @@
  * held, or a synthetic heartbeat at the highest number known) with the
  * receiver switched to skip mode for that packet alone: moldudp.h has no
  * other way to move a holding receiver forward, and this way its own
- * counters record the loss.
+ * counters record the loss. The skip is observed, not assumed: when the
+ * receiver's lost count moves, every book goes stale and base restarts,
+ * before the packet's messages are applied; a packet the receiver refuses
+ * skips nothing.
  *
  * Books. Each instrument is STALE (incrementals ignored), PENDING (an image
  * with lastSeq L is in the book; incrementals up to L are ignored, the
@@ -338,6 +341,31 @@ static void deliver(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_
 	s->st.applied++;
 }
 
+static void stale_all(struct nx_feed_sub *s)
+{
+	for (uint32_t i = 0; i < s->map.n; i++)
+		s->inst[i].state = SUB_STALE;
+	s->new_stale = 1;
+}
+
+/* Where contiguous delivery (re)starts: at the latch, and when the receiver
+ * skipped messages (only in a give-up: skip mode). A skip makes every book
+ * stale before anything after it is applied. */
+static void restart_base(struct nx_feed_sub *s, int rc, const struct nx_mold_pkt *out,
+			 uint64_t lost_before)
+{
+	uint64_t lost = s->inc.st.lost_msgs - lost_before;
+
+	if (rc <= 0 || !s->inc.next || (s->base && !lost))
+		return;
+	if (lost) {
+		stale_all(s);
+		s->st.give_ups++;
+		s->st.skipped_msgs += lost;
+	}
+	s->base = s->replay_from = rc == NX_MOLD_DATA ? out->seq : s->inc.next;
+}
+
 /* One packet through the receiver; delivered blocks applied. */
 static int inc_packet(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 {
@@ -345,10 +373,10 @@ static int inc_packet(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 	struct nx_mold_blocks it;
 	const uint8_t *m = NULL;
 	size_t l = 0;
+	uint64_t lost_before = s->inc.st.lost_msgs;
 	int rc = nx_mold_rx_packet(&s->inc, pkt, len, &out);
 
-	if (rc > 0 && s->base == 0 && s->inc.next) /* latched: delivery starts here */
-		s->base = s->replay_from = rc == NX_MOLD_DATA ? out.seq : s->inc.next;
+	restart_base(s, rc, &out, lost_before);
 	if (rc != NX_MOLD_DATA)
 		return rc;
 	nx_mold_blocks_init(&it, out.blocks, (size_t)(out.end - out.blocks));
@@ -430,24 +458,13 @@ static void drain(struct nx_feed_sub *s)
 	}
 }
 
-static void stale_all(struct nx_feed_sub *s)
-{
-	for (uint32_t i = 0; i < s->map.n; i++)
-		s->inst[i].state = SUB_STALE;
-	s->new_stale = 1;
-}
-
-/* Skip the gap by feeding pkt (the packet that starts after it) in skip
- * mode: every book stale, delivery contiguous from pkt's number. */
+/* Skip the gap by feeding pkt (a packet after it) in skip mode, then the
+ * hold. The receiver may refuse pkt (data past an end of session that
+ * arrived meanwhile): then nothing is skipped. */
 static int skip_with(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 {
-	uint64_t seq = pkt_seq(pkt);
 	int rc;
 
-	stale_all(s);
-	s->st.give_ups++;
-	s->st.skipped_msgs += seq - s->inc.next;
-	s->base = s->replay_from = seq;
 	s->inc.cfg.hold_on_gap = 0;
 	rc = inc_packet(s, pkt, len);
 	s->inc.cfg.hold_on_gap = 1;
@@ -463,11 +480,10 @@ void nx_feed_sub_give_up(struct nx_feed_sub *s)
 
 	if (!nx_mold_rx_missing(&s->inc, &first, &count))
 		return;
-	i = hold_first(s);
-	if (i >= 0) {
+	while ((i = hold_first(s)) >= 0) {
 		hold_release(s, i);
-		skip_with(s, hold_bytes(s, (uint32_t)i), s->hold[i].len);
-		return;
+		if (skip_with(s, hold_bytes(s, (uint32_t)i), s->hold[i].len) == NX_MOLD_DATA)
+			return;
 	}
 	nx_mold_hdr_write(hb, s->inc.session, s->inc.high, NX_MOLD_COUNT_HEARTBEAT);
 	skip_with(s, hb, sizeof(hb));
@@ -680,6 +696,11 @@ int nx_feed_sub_synced(const struct nx_feed_sub *s, nx_inst_t inst)
 	const struct sub_inst *in = inst_find(s, inst);
 
 	return in ? inst_synced(s, in) : !s->new_stale;
+}
+
+uint64_t nx_feed_sub_last_seq(const struct nx_feed_sub *s)
+{
+	return delivered(s);
 }
 
 int nx_feed_sub_depth(const struct nx_feed_sub *s, nx_inst_t inst, unsigned side,

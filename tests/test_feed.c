@@ -1,0 +1,2304 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Unit and differential tests of the NXM market data feed (include/nx/feed.h,
+ * src/feed/). Expected bytes are written here from docs/market-data.md's
+ * tables, byte by byte, not with the library's encoder.
+ * - wire: every message encoded and compared with the documented bytes,
+ *   decoded back; version tolerance (longer blocks, longer group entries,
+ *   trailing bytes); every malformed class, by decoder and counted by a
+ *   subscriber; records from engine events;
+ * - publisher: configuration limits, packet fill up to max_payload, flush,
+ *   heartbeats, end of session, snapshot chunking and pacing, the image's
+ *   max_levels overflow, refused records, retransmission answers (in range,
+ *   partly out of range, clamped, wrong session, too old, not yet sent);
+ * - subscriber: application, gap recovery by retransmission, give-up and
+ *   snapshots (replay, pending, too old), a full hold, a broken image, a
+ *   late joiner, foreign sessions;
+ * - differential: the real book (nx_book) drives the publisher through
+ *   nx_feed_rec_of; packets cross a seeded lossy network (drops, duplicates,
+ *   reordering, lost requests and answers) to a subscriber from the start
+ *   and a late joiner; after a clean snapshot cycle every book equals
+ *   nx_book_depth level by level. A lossless run compares after every step;
+ * - no allocation after init over a long lossy run.
+ * With NX_FEED_CORPUS=dir set, test_seed_corpus writes the fuzzer's seeds
+ * (tests/fuzz/fuzz_feed.c's input format) there.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_count.h"
+#include "nx/book.h"
+#include "nx/feed.h"
+
+static const char SESS[10] = { 'N', 'X', 'M', '2', '0', '2', '6', '0', '0', '1' };
+static const char OTHER[10] = { 'N', 'X', 'M', '2', '0', '2', '6', '0', '0', '2' };
+static const nx_inst_t INSTS[3] = { 7, 8, 9 };
+#define BUY  NX_SIDE_BUY
+#define SELL NX_SIDE_SELL
+
+/* --- Byte helpers: the test's own, from the documented layout --------------- */
+
+static uint64_t ld_le(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void st_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t ld_be(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void st_be(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+/* A MoldUDP64 packet of the given messages. */
+struct pk {
+	uint8_t b[2048];
+	size_t n;
+};
+
+static void pk_start(struct pk *p, const char *sess, uint64_t seq)
+{
+	memcpy(p->b, sess, 10);
+	st_be(p->b + 10, seq, 8);
+	st_be(p->b + 18, 0, 2);
+	p->n = 20;
+}
+
+static void pk_add(struct pk *p, const uint8_t *m, size_t len)
+{
+	st_be(p->b + p->n, len, 2);
+	memcpy(p->b + p->n + 2, m, len);
+	p->n += 2 + len;
+	st_be(p->b + 18, ld_be(p->b + 18, 2) + 1, 2);
+}
+
+/* --- Capture: what a publisher sends ---------------------------------------- */
+
+#define CAP_MAX 2048
+#define PKT_MAX 1500
+
+struct cap_pkt {
+	unsigned ch;
+	struct nx_addr to;
+	size_t len;
+	uint8_t b[PKT_MAX];
+};
+
+struct cap {
+	size_t n;
+	struct cap_pkt p[CAP_MAX];
+};
+
+static void cap_send(void *ctx, unsigned ch, const uint8_t *pkt, size_t len, struct nx_addr to)
+{
+	struct cap *c = ctx;
+
+	assert_true(c->n < CAP_MAX && len <= PKT_MAX);
+	c->p[c->n].ch = ch;
+	c->p[c->n].to = to;
+	c->p[c->n].len = len;
+	memcpy(c->p[c->n].b, pkt, len);
+	c->n++;
+}
+
+static uint64_t cap_seq(const struct cap_pkt *p)
+{
+	return ld_be(p->b + 10, 8);
+}
+
+static unsigned cap_count(const struct cap_pkt *p)
+{
+	return (unsigned)ld_be(p->b + 18, 2);
+}
+
+/* Message k of a captured packet (its block, without the prefix). */
+static const uint8_t *cap_msg(const struct cap_pkt *p, unsigned k, size_t *len)
+{
+	size_t off = 20;
+
+	for (unsigned i = 0; i < k; i++)
+		off += 2 + ld_be(p->b + off, 2);
+	*len = ld_be(p->b + off, 2);
+	return p->b + off + 2;
+}
+
+static struct nx_feed_pub_config pub_cfg(void)
+{
+	struct nx_feed_pub_config c = { .max_payload = 1400, .history = 1024, .retrans_max = 100,
+					.instruments = INSTS, .ninstruments = 3,
+					.max_levels = 64 };
+
+	memcpy(c.session, SESS, 10);
+	return c;
+}
+
+static struct nx_feed_sub_config sub_cfg(void)
+{
+	return (struct nx_feed_sub_config){ .max_instruments = 8, .max_levels = 64,
+					    .hold_pkts = 32, .replay_msgs = 1024,
+					    .from_start = 1 };
+}
+
+static struct nx_feed_rec lvl(nx_inst_t inst, unsigned side, nx_px_t px, nx_qty_t qty,
+			      uint32_t orders)
+{
+	return (struct nx_feed_rec){ .type = NX_FEED_REC_LEVEL, .side = (uint8_t)side,
+				     .inst = inst, .px = px, .qty = qty, .n = orders };
+}
+
+static struct nx_feed_rec trd(nx_inst_t inst, unsigned side, nx_px_t px, nx_qty_t qty,
+			      nx_tid_t tid)
+{
+	return (struct nx_feed_rec){ .type = NX_FEED_REC_TRADE, .side = (uint8_t)side,
+				     .inst = inst, .px = px, .qty = qty, .n = tid };
+}
+
+static struct nx_feed_rec clr(nx_inst_t inst)
+{
+	return (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = inst };
+}
+
+static void assert_rec_eq(const struct nx_feed_rec *a, const struct nx_feed_rec *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->side, b->side);
+	assert_int_equal(a->inst, b->inst);
+	assert_int_equal(a->px, b->px);
+	assert_int_equal(a->qty, b->qty);
+	assert_int_equal(a->n, b->n);
+}
+
+/* --- Wire ------------------------------------------------------------------- */
+
+static void test_rec_of(void **state)
+{
+	struct nx_event ev = { .type = NX_EV_LEVEL };
+	struct nx_feed_rec r, want;
+
+	(void)state;
+	ev.u.level = (struct nx_ev_level){ .inst = 7, .px = 101, .qty = 30, .count = 2,
+					   .side = SELL };
+	assert_int_equal(nx_feed_rec_of(&ev, &r), 1);
+	want = lvl(7, SELL, 101, 30, 2);
+	assert_rec_eq(&r, &want);
+
+	ev.type = NX_EV_TRADE;
+	ev.u.trade = (struct nx_ev_trade){ .tid = 99, .inst = 8, .px = 100, .qty = 5,
+					   .maker_oid = 1, .taker_oid = 2, .aggressor = BUY };
+	assert_int_equal(nx_feed_rec_of(&ev, &r), 1);
+	want = trd(8, BUY, 100, 5, 99);
+	assert_rec_eq(&r, &want);
+
+	ev.type = NX_EV_FILL;
+	memset(&r, 0xab, sizeof(r));
+	assert_int_equal(nx_feed_rec_of(&ev, &r), 0);
+	assert_int_equal(r.type, 0xab); /* untouched */
+	ev.type = NX_EV_ACCEPTED;
+	assert_int_equal(nx_feed_rec_of(&ev, &r), 0);
+}
+
+/* The SBE header of docs/market-data.md: blockLength, templateId, schemaId, version. */
+static void want_hdr(uint8_t *w, unsigned block, unsigned tpl)
+{
+	st_le(w, block, 2);
+	st_le(w + 2, tpl, 2);
+	w[4] = 0x4D; /* 'M': schemaId 0x4E4D little-endian */
+	w[5] = 0x4E;
+	st_le(w + 6, 1, 2);
+}
+
+static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, size_t len)
+{
+	uint8_t out[64];
+	struct nx_feed_msg m;
+
+	memset(out, 0xee, sizeof(out));
+	assert_int_equal(nx_feed_encode_rec(out, sizeof(out), r), len);
+	assert_memory_equal(out, want, len);
+	assert_int_equal(nx_feed_encode_rec(out, len - 1, r), 0); /* cap one short */
+	assert_int_equal(nx_feed_decode(want, len, &m), ld_le(want + 2, 2));
+	assert_int_equal(m.version, 1);
+	assert_rec_eq(&m.rec, r);
+}
+
+static void test_wire_incremental(void **state)
+{
+	uint8_t w[64];
+	struct nx_feed_rec r;
+
+	(void)state;
+	/* LevelUpdate: inst @0 le32, orders @4 le32, px @8 le64, qty @16 le64, side @24 */
+	r = lvl(0x01020304, SELL, -5, 0x0102030405060708, 7);
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 25, 1);
+	memcpy(w + 8, "\x04\x03\x02\x01" "\x07\x00\x00\x00"
+		      "\xfb\xff\xff\xff\xff\xff\xff\xff" "\x08\x07\x06\x05\x04\x03\x02\x01"
+		      "\x02", 25);
+	check_roundtrip(&r, w, 33);
+	r = lvl(9, BUY, 100, 0, 0); /* level removed */
+	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0,
+					   100, 0, 0, 0, 0, 0, 0, 0, [32] = 1 }, 33);
+
+	/* Trade: inst @0, aggressor @4, reserved 5-7, tid @8, px @16, qty @24 */
+	r = trd(0x0a0b0c0d, BUY, 0x1122334455667788, 3, 0xa1a2a3a4a5a6a7a8);
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 32, 2);
+	memcpy(w + 8, "\x0d\x0c\x0b\x0a" "\x01\x00\x00\x00"
+		      "\xa8\xa7\xa6\xa5\xa4\xa3\xa2\xa1" "\x88\x77\x66\x55\x44\x33\x22\x11"
+		      "\x03\x00\x00\x00\x00\x00\x00\x00", 32);
+	check_roundtrip(&r, w, 40);
+
+	/* BookClear: inst @0 */
+	r = clr(0xdeadbeef);
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 4, 3);
+	memcpy(w + 8, "\xef\xbe\xad\xde", 4);
+	check_roundtrip(&r, w, 12);
+
+	/* Invalid records are not encoded. */
+	r = lvl(7, 3, 100, 1, 1);
+	assert_int_equal(nx_feed_encode_rec(w, sizeof(w), &r), 0);
+}
+
+static void test_wire_snapshot(void **state)
+{
+	uint8_t out[128], w[128];
+	const struct nx_feed_snap h = { .inst = 0x01020304, .chunk = 1, .chunks = 2,
+					.last_seq = 0x1122334455667788, .flags = 1 };
+	struct nx_level_info a = { .px = 100, .qty = 0x0102030405060708, .count = 3 };
+	struct nx_level_info b = { .px = -2, .qty = 9, .count = 0x0a0b0c0d };
+	struct nx_feed_msg m;
+	struct nx_feed_level l;
+	size_t len;
+
+	(void)state;
+	len = nx_feed_encode_snap(out, sizeof(out), &h);
+	assert_int_equal(len, 29);
+	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, BUY, &a), 0);
+	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, SELL, &b), 0);
+	assert_int_equal(len, 29 + 2 * 21);
+
+	/* Block: inst @0, chunk @4, chunks @6, lastSeq @8, flags @16; then
+	 * groupSize {blockLength 21, numInGroup}; entries px @0, qty @8,
+	 * orders @16, side @20. */
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 17, 10);
+	memcpy(w + 8, "\x04\x03\x02\x01" "\x01\x00" "\x02\x00"
+		      "\x88\x77\x66\x55\x44\x33\x22\x11" "\x01", 17);
+	memcpy(w + 25, "\x15\x00\x02\x00", 4);
+	memcpy(w + 29, "\x64\x00\x00\x00\x00\x00\x00\x00" "\x08\x07\x06\x05\x04\x03\x02\x01"
+		       "\x03\x00\x00\x00" "\x01", 21);
+	memcpy(w + 50, "\xfe\xff\xff\xff\xff\xff\xff\xff" "\x09\x00\x00\x00\x00\x00\x00\x00"
+		       "\x0d\x0c\x0b\x0a" "\x02", 21);
+	assert_memory_equal(out, w, len);
+
+	assert_int_equal(nx_feed_decode(w, len, &m), NX_FEED_TPL_SNAPSHOT_LEVELS);
+	assert_int_equal(m.snap.inst, h.inst);
+	assert_int_equal(m.snap.chunk, 1);
+	assert_int_equal(m.snap.chunks, 2);
+	assert_int_equal(m.snap.last_seq, h.last_seq);
+	assert_int_equal(m.snap.flags, NX_FEED_SNAP_INCOMPLETE);
+	assert_int_equal(m.nlevels, 2);
+	nx_feed_msg_level(&m, 0, &l);
+	assert_int_equal(l.side, BUY);
+	assert_int_equal(l.lv.px, 100);
+	assert_int_equal(l.lv.qty, a.qty);
+	assert_int_equal(l.lv.count, 3);
+	nx_feed_msg_level(&m, 1, &l);
+	assert_int_equal(l.side, SELL);
+	assert_int_equal(l.lv.px, -2);
+	assert_int_equal(l.lv.count, 0x0a0b0c0d);
+
+	/* The builder refuses bad entries and a full buffer, writing nothing. */
+	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, 3, &a), -EINVAL);
+	b.qty = 0;
+	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, BUY, &b), -EINVAL);
+	b.qty = 1;
+	b.count = 0;
+	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, BUY, &b), -EINVAL);
+	assert_int_equal(nx_feed_snap_put(out, len + 20, &len, BUY, &a), -ENOSPC);
+	assert_int_equal(len, 71);
+	assert_int_equal(nx_feed_encode_snap(out, 28, &h), 0);
+}
+
+/* Newer versions: longer blocks, longer entries, bytes after the message. */
+static void test_wire_versions(void **state)
+{
+	uint8_t w[160];
+	struct nx_feed_msg m;
+	struct nx_feed_level l;
+	struct nx_feed_rec want = lvl(7, BUY, 100, 5, 2);
+
+	(void)state;
+	memset(w, 0xcc, sizeof(w)); /* new fields: any bytes */
+	want_hdr(w, 33, 1);
+	st_le(w + 6, 2, 2); /* version 2 */
+	st_le(w + 8, 7, 4);
+	st_le(w + 12, 2, 4);
+	st_le(w + 16, 100, 8);
+	st_le(w + 24, 5, 8);
+	w[32] = BUY;
+	assert_int_equal(nx_feed_decode(w, 8 + 33 + 6, &m), NX_FEED_TPL_LEVEL_UPDATE);
+	assert_int_equal(m.version, 2);
+	assert_rec_eq(&m.rec, &want);
+
+	/* SnapshotLevels v2: a 20-byte block and 25-byte entries, then more. */
+	memset(w, 0xcc, sizeof(w));
+	want_hdr(w, 20, 10);
+	st_le(w + 8, 7, 4);
+	st_le(w + 12, 0, 2);
+	st_le(w + 14, 1, 2);
+	st_le(w + 16, 42, 8);
+	w[24] = 0;
+	st_le(w + 28, 25, 2);
+	st_le(w + 30, 2, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		uint8_t *e = w + 32 + 25 * i;
+
+		st_le(e, 100 - i, 8);
+		st_le(e + 8, 10 + i, 8);
+		st_le(e + 16, 1 + i, 4);
+		e[20] = BUY;
+	}
+	assert_int_equal(nx_feed_decode(w, 32 + 50 + 9, &m), NX_FEED_TPL_SNAPSHOT_LEVELS);
+	assert_int_equal(m.snap.last_seq, 42);
+	assert_int_equal(m.nlevels, 2);
+	assert_int_equal(m.level_stride, 25);
+	nx_feed_msg_level(&m, 1, &l);
+	assert_int_equal(l.lv.px, 99);
+	assert_int_equal(l.lv.qty, 11);
+	assert_int_equal(l.lv.count, 2);
+}
+
+/* --- Malformed messages: each class, by the decoder and by a subscriber --- */
+
+struct bad {
+	uint8_t b[96];
+	size_t len;
+	int err;
+};
+
+static size_t mk_level(uint8_t *w, nx_inst_t inst, unsigned side, int64_t px, int64_t qty,
+		       uint32_t orders)
+{
+	struct nx_feed_rec r = lvl(inst, 1, px, 1, 1);
+	size_t n = nx_feed_encode_rec(w, 64, &r);
+
+	st_le(w + 12, orders, 4); /* then break the fields by hand */
+	st_le(w + 24, (uint64_t)qty, 8);
+	w[32] = (uint8_t)side;
+	return n;
+}
+
+static size_t mk_snap(uint8_t *w, uint16_t chunk, uint16_t chunks, unsigned nlev)
+{
+	struct nx_feed_snap h = { .inst = 7, .chunk = chunk, .chunks = chunks, .last_seq = 1 };
+	struct nx_level_info l = { .px = 100, .qty = 5, .count = 1 };
+	size_t len;
+
+	len = nx_feed_encode_snap(w, 96, &h); /* the encoder does not judge chunks */
+	for (unsigned i = 0; i < nlev; i++, l.px--)
+		nx_feed_snap_put(w, 96, &len, BUY, &l);
+	return len;
+}
+
+static unsigned make_bad(struct bad *t)
+{
+	unsigned n = 0;
+	struct nx_feed_rec tr = trd(7, BUY, 100, 1, 1), cl = clr(7);
+
+	/* An expression, so that a case can be broken further after a comma. */
+#define BAD(expr_len, e) (t[n].len = (expr_len), t[n].err = NX_FEED_ERR_##e, n++)
+	BAD(0, SHORT);
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1) - 26, SHORT); /* 7 bytes */
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), BAD_SCHEMA), t[n - 1].b[5] = 0x4F;
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 4;
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 0;
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), BLOCK_SHORT), t[n - 1].b[0] = 24;
+	BAD(mk_snap(t[n].b, 0, 1, 0), BLOCK_SHORT), t[n - 1].b[0] = 16;
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tr), BLOCK_SHORT), t[n - 1].b[0] = 31;
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1) - 1, TRUNCATED);
+	BAD(nx_feed_encode_rec(t[n].b, 96, &cl) - 1, TRUNCATED);
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), TRUNCATED), t[n - 1].b[0] = 26;
+	BAD(mk_snap(t[n].b, 0, 1, 0) - 4, TRUNCATED);  /* no group header */
+	BAD(mk_snap(t[n].b, 0, 1, 1), GROUP_SHORT), t[n - 1].b[25] = 20;
+	BAD(mk_snap(t[n].b, 0, 1, 2) - 1, GROUP_TRUNCATED);
+	BAD(mk_snap(t[n].b, 0, 1, 1), GROUP_TRUNCATED), t[n - 1].b[27] = 2;
+	BAD(mk_level(t[n].b, 7, 0, 100, 1, 1), BAD_FIELD);
+	BAD(mk_level(t[n].b, 7, 3, 100, 1, 1), BAD_FIELD);
+	BAD(mk_level(t[n].b, 7, BUY, 100, -1, 1), BAD_FIELD);
+	BAD(mk_level(t[n].b, 7, BUY, 100, 0, 1), BAD_FIELD);
+	BAD(mk_level(t[n].b, 7, BUY, 100, 5, 0), BAD_FIELD);
+	BAD(mk_level(t[n].b, 7, BUY, 100, 5, 1), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tr), BAD_FIELD), t[n - 1].b[32] = 0; /* qty 0 */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tr), BAD_FIELD), t[n - 1].b[12] = 9; /* side */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &cl), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
+	BAD(mk_snap(t[n].b, 2, 2, 1), BAD_FIELD);
+	BAD(mk_snap(t[n].b, 0, 0, 1), BAD_FIELD);
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 20] = 0;  /* entry side */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 8] = 0;   /* entry qty 0 */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 15] = 0x80; /* qty < 0 */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 16] = 0;  /* orders 0 */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
+#undef BAD
+	return n;
+}
+
+static void test_wire_malformed(void **state)
+{
+	struct bad t[40];
+	unsigned n = make_bad(t);
+	uint64_t want[NX_FEED_ERR_MAX] = { 0 };
+	struct nx_feed_sub *s = nx_feed_sub_create(&(struct nx_feed_sub_config){
+		.max_instruments = 4, .max_levels = 8, .from_start = 1 });
+	struct nx_feed_msg m;
+	struct pk inc, snp;
+	uint8_t ok[64];
+	size_t len;
+	const char *why;
+
+	(void)state;
+	assert_non_null(s);
+	pk_start(&inc, SESS, 1);
+	pk_start(&snp, SESS, 1);
+	for (unsigned i = 0; i < n; i++) {
+		int rc = nx_feed_decode(t[i].b, t[i].len, &m);
+
+		if (rc != t[i].err)
+			fail_msg("case %u: %s, want %s", i, nx_feed_err_name(rc),
+				 nx_feed_err_name(t[i].err));
+		want[-t[i].err] += 2;
+		pk_add(&inc, t[i].b, t[i].len);
+		pk_add(&snp, t[i].b, t[i].len);
+	}
+	/* Valid messages on the wrong channel. */
+	len = mk_level(ok, 7, BUY, 100, 5, 1);
+	pk_add(&snp, ok, len);
+	len = mk_snap(ok, 0, 1, 1);
+	pk_add(&inc, ok, len);
+	assert_int_equal(nx_feed_sub_incremental(s, inc.b, inc.n), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_snapshot(s, snp.b, snp.n), NX_MOLD_DATA);
+	for (int e = 1; e < NX_FEED_ERR_MAX; e++) {
+		assert_int_equal(nx_feed_sub_stats(s)->errs[e], want[e]);
+		assert_true(want[e] > 0); /* every class exercised */
+	}
+	assert_int_equal(nx_feed_sub_stats(s)->wrong_channel, 2);
+	assert_int_equal(nx_feed_sub_stats(s)->applied, 0);
+	assert_int_equal(nx_feed_sub_depth(s, 7, BUY, (struct nx_level_info[1]){ 0 }, 1), -ENOENT);
+	assert_int_equal(nx_feed_sub_check(s, &why), 0);
+
+	assert_string_equal(nx_feed_err_name(NX_FEED_ERR_GROUP_SHORT), "GROUP_SHORT");
+	assert_string_equal(nx_feed_err_name(0), "?");
+	assert_string_equal(nx_feed_err_name(-NX_FEED_ERR_MAX), "?");
+	assert_string_equal(nx_feed_pub_drop_name(NX_FEED_PUB_REQ_TOO_OLD), "REQ_TOO_OLD");
+	assert_string_equal(nx_feed_pub_drop_name(1), "?");
+	assert_non_null(strstr(nx_feed_err_text(NX_FEED_ERR_BAD_SCHEMA), "0x4E4D"));
+	nx_feed_sub_destroy(s);
+}
+
+/* --- Publisher -------------------------------------------------------------- */
+
+static struct cap *cap_new(void)
+{
+	struct cap *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	return c;
+}
+
+static struct nx_feed_pub *mk_pub(struct cap *c, const struct nx_feed_pub_config *cfg)
+{
+	struct nx_feed_pub *p = nx_feed_pub_create(cfg, cap_send, c);
+
+	assert_non_null(p);
+	return p;
+}
+
+/* Decode message k of captured packet i. */
+static int cap_decode(const struct cap *c, size_t i, unsigned k, struct nx_feed_msg *m)
+{
+	size_t len;
+	const uint8_t *b = cap_msg(&c->p[i], k, &len);
+
+	return nx_feed_decode(b, len, m);
+}
+
+static void test_pub_config(void **state)
+{
+	const nx_inst_t dup[2] = { 7, 7 }, zero[2] = { 7, 0 };
+	struct nx_feed_pub_config c = pub_cfg();
+	size_t n;
+	void *mem;
+
+	(void)state;
+	assert_true(nx_feed_pub_memsize(&c) > 0);
+	assert_int_equal(nx_feed_pub_memsize(NULL), 0);
+#define BADCFG(stmt)                                                           \
+	do {                                                                   \
+		c = pub_cfg();                                                 \
+		stmt;                                                          \
+		assert_int_equal(nx_feed_pub_memsize(&c), 0);                  \
+		errno = 0;                                                     \
+		assert_null(nx_feed_pub_create(&c, cap_send, NULL));           \
+		assert_int_equal(errno, EINVAL);                               \
+	} while (0)
+	BADCFG(c.ninstruments = 0);
+	BADCFG(c.instruments = NULL);
+	BADCFG(c.instruments = zero; c.ninstruments = 2);
+	BADCFG(c.ninstruments = NX_FEED_MAX_INSTRUMENTS + 1);
+	BADCFG(c.max_levels = 0);
+	BADCFG(c.max_levels = NX_FEED_MAX_LEVELS + 1);
+	BADCFG(c.history = 0);
+	BADCFG(c.history = NX_FEED_MAX_HISTORY + 1);
+	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MIN - 1);
+	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MAX + 1);
+	/* 72 bytes carry one level per snapshot packet: 2 x 40000 > 65535 chunks */
+	BADCFG(c.max_payload = 72; c.max_levels = 40000);
+#undef BADCFG
+	c = pub_cfg();
+	c.max_payload = 72;
+	c.max_levels = 32767;
+	assert_true(nx_feed_pub_memsize(&c) > 0);
+	c.max_payload = 0; /* the default */
+	assert_true(nx_feed_pub_memsize(&c) > 0);
+
+	/* Duplicates are found at init; bad memory, length or callback too. */
+	c = pub_cfg();
+	c.instruments = dup;
+	c.ninstruments = 2;
+	assert_true(nx_feed_pub_memsize(&c) > 0);
+	assert_null(nx_feed_pub_create(&c, cap_send, NULL));
+	c = pub_cfg();
+	n = nx_feed_pub_memsize(&c);
+	mem = aligned_alloc(64, n + 64);
+	assert_null(nx_feed_pub_init(mem, n - 1, &c, cap_send, NULL));
+	assert_null(nx_feed_pub_init(mem, n, &c, NULL, NULL));
+	assert_null(nx_feed_pub_init((char *)mem + 8, n, &c, cap_send, NULL));
+	assert_null(nx_feed_pub_init(NULL, n, &c, cap_send, NULL));
+	assert_ptr_equal(nx_feed_pub_init(mem, n, &c, cap_send, NULL), mem);
+	free(mem);
+	nx_feed_pub_destroy(NULL);
+}
+
+static void test_sub_config(void **state)
+{
+	struct nx_feed_sub_config c = sub_cfg();
+	size_t n;
+	void *mem;
+
+	(void)state;
+	assert_true(nx_feed_sub_memsize(&c) > 0);
+	assert_int_equal(nx_feed_sub_memsize(NULL), 0);
+#define BADCFG(stmt)                                                           \
+	do {                                                                   \
+		c = sub_cfg();                                                 \
+		stmt;                                                          \
+		assert_int_equal(nx_feed_sub_memsize(&c), 0);                  \
+		errno = 0;                                                     \
+		assert_null(nx_feed_sub_create(&c));                           \
+		assert_int_equal(errno, EINVAL);                               \
+	} while (0)
+	BADCFG(c.max_instruments = 0);
+	BADCFG(c.max_instruments = NX_FEED_MAX_INSTRUMENTS + 1);
+	BADCFG(c.max_levels = 0);
+	BADCFG(c.max_levels = NX_FEED_MAX_LEVELS + 1);
+	BADCFG(c.hold_pkts = NX_FEED_MAX_HOLD + 1);
+	BADCFG(c.replay_msgs = NX_FEED_MAX_REPLAY + 1);
+	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MIN - 1);
+	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MAX + 1);
+#undef BADCFG
+	c = sub_cfg();
+	c.hold_pkts = 0;
+	c.replay_msgs = 0;
+	assert_true(nx_feed_sub_memsize(&c) > 0);
+	n = nx_feed_sub_memsize(&c);
+	mem = aligned_alloc(64, n + 64);
+	assert_null(nx_feed_sub_init(mem, n - 1, &c));
+	assert_null(nx_feed_sub_init((char *)mem + 8, n, &c));
+	assert_ptr_equal(nx_feed_sub_init(mem, n, &c), mem);
+	free(mem);
+	nx_feed_sub_destroy(NULL);
+}
+
+static void test_pub_fill(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_rec r;
+	struct nx_feed_msg m;
+
+	(void)state;
+	cfg.max_payload = 200; /* 20 + 5 x (2 + 33) = 195: five LevelUpdates a packet */
+	p = mk_pub(c, &cfg);
+	for (unsigned i = 0; i < 12; i++) {
+		r = lvl(7, BUY, 100 - i, 1 + i, 1);
+		nx_feed_pub_rec(p, &r, i);
+		/* sent as soon as no message could follow (5 bytes left < 2 + 12) */
+		assert_int_equal(c->n, (i + 1) / 5);
+	}
+	nx_feed_pub_flush(p, 100);
+	nx_feed_pub_flush(p, 101); /* nothing open: nothing sent */
+	assert_int_equal(c->n, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(c->p[i].ch, NX_FEED_INCREMENTAL);
+		assert_int_equal(c->p[i].to.ip, 0);
+		assert_memory_equal(c->p[i].b, SESS, 10);
+		assert_int_equal(cap_seq(&c->p[i]), 1 + 5 * i);
+		assert_int_equal(cap_count(&c->p[i]), i < 2 ? 5 : 2);
+		assert_int_equal(c->p[i].len, 20 + cap_count(&c->p[i]) * 35);
+		for (unsigned k = 0; k < cap_count(&c->p[i]); k++) {
+			unsigned j = 5 * i + k;
+
+			assert_int_equal(cap_decode(c, i, k, &m), NX_FEED_TPL_LEVEL_UPDATE);
+			r = lvl(7, BUY, 100 - j, 1 + j, 1);
+			assert_rec_eq(&m.rec, &r);
+		}
+	}
+	/* Four levels leave 40 bytes: a trade (2 + 40) goes to the next packet. */
+	for (unsigned i = 0; i < 4; i++) {
+		r = lvl(8, SELL, 200 + i, 1, 1);
+		nx_feed_pub_rec(p, &r, 200);
+	}
+	assert_int_equal(c->n, 3);
+	r = trd(8, BUY, 200, 1, 5);
+	nx_feed_pub_rec(p, &r, 201);
+	assert_int_equal(c->n, 4);
+	assert_int_equal(cap_seq(&c->p[3]), 13);
+	assert_int_equal(cap_count(&c->p[3]), 4);
+	nx_feed_pub_flush(p, 202);
+	assert_int_equal(cap_seq(&c->p[4]), 17);
+	assert_int_equal(cap_decode(c, 4, 0, &m), NX_FEED_TPL_TRADE);
+	assert_int_equal(nx_feed_pub_stats(p)->msgs, 17);
+	assert_int_equal(nx_feed_pub_stats(p)->recs[NX_FEED_REC_LEVEL], 16);
+	assert_int_equal(nx_feed_pub_stats(p)->recs[NX_FEED_REC_TRADE], 1);
+	assert_int_equal(nx_feed_pub_stats(p)->pkts[NX_FEED_INCREMENTAL], 5);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_pub_heartbeat(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_rec r = lvl(7, BUY, 100, 1, 1);
+
+	(void)state;
+	cfg.heartbeat_ns = 1000;
+	p = mk_pub(c, &cfg);
+	nx_feed_pub_poll(p, 0);
+	nx_feed_pub_poll(p, 999);
+	assert_int_equal(c->n, 0);
+	nx_feed_pub_poll(p, 1000);
+	assert_int_equal(c->n, 1);
+	assert_int_equal(c->p[0].len, 20);
+	assert_int_equal(cap_seq(&c->p[0]), 1); /* the next message's number */
+	assert_int_equal(cap_count(&c->p[0]), 0);
+	/* An open packet idle for heartbeat_ns is sent instead of a heartbeat. */
+	nx_feed_pub_rec(p, &r, 1500);
+	nx_feed_pub_poll(p, 1999);
+	assert_int_equal(c->n, 1);
+	nx_feed_pub_poll(p, 2000);
+	assert_int_equal(c->n, 2);
+	assert_int_equal(cap_count(&c->p[1]), 1);
+	nx_feed_pub_poll(p, 2999);
+	assert_int_equal(c->n, 2);
+	nx_feed_pub_poll(p, 3000);
+	assert_int_equal(c->n, 3);
+	assert_int_equal(cap_seq(&c->p[2]), 2);
+	assert_int_equal(cap_count(&c->p[2]), 0);
+	/* Time going backwards sends nothing. */
+	nx_feed_pub_poll(p, 10);
+	assert_int_equal(c->n, 3);
+	assert_int_equal(nx_feed_pub_stats(p)->heartbeats, 2);
+	nx_feed_pub_destroy(p);
+
+	/* heartbeat_ns 0: never. */
+	cfg.heartbeat_ns = 0;
+	c->n = 0;
+	p = mk_pub(c, &cfg);
+	nx_feed_pub_poll(p, 1000000000);
+	assert_int_equal(c->n, 0);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_pub_end(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_rec r = lvl(7, BUY, 100, 1, 1);
+	uint8_t req[20];
+
+	(void)state;
+	cfg.heartbeat_ns = 1000;
+	cfg.snapshot_ns = 3000;
+	p = mk_pub(c, &cfg);
+	nx_feed_pub_rec(p, &r, 10);
+	nx_feed_pub_end(p, 20);
+	assert_int_equal(c->n, 2);
+	assert_int_equal(cap_count(&c->p[0]), 1);
+	assert_int_equal(c->p[1].len, 20);
+	assert_int_equal(cap_seq(&c->p[1]), 2);
+	assert_int_equal(cap_count(&c->p[1]), 0xffff);
+	nx_feed_pub_rec(p, &r, 30);
+	nx_feed_pub_flush(p, 30);
+	assert_int_equal(c->n, 2);
+	assert_int_equal(nx_feed_pub_stats(p)->drops[-NX_FEED_PUB_AFTER_END], 1);
+	assert_int_equal(nx_feed_pub_stats(p)->msgs, 1);
+	/* Idle: the end packet is repeated, no snapshot is sent. */
+	nx_feed_pub_poll(p, 1020);
+	assert_int_equal(c->n, 3);
+	assert_int_equal(cap_count(&c->p[2]), 0xffff);
+	assert_int_equal(c->p[2].ch, NX_FEED_INCREMENTAL);
+	nx_feed_pub_end(p, 1030);
+	assert_int_equal(c->n, 4);
+	assert_int_equal(nx_feed_pub_stats(p)->ends, 3);
+	/* Retransmission still works. */
+	nx_mold_request_build(req, sizeof(req), SESS, 1, 1);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 2 }, 1040), 1);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* Levels of all chunks of the image in packets [from, from + n). */
+static unsigned snap_levels(const struct cap *c, size_t from, unsigned chunks, nx_inst_t inst,
+			    uint64_t last_seq, uint8_t flags, struct nx_feed_level *out)
+{
+	struct nx_feed_msg m;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < chunks; i++) {
+		const struct cap_pkt *pk = &c->p[from + i];
+
+		assert_int_equal(pk->ch, NX_FEED_SNAPSHOT);
+		assert_int_equal(cap_count(pk), 1);
+		assert_int_equal(cap_decode(c, from + i, 0, &m), NX_FEED_TPL_SNAPSHOT_LEVELS);
+		assert_int_equal(m.snap.inst, inst);
+		assert_int_equal(m.snap.chunk, i);
+		assert_int_equal(m.snap.chunks, chunks);
+		assert_int_equal(m.snap.last_seq, last_seq);
+		assert_int_equal(m.snap.flags, flags);
+		for (unsigned k = 0; k < m.nlevels; k++)
+			nx_feed_msg_level(&m, k, &out[n++]);
+	}
+	return n;
+}
+
+static void test_pub_snapshot(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_level l[64];
+	struct nx_feed_rec r;
+	size_t at;
+
+	(void)state;
+	cfg.max_payload = 200; /* (200 - 22 - 29) / 21 = 7 levels per snapshot packet */
+	cfg.snapshot_ns = 3000; /* three instruments: one every 1000 ns */
+	p = mk_pub(c, &cfg);
+	for (unsigned i = 0; i < 6; i++) { /* asks worst first, bids best first */
+		r = lvl(7, SELL, 106 - i, 10 + i, 1 + i);
+		nx_feed_pub_rec(p, &r, 0);
+	}
+	for (unsigned i = 0; i < 10; i++) {
+		r = lvl(7, BUY, 100 - i, 20 + i, 2);
+		nx_feed_pub_rec(p, &r, 0);
+	}
+	at = c->n;
+	nx_feed_pub_poll(p, 0); /* the open packet first, then the image */
+	assert_int_equal(c->n, at + 1 + 3);
+	assert_int_equal(c->p[at].ch, NX_FEED_INCREMENTAL);
+	assert_int_equal(snap_levels(c, at + 1, 3, 7, 16, 0, l), 16);
+	for (unsigned i = 0; i < 16; i++) {
+		assert_int_equal(l[i].side, i < 10 ? BUY : SELL);
+		assert_int_equal(l[i].lv.px, i < 10 ? 100 - (int)i : 101 + (int)(i - 10));
+		assert_int_equal(l[i].lv.qty, i < 10 ? 20 + (int)i : 10 + (int)(15 - i));
+	}
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(cap_seq(&c->p[at + 1 + i]), 1 + i); /* its own numbering */
+
+	at = c->n;
+	nx_feed_pub_poll(p, 999);
+	assert_int_equal(c->n, at);
+	nx_feed_pub_poll(p, 1000); /* an empty book: one chunk, no level */
+	assert_int_equal(c->n, at + 1);
+	assert_int_equal(snap_levels(c, at, 1, 8, 16, 0, l), 0);
+	assert_int_equal(cap_seq(&c->p[at]), 4);
+	nx_feed_pub_poll(p, 2000);
+	assert_int_equal(snap_levels(c, at + 1, 1, 9, 16, 0, l), 0);
+	r = lvl(7, BUY, 90, 1, 1);
+	nx_feed_pub_rec(p, &r, 2500);
+	at = c->n;
+	nx_feed_pub_poll(p, 3000); /* the cycle again: 7 has 17 levels now */
+	assert_int_equal(c->n, at + 1 + 3);
+	assert_int_equal(snap_levels(c, at + 1, 3, 7, 17, 0, l), 17);
+	/* Late by 1.5 steps: both due ones; more than a cycle: restart from now. */
+	at = c->n;
+	nx_feed_pub_poll(p, 5500);
+	assert_int_equal(c->n, at + 2);
+	snap_levels(c, at, 1, 8, 17, 0, l);
+	snap_levels(c, at + 1, 1, 9, 17, 0, l);
+	at = c->n;
+	nx_feed_pub_poll(p, 100000);
+	assert_int_equal(c->n, at + 3);
+	nx_feed_pub_poll(p, 100999);
+	assert_int_equal(c->n, at + 3);
+	nx_feed_pub_poll(p, 101000);
+	assert_int_equal(c->n, at + 4);
+	assert_int_equal(nx_feed_pub_stats(p)->snapshots, 8);
+	assert_int_equal(nx_feed_pub_stats(p)->pkts[NX_FEED_SNAPSHOT], 14);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_pub_overflow(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_level l[8];
+	const nx_px_t px[5] = { 100, 99, 98, 97, 101 };
+	struct nx_feed_rec r;
+
+	(void)state;
+	cfg.max_levels = 3;
+	cfg.snapshot_ns = 3000;
+	p = mk_pub(c, &cfg);
+	for (unsigned i = 0; i < 5; i++) {
+		r = lvl(7, BUY, px[i], 5, 1);
+		nx_feed_pub_rec(p, &r, 0);
+	}
+	/* 97 ranked last: dropped; 101 pushed 98 out. Both still published. */
+	assert_int_equal(nx_feed_pub_stats(p)->level_overflow, 2);
+	r = lvl(7, BUY, 98, 0, 0);
+	nx_feed_pub_rec(p, &r, 0);
+	assert_int_equal(nx_feed_pub_stats(p)->level_unknown, 1);
+	assert_int_equal(nx_feed_pub_stats(p)->msgs, 6);
+	c->n = 0;
+	nx_feed_pub_poll(p, 0);
+	assert_int_equal(snap_levels(c, 1, 1, 7, 6, NX_FEED_SNAP_INCOMPLETE, l), 3);
+	assert_int_equal(l[0].lv.px, 101);
+	assert_int_equal(l[1].lv.px, 100);
+	assert_int_equal(l[2].lv.px, 99);
+	nx_feed_pub_poll(p, 1000); /* instruments 8 and 9 */
+	nx_feed_pub_poll(p, 2000);
+	/* A BookClear re-images the instrument: complete again. */
+	r = clr(7);
+	nx_feed_pub_rec(p, &r, 1);
+	r = lvl(7, SELL, 105, 1, 1);
+	nx_feed_pub_rec(p, &r, 1);
+	c->n = 0;
+	nx_feed_pub_poll(p, 3000);
+	assert_int_equal(snap_levels(c, 1, 1, 7, 8, 0, l), 1);
+	assert_int_equal(l[0].side, SELL);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_pub_bad_recs(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &cfg);
+	const struct {
+		struct nx_feed_rec r;
+		int why;
+	} t[] = {
+		{ { .type = 0, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
+		{ { .type = 4, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
+		{ lvl(7, 0, 100, 1, 1), NX_FEED_PUB_BAD_SIDE },
+		{ trd(7, 3, 100, 1, 1), NX_FEED_PUB_BAD_SIDE },
+		{ lvl(7, BUY, 100, -1, 1), NX_FEED_PUB_BAD_QTY },
+		{ lvl(7, BUY, 100, 0, 2), NX_FEED_PUB_BAD_QTY },
+		{ lvl(7, BUY, 100, 3, 0), NX_FEED_PUB_BAD_QTY },
+		{ { .type = 1, .side = 1, .inst = 7, .qty = 1, .n = 1ull << 32 }, NX_FEED_PUB_BAD_QTY },
+		{ trd(7, BUY, 100, 0, 1), NX_FEED_PUB_BAD_QTY },
+		{ lvl(0, BUY, 100, 1, 1), NX_FEED_PUB_BAD_INSTRUMENT },
+		{ lvl(99, BUY, 100, 1, 1), NX_FEED_PUB_BAD_INSTRUMENT },
+		{ clr(99), NX_FEED_PUB_BAD_INSTRUMENT },
+	};
+	uint64_t want[NX_FEED_PUB_DROP_MAX] = { 0 };
+
+	(void)state;
+	for (unsigned i = 0; i < NX_ARRAY_SIZE(t); i++) {
+		if (t[i].r.inst != 99)
+			assert_int_equal(nx_feed_rec_check(&t[i].r), t[i].why);
+		nx_feed_pub_rec(p, &t[i].r, 0);
+		want[-t[i].why]++;
+	}
+	nx_feed_pub_flush(p, 0);
+	assert_int_equal(c->n, 0);
+	assert_int_equal(nx_feed_pub_stats(p)->msgs, 0);
+	assert_memory_equal(nx_feed_pub_stats(p)->drops, want, sizeof(want));
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* Send a request to p; the answer, if any, is the last captured packet. */
+static int ask(struct nx_feed_pub *p, const char *sess, uint64_t seq, uint16_t count)
+{
+	uint8_t req[20];
+
+	nx_mold_request_build(req, sizeof(req), sess, seq, count);
+	return nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ 0x0a000002, 4000 }, 0);
+}
+
+/* The answer at packet i is count messages from seq, equal to the originals
+ * (one a packet, from packet orig on). */
+static void check_answer(const struct cap *c, size_t i, uint64_t seq, unsigned count,
+			 size_t orig)
+{
+	const struct cap_pkt *a = &c->p[i];
+
+	assert_int_equal(a->ch, NX_FEED_RETRANSMIT);
+	assert_int_equal(a->to.ip, 0x0a000002);
+	assert_int_equal(a->to.port, 4000);
+	assert_memory_equal(a->b, SESS, 10);
+	assert_int_equal(cap_seq(a), seq);
+	assert_int_equal(cap_count(a), count);
+	for (unsigned k = 0; k < count; k++) {
+		size_t la, lo;
+		const uint8_t *ma = cap_msg(a, k, &la);
+		const uint8_t *mo = cap_msg(&c->p[orig + k], 0, &lo);
+
+		assert_int_equal(la, lo);
+		assert_memory_equal(ma, mo, la);
+	}
+}
+
+static void test_pub_retransmit(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_rec r;
+	uint8_t req[21];
+	const struct nx_feed_pub_stats *st;
+
+	(void)state;
+	cfg.max_payload = 200;
+	cfg.history = 16; /* keeps 15 .. 30 after 30 messages */
+	cfg.retrans_max = 4;
+	p = mk_pub(c, &cfg);
+	st = nx_feed_pub_stats(p);
+	for (unsigned i = 0; i < 30; i++) { /* one message a packet: packet i is seq i + 1 */
+		r = i % 3 ? lvl(7, BUY, 100 + i, i, 1) : trd(8, SELL, 50, 1 + i, i);
+		nx_feed_pub_rec(p, &r, i);
+		nx_feed_pub_flush(p, i);
+	}
+	assert_int_equal(ask(p, SESS, 20, 3), 3);
+	check_answer(c, 30, 20, 3, 19);
+	assert_int_equal(ask(p, SESS, 28, 10), 3); /* partly past the end */
+	check_answer(c, 31, 28, 3, 27);
+	assert_int_equal(ask(p, SESS, 15, 10), 4); /* retrans_max */
+	check_answer(c, 32, 15, 4, 14);
+	assert_int_equal(ask(p, SESS, 14, 2), NX_FEED_PUB_REQ_TOO_OLD);
+	assert_int_equal(ask(p, SESS, 31, 1), NX_FEED_PUB_REQ_FUTURE);
+	assert_int_equal(ask(p, OTHER, 20, 1), NX_FEED_PUB_REQ_SESSION);
+	assert_int_equal(ask(p, SESS, 20, 0), NX_FEED_PUB_REQ_RANGE);
+	assert_int_equal(ask(p, SESS, 0, 3), NX_FEED_PUB_REQ_RANGE);
+	nx_mold_request_build(req, sizeof(req), SESS, 20, 1);
+	assert_int_equal(nx_feed_pub_request(p, req, 19, (struct nx_addr){ 0, 0 }, 0),
+			 NX_FEED_PUB_REQ_LENGTH);
+	assert_int_equal(nx_feed_pub_request(p, req, 21, (struct nx_addr){ 0, 0 }, 0),
+			 NX_FEED_PUB_REQ_LENGTH);
+	assert_int_equal(c->n, 33); /* refused requests send nothing */
+	/* A message in the open packet is not sent yet: not answered. */
+	r = lvl(7, BUY, 1, 1, 1);
+	nx_feed_pub_rec(p, &r, 40);
+	assert_int_equal(ask(p, SESS, 31, 1), NX_FEED_PUB_REQ_FUTURE);
+	nx_feed_pub_flush(p, 41);
+	assert_int_equal(ask(p, SESS, 31, 1), 1);
+	check_answer(c, 34, 31, 1, 33);
+	assert_int_equal(st->requests, 12);
+	assert_int_equal(st->answers, 4);
+	assert_int_equal(st->retrans_msgs, 11);
+	assert_int_equal(st->drops[-NX_FEED_PUB_REQ_RANGE], 2);
+	assert_int_equal(st->drops[-NX_FEED_PUB_REQ_LENGTH], 2);
+	assert_int_equal(st->pkts[NX_FEED_RETRANSMIT], 4);
+	nx_feed_pub_destroy(p);
+
+	/* retrans_max 0: as many as fit one packet, (200 - 20) / 35 = 5 levels. */
+	cfg.retrans_max = 0;
+	c->n = 0;
+	p = mk_pub(c, &cfg);
+	for (unsigned i = 0; i < 10; i++) {
+		r = lvl(7, BUY, 100 + i, 1, 1);
+		nx_feed_pub_rec(p, &r, i);
+		nx_feed_pub_flush(p, i);
+	}
+	assert_int_equal(ask(p, SESS, 1, 10), 5);
+	check_answer(c, 10, 1, 5, 0);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* --- Subscriber ------------------------------------------------------------- */
+
+static struct nx_feed_sub *mk_sub(const struct nx_feed_sub_config *cfg)
+{
+	struct nx_feed_sub *s = nx_feed_sub_create(cfg);
+
+	assert_non_null(s);
+	return s;
+}
+
+static int to_sub(struct nx_feed_sub *s, const struct cap_pkt *p)
+{
+	return p->ch == NX_FEED_SNAPSHOT ? nx_feed_sub_snapshot(s, p->b, p->len)
+					 : nx_feed_sub_incremental(s, p->b, p->len);
+}
+
+/* Captured packets [from, to) to s, each accepted. */
+static void to_sub_range(struct nx_feed_sub *s, const struct cap *c, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		assert_true(to_sub(s, &c->p[i]) > 0);
+}
+
+/* Depth of one side; an instrument never named reads empty. */
+static int depth_or_empty(const struct nx_feed_sub *s, nx_inst_t inst, unsigned side,
+			  struct nx_level_info *out, unsigned n)
+{
+	int k = nx_feed_sub_depth(s, inst, side, out, n);
+
+	return k == -ENOENT ? 0 : k;
+}
+
+static void assert_same_book(const struct nx_feed_sub *a, const struct nx_feed_sub *b,
+			     nx_inst_t inst)
+{
+	struct nx_level_info la[64], lb[64];
+
+	for (unsigned side = BUY; side <= SELL; side++) {
+		int na = depth_or_empty(a, inst, side, la, 64);
+		int nb = depth_or_empty(b, inst, side, lb, 64);
+
+		assert_int_equal(na, nb);
+		for (int i = 0; i < na; i++) {
+			assert_int_equal(la[i].px, lb[i].px);
+			assert_int_equal(la[i].qty, lb[i].qty);
+			assert_int_equal(la[i].count, lb[i].count);
+		}
+	}
+}
+
+static void pub_recs(struct nx_feed_pub *p, const struct nx_feed_rec *r, unsigned n,
+		     int flush_each, uint64_t now)
+{
+	for (unsigned i = 0; i < n; i++) {
+		nx_feed_pub_rec(p, &r[i], now);
+		if (flush_each)
+			nx_feed_pub_flush(p, now);
+	}
+	nx_feed_pub_flush(p, now);
+}
+
+static void test_sub_basic(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &pc);
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc), *small;
+	const struct nx_feed_rec r[] = {
+		lvl(7, BUY, 100, 10, 1), lvl(7, BUY, 101, 5, 2), lvl(7, SELL, 103, 7, 1),
+		lvl(8, SELL, 50, 1, 1), trd(7, SELL, 101, 2, 77), lvl(7, BUY, 101, 3, 1),
+		lvl(7, BUY, 100, 0, 0), lvl(7, BUY, 55, 0, 0), clr(8),
+	};
+	struct nx_level_info l[4];
+	struct nx_feed_inst_info in;
+	const char *why;
+
+	(void)state;
+	pub_recs(p, r, 8, 0, 0);
+	to_sub_range(s, c, 0, c->n);
+	assert_int_equal(nx_feed_sub_depth(s, 7, BUY, l, 4), 1);
+	assert_int_equal(l[0].px, 101);
+	assert_int_equal(l[0].qty, 3);
+	assert_int_equal(l[0].count, 1);
+	assert_int_equal(nx_feed_sub_depth(s, 7, SELL, l, 4), 1);
+	assert_int_equal(l[0].px, 103);
+	assert_int_equal(nx_feed_sub_depth(s, 7, SELL, l, 0), 0);
+	assert_int_equal(nx_feed_sub_depth(s, 8, SELL, l, 4), 1);
+	assert_int_equal(nx_feed_sub_depth(s, 8, BUY, l, 4), 0);
+	assert_int_equal(nx_feed_sub_instrument(s, 7, &in), 0);
+	assert_int_equal(in.synced, 1);
+	assert_int_equal(in.incomplete, 0);
+	assert_int_equal(in.trades, 1);
+	assert_int_equal(in.last_tid, 77);
+	assert_int_equal(in.last_px, 101);
+	assert_int_equal(in.last_qty, 2);
+	assert_int_equal(in.last_side, SELL);
+	assert_int_equal(in.levels[0], 1);
+	assert_int_equal(in.levels[1], 1);
+	assert_int_equal(nx_feed_sub_stats(s)->level_unknown, 1);
+	pub_recs(p, r + 8, 1, 0, 1);
+	to_sub_range(s, c, c->n - 1, c->n);
+	assert_int_equal(nx_feed_sub_depth(s, 8, SELL, l, 4), 0);
+	/* Never named: synced (a subscriber from the start knows it is empty). */
+	assert_int_equal(nx_feed_sub_synced(s, 9), 1);
+	assert_int_equal(nx_feed_sub_depth(s, 9, BUY, l, 4), -ENOENT);
+	assert_int_equal(nx_feed_sub_instrument(s, 9, &in), -ENOENT);
+	assert_int_equal(nx_feed_sub_depth(s, 7, 3, l, 4), -EINVAL);
+	assert_int_equal(nx_feed_sub_stats(s)->msgs, 9);
+	assert_int_equal(nx_feed_sub_stats(s)->applied, 8);
+	assert_int_equal(nx_feed_sub_stats(s)->trades, 1);
+	assert_int_equal(nx_feed_sub_mold_stats(s, NX_FEED_INCREMENTAL)->msgs, 9);
+	assert_non_null(nx_feed_sub_mold_stats(s, NX_FEED_SNAPSHOT));
+	assert_null(nx_feed_sub_mold_stats(s, NX_FEED_RETRANSMIT));
+	assert_int_equal(nx_feed_sub_check(s, &why), 0);
+
+	/* A subscriber with room for 2 levels a side keeps the best two. */
+	sc.max_levels = 2;
+	small = mk_sub(&sc);
+	to_sub_range(small, c, 0, c->n);
+	assert_int_equal(nx_feed_sub_depth(small, 7, BUY, l, 4), 1);
+	pub_recs(p, (struct nx_feed_rec[2]){ lvl(7, BUY, 99, 1, 1), lvl(7, BUY, 102, 1, 1) },
+		 2, 0, 2);
+	to_sub_range(small, c, c->n - 1, c->n);
+	assert_int_equal(nx_feed_sub_depth(small, 7, BUY, l, 4), 2);
+	assert_int_equal(l[0].px, 102);
+	assert_int_equal(l[1].px, 101);
+	assert_int_equal(nx_feed_sub_stats(small)->level_capacity, 1);
+	assert_int_equal(nx_feed_sub_instrument(small, 7, &in), 0);
+	assert_int_equal(in.incomplete, 1);
+	assert_int_equal(nx_feed_sub_check(small, &why), 0);
+	nx_feed_sub_destroy(small);
+	nx_feed_sub_destroy(s);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* n level records, alternating instruments 7 and 8, one packet each. */
+static void pub_levels(struct nx_feed_pub *p, unsigned n, unsigned salt)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct nx_feed_rec r = lvl(i % 2 ? 8 : 7, (i / 2) % 2 ? SELL : BUY,
+					   100 + (nx_px_t)((i * 7 + salt) % 11), 1 + i + salt, 1);
+
+		nx_feed_pub_rec(p, &r, 0);
+		nx_feed_pub_flush(p, 0);
+	}
+}
+
+static void test_sub_retransmit(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc), *ref = mk_sub(&sc);
+	uint8_t req[20];
+	uint64_t seq;
+	uint16_t count;
+	char sess[10];
+
+	(void)state;
+	pc.retrans_max = 3;
+	p = mk_pub(c, &pc);
+	pub_levels(p, 10, 0);
+	to_sub_range(ref, c, 0, 10);
+	to_sub_range(s, c, 0, 2);
+	for (size_t i = 7; i < 10; i++) /* packets 2 .. 6 (seq 3 .. 7) lost */
+		assert_int_equal(to_sub(s, &c->p[i]), NX_MOLD_AHEAD);
+	assert_int_equal(nx_feed_sub_stats(s)->held, 3);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1); /* correct as of seq 2 */
+	assert_int_equal(nx_feed_sub_request(s, req, 19), 0);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 20);
+	assert_int_equal(nx_mold_request_parse(req, 20, sess, &seq, &count), 0);
+	assert_memory_equal(sess, SESS, 10);
+	assert_int_equal(seq, 3);
+	assert_int_equal(count, 8);
+	/* Answers of at most 3: two rounds; the held packets then drain. */
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 3);
+	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 20);
+	assert_int_equal(nx_mold_request_parse(req, 20, sess, &seq, &count), 0);
+	assert_int_equal(seq, 6);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 3);
+	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
+	assert_int_equal(nx_feed_sub_stats(s)->msgs, 10);
+	assert_int_equal(nx_feed_sub_stats(s)->give_ups, 0);
+	assert_int_equal(nx_feed_sub_mold_stats(s, NX_FEED_INCREMENTAL)->dup_pkts, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1);
+	assert_same_book(s, ref, 7);
+	assert_same_book(s, ref, 8);
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_sub_give_up(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc), *ref = mk_sub(&sc);
+	const struct nx_feed_sub_stats *st = nx_feed_sub_stats(s);
+	struct nx_feed_rec r;
+	uint8_t req[20];
+	size_t k;
+
+	(void)state;
+	pc.snapshot_ns = 3000; /* 7, 8, 9 due at 0, 1000, 2000 */
+	p = mk_pub(c, &pc);
+	pub_levels(p, 6, 0);
+	to_sub_range(ref, c, 0, 6);
+	to_sub_range(s, c, 0, 2);
+	to_sub_range(s, c, 3, 6);
+	nx_feed_sub_give_up(s); /* seq 3 is gone */
+	assert_int_equal(st->give_ups, 1);
+	assert_int_equal(st->skipped_msgs, 1);
+	assert_int_equal(st->stale_ignored, 3);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
+	nx_feed_sub_give_up(s); /* no gap: nothing */
+	assert_int_equal(st->give_ups, 1);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(nx_feed_sub_synced(s, INSTS[i]), 0);
+
+	/* An image with lastSeq = the last delivered: synced at once. */
+	k = c->n;
+	nx_feed_pub_poll(p, 0);
+	to_sub_range(s, c, k, c->n);
+	to_sub_range(ref, c, k, c->n); /* ignored: synced */
+	assert_int_equal(nx_feed_sub_stats(ref)->snap_ignored, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1);
+	assert_int_equal(nx_feed_sub_synced(s, 8), 0);
+	assert_same_book(s, ref, 7);
+
+	/* The image of 8 (L = 6) arrives after message 7 for 8: replayed. */
+	k = c->n;
+	nx_feed_pub_poll(p, 1000);
+	r = lvl(8, BUY, 100, 99, 3);
+	pub_recs(p, &r, 1, 1, 1000);
+	to_sub_range(ref, c, k + 1, c->n);
+	to_sub_range(s, c, k + 1, c->n);
+	assert_int_equal(nx_feed_sub_synced(s, 8), 0);
+	to_sub_range(s, c, k, k + 1);
+	assert_int_equal(st->snap_synced, 2);
+	assert_int_equal(st->replayed, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 8), 1);
+	assert_same_book(s, ref, 8);
+
+	/* The image of 9 (L = 8) overtakes message 8: pending until it lands. */
+	r = lvl(9, SELL, 70, 5, 1);
+	k = c->n;
+	pub_recs(p, &r, 1, 1, 2000);
+	nx_feed_pub_poll(p, 2000);
+	to_sub_range(ref, c, k, k + 1);
+	to_sub_range(s, c, k + 1, c->n);
+	assert_int_equal(st->snap_pending, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 9), 0);
+	to_sub_range(s, c, k, k + 1); /* seq 8 <= L: already in the image */
+	assert_int_equal(nx_feed_sub_synced(s, 9), 1);
+	r = lvl(9, SELL, 71, 6, 2);
+	k = c->n;
+	pub_recs(p, &r, 1, 1, 2001);
+	to_sub_range(ref, c, k, c->n);
+	to_sub_range(s, c, k, c->n);
+	assert_same_book(s, ref, 9);
+	assert_int_equal(nx_feed_sub_synced(s, 42), 0); /* after a give-up: unknown */
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* A replay buffer too short for the image: wait for the next cycle. */
+static void test_sub_too_old(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s, *ref = mk_sub(&sc);
+	size_t k;
+
+	(void)state;
+	pc.snapshot_ns = 3000;
+	p = mk_pub(c, &pc);
+	sc.from_start = 0;
+	sc.replay_msgs = 1;
+	s = mk_sub(&sc);
+	pub_levels(p, 4, 0);
+	k = c->n;
+	nx_feed_pub_poll(p, 0);     /* 7 at L = 4 */
+	pub_levels(p, 4, 1);        /* 5 .. 8 */
+	to_sub_range(ref, c, 0, c->n);
+	to_sub_range(s, c, 0, k);
+	to_sub_range(s, c, k + 1, c->n);
+	to_sub_range(s, c, k, k + 1);
+	assert_int_equal(nx_feed_sub_stats(s)->snap_too_old, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	k = c->n;
+	nx_feed_pub_poll(p, 1000);
+	nx_feed_pub_poll(p, 2000);
+	nx_feed_pub_poll(p, 3000);
+	to_sub_range(s, c, k, c->n);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(nx_feed_sub_synced(s, INSTS[i]), 1);
+		assert_same_book(s, ref, INSTS[i]);
+	}
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_sub_hold(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &pc);
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s, *ref = mk_sub(&sc);
+	const struct nx_feed_sub_stats *st;
+	struct nx_feed_rec r[3] = { lvl(7, BUY, 1, 1, 1), lvl(7, BUY, 2, 1, 1), lvl(7, BUY, 3, 1, 1) };
+	uint8_t req[20];
+
+	(void)state;
+	pub_levels(p, 6, 0);
+	/* Two held, a third AHEAD: give up through the earliest held. */
+	sc.hold_pkts = 2;
+	s = mk_sub(&sc);
+	st = nx_feed_sub_stats(s);
+	to_sub_range(s, c, 0, 2);
+	assert_int_equal(to_sub(s, &c->p[3]), NX_MOLD_AHEAD);
+	assert_int_equal(to_sub(s, &c->p[3]), NX_MOLD_AHEAD); /* again */
+	assert_int_equal(st->hold_dups, 1);
+	assert_int_equal(to_sub(s, &c->p[4]), NX_MOLD_AHEAD);
+	assert_int_equal(to_sub(s, &c->p[5]), NX_MOLD_DATA);
+	assert_int_equal(st->held, 2);
+	assert_int_equal(st->hold_full, 1);
+	assert_int_equal(st->give_ups, 1);
+	assert_int_equal(st->skipped_msgs, 1);
+	assert_int_equal(st->msgs, 5);
+	assert_int_equal(nx_feed_sub_mold_stats(s, NX_FEED_INCREMENTAL)->lost_msgs, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
+	nx_feed_sub_destroy(s);
+
+	/* No hold at all: the AHEAD packet itself skips the gap. */
+	sc.hold_pkts = 0;
+	s = mk_sub(&sc);
+	st = nx_feed_sub_stats(s);
+	to_sub_range(s, c, 0, 1);
+	assert_int_equal(to_sub(s, &c->p[2]), NX_MOLD_DATA);
+	assert_int_equal(st->give_ups, 1);
+	assert_int_equal(st->msgs, 2);
+	nx_feed_sub_destroy(s);
+
+	/* Too big to hold: dropped, recovered with the gap. */
+	sc.hold_pkts = 4;
+	sc.max_payload = NX_FEED_PAYLOAD_MIN;
+	s = mk_sub(&sc);
+	st = nx_feed_sub_stats(s);
+	pub_recs(p, r, 3, 0, 0); /* one packet of 3 LevelUpdates: 125 bytes */
+	to_sub_range(ref, c, 0, c->n);
+	to_sub_range(s, c, 0, 1);
+	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_AHEAD);
+	assert_int_equal(st->hold_too_big, 1);
+	assert_int_equal(st->held, 0);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 20);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 8);
+	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
+	assert_same_book(s, ref, 7);
+	assert_same_book(s, ref, 8);
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* Regression (fuzzer): an end of session arrives while a packet past it is
+ * held; giving up must not start delivery beyond what the receiver takes. */
+static void test_sub_give_up_after_end(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &pc);
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc);
+	struct pk end;
+	const char *why;
+
+	(void)state;
+	pub_levels(p, 4, 0);
+	to_sub_range(s, c, 0, 1);
+	assert_int_equal(to_sub(s, &c->p[3]), NX_MOLD_AHEAD); /* seq 4 held */
+	pk_start(&end, SESS, 3);
+	st_be(end.b + 18, 0xffff, 2);
+	assert_int_equal(nx_feed_sub_incremental(s, end.b, end.n), NX_MOLD_END);
+	nx_feed_sub_give_up(s); /* the held packet is past the end: refused */
+	assert_int_equal(nx_feed_sub_check(s, &why), 0);
+	assert_int_equal(nx_feed_sub_stats(s)->give_ups, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	assert_int_equal(nx_feed_sub_request(s, (uint8_t[20]){ 0 }, 20), 0);
+	nx_feed_sub_destroy(s);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_sub_broken_image(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s, *ref = mk_sub(&sc);
+	const struct nx_feed_sub_stats *st;
+	size_t k;
+
+	(void)state;
+	pc.max_payload = 200; /* 7 levels a chunk */
+	pc.snapshot_ns = 3000;
+	p = mk_pub(c, &pc);
+	sc.from_start = 0;
+	s = mk_sub(&sc);
+	st = nx_feed_sub_stats(s);
+	for (unsigned i = 0; i < 16; i++) {
+		struct nx_feed_rec r = lvl(7, i % 2 ? SELL : BUY, i % 2 ? 200 + i : 100 - i, 1, 1);
+
+		nx_feed_pub_rec(p, &r, 0);
+	}
+	nx_feed_pub_flush(p, 0);
+	to_sub_range(ref, c, 0, c->n);
+	to_sub_range(s, c, 0, c->n);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	k = c->n;
+	nx_feed_pub_poll(p, 0);
+	assert_int_equal(c->n, k + 3);
+	to_sub_range(s, c, k, k + 1);
+	to_sub_range(s, c, k + 2, k + 3); /* chunk 1 lost */
+	assert_int_equal(st->snap_broken, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	assert_int_equal(nx_feed_sub_mold_stats(s, NX_FEED_SNAPSHOT)->gaps, 1);
+	k = c->n;
+	nx_feed_pub_poll(p, 1000);
+	for (uint64_t t = 2000; t <= 6000; t += 1000)
+		nx_feed_pub_poll(p, t); /* 9, 7 (k+2 .. k+4), 8, 9, 7 (k+7 .. k+9) */
+	assert_int_equal(c->n, k + 10);
+	to_sub_range(s, c, k, k + 3); /* 8 and 9 synced; chunk 0 of 7 */
+	to_sub_range(s, c, k + 5, c->n); /* the image of 8 starts: 7's is abandoned */
+	assert_int_equal(st->snap_broken, 2);
+	assert_int_equal(st->snap_ignored, 2);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1);
+	assert_same_book(s, ref, 7);
+	assert_int_equal(st->snap_images, 3);
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_sub_late_joiner(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *a, *b, *d, *ref = mk_sub(&sc);
+	const struct nx_feed_rec r[3] = { lvl(7, BUY, 100, 3, 1), lvl(8, BUY, 100, 4, 1),
+					  lvl(7, SELL, 120, 5, 1) };
+	size_t snap, k;
+
+	(void)state;
+	pc.snapshot_ns = 3000;
+	p = mk_pub(c, &pc);
+	sc.from_start = 0;
+	a = mk_sub(&sc);
+	b = mk_sub(&sc);
+	d = mk_sub(&sc);
+	pub_levels(p, 20, 0);
+	to_sub_range(ref, c, 0, 20);
+	to_sub_range(a, c, 10, 20); /* joins at seq 11 */
+	assert_int_equal(nx_feed_sub_synced(a, 7), 0);
+	assert_int_equal(nx_feed_sub_synced(a, 99), 0);
+	snap = c->n;
+	nx_feed_pub_poll(p, 0); /* 7 at L = 20 */
+	to_sub_range(a, c, snap, snap + 1);
+	assert_int_equal(nx_feed_sub_synced(a, 7), 1);
+	assert_same_book(a, ref, 7);
+	/* An image before any incremental: pending, then synced from L + 1. */
+	to_sub_range(b, c, snap, snap + 1);
+	to_sub_range(d, c, snap, snap + 1);
+	assert_int_equal(nx_feed_sub_stats(b)->snap_pending, 1);
+	assert_int_equal(nx_feed_sub_synced(b, 7), 0);
+	k = c->n;
+	pub_recs(p, r, 3, 1, 1); /* seq 21, 22, 23 */
+	to_sub_range(ref, c, k, c->n);
+	to_sub_range(a, c, k, c->n);
+	to_sub_range(b, c, k, c->n);
+	assert_int_equal(nx_feed_sub_synced(b, 7), 1);
+	assert_same_book(b, ref, 7);
+	assert_same_book(a, ref, 7);
+	/* Joining after L + 1 (at seq 23): the pending image is unusable. */
+	to_sub_range(d, c, k + 2, c->n);
+	assert_int_equal(nx_feed_sub_synced(d, 7), 0);
+	assert_int_equal(nx_feed_sub_stats(d)->snap_expired, 1);
+	nx_feed_sub_destroy(a);
+	nx_feed_sub_destroy(b);
+	nx_feed_sub_destroy(d);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static void test_sub_sessions(void **state)
+{
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc);
+	const struct nx_mold_stats *snap = nx_feed_sub_mold_stats(s, NX_FEED_SNAPSHOT);
+	struct nx_feed_rec r = lvl(7, BUY, 100, 1, 1);
+	struct nx_feed_snap h = { .inst = 7, .chunks = 1 };
+	uint8_t m[64];
+	size_t len;
+	struct pk foreign_snap, snp, inc, foreign_inc;
+
+	(void)state;
+	len = nx_feed_encode_snap(m, sizeof(m), &h);
+	pk_start(&foreign_snap, OTHER, 1);
+	pk_add(&foreign_snap, m, len);
+	pk_start(&snp, SESS, 1);
+	pk_add(&snp, m, len);
+	len = nx_feed_encode_rec(m, sizeof(m), &r);
+	pk_start(&inc, SESS, 1);
+	pk_add(&inc, m, len);
+	pk_start(&foreign_inc, OTHER, 2);
+	pk_add(&foreign_inc, m, len);
+
+	/* A foreign snapshot first latches the snapshot channel, but only until
+	 * the incremental channel names the session. */
+	assert_int_equal(nx_feed_sub_snapshot(s, foreign_snap.b, foreign_snap.n), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_incremental(s, inc.b, inc.n), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_incremental(s, foreign_inc.b, foreign_inc.n),
+			 NX_MOLD_DROP_WRONG_SESSION);
+	assert_int_equal(nx_feed_sub_snapshot(s, snp.b, snp.n), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_snapshot(s, foreign_snap.b, foreign_snap.n),
+			 NX_MOLD_DROP_WRONG_SESSION);
+	assert_int_equal(snap->data_pkts, 2);
+	assert_int_equal(snap->drops[-NX_MOLD_DROP_WRONG_SESSION], 1);
+	assert_int_equal(nx_feed_sub_stats(s)->snap_ignored, 2); /* 7 is synced */
+	nx_feed_sub_destroy(s);
+}
+
+/* --- Differential: the real book, a lossy network, two subscribers ----------- */
+
+#define W_SUBS        2
+#define W_QMAX        1024
+#define W_LIVE        4096
+#define W_STEP_NS     1000u   /* one command per simulated microsecond */
+#define W_SNAPSHOT_NS 300000u /* a snapshot cycle: 300 steps */
+#define W_GIVE_UP     40      /* steps a gap may stay open before the timer gives up */
+#define W_PORT        5000
+#define W_SNAP_DELAY  32      /* snapshot packets in flight per subscriber */
+
+struct wpkt {
+	unsigned ch;
+	struct nx_addr to;
+	size_t len;
+	uint8_t b[PKT_MAX];
+};
+
+/* Per mille: each packet for each subscriber; outage: each step, for each
+ * subscriber, the start of a link outage of 20 .. 419 steps (nothing in or
+ * out). Snapshot packets also take 0 .. 2 steps longer than incrementals
+ * (another multicast group), so images arrive behind or ahead of them. */
+struct loss {
+	unsigned drop, dup, reorder, answer_drop, request_drop, outage;
+};
+
+struct wsnap {
+	uint64_t due;               /* step it arrives */
+	struct wpkt p;
+};
+
+struct world {
+	struct nx_book *book;
+	struct nx_feed_pub *pub;
+	struct nx_feed_sub *sub[W_SUBS];
+	uint8_t joined[W_SUBS];
+	unsigned gap_steps[W_SUBS];
+	struct wpkt delayed[W_SUBS];
+	uint8_t has_delayed[W_SUBS];
+	unsigned outage[W_SUBS];    /* steps left */
+	struct wsnap snapq[W_SUBS][W_SNAP_DELAY];
+	unsigned snap_head[W_SUBS], snap_n[W_SUBS];
+	struct loss loss;
+	uint64_t step, now, rng;
+	nx_clid_t next_cl;
+	uint64_t too_old;           /* requests refused as too old: gave up at once */
+	uint64_t checks;            /* caught-up comparisons made */
+	size_t nq;
+	struct wpkt q[W_QMAX];
+	size_t nlive;
+	nx_oid_t live[W_LIVE];
+	nx_acct_t live_acct[W_LIVE];
+};
+
+static uint64_t rnd(struct world *w)
+{
+	uint64_t z = (w->rng += 0x9E3779B97F4A7C15ull); /* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static unsigned pick(struct world *w, unsigned n)
+{
+	return (unsigned)(rnd(w) % n);
+}
+
+static void w_send(void *ctx, unsigned ch, const uint8_t *pkt, size_t len, struct nx_addr to)
+{
+	struct world *w = ctx;
+	struct wpkt *p = &w->q[w->nq++];
+
+	assert_true(w->nq <= W_QMAX && len <= PKT_MAX);
+	p->ch = ch;
+	p->to = to;
+	p->len = len;
+	memcpy(p->b, pkt, len);
+}
+
+static void live_del(struct world *w, nx_oid_t oid)
+{
+	for (size_t i = 0; i < w->nlive; i++) {
+		if (w->live[i] == oid) {
+			w->nlive--;
+			w->live[i] = w->live[w->nlive];
+			w->live_acct[i] = w->live_acct[w->nlive];
+			return;
+		}
+	}
+}
+
+/* The shard's tap: what the appliance puts in the ring, the publisher takes. */
+static void w_tap(void *ctx, const struct nx_event *ev)
+{
+	struct world *w = ctx;
+	struct nx_feed_rec r;
+
+	if (nx_feed_rec_of(ev, &r))
+		nx_feed_pub_rec(w->pub, &r, w->now);
+	if (ev->type == NX_EV_ACCEPTED && w->nlive < W_LIVE) {
+		w->live[w->nlive] = ev->u.order.oid;
+		w->live_acct[w->nlive++] = ev->u.order.acct;
+	} else if (ev->type == NX_EV_CANCELED) {
+		live_del(w, ev->u.cancel.oid);
+	} else if (ev->type == NX_EV_FILL && ev->u.fill.leaves == 0) {
+		live_del(w, ev->u.fill.oid);
+	}
+}
+
+static struct world *world_open(uint64_t seed, uint32_t history, uint32_t hold0)
+{
+	const struct nx_book_config bc = { .max_instruments = 4, .max_accounts = 8,
+					   .max_orders = W_LIVE, .ladder_ticks = 1024 };
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct world *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	w->rng = seed;
+	w->now = 1000000;
+	pc.history = history;
+	pc.retrans_max = 64;
+	pc.max_payload = 400; /* 16 levels a snapshot packet: images come in chunks */
+	pc.heartbeat_ns = 50 * W_STEP_NS;
+	pc.snapshot_ns = W_SNAPSHOT_NS;
+	w->pub = nx_feed_pub_create(&pc, w_send, w);
+	w->book = nx_book_create(&bc, w_tap, w);
+	sc.hold_pkts = hold0;
+	w->sub[0] = nx_feed_sub_create(&sc);
+	sc.from_start = 0;
+	sc.hold_pkts = 64;
+	w->sub[1] = nx_feed_sub_create(&sc);
+	assert_true(w->pub && w->book && w->sub[0] && w->sub[1]);
+	for (unsigned i = 0; i < 3; i++) {
+		struct nx_instrument in = { .id = INSTS[i], .band_ticks = 50 };
+
+		snprintf(in.symbol, sizeof(in.symbol), "FEED%u", i);
+		nx_instrument_defaults(&in);
+		assert_int_equal(nx_book_add_instrument(w->book, &in), 0);
+	}
+	for (nx_acct_t a = 1; a <= 4; a++)
+		assert_int_equal(nx_book_add_account(w->book, &(struct nx_account){ .id = a }), 0);
+	w->joined[0] = 1;
+	return w;
+}
+
+static void world_close(struct world *w)
+{
+	nx_book_destroy(w->book);
+	nx_feed_pub_destroy(w->pub);
+	for (unsigned k = 0; k < W_SUBS; k++)
+		nx_feed_sub_destroy(w->sub[k]);
+	free(w);
+}
+
+/* Prices: bids rest in [980, 1002], asks in [998, 1020], so some cross. */
+static void cmd_new(struct world *w)
+{
+	unsigned side = pick(w, 2) ? BUY : SELL, kind = pick(w, 100);
+	struct nx_new_order o = {
+		.acct = 1 + pick(w, 4), .inst = INSTS[pick(w, 3)], .cl = ++w->next_cl,
+		.qty = 1 + pick(w, 20), .side = (uint8_t)side, .type = NX_ORD_LIMIT,
+		.tif = NX_TIF_GTC,
+	};
+
+	o.px = side == BUY ? 980 + pick(w, 23) : 998 + pick(w, 23);
+	if (kind < 10) {
+		o.type = NX_ORD_MARKET;
+		o.tif = NX_TIF_IOC;
+	} else if (kind < 18) {
+		o.tif = pick(w, 2) ? NX_TIF_IOC : NX_TIF_FOK;
+	} else if (kind < 26) {
+		o.qty = 20 + pick(w, 40);
+		o.display = 5;
+	}
+	nx_book_new_order(w->book, &o);
+}
+
+static void cmd_cancel(struct world *w)
+{
+	size_t i = pick(w, (unsigned)w->nlive);
+	struct nx_cancel c = { .acct = w->live_acct[i], .cl = ++w->next_cl, .oid = w->live[i] };
+
+	nx_book_cancel(w->book, &c);
+}
+
+static void cmd_replace(struct world *w)
+{
+	size_t i = pick(w, (unsigned)w->nlive);
+	struct nx_order_info oi;
+	struct nx_replace r = { .acct = w->live_acct[i], .cl = ++w->next_cl, .oid = w->live[i] };
+
+	if (nx_book_order(w->book, w->live[i], &oi))
+		return;
+	r.px = oi.px + (nx_px_t)pick(w, 5) - 2;
+	r.qty = pick(w, 3) ? oi.leaves : 1 + pick(w, 30);
+	nx_book_replace(w->book, &r);
+}
+
+static void cmd(struct world *w)
+{
+	unsigned r = pick(w, 1000);
+
+	if (r < 600 || w->nlive == 0)
+		cmd_new(w);
+	else if (r < 770)
+		cmd_cancel(w);
+	else if (r < 995)
+		cmd_replace(w);
+	else
+		nx_book_mass_cancel(w->book, &(struct nx_mass_cancel){ .acct = 1 + pick(w, 4),
+								 .cl = ++w->next_cl });
+}
+
+/* A shard's ring overflowed: CLEAR, then every level, from the book. */
+static void reimage(struct world *w, nx_inst_t inst)
+{
+	struct nx_level_info lv[256];
+	struct nx_feed_rec r = clr(inst);
+
+	nx_feed_pub_rec(w->pub, &r, w->now);
+	for (unsigned side = BUY; side <= SELL; side++) {
+		int n = nx_book_depth(w->book, inst, side, lv, 256);
+
+		for (int i = 0; i < n; i++) {
+			r = lvl(inst, side, lv[i].px, lv[i].qty, lv[i].count);
+			nx_feed_pub_rec(w->pub, &r, w->now);
+		}
+	}
+}
+
+static void w_deliver(struct world *w, unsigned k, const struct wpkt *p)
+{
+	int rc = p->ch == NX_FEED_SNAPSHOT ? nx_feed_sub_snapshot(w->sub[k], p->b, p->len)
+					   : nx_feed_sub_incremental(w->sub[k], p->b, p->len);
+
+	assert_true(rc > 0); /* nothing the publisher sends is malformed */
+}
+
+/* A multicast packet's fate for one subscriber: lost, delayed behind the
+ * next one, duplicated or delivered. */
+static void snap_push(struct world *w, unsigned k, const struct wpkt *p)
+{
+	struct wsnap *e;
+
+	if (w->snap_n[k] == W_SNAP_DELAY) { /* full: the oldest lands now */
+		w_deliver(w, k, &w->snapq[k][w->snap_head[k]].p);
+		w->snap_head[k] = (w->snap_head[k] + 1) % W_SNAP_DELAY;
+		w->snap_n[k]--;
+	}
+	e = &w->snapq[k][(w->snap_head[k] + w->snap_n[k]++) % W_SNAP_DELAY];
+	e->due = w->step + pick(w, 3);
+	e->p = *p;
+}
+
+/* Snapshot packets that have arrived, in their order (all of them: flush). */
+static void snap_release(struct world *w, int flush)
+{
+	for (unsigned k = 0; k < W_SUBS; k++) {
+		while (w->snap_n[k] && (flush || w->snapq[k][w->snap_head[k]].due <= w->step)) {
+			w_deliver(w, k, &w->snapq[k][w->snap_head[k]].p);
+			w->snap_head[k] = (w->snap_head[k] + 1) % W_SNAP_DELAY;
+			w->snap_n[k]--;
+		}
+	}
+}
+
+static void w_fate(struct world *w, unsigned k, const struct wpkt *p)
+{
+	unsigned r = pick(w, 1000);
+
+	if (w->outage[k] || r < w->loss.drop)
+		return;
+	if (p->ch == NX_FEED_SNAPSHOT) {
+		snap_push(w, k, p);
+		if (r >= 1000 - w->loss.dup)
+			snap_push(w, k, p);
+		return;
+	}
+	if (r < w->loss.drop + w->loss.reorder && !w->has_delayed[k]) {
+		w->delayed[k] = *p;
+		w->has_delayed[k] = 1;
+		return;
+	}
+	w_deliver(w, k, p);
+	if (r >= 1000 - w->loss.dup)
+		w_deliver(w, k, p);
+	if (w->has_delayed[k]) {
+		w->has_delayed[k] = 0;
+		w_deliver(w, k, &w->delayed[k]);
+	}
+}
+
+static void net_run(struct world *w)
+{
+	for (size_t i = 0; i < w->nq; i++) {
+		const struct wpkt *p = &w->q[i];
+
+		if (p->ch == NX_FEED_RETRANSMIT) {
+			unsigned k = p->to.port - W_PORT;
+
+			if (!w->outage[k] && pick(w, 1000) >= w->loss.answer_drop)
+				w_deliver(w, k, p);
+			continue;
+		}
+		for (unsigned k = 0; k < W_SUBS; k++)
+			if (w->joined[k])
+				w_fate(w, k, p);
+	}
+	w->nq = 0;
+}
+
+/* The subscribers' retransmission clients: ask, get the answer, ask again
+ * (a few rounds a step); the give-up timer counts steps with a gap open. */
+static void recover(struct world *w)
+{
+	uint8_t req[20];
+
+	for (unsigned round = 0; round < 4; round++) {
+		for (unsigned k = 0; k < W_SUBS; k++) {
+			size_t len = w->joined[k] ? nx_feed_sub_request(w->sub[k], req, sizeof(req)) : 0;
+			int rc;
+
+			if (!len || w->outage[k] || pick(w, 1000) < w->loss.request_drop)
+				continue;
+			rc = nx_feed_pub_request(w->pub, req, len,
+						 (struct nx_addr){ 0x0a000001, (uint16_t)(W_PORT + k) },
+						 w->now);
+			if (rc == NX_FEED_PUB_REQ_TOO_OLD) {
+				nx_feed_sub_give_up(w->sub[k]);
+				w->too_old++;
+			} else {
+				assert_true(rc > 0);
+			}
+		}
+		net_run(w);
+	}
+	for (unsigned k = 0; k < W_SUBS; k++) {
+		if (!w->joined[k] || !nx_feed_sub_request(w->sub[k], req, sizeof(req))) {
+			w->gap_steps[k] = 0;
+		} else if (++w->gap_steps[k] > W_GIVE_UP) {
+			nx_feed_sub_give_up(w->sub[k]);
+			w->gap_steps[k] = 0;
+		}
+	}
+}
+
+/* Every instrument's book in subscriber k equals the engine's, level by
+ * level; all must be synced, or (all = 0) those that are not are skipped. */
+static void w_compare(const struct world *w, unsigned k, int all)
+{
+	struct nx_level_info a[256], b[256];
+	unsigned step = (unsigned)w->step;
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (!nx_feed_sub_synced(w->sub[k], INSTS[i])) {
+			if (!all)
+				continue;
+			fail_msg("step %u: subscriber %u: instrument %u not synced", step, k,
+				 INSTS[i]);
+		}
+		for (unsigned side = BUY; side <= SELL; side++) {
+			int na = nx_book_depth(w->book, INSTS[i], side, a, 256);
+			int nb = depth_or_empty(w->sub[k], INSTS[i], side, b, 256);
+
+			if (na != nb)
+				fail_msg("step %u: sub %u inst %u side %u: %d levels, engine %d",
+					 step, k, INSTS[i], side, nb, na);
+			for (int j = 0; j < na; j++)
+				if (a[j].px != b[j].px || a[j].qty != b[j].qty ||
+				    a[j].count != b[j].count)
+					fail_msg("step %u: sub %u inst %u side %u level %d: "
+						 "%lld/%lld/%u, engine %lld/%lld/%u",
+						 step, k, INSTS[i], side, j, (long long)b[j].px,
+						 (long long)b[j].qty, b[j].count, (long long)a[j].px,
+						 (long long)a[j].qty, a[j].count);
+		}
+	}
+}
+
+/* One step of the service core: drain (flush, not always: packets fill),
+ * timers, the network, recovery. */
+static void w_tick(struct world *w, int flush)
+{
+	if (flush)
+		nx_feed_pub_flush(w->pub, w->now);
+	nx_feed_pub_poll(w->pub, w->now);
+	net_run(w);
+	snap_release(w, 0);
+	recover(w);
+	for (unsigned k = 0; k < W_SUBS; k++) {
+		/* Caught up: every synced book must be the engine's. */
+		if (w->joined[k] &&
+		    nx_feed_sub_last_seq(w->sub[k]) == nx_feed_pub_stats(w->pub)->msgs) {
+			w_compare(w, k, 0);
+			w->checks++;
+		}
+		if (w->outage[k])
+			w->outage[k]--;
+		else if (pick(w, 1000) < w->loss.outage)
+			w->outage[k] = 20 + pick(w, 400);
+	}
+	w->now += W_STEP_NS;
+	w->step++;
+}
+
+/* One command, now and then a re-image; flush always, or 70% of steps. */
+static void w_step(struct world *w, int always_flush)
+{
+	cmd(w);
+	if (w->step % 700 == 350)
+		reimage(w, INSTS[pick(w, 3)]);
+	w_tick(w, always_flush || pick(w, 10) < 7);
+}
+
+/* No more commands and no loss: retransmissions close the gaps, snapshot
+ * cycles resync what was given up. */
+static void w_settle(struct world *w)
+{
+	w->loss = (struct loss){ 0 };
+	memset(w->outage, 0, sizeof(w->outage));
+	for (unsigned t = 0; t < 3 * W_SNAPSHOT_NS / W_STEP_NS; t++) {
+		w_tick(w, 1);
+		for (unsigned k = 0; k < W_SUBS; k++) {
+			if (w->has_delayed[k]) {
+				w->has_delayed[k] = 0;
+				w_deliver(w, k, &w->delayed[k]);
+			}
+		}
+	}
+	snap_release(w, 1);
+}
+
+/* steps commands with loss, a late joiner from steps / 3, then settle. */
+static void w_run_lossy(struct world *w, unsigned steps)
+{
+	const char *why;
+
+	w->loss = (struct loss){ .drop = 30, .dup = 20, .reorder = 30, .answer_drop = 100,
+				 .request_drop = 100, .outage = 2 };
+	for (unsigned step = 0; step < steps; step++) {
+		if (step == steps / 3)
+			w->joined[1] = 1;
+		w_step(w, 0);
+	}
+	w_settle(w);
+	for (unsigned k = 0; k < W_SUBS; k++) {
+		w_compare(w, k, 1);
+		assert_int_equal(nx_feed_sub_check(w->sub[k], &why), 0);
+	}
+}
+
+static void test_diff_lossless(void **state)
+{
+	struct world *w = world_open(1, 4096, 32);
+	const struct nx_feed_sub_stats *st = nx_feed_sub_stats(w->sub[0]);
+
+	(void)state;
+	for (unsigned step = 0; step < 3000; step++) {
+		if (step == 1000)
+			w->joined[1] = 1;
+		w_step(w, 1);
+		w_compare(w, 0, 1);
+	}
+	w_settle(w);
+	w_compare(w, 1, 1);
+	assert_int_equal(st->give_ups + st->held + st->stale_ignored, 0);
+	assert_true(st->applied > 3000);
+	assert_true(st->trades > 300);
+	assert_int_equal(nx_feed_sub_stats(w->sub[1])->snap_synced +
+				 nx_feed_sub_stats(w->sub[1])->snap_pending, 3);
+	world_close(w);
+}
+
+static void test_diff_lossy(void **state)
+{
+	const struct {
+		uint64_t seed;
+		uint32_t history, hold;
+	} runs[] = { { 42, 4096, 8 }, { 7, 256, 4 }, { 2026, 1024, 64 } };
+	uint64_t sum[10] = { 0 };
+
+	(void)state;
+	for (unsigned i = 0; i < NX_ARRAY_SIZE(runs); i++) {
+		struct world *w = world_open(runs[i].seed, runs[i].history, runs[i].hold);
+
+		w_run_lossy(w, 6000);
+		for (unsigned k = 0; k < W_SUBS; k++) {
+			const struct nx_feed_sub_stats *st = nx_feed_sub_stats(w->sub[k]);
+
+			sum[0] += st->held;
+			sum[1] += st->give_ups;
+			sum[2] += st->hold_full;
+			sum[3] += st->snap_synced;
+			sum[4] += st->replayed;
+			sum[5] += st->snap_pending;
+			sum[6] += nx_feed_sub_mold_stats(w->sub[k], NX_FEED_INCREMENTAL)->dup_pkts;
+		}
+		sum[7] += nx_feed_pub_stats(w->pub)->answers;
+		sum[8] += w->too_old;
+		assert_true(w->checks > 4000); /* caught up most steps, compared then */
+		/* images cut in chunks */
+		sum[9] += nx_feed_pub_stats(w->pub)->pkts[NX_FEED_SNAPSHOT] -
+			  nx_feed_pub_stats(w->pub)->snapshots;
+		world_close(w);
+	}
+	if (getenv("NX_FEED_VERBOSE"))
+		printf("held %llu give_ups %llu hold_full %llu snap_synced %llu replayed %llu "
+		       "pending %llu dups %llu answers %llu too_old %llu extra chunks %llu\n",
+		       (unsigned long long)sum[0], (unsigned long long)sum[1],
+		       (unsigned long long)sum[2], (unsigned long long)sum[3],
+		       (unsigned long long)sum[4], (unsigned long long)sum[5],
+		       (unsigned long long)sum[6], (unsigned long long)sum[7],
+		       (unsigned long long)sum[8], (unsigned long long)sum[9]);
+	for (unsigned i = 0; i < NX_ARRAY_SIZE(sum); i++)
+		assert_true(sum[i] > 0); /* every recovery path was taken */
+}
+
+/* --- No allocation after init ------------------------------------------------ */
+
+static void test_no_alloc(void **state)
+{
+	struct world *w = world_open(99, 512, 8);
+
+	(void)state;
+	count_window(1);
+	w_run_lossy(w, 20000);
+	count_window(0);
+	assert_int_equal(g_alloc.allocs, 0);
+	assert_int_equal(g_alloc.frees, 0);
+	world_close(w);
+}
+
+/* --- Fuzzer seeds -------------------------------------------------------------
+ * tests/fuzz/fuzz_feed.c's input: a config byte, then records {op, be16 len,
+ * bytes}; op 0 incremental, 1 snapshot, 2 publisher request, 3 decode only;
+ * +4 give up after it. */
+
+struct seed {
+	uint8_t b[32768];
+	size_t n;
+};
+
+static void seed_rec(struct seed *s, unsigned op, const uint8_t *b, size_t len)
+{
+	assert_true(s->n + 3 + len <= sizeof(s->b));
+	s->b[s->n] = (uint8_t)op;
+	st_be(s->b + s->n + 1, len, 2);
+	memcpy(s->b + s->n + 3, b, len);
+	s->n += 3 + len;
+}
+
+static void seed_write(const char *dir, const char *name, const struct seed *s)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/seed-%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(s->b, 1, s->n, f), s->n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void seed_caps(struct seed *s, const struct cap *c, size_t from, size_t to, int skip)
+{
+	for (size_t i = from; i < to; i++)
+		if ((int)i != skip)
+			seed_rec(s, c->p[i].ch == NX_FEED_SNAPSHOT, c->p[i].b, c->p[i].len);
+}
+
+static void test_seed_corpus(void **state)
+{
+	const char *dir = getenv("NX_FEED_CORPUS");
+	struct cap *c;
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct seed *s;
+	struct bad t[40];
+	uint8_t req[20];
+	unsigned n;
+
+	(void)state;
+	if (!dir)
+		skip();
+	c = cap_new();
+	s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	pc.max_payload = 200;
+	pc.snapshot_ns = 3000;
+	pc.heartbeat_ns = 500;
+	p = mk_pub(c, &pc);
+	pub_levels(p, 12, 0);
+	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_TRADE, .side = BUY,
+						  .inst = 7, .px = 100, .qty = 3, .n = 1 }, 0);
+	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = 8 }, 0);
+	nx_feed_pub_poll(p, 0);    /* flush, snapshot of 7 */
+	nx_feed_pub_poll(p, 1000); /* heartbeat, snapshot of 8 */
+	nx_feed_pub_end(p, 1001);
+
+	s->b[0] = 1; /* from the start, in order */
+	s->n = 1;
+	seed_caps(s, c, 0, c->n, -1);
+	seed_write(dir, "in-order", s);
+
+	s->b[0] = 0x07; /* a gap, the request, its answer, give up, snapshots */
+	s->n = 1;
+	seed_caps(s, c, 0, 12, 3);
+	nx_mold_request_build(req, sizeof(req), SESS, 4, 1);
+	seed_rec(s, 2, req, sizeof(req));
+	nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ 1, 1 }, 2000);
+	seed_caps(s, c, c->n - 1, c->n, -1);
+	seed_caps(s, c, 12, 13, -1);
+	s->b[s->n - 3 - c->p[12].len] |= 4;
+	seed_caps(s, c, 13, c->n - 1, -1);
+	seed_write(dir, "gap", s);
+
+	s->b[0] = 0; /* a late joiner: snapshots first */
+	s->n = 1;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->p[i].ch == NX_FEED_SNAPSHOT)
+			seed_caps(s, c, i, i + 1, -1);
+	seed_caps(s, c, 6, c->n, -1);
+	seed_write(dir, "late", s);
+
+	s->b[0] = 1; /* malformed messages on both channels, requests, decodes */
+	s->n = 1;
+	n = make_bad(t);
+	for (unsigned ch = 0; ch < 2; ch++) {
+		struct pk pk;
+
+		pk_start(&pk, SESS, 1);
+		for (unsigned i = 0; i < n; i++)
+			pk_add(&pk, t[i].b, t[i].len);
+		seed_rec(s, ch, pk.b, pk.n);
+	}
+	for (unsigned i = 0; i < n; i++)
+		seed_rec(s, 3, t[i].b, t[i].len);
+	nx_mold_request_build(req, sizeof(req), OTHER, 1, 1);
+	seed_rec(s, 2, req, sizeof(req));
+	seed_rec(s, 2, req, 19);
+	seed_write(dir, "malformed", s);
+
+	nx_feed_pub_destroy(p);
+	free(s);
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rec_of),
+		cmocka_unit_test(test_wire_incremental),
+		cmocka_unit_test(test_wire_snapshot),
+		cmocka_unit_test(test_wire_versions),
+		cmocka_unit_test(test_wire_malformed),
+		cmocka_unit_test(test_pub_config),
+		cmocka_unit_test(test_sub_config),
+		cmocka_unit_test(test_pub_fill),
+		cmocka_unit_test(test_pub_heartbeat),
+		cmocka_unit_test(test_pub_end),
+		cmocka_unit_test(test_pub_snapshot),
+		cmocka_unit_test(test_pub_overflow),
+		cmocka_unit_test(test_pub_bad_recs),
+		cmocka_unit_test(test_pub_retransmit),
+		cmocka_unit_test(test_sub_basic),
+		cmocka_unit_test(test_sub_retransmit),
+		cmocka_unit_test(test_sub_give_up),
+		cmocka_unit_test(test_sub_too_old),
+		cmocka_unit_test(test_sub_hold),
+		cmocka_unit_test(test_sub_give_up_after_end),
+		cmocka_unit_test(test_sub_broken_image),
+		cmocka_unit_test(test_sub_late_joiner),
+		cmocka_unit_test(test_sub_sessions),
+		cmocka_unit_test(test_diff_lossless),
+		cmocka_unit_test(test_diff_lossy),
+		cmocka_unit_test(test_no_alloc),
+		cmocka_unit_test(test_seed_corpus),
+	};
+
+	count_install();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
