@@ -175,6 +175,9 @@ int nx_shard_main(void *arg); /* lcore entry: arg is the struct nx_shard */
  * and ICMP, steer, or deliver: the engine, or the service). Returns 1 if it
  * was delivered. Takes the mbuf. */
 int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns);
+/* An empty loop: rte_pause, or, with idle_sleep_us, a sleep after 64 empty
+ * loops in a row (*idle counts them; the caller zeroes it on work). */
+void nx_idle(const struct nx_app *a, unsigned *idle);
 /* Send what s->tx holds on every port. */
 void nx_tx_flush_all(struct nx_shard *s);
 /* A UDP frame from our address on port pi to (dst_ip, dst_mac), queued in

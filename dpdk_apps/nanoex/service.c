@@ -23,13 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_pause.h>
 
 #include "nanoex.h"
 
@@ -178,12 +176,6 @@ void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t
 
 /* --- The loop -------------------------------------------------------------------------- */
 
-static void idle_sleep(uint32_t us)
-{
-	struct timespec ts = { 0, (long)us * 1000 };
-	nanosleep(&ts, NULL);
-}
-
 int nx_service_main(void *arg)
 {
 	struct nx_service *v = arg;
@@ -224,10 +216,7 @@ int nx_service_main(void *arg)
 			continue;
 		}
 		s->io.idle_loops++;
-		if (a->idle_sleep_us && ++idle > 64)
-			idle_sleep(a->idle_sleep_us);
-		else
-			rte_pause();
+		nx_idle(a, &idle);
 	}
 	nx_tx_flush_all(s);
 	return 0;

@@ -286,10 +286,14 @@ static void apply_refpx(struct nx_shard *s, uint64_t now_ns)
 	}
 }
 
-static void idle_sleep(uint32_t us)
+void nx_idle(const struct nx_app *a, unsigned *idle)
 {
-	struct timespec ts = { 0, (long)us * 1000 };
-	nanosleep(&ts, NULL);
+	if (a->idle_sleep_us && ++*idle > 64) {
+		struct timespec ts = { 0, (long)a->idle_sleep_us * 1000 };
+		nanosleep(&ts, NULL);
+	} else {
+		rte_pause();
+	}
 }
 
 int nx_shard_main(void *arg)
@@ -369,10 +373,7 @@ int nx_shard_main(void *arg)
 		if (work)
 			continue;
 		s->io.idle_loops++;
-		if (a->idle_sleep_us && ++idle > 64)
-			idle_sleep(a->idle_sleep_us);
-		else
-			rte_pause();
+		nx_idle(a, &idle);
 	}
 	/* Stopping: RX is no longer polled; what the engine still had to say
 	 * (nothing is held back, but a last control command may have spoken)

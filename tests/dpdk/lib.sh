@@ -60,10 +60,20 @@ venue_cfg() {
 	printf '%s\n' "$2" >> "$1"
 }
 
+# A load test's limits: no throttling, positions or open-order caps hit.
+# load_limits FILE
+load_limits() {
+	sed -i -e 's/msg_rate *= *[0-9]*;/msg_rate = 10000000;/' -e 's/msg_burst *= *[0-9]*;/msg_burst = 1000000;/' \
+		-e 's/position_limit *= *[0-9]*;/position_limit = 100000000;/' \
+		-e 's/max_open_orders *= *[0-9]*;/max_open_orders = 100000;/' "$1"
+}
+
 # Start nanoex on a net_tap port. start_nanoex CFG LCORES [EXTRA_VDEV_ARGS]
-# Sets TAP (the kernel-side interface, 10.99.$NET.2/24) and NXPID.
+# The kernel side of the tap is $TAP (default nxt<id>) with address
+# $HOST_CIDR (default 10.99.0.2/24): tests running beside each other pick
+# their own. Sets TAP and NXPID.
 start_nanoex() {
-	TAP=nxt$((ID % 100000))
+	TAP=${TAP:-nxt$((ID % 100000))}
 	"$BUILD/nanoex" --lcores "$2" --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
 		--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
 		--vdev="net_tap0,iface=$TAP${3:-}" -- --config "$1" >"$TMP/nanoex.log" 2>&1 &
@@ -76,7 +86,8 @@ start_nanoex() {
 		sleep 0.1
 	done
 	grep -q "running;" "$TMP/nanoex.log" || { cat "$TMP/nanoex.log"; fail "nanoex did not start"; finish; }
-	ip addr add 10.99.0.2/24 dev "$TAP" && ip link set "$TAP" up || { fail "cannot configure $TAP"; finish; }
+	ip addr add "${HOST_CIDR:-10.99.0.2/24}" dev "$TAP" && ip link set "$TAP" up \
+		|| { fail "cannot configure $TAP"; finish; }
 	# No IPv6 chatter on the test port: the counters stay the test's own.
 	sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null
 	sleep 0.3

@@ -40,27 +40,11 @@ market_data = {
            max_levels = 256; };
 };"
 # A load test's limits; account 1 keeps its orders when its sessions end.
-sed -i -e 's/msg_rate *= *[0-9]*;/msg_rate = 10000000;/' -e 's/msg_burst *= *[0-9]*;/msg_burst = 1000000;/' \
-	-e 's/position_limit *= *[0-9]*;/position_limit = 100000000;/' \
-	-e 's/max_open_orders *= *[0-9]*;/max_open_orders = 100000;/' \
-	-e 's/stp = "cn"; }/stp = "cn"; cancel_on_disconnect = false; }/' "$TMP/venue.cfg"
+load_limits "$TMP/venue.cfg"
+sed -i 's/stp = "cn"; }/stp = "cn"; cancel_on_disconnect = false; }/' "$TMP/venue.cfg"
 
-TAP=nxm$((ID % 100000))
-"$BUILD/nanoex" --lcores 0@0,1@1 --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
-	--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
-	--vdev="net_tap0,iface=$TAP" -- --config "$TMP/venue.cfg" >"$TMP/nanoex.log" 2>&1 &
-NXPID=$!
-PIDS="$PIDS $NXPID"
-IFACES="$IFACES $TAP"
-for _ in $(seq 1 100); do
-	grep -q "running;" "$TMP/nanoex.log" 2>/dev/null && break
-	kill -0 "$NXPID" 2>/dev/null || break
-	sleep 0.1
-done
-grep -q "running;" "$TMP/nanoex.log" || { cat "$TMP/nanoex.log"; fail "nanoex did not start"; finish; }
-ip addr add "$HOST/24" dev "$TAP" && ip link set "$TAP" up || { fail "cannot configure $TAP"; finish; }
-sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null
-sleep 0.3
+TAP=nxm$((ID % 100000)) HOST_CIDR="10.96.$NET.2/24"
+start_nanoex "$TMP/venue.cfg" 0@0,1@1
 P=nxt$ID
 grep -q "market-data service on lcore 0 (main): itch in feed out" "$TMP/nanoex.log" \
 	&& ok "the service runs on the main lcore" || fail "service: $(cat "$TMP/nanoex.log")"

@@ -25,27 +25,11 @@ venue_cfg "$TMP/venue.cfg" "net = {
   mbufs = 2047; rx_desc = 256; tx_desc = 256; idle_sleep_us = 100;
 };"
 # Limits a load test does not hit: throttling, positions and open orders.
-sed -i -e 's/msg_rate *= *[0-9]*;/msg_rate = 10000000;/' -e 's/msg_burst *= *[0-9]*;/msg_burst = 1000000;/' \
-	-e 's/position_limit *= *[0-9]*;/position_limit = 100000000;/' \
-	-e 's/max_open_orders *= *[0-9]*;/max_open_orders = 100000;/' "$TMP/venue.cfg"
+load_limits "$TMP/venue.cfg"
 
-# nanoex on a tap of our own (lib.sh's start_nanoex uses 10.99.0.2).
-TAP=nxg$((ID % 100000))
-"$BUILD/nanoex" --lcores 0@0,1@1 --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
-	--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
-	--vdev="net_tap0,iface=$TAP" -- --config "$TMP/venue.cfg" >"$TMP/nanoex.log" 2>&1 &
-NXPID=$!
-PIDS="$PIDS $NXPID"
-IFACES="$IFACES $TAP"
-for _ in $(seq 1 100); do
-	grep -q "running;" "$TMP/nanoex.log" 2>/dev/null && break
-	kill -0 "$NXPID" 2>/dev/null || break
-	sleep 0.1
-done
-grep -q "running;" "$TMP/nanoex.log" || { cat "$TMP/nanoex.log"; fail "nanoex did not start"; finish; }
-ip addr add "10.97.$NET.2/24" dev "$TAP" && ip link set "$TAP" up || { fail "cannot configure $TAP"; finish; }
-sysctl -qw "net.ipv6.conf.$TAP.disable_ipv6=1" 2>/dev/null
-sleep 0.3
+# nanoex on a tap and subnet of our own, so it can run beside the other tests.
+TAP=nxg$((ID % 100000)) HOST_CIDR="10.97.$NET.2/24"
+start_nanoex "$TMP/venue.cfg" 0@0,1@1
 P=nxt$ID
 
 # counts.txt value: cnt FILE NAME
