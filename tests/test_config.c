@@ -293,7 +293,7 @@ static void test_market_data(void **state)
 	struct nx_venue_config c;
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
 		 " itch = { udp_port = 9200; group = \"239.1.1.1\"; session = \"ITCH01\";\n"
-		 "  request_server = \"10.0.0.2:9201\"; request_ms = 50; max_orders = 1000;\n"
+		 "  request_server = \"10.0.0.2:9201\"; request_ms = 50; give_up_ms = 700; max_orders = 1000;\n"
 		 "  max_levels = 500; max_locates = 100; ref_interval_us = 0;\n"
 		 "  map = ( { symbol = \"AAPL\"; instrument = 1; },\n"
 		 "   { symbol = \"MSFT\"; instrument = 2; source = \"last\"; px_mul = 1; px_div = 100; } ); };\n"
@@ -311,6 +311,7 @@ static void test_market_data(void **state)
 	assert_int_equal(c.md.itch.request_ip, 0x0a000002u);
 	assert_int_equal(c.md.itch.request_port, 9201);
 	assert_int_equal(c.md.itch.request_ms, 50);
+	assert_int_equal(c.md.itch.give_up_ms, 700);
 	assert_int_equal(c.md.itch.max_orders, 1000);
 	assert_int_equal(c.md.itch.max_levels, 500);
 	assert_int_equal(c.md.itch.max_locates, 100);

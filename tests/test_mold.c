@@ -251,6 +251,32 @@ static void test_gap_hold_and_recover(void **state)
 	assert_int_equal(rx.st.msgs, 9);
 }
 
+/* The server never answers: the caller gives the gap up; the held range is
+ * lost, live delivery resumes after it, late retransmissions are duplicates. */
+static void test_gap_hold_give_up(void **state)
+{
+	struct nx_mold_rx rx;
+	struct nx_mold_pkt r;
+	struct pk p, ahead;
+	uint64_t f, n;
+	(void)state;
+	rx_from(&rx, 1, 1);
+	assert_int_equal(nx_mold_rx_skip(&rx), 0); /* nothing missing */
+	mk(&p, SESS, 1, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	mk(&ahead, SESS, 5, 1); /* 3, 4 missing; 5 held back */
+	assert_int_equal(feed(&rx, &ahead, &r), NX_MOLD_AHEAD);
+	assert_int_equal(nx_mold_rx_skip(&rx), 3);
+	assert_int_equal(rx.st.lost_msgs, 3);
+	assert_int_equal(nx_mold_rx_missing(&rx, &f, &n), 0);
+	mk(&p, SESS, 6, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	assert_int_equal(r.seq, 6);
+	mk(&p, SESS, 3, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DUPLICATE);
+	assert_int_equal(rx.next, 8);
+}
+
 static void test_hold_heartbeat_reveals_tail_loss(void **state)
 {
 	struct nx_mold_rx rx;
@@ -481,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_heartbeat),
 		cmocka_unit_test(test_gap_skip),
 		cmocka_unit_test(test_gap_hold_and_recover),
+		cmocka_unit_test(test_gap_hold_give_up),
 		cmocka_unit_test(test_hold_heartbeat_reveals_tail_loss),
 		cmocka_unit_test(test_end_of_session),
 		cmocka_unit_test(test_latch_mid_stream),

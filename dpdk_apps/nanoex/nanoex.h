@@ -121,7 +121,8 @@ struct nx_service {
 	struct nx_mdref ref;
 	bool book_changed;
 	uint64_t next_request_ns, next_resolve_ns, next_ref_ns;
-	uint64_t itch_pkts, requests, no_request_neigh;
+	uint64_t gap_since_ns;       /* the outstanding gap was first asked for; 0: none */
+	uint64_t itch_pkts, requests, no_request_neigh, give_ups;
 	uint64_t ref_sent, ref_full;
 	/* Outbound: the venue's feed (NXM). */
 	struct nx_feed_pub *pub;     /* NULL: no feed */

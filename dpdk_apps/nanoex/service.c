@@ -75,14 +75,29 @@ static int find_neigh(const struct nx_shard *s, uint32_t ip, uint8_t mac[6])
 }
 
 /* Ask the retransmission server for what is missing, now and then again
- * every request_ms until it has come. */
+ * every request_ms until it has come; after give_up_ms, give the gap up
+ * (counted lost: the books may then hold orphans, counted too) rather than
+ * hold the feed forever. */
 static void itch_request(struct nx_service *v, uint64_t now_ns)
 {
 	const struct nx_md_itch_config *it = &v->io->app->cfg.md.itch;
 	uint8_t req[NX_MOLD_REQUEST_LEN], mac[6];
 	uint64_t first, count;
-	if (!it->request_ip || now_ns < v->next_request_ns ||
-	    !nx_mold_rx_missing(&v->mold, &first, &count))
+	if (!it->request_ip)
+		return;
+	if (!nx_mold_rx_missing(&v->mold, &first, &count)) {
+		v->gap_since_ns = 0;
+		return;
+	}
+	if (!v->gap_since_ns)
+		v->gap_since_ns = now_ns;
+	if (now_ns - v->gap_since_ns >= (uint64_t)it->give_up_ms * 1000000u) {
+		nx_mold_rx_skip(&v->mold);
+		v->give_ups++;
+		v->gap_since_ns = 0;
+		return;
+	}
+	if (now_ns < v->next_request_ns)
 		return;
 	v->next_request_ns = now_ns + (uint64_t)it->request_ms * 1000000u;
 	size_t n = nx_mold_rx_request(&v->mold, req, sizeof(req), 0);
@@ -238,10 +253,10 @@ void nx_service_print_final(const struct nx_service *v, FILE *f)
 	if (v->book) {
 		const struct nx_mold_stats *m = &v->mold.st;
 		fprintf(f, "market data in: pkts %llu msgs %llu gaps %llu lost %llu requests %llu "
-			"live_orders %llu orphans %llu ref_px_sent %llu ref_px_full %llu\n",
+			"give_ups %llu live_orders %llu orphans %llu ref_px_sent %llu ref_px_full %llu\n",
 			(unsigned long long)v->itch_pkts, (unsigned long long)m->msgs,
 			(unsigned long long)m->gaps, (unsigned long long)m->lost_msgs,
-			(unsigned long long)v->requests,
+			(unsigned long long)v->requests, (unsigned long long)v->give_ups,
 			(unsigned long long)nx_mdbook_stats(v->book)->live_orders,
 			(unsigned long long)nx_mdbook_orphans(v->book), (unsigned long long)v->ref_sent,
 			(unsigned long long)v->ref_full);

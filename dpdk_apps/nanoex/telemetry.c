@@ -74,6 +74,7 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "itch_lost_msgs", m->lost_msgs);
 		rte_tel_data_add_dict_u64(d, "itch_drops", drops);
 		rte_tel_data_add_dict_u64(d, "itch_requests", v->requests);
+		rte_tel_data_add_dict_u64(d, "itch_give_ups", v->give_ups);
 		rte_tel_data_add_dict_u64(d, "itch_no_request_neigh", v->no_request_neigh);
 		rte_tel_data_add_dict_u64(d, "itch_live_orders", b->live_orders);
 		rte_tel_data_add_dict_u64(d, "itch_orphans", nx_mdbook_orphans(v->book));

@@ -99,6 +99,7 @@ struct nx_md_itch_config {
 	uint32_t request_ip;        /* retransmission server; 0: none (gaps are skipped) */
 	uint16_t request_port;
 	uint32_t request_ms;        /* a gap is asked for again after this long */
+	uint32_t give_up_ms;        /* and given up (counted lost) after this long */
 	uint32_t max_orders, max_levels, max_locates; /* book capacities (nx/mdbook.h) */
 	uint32_t ref_interval_us;   /* at most one reference price per instrument this often */
 	uint32_t nmap;

@@ -244,6 +244,12 @@ int nx_mold_rx_packet(struct nx_mold_rx *rx, const uint8_t *pkt, size_t len,
  * [*first, *first + *count). Returns 1 if there is one, else 0. */
 int nx_mold_rx_missing(const struct nx_mold_rx *rx, uint64_t *first, uint64_t *count);
 
+/* Give the outstanding range up (hold mode: the server did not answer in
+ * time): its messages are counted lost and delivery resumes after them, at
+ * the highest sequence number known. Returns how many were given up (0 if
+ * nothing was missing). */
+uint64_t nx_mold_rx_skip(struct nx_mold_rx *rx);
+
 /* A retransmission request for the start of the outstanding range, at most
  * max_count messages (a server's limit; 0 means NX_MOLD_COUNT_MAX). Returns
  * 20, or 0 when nothing is missing or cap < 20. */

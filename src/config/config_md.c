@@ -126,12 +126,13 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 		     struct nx_md_itch_config *it)
 {
 	static const char *const names[] = { "udp_port", "group", "session", "request_server",
-		"request_ms", "max_orders", "max_levels", "max_locates", "ref_interval_us", "map", NULL };
+		"request_ms", "give_up_ms", "max_orders", "max_levels", "max_locates", "ref_interval_us", "map", NULL };
 	int rc = cfg_only(L, g, names);
 	int64_t v;
 	if (rc)
 		return rc;
 	it->request_ms = 100;
+	it->give_up_ms = 2000;
 	it->max_orders = 1u << 20;
 	it->max_levels = 1u << 18;
 	it->max_locates = 16384;
@@ -144,6 +145,7 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 	if ((rc = cfg_ip(L, g, "group", 1, &it->group)) ||
 	    (rc = cfg_session(L, g, it->session, &it->have_session)) ||
 	    (rc = cfg_u32(L, g, "request_ms", 1, 60000, &it->request_ms)) ||
+	    (rc = cfg_u32(L, g, "give_up_ms", 1, 600000, &it->give_up_ms)) ||
 	    (rc = cfg_u32(L, g, "max_orders", 1, NX_MDBOOK_MAX_ORDERS_LIMIT, &it->max_orders)) ||
 	    (rc = cfg_u32(L, g, "max_levels", 1, NX_MDBOOK_MAX_LEVELS_LIMIT, &it->max_levels)) ||
 	    (rc = cfg_u32(L, g, "max_locates", 1, 65536, &it->max_locates)) ||

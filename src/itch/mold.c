@@ -208,6 +208,16 @@ int nx_mold_rx_missing(const struct nx_mold_rx *rx, uint64_t *first, uint64_t *c
 	return 1;
 }
 
+uint64_t nx_mold_rx_skip(struct nx_mold_rx *rx)
+{
+	uint64_t first, n;
+	if (!nx_mold_rx_missing(rx, &first, &n))
+		return 0;
+	rx->st.lost_msgs += n;
+	rx->next = rx->high;
+	return n;
+}
+
 size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
 			  uint16_t max_count)
 {

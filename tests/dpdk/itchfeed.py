@@ -16,6 +16,11 @@
 # With the gap repaired the mid is 3600; held at the gap it stays 3000;
 # skipped, the book would be crossed (no mid). Prints "answered N from S"
 # for each request it answers; exits 0 once one was answered, else 1.
+#
+#   itchfeed.py SRC_IP DST_IP DST_PORT SERVER_PORT unanswered
+#
+# then continues the session with a gap nobody answers: seq 9 (7-8
+# missing), and 1 s later seq 10; exits 0.
 import socket
 import struct
 import sys
@@ -45,6 +50,13 @@ def packet(seq, msgs):
 
 def main(argv):
     src, dst, dport, sport = argv[1], argv[2], int(argv[3]), int(argv[4])
+    if len(argv) > 5 and argv[5] == "unanswered":
+        feed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        feed.bind((src, 0))
+        feed.sendto(packet(9, [delete(5)]), (dst, dport))
+        time.sleep(1)
+        feed.sendto(packet(10, [delete(6)]), (dst, dport))
+        return 0
     msgs = {1: add(1, b"B", 100, 29990000), 2: add(2, b"S", 100, 30010000),
             3: delete(1), 4: delete(2),
             5: add(5, b"B", 100, 35990000), 6: add(6, b"S", 100, 36010000)}

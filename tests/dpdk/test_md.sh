@@ -17,6 +17,7 @@
 #      gap, apply it, and move instrument 2's reference price to the AAPL
 #      mid (3600), which the risk collar then enforces: a buy at 3000 (in
 #      the collar of the configured 3000, outside that of 3600) is refused.
+#      A later gap nobody answers is given up after give_up_ms.
 . "$(dirname "$0")/lib.sh"
 need_root
 for b in nxfeed nxgen; do [ -x "$BUILD/$b" ] || skip "$BUILD/$b is not built"; done
@@ -32,7 +33,7 @@ venue_cfg "$TMP/venue.cfg" "net = {
 market_data = {
   lcore = 0;
   itch = { udp_port = 9200; session = \"TESTITCH01\"; request_server = \"$HOST:9201\";
-           request_ms = 50; max_orders = 1024; max_levels = 1024; max_locates = 64;
+           request_ms = 50; give_up_ms = 400; max_orders = 1024; max_levels = 1024; max_locates = 64;
            ref_interval_us = 0;
            map = ( { symbol = \"AAPL\"; instrument = 2; source = \"mid\"; px_div = 10000; } ); };
   feed = { group = \"$GROUP\"; incremental_port = 9300; snapshot_port = 9301;
@@ -145,6 +146,14 @@ M=$(tel "$P" /nanoex/md)
 	&& ok "ITCH: 6 messages, 1 gap, nothing lost" || fail "ITCH counters: $M"
 [ "$(field "$M" ref_px_2)" = 3600 ] && [ "$(field "$M" shard0_ref_px)" -ge 1 ] \
 	&& ok "reference price of instrument 2 from the AAPL mid: 3600" || fail "reference price: $M"
+# A gap nobody answers is given up after give_up_ms: counted lost, and the
+# feed moves on (seq 10 applied; the book then has one order left).
+python3 tests/dpdk/itchfeed.py "$HOST" "10.96.$NET.1" 9200 9201 unanswered
+sleep 0.3
+M2=$(tel "$P" /nanoex/md)
+[ "$(field "$M2" itch_give_ups)" = 1 ] && [ "$(field "$M2" itch_lost_msgs)" = 3 ] \
+	&& [ "$(field "$M2" itch_msgs)" = 7 ] && [ "$(field "$M2" itch_live_orders)" = 1 ] \
+	&& ok "an unanswered ITCH gap is given up: 3 lost, the feed goes on" || fail "give up: $M2"
 cat >"$TMP/collar.nxc" <<NXC
 connect s=c acct=2
 new s=c inst=2 side=BUY qty=10 px=3000
