@@ -4,7 +4,8 @@
  * Pre-trade risk: every check passes at its boundary and fails one unit
  * past it, with its own reason; the exposure state follows a book driven
  * through risk exactly (checked against a recount from the book after a
- * long random run).
+ * long random run); the credit check's fast bound never changes an outcome
+ * (differential against the credit sum recomputed from the public state).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -393,6 +394,213 @@ static void test_exposure_follows_book(void **state)
 	}
 }
 
+/*
+ * The credit check passes without summing the exposure when a bound
+ * (sum of |position| x the highest reference price) is within the limit.
+ * Differential: along a random run, with limits set around the exact credit
+ * sum (recomputed here from the public state, saturating as docs/risk.md
+ * says) and sometimes far above it, every check must give the outcome of
+ * the exact sum, also while an external reference price moves the bound.
+ */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t s;
+	return __builtin_add_overflow(a, b, &s) ? (b < 0 ? INT64_MIN : INT64_MAX) : s;
+}
+
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+	int64_t p;
+	return __builtin_mul_overflow(a, b, &p) ? ((a < 0) != (b < 0) ? INT64_MIN : INT64_MAX) : p;
+}
+
+static int64_t credit_recount(struct fx *f, nx_acct_t acct, int64_t add_notional)
+{
+	int64_t sum = 0;
+	for (nx_inst_t inst = INST; inst <= INST2; inst++) {
+		struct nx_risk_exposure e = expo(f, acct, inst);
+		int64_t p = e.position < 0 ? -e.position : e.position;
+		if (p)
+			sum = sat_add(sum, sat_mul(p, e.ref_px));
+	}
+	return sat_add(sat_add(expo(f, acct, INST).open_notional, add_notional), sum);
+}
+
+static void test_credit_bound_matches_recount(void **state)
+{
+	struct fx *f = *state;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned checked = 0, passed = 0, rejected = 0;
+	for (unsigned a = 0; a < 2; a++) {
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_MAX_ORDER_NOTIONAL, INT64_MAX);
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_POSITION, INT64_MAX);
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_MAX_OPEN_ORDERS, UINT32_MAX);
+		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_CREDIT, INT64_MAX);
+	}
+	for (int step = 0; step < 20000; step++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		nx_acct_t acct = (x & 1) ? A : B;
+		/* one instrument first, where the bound is tight (it is 1005 where the
+		 * exact price is 995..1005), then two at different prices */
+		nx_inst_t inst = (x & 2) || step < 8000 ? INST : INST2;
+		nx_px_t tick = inst == INST ? 1 : 5;
+		unsigned side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL;
+		nx_px_t px = (inst == INST ? 995 : 100) + (nx_px_t)((x >> 8) % 11) * tick;
+		switch ((x >> 20) % 8) {
+		case 0: case 1: case 2: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.px = px, .qty = 1 + (nx_qty_t)((x >> 30) % 9), .side = (uint8_t)side,
+				.type = NX_ORD_LIMIT, .tif = (x >> 40) % 4 ? NX_TIF_GTC : NX_TIF_IOC };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		case 3: {
+			struct nx_cancel c = { .acct = acct, .oid = 1 + (x >> 24) % f->next_cl };
+			nx_book_cancel(f->book, &c);
+			break;
+		}
+		case 4: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.qty = 1 + (nx_qty_t)((x >> 30) % 20), .side = (uint8_t)side,
+				.type = NX_ORD_MARKET, .tif = NX_TIF_IOC };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		case 5:
+			/* later, an external reference: lower, higher (the bound loosens) or none */
+			if (step >= 14000 && (x >> 36) % 8 == 0) {
+				nx_px_t ext = (x >> 40) % 3 == 0 ? 0 : (nx_px_t)(1 + (x >> 44) % 400) * 5 * tick;
+				assert_int_equal(nx_risk_set_ref_px(f->risk, inst, ext), 0);
+			}
+			break;
+		default:
+			break;
+		}
+		/* A check near its limit: exactly at the exact sum, around it, or far above. */
+		nx_px_t ref = nx_risk_ref_px(f->risk, inst);
+		nx_px_t cpx = ref ? ref : px;
+		nx_qty_t qty = 1 + (nx_qty_t)((x >> 50) % 9);
+		int replace = (x >> 47) & 1;
+		nx_px_t old_px = cpx - tick;
+		nx_qty_t old_qty = 1 + (nx_qty_t)((x >> 56) % 5);
+		int64_t add = replace ? sat_add(sat_mul(cpx, qty), -sat_mul(old_px, old_qty))
+				      : sat_mul(cpx, qty);
+		int64_t exact = credit_recount(f, acct, add);
+		int64_t delta = (int64_t)((x >> 32) % 5) - 2, limit;
+		int64_t spread = exact > 0 && exact < INT64_MAX / 4 ? 1 + exact / 64 : 1;
+		switch ((x >> 58) % 6) {
+		case 0: limit = INT64_MAX; break;
+		case 1: limit = exact > 0 && exact < INT64_MAX / 4 ? exact * 3 : INT64_MAX; break;
+		case 2: limit = sat_add(exact, -1 - (int64_t)((x >> 24) % (uint64_t)spread)); break;
+		case 3: limit = sat_add(exact, (int64_t)((x >> 24) % (uint64_t)spread)); break;
+		default: limit = sat_add(exact, delta); break;
+		}
+		if (limit < 0)
+			limit = 0;
+		assert_int_equal(nx_risk_set_limit(f->risk, acct, NX_LIMIT_CREDIT, limit), 0);
+		unsigned why;
+		if (replace) {
+			why = nx_risk_check_replace(f->risk, acct, inst, side, old_px, old_qty, cpx, qty);
+		} else {
+			struct nx_risk_order ro = { .acct = acct, .inst = inst, .side = (uint8_t)side,
+						    .px = cpx, .qty = qty };
+			why = nx_risk_check_new(f->risk, &ro);
+		}
+		if (why && why != NX_REJ_RISK_CREDIT_LIMIT)
+			continue; /* the collar of a far external reference: not this test's */
+		assert_int_equal(why, exact > limit ? NX_REJ_RISK_CREDIT_LIMIT : 0);
+		checked++;
+		passed += !why;
+		rejected += !!why;
+		assert_int_equal(nx_risk_set_limit(f->risk, acct, NX_LIMIT_CREDIT, INT64_MAX), 0);
+	}
+	/* both outcomes, many times each */
+	assert_true(checked > 15000);
+	assert_true(passed > 3000 && rejected > 3000);
+}
+
+/* Ids past the direct-indexed range go through the hash map; positions past
+ * the bound's clamp (2^43 lots) take the exact sum. */
+static void test_large_ids_and_positions(void **state)
+{
+	(void)state;
+	struct nx_risk_config rc = { .max_accounts = 4, .max_instruments = 3 };
+	struct nx_risk *r = nx_risk_create(&rc);
+	assert_non_null(r);
+	nx_inst_t ids[3] = { 3, 4096, 100000 };
+	for (unsigned k = 0; k < 3; k++) {
+		struct nx_instrument in = { .id = ids[k], .symbol = "X", .band_ticks = 100,
+					    .ref_px = 10 };
+		nx_instrument_defaults(&in);
+		assert_int_equal(nx_risk_add_instrument(r, &in), 0);
+		assert_int_equal(nx_risk_add_instrument(r, &in), -EEXIST);
+	}
+	nx_acct_t accts[3] = { 7, 5000, 70000 };
+	for (unsigned k = 0; k < 3; k++) {
+		struct nx_account_config a = { .id = accts[k], .limits = lim };
+		a.limits.credit_limit = INT64_MAX - 1;
+		a.limits.position_limit = INT64_MAX;
+		assert_int_equal(nx_risk_add_account(r, &a), 0);
+		assert_int_equal(nx_risk_add_account(r, &a), -EEXIST);
+	}
+	struct nx_limits l;
+	assert_int_equal(nx_risk_limits(r, 5000, &l), 0);
+	assert_int_equal(nx_risk_limits(r, 5001, &l), -ENOENT);
+	assert_int_equal(nx_risk_ref_px(r, 100000), 10);
+	assert_int_equal(nx_risk_ref_px(r, 99999), 0);
+	assert_int_equal(nx_risk_set_kill(r, NX_KILL_ACCOUNT, 70000, 1), 0);
+	struct nx_risk_order o = { .acct = 70000, .inst = 4096, .side = NX_SIDE_BUY, .px = 10, .qty = 1 };
+	assert_int_equal(nx_risk_check_new(r, &o), NX_REJ_RISK_KILL_ACCOUNT);
+	o.acct = 5000;
+	assert_int_equal(nx_risk_check_new(r, &o), 0);
+	o.px = 1000;
+	assert_int_equal(nx_risk_check_new(r, &o), NX_REJ_RISK_PRICE_COLLAR);
+
+	/* 2^44 lots long in two instruments at reference 10: past the clamp */
+	struct nx_event ev;
+	for (unsigned k = 1; k < 3; k++) {
+		ev = (struct nx_event){ .type = NX_EV_ACCEPTED };
+		ev.u.order = (struct nx_ev_order){ .acct = 5000, .inst = ids[k], .px = 10,
+						   .qty = INT64_C(1) << 44, .side = NX_SIDE_BUY };
+		nx_risk_on_event(r, &ev);
+		ev = (struct nx_event){ .type = NX_EV_FILL };
+		ev.u.fill = (struct nx_ev_fill){ .acct = 5000, .inst = ids[k], .px = 10,
+						 .qty = INT64_C(1) << 44, .side = NX_SIDE_BUY,
+						 .order_px = 10 };
+		nx_risk_on_event(r, &ev);
+	}
+	struct nx_risk_exposure e;
+	assert_int_equal(nx_risk_exposure(r, 5000, 100000, &e), 0);
+	assert_int_equal(e.position, INT64_C(1) << 44);
+	int64_t expo = (INT64_C(1) << 45) * 10; /* two instruments x 2^44 x 10 */
+	o = (struct nx_risk_order){ .acct = 5000, .inst = 3, .side = NX_SIDE_BUY, .px = 10, .qty = 1 };
+	assert_int_equal(nx_risk_set_limit(r, 5000, NX_LIMIT_CREDIT, expo + 10), 0);
+	assert_int_equal(nx_risk_check_new(r, &o), 0);
+	assert_int_equal(nx_risk_set_limit(r, 5000, NX_LIMIT_CREDIT, expo + 9), 0);
+	assert_int_equal(nx_risk_check_new(r, &o), NX_REJ_RISK_CREDIT_LIMIT);
+	/* sold back below the clamp: the bound is exact again */
+	for (unsigned k = 1; k < 3; k++) {
+		ev = (struct nx_event){ .type = NX_EV_ACCEPTED };
+		ev.u.order = (struct nx_ev_order){ .acct = 5000, .inst = ids[k], .px = 10,
+						   .qty = (INT64_C(1) << 44) - 5, .side = NX_SIDE_SELL };
+		nx_risk_on_event(r, &ev);
+		ev = (struct nx_event){ .type = NX_EV_FILL };
+		ev.u.fill = (struct nx_ev_fill){ .acct = 5000, .inst = ids[k], .px = 10,
+						 .qty = (INT64_C(1) << 44) - 5, .side = NX_SIDE_SELL,
+						 .order_px = 10 };
+		nx_risk_on_event(r, &ev);
+	}
+	assert_int_equal(nx_risk_exposure(r, 5000, 4096, &e), 0);
+	assert_int_equal(e.position, 5);
+	assert_int_equal(e.open_notional, 0);
+	assert_int_equal(e.open_orders, 0);
+	assert_int_equal(nx_risk_set_limit(r, 5000, NX_LIMIT_CREDIT, 110), 0);
+	assert_int_equal(nx_risk_check_new(r, &o), 0);   /* 100 + 10 */
+	assert_int_equal(nx_risk_set_limit(r, 5000, NX_LIMIT_CREDIT, 109), 0);
+	assert_int_equal(nx_risk_check_new(r, &o), NX_REJ_RISK_CREDIT_LIMIT);
+	nx_risk_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +614,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_limit_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exposure_follows_book, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credit_bound_matches_recount, setup, teardown),
+		cmocka_unit_test(test_large_ids_and_positions),
 	};
 	return cmocka_run_group_tests_name("risk", tests, NULL, NULL);
 }

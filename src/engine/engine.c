@@ -215,6 +215,13 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 {
 	struct nx_engine *e = ctx;
 	struct session *s;
+	if (ev->type == NX_EV_LEVEL) {
+		/* market data only: neither risk state nor a report (about one a
+		 * command, so it skips the rest) */
+		if (e->tap)
+			e->tap(e->tap_ctx, ev);
+		return;
+	}
 	nx_risk_on_event(e->risk, ev);
 	switch (ev->type) {
 	case NX_EV_ACCEPTED: {

@@ -53,7 +53,7 @@ static struct nx_out_dgram *seq_dgram(struct nx_engine *e, struct session *s, ui
 	out_writer(d, &w);
 	nx_nxp_encode_sequence(&w, &sq);
 	out_done(d, &w);
-	s->out_ix = (uint32_t)(d - e->out->d);
+	s->out_ix = e->out->n - 1; /* d's index, without dividing by its size */
 	s->out_epoch = e->epoch;
 	return d;
 }
@@ -63,6 +63,11 @@ void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
 	uint64_t seq = s->next_send++;
 	const uint8_t *msg = s->hist + (size_t)(seq & e->hist_mask) * HIST_SLOT;
 	s->hist_len[seq & e->hist_mask] = (uint8_t)len;
+	/* The ring is larger than L2: start owning the next slot's lines now,
+	 * so the session's next message does not wait for them. */
+	const uint8_t *next = s->hist + (size_t)((seq + 1) & e->hist_mask) * HIST_SLOT;
+	NX_PREFETCH_W(next);
+	NX_PREFETCH_W(next + NX_CACHE_LINE);
 	if (!s->bound)
 		return; /* kept: the client recovers it after establishing again */
 	struct nx_out_dgram *d = NULL;

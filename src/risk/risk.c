@@ -11,6 +11,18 @@
  * held bits, so its cost is the number of instruments the account holds,
  * not the number the venue lists. Money-sized products saturate at
  * INT64_MAX instead of wrapping, which can only make a check stricter.
+ *
+ * The credit check first tries a bound: each account keeps abs_lots, the
+ * sum of |position| over its instruments (moved by every FILL), and the
+ * venue keeps max_ref, the highest reference price any instrument has had
+ * (it only rises). The exposure, sum |position| x reference, is at most
+ * abs_lots x max_ref, and the credit sum is monotone in it, so when the
+ * bound is within the limit the exact sum is too and the check passes; only
+ * otherwise is the exposure summed (near the limit, or past it). The outcome
+ * is the exact check's in every case; the bound only decides the work.
+ *
+ * Ids below DIRECT_IDS are found through a direct array, larger ids through
+ * the hash map.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,14 +33,24 @@
 #include "../idmap.h"
 
 #define NIL UINT32_MAX
+/* Direct lookup for ids below this: 4096 ids is 16 KB a table; venues
+ * number their accounts and instruments densely from 1. */
+#define DIRECT_IDS 4096u
 
+/* sum of min(|position|, ABS_CLAMP): below ABS_CLAMP no term was clamped, so
+ * it is the exact sum; 2^20 instruments x 2^43 lots cannot wrap 64 bits. */
+#define ABS_CLAMP (UINT64_C(1) << 43)
+
+/* What a check reads of an account, in one cache line (the ids, needed only
+ * by the hash map's probes, are apart in acct_ids). */
 struct racct {
-	nx_acct_t id;
 	uint8_t killed;
 	uint32_t open_orders;
 	int64_t open_notional;
+	uint64_t abs_lots;         /* see ABS_CLAMP */
 	struct nx_limits lim;
 };
+NX_STATIC_ASSERT(sizeof(struct racct) <= NX_CACHE_LINE, "an account's check state is one line");
 
 struct rinst {
 	nx_inst_t id;
@@ -45,13 +67,16 @@ struct rpos {
 
 struct nx_risk {
 	struct racct *accts;
+	nx_acct_t *acct_ids;       /* [account slot] */
 	struct rinst *insts;
 	struct rpos *pos;          /* [account slot * max_instruments + instrument slot] */
 	uint64_t *restricted;      /* [account slot * words] */
 	uint64_t *held;            /* [account slot * words] */
+	uint32_t *acct_dir, *inst_dir; /* [id] -> slot, ids < DIRECT_IDS */
 	struct idmap acct_map, inst_map;
 	uint32_t nacct, ninst, words;
 	uint8_t venue_killed;
+	nx_px_t max_ref;           /* >= every reference price ever in use, >= 0 */
 	struct nx_risk_config cfg;
 	void *alloc;
 };
@@ -59,7 +84,8 @@ struct nx_risk {
 /* --- Layout ---------------------------------------------------------------- */
 
 struct layout {
-	size_t accts, insts, pos, restricted, held, acct_map, inst_map, total;
+	size_t accts, acct_ids, insts, pos, restricted, held, acct_map, inst_map, acct_dir, inst_dir;
+	size_t total;
 	uint32_t acct_cap, inst_cap, words;
 };
 
@@ -84,12 +110,15 @@ static int layout_of(const struct nx_risk_config *c, struct layout *L)
 	size_t cells = (size_t)c->max_accounts * c->max_instruments;
 	size_t bits = (size_t)c->max_accounts * L->words;
 	if (lay(&cur, c->max_accounts, sizeof(struct racct), &L->accts) ||
+	    lay(&cur, c->max_accounts, sizeof(nx_acct_t), &L->acct_ids) ||
 	    lay(&cur, c->max_instruments, sizeof(struct rinst), &L->insts) ||
 	    lay(&cur, cells, sizeof(struct rpos), &L->pos) ||
 	    lay(&cur, bits, sizeof(uint64_t), &L->restricted) ||
 	    lay(&cur, bits, sizeof(uint64_t), &L->held) ||
 	    lay(&cur, L->acct_cap, sizeof(uint32_t), &L->acct_map) ||
-	    lay(&cur, L->inst_cap, sizeof(uint32_t), &L->inst_map))
+	    lay(&cur, L->inst_cap, sizeof(uint32_t), &L->inst_map) ||
+	    lay(&cur, DIRECT_IDS, sizeof(uint32_t), &L->acct_dir) ||
+	    lay(&cur, DIRECT_IDS, sizeof(uint32_t), &L->inst_dir))
 		return -1;
 	L->total = cur;
 	return 0;
@@ -114,6 +143,7 @@ struct nx_risk *nx_risk_init(void *mem, size_t len, const struct nx_risk_config 
 	r->cfg = *cfg;
 	r->words = L.words;
 	r->accts = (struct racct *)(base + L.accts);
+	r->acct_ids = (nx_acct_t *)(base + L.acct_ids);
 	r->insts = (struct rinst *)(base + L.insts);
 	r->pos = (struct rpos *)(base + L.pos);
 	r->restricted = (uint64_t *)(base + L.restricted);
@@ -122,6 +152,10 @@ struct nx_risk *nx_risk_init(void *mem, size_t len, const struct nx_risk_config 
 	r->inst_map = (struct idmap){ (uint32_t *)(base + L.inst_map), L.inst_cap - 1 };
 	idmap_clear(&r->acct_map);
 	idmap_clear(&r->inst_map);
+	r->acct_dir = (uint32_t *)(base + L.acct_dir);
+	r->inst_dir = (uint32_t *)(base + L.inst_dir);
+	for (uint32_t k = 0; k < DIRECT_IDS; k++)
+		r->acct_dir[k] = r->inst_dir[k] = NIL;
 	return r;
 }
 
@@ -151,15 +185,19 @@ void nx_risk_destroy(struct nx_risk *r)
 
 static uint32_t acct_ix(const struct nx_risk *r, nx_acct_t id)
 {
+	if (NX_LIKELY(id < DIRECT_IDS))
+		return r->acct_dir[id];
 	const struct idmap *m = &r->acct_map;
 	for (uint32_t i = idmap_pos(m, idmap_mix(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
-		if (r->accts[m->tab[i]].id == id)
+		if (r->acct_ids[m->tab[i]] == id)
 			return m->tab[i];
 	return NIL;
 }
 
 static uint32_t inst_ix(const struct nx_risk *r, nx_inst_t id)
 {
+	if (NX_LIKELY(id < DIRECT_IDS))
+		return r->inst_dir[id];
 	const struct idmap *m = &r->inst_map;
 	for (uint32_t i = idmap_pos(m, idmap_mix(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
 		if (r->insts[m->tab[i]].id == id)
@@ -170,6 +208,12 @@ static uint32_t inst_ix(const struct nx_risk *r, nx_inst_t id)
 static inline struct rpos *cell(const struct nx_risk *r, uint32_t a, uint32_t i)
 {
 	return &r->pos[(size_t)a * r->cfg.max_instruments + i];
+}
+
+static inline void raise_max_ref(struct nx_risk *r, nx_px_t px)
+{
+	if (px > r->max_ref)
+		r->max_ref = px;
 }
 
 static inline int bit(const uint64_t *set, uint32_t i) { return (int)((set[i >> 6] >> (i & 63)) & 1); }
@@ -187,6 +231,9 @@ int nx_risk_add_instrument(struct nx_risk *r, const struct nx_instrument *in)
 	r->insts[ix] = (struct rinst){ .id = in->id, .tick = in->tick, .band_ticks = in->band_ticks,
 		.last_px = in->ref_px };
 	idmap_insert(&r->inst_map, idmap_mix(in->id), ix);
+	if (in->id < DIRECT_IDS)
+		r->inst_dir[in->id] = ix;
+	raise_max_ref(r, in->ref_px);
 	return 0;
 }
 
@@ -202,13 +249,16 @@ int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a)
 		if (inst_ix(r, a->restricted[k]) == NIL)
 			return -ENOENT;
 	uint32_t ix = r->nacct++;
-	r->accts[ix] = (struct racct){ .id = a->id, .lim = a->limits };
+	r->accts[ix] = (struct racct){ .lim = a->limits };
+	r->acct_ids[ix] = a->id;
 	uint64_t *set = &r->restricted[(size_t)ix * r->words];
 	for (uint32_t k = 0; k < a->nrestricted; k++) {
 		uint32_t i = inst_ix(r, a->restricted[k]);
 		set[i >> 6] |= UINT64_C(1) << (i & 63);
 	}
 	idmap_insert(&r->acct_map, idmap_mix(a->id), ix);
+	if (a->id < DIRECT_IDS)
+		r->acct_dir[a->id] = ix;
 	return 0;
 }
 
@@ -249,6 +299,16 @@ static int64_t position_exposure(const struct nx_risk *r, uint32_t a)
 	return sum;
 }
 
+/* abs_lots x max_ref >= position_exposure(): each term |p| x ref is at most
+ * |p| x max_ref (|p| >= 0, ref <= max_ref), and saturating sums and
+ * products are monotone. */
+static inline int64_t exposure_bound(const struct nx_risk *r, const struct racct *ac)
+{
+	if (ac->abs_lots >= ABS_CLAMP)
+		return INT64_MAX; /* not known exactly: the slow path decides */
+	return mul_sat((int64_t)ac->abs_lots, r->max_ref);
+}
+
 /*
  * The checks shared by new orders and replaces. add_qty / add_notional are
  * what the order adds to the account's open quantity on its side and open
@@ -283,8 +343,10 @@ static unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i, unsigned 
 					     : add_sat(add_sat(p->open_sell, add_qty), -p->pos);
 	if (worst > ac->lim.position_limit)
 		return NX_REJ_RISK_POSITION_LIMIT;
-	int64_t credit = add_sat(add_sat(ac->open_notional, add_notional), position_exposure(r, a));
-	if (credit > ac->lim.credit_limit)
+	int64_t open = add_sat(ac->open_notional, add_notional);
+	if (NX_LIKELY(add_sat(open, exposure_bound(r, ac)) <= ac->lim.credit_limit))
+		return 0;
+	if (add_sat(open, position_exposure(r, a)) > ac->lim.credit_limit)
 		return NX_REJ_RISK_CREDIT_LIMIT;
 	return 0;
 }
@@ -310,9 +372,15 @@ unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_
 
 /* --- State from events ------------------------------------------------------ */
 
+static inline uint64_t abs_clamped(int64_t v)
+{
+	uint64_t a = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	return a < ABS_CLAMP ? a : ABS_CLAMP;
+}
+
 /* Move an account's open quantity on one side and its open notional. */
-static void open_delta(struct nx_risk *r, uint32_t a, uint32_t i, unsigned side, int64_t dqty,
-		       int64_t dnotional, int dorders)
+static NX_ALWAYS_INLINE void open_delta(struct nx_risk *r, uint32_t a, uint32_t i, unsigned side,
+					int64_t dqty, int64_t dnotional, int dorders)
 {
 	struct rpos *p = cell(r, a, i);
 	if (side == NX_SIDE_BUY)
@@ -339,7 +407,9 @@ void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
 			break;
 		open_delta(r, a, i, f->side, -f->qty, -mul_sat(f->order_px, f->qty), f->leaves ? 0 : -1);
 		struct rpos *p = cell(r, a, i);
+		r->accts[a].abs_lots -= abs_clamped(p->pos);
 		p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
+		r->accts[a].abs_lots += abs_clamped(p->pos);
 		uint64_t *held = &r->held[(size_t)a * r->words + (i >> 6)];
 		if (p->pos)
 			*held |= UINT64_C(1) << (i & 63);
@@ -348,8 +418,10 @@ void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
 		break;
 	}
 	case NX_EV_TRADE:
-		if ((i = inst_ix(r, ev->u.trade.inst)) != NIL)
+		if ((i = inst_ix(r, ev->u.trade.inst)) != NIL) {
 			r->insts[i].last_px = ev->u.trade.px;
+			raise_max_ref(r, ev->u.trade.px);
+		}
 		break;
 	case NX_EV_CANCELED:
 	case NX_EV_REDUCED: {
@@ -403,6 +475,7 @@ int nx_risk_set_ref_px(struct nx_risk *r, nx_inst_t inst, nx_px_t px)
 	if (px < 0 || px % r->insts[i].tick)
 		return -EINVAL;
 	r->insts[i].ext_px = px;
+	raise_max_ref(r, px);
 	return 0;
 }
 
