@@ -27,7 +27,7 @@ static inline int mac_eq(const uint8_t *a, const uint8_t *b)
 }
 
 /* Individual (I/G bit clear) and not 00:00:00:00:00:00. */
-/* 01:00:5e:0xxxxxxx:..: an IPv4 multicast group's MAC. */
+/* 01:00:5e, then bit 23 clear: the MAC of an IPv4 multicast group. */
 static inline int mcast_ip4_mac(const uint8_t *m)
 {
 	return m[0] == 0x01 && m[1] == 0x00 && m[2] == 0x5e && !(m[3] & 0x80);
