@@ -69,9 +69,9 @@ int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_
 	m->l2_len = NX_NET_ETH_LEN;
 	m->l3_len = NX_NET_IP4_LEN;
 	s->io.tx_bytes += flen;
-	t->m[t->n++] = m;
-	if (t->n == NX_TXQ_CAP - 1)
+	if (t->n >= NX_TXQ_CAP - 1) /* whatever else queued frames this loop */
 		tx_flush(s, p, t);
+	t->m[t->n++] = m;
 	return 0;
 }
 
