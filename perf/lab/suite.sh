@@ -23,12 +23,30 @@
 #   perf/lab/suite.sh [--venue nanoex|nanoex-sock|both] [--io dpdk|sock|both]
 #                     [--rates "1000 5000 10000 20000 50000"] [-d SECS] [-w SECS]
 #                     [-s SESSIONS] [--mix SPEC] [-o DIR] [--quick]
+#                     [--nice N] [--idle-sleep-us US] [--afp-args ARGS]
+#
+#   --nice N           run the venue and nxgen at nice N, e.g. -20: a
+#                      CPU-bound task of another session then takes about 2%
+#                      of a poller's CPU instead of half or more (measured on
+#                      a 2-vCPU VM; docs/lab-guide.md, Pitfalls). With autogroup
+#                      scheduling (/proc/sys/kernel/sched_autogroup_enabled)
+#                      a task's nice only counts inside its session, so the
+#                      suite also sets its session's autogroup nice to N for
+#                      the run (the caller's session: its shell included),
+#                      and puts the old value back at exit
+#   --idle-sleep-us US the venues' net.idle_sleep_us (default 0: spin)
+#   --afp-args ARGS    more net_af_packet devargs for both DPDK ports, e.g.
+#                      "qdisc_bypass=0" or "framecnt=2048,blocksz=4096"
 #
 # CPUs: the venue's shard on CPU 1 (busy polling), nxgen on CPU 0. Needs
 # root (veth, namespace, af_packet). Removes everything it creates. On a
 # real NIC pair, run nxgen by hand as docs/lab-guide.md shows (two hosts).
+# Open-loop tails in milliseconds here are the pollers losing their CPU to
+# other tasks (or to the hypervisor), not the venues: see what a tail was made
+# of with perf/lab/softirq_probe.sh --each-open -- perf/lab/suite.sh ...
 set -u
 VENUES=both IOS=both RATES="1000 5000 10000 20000 50000 100000" DUR=10 WARM=2 SESS=4 MIX= OUT=
+NICE=0 IDLE_US=0 AFP=
 ARGS="$*" # for cmdline.txt, before the options are consumed
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,7 +59,10 @@ while [ $# -gt 0 ]; do
 	--mix) MIX=$2; shift ;;
 	-o) OUT=$2; shift ;;
 	--quick) DUR=2 WARM=0.5 RATES="2000 10000" ;;
-	-h|--help) sed -n '3,28p' "$0"; exit 0 ;;
+	--nice) NICE=$2; shift ;;
+	--idle-sleep-us) IDLE_US=$2; shift ;;
+	--afp-args) AFP=,${2#,}; shift ;;
+	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { print }' "$0"; exit 0 ;;
 	*) echo "suite: unknown option $1 (try --help)"; exit 2 ;;
 	esac
 	shift
@@ -60,7 +81,7 @@ OUT=${OUT:-$BUILD/lab/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT" || exit 1
 OUT=$(cd "$OUT" && pwd)
 ID=$$ NS=nxlab$$ VA=nxla$$ VB=nxlb$$ TMP=$(mktemp -d /tmp/nxlab.XXXXXX)
-PID=
+PID= AGNICE=
 cleanup() {
 	if [ -n "$PID" ]; then
 		kill -TERM "$PID" 2>/dev/null
@@ -70,9 +91,16 @@ cleanup() {
 	ip link del "$VA" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP" "/var/run/dpdk/nxlabv$ID" "/var/run/dpdk/nxlabg$ID"
+	[ -n "$AGNICE" ] && echo "$AGNICE" >"/proc/$$/autogroup" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+if [ "$NICE" != 0 ] && [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" = 1 ] &&
+	[ -w "/proc/$$/autogroup" ]; then
+	# "/autogroup-31 nice 0": the scheduler weighs sessions first, then tasks in them
+	AGNICE=$(sed -n 's/.* nice \(-*[0-9]*\)$/\1/p' "/proc/$$/autogroup")
+	echo "$NICE" >"/proc/$$/autogroup" || AGNICE=
+fi
 
 echo "$0 $ARGS" >"$OUT/cmdline.txt"
 nic_config/check-host.sh >"$OUT/machine.txt" 2>/dev/null
@@ -97,7 +125,7 @@ cat >>"$OUT/venue.cfg" <<EOF
 net = {
   ports = ( { device = "net_af_packet0"; ipv4 = "10.97.0.1"; } );
   shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
-  mbufs = 8191; rx_desc = 1024; tx_desc = 1024; burst = 32; idle_sleep_us = 0;
+  mbufs = 8191; rx_desc = 1024; tx_desc = 1024; burst = 32; idle_sleep_us = $IDLE_US;
 };
 EOF
 
@@ -113,13 +141,13 @@ wait_running() {
 start_venue() {
 	case $1 in
 	nanoex)
-		"$BUILD/nanoex" --lcores 0@0,1@1 --no-huge --no-pci -m 512 --file-prefix "nxlabv$ID" \
-			--log-level 'lib.telemetry:crit' --vdev="net_af_packet0,iface=$VA,qpairs=1" -- \
+		nice -n "$NICE" "$BUILD/nanoex" --lcores 0@0,1@1 --no-huge --no-pci -m 512 --file-prefix "nxlabv$ID" \
+			--log-level 'lib.telemetry:crit' --vdev="net_af_packet0,iface=$VA,qpairs=1$AFP" -- \
 			--config "$OUT/venue.cfg" >"$TMP/venue.log" 2>&1 &
 		PID=$! ;;
 	nanoex-sock)
 		ip addr add 10.97.0.1/24 dev "$VA"
-		taskset -c 1 "$BUILD/nanoex-sock" --config "$OUT/venue.cfg" --prefix "nxlabv$ID" \
+		nice -n "$NICE" taskset -c 1 "$BUILD/nanoex-sock" --config "$OUT/venue.cfg" --prefix "nxlabv$ID" \
 			>"$TMP/venue.log" 2>&1 &
 		PID=$! ;;
 	esac
@@ -140,12 +168,12 @@ nxgen() {
 	shift 2
 	if [ "$io" = dpdk ]; then
 		set -- -l 0 --no-huge --no-pci -m 256 --file-prefix "nxlabg$ID" --log-level 'lib.telemetry:crit' \
-			--vdev="net_af_packet0,iface=$VB,qpairs=1" -- --io dpdk --src-ip 10.97.0.3 "$@"
+			--vdev="net_af_packet0,iface=$VB,qpairs=1$AFP" -- --io dpdk --src-ip 10.97.0.3 "$@"
 	else
 		set -- --io sock --cpu 0 "$@"
 	fi
 	[ -n "$MIX" ] && set -- "$@" --mix "$MIX"
-	ip netns exec "$NS" taskset -c 0 "$BUILD/nxgen" "$@" -c "$OUT/venue.cfg" -H 10.97.0.1 \
+	ip netns exec "$NS" nice -n "$NICE" taskset -c 0 "$BUILD/nxgen" "$@" -c "$OUT/venue.cfg" -H 10.97.0.1 \
 		-w "$WARM" -d "$DUR" -q -o "$dir" >"$TMP/run.out" 2>"$TMP/run.err"
 	rc=$?
 	rm -rf "/var/run/dpdk/nxlabg$ID"
