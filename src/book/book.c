@@ -28,7 +28,7 @@
 #endif
 
 struct layout {
-	size_t off_orders, off_books, off_accts, off_touched;
+	size_t off_orders, off_books, off_accts, off_touched, off_scratch;
 	size_t off_ring, off_oid, off_oid1, off_cl, off_cl1; /* order ids, client ids */
 	size_t off_acctmap, off_instmap, off_acctdir, off_instdir, off_ladders;
 	size_t ladder_bytes; /* per side */
@@ -68,6 +68,7 @@ static int layout_of(const struct nx_book_config *c, struct layout *L)
 	    lay(&cur, c->max_instruments, sizeof(struct ibook), &L->off_books) ||
 	    lay(&cur, c->max_accounts, sizeof(struct account), &L->off_accts) ||
 	    lay(&cur, (size_t)c->max_orders + 2, sizeof(struct touched), &L->off_touched) ||
+	    lay(&cur, c->max_orders, sizeof(uint32_t), &L->off_scratch) ||
 	    lay(&cur, L->ring_n, sizeof(struct tagmap_ent), &L->off_ring) ||
 	    lay(&cur, L->oid_cap, sizeof(struct tagmap_ent), &L->off_oid) ||
 	    lay(&cur, L->oid_cap / 2, sizeof(struct tagmap_ent), &L->off_oid1) ||
@@ -108,6 +109,7 @@ struct nx_book *nx_book_init(void *mem, size_t len, const struct nx_book_config 
 	b->books = (struct ibook *)(base + L.off_books);
 	b->accts = (struct account *)(base + L.off_accts);
 	b->touched = (struct touched *)(base + L.off_touched);
+	b->scratch = (uint32_t *)(base + L.off_scratch);
 	b->oid_ring = (struct tagmap_ent *)(base + L.off_ring);
 	b->oid_ring_mask = L.ring_n - 1;
 	tagmap_clear(&(struct tagmap){ b->oid_ring, b->oid_ring_mask });
@@ -136,7 +138,6 @@ struct nx_book *nx_book_init(void *mem, size_t len, const struct nx_book_config 
 	for (uint32_t i = 0; i < cfg->max_instruments; i++) {
 		struct ibook *ib = &b->books[i];
 		memset(ib, 0, sizeof(*ib));
-		ib->head = ib->tail = NIL;
 		for (int s = 0; s < 2; s++) {
 			char *p = base + L.off_ladders + ((size_t)i * 2 + s) * L.ladder_bytes;
 			struct ladder *l = &ib->side[s];
@@ -554,14 +555,6 @@ static void rest(struct nx_book *b, struct order *o, int indexed)
 	else
 		a->head = s;
 	a->tail = s;
-	struct ibook *ib = &b->books[o->book];
-	o->inext = NIL;
-	o->iprev = ib->tail;
-	if (ib->tail != NIL)
-		b->orders[ib->tail].inext = s;
-	else
-		ib->head = s;
-	ib->tail = s;
 	oid_insert(b, o->oid, s);
 	o->cl_tag = b->cl_hint_tag;
 	cl_insert(b, o->cl_tag, s, 1);
@@ -582,15 +575,6 @@ static void release(struct nx_book *b, struct order *o)
 			b->orders[o->anext].aprev = o->aprev;
 		else
 			a->tail = o->aprev;
-		struct ibook *ib = &b->books[o->book];
-		if (o->iprev != NIL)
-			b->orders[o->iprev].inext = o->inext;
-		else
-			ib->head = o->inext;
-		if (o->inext != NIL)
-			b->orders[o->inext].iprev = o->iprev;
-		else
-			ib->tail = o->iprev;
 		oid_erase(b, o->oid, s);
 		growmap_erase(&b->by_cl, o->cl_tag, s);
 		o->resting = 0;
@@ -1119,6 +1103,55 @@ int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m)
 	return 0;
 }
 
+/* Heap order on scratch[0, n) by order id: sift the entry at i down. */
+static void sift_down(const struct nx_book *b, uint32_t *h, uint32_t i, uint32_t n)
+{
+	uint32_t v = h[i];
+	nx_oid_t key = b->orders[v].oid;
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && b->orders[h[c + 1]].oid > b->orders[h[c]].oid)
+			c++;
+		if (b->orders[h[c]].oid <= key)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = v;
+}
+
+/* The resting orders of book bix into b->scratch, in order id (time) order;
+ * returns how many. Walks both ladders, then heapsorts: in place, no
+ * allocation, O(n log n) for a command that cancels n orders anyway. */
+static uint32_t collect_by_oid(struct nx_book *b, uint32_t bix)
+{
+	uint32_t n = 0, *h = b->scratch;
+	for (unsigned s = 0; s < 2; s++) {
+		const struct ladder *l = &b->books[bix].side[s];
+		if (!l->nlevels)
+			continue;
+		int64_t t = l->lo;
+		for (uint32_t left = l->nlevels; left; left--) {
+			const struct level *lv = &l->lv[ladder_slot(l, t)];
+			for (uint32_t o = lv->head; o != NIL; o = b->orders[o].next)
+				h[n++] = o;
+			if (left > 1)
+				t = ladder_above(l, t);
+		}
+	}
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift_down(b, h, i, n);
+	for (uint32_t end = n; end > 1; end--) {
+		uint32_t top = h[0];
+		h[0] = h[end - 1];
+		h[end - 1] = top;
+		sift_down(b, h, 0, end - 1);
+	}
+	return n;
+}
+
 int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsigned reason)
 {
 	uint32_t aix = NIL, bix = NIL, n = 0;
@@ -1138,12 +1171,12 @@ int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsi
 			}
 		}
 	} else {
-		for (uint32_t i = bix == NIL ? 0 : bix; i < (bix == NIL ? b->ninst : bix + 1); i++)
-			for (uint32_t s = b->books[i].head, next; s != NIL; s = next) {
-				next = b->orders[s].inext;
-				cancel_resting(b, &b->orders[s], (uint8_t)reason, 0);
-				n++;
-			}
+		for (uint32_t i = bix == NIL ? 0 : bix; i < (bix == NIL ? b->ninst : bix + 1); i++) {
+			uint32_t k = collect_by_oid(b, i);
+			for (uint32_t j = 0; j < k; j++)
+				cancel_resting(b, &b->orders[b->scratch[j]], (uint8_t)reason, 0);
+			n += k;
+		}
 	}
 	flush_levels(b);
 	return (int)n;

@@ -41,8 +41,7 @@ struct order {
 	uint32_t stp_group;     /* resolved self-trade key (read only when the
 	                           taker's mode is not NONE) */
 	uint32_t anext, aprev;  /* account list */
-	uint32_t inext, iprev;  /* instrument list */
-	uint8_t pad_[20];       /* to 128 bytes: two whole cache lines, and slot
+	uint8_t pad_[28];       /* to 128 bytes: two whole cache lines, and slot
 	                           arithmetic is a shift rather than a division */
 } NX_CACHE_ALIGNED;
 NX_STATIC_ASSERT(sizeof(struct order) == 128, "orders are two cache lines");
@@ -54,10 +53,14 @@ struct account {
 	uint32_t head, tail;    /* resting orders, oid order */
 };
 
+/* An instrument's book. Its resting orders are those of its two ladders: no
+ * per-instrument order list is kept (one fewer pair of links to update, and
+ * one fewer random line, for each order that rests or leaves); the rare
+ * commands that need them all in time order (halts, kill switches) collect
+ * them from the ladders and sort by order id. */
 struct ibook {
 	struct nx_instrument def;
 	struct ladder side[2];  /* bids, asks */
-	uint32_t head, tail;    /* resting orders, oid order */
 };
 
 struct touched {            /* a level's state before the running command */
@@ -76,6 +79,7 @@ struct nx_book {
 	struct ibook *books;
 	struct account *accts;
 	struct touched *touched;
+	uint32_t *scratch;      /* max_orders slots: cancel_where's collection */
 	/* Order ids to slots. Ids are the book's own sequence, so a resting
 	 * order with one of the last oid_ring_mask + 1 ids sits in the ring at
 	 * id & oid_ring_mask (tag: the id's low 32 bits): recent orders, which
