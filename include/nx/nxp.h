@@ -664,10 +664,87 @@ static inline void nx_nxp_writer_init(struct nx_nxp_writer *w, void *buf, size_t
  * writer unchanged when it does not fit. c16 fields are copied up to their
  * first NUL and zero-padded; every other byte of the block comes from v.
  */
-#define NX_NXP_X_(N, n, S, ID, LEN, FL) \
-	size_t nx_nxp_encode_##n(struct nx_nxp_writer *w, const struct nx_nxp_##n *v);
+/* They are inline, field stores straight from the caller's struct: a caller
+ * that builds the struct in place (the engine's reports) compiles to the
+ * stores alone, with no struct on the stack and no call. */
+static inline void nx_nxp_st_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void nx_nxp_st_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void nx_nxp_st_u64(uint8_t *p, uint64_t v)
+{
+	nx_nxp_st_u32(p, (uint32_t)v);
+	nx_nxp_st_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Up to the first NUL of s (at most n bytes), then zeros: no stray bytes
+ * after a symbol's terminator reach the wire. */
+static inline void nx_nxp_st_str(uint8_t *p, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i < n && s[i]; i++)
+		p[i] = (uint8_t)s[i];
+	for (; i < n; i++)
+		p[i] = 0;
+}
+
+#define NX_NXP_PUT_u8(p, v)  ((p)[0] = (v))
+#define NX_NXP_PUT_u16(p, v) nx_nxp_st_u16((p), (v))
+#define NX_NXP_PUT_u32(p, v) nx_nxp_st_u32((p), (v))
+#define NX_NXP_PUT_u64(p, v) nx_nxp_st_u64((p), (v))
+#define NX_NXP_PUT_i64(p, v) nx_nxp_st_u64((p), (uint64_t)(v))
+#define NX_NXP_PUT_c16(p, v) nx_nxp_st_str((p), (v), 16)
+#define NX_NXP_PUT_b32(p, v) memcpy((p), (v), 32)
+
+/* Private: SOFH and header, the block left to the caller; NULL (writer
+ * unchanged) when it does not fit. */
+static inline uint8_t *nx_nxp_put_header_(struct nx_nxp_writer *w, uint16_t tid,
+					  uint16_t version, uint16_t block_len)
+{
+	size_t need = NX_NXP_OVERHEAD + (size_t)block_len;
+	uint8_t *p;
+
+	if (NX_UNLIKELY(w->cap - w->len < need))
+		return NULL;
+	p = w->buf + w->len;
+	w->len += need;
+	p[0] = (uint8_t)(need >> 24); /* SOFH length: big-endian */
+	p[1] = (uint8_t)(need >> 16);
+	p[2] = (uint8_t)(need >> 8);
+	p[3] = (uint8_t)need;
+	p[4] = (uint8_t)(NX_NXP_ENCODING >> 8);
+	p[5] = (uint8_t)NX_NXP_ENCODING;
+	nx_nxp_st_u16(p + 6, block_len);
+	nx_nxp_st_u16(p + 8, tid);
+	nx_nxp_st_u16(p + 10, NX_NXP_SCHEMA_ID);
+	nx_nxp_st_u16(p + 12, version);
+	return p + NX_NXP_OVERHEAD;
+}
+
+#define NX_NXP_EFIELD_(m, f, t, off) NX_NXP_PUT_##t(b + (off), v->f);
+#define NX_NXP_X_(N, n, S, ID, LEN, FL)                                             \
+	static inline size_t nx_nxp_encode_##n(struct nx_nxp_writer *w,              \
+					       const struct nx_nxp_##n *v)           \
+	{                                                                            \
+		uint8_t *b = nx_nxp_put_header_(w, ID, NX_NXP_VERSION, LEN);         \
+		if (NX_UNLIKELY(!b))                                                 \
+			return 0;                                                    \
+		NX_NXP_FIELDS_##n(NX_NXP_EFIELD_, n)                                 \
+		return NX_NXP_OVERHEAD + (LEN);                                      \
+	}
 NX_NXP_MESSAGES(NX_NXP_X_)
 #undef NX_NXP_X_
+#undef NX_NXP_EFIELD_
 
 /*
  * Append a SOFH and a header with any template, version and block length,

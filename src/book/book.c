@@ -539,7 +539,7 @@ static void level_unlink(struct nx_book *b, struct order *o)
 		ladder_close(l, o->ticks);
 }
 
-/* Rest a new or replaced order: level, account and instrument lists, maps. */
+/* Rest a new or replaced order: level, account list, id maps. */
 static void rest(struct nx_book *b, struct order *o, int indexed)
 {
 	uint32_t s = slot_of(b, o);

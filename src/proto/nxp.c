@@ -74,96 +74,14 @@ const struct nx_nxp_tinfo_ nx_nxp_tinfo_[NX_NXP_TID_LIMIT] = { NX_NXP_MESSAGES(X
 
 /* --- Encoding ------------------------------------------------------------------- */
 
-static inline void st_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void st_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void st_u64(uint8_t *p, uint64_t v)
-{
-	st_u32(p, (uint32_t)v);
-	st_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline void st_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* Up to the first NUL of s (at most n bytes), then zeros: no stray bytes
- * after a symbol's terminator reach the wire. */
-static inline void st_str(uint8_t *p, const char *s, size_t n)
-{
-	size_t i = 0;
-	for (; i < n && s[i]; i++)
-		p[i] = (uint8_t)s[i];
-	for (; i < n; i++)
-		p[i] = 0;
-}
-
-#define PUT_u8(p, v)  ((p)[0] = (v))
-#define PUT_u16(p, v) st_u16((p), (v))
-#define PUT_u32(p, v) st_u32((p), (v))
-#define PUT_u64(p, v) st_u64((p), (v))
-#define PUT_i64(p, v) st_u64((p), (uint64_t)(v))
-#define PUT_c16(p, v) st_str((p), (v), 16)
-#define PUT_b32(p, v) memcpy((p), (v), 32)
-
-/* SOFH and header; the caller fills the block. NULL when it does not fit. */
-static inline uint8_t *put_header(struct nx_nxp_writer *w, uint16_t tid, uint16_t version,
-				  uint16_t block_len)
-{
-	size_t need = NX_NXP_OVERHEAD + (size_t)block_len;
-	uint8_t *p;
-
-	if (NX_UNLIKELY(w->cap - w->len < need))
-		return NULL;
-	p = w->buf + w->len;
-	w->len += need;
-	st_be32(p, (uint32_t)need);
-	p[4] = (uint8_t)(NX_NXP_ENCODING >> 8);
-	p[5] = (uint8_t)NX_NXP_ENCODING;
-	st_u16(p + 6, block_len);
-	st_u16(p + 8, tid);
-	st_u16(p + 10, NX_NXP_SCHEMA_ID);
-	st_u16(p + 12, version);
-	return p + NX_NXP_OVERHEAD;
-}
-
 uint8_t *nx_nxp_encode_header(struct nx_nxp_writer *w, uint16_t template_id,
 			      uint16_t version, uint16_t block_len)
 {
-	uint8_t *b = put_header(w, template_id, version, block_len);
+	uint8_t *b = nx_nxp_put_header_(w, template_id, version, block_len);
 	if (b)
 		memset(b, 0, block_len);
 	return b;
 }
-
-#define EFIELD_(m, f, t, off) PUT_##t(b + (off), v->f);
-#define X_(N, n, S, ID, LEN, FL)                                                   \
-	size_t nx_nxp_encode_##n(struct nx_nxp_writer *w, const struct nx_nxp_##n *v) \
-	{                                                                          \
-		uint8_t *b = put_header(w, ID, NX_NXP_VERSION, LEN);               \
-		if (NX_UNLIKELY(!b))                                               \
-			return 0;                                                  \
-		NX_NXP_FIELDS_##n(EFIELD_, n)                                      \
-		return NX_NXP_OVERHEAD + (LEN);                                    \
-	}
-NX_NXP_MESSAGES(X_)
-#undef X_
-#undef EFIELD_
 
 /* --- Names ------------------------------------------------------------------------ */
 
