@@ -666,6 +666,29 @@ static int self_trade(struct nx_book *b, struct order *t, struct order *m, struc
 	}
 }
 
+/* Start loading both lines of the order in slot (NIL: nothing). */
+static inline void prefetch_order(const struct nx_book *b, uint32_t slot)
+{
+	if (slot != NIL) {
+		NX_PREFETCH_W(&b->orders[slot]);
+		NX_PREFETCH_W((const char *)&b->orders[slot] + NX_CACHE_LINE);
+	}
+}
+
+/* Start loading what release() of resting order o writes besides o: its
+ * account-list neighbours and its client-id and order-id entries. */
+static inline void prefetch_release(const struct nx_book *b, const struct order *o)
+{
+	NX_PREFETCH_W(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, o->cl_tag)]);
+	if (o->aprev != NIL)
+		NX_PREFETCH_W(&b->orders[o->aprev]);
+	if (o->anext != NIL)
+		NX_PREFETCH_W(&b->orders[o->anext]);
+	const struct tagmap_ent *r = &b->oid_ring[o->oid & b->oid_ring_mask];
+	if (r->slot != slot_of(b, o))
+		NX_PREFETCH_W(&b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, book_tag_oid(o->oid))]);
+}
+
 /* Match taker t against the opposite side up to limit (ticks). Returns 1
  * when the taker was finished by self-trade prevention. */
 static int match(struct nx_book *b, struct order *t, int64_t limit)
@@ -683,15 +706,24 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			break;
 		struct level *lv = &l->lv[ladder_slot(l, px)];
 		touch_level(b, lv, t->book, os, px);
+		prefetch_order(b, lv->head);
+		int first = 1;
 		do {
 			struct order *m = &b->orders[lv->head];
-			/* Start loading the next maker, and what releasing this one
-			 * reads, while this one trades. */
-			if (m->next != NIL) {
-				NX_PREFETCH_W(&b->orders[m->next]);
-				NX_PREFETCH_W((const char *)&b->orders[m->next] + NX_CACHE_LINE);
+			if (first) {
+				prefetch_release(b, m);
+				first = 0;
 			}
-			NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, m->cl_tag)]);
+			/* A two-stage pipeline over the queue: the maker after next
+			 * starts loading, and the next one (loaded during this
+			 * maker's predecessor) has what releasing it will touch
+			 * started, so a sweep's misses overlap instead of queueing
+			 * behind one another. */
+			if (m->next != NIL) {
+				const struct order *n = &b->orders[m->next];
+				prefetch_order(b, n->next);
+				prefetch_release(b, n);
+			}
 			if (t->stp != NX_STP_NONE && m->stp_group == t->stp_group) {
 				if (self_trade(b, t, m, lv))
 					return 1;
