@@ -222,10 +222,11 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 			e->tap(e->tap_ctx, ev);
 		return;
 	}
-	nx_risk_on_event(e->risk, ev);
+	/* risk state first, then the owner's report: one switch for both */
 	switch (ev->type) {
 	case NX_EV_ACCEPTED: {
 		const struct nx_ev_order *o = &ev->u.order;
+		nx_risk_on_accepted(e->risk, o);
 		if ((s = owner(e, o->tag)))
 			REPORT(e, s, exec_new, .cl_ord_id = o->cl, .order_id = o->oid,
 			       .transact_time = e->now, .price = o->px, .qty = o->qty,
@@ -241,6 +242,7 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 		break;
 	case NX_EV_FILL: {
 		const struct nx_ev_fill *f = &ev->u.fill;
+		nx_risk_on_fill(e->risk, f);
 		e->st.fills++;
 		if ((s = owner(e, f->tag)))
 			REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
@@ -251,8 +253,12 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 			       .aggressor = (uint8_t)(f->liq == NX_LIQ_TAKER ? f->side : nx_side_other(f->side)));
 		break;
 	}
+	case NX_EV_TRADE:
+		nx_risk_on_trade(e->risk, &ev->u.trade);
+		break;
 	case NX_EV_CANCELED: {
 		const struct nx_ev_cancel *c = &ev->u.cancel;
+		nx_risk_on_cancel(e->risk, c, 1);
 		if ((s = owner(e, c->tag)))
 			REPORT(e, s, exec_canceled, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
 			       .order_id = c->oid, .transact_time = e->now, .canceled_qty = c->qty,
@@ -262,6 +268,7 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 	}
 	case NX_EV_REDUCED: {
 		const struct nx_ev_cancel *c = &ev->u.cancel;
+		nx_risk_on_cancel(e->risk, c, 0);
 		if ((s = owner(e, c->tag)))
 			REPORT(e, s, exec_reduced, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
 			       .order_id = c->oid, .transact_time = e->now, .reduced_qty = c->qty,
@@ -271,6 +278,7 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 	}
 	case NX_EV_REPLACED: {
 		const struct nx_ev_replace *r = &ev->u.replace;
+		nx_risk_on_replaced(e->risk, r);
 		if ((s = owner(e, r->tag)))
 			REPORT(e, s, exec_replaced, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
 			       .order_id = r->oid, .transact_time = e->now, .price = r->px, .qty = r->qty,

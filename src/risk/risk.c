@@ -391,53 +391,73 @@ static NX_ALWAYS_INLINE void open_delta(struct nx_risk *r, uint32_t a, uint32_t 
 	r->accts[a].open_orders += (uint32_t)dorders;
 }
 
-void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
+void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 {
 	uint32_t a, i;
+	if ((a = acct_ix(r, o->acct)) != NIL && (i = inst_ix(r, o->inst)) != NIL)
+		open_delta(r, a, i, o->side, o->qty, mul_sat(o->px, o->qty), 1);
+}
+
+void nx_risk_on_fill(struct nx_risk *r, const struct nx_ev_fill *f)
+{
+	uint32_t a, i;
+	if ((a = acct_ix(r, f->acct)) == NIL || (i = inst_ix(r, f->inst)) == NIL)
+		return;
+	open_delta(r, a, i, f->side, -f->qty, -mul_sat(f->order_px, f->qty), f->leaves ? 0 : -1);
+	struct rpos *p = cell(r, a, i);
+	r->accts[a].abs_lots -= abs_clamped(p->pos);
+	p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
+	r->accts[a].abs_lots += abs_clamped(p->pos);
+	uint64_t *held = &r->held[(size_t)a * r->words + (i >> 6)];
+	if (p->pos)
+		*held |= UINT64_C(1) << (i & 63);
+	else
+		*held &= ~(UINT64_C(1) << (i & 63));
+}
+
+void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
+{
+	uint32_t i;
+	if ((i = inst_ix(r, t->inst)) != NIL) {
+		r->insts[i].last_px = t->px;
+		raise_max_ref(r, t->px);
+	}
+}
+
+void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int closed)
+{
+	uint32_t a, i;
+	if ((a = acct_ix(r, c->acct)) != NIL && (i = inst_ix(r, c->inst)) != NIL)
+		open_delta(r, a, i, c->side, -c->qty, -mul_sat(c->px, c->qty), closed ? -1 : 0);
+}
+
+void nx_risk_on_replaced(struct nx_risk *r, const struct nx_ev_replace *p)
+{
+	uint32_t a, i;
+	if ((a = acct_ix(r, p->acct)) != NIL && (i = inst_ix(r, p->inst)) != NIL)
+		open_delta(r, a, i, p->side, p->qty - p->prev_qty,
+			   add_sat(mul_sat(p->px, p->qty), -mul_sat(p->prev_px, p->prev_qty)), 0);
+}
+
+void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
+{
 	switch (ev->type) {
-	case NX_EV_ACCEPTED: {
-		const struct nx_ev_order *o = &ev->u.order;
-		if ((a = acct_ix(r, o->acct)) != NIL && (i = inst_ix(r, o->inst)) != NIL)
-			open_delta(r, a, i, o->side, o->qty, mul_sat(o->px, o->qty), 1);
+	case NX_EV_ACCEPTED:
+		nx_risk_on_accepted(r, &ev->u.order);
 		break;
-	}
-	case NX_EV_FILL: {
-		const struct nx_ev_fill *f = &ev->u.fill;
-		if ((a = acct_ix(r, f->acct)) == NIL || (i = inst_ix(r, f->inst)) == NIL)
-			break;
-		open_delta(r, a, i, f->side, -f->qty, -mul_sat(f->order_px, f->qty), f->leaves ? 0 : -1);
-		struct rpos *p = cell(r, a, i);
-		r->accts[a].abs_lots -= abs_clamped(p->pos);
-		p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
-		r->accts[a].abs_lots += abs_clamped(p->pos);
-		uint64_t *held = &r->held[(size_t)a * r->words + (i >> 6)];
-		if (p->pos)
-			*held |= UINT64_C(1) << (i & 63);
-		else
-			*held &= ~(UINT64_C(1) << (i & 63));
+	case NX_EV_FILL:
+		nx_risk_on_fill(r, &ev->u.fill);
 		break;
-	}
 	case NX_EV_TRADE:
-		if ((i = inst_ix(r, ev->u.trade.inst)) != NIL) {
-			r->insts[i].last_px = ev->u.trade.px;
-			raise_max_ref(r, ev->u.trade.px);
-		}
+		nx_risk_on_trade(r, &ev->u.trade);
 		break;
 	case NX_EV_CANCELED:
-	case NX_EV_REDUCED: {
-		const struct nx_ev_cancel *c = &ev->u.cancel;
-		if ((a = acct_ix(r, c->acct)) != NIL && (i = inst_ix(r, c->inst)) != NIL)
-			open_delta(r, a, i, c->side, -c->qty, -mul_sat(c->px, c->qty),
-				   ev->type == NX_EV_CANCELED ? -1 : 0);
+	case NX_EV_REDUCED:
+		nx_risk_on_cancel(r, &ev->u.cancel, ev->type == NX_EV_CANCELED);
 		break;
-	}
-	case NX_EV_REPLACED: {
-		const struct nx_ev_replace *p = &ev->u.replace;
-		if ((a = acct_ix(r, p->acct)) != NIL && (i = inst_ix(r, p->inst)) != NIL)
-			open_delta(r, a, i, p->side, p->qty - p->prev_qty,
-				   add_sat(mul_sat(p->px, p->qty), -mul_sat(p->prev_px, p->prev_qty)), 0);
+	case NX_EV_REPLACED:
+		nx_risk_on_replaced(r, &ev->u.replace);
 		break;
-	}
 	default:
 		break;
 	}
