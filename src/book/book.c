@@ -9,7 +9,6 @@
  * publishes the levels it changed; the matching rules are docs/matching.md.
  * Nothing here allocates, locks, logs or reads a clock after nx_book_init.
  */
-#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,8 +443,8 @@ static inline void touch_level(struct nx_book *b, struct level *lv, uint32_t bix
 	if (lv->touch != NIL && b->touched[lv->touch].ticks == ticks)
 		return;
 	/* Each touched level holds or held an order of this command's: at most
-	 * max_orders + 2 (a replace's old and new level share its order). */
-	assert(b->ntouched < b->cfg.max_orders + 2);
+	 * max_orders + 2 (a replace's old and new level share its order), the
+	 * size of touched[]. */
 	struct touched *t = &b->touched[b->ntouched];
 	int live = lv->count && lv->ticks == ticks;
 	t->lv = lv;
@@ -539,14 +538,11 @@ static void level_unlink(struct nx_book *b, struct order *o)
 		ladder_close(l, o->ticks);
 }
 
-/* Rest a new or replaced order: level, account list, id maps. */
-static void rest(struct nx_book *b, struct order *o, int indexed)
+/* Enter a new order (queued at its level already) in its account's list
+ * and the id maps. */
+static void rest_links(struct nx_book *b, struct order *o)
 {
 	uint32_t s = slot_of(b, o);
-	touch(b, o->book, SIDE_IX(o->side), o->ticks);
-	level_push(b, o);
-	if (indexed)
-		return;
 	struct account *a = &b->accts[o->acct_ix];
 	o->anext = NIL;
 	o->aprev = a->tail;
@@ -559,6 +555,36 @@ static void rest(struct nx_book *b, struct order *o, int indexed)
 	o->cl_tag = b->cl_hint_tag;
 	cl_insert(b, o->cl_tag, s, 1);
 	o->resting = 1;
+}
+
+/* Rest a new or replaced order: its level (touched), then, unless it is
+ * already indexed (a replace), its account list and id maps. */
+static void rest(struct nx_book *b, struct order *o, int indexed)
+{
+	touch(b, o->book, SIDE_IX(o->side), o->ticks);
+	level_push(b, o);
+	if (!indexed)
+		rest_links(b, o);
+}
+
+/* Rest a new order that changed nothing else (nothing touched): the one
+ * LEVEL event it causes is its level's new state, sent straight away
+ * without the touched list's before-and-after bookkeeping. */
+static void rest_alone(struct nx_book *b, struct order *o)
+{
+	const struct ibook *ib = &b->books[o->book];
+	const struct ladder *l = &ib->side[SIDE_IX(o->side)];
+	const struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	level_push(b, o);
+	rest_links(b, o);
+	struct nx_event *ev = &b->ev[NX_EV_LEVEL];
+	struct nx_ev_level *e = &ev->u.level;
+	e->inst = ib->def.id;
+	e->px = o->ticks * ib->def.tick;
+	e->qty = lv->qty;
+	e->count = lv->count;
+	e->side = o->side;
+	b->emit(b->ctx, ev);
 }
 
 /* Return an order's slot to the pool, undoing rest()'s links (not the level). */
@@ -943,6 +969,10 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 	if (t->leaves) {
 		if (gtc_limit) {
 			t->visible = shown(t);
+			if (!b->ntouched) { /* most orders: no trade, no cancel */
+				rest_alone(b, t);
+				return 0;
+			}
 			rest(b, t, 0);
 			goto flush;
 		}
