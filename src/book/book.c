@@ -567,6 +567,21 @@ static void rest(struct nx_book *b, struct order *o, int indexed)
 		rest_links(b, o);
 }
 
+/* LEVEL for the level lv at ticks of ib's side, as it is now: for commands
+ * that change one level only and so need no touched list. */
+static void emit_level_now(struct nx_book *b, const struct ibook *ib, uint8_t side, int64_t ticks,
+			   const struct level *lv)
+{
+	struct nx_event *ev = &b->ev[NX_EV_LEVEL];
+	struct nx_ev_level *e = &ev->u.level;
+	e->inst = ib->def.id;
+	e->px = ticks * ib->def.tick;
+	e->qty = lv->count ? lv->qty : 0;
+	e->count = lv->count;
+	e->side = side;
+	b->emit(b->ctx, ev);
+}
+
 /* Rest a new order that changed nothing else (nothing touched): the one
  * LEVEL event it causes is its level's new state, sent straight away
  * without the touched list's before-and-after bookkeeping. */
@@ -577,14 +592,7 @@ static void rest_alone(struct nx_book *b, struct order *o)
 	const struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
 	level_push(b, o);
 	rest_links(b, o);
-	struct nx_event *ev = &b->ev[NX_EV_LEVEL];
-	struct nx_ev_level *e = &ev->u.level;
-	e->inst = ib->def.id;
-	e->px = o->ticks * ib->def.tick;
-	e->qty = lv->qty;
-	e->count = lv->count;
-	e->side = o->side;
-	b->emit(b->ctx, ev);
+	emit_level_now(b, ib, o->side, o->ticks, lv);
 }
 
 /* Return an order's slot to the pool, undoing rest()'s links (not the level). */
@@ -1021,8 +1029,17 @@ int nx_book_cancel(struct nx_book *b, const struct nx_cancel *c)
 		emit_reject(b, NX_REQ_CANCEL, NX_REJ_UNKNOWN_ORDER, c->acct, 0, c->cl, c->orig_cl, c->oid);
 		return NX_REJ_UNKNOWN_ORDER;
 	}
-	cancel_resting(b, o, NX_CXL_USER, c->cl);
-	flush_levels(b);
+	/* cancel_resting() without the touched list: one level changes */
+	const struct ibook *ib = &b->books[o->book];
+	const struct ladder *l = &ib->side[SIDE_IX(o->side)];
+	const struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	int64_t ticks = o->ticks;
+	uint8_t side = o->side;
+	level_unlink(b, o);
+	emit_cancel(b, o, NX_EV_CANCELED, NX_CXL_USER, o->leaves, c->cl);
+	o->leaves = 0;
+	release(b, o);
+	emit_level_now(b, ib, side, ticks, lv);
 	return 0;
 }
 
