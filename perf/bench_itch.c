@@ -19,18 +19,23 @@
  *
  * Cases, one greppable line each:
  *   bench_itch case=<input>_decode ops=N mops=X mean_ns=.. p50_ns=.. p99_ns=.. p999_ns=.. max_ns=..
- *     walk the blocks, nx_itch_check, read every field the book uses
- *     (and the timestamp) into a checksum. mops: median of --reps untimed
- *     passes; the percentiles are of batches of 1,024 messages timed as
- *     one, divided by 1,024 (per-message rdtsc would cost more than a
- *     decode).
- *   ...case=<input>_book: nx_mdbook_apply_blocks (prefetching 8 messages
- *     ahead) on a fresh book per pass; mops the median of --reps passes,
+ *     walk the blocks, nx_itch_decode each message (the length checked
+ *     against the type, as nx_itch_check does, then every field the book
+ *     uses and the timestamp read by the type's descriptor, no switch)
+ *     into a checksum. mops: median of --reps passes; the percentiles are
+ *     of batches of 1,024 messages timed as one, divided by 1,024
+ *     (per-message rdtsc would cost more than a decode).
+ *   ...case=<input>_decode_switch: the same with nx_itch_check and a
+ *     switch on the type reading the views (the decoder before
+ *     nx_itch_decode, kept for comparison).
+ *   ...case=<input>_book: nx_mdbook_apply_blocks (its prefetch pipeline)
+ *     on a fresh book per pass; mops the median of --reps passes,
  *     percentiles of batches of 64 messages.
  *   ...case=<input>_book_noprefetch: nx_mdbook_apply per message.
  *   ...case=<input>_book_each: each nx_mdbook_apply timed alone, the
  *     median empty-timer cost subtracted: per-message latency percentiles
  *     (no prefetch is possible one message at a time).
+ * --case NAME[,NAME...] runs only the cases named ("synth_book").
  * Memory comes from perf_map_huge (THP advised). Pinned to the idlest
  * allowed CPU (or --cpu). The book: 4M orders, 4M levels, 16,384 locates.
  */
@@ -55,7 +60,21 @@ struct opts {
 	int reps, cpu;
 	uint64_t seed;
 	const char *snippet;
+	const char *only;     /* --case: run only cases whose name contains it */
 };
+
+/* --case a,b,c: run only the cases named (exactly). */
+static int wanted(const struct opts *O, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!O->only)
+		return 1;
+	for (const char *p = O->only; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == O->only || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+			return 1;
+	return 0;
+}
 
 struct input {
 	const char *name;
@@ -69,7 +88,21 @@ static const struct nx_mdbook_config book_cfg = {
 
 /* --- Decode only ------------------------------------------------------------------ */
 
+/* The library's table-driven decoder: every field the book uses. */
 static NX_ALWAYS_INLINE uint64_t decode_one(const uint8_t *m, size_t l)
+{
+	struct nx_itch_fields f;
+	int t = nx_itch_decode(m, l, &f);
+
+	if (NX_UNLIKELY(t < 0))
+		return (uint64_t)-t;
+	return (f.ts_ns + f.locate) ^ f.ref ^ f.new_ref ^ f.shares ^ f.px ^ f.side ^
+	       (uint64_t)f.aux << 8 ^ (uint64_t)t;
+}
+
+/* The previous decoder, kept as a labeled comparison case: nx_itch_check,
+ * then a switch on the type reading the fields through the views. */
+static NX_ALWAYS_INLINE uint64_t decode_one_switch(const uint8_t *m, size_t l)
 {
 	const union nx_itch_msg *u = (const void *)m;
 	int t = nx_itch_check(m, l);
@@ -103,7 +136,7 @@ static NX_ALWAYS_INLINE uint64_t decode_one(const uint8_t *m, size_t l)
 
 /* Decode up to max blocks from *pp; returns the checksum, advances *pp. */
 static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *end, size_t max,
-					    size_t *n)
+					    size_t *n, int sw)
 {
 	const uint8_t *p = *pp;
 	uint64_t sum = 0;
@@ -113,7 +146,7 @@ static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *e
 		size_t l = nx_itch_be16(p);
 		if (NX_UNLIKELY(l > (size_t)(end - p) - 2))
 			break;
-		sum += decode_one(p + 2, l);
+		sum += sw ? decode_one_switch(p + 2, l) : decode_one(p + 2, l);
 		p += 2 + l;
 		k++;
 	}
@@ -125,7 +158,19 @@ static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *e
 NX_NOINLINE static uint64_t decode_pass(const struct input *in, size_t *n)
 {
 	const uint8_t *p = in->data;
-	return decode_run(&p, in->data + in->len, SIZE_MAX, n);
+	return decode_run(&p, in->data + in->len, SIZE_MAX, n, 0);
+}
+
+NX_NOINLINE static uint64_t decode_pass_switch(const struct input *in, size_t *n)
+{
+	const uint8_t *p = in->data;
+	return decode_run(&p, in->data + in->len, SIZE_MAX, n, 1);
+}
+
+NX_NOINLINE static uint64_t decode_batch(const uint8_t **pp, const uint8_t *end, size_t *n,
+					 int sw)
+{
+	return sw ? decode_run(pp, end, DEC_BATCH, n, 1) : decode_run(pp, end, DEC_BATCH, n, 0);
 }
 
 static void print_case2(const char *name, size_t ops, double mops, struct perf_pct p)
@@ -136,25 +181,26 @@ static void print_case2(const char *name, size_t ops, double mops, struct perf_p
 }
 
 static void case_decode(const struct opts *O, double tpns, const struct input *in,
-			uint32_t *lat)
+			uint32_t *lat, int sw)
 {
 	char name[64];
 	double mops[16];
 	int reps = O->reps < 16 ? O->reps : 16;
 	size_t n = 0, nb = 0;
-	volatile uint64_t sink = decode_pass(in, &n); /* warm-up */
+	uint64_t (*pass)(const struct input *, size_t *) = sw ? decode_pass_switch : decode_pass;
+	volatile uint64_t sink = pass(in, &n); /* warm-up */
 
 	for (int r = 0; r < reps; r++) {
 		n = 0;
 		uint64_t t0 = perf_tsc_begin();
-		sink += decode_pass(in, &n);
+		sink += pass(in, &n);
 		mops[r] = (double)n / ((double)(perf_tsc_end() - t0) / tpns) * 1e3;
 	}
 	const uint8_t *p = in->data, *end = in->data + in->len;
 	while (p < end) {
 		size_t k = 0;
 		uint64_t t0 = perf_tsc_begin();
-		sink += decode_run(&p, end, DEC_BATCH, &k);
+		sink += decode_batch(&p, end, &k, sw);
 		uint64_t dt = perf_tsc_end() - t0;
 		if (k < DEC_BATCH)
 			break;
@@ -162,7 +208,9 @@ static void case_decode(const struct opts *O, double tpns, const struct input *i
 	}
 	(void)sink;
 	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
-	snprintf(name, sizeof(name), "%s_decode", in->name);
+	snprintf(name, sizeof(name), "%s_decode%s", in->name, sw ? "_switch" : "");
+	if (!wanted(O, name))
+		return;
 	print_case2(name, n, mops[reps / 2], perf_percentiles(lat, nb, tpns * DEC_BATCH));
 }
 
@@ -220,6 +268,8 @@ static void case_book(const struct opts *O, double tpns, const struct input *in,
 	struct nx_mdbook *b;
 
 	snprintf(name, sizeof(name), "%s_%s", in->name, suffix[mode]);
+	if (!wanted(O, name))
+		return;
 	if (mode != EACH) {
 		for (int r = 0; r < reps; r++) {
 			b = fresh_book(mem, memlen);
@@ -543,7 +593,7 @@ static int gen_synth(const struct opts *O, struct input *in)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_itch [--quick] [--msgs N] [--reps N] [--cpu N] [--seed N]\n"
-			"                  [--snippet PATH]\n");
+			"                  [--snippet PATH] [--case SUBSTRING]\n");
 }
 
 int main(int argc, char **argv)
@@ -559,6 +609,8 @@ int main(int argc, char **argv)
 			O.reps = 1;
 		} else if (!strcmp(a, "--msgs") && v) {
 			O.msgs = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--case") && v) {
+			O.only = v, i++;
 		} else if (!strcmp(a, "--snippet") && v) {
 			O.snippet = v, i++;
 		} else {
@@ -590,14 +642,16 @@ int main(int argc, char **argv)
 	       (unsigned long long)O.seed, ovh, ovh / tpns);
 	fflush(stdout);
 	if (load_snippet(O.snippet, &snip) == 0) {
-		case_decode(&O, tpns, &snip, lat);
+		case_decode(&O, tpns, &snip, lat, 0);
+		case_decode(&O, tpns, &snip, lat, 1);
 		case_book(&O, tpns, &snip, mem, memlen, BULK, ovh, lat);
 		case_book(&O, tpns, &snip, mem, memlen, EACH, ovh, lat);
 		perf_unmap(snip.data, snip.maplen);
 	} else {
 		printf("bench_itch snippet skipped: %s not found\n", O.snippet);
 	}
-	case_decode(&O, tpns, &syn, lat);
+	case_decode(&O, tpns, &syn, lat, 0);
+	case_decode(&O, tpns, &syn, lat, 1);
 	case_book(&O, tpns, &syn, mem, memlen, BULK, ovh, lat);
 	case_book(&O, tpns, &syn, mem, memlen, NOPREFETCH, ovh, lat);
 	case_book(&O, tpns, &syn, mem, memlen, EACH, ovh, lat);

@@ -6,7 +6,8 @@
  *   specification's order and widths, by a byte writer that knows nothing
  *   of the view structs; decoded through nx_itch_check and the views, each
  *   field compared with the value written (so a wrong offset or width in a
- *   view fails);
+ *   view fails); the table-driven nx_itch_decode compared with the views
+ *   for every type, on a buffer of exactly the message's length;
  * - the length table against the writer's lengths; every type at every
  *   wrong length from 0 to 64 (BAD_LENGTH, or EMPTY at 0); every byte that
  *   is not a type (UNKNOWN_TYPE);
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nx/itch.h"
@@ -60,8 +62,62 @@ static void w_hdr(struct wr *w, char type, uint16_t locate, uint16_t track, uint
 #define LOC 0xbeef
 #define TRK 0x1234
 
+/* nx_itch_decode against the views: the message copied into a buffer of
+ * exactly its length (ASan catches a load past it), every field compared
+ * with what the views read, absent fields 0. */
+static void check_fields(const struct wr *w, int type)
+{
+	uint8_t *buf = malloc(w->n);
+	struct nx_itch_fields f;
+	uint64_t ref = 0, nref = 0, sh = 0;
+	uint32_t px = 0;
+	uint8_t side = 0, aux = 0;
+
+	assert_non_null(buf);
+	memcpy(buf, w->b, w->n);
+	const union nx_itch_msg *m = (const void *)buf;
+	memset(&f, 0xa5, sizeof(f));
+	assert_int_equal(nx_itch_decode(buf, w->n, &f), type);
+	switch (type) {
+	case 'A': case 'F':
+		ref = nx_itch_be64(m->A.ref), side = m->A.side, sh = nx_itch_be32(m->A.shares);
+		px = nx_itch_be32(m->A.price);
+		break;
+	case 'E': ref = nx_itch_be64(m->E.ref), sh = nx_itch_be32(m->E.shares); break;
+	case 'C':
+		ref = nx_itch_be64(m->C.ref), sh = nx_itch_be32(m->C.shares);
+		px = nx_itch_be32(m->C.price), aux = m->C.printable;
+		break;
+	case 'X': ref = nx_itch_be64(m->X.ref), sh = nx_itch_be32(m->X.shares); break;
+	case 'D': ref = nx_itch_be64(m->D.ref); break;
+	case 'U':
+		ref = nx_itch_be64(m->U.orig_ref), nref = nx_itch_be64(m->U.new_ref);
+		sh = nx_itch_be32(m->U.shares), px = nx_itch_be32(m->U.price);
+		break;
+	case 'P':
+		ref = nx_itch_be64(m->P.ref), side = m->P.side, sh = nx_itch_be32(m->P.shares);
+		px = nx_itch_be32(m->P.price);
+		break;
+	case 'Q': sh = nx_itch_be64(m->Q.shares), px = nx_itch_be32(m->Q.cross_price); break;
+	case 'S': aux = m->S.event_code; break;
+	case 'R': aux = m->R.market_category; break;
+	case 'H': aux = m->H.trading_state; break;
+	default: break;
+	}
+	assert_true(f.ts_ns == nx_itch_ts_ns(&m->h));
+	assert_int_equal(f.locate, nx_itch_locate(&m->h));
+	assert_true(f.ref == ref);
+	assert_true(f.new_ref == nref);
+	assert_true(f.shares == sh);
+	assert_int_equal(f.px, px);
+	assert_int_equal(f.side, side);
+	assert_int_equal(f.aux, aux);
+	free(buf);
+}
+
 static const union nx_itch_msg *decode(struct wr *w, int type)
 {
+	check_fields(w, type);
 	assert_int_equal(nx_itch_check(w->b, w->n), type);
 	assert_int_equal(nx_itch_type_len((uint8_t)type), w->n);
 	const union nx_itch_msg *m = (const void *)w->b;
@@ -513,6 +569,8 @@ static void test_wrong_lengths(void **state)
 		buf[0] = (uint8_t)spec[i].type;
 		for (size_t len = 0; len <= 64; len++) {
 			int rc = nx_itch_check(buf, len);
+			struct nx_itch_fields f;
+			assert_int_equal(nx_itch_decode(buf, len, &f), rc);
 			if (len == 0)
 				assert_int_equal(rc, NX_ITCH_ERR_EMPTY);
 			else if (len == spec[i].len)
@@ -539,8 +597,11 @@ static void test_unknown_types(void **state)
 		}
 		assert_int_equal(nx_itch_type_len((uint8_t)t), 0);
 		assert_int_equal(nx_itch_type_ix((uint8_t)t), NX_ITCH_IX_NONE);
-		for (size_t len = 1; len <= 64; len++)
+		for (size_t len = 1; len <= 64; len++) {
+			struct nx_itch_fields f;
 			assert_int_equal(nx_itch_check(buf, len), NX_ITCH_ERR_UNKNOWN_TYPE);
+			assert_int_equal(nx_itch_decode(buf, len, &f), NX_ITCH_ERR_UNKNOWN_TYPE);
+		}
 	}
 	assert_int_equal(known, 23);
 	/* 'T' (ITCH 4.1 seconds) and 'a' are not ITCH 5.0 */

@@ -509,6 +509,92 @@ NX_ITCH_OFF_(nx_itch_dlcr, upper_collar, 44);
  * at the same offset in all seven; the book's prefetch relies on it. */
 #define NX_ITCH_REF_OFF 11u
 
+/* --- Table-driven decode of the fields a book reads ----------------------- */
+
+/*
+ * nx_itch_decode(msg, len, &f) is nx_itch_check plus the fields an
+ * order-by-order book needs, read without a switch on the type: each type
+ * has a descriptor (below) giving, per field, where the field ends and a
+ * mask of its width (0 when the type has no such field). Every field is
+ * then one unaligned 8-byte big-endian load ending at that offset, masked:
+ * the same instructions for every type, so a real mix of types costs no
+ * branch mispredictions. A missing field points at bytes 0..7 (every
+ * message is >= 12 bytes) and masks to 0, so no load leaves [msg, msg + len)
+ * once len has been checked against the type.
+ */
+struct nx_itch_fields {
+	uint64_t ts_ns;       /* every type */
+	uint64_t ref;         /* A F E C X D P: order reference; U: the original */
+	uint64_t new_ref;     /* U: the new reference; 0 otherwise */
+	uint64_t shares;      /* A F P: Shares; E C X: shares executed/canceled; U: new
+	                         shares; Q: Shares(8); 0 otherwise */
+	uint32_t px;          /* A F P: price; C: execution price; U: new price;
+	                         Q: cross price; 0 otherwise */
+	uint16_t locate;      /* every type */
+	uint8_t side;         /* A F P: 'B' or 'S' as sent (unchecked); 0 otherwise */
+	uint8_t aux;          /* C: printable; S: event code; H: trading state;
+	                         R: market category; 0 otherwise */
+};
+
+/* One type's layout for nx_itch_decode (row 0 of the table, "not a type",
+ * has len 0). The 8-byte fields are loaded ending at e_* (>= 8), the
+ * 4-byte price and 1-byte side/aux starting at o_*; m_* are the masks,
+ * 0 when the type lacks the field (whose offset then points at byte 0). */
+struct nx_itch_desc {
+	uint64_t m_ref, m_new_ref, m_shares;
+	uint32_t m_px;
+	uint8_t e_ref, e_new_ref, e_shares;
+	uint8_t o_px, o_side, o_aux;
+	uint8_t m_side, m_aux;
+	uint8_t len;
+	uint8_t pad_[NX_CACHE_LINE - 37];
+};
+NX_STATIC_ASSERT(sizeof(struct nx_itch_desc) == NX_CACHE_LINE, "one descriptor per line");
+
+/* By dense index (enum nx_itch_ix). src/itch/itch.c. */
+extern const struct nx_itch_desc nx_itch_desc_tab[NX_ITCH_IX_MAX];
+
+/* Unaligned big-endian loads (load + bswap, or movbe). */
+static NX_ALWAYS_INLINE uint64_t nx_itch_ld64(const uint8_t *p)
+{
+	uint64_t v;
+	__builtin_memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
+static NX_ALWAYS_INLINE uint32_t nx_itch_ld32(const uint8_t *p)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+	return __builtin_bswap32(v);
+}
+
+/*
+ * Validate msg exactly as nx_itch_check does and, when it passes, fill *f.
+ * Returns the type character (> 0), or the nx_itch_check error (< 0; *f is
+ * then left unwritten). Reads only msg[0, len).
+ */
+static NX_ALWAYS_INLINE int nx_itch_decode(const uint8_t *msg, size_t len,
+					   struct nx_itch_fields *f)
+{
+	const struct nx_itch_desc *d;
+
+	if (NX_UNLIKELY(len == 0))
+		return NX_ITCH_ERR_EMPTY;
+	d = &nx_itch_desc_tab[nx_itch_ix_tab[msg[0]]];
+	if (NX_UNLIKELY(d->len != len))
+		return d->len == 0 ? NX_ITCH_ERR_UNKNOWN_TYPE : NX_ITCH_ERR_BAD_LENGTH;
+	f->locate = nx_itch_be16(msg + 1);
+	f->ts_ns = nx_itch_ld64(msg + 3) & UINT64_C(0xffffffffffff);
+	f->ref = nx_itch_ld64(msg + d->e_ref - 8) & d->m_ref;
+	f->new_ref = nx_itch_ld64(msg + d->e_new_ref - 8) & d->m_new_ref;
+	f->shares = nx_itch_ld64(msg + d->e_shares - 8) & d->m_shares;
+	f->px = nx_itch_ld32(msg + d->o_px) & d->m_px;
+	f->side = msg[d->o_side] & d->m_side;
+	f->aux = msg[d->o_aux] & d->m_aux;
+	return msg[0];
+}
+
 /* System event codes ('S'). */
 #define NX_ITCH_EV_START_MESSAGES     'O'
 #define NX_ITCH_EV_START_SYSTEM       'S'

@@ -6,6 +6,7 @@
  * inline nx_itch_check and the view structs in the header.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,66 @@ const uint8_t nx_itch_ix_tab[256] = {
 	NX_ITCH_TYPES(NX_X_)
 #undef NX_X_
 };
+
+/* nx_itch_decode's descriptors: the fields a type has, at the views'
+ * offsets (their static asserts pin those to the specification); the rest
+ * point at byte 0 (8-byte fields: end at 8) with mask 0. */
+#define W_(w) ((w) == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * (w))) - 1)
+#define F8(k, st, f, w) .e_##k = (uint8_t)(OFF(st, f) + (w)), .m_##k = W_(w)
+#define F4(k, st, f) .o_##k = (uint8_t)OFF(st, f), .m_##k = 0xffffffffu
+#define F1(k, st, f) .o_##k = (uint8_t)OFF(st, f), .m_##k = 0xff
+#define NONE_ .e_ref = 8, .e_new_ref = 8, .e_shares = 8
+#define ROW(name, ...) [NX_ITCH_IX_##name] = { .len = NX_ITCH_LEN_##name, NONE_, __VA_ARGS__ }
+#define OFF(st, f) offsetof(struct st, f)
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+const struct nx_itch_desc nx_itch_desc_tab[NX_ITCH_IX_MAX] = {
+	[NX_ITCH_IX_NONE] = { .len = 0, NONE_ },
+	ROW(SYSTEM_EVENT, F1(aux, nx_itch_system_event, event_code)),
+	ROW(STOCK_DIRECTORY, F1(aux, nx_itch_stock_directory, market_category)),
+	ROW(TRADING_ACTION, F1(aux, nx_itch_trading_action, trading_state)),
+	ROW(REG_SHO),
+	ROW(MKT_PARTICIPANT),
+	ROW(MWCB_DECLINE),
+	ROW(MWCB_STATUS),
+	ROW(IPO_QUOTING),
+	ROW(LULD_COLLAR),
+	ROW(OPERATIONAL_HALT),
+	ROW(ADD_ORDER, F8(ref, nx_itch_add_order, ref, 8), F1(side, nx_itch_add_order, side),
+	    F8(shares, nx_itch_add_order, shares, 4), F4(px, nx_itch_add_order, price)),
+	ROW(ADD_ORDER_MPID, F8(ref, nx_itch_add_order_mpid, ref, 8),
+	    F1(side, nx_itch_add_order_mpid, side), F8(shares, nx_itch_add_order_mpid, shares, 4),
+	    F4(px, nx_itch_add_order_mpid, price)),
+	ROW(ORDER_EXECUTED, F8(ref, nx_itch_order_executed, ref, 8),
+	    F8(shares, nx_itch_order_executed, shares, 4)),
+	ROW(ORDER_EXECUTED_PX, F8(ref, nx_itch_order_executed_px, ref, 8),
+	    F8(shares, nx_itch_order_executed_px, shares, 4),
+	    F4(px, nx_itch_order_executed_px, price),
+	    F1(aux, nx_itch_order_executed_px, printable)),
+	ROW(ORDER_CANCEL, F8(ref, nx_itch_order_cancel, ref, 8),
+	    F8(shares, nx_itch_order_cancel, shares, 4)),
+	ROW(ORDER_DELETE, F8(ref, nx_itch_order_delete, ref, 8)),
+	ROW(ORDER_REPLACE, F8(ref, nx_itch_order_replace, orig_ref, 8),
+	    F8(new_ref, nx_itch_order_replace, new_ref, 8),
+	    F8(shares, nx_itch_order_replace, shares, 4), F4(px, nx_itch_order_replace, price)),
+	ROW(TRADE, F8(ref, nx_itch_trade, ref, 8), F1(side, nx_itch_trade, side),
+	    F8(shares, nx_itch_trade, shares, 4), F4(px, nx_itch_trade, price)),
+	ROW(CROSS_TRADE, F8(shares, nx_itch_cross_trade, shares, 8),
+	    F4(px, nx_itch_cross_trade, cross_price)),
+	ROW(BROKEN_TRADE),
+	ROW(NOII),
+	ROW(RPII),
+	ROW(DLCR),
+};
+#pragma GCC diagnostic pop
+#undef W_
+#undef F8
+#undef F4
+#undef F1
+#undef NONE_
+#undef ROW
+#undef OFF
 
 struct type_row {
 	const char *name, *text;
