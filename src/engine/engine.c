@@ -211,18 +211,12 @@ static void reject_report(struct nx_engine *e, struct session *s, const struct n
 		       .instrument = r->inst, .reason = r->reason, .response_to = r->req);
 }
 
-void engine_on_event(void *ctx, const struct nx_event *ev)
+/* Every event but LEVEL: risk state first, then the owner's report, one
+ * switch for both. Out of line: its many inlined encoders need registers
+ * that the LEVEL path should not save and restore. */
+static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_event *ev)
 {
-	struct nx_engine *e = ctx;
 	struct session *s;
-	if (ev->type == NX_EV_LEVEL) {
-		/* market data only: neither risk state nor a report (about one a
-		 * command, so it skips the rest) */
-		if (e->tap)
-			e->tap(e->tap_ctx, ev);
-		return;
-	}
-	/* risk state first, then the owner's report: one switch for both */
 	switch (ev->type) {
 	case NX_EV_ACCEPTED: {
 		const struct nx_ev_order *o = &ev->u.order;
@@ -297,6 +291,19 @@ void engine_on_event(void *ctx, const struct nx_event *ev)
 	default:
 		break;
 	}
+	if (e->tap)
+		e->tap(e->tap_ctx, ev);
+}
+
+void engine_on_event(void *ctx, const struct nx_event *ev)
+{
+	struct nx_engine *e = ctx;
+	if (NX_LIKELY(ev->type != NX_EV_LEVEL)) {
+		on_order_event(e, ev);
+		return;
+	}
+	/* market data only: neither risk state nor a report (about one a
+	 * command) */
 	if (e->tap)
 		e->tap(e->tap_ctx, ev);
 }
