@@ -502,7 +502,7 @@ static inline int64_t shown(const struct order *o)
 }
 
 /* Append to the back of its level (opened if needed). The caller touched it. */
-static void level_push(struct nx_book *b, struct order *o)
+static NX_ALWAYS_INLINE void level_push(struct nx_book *b, struct order *o)
 {
 	struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
 	struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
@@ -521,7 +521,7 @@ static void level_push(struct nx_book *b, struct order *o)
 }
 
 /* Take out of its level (closed if emptied). The caller touched it. */
-static void level_unlink(struct nx_book *b, struct order *o)
+static NX_ALWAYS_INLINE void level_unlink(struct nx_book *b, struct order *o)
 {
 	struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
 	struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
@@ -540,7 +540,7 @@ static void level_unlink(struct nx_book *b, struct order *o)
 
 /* Enter a new order (queued at its level already) in its account's list
  * and the id maps. */
-static void rest_links(struct nx_book *b, struct order *o)
+static NX_ALWAYS_INLINE void rest_links(struct nx_book *b, struct order *o)
 {
 	uint32_t s = slot_of(b, o);
 	struct account *a = &b->accts[o->acct_ix];
