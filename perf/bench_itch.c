@@ -632,7 +632,8 @@ int main(int argc, char **argv)
 	size_t memlen, need = nx_mdbook_memsize(&book_cfg);
 	void *mem = perf_map_huge(need, &memlen);
 	uint32_t *lat = malloc((O.msgs + SNIP_COPIES * 1000 + 16) * sizeof(*lat));
-	if (!mem || !lat || gen_synth(&O, &syn)) {
+	int want_syn = !O.only || strstr(O.only, "synth_") != NULL;
+	if (!mem || !lat || (want_syn && gen_synth(&O, &syn))) {
 		fprintf(stderr, "bench_itch: cannot set up\n");
 		return 1;
 	}
@@ -650,12 +651,14 @@ int main(int argc, char **argv)
 	} else {
 		printf("bench_itch snippet skipped: %s not found\n", O.snippet);
 	}
-	case_decode(&O, tpns, &syn, lat, 0);
-	case_decode(&O, tpns, &syn, lat, 1);
-	case_book(&O, tpns, &syn, mem, memlen, BULK, ovh, lat);
-	case_book(&O, tpns, &syn, mem, memlen, NOPREFETCH, ovh, lat);
-	case_book(&O, tpns, &syn, mem, memlen, EACH, ovh, lat);
-	perf_unmap(syn.data, syn.maplen);
+	if (want_syn) {
+		case_decode(&O, tpns, &syn, lat, 0);
+		case_decode(&O, tpns, &syn, lat, 1);
+		case_book(&O, tpns, &syn, mem, memlen, BULK, ovh, lat);
+		case_book(&O, tpns, &syn, mem, memlen, NOPREFETCH, ovh, lat);
+		case_book(&O, tpns, &syn, mem, memlen, EACH, ovh, lat);
+		perf_unmap(syn.data, syn.maplen);
+	}
 	perf_unmap(mem, memlen);
 	free(lat);
 	return 0;

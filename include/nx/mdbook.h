@@ -27,21 +27,26 @@
  *   level's, reached through the entry's level index. So E, C, X and D
  *   cost one table probe and one level update, and no price search at all.
  *   The table is the big random-access structure (64 MB for 2M orders), so
- *   nx_mdbook_apply_blocks runs a two-stage prefetch pipeline: 16 messages
- *   ahead it prefetches the order entry (the reference is at the same
- *   offset in all seven order messages, so its slot is known from the
- *   bytes alone) or, for an add, the level's hash bucket; 8 messages ahead
- *   it reads that entry or bucket, now cached, and prefetches the level
- *   node behind it. The apply then mostly hits cache.
+ *   nx_mdbook_apply_blocks runs a three-stage prefetch pipeline: 16
+ *   messages ahead it prefetches the stock line and the order entry (the
+ *   reference is at the same offset in all seven order messages, so its
+ *   slot is known from the bytes alone) or, for an add, the level's hash
+ *   bucket; 8 messages ahead it reads that entry or bucket, now cached, and
+ *   prefetches the level node behind it (and an add's hint row); 4 ahead,
+ *   with the level cached, it prefetches what freeing the level (its
+ *   bucket, its list neighbours) or creating one (the hinted level, a
+ *   replace's new bucket) will touch. The apply then mostly hits cache.
  * - Levels: 32-byte nodes in one preallocated pool with a free list, each
  *   {qty, orders, price, stock, side}, linked twice: into its stock side's
  *   list sorted best first (bids descending, asks ascending; the head is
  *   the best price, so BBO is one read and depth a walk), and into a
  *   chained hash on (stock, side, price) that adds and replaces use to find
  *   an existing level in O(1). A new level is linked into its side by a
- *   walk from the end (best or worst) whose price is nearer: real books
- *   get new levels near the top, so walks are short; deep outliers start
- *   from the other end. A sorted array per side would make deep inserts
+ *   walk from the nearest of: the best end, the worst end, and a hint, the
+ *   last level created in the nearest cent of a per-stock-side row of 64
+ *   cent slots (hints are checked, never maintained on free: a stale one
+ *   costs steps, not correctness). Without hints a walk through a deep,
+ *   busy side crossed ~10-60 cold nodes. A sorted array per side would make deep inserts
  *   memmoves and need per-stock capacity; a tree costs pointer chases on
  *   every update. Here updates to an existing level (most messages) touch
  *   only the node, and only level creation and removal relink.

@@ -16,7 +16,7 @@
 
 struct layout {
 	uint64_t ord_slots, nbkt;
-	size_t off_ord, off_lvl, off_bkt, off_stk, total;
+	size_t off_ord, off_lvl, off_bkt, off_stk, off_hint, total;
 };
 
 /* Add n elements of size sz at a cache-line boundary; 0 on overflow. */
@@ -47,6 +47,9 @@ static int layout_of(const struct nx_mdbook_config *cfg, struct layout *L)
 	       lay(&at, &L->off_bkt, L->nbkt, sizeof(uint32_t)) &&
 	       lay(&at, &L->off_stk, cfg->max_locates ? cfg->max_locates : NX_MDBOOK_STOCKS,
 		   sizeof(struct md_stk)) &&
+	       lay(&at, &L->off_hint, (uint64_t)(cfg->max_locates ? cfg->max_locates
+							   : NX_MDBOOK_STOCKS) * 2 * MD_HINT_W,
+		   sizeof(uint32_t)) &&
 	       (L->total = at, 1);
 }
 
@@ -71,6 +74,7 @@ struct nx_mdbook *nx_mdbook_init(void *mem, size_t len, const struct nx_mdbook_c
 	b->lvl = (struct md_lvl *)((char *)mem + L.off_lvl);
 	b->bkt = (uint32_t *)((char *)mem + L.off_bkt);
 	b->stk = (struct md_stk *)((char *)mem + L.off_stk);
+	b->hint = (uint32_t *)((char *)mem + L.off_hint);
 	b->ord_slots = L.ord_slots;
 	b->ord_mask = L.ord_slots - 1;
 	b->ord_shift = (unsigned)(64 - NX_CTZ64(L.ord_slots));
@@ -141,34 +145,67 @@ static inline uint32_t absdiff(uint32_t a, uint32_t b)
 	return a > b ? a - b : b - a;
 }
 
-/* Link level n into its stock side's list, from the nearer end. The price
- * is not in the list (the hash said so). */
+static inline uint64_t rotr64(uint64_t v, unsigned k)
+{
+	return k ? v >> k | v << (64 - k) : v;
+}
+
+/* A live level of the stock side near px to start a walk from (0: none):
+ * the hint of the nearest written slot, cyclically. It may be the level
+ * being linked itself (a reused index whose old hint survived): callers
+ * skip that. */
+static inline uint32_t hint_near(const struct nx_mdbook *b, const struct md_stk *s,
+				 uint16_t locate, unsigned side, uint32_t px)
+{
+	uint64_t occ = s->hint_occ[side], r;
+	unsigned k = md_hint_slot(px), up, down, slot;
+	uint32_t c;
+	const struct md_lvl *L;
+
+	if (!occ)
+		return 0;
+	r = rotr64(occ, k);                  /* bit j: slot k + j */
+	up = (unsigned)NX_CTZ64(r);
+	down = (unsigned)NX_CLZ64(r) + 1;    /* bit 63 - (down - 1): slot k - down */
+	slot = up <= down ? (k + up) & (MD_HINT_W - 1) : (k - down) & (MD_HINT_W - 1);
+	c = b->hint[((size_t)locate * 2 + side) * MD_HINT_W + slot];
+	L = &b->lvl[c];
+	return c && L->live && L->locate == locate && L->side == side ? c : 0;
+}
+
+/* Link level n into its stock side's list. The price is not in the list
+ * (the hash said so). The walk starts from the hint nearest in price, or
+ * the nearer end. */
 static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 {
 	struct md_lvl *L = &b->lvl[n];
 	unsigned side = L->side;
-	uint32_t px = L->px, h = s->head[side], t = s->tail[side], cur;
+	uint32_t px = L->px, h = s->head[side], t = s->tail[side], c, d;
 
 	s->nlevels[side]++;
 	if (!h) {
 		L->prev = L->next = 0;
 		s->head[side] = s->tail[side] = n;
-		return;
+		goto hint;
 	}
-	if (absdiff(px, b->lvl[h].px) <= absdiff(px, b->lvl[t].px)) {
-		/* insert before the first level px is better than */
-		cur = h;
-		while (cur && better(side, b->lvl[cur].px, px))
-			cur = b->lvl[cur].next;
-		L->next = cur;
-		L->prev = cur ? b->lvl[cur].prev : t;
+	c = absdiff(px, b->lvl[h].px) <= absdiff(px, b->lvl[t].px) ? h : t;
+	d = hint_near(b, s, L->locate, side, px);
+	if (d && d != n && absdiff(px, b->lvl[d].px) < absdiff(px, b->lvl[c].px))
+		c = d;
+	if (better(side, b->lvl[c].px, px)) {
+		/* px goes after c: step towards worse prices */
+		uint32_t nx;
+		while ((nx = b->lvl[c].next) && better(side, b->lvl[nx].px, px))
+			c = nx;
+		L->prev = c;
+		L->next = b->lvl[c].next;
 	} else {
-		/* insert after the last level better than px */
-		cur = t;
-		while (cur && better(side, px, b->lvl[cur].px))
-			cur = b->lvl[cur].prev;
-		L->prev = cur;
-		L->next = cur ? b->lvl[cur].next : h;
+		/* px goes before c: step towards better prices */
+		uint32_t pv;
+		while ((pv = b->lvl[c].prev) && better(side, px, b->lvl[pv].px))
+			c = pv;
+		L->next = c;
+		L->prev = b->lvl[c].prev;
 	}
 	if (L->prev)
 		b->lvl[L->prev].next = n;
@@ -178,6 +215,9 @@ static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 		b->lvl[L->next].prev = n;
 	else
 		s->tail[side] = n;
+hint:
+	b->hint[((size_t)L->locate * 2 + side) * MD_HINT_W + md_hint_slot(px)] = n;
+	s->hint_occ[side] |= UINT64_C(1) << md_hint_slot(px);
 }
 
 /* The level of (stock, side, px), created empty if absent; 0 if the pool
@@ -506,65 +546,140 @@ static const uint8_t ref_len[256] = {
 	['U'] = NX_ITCH_LEN_ORDER_REPLACE,
 };
 
-static inline void prefetch_msg(const struct nx_mdbook *b, const uint8_t *msg, size_t len)
+static inline int is_add(uint8_t t)
+{
+	return t == NX_ITCH_ADD_ORDER || t == NX_ITCH_ADD_ORDER_MPID;
+}
+
+/* What the pipeline learned about one message, carried from stage to
+ * stage so no stage repeats a hash or a probe. */
+struct pf_slot {
+	const uint8_t *blk;   /* the block (length prefix, then the message) */
+	uint64_t at;          /* add: its level's bucket; others: the order's home slot */
+	uint32_t lvl;         /* from stage 2: the order's level, or the bucket's first */
+	uint8_t kind;         /* PF_NONE, PF_ADD, PF_REF (E C X D), PF_REPLACE */
+};
+
+enum { PF_NONE, PF_ADD, PF_REF, PF_REPLACE };
+
+/* Stage 1: the stock line, and the order entry (from the reference bytes)
+ * or, for an add, its level's bucket; a replace's new slot. */
+static inline void stage1(const struct nx_mdbook *b, struct pf_slot *q, const uint8_t *msg,
+			  size_t len)
 {
 	uint8_t t;
+	uint16_t locate;
 
-	if (len == 0)
+	q->kind = PF_NONE;
+	q->lvl = 0; /* stage 3 may run without stage 2 (the first blocks of a call) */
+	if (len < NX_ITCH_HDR_LEN)
 		return;
+	locate = nx_itch_be16(msg + 1);
+	if (locate < b->nstk)
+		NX_PREFETCH_W(&b->stk[locate]);
 	t = msg[0];
 	if (ref_len[t] != len)
 		return;
-	NX_PREFETCH_W(&b->ord[md_ord_home(b, nx_itch_be64(msg + NX_ITCH_REF_OFF))]);
-	if (t == NX_ITCH_ORDER_REPLACE) {
-		/* where the new reference goes */
-		const struct nx_itch_order_replace *u = (const void *)msg;
-		NX_PREFETCH_W(&b->ord[md_ord_home(b, nx_itch_be64(u->new_ref))]);
-	} else if (t == NX_ITCH_ADD_ORDER || t == NX_ITCH_ADD_ORDER_MPID) {
-		/* the hash bucket of its level */
+	if (is_add(t)) {
 		const struct nx_itch_add_order *a = (const void *)msg;
-		NX_PREFETCH(&b->bkt[md_bkt_of(b, nx_itch_be16(a->h.locate),
-					      a->side == NX_ITCH_SELL, nx_itch_be32(a->price))]);
+		q->kind = PF_ADD;
+		q->at = md_bkt_of(b, locate, a->side == NX_ITCH_SELL, nx_itch_be32(a->price));
+		NX_PREFETCH(&b->bkt[q->at]);
+	} else {
+		q->kind = t == NX_ITCH_ORDER_REPLACE ? PF_REPLACE : PF_REF;
+		q->at = md_ord_home(b, nx_itch_be64(msg + NX_ITCH_REF_OFF));
+		if (q->kind == PF_REPLACE) {
+			const struct nx_itch_order_replace *u = (const void *)msg;
+			NX_PREFETCH_W(&b->ord[md_ord_home(b, nx_itch_be64(u->new_ref))]);
+		}
 	}
+	/* an add's new entry goes at or after its reference's home slot too */
+	NX_PREFETCH_W(&b->ord[is_add(t) ? md_ord_home(b, nx_itch_be64(msg + NX_ITCH_REF_OFF))
+					: q->at]);
 }
 
 void nx_mdbook_prefetch(const struct nx_mdbook *b, const uint8_t *msg, size_t len)
 {
-	prefetch_msg(b, msg, len);
+	struct pf_slot q;
+
+	stage1(b, &q, msg, len);
 }
 
-/* Second stage, for a message whose order entry or bucket was prefetched
- * STAGE1 - STAGE2 messages ago: read it (hopefully arrived) and prefetch
- * the level node behind it, so the apply finds both in cache. */
-static inline void prefetch_level(const struct nx_mdbook *b, const uint8_t *msg, size_t len)
+/* Stage 2: read the entry or bucket (cached since stage 1) and prefetch
+ * the level behind it; an add whose bucket is empty makes a new level:
+ * prefetch its stock side's hint row. */
+static inline void stage2(const struct nx_mdbook *b, struct pf_slot *q)
 {
-	uint64_t pos;
-	const struct md_ord *e;
-	uint8_t t;
+	const uint8_t *msg = q->blk + NX_MOLD_BLOCK_PREFIX;
 
-	if (len == 0)
-		return;
-	t = msg[0];
-	if (ref_len[t] != len)
-		return;
-	if (t == NX_ITCH_ADD_ORDER || t == NX_ITCH_ADD_ORDER_MPID) {
+	q->lvl = 0;
+	if (q->kind == PF_ADD) {
 		const struct nx_itch_add_order *a = (const void *)msg;
-		uint32_t i = b->bkt[md_bkt_of(b, nx_itch_be16(a->h.locate), a->side == NX_ITCH_SELL,
-					       nx_itch_be32(a->price))];
-		if (i)
-			NX_PREFETCH_W(&b->lvl[i]);
+		uint16_t locate = nx_itch_be16(a->h.locate);
+		q->lvl = b->bkt[q->at];
+		if (q->lvl)
+			NX_PREFETCH_W(&b->lvl[q->lvl]);
+		else if (locate < b->nstk)
+			NX_PREFETCH(&b->hint[((size_t)locate * 2 + (a->side == NX_ITCH_SELL)) *
+					     MD_HINT_W + md_hint_slot(nx_itch_be32(a->price))]);
+	} else if (q->kind != PF_NONE) {
+		uint64_t ref = nx_itch_be64(msg + NX_ITCH_REF_OFF), i = q->at;
+		for (;;) {
+			const struct md_ord *e = &b->ord[i];
+			if (e->level == 0)
+				return;
+			if (e->ref == ref)
+				break;
+			i = (i + 1) & b->ord_mask;
+		}
+		q->lvl = b->ord[i].level;
+		NX_PREFETCH_W(&b->lvl[q->lvl]);
+	}
+}
+
+/* Stage 3, with the level cached since stage 2: what creating or freeing a
+ * level will touch. An order leaving a level of one order (D, U, or an
+ * E/C/X that may empty it) frees the level: its bucket and list
+ * neighbours. A replace's new price: its bucket. An add making a new level:
+ * the hinted level its link walk starts from. */
+static inline void stage3(const struct nx_mdbook *b, const struct pf_slot *q)
+{
+	const uint8_t *msg = q->blk + NX_MOLD_BLOCK_PREFIX;
+	const struct md_lvl *L;
+
+	if (q->kind == PF_ADD) {
+		const struct nx_itch_add_order *a = (const void *)msg;
+		uint16_t locate = nx_itch_be16(a->h.locate);
+		uint32_t px = nx_itch_be32(a->price), c;
+		if (q->lvl || locate >= b->nstk)
+			return;
+		c = b->hint[((size_t)locate * 2 + (a->side == NX_ITCH_SELL)) * MD_HINT_W +
+			    md_hint_slot(px)];
+		if (c)
+			NX_PREFETCH_W(&b->lvl[c]);
 		return;
 	}
-	e = md_ord_find(b, nx_itch_be64(msg + NX_ITCH_REF_OFF), &pos);
-	if (e)
-		NX_PREFETCH_W(&b->lvl[e->level]);
+	if (q->kind == PF_NONE || !q->lvl)
+		return;
+	L = &b->lvl[q->lvl];
+	if (q->kind == PF_REPLACE) {
+		const struct nx_itch_order_replace *u = (const void *)msg;
+		NX_PREFETCH(&b->bkt[md_bkt_of(b, nx_itch_be16(u->h.locate), L->side,
+					      nx_itch_be32(u->price))]);
+	}
+	if (L->orders == 1) {
+		NX_PREFETCH_W(&b->bkt[md_bkt_of(b, L->locate, L->side, L->px)]);
+		NX_PREFETCH_W(&b->lvl[L->prev]);
+		NX_PREFETCH_W(&b->lvl[L->next]);
+	}
 }
 
-/* Blocks between the first prefetch and the apply, and between the second
- * and the apply. A DRAM miss is ~100+ ns on a busy server, a message
- * ~20-50 ns to apply: each stage gets 8 messages of time. */
+/* Blocks between each prefetch stage and the apply. A DRAM miss is ~150
+ * ns on the reference VM and a message ~20-50 ns to apply: each stage gets
+ * 4-8 messages of time. */
 #define STAGE1 16
 #define STAGE2 8
+#define STAGE3 4
 #define RING   16 /* >= STAGE1, a power of two */
 
 static inline int block_ok(const uint8_t *p, const uint8_t *end)
@@ -576,28 +691,30 @@ static inline int block_ok(const uint8_t *p, const uint8_t *end)
 size_t nx_mdbook_apply_blocks(struct nx_mdbook *b, const uint8_t *data, size_t len,
 			      size_t max_msgs, size_t *used)
 {
-	const uint8_t *ring[RING], *pf = data, *end = data + len, *done = data;
+	struct pf_slot ring[RING];
+	const uint8_t *pf = data, *end = data + len, *done = data;
 	size_t n = 0, npf = 0;
 
 	/* pf walks ahead, validating blocks into the ring (messages n .. npf-1,
-	 * at most STAGE1) and prefetching their order entries; applying
-	 * message n first prefetches the level of message n + STAGE2. Every
-	 * block applied was validated by pf. */
+	 * at most STAGE1) and running stage 1 on them; applying message n
+	 * first runs stage 2 on message n + STAGE2 and stage 3 on n + STAGE3.
+	 * Every block applied was validated by pf. */
 	for (;;) {
 		if (npf < max_msgs && block_ok(pf, end)) {
-			ring[npf % RING] = pf;
-			prefetch_msg(b, pf + 2, nx_itch_be16(pf));
+			struct pf_slot *q = &ring[npf % RING];
+			q->blk = pf;
+			stage1(b, q, pf + 2, nx_itch_be16(pf));
 			pf += 2 + nx_itch_be16(pf);
 			if (++npf - n < STAGE1)
 				continue;
 		} else if (n == npf) {
 			break;
 		}
-		if (n + STAGE2 < npf) {
-			const uint8_t *q = ring[(n + STAGE2) % RING];
-			prefetch_level(b, q + 2, nx_itch_be16(q));
-		}
-		done = ring[n % RING];
+		if (n + STAGE2 < npf)
+			stage2(b, &ring[(n + STAGE2) % RING]);
+		if (n + STAGE3 < npf)
+			stage3(b, &ring[(n + STAGE3) % RING]);
+		done = ring[n % RING].blk;
 		apply_msg(b, done + 2, nx_itch_be16(done));
 		done += 2 + nx_itch_be16(done);
 		n++;

@@ -47,9 +47,29 @@ struct md_stk {
 	uint8_t named_by;
 	uint8_t state;
 	uint8_t category;
-	uint8_t pad_[NX_CACHE_LINE - 47];
+	uint8_t pad_;
+	uint64_t hint_occ[2]; /* per side: which slots of its hint row were written */
 };
 NX_STATIC_ASSERT(sizeof(struct md_stk) == NX_CACHE_LINE, "one stock per cache line");
+
+/*
+ * Hints for linking a new level into its side's sorted list without a long
+ * walk through cold nodes. Each stock side has a row of MD_HINT_W slots;
+ * slot (px / MD_HINT_G) mod MD_HINT_W holds the last level created at a
+ * price of that cent (a slot per cent tick, the grid of every Nasdaq price
+ * >= $1). A new level starts its walk from the hint of the nearest written
+ * slot instead of the list's head or tail. Hints are never maintained on
+ * free: one is used only if its level is live and of the same stock and
+ * side (any such level is a correct place to start a walk from), so a
+ * stale or aliased hint costs steps, never correctness.
+ */
+#define MD_HINT_W 64u   /* slots a side: 256 bytes, 64 cents around the touch */
+#define MD_HINT_G 100u  /* Price(4) units a slot: one cent */
+
+static inline unsigned md_hint_slot(uint32_t px)
+{
+	return (px / MD_HINT_G) & (MD_HINT_W - 1);
+}
 
 struct nx_mdbook {
 	/* hot: the order table and the level pool */
@@ -60,6 +80,7 @@ struct nx_mdbook {
 	struct md_lvl *lvl;   /* [0] unused: index 0 is "none" */
 	uint32_t *bkt;        /* level hash buckets: head level index */
 	struct md_stk *stk;   /* nstk, indexed by locate */
+	uint32_t *hint;       /* nstk x 2 x MD_HINT_W: level hints, by (locate, side) */
 	uint32_t nstk;
 	uint32_t free_lvl;    /* free list head, 0 = empty */
 	uint32_t lvl_hw;      /* levels [1, lvl_hw) have been used */
