@@ -90,11 +90,29 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate);
 void session_poll(struct nx_engine *e, struct session *s);
 struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a);
-int session_take_token(struct nx_engine *e, struct session *s);
+/* The message-rate throttle: refill s's token bucket (tokens in units of
+ * 1e-9 message, msg_rate a second, at most msg_burst) up to now and take
+ * one message's worth; 0 when there is not one. Inline: once a message. */
+static inline int session_take_token(struct nx_engine *e, struct session *s)
+{
+	const struct nx_limits *l = &e->cfg.accounts[s->acct_cfg].limits;
+	uint64_t cap = (uint64_t)l->msg_burst * 1000000000u;
+	uint64_t dt = e->now - s->bucket_ns;
+	s->bucket_ns = e->now;
+	unsigned __int128 add = (unsigned __int128)dt * l->msg_rate;
+	s->tokens = add >= cap || s->tokens + (uint64_t)add >= cap ? cap : s->tokens + (uint64_t)add;
+	if (s->tokens < 1000000000u)
+		return 0;
+	s->tokens -= 1000000000u;
+	return 1;
+}
 
 /* output.c */
 /* A writer over the history slot of s's next application message. */
-void out_app_begin(struct session *s, uint32_t hist_mask, struct nx_nxp_writer *w);
+static inline void out_app_begin(struct session *s, uint32_t hist_mask, struct nx_nxp_writer *w)
+{
+	nx_nxp_writer_init(w, s->hist + (size_t)(s->next_send & hist_mask) * HIST_SLOT, HIST_SLOT);
+}
 /* Record the message just written there, number it, and send it if bound. */
 void out_app_commit(struct nx_engine *e, struct session *s, size_t len);
 /* A new datagram to `to` for session-level messages; NULL when out is full. */

@@ -13,11 +13,6 @@
 
 #include "engine_priv.h"
 
-void out_app_begin(struct session *s, uint32_t hist_mask, struct nx_nxp_writer *w)
-{
-	nx_nxp_writer_init(w, s->hist + (size_t)(s->next_send & hist_mask) * HIST_SLOT, HIST_SLOT);
-}
-
 struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to)
 {
 	struct nx_out *o = e->out;

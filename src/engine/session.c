@@ -332,16 +332,3 @@ void session_poll(struct nx_engine *e, struct session *s)
 		out_heartbeat(e, s);
 }
 
-int session_take_token(struct nx_engine *e, struct session *s)
-{
-	const struct nx_limits *l = &e->cfg.accounts[s->acct_cfg].limits;
-	uint64_t cap = (uint64_t)l->msg_burst * 1000000000u;
-	uint64_t dt = e->now - s->bucket_ns;
-	s->bucket_ns = e->now;
-	unsigned __int128 add = (unsigned __int128)dt * l->msg_rate;
-	s->tokens = add >= cap || s->tokens + (uint64_t)add >= cap ? cap : s->tokens + (uint64_t)add;
-	if (s->tokens < 1000000000u)
-		return 0;
-	s->tokens -= 1000000000u;
-	return 1;
-}
