@@ -314,9 +314,9 @@ static inline int64_t exposure_bound(const struct nx_risk *r, const struct racct
  * what the order adds to the account's open quantity on its side and open
  * notional (a replace passes the difference, which may be negative).
  */
-static unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i, unsigned side,
-		      int is_market, nx_px_t px, nx_qty_t qty, nx_qty_t add_qty,
-		      int64_t add_notional, uint32_t add_orders)
+static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i,
+					unsigned side, int is_market, nx_px_t px, nx_qty_t qty,
+					nx_qty_t add_qty, int64_t add_notional, uint32_t add_orders)
 {
 	const struct racct *ac = &r->accts[a];
 	const struct rinst *in = &r->insts[i];
