@@ -475,6 +475,7 @@ struct opts {
 	int cpu;
 	uint64_t seed;
 	const char *only;
+	int hash;          /* --hash: print a digest of every reply datagram */
 };
 
 struct bench {
@@ -506,6 +507,40 @@ static struct sig sig_sub(struct sig a, struct sig b)
 	return (struct sig){ a.tx_msgs - b.tx_msgs, a.tx_dgrams - b.tx_dgrams, a.fills - b.fills,
 			     a.rejects - b.rejects, a.orders - b.orders, a.cancels - b.cancels,
 			     a.replaces - b.replaces, a.overflow - b.overflow, a.drops - b.drops };
+}
+
+/* FNV-1a over every reply datagram (destination, length, bytes) of the whole
+ * stream, warm-up included, on a fresh engine: two builds that print the same
+ * digest sent the same bytes (--hash, for checking that a change to the
+ * engine changed no output). */
+static void print_hash(struct bench *B, const struct arena *A, const char *name)
+{
+	struct nx_engine *e = engine_up(&B->v, NULL, NULL, &B->out);
+	uint64_t h = UINT64_C(0xcbf29ce484222325), bytes = 0, dgrams = 0;
+	if (!e)
+		return;
+	for (size_t i = 0; i < A->nd; i++) {
+		const struct dgram *d = &A->d[i];
+		nx_engine_rx(e, A->bytes + d->off, d->len, B->v.addr[d->sess], d->now, &B->out);
+		for (uint32_t k = 0; k < B->out.n; k++) {
+			const struct nx_out_dgram *o = &B->out.d[k];
+			uint8_t head[8];
+			memcpy(head, &o->to.ip, 4);
+			memcpy(head + 4, &o->to.port, 2);
+			memcpy(head + 6, &o->len, 2);
+			for (size_t j = 0; j < sizeof(head); j++)
+				h = (h ^ head[j]) * UINT64_C(0x100000001b3);
+			for (size_t j = 0; j < o->len; j++)
+				h = (h ^ o->data[j]) * UINT64_C(0x100000001b3);
+			bytes += o->len;
+			dgrams++;
+		}
+		B->out.n = 0;
+	}
+	nx_engine_destroy(e);
+	printf("bench_engine hash case=%s in_dgrams=%zu out_dgrams=%llu out_bytes=%llu fnv1a=%016llx\n",
+	       name, A->nd, (unsigned long long)dgrams, (unsigned long long)bytes,
+	       (unsigned long long)h);
 }
 
 /* A fresh engine at the start of the measured segment. */
@@ -663,6 +698,8 @@ static int run_case(struct bench *B, const char *name, int per)
 	size_t n = B->o.ops;
 	struct run R;
 	why = "engine setup failed";
+	if (B->o.hash)
+		print_hash(B, &A, name);
 
 	/* 2. Throughput: the median of reps batches, each on a fresh engine. */
 	double mops[16], mops_cpu[16];
@@ -773,7 +810,9 @@ out:
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_engine [--quick] [--ops N] [--warm N] [--reps N] [--cpu N]\n"
-			"                    [--seed N] [--resting N] [--case msg1|msg8]\n");
+			"                    [--seed N] [--resting N] [--case msg1|msg8] [--hash]\n"
+			"  --hash prints a digest of every reply datagram of each case's stream\n"
+			"    (fresh engine, untimed): equal digests, equal output\n");
 }
 
 int main(int argc, char **argv)
@@ -799,6 +838,8 @@ int main(int argc, char **argv)
 			B.o.resting = (uint32_t)strtoul(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			B.o.only = v, i++;
+		} else if (!strcmp(a, "--hash")) {
+			B.o.hash = 1;
 		} else {
 			usage();
 			return 2;
