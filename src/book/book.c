@@ -1116,16 +1116,31 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 	e->tag = o->tag;
 	b->emit(b->ctx, ev);
 
-	touch(b, o->book, SIDE_IX(o->side), o->ticks);
-	if (keep) {
-		struct ladder *l = &ib->side[SIDE_IX(o->side)];
-		struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	struct ladder *l = &ib->side[SIDE_IX(o->side)];
+	struct level *lv = &l->lv[ladder_slot(l, o->ticks)];
+	if (keep) { /* one level, changed only if the shown quantity shrinks */
 		o->leaves = r->qty;
 		if (o->visible > o->leaves) {
 			lv->qty -= o->visible - o->leaves;
 			o->visible = o->leaves;
+			emit_level_now(b, ib, o->side, o->ticks, lv);
 		}
-	} else {
+		return 0;
+	}
+	if (ticks != o->ticks && !would_take(ib, o->side, ticks)) {
+		/* a move that trades nothing: two levels, the old one first, as
+		 * the touched list would send them */
+		level_unlink(b, o);
+		emit_level_now(b, ib, o->side, o->ticks, lv);
+		o->ticks = ticks;
+		o->leaves = r->qty;
+		o->visible = shown(o);
+		level_push(b, o);
+		emit_level_now(b, ib, o->side, ticks, &l->lv[ladder_slot(l, ticks)]);
+		return 0;
+	}
+	touch(b, o->book, SIDE_IX(o->side), o->ticks);
+	{
 		level_unlink(b, o);
 		o->ticks = ticks;
 		o->leaves = r->qty;
