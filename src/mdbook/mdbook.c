@@ -188,10 +188,18 @@ static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 		s->head[side] = s->tail[side] = n;
 		goto hint;
 	}
-	c = absdiff(px, b->lvl[h].px) <= absdiff(px, b->lvl[t].px) ? h : t;
+	/* a hint within two cents is taken without reading the (maybe cold)
+	 * ends: few levels can lie between it and px */
 	d = hint_near(b, s, L->locate, side, px);
-	if (d && d != n && absdiff(px, b->lvl[d].px) < absdiff(px, b->lvl[c].px))
+	if (d == n)
+		d = 0;
+	if (d && absdiff(px, b->lvl[d].px) <= 2 * MD_HINT_G) {
 		c = d;
+	} else {
+		c = absdiff(px, b->lvl[h].px) <= absdiff(px, b->lvl[t].px) ? h : t;
+		if (d && absdiff(px, b->lvl[d].px) < absdiff(px, b->lvl[c].px))
+			c = d;
+	}
 	if (better(side, b->lvl[c].px, px)) {
 		/* px goes after c: step towards worse prices */
 		uint32_t nx;
