@@ -595,8 +595,10 @@ static void rest_alone(struct nx_book *b, struct order *o)
 	emit_level_now(b, ib, o->side, o->ticks, lv);
 }
 
-/* Return an order's slot to the pool, undoing rest()'s links (not the level). */
-static void release(struct nx_book *b, struct order *o)
+/* Return an order's slot to the pool, undoing rest()'s links (not the level).
+ * Inline where it runs once a command or more (a filled maker in the match
+ * loop, a cancel), a call elsewhere. */
+static NX_ALWAYS_INLINE void release_inline(struct nx_book *b, struct order *o)
 {
 	uint32_t s = slot_of(b, o);
 	if (o->resting) {
@@ -616,6 +618,11 @@ static void release(struct nx_book *b, struct order *o)
 	o->next = b->free_head;
 	b->free_head = s;
 	b->live--;
+}
+
+static void release(struct nx_book *b, struct order *o)
+{
+	release_inline(b, o);
 }
 
 /* Cancel a resting order outright: level, event, slot. */
@@ -787,7 +794,7 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 				continue;
 			if (!m->leaves) {
 				level_unlink(b, m);
-				release(b, m);
+				release_inline(b, m);
 			} else if (lv->count > 1) { /* iceberg: refill at the back */
 				level_unlink(b, m);
 				m->visible = shown(m);
@@ -1038,7 +1045,7 @@ int nx_book_cancel(struct nx_book *b, const struct nx_cancel *c)
 	level_unlink(b, o);
 	emit_cancel(b, o, NX_EV_CANCELED, NX_CXL_USER, o->leaves, c->cl);
 	o->leaves = 0;
-	release(b, o);
+	release_inline(b, o);
 	emit_level_now(b, ib, side, ticks, lv);
 	return 0;
 }
