@@ -35,7 +35,7 @@ const uint8_t nx_itch_ix_tab[256] = {
 /* nx_itch_decode's descriptors: the fields a type has, at the views'
  * offsets (their static asserts pin those to the specification); the rest
  * point at byte 0 (8-byte fields: end at 8) with mask 0. */
-#define W_(w) ((w) == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * (w))) - 1)
+#define W_(w) (~UINT64_C(0) >> (64 - 8 * (w)))
 #define F8(k, st, f, w) .e_##k = (uint8_t)(OFF(st, f) + (w)), .m_##k = W_(w)
 #define F4(k, st, f) .o_##k = (uint8_t)OFF(st, f), .m_##k = 0xffffffffu
 #define F1(k, st, f) .o_##k = (uint8_t)OFF(st, f), .m_##k = 0xff

@@ -15,7 +15,9 @@
  * The book is tiny (16 stocks, 64 orders, 24 levels) so capacity is hit, and is laid
  * out in static memory, re-initialised per input.
  *
- * Invariants: nx_itch_check agrees with the length table; the book's
+ * Invariants: nx_itch_check agrees with the length table and
+ * nx_itch_decode with nx_itch_check (and reads nothing past the message:
+ * ASan); the book's
  * nx_mdbook_check passes after every input (levels and orders agree, so
  * no quantity is negative or lost) and its per-type counts add up to the
  * messages applied; the receiver accounts for every packet exactly once,
@@ -47,6 +49,13 @@ static const struct nx_mdbook_config cfg = { .max_locates = 16, .max_orders = 64
 static void check_decode(const uint8_t *m, size_t len)
 {
 	int t = nx_itch_check(m, len);
+	struct nx_itch_fields f;
+
+	/* the table-driven decoder validates exactly as nx_itch_check */
+	if (nx_itch_decode(m, len, &f) != t)
+		die("nx_itch_decode disagrees with nx_itch_check");
+	if (t > 0 && (f.ts_ns >> 48 || f.locate != nx_itch_be16(m + 1)))
+		die("nx_itch_decode header fields");
 
 	if (len == 0) {
 		if (t != NX_ITCH_ERR_EMPTY)
