@@ -747,14 +747,10 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			break;
 		struct level *lv = &l->lv[ladder_slot(l, px)];
 		touch_level(b, lv, t->book, os, px);
-		prefetch_order(b, lv->head);
-		int first = 1;
+		prefetch_order(b, lv->head); /* both lines at once, then its release */
+		prefetch_release(b, &b->orders[lv->head]);
 		do {
 			struct order *m = &b->orders[lv->head];
-			if (first) {
-				prefetch_release(b, m);
-				first = 0;
-			}
 			/* A two-stage pipeline over the queue: the maker after next
 			 * starts loading, and the next one (loaded during this
 			 * maker's predecessor) has what releasing it will touch
@@ -1146,20 +1142,17 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 		emit_level_now(b, ib, o->side, ticks, &l->lv[ladder_slot(l, ticks)]);
 		return 0;
 	}
+	/* a move that may trade, or a quantity increase: through the touched list */
 	touch(b, o->book, SIDE_IX(o->side), o->ticks);
-	{
-		level_unlink(b, o);
-		o->ticks = ticks;
-		o->leaves = r->qty;
-		o->visible = 0;
-		if (match(b, o, ticks)) {
-			release(b, o);
-		} else if (o->leaves) {
-			o->visible = shown(o);
-			rest(b, o, 1);
-		} else {
-			release(b, o);
-		}
+	level_unlink(b, o);
+	o->ticks = ticks;
+	o->leaves = r->qty;
+	o->visible = 0;
+	if (match(b, o, ticks) || !o->leaves) {
+		release(b, o);
+	} else {
+		o->visible = shown(o);
+		rest(b, o, 1);
 	}
 	flush_levels(b);
 	return 0;
