@@ -305,6 +305,11 @@ static void expect_first(const uint8_t *b, size_t n, int rc)
 	}
 	assert_int_equal(nx_nxp_next(&r, &m), 0);
 	assert_int_equal(nx_nxp_next(&r, &m), 0);
+	/* at the end, the view is zeroed, as for a framing error */
+	assert_null(m.frame);
+	assert_int_equal(m.frame_len, 0);
+	assert_int_equal(m.template_id, 0);
+	assert_int_equal(m.flags, 0);
 }
 
 static void test_err_sofh_trunc(void **state)

@@ -568,7 +568,8 @@ static inline size_t nx_nxp_reader_offset(const struct nx_nxp_reader *r)
 
 /*
  * Read the next message of the datagram into *m.
- * Returns 1 with *m filled; 0 at the end of the datagram; or an nx_nxp_err:
+ * Returns 1 with *m filled; 0 at the end of the datagram (*m zeroed); or an
+ * nx_nxp_err:
  * - framing errors: *m is zeroed and the reader is at the end (next call: 0);
  * - message errors: the reader is past the message; *m has frame, frame_len,
  *   and (unless E_HDR_TRUNC) template_id, version and block_len as sent, and
@@ -577,15 +578,15 @@ static inline size_t nx_nxp_reader_offset(const struct nx_nxp_reader *r)
  * datagram, >= 14; schemaId, version, templateId, blockLength >= v1 length,
  * SOFH length == 14 + blockLength.
  */
-static inline int nx_nxp_next(struct nx_nxp_reader *r, struct nx_nxp_msg *m)
+static NX_ALWAYS_INLINE int nx_nxp_next(struct nx_nxp_reader *r, struct nx_nxp_msg *m)
 {
 	const uint8_t *p = r->p;
 	size_t left = (size_t)(r->end - p);
 	uint32_t len;
 
+	memset(m, 0, sizeof(*m));
 	if (left == 0)
 		return 0;
-	memset(m, 0, sizeof(*m));
 	if (NX_UNLIKELY(left < NX_NXP_SOFH_LEN)) {
 		r->p = r->end;
 		return NX_NXP_E_SOFH_TRUNC;
