@@ -89,7 +89,6 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		      struct nx_addr src);
 void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate);
 void session_poll(struct nx_engine *e, struct session *s);
-struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a);
 /* The message-rate throttle: refill s's token bucket (tokens in units of
  * 1e-9 message, msg_rate a second, at most msg_burst) up to now and take
  * one message's worth; 0 when there is not one. Inline: once a message. */
@@ -130,6 +129,17 @@ static inline uint64_t addr_key(struct nx_addr a)
 static inline int addr_eq(struct nx_addr a, struct nx_addr b)
 {
 	return a.ip == b.ip && a.port == b.port;
+}
+
+/* The session bound to address a, or NULL. Inline:
+ * once a datagram. */
+static inline struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a)
+{
+	const struct idmap *m = &e->by_addr;
+	for (uint32_t i = idmap_pos(m, addr_key(a)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (addr_eq(e->sess[m->tab[i]].addr, a))
+			return &e->sess[m->tab[i]];
+	return NULL;
 }
 
 #endif /* NX_ENGINE_PRIV_H */

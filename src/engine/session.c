@@ -22,15 +22,6 @@ static uint64_t hash_addr_slot(const void *ctx, uint32_t slot)
 	return addr_key(((const struct nx_engine *)ctx)->sess[slot].addr);
 }
 
-struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a)
-{
-	const struct idmap *m = &e->by_addr;
-	for (uint32_t i = idmap_pos(m, addr_key(a)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
-		if (addr_eq(e->sess[m->tab[i]].addr, a))
-			return &e->sess[m->tab[i]];
-	return NULL;
-}
-
 static struct session *session_by_id(const struct nx_engine *e, uint64_t id)
 {
 	const struct idmap *m = &e->by_id;
