@@ -131,8 +131,7 @@ static inline int addr_eq(struct nx_addr a, struct nx_addr b)
 	return a.ip == b.ip && a.port == b.port;
 }
 
-/* The session bound to address a, or NULL. Inline:
- * once a datagram. */
+/* The session bound to address a, or NULL (inline: once a datagram). */
 static inline struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a)
 {
 	const struct idmap *m = &e->by_addr;
