@@ -12,6 +12,11 @@
  *   bench_engine case=msg8 ops=N ...         (per message: each datagram's time / 8)
  *   bench_engine case=msg8/dgram ops=N ...   (per datagram of 8 messages)
  *
+ * msg1 also splits its aggressive messages by the trades each made
+ * (case=msg1/aggressive_trades_1, _2-3, _4-7, _8-15, _16-31, _32+) and fits
+ * latency = fixed + trades * per_trade over them (an info line): the cost
+ * of a trade through the pipeline, which sets the flow's tail.
+ *
  * msg1 sends one application message per datagram (Sequence + 1 message),
  * msg8 eight (Sequence + 8 messages, all from one session). On a case line
  * mops is millions of messages a second from untimed batches (the median
@@ -452,17 +457,82 @@ NX_NOINLINE static uint64_t run_batch(struct run *R, size_t from, size_t to)
 	return perf_tsc_end() - t0;
 }
 
-/* Latency: each nx_engine_rx between its own pair of TSC reads. */
-NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_t *lat)
+/* Latency: each nx_engine_rx between its own pair of TSC reads; trades[]
+ * gets the trades each call made (from the fill counter, read outside the
+ * timed pair). */
+NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_t *lat,
+				  uint32_t *trades)
 {
 	const struct dgram *D = R->A->d;
 	const uint8_t *bytes = R->A->bytes;
+	const struct nx_engine_stats *st = nx_engine_stats(R->e);
+	uint64_t fills = st->fills;
 	for (size_t i = from; i < to; i++) {
 		uint64_t t0 = perf_tsc_begin();
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		lat[i - from] = perf_sample(perf_tsc_end() - t0);
 		R->out->n = 0;
+		trades[i - from] = (uint32_t)((st->fills - fills) / 2); /* a fill per side */
+		fills = st->fills;
 	}
+}
+
+/* msg1: the aggressive messages' latency by the trades they made, in
+ * buckets of doubling size, and the least-squares cost of one more trade:
+ * what sets the tail of the whole flow. */
+#define TRADE_BUCKETS 6
+static const uint32_t bucket_lo[TRADE_BUCKETS] = { 1, 2, 4, 8, 16, 32 };
+static const uint32_t bucket_hi[TRADE_BUCKETS] = { 1, 3, 7, 15, 31, UINT32_MAX };
+
+struct trades_pct {
+	struct perf_pct p[TRADE_BUCKETS];
+	size_t n[TRADE_BUCKETS];
+	double ns_per_trade, ns_fixed;
+};
+
+static struct trades_pct by_trades(double tpns, const struct dgram *md, const uint32_t *lat,
+				   const uint32_t *trades, size_t n, uint32_t *scratch)
+{
+	struct trades_pct r = { 0 };
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, cnt = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (md[i].kind != OP_AGGR)
+			continue;
+		double x = trades[i], y = lat[i] / tpns;
+		sx += x, sy += y, sxx += x * x, sxy += x * y, cnt++;
+	}
+	double den = cnt * sxx - sx * sx;
+	if (den > 0) {
+		r.ns_per_trade = (cnt * sxy - sx * sy) / den;
+		r.ns_fixed = (sy * sxx - sx * sxy) / den;
+	}
+	for (int b = 0; b < TRADE_BUCKETS; b++) {
+		for (size_t i = 0; i < n; i++)
+			if (md[i].kind == OP_AGGR && trades[i] >= bucket_lo[b] && trades[i] <= bucket_hi[b])
+				scratch[r.n[b]++] = lat[i];
+		r.p[b] = perf_percentiles(scratch, r.n[b], tpns);
+	}
+	return r;
+}
+
+static void print_by_trades(const char *name, const struct trades_pct *r)
+{
+	for (int b = 0; b < TRADE_BUCKETS; b++) {
+		char sub[64];
+		if (!r->n[b])
+			continue;
+		if (bucket_hi[b] == UINT32_MAX)
+			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u+", name, bucket_lo[b]);
+		else if (bucket_lo[b] == bucket_hi[b])
+			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u", name, bucket_lo[b]);
+		else
+			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u-%u", name, bucket_lo[b],
+				 bucket_hi[b]);
+		perf_print_case("bench_engine", sub, r->n[b], r->p[b].mean > 0 ? 1e3 / r->p[b].mean : 0,
+				r->p[b]);
+	}
+	printf("bench_engine info case=%s aggressive_ns_per_trade=%.1f aggressive_ns_fixed=%.0f\n",
+	       name, r->ns_per_trade, r->ns_fixed);
 }
 
 /* --- Cases -------------------------------------------------------------------- */
@@ -568,7 +638,7 @@ static int run_case(struct bench *B, const char *name, int per)
 	struct gen *g = calloc(1, sizeof(*g));
 	struct arena A = { 0 };
 	struct nx_engine *shadow = NULL;
-	uint32_t *lat = NULL, *scratch = NULL;
+	uint32_t *lat = NULL, *scratch = NULL, *trades = NULL;
 	const char *why = "out of memory";
 	int rc = -1;
 	size_t nfill = B->o.resting, nwarm = nfill + B->o.warm_ops, ntot = nwarm + B->o.ops;
@@ -584,12 +654,13 @@ static int run_case(struct bench *B, const char *name, int per)
 	A.d = malloc(A.dcap * sizeof(*A.d));
 	lat = malloc(meas_dg * sizeof(*lat));
 	scratch = malloc(meas_dg * sizeof(*scratch));
+	trades = malloc(meas_dg * sizeof(*trades));
 	perf_rng_seed(&g->rng, B->o.seed ^ ((uint64_t)per << 32) ^ B->o.resting);
 	g->target = B->o.resting;
 	g->lv.pos_cap = ntot + 2;
 	g->lv.pos = calloc(g->lv.pos_cap, sizeof(*g->lv.pos));
 	g->lv.live = calloc((size_t)B->v.cfg.max_orders + 1, sizeof(*g->lv.live));
-	if (!A.bytes || !A.d || !lat || !scratch || !g->lv.pos || !g->lv.live)
+	if (!A.bytes || !A.d || !lat || !scratch || !trades || !g->lv.pos || !g->lv.live)
 		goto out;
 	double side_depth = (double)B->o.resting / (2.0 * NINST);
 	double deep_mean = side_depth / DEEP_PER_LEVEL;
@@ -733,7 +804,7 @@ static int run_case(struct bench *B, const char *name, int per)
 		goto out;
 	struct sig s0 = sig_of(e);
 	long csw_timed = perf_nivcsw();
-	run_timed(&R, warm_dg, tot_dg, lat);
+	run_timed(&R, warm_dg, tot_dg, lat, trades);
 	csw_timed = perf_nivcsw() - csw_timed;
 	struct sig d = sig_sub(sig_of(e), s0);
 	uint32_t resting_end = nx_book_order_count(nx_engine_book(e));
@@ -754,7 +825,9 @@ static int run_case(struct bench *B, const char *name, int per)
 					scratch[nk[k]++] = lat[i];
 			pk[k] = perf_percentiles(scratch, nk[k], B->tpns);
 		}
-		struct perf_pct all = perf_percentiles(lat, meas_dg, B->tpns);
+		/* Before lat is sorted in place for all; printed after the kinds. */
+		struct trades_pct tp = by_trades(B->tpns, md, lat, trades, meas_dg, scratch);
+		struct perf_pct all = perf_percentiles(lat, meas_dg, B->tpns); /* sorts lat */
 		perf_print_case("bench_engine", name, n, mops[reps / 2], all);
 		for (int k = 0; k < NKIND; k++) {
 			char sub[64];
@@ -762,6 +835,7 @@ static int run_case(struct bench *B, const char *name, int per)
 			perf_print_case("bench_engine", sub, nk[k], pk[k].mean > 0 ? 1e3 / pk[k].mean : 0,
 					pk[k]);
 		}
+		print_by_trades(name, &tp);
 	} else {
 		/* Per message: each datagram's time shared by its messages. */
 		struct perf_pct dg = perf_percentiles(lat, meas_dg, B->tpns), pm = dg;
@@ -802,6 +876,7 @@ out:
 	free(A.d);
 	free(lat);
 	free(scratch);
+	free(trades);
 	return rc;
 }
 
