@@ -825,7 +825,8 @@ static int run_case(struct bench *B, const char *name, int per)
 					scratch[nk[k]++] = lat[i];
 			pk[k] = perf_percentiles(scratch, nk[k], B->tpns);
 		}
-		/* Before lat is sorted in place for all; printed after the kinds. */
+		/* The trade buckets need lat in message order: take them before
+		 * perf_percentiles sorts lat in place for the whole case. */
 		struct trades_pct tp = by_trades(B->tpns, md, lat, trades, meas_dg, scratch);
 		struct perf_pct all = perf_percentiles(lat, meas_dg, B->tpns); /* sorts lat */
 		perf_print_case("bench_engine", name, n, mops[reps / 2], all);
