@@ -63,9 +63,10 @@
  * The measured passes have no tap (no market data or journal consumer).
  * nx_engine_poll is not called (no heartbeats or timeouts in the segment;
  * time advances 1 us per message, far below the throttle). The engine
- * allocates its book itself (nx_book_create: aligned_alloc), so whether it
- * lands on huge pages is the allocator's business; huge_mb on the config
- * line says what happened. This file does not test correctness (tests/ does).
+ * allocates its memory itself (nx_engine_create: blocks of 2 MiB or more
+ * advised MADV_HUGEPAGE, as the appliance's come from DPDK's huge pages);
+ * huge_mb on the info line says how much the kernel put on huge pages.
+ * This file does not test correctness (tests/ does).
  */
 #include <math.h>
 #include <stdint.h>

@@ -157,7 +157,8 @@ size_t nx_book_memsize(const struct nx_book_config *cfg);
 struct nx_book *nx_book_init(void *mem, size_t len, const struct nx_book_config *cfg,
 			     nx_event_fn fn, void *ctx);
 
-/* nx_book_init on memory from aligned_alloc. NULL with errno set on failure. */
+/* nx_book_init on memory from aligned_alloc (a block of 2 MiB or more
+ * aligned to 2 MiB and advised MADV_HUGEPAGE). NULL with errno set on failure. */
 struct nx_book *nx_book_create(const struct nx_book_config *cfg, nx_event_fn fn, void *ctx);
 /* Free a book from nx_book_create. NULL is a no-op. */
 void nx_book_destroy(struct nx_book *b);

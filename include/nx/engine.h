@@ -96,7 +96,8 @@ struct nx_engine_alloc {
 	void *ctx;
 };
 
-/* nx_engine_create with memory from a (NULL: aligned_alloc). */
+/* nx_engine_create with memory from a (NULL: aligned_alloc, zeroed; a block
+ * of 2 MiB or more aligned to 2 MiB and advised MADV_HUGEPAGE). */
 struct nx_engine *nx_engine_create_in(const struct nx_venue_config *cfg, nx_event_fn tap,
 				      void *tap_ctx, const struct nx_engine_alloc *a, char *err,
 				      size_t errlen);

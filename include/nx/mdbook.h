@@ -170,7 +170,8 @@ size_t nx_mdbook_memsize(const struct nx_mdbook_config *cfg);
  * mem after its last use. Calling it again empties the book. */
 struct nx_mdbook *nx_mdbook_init(void *mem, size_t len, const struct nx_mdbook_config *cfg);
 
-/* nx_mdbook_init on fresh memory (aligned_alloc); NULL with errno EINVAL or
+/* nx_mdbook_init on fresh memory (aligned_alloc; a block of 2 MiB or more
+ * aligned to 2 MiB and advised MADV_HUGEPAGE); NULL with errno EINVAL or
  * ENOMEM. nx_mdbook_destroy frees it (NULL is fine). */
 struct nx_mdbook *nx_mdbook_create(const struct nx_mdbook_config *cfg);
 void nx_mdbook_destroy(struct nx_mdbook *b);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "book_priv.h"
+#include "../mem.h"
 
 /* --- Memory layout -------------------------------------------------------- */
 
@@ -161,10 +162,9 @@ struct nx_book *nx_book_create(const struct nx_book_config *cfg, nx_event_fn fn,
 		errno = EINVAL;
 		return NULL;
 	}
-	sz = (sz + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
-	void *mem = aligned_alloc(NX_CACHE_LINE, sz);
+	void *mem = nx_mem_alloc(sz);
 	if (!mem)
-		return NULL; /* errno = ENOMEM */
+		return NULL;
 	struct nx_book *b = nx_book_init(mem, sz, cfg, fn, ctx);
 	if (!b) {
 		free(mem);

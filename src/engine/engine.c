@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine_priv.h"
+#include "../mem.h"
 
 /* --- Create and destroy (cold) ---------------------------------------------- */
 
@@ -32,8 +33,7 @@ const struct nx_account_config *engine_account(const struct nx_engine *e, nx_acc
 static void *mem_default_alloc(void *ctx, size_t bytes)
 {
 	(void)ctx;
-	bytes = (bytes + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
-	void *p = aligned_alloc(NX_CACHE_LINE, bytes ? bytes : NX_CACHE_LINE);
+	void *p = nx_mem_alloc(bytes ? bytes : 1);
 	if (p)
 		memset(p, 0, bytes);
 	return p;

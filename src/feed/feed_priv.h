@@ -157,8 +157,4 @@ static inline size_t feed_lay(struct feed_layout *L, size_t n, size_t size)
 	return at;
 }
 
-/* aligned_alloc of n bytes rounded up to the cache line; NULL with errno
- * EINVAL (n == 0) or ENOMEM. */
-void *feed_alloc(size_t n);
-
 #endif /* NX_FEED_PRIV_H */

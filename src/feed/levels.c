@@ -6,10 +6,8 @@
  * read whole (a snapshot, a depth query) far more than it is searched, and
  * real books change near the top, so a contiguous array (binary search,
  * memmove of the levels below) beats linked nodes here; the bound keeps
- * the memmove short. Also the feed's one allocation helper.
+ * the memmove short.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "feed_priv.h"
@@ -71,19 +69,4 @@ int feed_levels_check(const struct nx_level_info *lv, uint32_t n, unsigned side)
 			return -1;
 	}
 	return 0;
-}
-
-void *feed_alloc(size_t n)
-{
-	void *mem;
-
-	if (n == 0 || n > SIZE_MAX - NX_CACHE_LINE) {
-		errno = EINVAL;
-		return NULL;
-	}
-	n = (n + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
-	mem = aligned_alloc(NX_CACHE_LINE, n);
-	if (!mem)
-		errno = ENOMEM;
-	return mem;
 }

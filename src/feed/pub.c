@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "feed_priv.h"
+#include "../mem.h"
 
 #define SNAP_MSG_OFF (NX_MOLD_HDR_LEN + NX_MOLD_BLOCK_PREFIX) /* the message in a packet */
 
@@ -166,7 +167,7 @@ struct nx_feed_pub *nx_feed_pub_create(const struct nx_feed_pub_config *cfg,
 				       nx_feed_send_fn send, void *ctx)
 {
 	size_t n = nx_feed_pub_memsize(cfg);
-	void *mem = feed_alloc(n);
+	void *mem = nx_mem_alloc(n);
 	struct nx_feed_pub *p;
 
 	if (!mem)

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "feed_priv.h"
+#include "../mem.h"
 
 enum sub_state { SUB_STALE = 0, SUB_PENDING = 1, SUB_SYNCED = 2 };
 
@@ -173,7 +174,7 @@ struct nx_feed_sub *nx_feed_sub_init(void *mem, size_t len, const struct nx_feed
 struct nx_feed_sub *nx_feed_sub_create(const struct nx_feed_sub_config *cfg)
 {
 	size_t n = nx_feed_sub_memsize(cfg);
-	void *mem = feed_alloc(n);
+	void *mem = nx_mem_alloc(n);
 	struct nx_feed_sub *s;
 
 	if (!mem)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "nx/hist.h"
+#include "../mem.h"
 
 static uint64_t ld(const uint64_t *w)
 {
@@ -216,9 +217,9 @@ struct nx_hist *nx_hist_create(uint64_t highest, unsigned digits)
 		errno = EINVAL;
 		return NULL;
 	}
-	void *mem = aligned_alloc(NX_CACHE_LINE, sz);
+	void *mem = nx_mem_alloc(sz);
 	if (!mem)
-		return NULL; /* errno = ENOMEM */
+		return NULL;
 	return nx_hist_init(mem, sz, highest, digits);
 }
 

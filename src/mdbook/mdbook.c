@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mdbook_priv.h"
+#include "../mem.h"
 #include "nx/moldudp.h"
 
 /* --- Layout --------------------------------------------------------------------- */
@@ -96,12 +97,8 @@ struct nx_mdbook *nx_mdbook_create(const struct nx_mdbook_config *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
-	n = (n + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
-	mem = aligned_alloc(NX_CACHE_LINE, n);
-	if (!mem) {
-		errno = ENOMEM;
+	if (!(mem = nx_mem_alloc(n)))
 		return NULL;
-	}
 	return nx_mdbook_init(mem, n, cfg);
 }
 

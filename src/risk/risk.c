@@ -31,6 +31,7 @@
 #include "nx/cc.h"
 #include "nx/risk.h"
 #include "../idmap.h"
+#include "../mem.h"
 
 #define NIL UINT32_MAX
 /* Direct lookup for ids below this: 4096 ids is 16 KB a table; venues
@@ -166,8 +167,7 @@ struct nx_risk *nx_risk_create(const struct nx_risk_config *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
-	sz = (sz + NX_CACHE_LINE - 1) & ~(size_t)(NX_CACHE_LINE - 1);
-	void *mem = aligned_alloc(NX_CACHE_LINE, sz);
+	void *mem = nx_mem_alloc(sz);
 	if (!mem)
 		return NULL;
 	struct nx_risk *r = nx_risk_init(mem, sz, cfg);
