@@ -31,6 +31,7 @@ NAMES(nx_ord_type_name, NULL, "LIMIT", "MARKET")
 NAMES(nx_tif_name, NULL, "GTC", "IOC", "FOK")
 NAMES(nx_stp_name, "DEFAULT", "NONE", "CN", "CO", "CB", "DC")
 NAMES(nx_request_name, NULL, "NEW", "CANCEL", "REPLACE", "MASSCANCEL")
+NAMES(nx_status_name, NULL, "OPEN", "HALTED", "CLOSED")
 
 static const char *liq_name(unsigned liq) { return liq == NX_LIQ_MAKER ? "MAKER" : "TAKER"; }
 
@@ -101,6 +102,9 @@ int nx_event_format(const struct nx_event *ev, char *buf, size_t len)
 			"level inst=%" PRIu32 " side=%s px=%" PRId64 " qty=%" PRId64 " count=%" PRIu32,
 			l->inst, nx_side_name(l->side), l->px, l->qty, l->count);
 	}
+	case NX_EV_STATUS:
+		return snprintf(buf, len, "status inst=%" PRIu32 " state=%s", ev->u.status.inst,
+				nx_status_name(ev->u.status.status));
 	default:
 		return snprintf(buf, len, "unknown type=%u", ev->type);
 	}

@@ -107,6 +107,9 @@ int bh_ev_str(const struct nx_event *ev, char *buf, size_t len)
 				" count=%" PRIu32,
 				l->inst, l->side, l->px, l->qty, l->count);
 	}
+	case NX_EV_STATUS:
+		return snprintf(buf, len, "STATUS inst=%" PRIu32 " status=%u", ev->u.status.inst,
+				ev->u.status.status);
 	default:
 		return snprintf(buf, len, "UNKNOWN type=%u", ev->type);
 	}
@@ -225,6 +228,14 @@ struct nx_event bh_lvl(nx_inst_t inst, unsigned side, nx_px_t px, nx_qty_t qty,
 	e.u.level = (struct nx_ev_level){
 		.inst = inst, .px = px, .qty = qty, .count = count, .side = (uint8_t)side,
 	};
+	return e;
+}
+
+struct nx_event bh_status(nx_inst_t inst, unsigned status)
+{
+	struct nx_event e = { .type = NX_EV_STATUS };
+
+	e.u.status = (struct nx_ev_status){ .inst = inst, .status = (uint8_t)status };
 	return e;
 }
 

@@ -59,6 +59,7 @@ struct nx_event bh_mass(nx_acct_t acct, nx_inst_t inst, nx_clid_t cl, uint32_t c
 			unsigned side);
 struct nx_event bh_lvl(nx_inst_t inst, unsigned side, nx_px_t px, nx_qty_t qty,
 		       uint32_t count);
+struct nx_event bh_status(nx_inst_t inst, unsigned status);
 
 /* Fail (at file:line) unless the recorder holds exactly exp[0..n). */
 void bh_expect(const struct bh_rec *r, const struct nx_event *exp, size_t n,
@@ -183,6 +184,7 @@ struct nx_event acc_stp(const struct nx_new_order *o, nx_oid_t oid, unsigned stp
 #define RED(acct, cl, oid, qty, leaves, side) \
 	bh_red(acct, INST, cl, 0, oid, qty, leaves, side, NX_CXL_SELF_TRADE)
 #define LVL(side, px, qty, count) bh_lvl(INST, side, px, qty, count)
+#define STS(status) bh_status(INST, NX_STATUS_##status)
 /* Cancel/replace rejects carry the named order's instrument, 0 when unknown
  * (tests/golden/rejects.out). */
 #define REJ(acct, cl, orig_cl, oid, req, why) \

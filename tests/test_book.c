@@ -896,17 +896,18 @@ static void test_replace_while_halted(void **state)
 
 	put(f, A, 1, BUY, 100, 5);
 	assert_int_equal(do_status(f, INST, NX_STATUS_HALTED, 0), 0);
-	EXPECT_NONE();
+	EXPECT(STS(HALTED));
 	assert_int_equal(do_replace(f, A, 1, 0, 1, 100, 3), NX_REJ_INSTRUMENT_HALTED);
 	EXPECT(REJI(A, 1, 0, 1, REPLACE, INSTRUMENT_HALTED));
 	assert_int_equal(do_replace(f, A, 1, 0, 9, 100, 3), NX_REJ_UNKNOWN_ORDER);
 	EXPECT(REJ(A, 1, 0, 9, REPLACE, UNKNOWN_ORDER));
 	assert_int_equal(do_status(f, INST, NX_STATUS_CLOSED, 0), 0);
-	EXPECT_NONE();
+	EXPECT(STS(CLOSED));
 	assert_int_equal(do_replace(f, A, 1, 0, 1, 100, 3), NX_REJ_INSTRUMENT_CLOSED);
 	EXPECT(REJI(A, 1, 0, 1, REPLACE, INSTRUMENT_CLOSED));
 	ORDER(1, "oid=1 cl=1 acct=1 inst=7 side=1 px=100 leaves=5 vis=5 disp=0 cum=0 po=0 stp=1");
 	assert_int_equal(do_status(f, INST, NX_STATUS_OPEN, 0), 0);
+	EXPECT(STS(OPEN));
 	assert_int_equal(do_replace(f, A, 1, 0, 1, 100, 3), 0);
 	EXPECT(bh_rep(A, INST, 1, 1, 1, 100, 3, BUY, 1), LVL(BUY, 100, 3, 1));
 }
@@ -996,7 +997,8 @@ static void test_cancel_all_in_oid_order_after_replace(void **state)
 	assert_int_equal(do_replace(f, B, 1, 0, 4, 99, 4), 0);
 	QUEUE(INST, BUY, 99, "6 4");
 	assert_int_equal(do_status(f, INST, NX_STATUS_HALTED, 1), 0);
-	EXPECT(CXL(B, 1, 0, 4, 4, BUY, HALT), CXL(A, 4, 0, 5, 1, BUY, HALT),
+	EXPECT(STS(HALTED), CXL(B, 1, 0, 4, 4, BUY, HALT),
+	       CXL(A, 4, 0, 5, 1, BUY, HALT),
 	       CXL(A, 5, 0, 6, 1, BUY, HALT), LVL(BUY, 99, 0, 0), LVL(BUY, 100, 0, 0));
 }
 
@@ -1007,6 +1009,7 @@ static void test_mass_cancel_iceberg_while_halted(void **state)
 
 	put_o(f, &o);
 	assert_int_equal(do_status(f, INST, NX_STATUS_HALTED, 0), 0);
+	EXPECT(STS(HALTED));
 	assert_int_equal(do_mass(f, A, 5, INST, 0), 0);
 	EXPECT(CXL(A, 1, 5, 1, 10, SELL, MASS_CANCEL), bh_mass(A, INST, 5, 1, 0),
 	       LVL(SELL, 100, 0, 0));
@@ -1025,7 +1028,7 @@ static void test_status_halt_rejects_new_allows_cancel(void **state)
 	put(f, A, 1, BUY, 100, 5);
 	put(f, A, 2, BUY, 99, 5);
 	assert_int_equal(do_status(f, INST, NX_STATUS_HALTED, 0), 0);
-	EXPECT_NONE();
+	EXPECT(STS(HALTED));
 	assert_int_equal(nx_book_instrument(f->b, INST, &in), 0);
 	assert_int_equal(in.status, NX_STATUS_HALTED);
 	DEPTH(INST, BUY, "100:5:1 99:5:1");
@@ -1042,7 +1045,7 @@ static void test_status_halt_rejects_new_allows_cancel(void **state)
 	assert_int_equal(do_new(f, &o), 0);
 	/* reopened */
 	assert_int_equal(do_status(f, INST, NX_STATUS_OPEN, 0), 0);
-	EXPECT_NONE();
+	EXPECT(STS(OPEN));
 	o = lim(B, 4, SELL, 99, 5);
 	assert_int_equal(do_new(f, &o), 0);
 	EXPECT(bh_acc(&o, 4), MATCH(1, 99, 5, 2, A, 2, 0, 5, 4, B, 4, 0, 5, SELL),
@@ -1055,10 +1058,11 @@ static void test_status_closed(void **state)
 	struct nx_new_order o = lim(A, 1, BUY, 100, 5);
 
 	assert_int_equal(do_status(f, INST, NX_STATUS_CLOSED, 0), 0);
-	EXPECT_NONE();
+	EXPECT(STS(CLOSED));
 	assert_int_equal(do_new(f, &o), NX_REJ_INSTRUMENT_CLOSED);
 	EXPECT(bh_rej_new(&o, NX_REJ_INSTRUMENT_CLOSED));
 	assert_int_equal(do_status(f, INST, NX_STATUS_OPEN, 0), 0);
+	EXPECT(STS(OPEN));
 	assert_int_equal(do_new(f, &o), 0);
 	EXPECT(bh_acc(&o, 1), LVL(BUY, 100, 5, 1));
 }
@@ -1076,14 +1080,15 @@ static void test_status_cancel_resting(void **state)
 	put_o(f, &o);
 	put(f, A, 3, BUY, 100, 1);
 	assert_int_equal(do_status(f, INST, NX_STATUS_HALTED, 1), 0);
-	EXPECT(CXL(A, 1, 0, 1, 5, BUY, HALT), CXL(B, 1, 0, 2, 2, SELL, HALT),
+	EXPECT(STS(HALTED), CXL(A, 1, 0, 1, 5, BUY, HALT),
+	       CXL(B, 1, 0, 2, 2, SELL, HALT),
 	       CXL(A, 2, 0, 3, 9, BUY, HALT), CXL(A, 3, 0, 5, 1, BUY, HALT),
 	       LVL(BUY, 100, 0, 0), LVL(SELL, 105, 0, 0), LVL(BUY, 99, 0, 0));
 	COUNT(1);
 	DEPTH(INST, BUY, "");
 	DEPTH(INST2, BUY, "100:20:1");
 	assert_int_equal(do_status(f, INST, NX_STATUS_HALTED, 1), 0); /* nothing left */
-	EXPECT_NONE();
+	EXPECT(STS(HALTED)); /* announced, nothing to cancel */
 }
 
 static void test_status_errors(void **state)

@@ -676,6 +676,8 @@ static int ev_equal(const struct nx_event *a, const struct nx_event *b)
 	case NX_EV_LEVEL:
 		return F(level.inst) && F(level.px) && F(level.qty) && F(level.count) &&
 		       F(level.side);
+	case NX_EV_STATUS:
+		return F(status.inst) && F(status.status);
 	}
 	return 0;
 }

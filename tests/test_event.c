@@ -85,6 +85,10 @@ static void test_event_format(void **state)
 		  "level inst=84 side=B px=123460 qty=3340 count=2230" },
 		{ { .type = NX_EV_LEVEL, .u.level = { .inst = 1, .px = -5, .side = 2 } },
 		  "level inst=1 side=S px=-5 qty=0 count=0" },
+		{ { .type = NX_EV_STATUS, .u.status = { .inst = 85, .status = NX_STATUS_HALTED } },
+		  "status inst=85 state=HALTED" },
+		{ { .type = NX_EV_STATUS, .u.status = { .inst = 3, .status = 9 } },
+		  "status inst=3 state=?" },
 	};
 	const struct nx_event bogus = { .type = 99 };
 	char buf[512], small[12];

@@ -284,8 +284,7 @@ static void cmd_status(struct script *s)
 	ensure_book(s);
 	int rc = nx_book_set_status(s->book, inst, st, cancel);
 	if (rc)
-		die(s, "status: %s", strerror(-rc));
-	printf("status inst=%" PRIu32 " state=%s\n", inst, status_names[st]);
+		die(s, "status: %s", strerror(-rc)); /* else the book's STATUS event printed it */
 }
 
 static void dump_side(struct nx_book *b, nx_inst_t inst, unsigned side)

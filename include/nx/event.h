@@ -27,6 +27,7 @@ enum nx_event_type {
 	NX_EV_REPLACED      = 7, /* a replace was applied: .replace */
 	NX_EV_MASS_CANCELED = 8, /* a mass cancel finished: .mass */
 	NX_EV_LEVEL         = 9, /* a price level's visible state changed: .level */
+	NX_EV_STATUS        = 10, /* an instrument's trading status was set: .status */
 };
 
 /* Which request a reject answers. */
@@ -139,6 +140,13 @@ struct nx_ev_level {      /* NX_EV_LEVEL */
 	uint8_t side;
 };
 
+struct nx_ev_status {     /* NX_EV_STATUS: on every status change request that
+                             is applied (also one to the current status), before
+                             the cancels it causes */
+	nx_inst_t inst;
+	uint8_t status;       /* enum nx_inst_status */
+};
+
 struct nx_event {
 	uint8_t type;         /* enum nx_event_type */
 	union {
@@ -150,6 +158,7 @@ struct nx_event {
 		struct nx_ev_replace replace;
 		struct nx_ev_mass mass;
 		struct nx_ev_level level;
+		struct nx_ev_status status;
 	} u;
 };
 
@@ -169,5 +178,6 @@ const char *nx_ord_type_name(unsigned type);
 const char *nx_tif_name(unsigned tif);
 const char *nx_stp_name(unsigned stp);
 const char *nx_request_name(unsigned req);
+const char *nx_status_name(unsigned status); /* "OPEN", "HALTED", "CLOSED" */
 
 #endif /* NX_EVENT_H */

@@ -113,7 +113,7 @@ struct nx_book {
 	/* One event per type, zeroed at init and type set: an emission writes
 	 * only the fields of its kind, so the bytes a kind does not list stay
 	 * zero with no per-event clearing, and the sink gets a stable buffer. */
-	struct nx_event ev[NX_EV_LEVEL + 1];
+	struct nx_event ev[NX_EV_STATUS + 1];
 };
 
 /* Lookups shared with the query side. Return a slot or NIL. Instrument and
