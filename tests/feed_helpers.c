@@ -143,6 +143,11 @@ struct nx_feed_rec clr(nx_inst_t inst)
 	return (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = inst };
 }
 
+struct nx_feed_rec sts(nx_inst_t inst, unsigned status)
+{
+	return (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = inst, .n = status };
+}
+
 void assert_rec_eq(const struct nx_feed_rec *a, const struct nx_feed_rec *b)
 {
 	assert_int_equal(a->type, b->type);

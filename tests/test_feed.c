@@ -70,7 +70,7 @@ static void want_hdr(uint8_t *w, unsigned block, unsigned tpl)
 	st_le(w + 2, tpl, 2);
 	w[4] = 0x4D; /* 'M': schemaId 0x4E4D little-endian */
 	w[5] = 0x4E;
-	st_le(w + 6, 1, 2);
+	st_le(w + 6, 2, 2); /* version 2 */
 }
 
 static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, size_t len)
@@ -83,7 +83,7 @@ static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, si
 	assert_memory_equal(out, want, len);
 	assert_int_equal(nx_feed_encode_rec(out, len - 1, r), 0); /* cap one short */
 	assert_int_equal(nx_feed_decode(want, len, &m), ld_le(want + 2, 2));
-	assert_int_equal(m.version, 1);
+	assert_int_equal(m.version, 2);
 	assert_rec_eq(&m.rec, r);
 }
 
@@ -102,7 +102,7 @@ static void test_wire_incremental(void **state)
 		      "\x02", 25);
 	check_roundtrip(&r, w, 33);
 	r = lvl(9, BUY, 100, 0, 0); /* level removed */
-	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0,
+	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 2, 0, 9, 0, 0, 0, 0, 0, 0, 0,
 					   100, 0, 0, 0, 0, 0, 0, 0, [32] = 1 }, 33);
 
 	/* Trade: inst @0, aggressor @4, reserved 5-7, tid @8, px @16, qty @24 */
@@ -121,8 +121,21 @@ static void test_wire_incremental(void **state)
 	memcpy(w + 8, "\xef\xbe\xad\xde", 4);
 	check_roundtrip(&r, w, 12);
 
+	/* InstrumentStatus: inst @0, status @4, reserved 5-7 */
+	r = sts(0x01020304, NX_STATUS_HALTED);
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 8, 4);
+	memcpy(w + 8, "\x04\x03\x02\x01" "\x02\x00\x00\x00", 8);
+	check_roundtrip(&r, w, 16);
+	r = sts(5, NX_STATUS_CLOSED);
+	check_roundtrip(&r, (uint8_t[16]){ 8, 0, 4, 0, 0x4D, 0x4E, 2, 0, 5, 0, 0, 0, 3 }, 16);
+
 	/* Invalid records are not encoded. */
 	r = lvl(7, 3, 100, 1, 1);
+	assert_int_equal(nx_feed_encode_rec(w, sizeof(w), &r), 0);
+	r = sts(7, 0);
+	assert_int_equal(nx_feed_encode_rec(w, sizeof(w), &r), 0);
+	r = sts(7, NX_STATUS_CLOSED + 1);
 	assert_int_equal(nx_feed_encode_rec(w, sizeof(w), &r), 0);
 }
 
@@ -130,7 +143,8 @@ static void test_wire_snapshot(void **state)
 {
 	uint8_t out[128], w[128];
 	const struct nx_feed_snap h = { .inst = 0x01020304, .chunk = 1, .chunks = 2,
-					.last_seq = 0x1122334455667788, .flags = 1 };
+					.last_seq = 0x1122334455667788, .flags = 1,
+					.status = NX_STATUS_HALTED };
 	struct nx_level_info a = { .px = 100, .qty = 0x0102030405060708, .count = 3 };
 	struct nx_level_info b = { .px = -2, .qty = 9, .count = 0x0a0b0c0d };
 	struct nx_feed_msg m;
@@ -139,22 +153,22 @@ static void test_wire_snapshot(void **state)
 
 	(void)state;
 	len = nx_feed_encode_snap(out, sizeof(out), &h);
-	assert_int_equal(len, 29);
+	assert_int_equal(len, 30);
 	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, BUY, &a), 0);
 	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, SELL, &b), 0);
-	assert_int_equal(len, 29 + 2 * 21);
+	assert_int_equal(len, 30 + 2 * 21);
 
-	/* Block: inst @0, chunk @4, chunks @6, lastSeq @8, flags @16; then
-	 * groupSize {blockLength 21, numInGroup}; entries px @0, qty @8,
-	 * orders @16, side @20. */
+	/* Block: inst @0, chunk @4, chunks @6, lastSeq @8, flags @16, status
+	 * @17; then groupSize {blockLength 21, numInGroup}; entries px @0,
+	 * qty @8, orders @16, side @20. */
 	memset(w, 0, sizeof(w));
-	want_hdr(w, 17, 10);
+	want_hdr(w, 18, 10);
 	memcpy(w + 8, "\x04\x03\x02\x01" "\x01\x00" "\x02\x00"
-		      "\x88\x77\x66\x55\x44\x33\x22\x11" "\x01", 17);
-	memcpy(w + 25, "\x15\x00\x02\x00", 4);
-	memcpy(w + 29, "\x64\x00\x00\x00\x00\x00\x00\x00" "\x08\x07\x06\x05\x04\x03\x02\x01"
+		      "\x88\x77\x66\x55\x44\x33\x22\x11" "\x01" "\x02", 18);
+	memcpy(w + 26, "\x15\x00\x02\x00", 4);
+	memcpy(w + 30, "\x64\x00\x00\x00\x00\x00\x00\x00" "\x08\x07\x06\x05\x04\x03\x02\x01"
 		       "\x03\x00\x00\x00" "\x01", 21);
-	memcpy(w + 50, "\xfe\xff\xff\xff\xff\xff\xff\xff" "\x09\x00\x00\x00\x00\x00\x00\x00"
+	memcpy(w + 51, "\xfe\xff\xff\xff\xff\xff\xff\xff" "\x09\x00\x00\x00\x00\x00\x00\x00"
 		       "\x0d\x0c\x0b\x0a" "\x02", 21);
 	assert_memory_equal(out, w, len);
 
@@ -164,6 +178,7 @@ static void test_wire_snapshot(void **state)
 	assert_int_equal(m.snap.chunks, 2);
 	assert_int_equal(m.snap.last_seq, h.last_seq);
 	assert_int_equal(m.snap.flags, NX_FEED_SNAP_INCOMPLETE);
+	assert_int_equal(m.snap.status, NX_STATUS_HALTED);
 	assert_int_equal(m.nlevels, 2);
 	nx_feed_msg_level(&m, 0, &l);
 	assert_int_equal(l.side, BUY);
@@ -183,8 +198,8 @@ static void test_wire_snapshot(void **state)
 	b.count = 0;
 	assert_int_equal(nx_feed_snap_put(out, sizeof(out), &len, BUY, &b), -EINVAL);
 	assert_int_equal(nx_feed_snap_put(out, len + 20, &len, BUY, &a), -ENOSPC);
-	assert_int_equal(len, 71);
-	assert_int_equal(nx_feed_encode_snap(out, 28, &h), 0);
+	assert_int_equal(len, 72);
+	assert_int_equal(nx_feed_encode_snap(out, 29, &h), 0);
 }
 
 /* Newer versions: longer blocks, longer entries, bytes after the message. */
@@ -208,9 +223,11 @@ static void test_wire_versions(void **state)
 	assert_int_equal(m.version, 2);
 	assert_rec_eq(&m.rec, &want);
 
-	/* SnapshotLevels v2: a 20-byte block and 25-byte entries, then more. */
+	/* SnapshotLevels, later: a 20-byte block and 25-byte entries, then more. */
 	memset(w, 0xcc, sizeof(w));
 	want_hdr(w, 20, 10);
+	st_le(w + 6, 3, 2); /* version 3 */
+	w[25] = NX_STATUS_OPEN;
 	st_le(w + 8, 7, 4);
 	st_le(w + 12, 0, 2);
 	st_le(w + 14, 1, 2);
@@ -228,12 +245,34 @@ static void test_wire_versions(void **state)
 	}
 	assert_int_equal(nx_feed_decode(w, 32 + 50 + 9, &m), NX_FEED_TPL_SNAPSHOT_LEVELS);
 	assert_int_equal(m.snap.last_seq, 42);
+	assert_int_equal(m.snap.status, NX_STATUS_OPEN);
 	assert_int_equal(m.nlevels, 2);
 	assert_int_equal(m.level_stride, 25);
 	nx_feed_msg_level(&m, 1, &l);
 	assert_int_equal(l.lv.px, 99);
 	assert_int_equal(l.lv.qty, 11);
 	assert_int_equal(l.lv.count, 2);
+
+	/* SnapshotLevels version 1: a 17-byte block, no status (0: not known). */
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 17, 10);
+	st_le(w + 6, 1, 2);
+	st_le(w + 8, 7, 4);
+	st_le(w + 14, 1, 2);
+	st_le(w + 16, 42, 8);
+	st_le(w + 25, 21, 2);
+	st_le(w + 27, 1, 2);
+	st_le(w + 29, 100, 8);
+	st_le(w + 37, 10, 8);
+	st_le(w + 45, 1, 4);
+	w[49] = SELL;
+	assert_int_equal(nx_feed_decode(w, 50, &m), NX_FEED_TPL_SNAPSHOT_LEVELS);
+	assert_int_equal(m.version, 1);
+	assert_int_equal(m.snap.status, 0);
+	assert_int_equal(m.nlevels, 1);
+	nx_feed_msg_level(&m, 0, &l);
+	assert_int_equal(l.side, SELL);
+	assert_int_equal(l.lv.qty, 10);
 }
 
 /* --- Malformed messages: each class, by the decoder and by a subscriber --- */
@@ -271,25 +310,27 @@ static size_t mk_snap(uint8_t *w, uint16_t chunk, uint16_t chunks, unsigned nlev
 static unsigned make_bad(struct bad *t)
 {
 	unsigned n = 0;
-	struct nx_feed_rec tr = trd(7, BUY, 100, 1, 1), cl = clr(7);
+	struct nx_feed_rec tr = trd(7, BUY, 100, 1, 1), cl = clr(7), st = sts(7, NX_STATUS_OPEN);
 
 	/* An expression, so that a case can be broken further after a comma. */
 #define BAD(expr_len, e) (t[n].len = (expr_len), t[n].err = NX_FEED_ERR_##e, n++)
 	BAD(0, SHORT);
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1) - 26, SHORT); /* 7 bytes */
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), BAD_SCHEMA), t[n - 1].b[5] = 0x4F;
-	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 4;
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 5;
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 0;
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), BLOCK_SHORT), t[n - 1].b[0] = 24;
 	BAD(mk_snap(t[n].b, 0, 1, 0), BLOCK_SHORT), t[n - 1].b[0] = 16;
 	BAD(nx_feed_encode_rec(t[n].b, 96, &tr), BLOCK_SHORT), t[n - 1].b[0] = 31;
+	BAD(nx_feed_encode_rec(t[n].b, 96, &st), BLOCK_SHORT), t[n - 1].b[0] = 7;
+	BAD(nx_feed_encode_rec(t[n].b, 96, &st) - 1, TRUNCATED);
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1) - 1, TRUNCATED);
 	BAD(nx_feed_encode_rec(t[n].b, 96, &cl) - 1, TRUNCATED);
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), TRUNCATED), t[n - 1].b[0] = 26;
 	BAD(mk_snap(t[n].b, 0, 1, 0) - 4, TRUNCATED);  /* no group header */
-	BAD(mk_snap(t[n].b, 0, 1, 1), GROUP_SHORT), t[n - 1].b[25] = 20;
+	BAD(mk_snap(t[n].b, 0, 1, 1), GROUP_SHORT), t[n - 1].b[26] = 20;
 	BAD(mk_snap(t[n].b, 0, 1, 2) - 1, GROUP_TRUNCATED);
-	BAD(mk_snap(t[n].b, 0, 1, 1), GROUP_TRUNCATED), t[n - 1].b[27] = 2;
+	BAD(mk_snap(t[n].b, 0, 1, 1), GROUP_TRUNCATED), t[n - 1].b[28] = 2;
 	BAD(mk_level(t[n].b, 7, 0, 100, 1, 1), BAD_FIELD);
 	BAD(mk_level(t[n].b, 7, 3, 100, 1, 1), BAD_FIELD);
 	BAD(mk_level(t[n].b, 7, BUY, 100, -1, 1), BAD_FIELD);
@@ -299,12 +340,16 @@ static unsigned make_bad(struct bad *t)
 	BAD(nx_feed_encode_rec(t[n].b, 96, &tr), BAD_FIELD), t[n - 1].b[32] = 0; /* qty 0 */
 	BAD(nx_feed_encode_rec(t[n].b, 96, &tr), BAD_FIELD), t[n - 1].b[12] = 9; /* side */
 	BAD(nx_feed_encode_rec(t[n].b, 96, &cl), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
+	BAD(nx_feed_encode_rec(t[n].b, 96, &st), BAD_FIELD), t[n - 1].b[12] = 0; /* status */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &st), BAD_FIELD), t[n - 1].b[12] = 4;
+	BAD(nx_feed_encode_rec(t[n].b, 96, &st), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[25] = 4;       /* status */
 	BAD(mk_snap(t[n].b, 2, 2, 1), BAD_FIELD);
 	BAD(mk_snap(t[n].b, 0, 0, 1), BAD_FIELD);
-	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 20] = 0;  /* entry side */
-	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 8] = 0;   /* entry qty 0 */
-	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 15] = 0x80; /* qty < 0 */
-	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[29 + 16] = 0;  /* orders 0 */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[30 + 20] = 0;  /* entry side */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[30 + 8] = 0;   /* entry qty 0 */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[30 + 15] = 0x80; /* qty < 0 */
+	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[30 + 16] = 0;  /* orders 0 */
 	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
 #undef BAD
 	return n;
@@ -418,11 +463,11 @@ static void test_pub_config(void **state)
 	BADCFG(c.history = NX_FEED_MAX_HISTORY + 1);
 	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MIN - 1);
 	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MAX + 1);
-	/* 72 bytes carry one level per snapshot packet: 2 x 40000 > 65535 chunks */
-	BADCFG(c.max_payload = 72; c.max_levels = 40000);
+	/* 73 bytes carry one level per snapshot packet: 2 x 40000 > 65535 chunks */
+	BADCFG(c.max_payload = 73; c.max_levels = 40000);
 #undef BADCFG
 	c = pub_cfg();
-	c.max_payload = 72;
+	c.max_payload = 73;
 	c.max_levels = 32767;
 	assert_true(nx_feed_pub_memsize(&c) > 0);
 	c.max_payload = 0; /* the default */
@@ -775,7 +820,11 @@ static void test_pub_bad_recs(void **state)
 		int why;
 	} t[] = {
 		{ { .type = 0, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
-		{ { .type = 4, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
+		{ { .type = 5, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
+		{ sts(7, 0), NX_FEED_PUB_BAD_STATUS },
+		{ sts(7, NX_STATUS_CLOSED + 1), NX_FEED_PUB_BAD_STATUS },
+		{ sts(0, NX_STATUS_OPEN), NX_FEED_PUB_BAD_INSTRUMENT },
+		{ sts(99, NX_STATUS_OPEN), NX_FEED_PUB_BAD_INSTRUMENT },
 		{ lvl(7, 0, 100, 1, 1), NX_FEED_PUB_BAD_SIDE },
 		{ trd(7, 3, 100, 1, 1), NX_FEED_PUB_BAD_SIDE },
 		{ lvl(7, BUY, 100, -1, 1), NX_FEED_PUB_BAD_QTY },
@@ -1360,6 +1409,67 @@ static void test_sub_late_joiner(void **state)
 	free(c);
 }
 
+static uint8_t sub_status(const struct nx_feed_sub *s, nx_inst_t inst)
+{
+	struct nx_feed_inst_info info;
+
+	assert_int_equal(nx_feed_sub_instrument(s, inst, &info), 0);
+	return info.status;
+}
+
+/* Trading status: from InstrumentStatus on the incremental channel, and for
+ * a subscriber that joins late, from the image's status (as of its lastSeq)
+ * and then the incrementals after it. */
+static void test_sub_status(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *a = mk_sub(&sc), *late, *late2;
+	const struct nx_feed_rec halt[2] = { lvl(7, BUY, 100, 3, 1), sts(7, NX_STATUS_HALTED) };
+	const struct nx_feed_rec reopen[2] = { sts(7, NX_STATUS_OPEN), lvl(7, SELL, 110, 2, 1) };
+	size_t k, snap;
+
+	(void)state;
+	pc.snapshot_ns = 3000;
+	p = mk_pub(c, &pc);
+	sc.from_start = 0;
+	late = mk_sub(&sc);
+	late2 = mk_sub(&sc);
+	pub_recs(p, halt, 2, 1, 0); /* seq 1, 2 */
+	to_sub_range(a, c, 0, c->n);
+	assert_int_equal(sub_status(a, 7), NX_STATUS_HALTED);
+	assert_int_equal(nx_feed_sub_stats(a)->applied, 2);
+
+	/* A late joiner: the image of 7 carries HALTED as of seq 2. */
+	snap = c->n;
+	nx_feed_pub_poll(p, 0);
+	k = c->n;
+	pub_recs(p, reopen, 2, 1, 0); /* seq 3, 4 */
+	to_sub_range(a, c, k, c->n);
+	assert_int_equal(sub_status(a, 7), NX_STATUS_OPEN);
+	to_sub_range(late, c, k, k + 1);     /* seq 3: the book is not known yet */
+	to_sub_range(late, c, snap, snap + 1); /* the image, lastSeq 2 */
+	assert_int_equal(nx_feed_sub_synced(late, 7), 1);
+	/* the image said HALTED, then the buffered seq 3 reopened it */
+	assert_int_equal(sub_status(late, 7), NX_STATUS_OPEN);
+	to_sub_range(late, c, k + 1, c->n);
+	assert_same_book(late, a, 7);
+	/* The image alone: HALTED as of lastSeq 2, pending until seq 3 comes. */
+	to_sub_range(late2, c, snap, snap + 1);
+	assert_int_equal(sub_status(late2, 7), NX_STATUS_HALTED);
+	to_sub_range(late2, c, k, c->n);
+	assert_int_equal(nx_feed_sub_synced(late2, 7), 1);
+	assert_int_equal(sub_status(late2, 7), NX_STATUS_OPEN);
+	assert_same_book(late2, a, 7);
+	nx_feed_sub_destroy(a);
+	nx_feed_sub_destroy(late);
+	nx_feed_sub_destroy(late2);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
 static void test_sub_sessions(void **state)
 {
 	struct nx_feed_sub_config sc = sub_cfg();
@@ -1462,6 +1572,8 @@ static void test_seed_corpus(void **state)
 	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_TRADE, .side = BUY,
 						  .inst = 7, .px = 100, .qty = 3, .n = 1 }, 0);
 	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = 8 }, 0);
+	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = 8,
+						  .n = NX_STATUS_HALTED }, 0);
 	nx_feed_pub_poll(p, 0);    /* flush, snapshot of 7 */
 	nx_feed_pub_poll(p, 1000); /* heartbeat, snapshot of 8 */
 	nx_feed_pub_end(p, 1001);
@@ -1539,6 +1651,7 @@ int main(void)
 		cmocka_unit_test(test_sub_give_up_after_end),
 		cmocka_unit_test(test_sub_broken_image),
 		cmocka_unit_test(test_sub_late_joiner),
+		cmocka_unit_test(test_sub_status),
 		cmocka_unit_test(test_sub_sessions),
 		cmocka_unit_test(test_seed_corpus),
 	};

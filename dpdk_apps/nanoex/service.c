@@ -305,12 +305,14 @@ static int shard_md_init(struct nx_app *a, struct nx_shard *s, int socket)
 		m->stale = rte_zmalloc_socket("nx_md", m->ninst, 0, socket);
 		m->levels = rte_zmalloc_socket("nx_md", m->max_levels * sizeof(struct nx_level_info), 0,
 					       socket);
-		m->image = rte_zmalloc_socket("nx_md", (1 + 2 * (size_t)m->max_levels) *
+		m->image = rte_zmalloc_socket("nx_md", (2 + 2 * (size_t)m->max_levels) *
 					      sizeof(struct nx_feed_rec), 0, socket);
 		if (!m->feed || !m->inst || !m->stale || !m->levels || !m->image)
 			return -ENOMEM;
 		memcpy(m->inst, sc->instruments, m->ninst * sizeof(nx_inst_t));
 		qsort(m->inst, m->ninst, sizeof(nx_inst_t), cmp_inst);
+		memset(m->stale, 1, m->ninst); /* re-imaged first: the opening status */
+		m->nstale = m->ninst;
 	}
 	if (md->itch.udp_port && md->itch.nmap) {
 		snprintf(name, sizeof(name), "nx_refpx_%u", s->index);

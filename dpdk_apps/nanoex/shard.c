@@ -244,8 +244,9 @@ void nx_shard_feed_tap(void *ctx, const struct nx_event *ev)
 		feed_flush(s);
 }
 
-/* Stale instruments: the book as it is now, as a CLEAR and one LEVEL per
- * level, when the ring has room for the whole image. */
+/* Stale instruments: the book as it is now, as a CLEAR, the trading status
+ * and one LEVEL per level, when the ring has room for the whole image.
+ * Every instrument starts stale, so the feed opens with each one's status. */
 static void feed_reimage(struct nx_shard *s)
 {
 	struct nx_shard_md *md = &s->md;
@@ -254,7 +255,11 @@ static void feed_reimage(struct nx_shard *s)
 		if (!md->stale[i])
 			continue;
 		uint32_t n = 0;
+		struct nx_instrument in;
 		md->image[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = md->inst[i] };
+		if (!nx_book_instrument(b, md->inst[i], &in))
+			md->image[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS,
+							       .inst = md->inst[i], .n = in.status };
 		for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
 			int k = nx_book_depth(b, md->inst[i], side, md->levels, md->max_levels);
 			for (int j = 0; j < k; j++)

@@ -171,7 +171,11 @@ static void print_books(const struct nx_venue_config *cfg, const struct nx_feed_
 				printf("book %u %s %lld %lld %u\n", id, side_name[side],
 				       (long long)lv[k].px, (long long)lv[k].qty, lv[k].count);
 		}
-		if (!nx_feed_sub_instrument(sub, id, &info) && info.trades)
+		if (nx_feed_sub_instrument(sub, id, &info))
+			continue;
+		if (info.status)
+			printf("status %u %s\n", id, nx_status_name(info.status));
+		if (info.trades)
 			printf("trades %u %llu last %lld %lld\n", id, (unsigned long long)info.trades,
 			       (long long)info.last_px, (long long)info.last_qty);
 	}

@@ -11,7 +11,8 @@
  * schemaId 0x4E4D, version 1}, then the little-endian block. Decoders read
  * by blockLength, so a longer block from a newer version is accepted, and
  * ignore bytes after the parts they know. Three channels share one
- * MoldUDP64 session name: incremental (LevelUpdate, Trade, BookClear;
+ * MoldUDP64 session name: incremental (LevelUpdate, Trade, BookClear,
+ * InstrumentStatus;
  * multicast, sequence from 1), snapshot (SnapshotLevels; multicast, its own
  * sequence from 1) and retransmission (a standard MoldUDP64 request in,
  * incremental packets back to the requester).
@@ -62,28 +63,30 @@ enum nx_feed_rec_type {
 	NX_FEED_REC_TRADE = 2, /* a trade; side is the aggressor's */
 	NX_FEED_REC_CLEAR = 3, /* the instrument's book is empty from here: a shard whose
 	                          ring overflowed sends CLEAR, then LEVEL for every level */
+	NX_FEED_REC_STATUS = 4, /* the instrument's trading status is n (enum nx_inst_status) */
 };
 
 /* 32 bytes, copied into the shards' rings. Also what nx_feed_decode gives
  * for the three incremental messages. */
 struct nx_feed_rec {
 	uint8_t type;     /* enum nx_feed_rec_type */
-	uint8_t side;     /* LEVEL: the level's side; TRADE: the aggressor; CLEAR: 0 */
+	uint8_t side;     /* LEVEL: the level's side; TRADE: the aggressor; CLEAR, STATUS: 0 */
 	uint16_t pad;     /* 0 */
 	nx_inst_t inst;   /* not 0 */
 	nx_px_t px;       /* LEVEL, TRADE */
 	nx_qty_t qty;     /* LEVEL: >= 0 (0: level removed); TRADE: > 0 */
-	uint64_t n;       /* LEVEL: orders (0 exactly when qty is 0); TRADE: trade id */
+	uint64_t n;       /* LEVEL: orders (0 exactly when qty is 0); TRADE: trade id;
+	                     STATUS: NX_STATUS_OPEN, _HALTED or _CLOSED */
 };
 NX_STATIC_ASSERT(sizeof(struct nx_feed_rec) == 32, "nx_feed_rec is a 32-byte ring entry");
 
-/* For NX_EV_LEVEL and NX_EV_TRADE: fill *r and return 1; any other event: 0
- * (*r untouched). */
+/* For NX_EV_LEVEL, NX_EV_TRADE and NX_EV_STATUS: fill *r and return 1; any
+ * other event: 0 (*r untouched). */
 int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r);
 
 /* 0 if r is a valid record (the field rules above), else the reason the
- * publisher refuses it: NX_FEED_PUB_BAD_TYPE, _BAD_INSTRUMENT (0), _BAD_SIDE
- * or _BAD_QTY. The decoder applies the same rules (BAD_FIELD). */
+ * publisher refuses it: NX_FEED_PUB_BAD_TYPE, _BAD_INSTRUMENT (0), _BAD_SIDE,
+ * _BAD_QTY or _BAD_STATUS. The decoder applies the same rules (BAD_FIELD). */
 int nx_feed_rec_check(const struct nx_feed_rec *r);
 
 /* --- Wire format ---------------------------------------------------------------------
@@ -92,13 +95,14 @@ int nx_feed_rec_check(const struct nx_feed_rec *r);
  * are sent 0 and ignored. docs/market-data.md gives the same tables. */
 
 #define NX_FEED_SCHEMA_ID  0x4E4Du /* "NM" */
-#define NX_FEED_VERSION    1u
+#define NX_FEED_VERSION    2u /* 2 added InstrumentStatus and SnapshotLevels.status */
 #define NX_FEED_SBE_HDR_LEN 8u
 
 enum nx_feed_template {
 	NX_FEED_TPL_LEVEL_UPDATE    = 1,  /* incremental channel */
 	NX_FEED_TPL_TRADE           = 2,  /* incremental channel */
 	NX_FEED_TPL_BOOK_CLEAR      = 3,  /* incremental channel */
+	NX_FEED_TPL_INSTRUMENT_STATUS = 4, /* incremental channel (version 2) */
 	NX_FEED_TPL_SNAPSHOT_LEVELS = 10, /* snapshot channel only */
 };
 
@@ -130,12 +134,21 @@ struct nx_feed_wire_clear {  /* BookClear, blockLength 4 */
 	uint8_t inst[4];        /* 0  le32 */
 };
 
-struct nx_feed_wire_snapshot { /* SnapshotLevels, blockLength 17, then the group */
+struct nx_feed_wire_status { /* InstrumentStatus, blockLength 8 */
+	uint8_t inst[4];        /* 0  le32 */
+	uint8_t status;         /* 4  1 open, 2 halted, 3 closed */
+	uint8_t reserved[3];    /* 5 */
+};
+
+struct nx_feed_wire_snapshot { /* SnapshotLevels, blockLength 18 (17 in version 1),
+                                  then the group */
 	uint8_t inst[4];        /* 0  le32 */
 	uint8_t chunk[2];       /* 4  le16: this message's place in the image, from 0 */
 	uint8_t chunks[2];      /* 6  le16: messages in the image, >= 1, > chunk */
 	uint8_t last_seq[8];    /* 8  le64: last incremental message reflected; 0: none */
 	uint8_t flags;          /* 16 NX_FEED_SNAP_* bits */
+	uint8_t status;         /* 17 version 2: trading status as of last_seq; 0: not
+	                           known to the publisher (or a version-1 block) */
 };
 
 struct nx_feed_wire_group {  /* SBE groupSizeEncoding, after the snapshot block */
@@ -154,7 +167,8 @@ struct nx_feed_wire_snap_level { /* one group entry, blockLength 21 */
 #define NX_FEED_LEVEL_UPDATE_LEN (NX_FEED_SBE_HDR_LEN + 25u)
 #define NX_FEED_TRADE_LEN       (NX_FEED_SBE_HDR_LEN + 32u)
 #define NX_FEED_CLEAR_LEN       (NX_FEED_SBE_HDR_LEN + 4u)
-#define NX_FEED_SNAPSHOT_HDR_LEN (NX_FEED_SBE_HDR_LEN + 17u + 4u) /* up to the first entry */
+#define NX_FEED_STATUS_LEN      (NX_FEED_SBE_HDR_LEN + 8u)
+#define NX_FEED_SNAPSHOT_HDR_LEN (NX_FEED_SBE_HDR_LEN + 18u + 4u) /* up to the first entry */
 #define NX_FEED_MSG_MAX         NX_FEED_TRADE_LEN /* longest incremental message */
 #define NX_FEED_MSG_MIN         NX_FEED_CLEAR_LEN /* shortest */
 
@@ -166,9 +180,11 @@ NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_trade) == 32, "Trade block");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, tid) == 8, "Trade tid");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, qty) == 24, "Trade qty");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_clear) == 4, "BookClear block");
-NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snapshot) == 17, "SnapshotLevels block");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_status) == 8, "InstrumentStatus block");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snapshot) == 18, "SnapshotLevels block");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, last_seq) == 8, "lastSeq");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, flags) == 16, "flags");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, status) == 17, "status");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_group) == 4, "groupSizeEncoding");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snap_level) == NX_FEED_LEVEL_BLOCK, "level entry");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snap_level, orders) == 16, "entry orders");
@@ -180,8 +196,8 @@ NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snap_level, orders) == 16, "entry 
                                          but maybe not all of them */
 
 /* Payload sizes (UDP payload bytes per packet). The minimum fits a
- * snapshot of one level: 20 + 2 + 29 + 21. */
-#define NX_FEED_PAYLOAD_MIN     72u
+ * snapshot of one level: 20 + 2 + 30 + 21. */
+#define NX_FEED_PAYLOAD_MIN     73u
 #define NX_FEED_PAYLOAD_MAX     65507u /* largest IPv4 UDP payload */
 #define NX_FEED_PAYLOAD_DEFAULT 1400u  /* a 1500-byte MTU with room for tunnels */
 
@@ -191,11 +207,11 @@ NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snap_level, orders) == 16, "entry 
 	X(SHORT,            1, "message shorter than the 8-byte SBE header")             \
 	X(BAD_SCHEMA,       2, "schemaId is not 0x4E4D")                                 \
 	X(UNKNOWN_TEMPLATE, 3, "templateId not in the schema")                           \
-	X(BLOCK_SHORT,      4, "blockLength shorter than the template's version-1 block") \
+	X(BLOCK_SHORT,      4, "blockLength shorter than the template's first block")  \
 	X(TRUNCATED,        5, "block or group header runs past the end of the message") \
 	X(GROUP_SHORT,      6, "group blockLength shorter than the 21-byte level entry") \
 	X(GROUP_TRUNCATED,  7, "group entries run past the end of the message")          \
-	X(BAD_FIELD,        8, "instrument 0, side not 1/2, bad qty or orders, chunk >= chunks")
+	X(BAD_FIELD,        8, "instrument 0, side not 1/2, bad qty, orders or status, chunk >= chunks")
 
 enum nx_feed_err {
 #define NX_X_(name, code, text) NX_FEED_ERR_##name = -(code),
@@ -210,6 +226,7 @@ struct nx_feed_snap {
 	uint16_t chunk, chunks;
 	uint64_t last_seq;
 	uint8_t flags;
+	uint8_t status;           /* 0: not known; else enum nx_inst_status */
 };
 
 /* One level of a snapshot. */
@@ -222,7 +239,7 @@ struct nx_feed_level {
 struct nx_feed_msg {
 	uint16_t template_id;     /* enum nx_feed_template */
 	uint16_t version;         /* as sent; not checked */
-	struct nx_feed_rec rec;   /* LevelUpdate, Trade, BookClear */
+	struct nx_feed_rec rec;   /* LevelUpdate, Trade, BookClear, InstrumentStatus */
 	struct nx_feed_snap snap; /* SnapshotLevels */
 	uint16_t nlevels;         /* SnapshotLevels: group entries, all validated */
 	uint16_t level_stride;    /* the group's blockLength */
@@ -243,7 +260,7 @@ void nx_feed_msg_level(const struct nx_feed_msg *m, unsigned i, struct nx_feed_l
 
 /*
  * Encode a record as its incremental message into out[0, cap). Returns the
- * length (NX_FEED_LEVEL_UPDATE_LEN, _TRADE_LEN or _CLEAR_LEN), or 0 when cap
+ * length (NX_FEED_LEVEL_UPDATE_LEN, _TRADE_LEN, _CLEAR_LEN or _STATUS_LEN), or 0 when cap
  * is shorter or nx_feed_rec_check refuses the record.
  */
 size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r);
@@ -305,7 +322,7 @@ struct nx_feed_pub_config {
 
 /* Why a record or a request was not used: counters indexed by -code. */
 #define NX_FEED_PUB_DROPS(X)                                                             \
-	X(BAD_TYPE,       1, "record type not LEVEL, TRADE or CLEAR")                    \
+	X(BAD_TYPE,       1, "record type not LEVEL, TRADE, CLEAR or STATUS")            \
 	X(BAD_SIDE,       2, "record side not 1/2 (LEVEL, TRADE)")                       \
 	X(BAD_QTY,        3, "LEVEL qty < 0, or orders 0 iff qty 0 broken; TRADE qty <= 0") \
 	X(BAD_INSTRUMENT, 4, "record instrument 0 or not published")                     \
@@ -314,18 +331,19 @@ struct nx_feed_pub_config {
 	X(REQ_SESSION,    7, "retransmission request for another session")               \
 	X(REQ_RANGE,      8, "retransmission request for sequence 0 or count 0")         \
 	X(REQ_TOO_OLD,    9, "first message requested no longer kept")                   \
-	X(REQ_FUTURE,    10, "first message requested not sent yet")
+	X(REQ_FUTURE,    10, "first message requested not sent yet")                     \
+	X(BAD_STATUS,    11, "STATUS record's status not OPEN, HALTED or CLOSED")
 
 enum nx_feed_pub_drop {
 #define NX_X_(name, code, text) NX_FEED_PUB_##name = -(code),
 	NX_FEED_PUB_DROPS(NX_X_)
 #undef NX_X_
-	NX_FEED_PUB_DROP_MAX = 11,
+	NX_FEED_PUB_DROP_MAX = 12,
 };
 
 /* Counters, monotonic from init. */
 struct nx_feed_pub_stats {
-	uint64_t recs[4];          /* records used, by enum nx_feed_rec_type */
+	uint64_t recs[5];          /* records used, by enum nx_feed_rec_type */
 	uint64_t drops[NX_FEED_PUB_DROP_MAX]; /* records and requests refused, by -reason */
 	uint64_t msgs;             /* incremental messages numbered: the last sequence number */
 	uint64_t pkts[NX_FEED_CHANNELS];  /* packets sent, by channel (heartbeats included) */
@@ -549,6 +567,8 @@ struct nx_feed_inst_info {
 	                             NX_FEED_SNAP_INCOMPLETE or max_levels reached,
 	                             until the next BookClear */
 	uint8_t last_side;        /* aggressor of the last trade, 0 if none */
+	uint8_t status;           /* trading status (enum nx_inst_status) from the
+	                             last InstrumentStatus or image; 0: none seen */
 	uint32_t levels[2];       /* bid, ask levels held */
 	uint64_t trades;          /* Trade messages */
 	nx_tid_t last_tid;

@@ -28,6 +28,7 @@ struct pub_inst {
 	nx_inst_t id;
 	uint32_t n[2];          /* levels held: bids, asks */
 	uint8_t incomplete;     /* a level was dropped at max_levels since the last CLEAR */
+	uint8_t status;         /* from the last STATUS record; 0: none yet */
 };
 
 struct nx_feed_pub {
@@ -269,6 +270,10 @@ static void image_apply(struct nx_feed_pub *p, uint32_t idx, const struct nx_fee
 		in->incomplete = 0;
 		return;
 	}
+	if (r->type == NX_FEED_REC_STATUS) {
+		in->status = (uint8_t)r->n;
+		return;
+	}
 	if (r->type != NX_FEED_REC_LEVEL)
 		return;
 	rc = feed_levels_set(side_lv(p, idx, r->side), &in->n[r->side - 1], p->max_levels,
@@ -350,6 +355,7 @@ static void snapshot(struct nx_feed_pub *p, uint32_t idx, uint64_t now_ns)
 		.inst = in->id,
 		.chunks = (uint16_t)(total ? (total + p->snap_per - 1) / p->snap_per : 1),
 		.flags = in->incomplete ? NX_FEED_SNAP_INCOMPLETE : 0,
+		.status = in->status,
 	};
 
 	nx_feed_pub_flush(p, now_ns); /* so that last_seq names sent messages only */

@@ -46,6 +46,7 @@ struct sub_inst {
 	uint8_t state;          /* enum sub_state */
 	uint8_t incomplete;
 	uint8_t last_side;
+	uint8_t status;         /* trading status; 0: not known yet */
 	uint32_t n[2];          /* levels held: bids, asks */
 	uint64_t pend_seq;      /* PENDING: the image's lastSeq */
 	uint64_t trades;
@@ -245,11 +246,15 @@ static void clear_book(struct sub_inst *in, uint8_t incomplete)
 	in->incomplete = incomplete;
 }
 
-/* A LevelUpdate or BookClear. */
+/* A LevelUpdate, BookClear or InstrumentStatus. */
 static void apply_rec(struct nx_feed_sub *s, struct sub_inst *in, const struct nx_feed_rec *r)
 {
 	if (r->type == NX_FEED_REC_CLEAR) {
 		clear_book(in, 0);
+		return;
+	}
+	if (r->type == NX_FEED_REC_STATUS) {
+		in->status = (uint8_t)r->n;
 		return;
 	}
 	set_level(s, in, r->side,
@@ -590,6 +595,8 @@ static void image_start(struct nx_feed_sub *s, struct sub_inst *in, const struct
 	}
 	in->state = SUB_STALE;
 	clear_book(in, m->snap.flags & NX_FEED_SNAP_INCOMPLETE ? 1 : 0);
+	if (m->snap.status) /* 0: the publisher had none; keep what we know */
+		in->status = m->snap.status;
 	s->img.on = 1;
 	s->img.idx = (uint32_t)(in - s->inst);
 	s->img.last_seq = m->snap.last_seq;
@@ -730,7 +737,7 @@ int nx_feed_sub_instrument(const struct nx_feed_sub *s, nx_inst_t inst,
 		.synced = (uint8_t)inst_synced(s, in), .incomplete = in->incomplete,
 		.last_side = in->last_side, .levels = { in->n[0], in->n[1] },
 		.trades = in->trades, .last_tid = in->last_tid, .last_px = in->last_px,
-		.last_qty = in->last_qty,
+		.last_qty = in->last_qty, .status = in->status,
 	};
 	return 0;
 }

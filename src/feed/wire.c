@@ -16,11 +16,14 @@ NX_STATIC_ASSERT(1 NX_FEED_PUB_DROPS(NX_X_) == NX_FEED_PUB_DROP_MAX,
 		 "NX_FEED_PUB_DROP_MAX = reasons + 1");
 #undef NX_X_
 
-/* Version-1 block lengths, by template. */
+/* Block lengths sent, by template; BLOCK_SNAPSHOT_V1 is the shortest that
+ * is read (a version-1 SnapshotLevels, without status). */
 #define BLOCK_LEVEL    ((uint16_t)sizeof(struct nx_feed_wire_level))
 #define BLOCK_TRADE    ((uint16_t)sizeof(struct nx_feed_wire_trade))
 #define BLOCK_CLEAR    ((uint16_t)sizeof(struct nx_feed_wire_clear))
+#define BLOCK_STATUS   ((uint16_t)sizeof(struct nx_feed_wire_status))
 #define BLOCK_SNAPSHOT ((uint16_t)sizeof(struct nx_feed_wire_snapshot))
+#define BLOCK_SNAPSHOT_V1 ((uint16_t)offsetof(struct nx_feed_wire_snapshot, status))
 
 int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r)
 {
@@ -35,6 +38,10 @@ int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r)
 					   .side = ev->u.trade.aggressor,
 					   .inst = ev->u.trade.inst, .px = ev->u.trade.px,
 					   .qty = ev->u.trade.qty, .n = ev->u.trade.tid };
+		return 1;
+	case NX_EV_STATUS:
+		*r = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = ev->u.status.inst,
+					   .n = ev->u.status.status };
 		return 1;
 	default:
 		return 0;
@@ -53,14 +60,21 @@ static int level_ok(nx_qty_t qty, uint64_t orders)
 	return qty >= 0 && (qty == 0) == (orders == 0) && orders <= UINT32_MAX;
 }
 
+static int status_ok(uint64_t status)
+{
+	return status >= NX_STATUS_OPEN && status <= NX_STATUS_CLOSED;
+}
+
 int nx_feed_rec_check(const struct nx_feed_rec *r)
 {
-	if (r->type < NX_FEED_REC_LEVEL || r->type > NX_FEED_REC_CLEAR)
+	if (r->type < NX_FEED_REC_LEVEL || r->type > NX_FEED_REC_STATUS)
 		return NX_FEED_PUB_BAD_TYPE;
 	if (r->inst == 0)
 		return NX_FEED_PUB_BAD_INSTRUMENT;
 	if (r->type == NX_FEED_REC_CLEAR)
 		return 0;
+	if (r->type == NX_FEED_REC_STATUS)
+		return status_ok(r->n) ? 0 : NX_FEED_PUB_BAD_STATUS;
 	if (!side_ok(r->side))
 		return NX_FEED_PUB_BAD_SIDE;
 	if (r->type == NX_FEED_REC_LEVEL ? !level_ok(r->qty, r->n) : r->qty <= 0)
@@ -116,6 +130,17 @@ static size_t put_clear(uint8_t *out, const struct nx_feed_rec *r)
 	return NX_FEED_CLEAR_LEN;
 }
 
+static size_t put_status(uint8_t *out, const struct nx_feed_rec *r)
+{
+	struct nx_feed_wire_status *w = (void *)(out + NX_FEED_SBE_HDR_LEN);
+
+	put_hdr(out, BLOCK_STATUS, NX_FEED_TPL_INSTRUMENT_STATUS);
+	feed_st32(w->inst, r->inst);
+	w->status = (uint8_t)r->n;
+	memset(w->reserved, 0, sizeof(w->reserved));
+	return NX_FEED_STATUS_LEN;
+}
+
 size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r)
 {
 	if (nx_feed_rec_check(r))
@@ -123,6 +148,7 @@ size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r)
 	switch (r->type) {
 	case NX_FEED_REC_LEVEL: return cap < NX_FEED_LEVEL_UPDATE_LEN ? 0 : put_level(out, r);
 	case NX_FEED_REC_TRADE: return cap < NX_FEED_TRADE_LEN ? 0 : put_trade(out, r);
+	case NX_FEED_REC_STATUS: return cap < NX_FEED_STATUS_LEN ? 0 : put_status(out, r);
 	default:                return cap < NX_FEED_CLEAR_LEN ? 0 : put_clear(out, r);
 	}
 }
@@ -140,6 +166,7 @@ size_t nx_feed_encode_snap(uint8_t *out, size_t cap, const struct nx_feed_snap *
 	feed_st16(w->chunks, h->chunks);
 	feed_st64(w->last_seq, h->last_seq);
 	w->flags = h->flags;
+	w->status = h->status;
 	feed_st16(g->block_len, NX_FEED_LEVEL_BLOCK);
 	feed_st16(g->num_in_group, 0);
 	return NX_FEED_SNAPSHOT_HDR_LEN;
@@ -199,6 +226,15 @@ static int get_clear(const uint8_t *b, struct nx_feed_msg *m)
 	return nx_feed_rec_check(&m->rec) ? NX_FEED_ERR_BAD_FIELD : NX_FEED_TPL_BOOK_CLEAR;
 }
 
+static int get_status(const uint8_t *b, struct nx_feed_msg *m)
+{
+	const struct nx_feed_wire_status *w = (const void *)b;
+
+	m->rec = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = feed_ld32(w->inst),
+				       .n = w->status };
+	return nx_feed_rec_check(&m->rec) ? NX_FEED_ERR_BAD_FIELD : NX_FEED_TPL_INSTRUMENT_STATUS;
+}
+
 static int entry_ok(const uint8_t *p)
 {
 	const struct nx_feed_wire_snap_level *e = (const void *)p;
@@ -237,8 +273,10 @@ static int get_snapshot(const uint8_t *b, const uint8_t *end, uint16_t block_len
 
 	m->snap = (struct nx_feed_snap){ .inst = feed_ld32(w->inst), .chunk = feed_ld16(w->chunk),
 					 .chunks = feed_ld16(w->chunks),
-					 .last_seq = feed_ld64(w->last_seq), .flags = w->flags };
-	if (m->snap.inst == 0 || m->snap.chunk >= m->snap.chunks)
+					 .last_seq = feed_ld64(w->last_seq), .flags = w->flags,
+					 .status = block_len > BLOCK_SNAPSHOT_V1 ? w->status : 0 };
+	if (m->snap.inst == 0 || m->snap.chunk >= m->snap.chunks ||
+	    (m->snap.status && !status_ok(m->snap.status)))
 		return NX_FEED_ERR_BAD_FIELD;
 	return get_group(b + block_len, end, m);
 }
@@ -249,7 +287,8 @@ static uint16_t min_block(unsigned tpl)
 	case NX_FEED_TPL_LEVEL_UPDATE:    return BLOCK_LEVEL;
 	case NX_FEED_TPL_TRADE:           return BLOCK_TRADE;
 	case NX_FEED_TPL_BOOK_CLEAR:      return BLOCK_CLEAR;
-	case NX_FEED_TPL_SNAPSHOT_LEVELS: return BLOCK_SNAPSHOT;
+	case NX_FEED_TPL_INSTRUMENT_STATUS: return BLOCK_STATUS;
+	case NX_FEED_TPL_SNAPSHOT_LEVELS: return BLOCK_SNAPSHOT_V1;
 	default:                          return 0;
 	}
 }
@@ -278,6 +317,7 @@ int nx_feed_decode(const uint8_t *msg, size_t len, struct nx_feed_msg *out)
 	case NX_FEED_TPL_LEVEL_UPDATE: return get_level(b, out);
 	case NX_FEED_TPL_TRADE:        return get_trade(b, out);
 	case NX_FEED_TPL_BOOK_CLEAR:   return get_clear(b, out);
+	case NX_FEED_TPL_INSTRUMENT_STATUS: return get_status(b, out);
 	default:                       return get_snapshot(b, msg + len, block_len, out);
 	}
 }
