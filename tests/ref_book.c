@@ -720,7 +720,8 @@ int ref_book_set_status(struct ref_book *b, nx_inst_t inst, unsigned status, int
 	if (status < NX_STATUS_OPEN || status > NX_STATUS_CLOSED)
 		return -EINVAL;
 	in->status = (uint8_t)status;
-	struct nx_event ev = { .type = NX_EV_STATUS, .u.status = { .inst = inst, .status = (uint8_t)status } };
+	struct nx_event ev = { .type = NX_EV_STATUS,
+				.u.status = { .inst = inst, .status = (uint8_t)status } };
 	emit(b, &ev);
 	if (cancel_resting) {
 		cancel_all(b, 0, inst, 0, 0, NX_CXL_HALT);

@@ -1284,7 +1284,8 @@ int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int c
 	if (status < NX_STATUS_OPEN || status > NX_STATUS_CLOSED)
 		return -EINVAL;
 	b->books[bix].def.status = (uint8_t)status;
-	struct nx_event ev = { .type = NX_EV_STATUS, .u.status = { .inst = inst, .status = (uint8_t)status } };
+	struct nx_event ev = { .type = NX_EV_STATUS,
+				.u.status = { .inst = inst, .status = (uint8_t)status } };
 	b->emit(b->ctx, &ev);
 	if (cancel_resting_orders)
 		nx_book_cancel_where(b, 0, inst, NX_CXL_HALT);
