@@ -9,7 +9,8 @@
 #      answer; one late (it joins while orders flow). nxgen sends 2 s of
 #      order flow (rests, cancels, replaces, trades, IOCs). Both subscribers
 #      must end with every book synced and equal, level by level (price,
-#      quantity, orders), to the engine's own books (/nanoex/book); the
+#      quantity, orders), to the engine's own books (/nanoex/book), and
+#      know every instrument's opening status (OPEN) from the feed; the
 #      lossy one must have recovered gaps both by retransmission and by
 #      snapshots.
 #   2. The ITCH feed in: a MoldUDP64 source with a gap (tests/dpdk/
@@ -118,6 +119,10 @@ for who in lossy late; do
 	if [ "$who" = lossy ]; then rc=$RC1; else rc=$RC2; fi
 	[ "$rc" = 0 ] && ! grep -q "^book [0-9]* stale" "$TMP/$who.txt" && ok "$who subscriber: every book synced" \
 		|| fail "$who subscriber exit $rc: $(cat "$TMP/$who.txt")"
+	# the feed opens with every instrument's status (each one's first image)
+	[ "$(grep -c '^status [1-4] OPEN$' "$TMP/$who.txt")" = 4 ] \
+		&& ok "$who subscriber: all 4 instruments OPEN, from the feed's status" \
+		|| fail "$who subscriber's statuses: $(grep '^status' "$TMP/$who.txt")"
 	if cmp -s "$TMP/engine.txt" "$TMP/$who.levels"; then
 		ok "$who subscriber's books equal the engine's, level by level"
 	else
