@@ -730,6 +730,24 @@ static inline void prefetch_release(const struct nx_book *b, const struct order 
 		NX_PREFETCH_W(&b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, book_tag_oid(o->oid))]);
 }
 
+/* The head of the opposite side's best level, if an order of side at limit
+ * (ticks; a market order passes INT64_MAX or INT64_MIN) takes liquidity on
+ * arrival; NIL otherwise. Its lines start loading: the ACCEPTED event and
+ * its report run before the match reaches it. */
+static inline uint32_t prefetch_first_maker(const struct nx_book *b, const struct ibook *ib,
+					    unsigned side, int64_t limit)
+{
+	const struct ladder *l = &ib->side[SIDE_IX(nx_side_other(side))];
+	if (NX_LIKELY(!l->nlevels))
+		return NIL;
+	int64_t px = side == NX_SIDE_BUY ? l->lo : l->hi;
+	if (!crosses(side, limit, px))
+		return NIL;
+	uint32_t h = l->lv[ladder_slot(l, px)].head;
+	prefetch_order(b, h);
+	return h;
+}
+
 /* Match taker t against the opposite side up to limit (ticks). Returns 1
  * when the taker was finished by self-trade prevention. */
 static int match(struct nx_book *b, struct order *t, int64_t limit)
@@ -749,6 +767,11 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 		touch_level(b, lv, t->book, os, px);
 		prefetch_order(b, lv->head); /* both lines at once, then its release */
 		prefetch_release(b, &b->orders[lv->head]);
+		if (l->nlevels > 1) { /* the next level's head, while this one trades */
+			int64_t nx = t->side == NX_SIDE_BUY ? ladder_above(l, px) : ladder_below(l, px);
+			if (crosses(t->side, limit, nx))
+				prefetch_order(b, l->lv[ladder_slot(l, nx)].head);
+		}
 		do {
 			struct order *m = &b->orders[lv->head];
 			/* A two-stage pipeline over the queue: the maker after next
@@ -890,6 +913,8 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 		const struct ladder *l = &ib->side[SIDE_IX(r->side)];
 		NX_PREFETCH_W(&l->lv[ladder_slot(l, ticks)]);
 	}
+	uint32_t first = prefetch_first_maker(b, ib, r->side, r->type == NX_ORD_MARKET ?
+					      (r->side == NX_SIDE_BUY ? INT64_MAX : INT64_MIN) : ticks);
 	int gtc_limit = r->type == NX_ORD_LIMIT && tif == NX_TIF_GTC;
 	if (r->display < 0 || (r->display > 0 && (r->display % d->lot || !gtc_limit))) {
 		why = NX_REJ_BAD_DISPLAY;
@@ -956,6 +981,10 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 	e->stp = t->stp;
 	e->tag = r->tag;
 	b->emit(b->ctx, ev);
+	if (first != NIL) { /* loaded during the event: what its release touches */
+		prefetch_release(b, &b->orders[first]);
+		prefetch_order(b, b->orders[first].next);
+	}
 
 	int64_t limit = ticks;
 	unsigned rest_reason = NX_CXL_IOC;
