@@ -23,8 +23,28 @@
 #define NX_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #define NX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Prefetch for reading / for writing. On x86-64 these are volatile asm, not
+ * __builtin_prefetch: GCC models the builtin as touching no memory, so a
+ * helper that only prefetches is "const" to its interprocedural analysis,
+ * and a call to it that is not inlined early is deleted as dead code. The
+ * book's prefetch helpers were compiled out that way (match, cancel and
+ * replace had no prefetch instruction at all) until 2026-11-22;
+ * tests/objects/test_prefetch.sh now checks the objects. An asm statement
+ * that is volatile is never deleted. PREFETCHW needs PRFCHW (every AMD64
+ * CPU, Intel since Broadwell); without it in the target, prefetcht0.
+ */
+#if defined(__x86_64__)
+#define NX_PREFETCH(p) __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)(p)))
+#if defined(__PRFCHW__)
+#define NX_PREFETCH_W(p) __asm__ volatile("prefetchw %0" : : "m"(*(const char *)(p)))
+#else
+#define NX_PREFETCH_W(p) NX_PREFETCH(p)
+#endif
+#else
 #define NX_PREFETCH(p)   __builtin_prefetch((p), 0, 3)
 #define NX_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#endif
 
 /* Count trailing / leading zeros of a non-zero 64-bit word. */
 #define NX_CTZ64(x) __builtin_ctzll(x)

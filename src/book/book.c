@@ -708,7 +708,7 @@ static int self_trade(struct nx_book *b, struct order *t, struct order *m, struc
 }
 
 /* Start loading both lines of the order in slot (NIL: nothing). */
-static inline void prefetch_order(const struct nx_book *b, uint32_t slot)
+static NX_ALWAYS_INLINE void prefetch_order(const struct nx_book *b, uint32_t slot)
 {
 	if (slot != NIL) {
 		NX_PREFETCH_W(&b->orders[slot]);
@@ -718,7 +718,7 @@ static inline void prefetch_order(const struct nx_book *b, uint32_t slot)
 
 /* Start loading what release() of resting order o writes besides o: its
  * account-list neighbours and its client-id and order-id entries. */
-static inline void prefetch_release(const struct nx_book *b, const struct order *o)
+static NX_ALWAYS_INLINE void prefetch_release(const struct nx_book *b, const struct order *o)
 {
 	NX_PREFETCH_W(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, o->cl_tag)]);
 	if (o->aprev != NIL)
@@ -734,7 +734,7 @@ static inline void prefetch_release(const struct nx_book *b, const struct order 
  * (ticks; a market order passes INT64_MAX or INT64_MIN) takes liquidity on
  * arrival; NIL otherwise. Its lines start loading: the ACCEPTED event and
  * its report run before the match reaches it. */
-static inline uint32_t prefetch_first_maker(const struct nx_book *b, const struct ibook *ib,
+static NX_ALWAYS_INLINE uint32_t prefetch_first_maker(const struct nx_book *b, const struct ibook *ib,
 					    unsigned side, int64_t limit)
 {
 	const struct ladder *l = &ib->side[SIDE_IX(nx_side_other(side))];
@@ -1032,7 +1032,7 @@ reject:
 /* Start loading what taking resting order o out of its level will touch:
  * its level, its second line, its client-id entry and its queue neighbours,
  * so those misses overlap instead of following one another. */
-static inline void prefetch_resting(const struct nx_book *b, const struct order *o)
+static NX_ALWAYS_INLINE void prefetch_resting(const struct nx_book *b, const struct order *o)
 {
 	const struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
 	NX_PREFETCH_W(&l->lv[ladder_slot(l, o->ticks)]);
@@ -1337,7 +1337,7 @@ void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o)
 }
 
 /* The table line that names an order, and the order if its entry is there. */
-static inline void prefetch_named(const struct nx_book *b, nx_acct_t acct, nx_oid_t oid,
+static NX_ALWAYS_INLINE void prefetch_named(const struct nx_book *b, nx_acct_t acct, nx_oid_t oid,
 				  nx_clid_t orig_cl)
 {
 	const struct tagmap_ent *e;
