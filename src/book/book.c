@@ -734,8 +734,9 @@ static NX_ALWAYS_INLINE void prefetch_release(const struct nx_book *b, const str
  * (ticks; a market order passes INT64_MAX or INT64_MIN) takes liquidity on
  * arrival; NIL otherwise. Its lines start loading: the ACCEPTED event and
  * its report run before the match reaches it. */
-static NX_ALWAYS_INLINE uint32_t prefetch_first_maker(const struct nx_book *b, const struct ibook *ib,
-					    unsigned side, int64_t limit)
+static NX_ALWAYS_INLINE uint32_t prefetch_first_maker(const struct nx_book *b,
+						      const struct ibook *ib, unsigned side,
+						      int64_t limit)
 {
 	const struct ladder *l = &ib->side[SIDE_IX(nx_side_other(side))];
 	if (NX_LIKELY(!l->nlevels))
@@ -1337,8 +1338,8 @@ void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o)
 }
 
 /* The table line that names an order, and the order if its entry is there. */
-static NX_ALWAYS_INLINE void prefetch_named(const struct nx_book *b, nx_acct_t acct, nx_oid_t oid,
-				  nx_clid_t orig_cl)
+static NX_ALWAYS_INLINE void prefetch_named(const struct nx_book *b, nx_acct_t acct,
+					    nx_oid_t oid, nx_clid_t orig_cl)
 {
 	const struct tagmap_ent *e;
 	uint32_t tag;

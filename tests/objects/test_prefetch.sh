@@ -23,7 +23,8 @@ for src in $srcs; do
 	obj=$build/${src%.c}.o
 	[ -f "$obj" ] || { echo "FAIL $src: no $obj (build first)"; fail=1; continue; }
 	uses=$(grep -c 'NX_PREFETCH\(_W\)\?(' "$src")
-	insns=$(objdump -d --no-show-raw-insn "$obj" | grep -cE '^ +[0-9a-f]+:[[:space:]]+prefetch(t0|t1|t2|nta|w)[[:space:]]')
+	insns=$(objdump -d --no-show-raw-insn "$obj" |
+		grep -cE '^ +[0-9a-f]+:[[:space:]]+prefetch(t0|t1|t2|nta|w)[[:space:]]')
 	if [ "$insns" -ge "$uses" ]; then
 		echo "ok   $src: $uses prefetches written, $insns in $obj"
 	else
