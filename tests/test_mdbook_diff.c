@@ -8,7 +8,9 @@
  * fed the same seeded random stream of every book message (A, F, E, C, X,
  * D, U, P, plus malformed ones), with references drawn from a small range
  * so that orphans, duplicates and re-use are frequent, and prices from a
- * narrow band (shared levels) with a wide tail (deep levels). Every few
+ * narrow band of cent prices (shared levels) with a tail spread over
+ * twenty dollars (deep levels, far enough apart that every row of the
+ * book's link hints aliases, with some sub-penny prices). Every few
  * thousand messages, and at the end, everything observable is compared:
  * each stock side's full depth, every reference's order, live counts and
  * every counter; nx_mdbook_check runs too. Configurations: roomy (no
@@ -28,8 +30,7 @@
 
 #define NREF 4000u                  /* references 0 .. NREF-1 */
 #define NLOC 4u
-#define PXLO 10000u
-#define PXN  96u                    /* prices PXLO .. PXLO + PXN - 1 */
+#define PXN  96u                    /* price cells 0 .. PXN - 1, see px_of */
 #define NMSG 300000u
 #define CHECK_EVERY 5000u
 
@@ -37,8 +38,22 @@ static const uint16_t locs[NLOC] = { 0, 1, 4242, 65535 };
 
 struct ref_ord {
 	uint8_t live, loc, side;
-	uint32_t px, sh;
+	uint32_t cell, sh;
 };
+
+/* The price of cell p, increasing in p: cents from $10.36 to $10.51 around
+ * the band most orders use (cells 40-47), 21 cents apart beyond, from $2.80
+ * to $19.55; cells 3, 19, 35 ... are 37/100 of a cent off the grid. */
+static uint32_t px_of(unsigned p)
+{
+	uint32_t px = 100000 + 100 * p;
+
+	if (p < 36)
+		px -= 2000 * (36 - p);
+	else if (p >= 52)
+		px += 2000 * (p - 52);
+	return p % 16 == 3 ? px + 37 : px;
+}
 
 struct ref_book {
 	struct ref_ord o[NREF];
@@ -54,18 +69,18 @@ struct ref_book {
 static void r_take(struct ref_book *r, uint32_t ref, uint32_t n)
 {
 	struct ref_ord *o = &r->o[ref];
-	r->qty[o->loc][o->side][o->px - PXLO] -= n;
+	r->qty[o->loc][o->side][o->cell] -= n;
 	o->sh -= n;
 	if (o->sh == 0) {
 		o->live = 0;
 		r->live--;
-		if (--r->cnt[o->loc][o->side][o->px - PXLO] == 0)
+		if (--r->cnt[o->loc][o->side][o->cell] == 0)
 			r->levels--;
 	}
 }
 
 static void r_add(struct ref_book *r, uint32_t ref, unsigned loc, int side, uint32_t sh,
-		  uint32_t px)
+		  uint32_t cell)
 {
 	if (side < 0) {
 		r->anom[NX_MDBOOK_BAD_SIDE]++;
@@ -75,14 +90,14 @@ static void r_add(struct ref_book *r, uint32_t ref, unsigned loc, int side, uint
 		r->anom[NX_MDBOOK_DUP_REF]++;
 	} else if (r->live >= r->max_orders) {
 		r->anom[NX_MDBOOK_ORDER_CAPACITY]++;
-	} else if (r->cnt[loc][side][px - PXLO] == 0 && r->levels >= r->max_levels) {
+	} else if (r->cnt[loc][side][cell] == 0 && r->levels >= r->max_levels) {
 		r->anom[NX_MDBOOK_LEVEL_CAPACITY]++;
 	} else {
-		r->o[ref] = (struct ref_ord){ 1, (uint8_t)loc, (uint8_t)side, px, sh };
+		r->o[ref] = (struct ref_ord){ 1, (uint8_t)loc, (uint8_t)side, cell, sh };
 		r->live++;
-		if (r->cnt[loc][side][px - PXLO]++ == 0)
+		if (r->cnt[loc][side][cell]++ == 0)
 			r->levels++;
-		r->qty[loc][side][px - PXLO] += sh;
+		r->qty[loc][side][cell] += sh;
 	}
 }
 
@@ -128,8 +143,9 @@ static size_t gen_msg(struct gen *g, struct ref_book *r, uint8_t *b)
 	uint64_t x = rnd(g), y = rnd(g);
 	uint32_t ref = (uint32_t)(x % NREF), ref2 = (uint32_t)((x >> 16) % NREF);
 	unsigned li = (unsigned)(x >> 32) % NLOC, k = (unsigned)(y % 100);
-	/* 80% of prices in an 8-tick band, the rest anywhere in PXN */
-	uint32_t px = PXLO + ((y >> 8) % 5 ? 40 + (uint32_t)(y >> 12) % 8 : (uint32_t)(y >> 12) % PXN);
+	/* 80% of prices in an 8-cell band, the rest anywhere in PXN */
+	uint32_t cell = (y >> 8) % 5 ? 40 + (uint32_t)(y >> 12) % 8 : (uint32_t)(y >> 12) % PXN;
+	uint32_t px = px_of(cell);
 	uint32_t sh = (uint32_t)(y >> 24) % 400;
 	int side = (y >> 40) & 1;
 	size_t n = 0;
@@ -179,7 +195,7 @@ static size_t gen_msg(struct gen *g, struct ref_book *r, uint8_t *b)
 		if (locs[li] >= r->max_locates)
 			r->anom[NX_MDBOOK_BAD_LOCATE]++;
 		else
-			r_add(r, ref, li, sc == 'x' ? -1 : side, sh, px);
+			r_add(r, ref, li, sc == 'x' ? -1 : side, sh, cell);
 		break;
 	}
 	case 'E':
@@ -227,7 +243,7 @@ static size_t gen_msg(struct gen *g, struct ref_book *r, uint8_t *b)
 		} else {
 			struct ref_ord o = r->o[ref];
 			r_take(r, ref, o.sh);
-			r_add(r, ref2, o.loc, o.side, sh, px);
+			r_add(r, ref2, o.loc, o.side, sh, cell);
 		}
 		break;
 	case 'P':
@@ -278,11 +294,11 @@ static void compare(const struct nx_mdbook *b, const struct ref_book *r)
 				unsigned p = side == NX_MDBOOK_BID ? PXN - 1 - j : j;
 				if (!r->cnt[li][side][p])
 					continue;
-				if (k >= n || lv[k].px != PXLO + p ||
+				if (k >= n || lv[k].px != px_of(p) ||
 				    lv[k].orders != r->cnt[li][side][p] ||
 				    lv[k].qty != r->qty[li][side][p])
 					fail_msg("stock %u side %d level %zu differs (px %u)", locs[li],
-						 side, k, PXLO + p);
+						 side, k, px_of(p));
 				k++;
 			}
 			assert_int_equal(k, n);
@@ -298,7 +314,7 @@ static void compare(const struct nx_mdbook *b, const struct ref_book *r)
 		assert_int_equal(rc, 0);
 		assert_int_equal(o.locate, locs[r->o[ref].loc]);
 		assert_int_equal(o.side, r->o[ref].side);
-		assert_int_equal(o.px, r->o[ref].px);
+		assert_int_equal(o.px, px_of(r->o[ref].cell));
 		assert_int_equal(o.shares, r->o[ref].sh);
 	}
 }

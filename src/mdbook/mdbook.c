@@ -49,7 +49,7 @@ static int layout_of(const struct nx_mdbook_config *cfg, struct layout *L)
 	       lay(&at, &L->off_stk, cfg->max_locates ? cfg->max_locates : NX_MDBOOK_STOCKS,
 		   sizeof(struct md_stk)) &&
 	       lay(&at, &L->off_hint, (uint64_t)(cfg->max_locates ? cfg->max_locates
-							   : NX_MDBOOK_STOCKS) * 2 * MD_HINT_W,
+							   : NX_MDBOOK_STOCKS) * 4 * MD_HINT_W,
 		   sizeof(uint32_t)) &&
 	       (L->total = at, 1);
 }
@@ -147,17 +147,24 @@ static inline uint64_t rotr64(uint64_t v, unsigned k)
 	return k ? v >> k | v << (64 - k) : v;
 }
 
+/* Level c if it is live and of the stock side, else 0. */
+static inline uint32_t hint_ok(const struct nx_mdbook *b, uint32_t c, uint16_t locate,
+			       unsigned side)
+{
+	const struct md_lvl *L = &b->lvl[c];
+
+	return c && L->live && L->locate == locate && L->side == side ? c : 0;
+}
+
 /* A live level of the stock side near px to start a walk from (0: none):
- * the hint of the nearest written slot, cyclically. It may be the level
- * being linked itself (a reused index whose old hint survived): callers
- * skip that. */
+ * the hint of the nearest written fine slot, cyclically. It may be the
+ * level being linked itself (a reused index whose old hint survived):
+ * callers skip that. */
 static inline uint32_t hint_near(const struct nx_mdbook *b, const struct md_stk *s,
-				 uint16_t locate, unsigned side, uint32_t px)
+				 const uint32_t *row, uint16_t locate, unsigned side, uint32_t px)
 {
 	uint64_t occ = s->hint_occ[side], r;
 	unsigned k = md_hint_slot(px), up, down, slot;
-	uint32_t c;
-	const struct md_lvl *L;
 
 	if (!occ)
 		return 0;
@@ -165,19 +172,26 @@ static inline uint32_t hint_near(const struct nx_mdbook *b, const struct md_stk 
 	up = (unsigned)NX_CTZ64(r);
 	down = (unsigned)NX_CLZ64(r) + 1;    /* bit 63 - (down - 1): slot k - down */
 	slot = up <= down ? (k + up) & (MD_HINT_W - 1) : (k - down) & (MD_HINT_W - 1);
-	c = b->hint[((size_t)locate * 2 + side) * MD_HINT_W + slot];
-	L = &b->lvl[c];
-	return c && L->live && L->locate == locate && L->side == side ? c : 0;
+	return hint_ok(b, row[slot], locate, side);
+}
+
+/* Of the candidates c and d (0: none), the nearer to px. */
+static inline uint32_t nearer(const struct nx_mdbook *b, uint32_t px, uint32_t c, uint32_t d)
+{
+	if (!c)
+		return d;
+	return d && absdiff(px, b->lvl[d].px) < absdiff(px, b->lvl[c].px) ? d : c;
 }
 
 /* Link level n into its stock side's list. The price is not in the list
- * (the hash said so). The walk starts from the hint nearest in price, or
- * the nearer end. */
+ * (the hash said so). The walk starts from the nearest in price of the
+ * fine hint, the coarse hint and the two ends. */
 static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 {
 	struct md_lvl *L = &b->lvl[n];
 	unsigned side = L->side;
 	uint32_t px = L->px, h = s->head[side], t = s->tail[side], c, d;
+	uint32_t *row = md_hint_row(b, L->locate, side);
 
 	s->nlevels[side]++;
 	if (!h) {
@@ -185,17 +199,18 @@ static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 		s->head[side] = s->tail[side] = n;
 		goto hint;
 	}
-	/* a hint within two cents is taken without reading the (maybe cold)
-	 * ends: few levels can lie between it and px */
-	d = hint_near(b, s, L->locate, side, px);
+	/* a fine hint within two cents is taken without reading the (maybe
+	 * cold) ends: few levels can lie between it and px */
+	d = hint_near(b, s, row, L->locate, side, px);
 	if (d == n)
 		d = 0;
 	if (d && absdiff(px, b->lvl[d].px) <= 2 * MD_HINT_G) {
 		c = d;
 	} else {
-		c = absdiff(px, b->lvl[h].px) <= absdiff(px, b->lvl[t].px) ? h : t;
-		if (d && absdiff(px, b->lvl[d].px) < absdiff(px, b->lvl[c].px))
-			c = d;
+		uint32_t dc = hint_ok(b, row[md_hint_cslot(px)], L->locate, side);
+		c = nearer(b, px, nearer(b, px, h, t), d);
+		if (dc != n)
+			c = nearer(b, px, c, dc);
 	}
 	if (better(side, b->lvl[c].px, px)) {
 		/* px goes after c: step towards worse prices */
@@ -221,7 +236,8 @@ static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 	else
 		s->tail[side] = n;
 hint:
-	b->hint[((size_t)L->locate * 2 + side) * MD_HINT_W + md_hint_slot(px)] = n;
+	row[md_hint_slot(px)] = n;
+	row[md_hint_cslot(px)] = n;
 	s->hint_occ[side] |= UINT64_C(1) << md_hint_slot(px);
 }
 
@@ -269,7 +285,14 @@ static void lvl_free(struct nx_mdbook *b, uint32_t i)
 	struct md_stk *s = &b->stk[L->locate];
 	unsigned side = L->side;
 	uint32_t *pp = &b->bkt[md_bkt_of(b, L->locate, side, L->px)];
+	uint32_t *row = md_hint_row(b, L->locate, side), nb = L->prev ? L->prev : L->next;
 
+	/* hints naming this level move to a live neighbour (0 when the side
+	 * empties, which hint_ok refuses) */
+	if (row[md_hint_slot(L->px)] == i)
+		row[md_hint_slot(L->px)] = nb;
+	if (row[md_hint_cslot(L->px)] == i)
+		row[md_hint_cslot(L->px)] = nb;
 	while (*pp != i)
 		pp = &b->lvl[*pp].hnext;
 	*pp = L->hnext;
@@ -624,9 +647,12 @@ static inline void stage2(const struct nx_mdbook *b, struct pf_slot *q)
 		q->lvl = b->bkt[q->at];
 		if (q->lvl)
 			NX_PREFETCH_W(&b->lvl[q->lvl]);
-		else if (locate < b->nstk)
-			NX_PREFETCH(&b->hint[((size_t)locate * 2 + (a->side == NX_ITCH_SELL)) *
-					     MD_HINT_W + md_hint_slot(nx_itch_be32(a->price))]);
+		else if (locate < b->nstk) {
+			const uint32_t *row = md_hint_row(b, locate, a->side == NX_ITCH_SELL);
+			uint32_t px = nx_itch_be32(a->price);
+			NX_PREFETCH(&row[md_hint_slot(px)]);
+			NX_PREFETCH(&row[md_hint_cslot(px)]);
+		}
 	} else if (q->kind != PF_NONE) {
 		uint64_t ref = nx_itch_be64(msg + NX_ITCH_REF_OFF), i = q->at;
 		for (;;) {
@@ -644,9 +670,9 @@ static inline void stage2(const struct nx_mdbook *b, struct pf_slot *q)
 
 /* Stage 3, with the level cached since stage 2: what creating or freeing a
  * level will touch. An order leaving a level of one order (D, U, or an
- * E/C/X that may empty it) frees the level: its bucket and list
- * neighbours. A replace's new price: its bucket. An add making a new level:
- * the hinted level its link walk starts from. */
+ * E/C/X that may empty it) frees the level: its bucket, list neighbours
+ * and hint slots. A replace's new price: its bucket. An add making a new
+ * level: the hinted levels its link walk may start from. */
 static inline void stage3(const struct nx_mdbook *b, const struct pf_slot *q)
 {
 	const uint8_t *msg = q->blk + NX_MOLD_BLOCK_PREFIX;
@@ -655,13 +681,13 @@ static inline void stage3(const struct nx_mdbook *b, const struct pf_slot *q)
 	if (q->kind == PF_ADD) {
 		const struct nx_itch_add_order *a = (const void *)msg;
 		uint16_t locate = nx_itch_be16(a->h.locate);
-		uint32_t px = nx_itch_be32(a->price), c;
+		uint32_t px = nx_itch_be32(a->price);
+		const uint32_t *row;
 		if (q->lvl || locate >= b->nstk)
 			return;
-		c = b->hint[((size_t)locate * 2 + (a->side == NX_ITCH_SELL)) * MD_HINT_W +
-			    md_hint_slot(px)];
-		if (c)
-			NX_PREFETCH_W(&b->lvl[c]);
+		row = md_hint_row(b, locate, a->side == NX_ITCH_SELL);
+		NX_PREFETCH_W(&b->lvl[row[md_hint_slot(px)]]);
+		NX_PREFETCH_W(&b->lvl[row[md_hint_cslot(px)]]);
 		return;
 	}
 	if (q->kind == PF_NONE || !q->lvl)
@@ -673,9 +699,12 @@ static inline void stage3(const struct nx_mdbook *b, const struct pf_slot *q)
 					      nx_itch_be32(u->price))]);
 	}
 	if (L->orders == 1) {
+		const uint32_t *row = md_hint_row(b, L->locate, L->side);
 		NX_PREFETCH_W(&b->bkt[md_bkt_of(b, L->locate, L->side, L->px)]);
 		NX_PREFETCH_W(&b->lvl[L->prev]);
 		NX_PREFETCH_W(&b->lvl[L->next]);
+		NX_PREFETCH_W(&row[md_hint_slot(L->px)]);
+		NX_PREFETCH_W(&row[md_hint_cslot(L->px)]);
 	}
 }
 

@@ -54,21 +54,32 @@ NX_STATIC_ASSERT(sizeof(struct md_stk) == NX_CACHE_LINE, "one stock per cache li
 
 /*
  * Hints for linking a new level into its side's sorted list without a long
- * walk through cold nodes. Each stock side has a row of MD_HINT_W slots;
- * slot (px / MD_HINT_G) mod MD_HINT_W holds the last level created at a
- * price of that cent (a slot per cent tick, the grid of every Nasdaq price
- * >= $1). A new level starts its walk from the hint of the nearest written
- * slot instead of the list's head or tail. Hints are never maintained on
- * free: one is used only if its level is live and of the same stock and
- * side (any such level is a correct place to start a walk from), so a
- * stale or aliased hint costs steps, never correctness.
+ * walk through cold nodes. Each stock side has a row of two tiers of
+ * MD_HINT_W slots. Fine slot (px / MD_HINT_G) mod MD_HINT_W holds the last
+ * level created at a price of that cent (a slot per cent tick, the grid of
+ * every Nasdaq price >= $1); coarse slot (px / MD_HINT_GC) mod MD_HINT_W
+ * the last one created in that span of eight cents, so a level created deep
+ * in the book (where the fine row's 64 cents alias) still finds a start a
+ * few levels away instead of walking in from an end. A new level starts its
+ * walk from the nearest of: the nearest written fine slot's level, its
+ * coarse slot's level, the best end and the worst end. Hints are never
+ * maintained on free: one is used only if its level is live and of the
+ * same stock and side (any such level is a correct place to start a walk
+ * from), so a stale or aliased hint costs steps, never correctness.
  */
-#define MD_HINT_W 64u   /* slots a side: 256 bytes, 64 cents around the touch */
-#define MD_HINT_G 100u  /* Price(4) units a slot: one cent */
+#define MD_HINT_W  64u   /* slots a tier: 256 bytes */
+#define MD_HINT_G  100u  /* Price(4) units a fine slot: one cent (64 cents a row) */
+#define MD_HINT_GC 800u  /* a coarse slot: eight cents (5.12 dollars a row) */
 
+/* Fine slot of px, then coarse slot, as indexes into a row. */
 static inline unsigned md_hint_slot(uint32_t px)
 {
 	return (px / MD_HINT_G) & (MD_HINT_W - 1);
+}
+
+static inline unsigned md_hint_cslot(uint32_t px)
+{
+	return MD_HINT_W + ((px / MD_HINT_GC) & (MD_HINT_W - 1));
 }
 
 struct nx_mdbook {
@@ -80,7 +91,7 @@ struct nx_mdbook {
 	struct md_lvl *lvl;   /* [0] unused: index 0 is "none" */
 	uint32_t *bkt;        /* level hash buckets: head level index */
 	struct md_stk *stk;   /* nstk, indexed by locate */
-	uint32_t *hint;       /* nstk x 2 x MD_HINT_W: level hints, by (locate, side) */
+	uint32_t *hint;       /* nstk x 2 rows of 2 x MD_HINT_W: level hints, by (locate, side) */
 	uint32_t nstk;
 	uint32_t free_lvl;    /* free list head, 0 = empty */
 	uint32_t lvl_hw;      /* levels [1, lvl_hw) have been used */
@@ -90,6 +101,12 @@ struct nx_mdbook {
 	uint64_t nbkt;
 	struct nx_mdbook_stats st;
 };
+
+/* The hint row of a stock side. */
+static inline uint32_t *md_hint_row(const struct nx_mdbook *b, uint16_t locate, unsigned side)
+{
+	return &b->hint[((size_t)locate * 2 + side) * 2 * MD_HINT_W];
+}
 
 #define MD_FIB UINT64_C(0x9e3779b97f4a7c15) /* 2^64 / golden ratio, odd */
 
