@@ -45,13 +45,14 @@
  *   an existing level in O(1). A new level is linked into its side by a
  *   walk from the nearest of: the best end, the worst end, and two hints
  *   from a per-stock-side row: the level last created in the nearest
- *   written of 64 one-cent slots, and the one in px's slot of 64
- *   eight-cent slots (for deep prices, where the cent slots alias). A
- *   level being freed hands its hints to a list neighbour; hints are also
- *   checked before use (live, same stock and side), so a stale one costs
- *   steps, never correctness. Without hints a walk through a deep, busy
- *   side crossed ~10-60 cold nodes; with unmaintained cent hints only, the
- *   synthetic day still walked ~6.5 nodes per new level, now ~1. A sorted array per side would make deep inserts
+ *   written of 64 one-cent slots, and the one in px's slot of 16 32-cent
+ *   slots (for deep prices, where the cent slots alias). A level being
+ *   freed hands its hints to a list neighbour; hints are also checked
+ *   before use (live, same stock and side), so a stale one costs steps,
+ *   never correctness. Without hints a walk through a deep, busy side
+ *   crossed ~10-60 cold nodes; with cent hints that were left stale on
+ *   free, the synthetic day still walked ~6.5 nodes per new level; now
+ *   ~0.6. A sorted array per side would make deep inserts
  *   memmoves and need per-stock capacity; a tree costs pointer chases on
  *   every update. Here updates to an existing level (most messages) touch
  *   only the node, and only level creation and removal relink.

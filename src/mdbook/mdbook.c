@@ -49,7 +49,7 @@ static int layout_of(const struct nx_mdbook_config *cfg, struct layout *L)
 	       lay(&at, &L->off_stk, cfg->max_locates ? cfg->max_locates : NX_MDBOOK_STOCKS,
 		   sizeof(struct md_stk)) &&
 	       lay(&at, &L->off_hint, (uint64_t)(cfg->max_locates ? cfg->max_locates
-							   : NX_MDBOOK_STOCKS) * 4 * MD_HINT_W,
+							   : NX_MDBOOK_STOCKS) * 2 * MD_HINT_ROW,
 		   sizeof(uint32_t)) &&
 	       (L->total = at, 1);
 }

@@ -54,22 +54,27 @@ NX_STATIC_ASSERT(sizeof(struct md_stk) == NX_CACHE_LINE, "one stock per cache li
 
 /*
  * Hints for linking a new level into its side's sorted list without a long
- * walk through cold nodes. Each stock side has a row of two tiers of
- * MD_HINT_W slots. Fine slot (px / MD_HINT_G) mod MD_HINT_W holds the last
- * level created at a price of that cent (a slot per cent tick, the grid of
- * every Nasdaq price >= $1); coarse slot (px / MD_HINT_GC) mod MD_HINT_W
- * the last one created in that span of eight cents, so a level created deep
- * in the book (where the fine row's 64 cents alias) still finds a start a
+ * walk through cold nodes. Each stock side has a row of MD_HINT_W fine and
+ * MD_HINT_WC coarse slots. Fine slot (px / MD_HINT_G) mod MD_HINT_W names
+ * a level created at a price of that cent (a slot per cent tick, the grid
+ * of every Nasdaq price >= $1); coarse slot (px / MD_HINT_GC) mod
+ * MD_HINT_WC one created in that span of 32 cents, so a level created deep
+ * in the book (where the fine slots' 64 cents alias) still finds a start a
  * few levels away instead of walking in from an end. A new level starts its
  * walk from the nearest of: the nearest written fine slot's level, its
- * coarse slot's level, the best end and the worst end. Hints are never
- * maintained on free: one is used only if its level is live and of the
- * same stock and side (any such level is a correct place to start a walk
- * from), so a stale or aliased hint costs steps, never correctness.
+ * coarse slot's level, the best end and the worst end, and then owns its
+ * two slots. A level being freed hands the slots that name it to a list
+ * neighbour, so hints name live levels near their slot. A hint is still
+ * checked before use (live, same stock and side: any such level is a
+ * correct place to start a walk from), so an aliased hint, or one left
+ * naming a level that was freed and reused elsewhere, costs steps, never
+ * correctness.
  */
-#define MD_HINT_W  64u   /* slots a tier: 256 bytes */
+#define MD_HINT_W  64u   /* fine slots: 256 bytes */
+#define MD_HINT_WC 16u   /* coarse slots: one line */
+#define MD_HINT_ROW (MD_HINT_W + MD_HINT_WC)
 #define MD_HINT_G  100u  /* Price(4) units a fine slot: one cent (64 cents a row) */
-#define MD_HINT_GC 800u  /* a coarse slot: eight cents (5.12 dollars a row) */
+#define MD_HINT_GC 3200u /* a coarse slot: 32 cents (5.12 dollars a row) */
 
 /* Fine slot of px, then coarse slot, as indexes into a row. */
 static inline unsigned md_hint_slot(uint32_t px)
@@ -79,7 +84,7 @@ static inline unsigned md_hint_slot(uint32_t px)
 
 static inline unsigned md_hint_cslot(uint32_t px)
 {
-	return MD_HINT_W + ((px / MD_HINT_GC) & (MD_HINT_W - 1));
+	return MD_HINT_W + ((px / MD_HINT_GC) & (MD_HINT_WC - 1));
 }
 
 struct nx_mdbook {
@@ -105,7 +110,7 @@ struct nx_mdbook {
 /* The hint row of a stock side. */
 static inline uint32_t *md_hint_row(const struct nx_mdbook *b, uint16_t locate, unsigned side)
 {
-	return &b->hint[((size_t)locate * 2 + side) * 2 * MD_HINT_W];
+	return &b->hint[((size_t)locate * 2 + side) * MD_HINT_ROW];
 }
 
 #define MD_FIB UINT64_C(0x9e3779b97f4a7c15) /* 2^64 / golden ratio, odd */
