@@ -8,9 +8,9 @@
  * fed the same seeded random stream of every book message (A, F, E, C, X,
  * D, U, P, plus malformed ones), with references drawn from a small range
  * so that orphans, duplicates and re-use are frequent, and prices from a
- * narrow band of cent prices (shared levels) with a tail spread over
- * twenty dollars (deep levels, far enough apart that every row of the
- * book's link hints aliases, with some sub-penny prices). Every few
+ * narrow band of cent prices (shared levels) with a tail from $2.80 to
+ * $19.55 (deep levels, far enough apart that both rows of the book's link
+ * hints alias, with some sub-penny prices). Every few
  * thousand messages, and at the end, everything observable is compared:
  * each stock side's full depth, every reference's order, live counts and
  * every counter; nx_mdbook_check runs too. Configurations: roomy (no

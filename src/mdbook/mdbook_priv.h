@@ -96,7 +96,7 @@ struct nx_mdbook {
 	struct md_lvl *lvl;   /* [0] unused: index 0 is "none" */
 	uint32_t *bkt;        /* level hash buckets: head level index */
 	struct md_stk *stk;   /* nstk, indexed by locate */
-	uint32_t *hint;       /* nstk x 2 rows of 2 x MD_HINT_W: level hints, by (locate, side) */
+	uint32_t *hint;       /* nstk x 2 rows of MD_HINT_ROW: level hints, by (locate, side) */
 	uint32_t nstk;
 	uint32_t free_lvl;    /* free list head, 0 = empty */
 	uint32_t lvl_hw;      /* levels [1, lvl_hw) have been used */
