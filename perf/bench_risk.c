@@ -180,10 +180,14 @@ static int state_build(struct state *S, struct perf_rng *rng)
 			uint8_t side = (uint8_t)(1 + perf_rng_below(rng, 2));
 			nx_qty_t q = 10 + perf_rng_below(rng, 991);
 			ev_accepted(S->r, a, inst, side, ref(inst), q);
-			struct nx_event ev = { .type = NX_EV_FILL };
-			ev.u.fill = (struct nx_ev_fill){ .acct = a, .inst = inst, .px = ref(inst), .qty = q,
-				.leaves = 0, .cum = q, .order_px = ref(inst), .side = side,
-				.liq = NX_LIQ_MAKER };
+			/* filled against account 0, which risk does not know: only
+			 * a's position moves */
+			struct nx_event ev = { .type = NX_EV_TRADE };
+			ev.u.trade = (struct nx_ev_trade){ .inst = inst, .px = ref(inst), .qty = q,
+				.aggressor = (uint8_t)nx_side_other(side),
+				.maker = { .acct = a, .inst = inst, .px = ref(inst), .qty = q,
+					   .leaves = 0, .cum = q, .order_px = ref(inst), .side = side,
+					   .liq = NX_LIQ_MAKER } };
 			feed(S->r, &ev);
 		}
 		S->first[a] = S->nopen;

@@ -249,6 +249,16 @@ struct perf_live_ord *perf_live_get(struct perf_live *l, nx_oid_t oid)
 	return p ? &l->live[p - 1] : NULL;
 }
 
+/* One side of a trade: the order leaves the set when filled, else shrinks. */
+static void live_fill(struct perf_live *l, const struct nx_ev_fill *f)
+{
+	struct perf_live_ord *o;
+	if (f->leaves == 0)
+		perf_live_del(l, f->oid);
+	else if ((o = perf_live_get(l, f->oid)))
+		o->qty = f->leaves;
+}
+
 void perf_live_event(struct perf_live *l, const struct nx_event *ev)
 {
 	struct perf_live_ord *o;
@@ -267,11 +277,9 @@ void perf_live_event(struct perf_live *l, const struct nx_event *ev)
 			l->recent[l->nrecent++ % PERF_RECENT] = a->oid;
 		break;
 	}
-	case NX_EV_FILL:
-		if (ev->u.fill.leaves == 0)
-			perf_live_del(l, ev->u.fill.oid);
-		else if ((o = perf_live_get(l, ev->u.fill.oid)))
-			o->qty = ev->u.fill.leaves;
+	case NX_EV_TRADE:
+		live_fill(l, &ev->u.trade.maker);
+		live_fill(l, &ev->u.trade.taker);
 		break;
 	case NX_EV_CANCELED:
 		perf_live_del(l, ev->u.cancel.oid);

@@ -3,7 +3,8 @@
  *
  * The canonical text form of events (docs/replay-format.md): one line per
  * event, "kind key=value ...", every key always present and always in the
- * same order, so two runs can be compared with diff. Cold code: the hot
+ * same order, so two runs can be compared with diff. A trade is three
+ * lines: the trade, the maker's fill, the taker's fill. Cold code: the hot
  * path hands events to sinks as structs, never as text.
  */
 #include <inttypes.h>
@@ -35,6 +36,19 @@ NAMES(nx_status_name, NULL, "OPEN", "HALTED", "CLOSED")
 
 static const char *liq_name(unsigned liq) { return liq == NX_LIQ_MAKER ? "MAKER" : "TAKER"; }
 
+/* A trade's fill line then end, written at buf + at as far as len allows.
+ * Returns the length they need. */
+static int format_fill(const struct nx_ev_fill *f, const char *end, char *buf, size_t len,
+		       size_t at)
+{
+	return snprintf(at < len ? buf + at : NULL, at < len ? len - at : 0,
+			"fill acct=%" PRIu32 " cl=%" PRIu64 " oid=%" PRIu64 " inst=%" PRIu32
+			" side=%s px=%" PRId64 " qty=%" PRId64 " leaves=%" PRId64 " cum=%" PRId64
+			" tid=%" PRIu64 " liq=%s%s",
+			f->acct, f->cl, f->oid, f->inst, nx_side_name(f->side), f->px, f->qty,
+			f->leaves, f->cum, f->tid, liq_name(f->liq), end);
+}
+
 int nx_event_format(const struct nx_event *ev, char *buf, size_t len)
 {
 	switch (ev->type) {
@@ -57,21 +71,14 @@ int nx_event_format(const struct nx_event *ev, char *buf, size_t len)
 	}
 	case NX_EV_TRADE: {
 		const struct nx_ev_trade *t = &ev->u.trade;
-		return snprintf(buf, len,
+		int n = snprintf(buf, len,
 			"trade tid=%" PRIu64 " inst=%" PRIu32 " px=%" PRId64 " qty=%" PRId64
 			" maker_oid=%" PRIu64 " taker_oid=%" PRIu64 " maker_acct=%" PRIu32
-			" taker_acct=%" PRIu32 " aggressor=%s",
-			t->tid, t->inst, t->px, t->qty, t->maker_oid, t->taker_oid, t->maker_acct,
-			t->taker_acct, nx_side_name(t->aggressor));
-	}
-	case NX_EV_FILL: {
-		const struct nx_ev_fill *f = &ev->u.fill;
-		return snprintf(buf, len,
-			"fill acct=%" PRIu32 " cl=%" PRIu64 " oid=%" PRIu64 " inst=%" PRIu32
-			" side=%s px=%" PRId64 " qty=%" PRId64 " leaves=%" PRId64 " cum=%" PRId64
-			" tid=%" PRIu64 " liq=%s",
-			f->acct, f->cl, f->oid, f->inst, nx_side_name(f->side), f->px, f->qty, f->leaves,
-			f->cum, f->tid, liq_name(f->liq));
+			" taker_acct=%" PRIu32 " aggressor=%s\n",
+			t->tid, t->inst, t->px, t->qty, t->maker.oid, t->taker.oid, t->maker.acct,
+			t->taker.acct, nx_side_name(t->aggressor));
+		n += format_fill(&t->maker, "\n", buf, len, (size_t)n);
+		return n + format_fill(&t->taker, "", buf, len, (size_t)n);
 	}
 	case NX_EV_CANCELED:
 	case NX_EV_REDUCED: {

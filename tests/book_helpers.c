@@ -35,6 +35,18 @@ void bh_rec_clear(struct bh_rec *r)
 	r->dropped = 0;
 }
 
+/* A trade's fill after label, at buf + at as far as len allows. */
+static int fill_str(const struct nx_ev_fill *f, const char *label, char *buf, size_t len,
+		    size_t at)
+{
+	return snprintf(at < len ? buf + at : NULL, at < len ? len - at : 0,
+			"%s FILL tid=%" PRIu64 " acct=%" PRIu32 " inst=%" PRIu32
+			" cl=%" PRIu64 " oid=%" PRIu64 " px=%" PRId64 " qty=%" PRId64
+			" leaves=%" PRId64 " cum=%" PRId64 " side=%u liq=%u",
+			label, f->tid, f->acct, f->inst, f->cl, f->oid, f->px, f->qty,
+			f->leaves, f->cum, f->side, f->liq);
+}
+
 int bh_ev_str(const struct nx_event *ev, char *buf, size_t len)
 {
 	switch (ev->type) {
@@ -57,21 +69,12 @@ int bh_ev_str(const struct nx_event *ev, char *buf, size_t len)
 	}
 	case NX_EV_TRADE: {
 		const struct nx_ev_trade *t = &ev->u.trade;
-		return snprintf(buf, len,
-				"TRADE tid=%" PRIu64 " inst=%" PRIu32 " px=%" PRId64
-				" qty=%" PRId64 " maker_oid=%" PRIu64 " taker_oid=%" PRIu64
-				" maker_acct=%" PRIu32 " taker_acct=%" PRIu32 " aggressor=%u",
-				t->tid, t->inst, t->px, t->qty, t->maker_oid, t->taker_oid,
-				t->maker_acct, t->taker_acct, t->aggressor);
-	}
-	case NX_EV_FILL: {
-		const struct nx_ev_fill *f = &ev->u.fill;
-		return snprintf(buf, len,
-				"FILL tid=%" PRIu64 " acct=%" PRIu32 " inst=%" PRIu32
-				" cl=%" PRIu64 " oid=%" PRIu64 " px=%" PRId64 " qty=%" PRId64
-				" leaves=%" PRId64 " cum=%" PRId64 " side=%u liq=%u",
-				f->tid, f->acct, f->inst, f->cl, f->oid, f->px, f->qty,
-				f->leaves, f->cum, f->side, f->liq);
+		int n = snprintf(buf, len,
+				 "TRADE tid=%" PRIu64 " inst=%" PRIu32 " px=%" PRId64
+				 " qty=%" PRId64 " aggressor=%u",
+				 t->tid, t->inst, t->px, t->qty, t->aggressor);
+		n += fill_str(&t->maker, " MAKER", buf, len, (size_t)n);
+		return n + fill_str(&t->taker, " TAKER", buf, len, (size_t)n);
 	}
 	case NX_EV_CANCELED:
 	case NX_EV_REDUCED: {
@@ -147,31 +150,26 @@ struct nx_event bh_rej(nx_acct_t acct, nx_inst_t inst, nx_clid_t cl, nx_clid_t o
 }
 
 struct nx_event bh_trade(nx_tid_t tid, nx_inst_t inst, nx_px_t px, nx_qty_t qty,
-			 nx_oid_t maker_oid, nx_oid_t taker_oid, nx_acct_t maker_acct,
-			 nx_acct_t taker_acct, unsigned aggressor)
+			 unsigned aggressor, struct nx_ev_fill maker, struct nx_ev_fill taker)
 {
 	struct nx_event e = { .type = NX_EV_TRADE };
 
 	e.u.trade = (struct nx_ev_trade){
-		.tid = tid, .inst = inst, .px = px, .qty = qty, .maker_oid = maker_oid,
-		.taker_oid = taker_oid, .maker_acct = maker_acct, .taker_acct = taker_acct,
-		.aggressor = (uint8_t)aggressor,
+		.tid = tid, .inst = inst, .px = px, .qty = qty, .aggressor = (uint8_t)aggressor,
+		.maker = maker, .taker = taker,
 	};
 	return e;
 }
 
-struct nx_event bh_fill(nx_tid_t tid, nx_acct_t acct, nx_inst_t inst, nx_clid_t cl,
-			nx_oid_t oid, nx_px_t px, nx_qty_t qty, nx_qty_t leaves, nx_qty_t cum,
-			unsigned side, unsigned liq)
+struct nx_ev_fill bh_fill(nx_tid_t tid, nx_acct_t acct, nx_inst_t inst, nx_clid_t cl,
+			  nx_oid_t oid, nx_px_t px, nx_qty_t qty, nx_qty_t leaves, nx_qty_t cum,
+			  unsigned side, unsigned liq)
 {
-	struct nx_event e = { .type = NX_EV_FILL };
-
-	e.u.fill = (struct nx_ev_fill){
+	return (struct nx_ev_fill){
 		.tid = tid, .acct = acct, .inst = inst, .cl = cl, .oid = oid, .px = px,
 		.qty = qty, .leaves = leaves, .cum = cum, .side = (uint8_t)side,
 		.liq = (uint8_t)liq,
 	};
-	return e;
 }
 
 struct nx_event bh_red(nx_acct_t acct, nx_inst_t inst, nx_clid_t cl, nx_clid_t req_cl,
@@ -242,7 +240,7 @@ struct nx_event bh_status(nx_inst_t inst, unsigned status)
 void bh_expect(const struct bh_rec *r, const struct nx_event *exp, size_t n,
 	       const char *file, int line)
 {
-	char a[512], e[512];
+	char a[NX_EVENT_TEXT_MAX], e[NX_EVENT_TEXT_MAX];
 	size_t i, bad = SIZE_MAX;
 
 	for (i = 0; i < n && i < r->n; i++) {

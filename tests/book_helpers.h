@@ -42,11 +42,10 @@ struct nx_event bh_rej_new(const struct nx_new_order *o, unsigned reason);
 struct nx_event bh_rej(nx_acct_t acct, nx_inst_t inst, nx_clid_t cl, nx_clid_t orig_cl,
 		       nx_oid_t oid, unsigned req, unsigned reason);
 struct nx_event bh_trade(nx_tid_t tid, nx_inst_t inst, nx_px_t px, nx_qty_t qty,
-			 nx_oid_t maker_oid, nx_oid_t taker_oid, nx_acct_t maker_acct,
-			 nx_acct_t taker_acct, unsigned aggressor);
-struct nx_event bh_fill(nx_tid_t tid, nx_acct_t acct, nx_inst_t inst, nx_clid_t cl,
-			nx_oid_t oid, nx_px_t px, nx_qty_t qty, nx_qty_t leaves, nx_qty_t cum,
-			unsigned side, unsigned liq);
+			 unsigned aggressor, struct nx_ev_fill maker, struct nx_ev_fill taker);
+struct nx_ev_fill bh_fill(nx_tid_t tid, nx_acct_t acct, nx_inst_t inst, nx_clid_t cl,
+			  nx_oid_t oid, nx_px_t px, nx_qty_t qty, nx_qty_t leaves, nx_qty_t cum,
+			  unsigned side, unsigned liq);
 /* NX_EV_CANCELED (leaves 0) and NX_EV_REDUCED. */
 struct nx_event bh_cxl(nx_acct_t acct, nx_inst_t inst, nx_clid_t cl, nx_clid_t req_cl,
 		       nx_oid_t oid, nx_qty_t qty, unsigned side, unsigned reason);
@@ -169,14 +168,14 @@ struct nx_event acc_stp(const struct nx_new_order *o, nx_oid_t oid, unsigned stp
 #define BBO(inst, s)             bh_assert_bbo(f->b, inst, s, __FILE__, __LINE__)
 #define COUNT(n)                 assert_int_equal(nx_book_order_count(f->b), n)
 
-/* One match: TRADE, the maker's FILL, the taker's FILL (docs/matching.md). */
+/* One match: a TRADE with the maker's and the taker's fills (docs/matching.md). */
 #define MATCHI(inst, tid, px, q, m_oid, m_acct, m_cl, m_leaves, m_cum,            \
 	       t_oid, t_acct, t_cl, t_leaves, t_cum, t_side)                      \
-	bh_trade(tid, inst, px, q, m_oid, t_oid, m_acct, t_acct, t_side),         \
-	bh_fill(tid, m_acct, inst, m_cl, m_oid, px, q, m_leaves, m_cum,           \
-		nx_side_other(t_side), NX_LIQ_MAKER),                             \
-	bh_fill(tid, t_acct, inst, t_cl, t_oid, px, q, t_leaves, t_cum, t_side,   \
-		NX_LIQ_TAKER)
+	bh_trade(tid, inst, px, q, t_side,                                        \
+		 bh_fill(tid, m_acct, inst, m_cl, m_oid, px, q, m_leaves, m_cum,  \
+			 nx_side_other(t_side), NX_LIQ_MAKER),                    \
+		 bh_fill(tid, t_acct, inst, t_cl, t_oid, px, q, t_leaves, t_cum,  \
+			 t_side, NX_LIQ_TAKER))
 #define MATCH(...) MATCHI(INST, __VA_ARGS__)
 
 #define CXL(acct, cl, req_cl, oid, qty, side, why) \

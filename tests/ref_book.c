@@ -280,26 +280,14 @@ static void emit_cancel(struct ref_book *b, unsigned type, const struct ref_orde
 	emit(b, &ev);
 }
 
-static void emit_fill(struct ref_book *b, const struct ref_order *o, nx_tid_t tid, nx_px_t px,
-		      nx_qty_t q, unsigned liq)
+/* One order's side of a trade. */
+static struct nx_ev_fill fill_of(const struct ref_order *o, nx_tid_t tid, nx_px_t px, nx_qty_t q,
+				 unsigned liq)
 {
-	struct nx_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = NX_EV_FILL;
-	ev.u.fill.tid = tid;
-	ev.u.fill.acct = o->acct;
-	ev.u.fill.inst = o->inst;
-	ev.u.fill.cl = o->cl;
-	ev.u.fill.oid = o->oid;
-	ev.u.fill.px = px;
-	ev.u.fill.qty = q;
-	ev.u.fill.leaves = o->leaves;
-	ev.u.fill.cum = o->cum;
-	ev.u.fill.order_px = o->px;
-	ev.u.fill.side = o->side;
-	ev.u.fill.liq = (uint8_t)liq;
-	emit(b, &ev);
+	return (struct nx_ev_fill){ .tid = tid, .acct = o->acct, .inst = o->inst, .cl = o->cl,
+				    .oid = o->oid, .px = px, .qty = q, .leaves = o->leaves,
+				    .cum = o->cum, .order_px = o->px, .side = o->side,
+				    .liq = (uint8_t)liq };
 }
 
 /* --- matching ------------------------------------------------------------- */
@@ -406,14 +394,10 @@ static int match(struct ref_book *b, struct ref_order *t, nx_px_t limit)
 		ev.u.trade.inst = t->inst;
 		ev.u.trade.px = m->px;
 		ev.u.trade.qty = q;
-		ev.u.trade.maker_oid = m->oid;
-		ev.u.trade.taker_oid = t->oid;
-		ev.u.trade.maker_acct = m->acct;
-		ev.u.trade.taker_acct = t->acct;
 		ev.u.trade.aggressor = t->side;
+		ev.u.trade.maker = fill_of(m, tid, m->px, q, NX_LIQ_MAKER);
+		ev.u.trade.taker = fill_of(t, tid, m->px, q, NX_LIQ_TAKER);
 		emit(b, &ev);
-		emit_fill(b, m, tid, m->px, q, NX_LIQ_MAKER);
-		emit_fill(b, t, tid, m->px, q, NX_LIQ_TAKER);
 
 		if (m->leaves == 0) {
 			remove_at(b, (uint32_t)mi);

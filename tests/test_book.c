@@ -1566,9 +1566,10 @@ static void test_tag_echoed(void **state)
 	size_t fills = 0;
 	for (size_t k = 0; k < f->r.n; k++) {
 		const struct nx_event *e = &f->r.ev[k];
-		if (e->type == NX_EV_FILL) {
-			assert_int_equal(e->u.fill.tag, e->u.fill.acct == A ? 77 : 88);
-			fills++;
+		if (e->type == NX_EV_TRADE) {
+			assert_int_equal(e->u.trade.maker.tag, 77);
+			assert_int_equal(e->u.trade.taker.tag, 88);
+			fills += 2;
 		}
 	}
 	assert_int_equal(fills, 2);

@@ -49,19 +49,20 @@ static void test_event_format(void **state)
 		{ { .type = NX_EV_REJECTED, .u.reject = { .acct = 9, .cl = 1, .oid = 5, .req = 2,
 			.reason = 18 } },
 		  "reject acct=9 cl=1 req=CANCEL inst=0 orig=0 oid=5 reason=UNKNOWN_ORDER" },
-		{ { .type = NX_EV_TRADE, .u.trade = { .tid = 1, .inst = 7, .px = 123457,
-			.qty = 3334, .maker_oid = 4440003, .taker_oid = 4440004, .maker_acct = 1003,
-			.taker_acct = 1004, .aggressor = 1 } },
-		  "trade tid=1 inst=7 px=123457 qty=3334 maker_oid=4440003 taker_oid=4440004 "
-		  "maker_acct=1003 taker_acct=1004 aggressor=B" },
-		{ { .type = NX_EV_FILL, .u.fill = { .tid = 8880005, .acct = 1005, .inst = 79,
-			.cl = 5550005, .oid = 4440005, .px = 123458, .qty = 3335, .leaves = 2225,
-			.cum = 7775, .side = 2, .liq = 1 } },
+		{ { .type = NX_EV_TRADE, .u.trade = { .tid = 8880005, .inst = 79, .px = 123458,
+			.qty = 3335, .aggressor = 1,
+			.maker = { .tid = 8880005, .acct = 1005, .inst = 79, .cl = 5550005,
+				   .oid = 4440005, .px = 123458, .qty = 3335, .leaves = 2225,
+				   .cum = 7775, .side = 2, .liq = 1 },
+			.taker = { .tid = 8880005, .acct = 1004, .inst = 79, .cl = 5550004,
+				   .oid = 4440004, .px = 123458, .qty = 3335, .cum = 3335,
+				   .side = 1, .liq = 2 } } },
+		  "trade tid=8880005 inst=79 px=123458 qty=3335 maker_oid=4440005 "
+		  "taker_oid=4440004 maker_acct=1005 taker_acct=1004 aggressor=B\n"
 		  "fill acct=1005 cl=5550005 oid=4440005 inst=79 side=S px=123458 qty=3335 "
-		  "leaves=2225 cum=7775 tid=8880005 liq=MAKER" },
-		{ { .type = NX_EV_FILL, .u.fill = { .tid = 2, .acct = 1, .inst = 1, .cl = 1,
-			.oid = 1, .px = 1, .qty = 1, .cum = 1, .side = 1, .liq = 2 } },
-		  "fill acct=1 cl=1 oid=1 inst=1 side=B px=1 qty=1 leaves=0 cum=1 tid=2 liq=TAKER" },
+		  "leaves=2225 cum=7775 tid=8880005 liq=MAKER\n"
+		  "fill acct=1004 cl=5550004 oid=4440004 inst=79 side=B px=123458 qty=3335 "
+		  "leaves=0 cum=3335 tid=8880005 liq=TAKER" },
 		{ { .type = NX_EV_CANCELED, .u.cancel = { .acct = 1006, .inst = 80, .cl = 5550006,
 			.req_cl = 6660006, .oid = 4440006, .qty = 3336, .side = 1, .reason = 4 } },
 		  "cancel acct=1006 cl=5550006 oid=4440006 inst=80 side=B qty=3336 leaves=0 "
@@ -91,7 +92,7 @@ static void test_event_format(void **state)
 		  "status inst=3 state=?" },
 	};
 	const struct nx_event bogus = { .type = 99 };
-	char buf[512], small[12];
+	char buf[NX_EVENT_TEXT_MAX], small[12], cut[NX_EVENT_TEXT_MAX];
 
 	(void)state;
 	for (size_t i = 0; i < NX_ARRAY_SIZE(cases); i++) {
@@ -108,6 +109,14 @@ static void test_event_format(void **state)
 		memset(small, 'x', sizeof(small));
 		assert_int_equal(nx_event_format(&cases[i].ev, small, 0), n);
 		assert_int_equal(small[0], 'x');
+		/* cut anywhere, a trade's later lines too: the same prefix */
+		for (int k = 1; k <= n + 1; k++) {
+			memset(cut, 'x', sizeof(cut));
+			assert_int_equal(nx_event_format(&cases[i].ev, cut, (size_t)k), n);
+			assert_int_equal(strlen(cut), (size_t)k - 1);
+			assert_memory_equal(cut, buf, (size_t)k - 1);
+			assert_int_equal(cut[k], 'x');
+		}
 	}
 	/* an unknown kind still makes a terminated line */
 	memset(buf, 'x', sizeof(buf));

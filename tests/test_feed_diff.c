@@ -131,8 +131,11 @@ static void w_tap(void *ctx, const struct nx_event *ev)
 		w->live_acct[w->nlive++] = ev->u.order.acct;
 	} else if (ev->type == NX_EV_CANCELED) {
 		live_del(w, ev->u.cancel.oid);
-	} else if (ev->type == NX_EV_FILL && ev->u.fill.leaves == 0) {
-		live_del(w, ev->u.fill.oid);
+	} else if (ev->type == NX_EV_TRADE) {
+		if (ev->u.trade.maker.leaves == 0)
+			live_del(w, ev->u.trade.maker.oid);
+		if (ev->u.trade.taker.leaves == 0)
+			live_del(w, ev->u.trade.taker.oid);
 	}
 }
 

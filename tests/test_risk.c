@@ -103,6 +103,18 @@ static unsigned check(struct fx *f, nx_acct_t acct, nx_inst_t inst, unsigned sid
 	return nx_risk_check_new(f->risk, &ro);
 }
 
+/* A trade at maker's price against account 0, which risk does not know:
+ * only maker's account moves. */
+static void on_one_sided_trade(struct nx_risk *r, struct nx_ev_fill maker)
+{
+	struct nx_event ev = { .type = NX_EV_TRADE };
+	maker.liq = NX_LIQ_MAKER;
+	ev.u.trade = (struct nx_ev_trade){ .inst = maker.inst, .px = maker.px, .qty = maker.qty,
+					   .aggressor = (uint8_t)nx_side_other(maker.side),
+					   .maker = maker };
+	nx_risk_on_event(r, &ev);
+}
+
 static struct nx_risk_exposure expo(struct fx *f, nx_acct_t acct, nx_inst_t inst)
 {
 	struct nx_risk_exposure e;
@@ -304,9 +316,11 @@ static int64_t g_pos[3][3];
 static void tee(void *ctx, const struct nx_event *ev)
 {
 	nx_risk_on_event(ctx, ev);
-	if (ev->type == NX_EV_FILL)
-		g_pos[ev->u.fill.acct][ev->u.fill.inst] +=
-			ev->u.fill.side == NX_SIDE_BUY ? ev->u.fill.qty : -ev->u.fill.qty;
+	if (ev->type == NX_EV_TRADE) {
+		const struct nx_ev_fill *f[2] = { &ev->u.trade.maker, &ev->u.trade.taker };
+		for (int k = 0; k < 2; k++)
+			g_pos[f[k]->acct][f[k]->inst] += f[k]->side == NX_SIDE_BUY ? f[k]->qty : -f[k]->qty;
+	}
 }
 
 static void test_exposure_follows_book(void **state)
@@ -563,11 +577,9 @@ static void test_large_ids_and_positions(void **state)
 		ev.u.order = (struct nx_ev_order){ .acct = 5000, .inst = ids[k], .px = 10,
 						   .qty = INT64_C(1) << 44, .side = NX_SIDE_BUY };
 		nx_risk_on_event(r, &ev);
-		ev = (struct nx_event){ .type = NX_EV_FILL };
-		ev.u.fill = (struct nx_ev_fill){ .acct = 5000, .inst = ids[k], .px = 10,
-						 .qty = INT64_C(1) << 44, .side = NX_SIDE_BUY,
-						 .order_px = 10 };
-		nx_risk_on_event(r, &ev);
+		on_one_sided_trade(r, (struct nx_ev_fill){ .acct = 5000, .inst = ids[k], .px = 10,
+							    .qty = INT64_C(1) << 44,
+							    .side = NX_SIDE_BUY, .order_px = 10 });
 	}
 	struct nx_risk_exposure e;
 	assert_int_equal(nx_risk_exposure(r, 5000, 100000, &e), 0);
@@ -584,11 +596,9 @@ static void test_large_ids_and_positions(void **state)
 		ev.u.order = (struct nx_ev_order){ .acct = 5000, .inst = ids[k], .px = 10,
 						   .qty = (INT64_C(1) << 44) - 5, .side = NX_SIDE_SELL };
 		nx_risk_on_event(r, &ev);
-		ev = (struct nx_event){ .type = NX_EV_FILL };
-		ev.u.fill = (struct nx_ev_fill){ .acct = 5000, .inst = ids[k], .px = 10,
-						 .qty = (INT64_C(1) << 44) - 5, .side = NX_SIDE_SELL,
-						 .order_px = 10 };
-		nx_risk_on_event(r, &ev);
+		on_one_sided_trade(r, (struct nx_ev_fill){ .acct = 5000, .inst = ids[k], .px = 10,
+							    .qty = (INT64_C(1) << 44) - 5,
+							    .side = NX_SIDE_SELL, .order_px = 10 });
 	}
 	assert_int_equal(nx_risk_exposure(r, 5000, 4096, &e), 0);
 	assert_int_equal(e.position, 5);

@@ -50,7 +50,7 @@ static void die(const struct script *s, const char *fmt, ...)
 
 static void print_event(void *ctx, const struct nx_event *ev)
 {
-	char buf[512];
+	char buf[NX_EVENT_TEXT_MAX];
 	(void)ctx;
 	nx_event_format(ev, buf, sizeof(buf));
 	puts(buf);

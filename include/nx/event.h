@@ -20,8 +20,9 @@
 enum nx_event_type {
 	NX_EV_ACCEPTED      = 1, /* a new order passed validation: .order */
 	NX_EV_REJECTED      = 2, /* a request was refused: .reject */
-	NX_EV_TRADE         = 3, /* one match between a maker and a taker: .trade */
-	NX_EV_FILL          = 4, /* one side of a trade, per order: .fill */
+	NX_EV_TRADE         = 3, /* one match between a maker and a taker, with
+	                            both orders' fills: .trade */
+	/* 4 was NX_EV_FILL: a trade's two fills now travel inside it */
 	NX_EV_CANCELED      = 5, /* an order left the book unfilled: .cancel */
 	NX_EV_REDUCED       = 6, /* an order's open quantity was cut, it lives on: .cancel */
 	NX_EV_REPLACED      = 7, /* a replace was applied: .replace */
@@ -68,17 +69,10 @@ struct nx_ev_reject {     /* NX_EV_REJECTED */
 	uint8_t reason;       /* enum nx_reject_reason */
 };
 
-struct nx_ev_trade {      /* NX_EV_TRADE */
-	nx_tid_t tid;
-	nx_inst_t inst;
-	nx_px_t px;           /* always the maker's price */
-	nx_qty_t qty;
-	nx_oid_t maker_oid, taker_oid;
-	nx_acct_t maker_acct, taker_acct;
-	uint8_t aggressor;    /* the taker's side */
-};
-
-struct nx_ev_fill {       /* NX_EV_FILL, one per side of each trade */
+/* One order's side of a trade (nx_ev_trade.maker, .taker). tid, inst, px and
+ * qty repeat the trade's, so that a fill reads on its own: an execution
+ * report, a position update. */
+struct nx_ev_fill {
 	nx_tid_t tid;
 	nx_acct_t acct;
 	nx_inst_t inst;
@@ -90,8 +84,21 @@ struct nx_ev_fill {       /* NX_EV_FILL, one per side of each trade */
 	nx_qty_t cum;         /* filled so far, this fill included */
 	nx_px_t order_px;     /* the order's limit price; 0 for a market order */
 	uint8_t side;
-	uint8_t liq;          /* enum nx_liquidity */
+	uint8_t liq;          /* enum nx_liquidity: MAKER in .maker, TAKER in .taker */
 	uint32_t tag;         /* the order's nx_new_order.tag */
+};
+
+/* NX_EV_TRADE. One event per match, rather than a trade and then a fill per
+ * order: a sweep of n makers is n sink calls, not 3n, and a consumer (risk,
+ * the execution reports) sees both sides at once. */
+struct nx_ev_trade {
+	nx_tid_t tid;
+	nx_inst_t inst;
+	nx_px_t px;           /* always the maker's price */
+	nx_qty_t qty;
+	uint8_t aggressor;    /* the taker's side */
+	struct nx_ev_fill maker; /* the resting order, after the trade */
+	struct nx_ev_fill taker; /* the incoming order, after the trade */
 };
 
 struct nx_ev_cancel {     /* NX_EV_CANCELED and NX_EV_REDUCED */
@@ -153,7 +160,6 @@ struct nx_event {
 		struct nx_ev_order order;
 		struct nx_ev_reject reject;
 		struct nx_ev_trade trade;
-		struct nx_ev_fill fill;
 		struct nx_ev_cancel cancel;
 		struct nx_ev_replace replace;
 		struct nx_ev_mass mass;
@@ -166,11 +172,14 @@ struct nx_event {
 typedef void (*nx_event_fn)(void *ctx, const struct nx_event *ev);
 
 /*
- * Format one event as a canonical replay line ("trade tid=1 inst=7 ..."),
- * without a newline (docs/replay-format.md). Returns the length that the
- * full line needs, like snprintf; the output is truncated to fit len.
+ * Format one event as a canonical replay line ("ack acct=1 cl=7 ..."),
+ * without a newline (docs/replay-format.md); a trade as three lines, the
+ * trade's, the maker's fill and the taker's fill, joined by newlines.
+ * Returns the length that the full text needs, like snprintf; the output
+ * is truncated to fit len.
  */
 int nx_event_format(const struct nx_event *ev, char *buf, size_t len);
+#define NX_EVENT_TEXT_MAX 1024 /* bytes that any event's text fits in, nul included */
 
 /* Names used in that format: "B"/"S", "LIMIT", "GTC", "CN", ... "?" if unknown. */
 const char *nx_side_name(unsigned side);

@@ -94,10 +94,10 @@ unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_
 void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev);
 
 /* The same, one event kind each, for a caller that already switches on the
- * type (the engine): ACCEPTED, FILL, TRADE, CANCELED (closed = 1) or
- * REDUCED (closed = 0), REPLACED. Other kinds change nothing. */
+ * type (the engine): ACCEPTED, TRADE (the last price and both fills),
+ * CANCELED (closed = 1) or REDUCED (closed = 0), REPLACED. Other kinds
+ * change nothing. */
 void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o);
-void nx_risk_on_fill(struct nx_risk *r, const struct nx_ev_fill *f);
 void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t);
 void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int closed);
 void nx_risk_on_replaced(struct nx_risk *r, const struct nx_ev_replace *p);

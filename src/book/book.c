@@ -129,6 +129,8 @@ struct nx_book *nx_book_init(void *mem, size_t len, const struct nx_book_config 
 	memset(b->inst_dir, 0xff, (size_t)L.inst_dir_n * sizeof(uint32_t));
 	for (unsigned t = 0; t < NX_ARRAY_SIZE(b->ev); t++)
 		b->ev[t].type = (uint8_t)t;
+	b->ev[NX_EV_TRADE].u.trade.maker.liq = NX_LIQ_MAKER;
+	b->ev[NX_EV_TRADE].u.trade.taker.liq = NX_LIQ_TAKER;
 	for (uint32_t i = 0; i < cfg->max_orders; i++) {
 		memset(&b->orders[i], 0, sizeof(struct order));
 		b->orders[i].next = i + 1 < cfg->max_orders ? i + 1 : NIL;
@@ -412,25 +414,23 @@ static void emit_cancel(struct nx_book *b, const struct order *o, uint8_t type, 
 	b->emit(b->ctx, ev);
 }
 
-static inline void emit_fill(struct nx_book *b, const struct order *o, const struct nx_instrument *d,
-			     nx_tid_t tid, nx_px_t px, nx_qty_t q, uint8_t liq)
+/* One order's side of the trade being built in b->ev[NX_EV_TRADE] (liq was
+ * set at init). */
+static inline void fill_side(struct nx_ev_fill *e, const struct order *o,
+			     const struct nx_ev_trade *t, nx_px_t order_px)
 {
-	struct nx_event *ev = &b->ev[NX_EV_FILL];
-	struct nx_ev_fill *e = &ev->u.fill;
-	e->tid = tid;
+	e->tid = t->tid;
 	e->acct = o->acct;
-	e->inst = d->id;
+	e->inst = t->inst;
 	e->cl = o->cl;
 	e->oid = o->oid;
-	e->px = px;
-	e->qty = q;
+	e->px = t->px;
+	e->qty = t->qty;
 	e->leaves = o->leaves;
 	e->cum = o->cum;
-	e->order_px = o->ticks * d->tick;
+	e->order_px = order_px;
 	e->side = o->side;
-	e->liq = liq;
 	e->tag = o->tag;
-	b->emit(b->ctx, ev);
 }
 
 /* --- Levels: touch before changing, publish at the end of the command ----- */
@@ -760,6 +760,7 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 	nx_px_t tick = d->tick;
 	struct nx_event *tev = &b->ev[NX_EV_TRADE];
 	struct nx_ev_trade *te = &tev->u.trade;
+	nx_px_t t_px = t->ticks * tick; /* the taker's limit (0: market), for its fills */
 	while (t->leaves && l->nlevels) {
 		int64_t px = t->side == NX_SIDE_BUY ? l->lo : l->hi;
 		if (!crosses(t->side, limit, px))
@@ -802,14 +803,10 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			te->inst = d->id;
 			te->px = px * tick;
 			te->qty = q;
-			te->maker_oid = m->oid;
-			te->taker_oid = t->oid;
-			te->maker_acct = m->acct;
-			te->taker_acct = t->acct;
 			te->aggressor = t->side;
+			fill_side(&te->maker, m, te, te->px);
+			fill_side(&te->taker, t, te, t_px);
 			b->emit(b->ctx, tev);
-			emit_fill(b, m, d, tid, px * tick, q, NX_LIQ_MAKER);
-			emit_fill(b, t, d, tid, px * tick, q, NX_LIQ_TAKER);
 			if (m->visible)
 				continue;
 			if (!m->leaves) {

@@ -211,6 +211,19 @@ static void reject_report(struct nx_engine *e, struct session *s, const struct n
 		       .instrument = r->inst, .reason = r->reason, .response_to = r->req);
 }
 
+/* ExecTrade to the owner of one side of a trade. */
+static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev_fill *f,
+					 uint8_t aggressor)
+{
+	struct session *s = owner(e, f->tag);
+	if (s)
+		REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
+		       .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
+		       .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
+		       .account = f->acct, .instrument = f->inst, .side = f->side,
+		       .liquidity = f->liq, .aggressor = aggressor);
+}
+
 /* Every event but LEVEL: risk state first, then the owner's report, one
  * switch for both. Out of line: its many inlined encoders need registers
  * that the LEVEL path should not save and restore. */
@@ -234,22 +247,14 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		if (e->cur)
 			reject_report(e, e->cur, &ev->u.reject);
 		break;
-	case NX_EV_FILL: {
-		const struct nx_ev_fill *f = &ev->u.fill;
-		nx_risk_on_fill(e->risk, f);
-		e->st.fills++;
-		if ((s = owner(e, f->tag)))
-			REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
-			       .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
-			       .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
-			       .account = f->acct, .instrument = f->inst, .side = f->side,
-			       .liquidity = f->liq,
-			       .aggressor = (uint8_t)(f->liq == NX_LIQ_TAKER ? f->side : nx_side_other(f->side)));
+	case NX_EV_TRADE: {
+		const struct nx_ev_trade *t = &ev->u.trade;
+		nx_risk_on_trade(e->risk, t);
+		e->st.fills += 2;
+		fill_report(e, &t->maker, t->aggressor);
+		fill_report(e, &t->taker, t->aggressor);
 		break;
 	}
-	case NX_EV_TRADE:
-		nx_risk_on_trade(e->risk, &ev->u.trade);
-		break;
 	case NX_EV_CANCELED: {
 		const struct nx_ev_cancel *c = &ev->u.cancel;
 		nx_risk_on_cancel(e->risk, c, 1);

@@ -398,10 +398,12 @@ void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 		open_delta(r, a, i, o->side, o->qty, mul_sat(o->px, o->qty), 1);
 }
 
-void nx_risk_on_fill(struct nx_risk *r, const struct nx_ev_fill *f)
+/* One side of a trade on instrument index i: the order's open exposure
+ * shrinks by the fill, the account's position moves by it. */
+static void on_fill(struct nx_risk *r, uint32_t i, const struct nx_ev_fill *f)
 {
-	uint32_t a, i;
-	if ((a = acct_ix(r, f->acct)) == NIL || (i = inst_ix(r, f->inst)) == NIL)
+	uint32_t a = acct_ix(r, f->acct);
+	if (a == NIL)
 		return;
 	open_delta(r, a, i, f->side, -f->qty, -mul_sat(f->order_px, f->qty), f->leaves ? 0 : -1);
 	struct rpos *p = cell(r, a, i);
@@ -417,11 +419,13 @@ void nx_risk_on_fill(struct nx_risk *r, const struct nx_ev_fill *f)
 
 void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
 {
-	uint32_t i;
-	if ((i = inst_ix(r, t->inst)) != NIL) {
-		r->insts[i].last_px = t->px;
-		raise_max_ref(r, t->px);
-	}
+	uint32_t i = inst_ix(r, t->inst);
+	if (i == NIL)
+		return;
+	r->insts[i].last_px = t->px;
+	raise_max_ref(r, t->px);
+	on_fill(r, i, &t->maker);
+	on_fill(r, i, &t->taker);
 }
 
 void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int closed)
@@ -444,9 +448,6 @@ void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
 	switch (ev->type) {
 	case NX_EV_ACCEPTED:
 		nx_risk_on_accepted(r, &ev->u.order);
-		break;
-	case NX_EV_FILL:
-		nx_risk_on_fill(r, &ev->u.fill);
 		break;
 	case NX_EV_TRADE:
 		nx_risk_on_trade(r, &ev->u.trade);

@@ -46,7 +46,7 @@ static int64_t value(struct in *in)
 
 static void sink(void *ctx, const struct nx_event *ev)
 {
-	char buf[512];
+	char buf[NX_EVENT_TEXT_MAX];
 	(void)ctx;
 	nx_event_format(ev, buf, sizeof(buf)); /* exercise the formatter on every event */
 }
