@@ -289,6 +289,46 @@ static void test_order_fill_both_sides(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->fills, 2);
 }
 
+/* A sell takes a resting buy: both ExecTrades name the seller's side as the
+ * aggressor, each its own side and liquidity (the reports are built from
+ * one TRADE event's two fills). */
+static void test_sell_aggressor_reports(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(A, 11, NX_SIDE_BUY, 1000, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(B, 21, NX_SIDE_SELL, 1000, 2);
+	send_order(f, &f->cb, f->ab, &o);
+	int seen = 0;
+	for (int i = 0; i < f->nm; i++) {
+		if (f->m[i].template_id != NX_NXP_EXEC_TRADE)
+			continue;
+		const struct nx_nxp_exec_trade *t = &f->m[i].u.exec_trade;
+		assert_int_equal(t->aggressor, NX_SIDE_SELL);
+		assert_int_equal(t->last_qty, 2);
+		assert_int_equal(t->cum_qty, 2);
+		if (t->account == A) {
+			assert_int_equal(t->liquidity, NX_LIQ_MAKER);
+			assert_int_equal(t->side, NX_SIDE_BUY);
+			assert_int_equal(t->order_id, 1);
+			assert_int_equal(t->cl_ord_id, 11);
+			assert_int_equal(t->leaves_qty, 3);
+		} else {
+			assert_int_equal(t->account, B);
+			assert_int_equal(t->liquidity, NX_LIQ_TAKER);
+			assert_int_equal(t->side, NX_SIDE_SELL);
+			assert_int_equal(t->order_id, 2);
+			assert_int_equal(t->cl_ord_id, 21);
+			assert_int_equal(t->leaves_qty, 0);
+		}
+		seen++;
+	}
+	assert_int_equal(seen, 2);
+	assert_int_equal(nx_engine_stats(f->e)->fills, 2);
+}
+
 static void test_risk_and_book_rejects(void **state)
 {
 	struct fx *f = *state;
@@ -746,6 +786,7 @@ int main(void)
 		T(test_login_good),
 		T(test_login_bad),
 		T(test_order_fill_both_sides),
+		T(test_sell_aggressor_reports),
 		T(test_risk_and_book_rejects),
 		T(test_several_messages_one_datagram),
 		T(test_duplicate_and_gap),
