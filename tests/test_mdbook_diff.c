@@ -15,7 +15,10 @@
  * each stock side's full depth, every reference's order, live counts and
  * every counter; nx_mdbook_check runs too. Configurations: roomy (no
  * capacity anomaly) and tight (order and level capacity hit often, and one
- * of the four stocks beyond max_locates).
+ * of the four stocks beyond max_locates). Each runs twice: message by
+ * message (nx_mdbook_apply), and as BinaryFILE blocks through the prefetch
+ * pipeline (nx_mdbook_apply_blocks, in calls of random length, so that the
+ * hashes it carries from its stages into the handlers are checked too).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +30,7 @@
 
 #include "nx/itch.h"
 #include "nx/mdbook.h"
+#include "nx/moldudp.h"
 
 #define NREF 4000u                  /* references 0 .. NREF-1 */
 #define NLOC 4u
@@ -319,14 +323,36 @@ static void compare(const struct nx_mdbook *b, const struct ref_book *r)
 	}
 }
 
+/* Apply the blocks in [0, len) in calls of random length (1 .. 40
+ * messages, or all), checking each call's count and bytes used. */
+static void apply_in_calls(struct gen *g, struct nx_mdbook *b, const uint8_t *buf, size_t len,
+			   size_t nmsgs)
+{
+	size_t off = 0;
+
+	while (nmsgs > 0) {
+		size_t want = rnd(g) % 8 == 0 ? SIZE_MAX : 1 + rnd(g) % 40, used = 0;
+		size_t expect = want < nmsgs ? want : nmsgs;
+		assert_int_equal(nx_mdbook_apply_blocks(b, buf + off, len - off, want, &used),
+				 expect);
+		assert_true(used > 0 && used <= len - off);
+		off += used;
+		nmsgs -= expect;
+	}
+	assert_int_equal(off, len);
+}
+
 static void run(uint64_t seed, uint32_t max_orders, uint32_t max_levels, uint32_t max_locates,
-		int want_capacity)
+		int want_capacity, int blocks)
 {
 	static struct ref_book r;
+	static uint8_t buf[CHECK_EVERY * (2 + 64)];
+	size_t len = 0, nbuf = 0;
 	struct nx_mdbook_config c = { .max_orders = max_orders, .max_levels = max_levels,
 				      .max_locates = max_locates };
 	struct nx_mdbook *b = nx_mdbook_create(&c);
 	struct gen g = { seed * UINT64_C(0x9e3779b97f4a7c15) | 1 };
+	struct gen calls = { seed * UINT64_C(0xbf58476d1ce4e5b9) | 1 }; /* apart from g: one stream */
 	uint8_t m[64];
 
 	assert_non_null(b);
@@ -336,9 +362,17 @@ static void run(uint64_t seed, uint32_t max_orders, uint32_t max_levels, uint32_
 	r.max_locates = max_locates ? max_locates : 65536;
 	for (uint32_t i = 1; i <= NMSG; i++) {
 		size_t n = gen_msg(&g, &r, m);
-		nx_mdbook_apply(b, m, n);
-		if (i % CHECK_EVERY == 0)
+		if (!blocks) {
+			nx_mdbook_apply(b, m, n);
+		} else {
+			assert_int_equal(nx_mold_block_put(buf, sizeof(buf), &len, m, n), 0);
+			nbuf++;
+		}
+		if (i % CHECK_EVERY == 0) {
+			apply_in_calls(&calls, b, buf, len, nbuf);
+			len = nbuf = 0;
 			compare(b, &r);
+		}
 	}
 	compare(b, &r);
 	/* the stream reached what it claims to */
@@ -358,15 +392,19 @@ static void run(uint64_t seed, uint32_t max_orders, uint32_t max_levels, uint32_
 static void test_diff_roomy(void **state)
 {
 	(void)state;
-	for (uint64_t seed = 1; seed <= 3; seed++)
-		run(seed, NREF, 4 * NLOC * PXN, 0, 0);
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		run(seed, NREF, 4 * NLOC * PXN, 0, 0, 0);
+		run(seed, NREF, 4 * NLOC * PXN, 0, 0, 1);
+	}
 }
 
 static void test_diff_tight(void **state)
 {
 	(void)state;
-	for (uint64_t seed = 11; seed <= 13; seed++)
-		run(seed, 600, 150, 4243, 1); /* locate 65535 is beyond */
+	for (uint64_t seed = 11; seed <= 13; seed++) { /* locate 65535 is beyond */
+		run(seed, 600, 150, 4243, 1, 0);
+		run(seed, 600, 150, 4243, 1, 1);
+	}
 }
 
 int main(void)

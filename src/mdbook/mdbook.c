@@ -185,8 +185,10 @@ static inline uint32_t nearer(const struct nx_mdbook *b, uint32_t px, uint32_t c
 
 /* Link level n into its stock side's list. The price is not in the list
  * (the hash said so). The walk starts from the nearest in price of the
- * fine hint, the coarse hint and the two ends. */
-static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
+ * fine hint, the coarse hint and the two ends. Out of line: it runs for
+ * one add in 14 on the synthetic day, and inlined it made every add save
+ * and restore the registers it needs. */
+NX_NOINLINE static void side_link(struct nx_mdbook *b, struct md_stk *s, uint32_t n)
 {
 	struct md_lvl *L = &b->lvl[n];
 	unsigned side = L->side;
@@ -242,11 +244,10 @@ hint:
 }
 
 /* The level of (stock, side, px), created empty if absent; 0 if the pool
- * is exhausted. */
+ * is exhausted. h is its bucket, md_bkt_of(b, locate, side, px). */
 static uint32_t lvl_get(struct nx_mdbook *b, struct md_stk *s, uint16_t locate, unsigned side,
-			uint32_t px)
+			uint32_t px, uint64_t h)
 {
-	uint64_t h = md_bkt_of(b, locate, side, px);
 	uint32_t i = b->bkt[h];
 	struct md_lvl *L;
 
@@ -327,6 +328,24 @@ static inline void lvl_sub(struct nx_mdbook *b, uint32_t li, uint32_t shares, ui
 
 /* --- Handlers ------------------------------------------------------------------- */
 
+/*
+ * What the prefetch pipeline (nx_mdbook_apply_blocks, below) learned about
+ * one message, carried from stage to stage and into the handlers so that
+ * nothing hashes or validates twice. Per-message callers have none (NULL)
+ * and the handlers hash for themselves.
+ */
+struct pf_slot {
+	const uint8_t *blk;   /* the block (length prefix, then the message) */
+	uint64_t home;        /* md_ord_home of the reference at NX_ITCH_REF_OFF */
+	uint64_t aux;         /* add: its level's bucket; replace: its new reference's home */
+	uint32_t lvl;         /* from stage 2: the order's level, or the bucket's first */
+	uint16_t len;         /* the message's length */
+	uint8_t kind;         /* PF_NONE, or (the length checked against the type) one of
+				 PF_ADD, PF_REF (E C X D), PF_REPLACE */
+};
+
+enum { PF_NONE, PF_ADD, PF_REF, PF_REPLACE };
+
 static inline void count(struct nx_mdbook *b, enum nx_mdbook_anomaly a)
 {
 	b->st.anomalies[a]++;
@@ -338,8 +357,9 @@ static void name_stock(struct md_stk *s, const char *stock, uint8_t by)
 	s->named_by = by;
 }
 
-static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint8_t side_ch,
-		uint32_t shares, uint32_t px)
+/* home: md_ord_home(b, ref); bkt: md_bkt_of(b, locate, side_ch == 'S', px). */
+static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint64_t home,
+		uint8_t side_ch, uint32_t shares, uint32_t px, uint64_t bkt)
 {
 	struct md_stk *s = &b->stk[locate];
 	unsigned side;
@@ -358,7 +378,7 @@ static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint8_t side
 		count(b, NX_MDBOOK_ZERO_SHARES);
 		return;
 	}
-	if (NX_UNLIKELY(md_ord_find(b, ref, &pos) != NULL)) {
+	if (NX_UNLIKELY(md_ord_find_from(b, ref, home, &pos) != NULL)) {
 		count(b, NX_MDBOOK_DUP_REF);
 		return;
 	}
@@ -366,7 +386,7 @@ static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint8_t side
 		count(b, NX_MDBOOK_ORDER_CAPACITY);
 		return;
 	}
-	li = lvl_get(b, s, locate, side, px);
+	li = lvl_get(b, s, locate, side, px, bkt);
 	if (NX_UNLIKELY(li == 0)) {
 		count(b, NX_MDBOOK_LEVEL_CAPACITY);
 		return;
@@ -383,10 +403,10 @@ static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint8_t side
 
 /* Take n shares off ref: X (exec 0), E (exec 1: a print at the order's
  * price) or C (exec 2: the message has its own price). */
-static void reduce(struct nx_mdbook *b, uint64_t ref, uint32_t n, int exec)
+static void reduce(struct nx_mdbook *b, uint64_t ref, uint64_t home, uint32_t n, int exec)
 {
 	uint64_t pos;
-	struct md_ord *e = md_ord_find(b, ref, &pos);
+	struct md_ord *e = md_ord_find_from(b, ref, home, &pos);
 	uint32_t li;
 
 	if (NX_UNLIKELY(!e)) {
@@ -410,10 +430,10 @@ static void reduce(struct nx_mdbook *b, uint64_t ref, uint32_t n, int exec)
 	ord_erase(b, pos);
 }
 
-static void del(struct nx_mdbook *b, uint64_t ref)
+static void del(struct nx_mdbook *b, uint64_t ref, uint64_t home)
 {
 	uint64_t pos;
-	struct md_ord *e = md_ord_find(b, ref, &pos);
+	struct md_ord *e = md_ord_find_from(b, ref, home, &pos);
 
 	if (NX_UNLIKELY(!e)) {
 		count(b, NX_MDBOOK_ORPHAN_DELETE);
@@ -426,10 +446,11 @@ static void del(struct nx_mdbook *b, uint64_t ref)
 /* U: the old order leaves, a new one (new reference, price and size, same
  * stock and side) enters. At an unchanged price the level is kept in place
  * rather than freed and relinked when the order was its only one. */
-static void replace(struct nx_mdbook *b, const struct nx_itch_order_replace *m)
+static void replace(struct nx_mdbook *b, const struct nx_itch_order_replace *m, uint64_t home,
+		    uint64_t nhome)
 {
 	uint64_t pos, npos, nref = nx_itch_be64(m->new_ref);
-	struct md_ord *e = md_ord_find(b, nx_itch_be64(m->orig_ref), &pos);
+	struct md_ord *e = md_ord_find_from(b, nx_itch_be64(m->orig_ref), home, &pos);
 	uint32_t shares = nx_itch_be32(m->shares), px = nx_itch_be32(m->price);
 	uint32_t li, old;
 	struct md_lvl *L;
@@ -442,7 +463,7 @@ static void replace(struct nx_mdbook *b, const struct nx_itch_order_replace *m)
 	old = e->shares;
 	L = &b->lvl[li];
 	ord_erase(b, pos);
-	if (L->px == px && shares && !md_ord_find(b, nref, &npos)) {
+	if (L->px == px && shares && !md_ord_find_from(b, nref, nhome, &npos)) {
 		b->ord[npos].ref = nref;
 		b->ord[npos].level = li;
 		b->ord[npos].shares = shares;
@@ -452,10 +473,11 @@ static void replace(struct nx_mdbook *b, const struct nx_itch_order_replace *m)
 	}
 	{
 		uint16_t locate = L->locate;
-		uint8_t side_ch = L->side == NX_MDBOOK_BID ? NX_ITCH_BUY : NX_ITCH_SELL;
+		unsigned side = L->side;
 
 		lvl_sub(b, li, old, 1);
-		add(b, locate, nref, side_ch, shares, px);
+		add(b, locate, nref, nhome, side == NX_MDBOOK_BID ? NX_ITCH_BUY : NX_ITCH_SELL,
+		    shares, px, md_bkt_of(b, locate, side, px));
 	}
 }
 
@@ -471,9 +493,14 @@ static inline struct md_stk *stk_of(struct nx_mdbook *b, const struct nx_itch_hd
 	return &b->stk[locate];
 }
 
-static inline void apply_one(struct nx_mdbook *b, const union nx_itch_msg *m, int t)
+/* The home slot of the order message's reference: the pipeline's, or hashed. */
+#define HOME_(q, ref) ((q) ? (q)->home : md_ord_home(b, (ref)))
+
+static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_msg *m, int t,
+			     const struct pf_slot *q)
 {
 	struct md_stk *s;
+	uint64_t ref;
 
 	switch (t) {
 	case NX_ITCH_ADD_ORDER:
@@ -487,26 +514,35 @@ static inline void apply_one(struct nx_mdbook *b, const union nx_itch_msg *m, in
 		s = &b->stk[locate];
 		if (NX_UNLIKELY(!s->named_by))
 			name_stock(s, m->A.stock, (uint8_t)t);
-		add(b, locate, nx_itch_be64(m->A.ref), m->A.side, nx_itch_be32(m->A.shares),
-		    nx_itch_be32(m->A.price));
+		ref = nx_itch_be64(m->A.ref);
+		add(b, locate, ref, HOME_(q, ref), m->A.side, nx_itch_be32(m->A.shares),
+		    nx_itch_be32(m->A.price),
+		    q ? q->aux : md_bkt_of(b, locate, m->A.side == NX_ITCH_SELL,
+					   nx_itch_be32(m->A.price)));
 		break;
 	}
 	case NX_ITCH_ORDER_EXECUTED:
-		reduce(b, nx_itch_be64(m->E.ref), nx_itch_be32(m->E.shares), 1);
+		ref = nx_itch_be64(m->E.ref);
+		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->E.shares), 1);
 		break;
 	case NX_ITCH_ORDER_EXECUTED_PX:
-		reduce(b, nx_itch_be64(m->C.ref), nx_itch_be32(m->C.shares), 2);
+		ref = nx_itch_be64(m->C.ref);
+		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->C.shares), 2);
 		if (m->C.printable == 'Y' && (s = stk_of(b, &m->h)))
 			s->last_px = nx_itch_be32(m->C.price);
 		break;
 	case NX_ITCH_ORDER_CANCEL:
-		reduce(b, nx_itch_be64(m->X.ref), nx_itch_be32(m->X.shares), 0);
+		ref = nx_itch_be64(m->X.ref);
+		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->X.shares), 0);
 		break;
 	case NX_ITCH_ORDER_DELETE:
-		del(b, nx_itch_be64(m->D.ref));
+		ref = nx_itch_be64(m->D.ref);
+		del(b, ref, HOME_(q, ref));
 		break;
 	case NX_ITCH_ORDER_REPLACE:
-		replace(b, &m->U);
+		ref = nx_itch_be64(m->U.orig_ref);
+		replace(b, &m->U, HOME_(q, ref),
+			q ? q->aux : md_ord_home(b, nx_itch_be64(m->U.new_ref)));
 		break;
 	case NX_ITCH_TRADE:
 		if (!(s = stk_of(b, &m->h)))
@@ -541,10 +577,19 @@ static inline void apply_one(struct nx_mdbook *b, const union nx_itch_msg *m, in
 	}
 }
 
-static inline int apply_msg(struct nx_mdbook *b, const uint8_t *msg, size_t len)
+#undef HOME_
+
+/* q: the pipeline's slot of the message, or NULL. A slot of a kind other
+ * than PF_NONE is an order message whose length stage 1 checked. */
+static NX_ALWAYS_INLINE int apply_msg(struct nx_mdbook *b, const uint8_t *msg, size_t len,
+			    const struct pf_slot *q)
 {
 	const union nx_itch_msg *m = (const void *)msg;
-	int t = nx_itch_check(msg, len);
+	int t;
+
+	if (q && q->kind == PF_NONE)
+		q = NULL;
+	t = q ? msg[0] : nx_itch_check(msg, len);
 
 	if (NX_UNLIKELY(t < 0)) {
 		b->st.msgs[NX_ITCH_IX_NONE]++;
@@ -553,14 +598,15 @@ static inline int apply_msg(struct nx_mdbook *b, const uint8_t *msg, size_t len)
 		return t;
 	}
 	b->st.msgs[nx_itch_ix_tab[t]]++;
-	b->st.last_ts_ns = nx_itch_ts_ns(&m->h);
-	apply_one(b, m, t);
+	/* the 6-byte timestamp ends at byte 11: one load of bytes 3-10 */
+	b->st.last_ts_ns = nx_itch_ld64(msg + 3) & UINT64_C(0xffffffffffff);
+	apply_one(b, m, t, q);
 	return t;
 }
 
 int nx_mdbook_apply(struct nx_mdbook *b, const uint8_t *msg, size_t len)
 {
-	return apply_msg(b, msg, len);
+	return apply_msg(b, msg, len, NULL);
 }
 
 /* --- Prefetching ------------------------------------------------------------------ */
@@ -579,19 +625,9 @@ static inline int is_add(uint8_t t)
 	return t == NX_ITCH_ADD_ORDER || t == NX_ITCH_ADD_ORDER_MPID;
 }
 
-/* What the pipeline learned about one message, carried from stage to
- * stage so no stage repeats a hash or a probe. */
-struct pf_slot {
-	const uint8_t *blk;   /* the block (length prefix, then the message) */
-	uint64_t at;          /* add: its level's bucket; others: the order's home slot */
-	uint32_t lvl;         /* from stage 2: the order's level, or the bucket's first */
-	uint8_t kind;         /* PF_NONE, PF_ADD, PF_REF (E C X D), PF_REPLACE */
-};
-
-enum { PF_NONE, PF_ADD, PF_REF, PF_REPLACE };
-
-/* Stage 1: the stock line, and the order entry (from the reference bytes)
- * or, for an add, its level's bucket; a replace's new slot. */
+/* Stage 1: the stock line, the order entry's home (from the reference
+ * bytes: an add's new entry goes at or after it too), an add's level
+ * bucket, a replace's new home. */
 static inline void stage1(const struct nx_mdbook *b, struct pf_slot *q, const uint8_t *msg,
 			  size_t len)
 {
@@ -599,6 +635,7 @@ static inline void stage1(const struct nx_mdbook *b, struct pf_slot *q, const ui
 	uint16_t locate;
 
 	q->kind = PF_NONE;
+	q->len = (uint16_t)len;
 	q->lvl = 0; /* stage 3 may run without stage 2 (the first blocks of a call) */
 	if (len < NX_ITCH_HDR_LEN)
 		return;
@@ -608,22 +645,21 @@ static inline void stage1(const struct nx_mdbook *b, struct pf_slot *q, const ui
 	t = msg[0];
 	if (ref_len[t] != len)
 		return;
+	q->home = md_ord_home(b, nx_itch_be64(msg + NX_ITCH_REF_OFF));
+	NX_PREFETCH_W(&b->ord[q->home]);
 	if (is_add(t)) {
 		const struct nx_itch_add_order *a = (const void *)msg;
 		q->kind = PF_ADD;
-		q->at = md_bkt_of(b, locate, a->side == NX_ITCH_SELL, nx_itch_be32(a->price));
-		NX_PREFETCH(&b->bkt[q->at]);
+		q->aux = md_bkt_of(b, locate, a->side == NX_ITCH_SELL, nx_itch_be32(a->price));
+		NX_PREFETCH(&b->bkt[q->aux]);
+	} else if (t == NX_ITCH_ORDER_REPLACE) {
+		const struct nx_itch_order_replace *u = (const void *)msg;
+		q->kind = PF_REPLACE;
+		q->aux = md_ord_home(b, nx_itch_be64(u->new_ref));
+		NX_PREFETCH_W(&b->ord[q->aux]);
 	} else {
-		q->kind = t == NX_ITCH_ORDER_REPLACE ? PF_REPLACE : PF_REF;
-		q->at = md_ord_home(b, nx_itch_be64(msg + NX_ITCH_REF_OFF));
-		if (q->kind == PF_REPLACE) {
-			const struct nx_itch_order_replace *u = (const void *)msg;
-			NX_PREFETCH_W(&b->ord[md_ord_home(b, nx_itch_be64(u->new_ref))]);
-		}
+		q->kind = PF_REF;
 	}
-	/* an add's new entry goes at or after its reference's home slot too */
-	NX_PREFETCH_W(&b->ord[is_add(t) ? md_ord_home(b, nx_itch_be64(msg + NX_ITCH_REF_OFF))
-					: q->at]);
 }
 
 void nx_mdbook_prefetch(const struct nx_mdbook *b, const uint8_t *msg, size_t len)
@@ -644,7 +680,7 @@ static inline void stage2(const struct nx_mdbook *b, struct pf_slot *q)
 	if (q->kind == PF_ADD) {
 		const struct nx_itch_add_order *a = (const void *)msg;
 		uint16_t locate = nx_itch_be16(a->h.locate);
-		q->lvl = b->bkt[q->at];
+		q->lvl = b->bkt[q->aux];
 		if (q->lvl)
 			NX_PREFETCH_W(&b->lvl[q->lvl]);
 		else if (locate < b->nstk) {
@@ -654,7 +690,7 @@ static inline void stage2(const struct nx_mdbook *b, struct pf_slot *q)
 			NX_PREFETCH(&row[md_hint_cslot(px)]);
 		}
 	} else if (q->kind != PF_NONE) {
-		uint64_t ref = nx_itch_be64(msg + NX_ITCH_REF_OFF), i = q->at;
+		uint64_t ref = nx_itch_be64(msg + NX_ITCH_REF_OFF), i = q->home;
 		for (;;) {
 			const struct md_ord *e = &b->ord[i];
 			if (e->level == 0)
@@ -741,8 +777,8 @@ size_t nx_mdbook_apply_blocks(struct nx_mdbook *b, const uint8_t *data, size_t l
 		if (npf < max_msgs && block_ok(pf, end)) {
 			struct pf_slot *q = &ring[npf % RING];
 			q->blk = pf;
-			stage1(b, q, pf + 2, nx_itch_be16(pf));
-			pf += 2 + nx_itch_be16(pf);
+			stage1(b, q, pf + NX_MOLD_BLOCK_PREFIX, nx_itch_be16(pf));
+			pf += NX_MOLD_BLOCK_PREFIX + q->len;
 			if (++npf - n < STAGE1)
 				continue;
 		} else if (n == npf) {
@@ -752,9 +788,11 @@ size_t nx_mdbook_apply_blocks(struct nx_mdbook *b, const uint8_t *data, size_t l
 			stage2(b, &ring[(n + STAGE2) % RING]);
 		if (n + STAGE3 < npf)
 			stage3(b, &ring[(n + STAGE3) % RING]);
-		done = ring[n % RING].blk;
-		apply_msg(b, done + 2, nx_itch_be16(done));
-		done += 2 + nx_itch_be16(done);
+		{
+			const struct pf_slot *q = &ring[n % RING];
+			apply_msg(b, q->blk + NX_MOLD_BLOCK_PREFIX, q->len, q);
+			done = q->blk + NX_MOLD_BLOCK_PREFIX + q->len;
+		}
 		n++;
 	}
 	if (used)

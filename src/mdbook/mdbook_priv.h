@@ -135,11 +135,12 @@ static inline uint64_t md_bkt_of(const struct nx_mdbook *b, uint16_t locate, uns
 }
 
 /* The entry of ref, or NULL; *pos is its slot or the empty slot that ends
- * its probe (where it would go). */
-static inline struct md_ord *md_ord_find(const struct nx_mdbook *b, uint64_t ref,
-					 uint64_t *pos)
+ * its probe (where it would go). The probe starts at home, which must be
+ * md_ord_home(b, ref) (a caller that has it already passes it). */
+static inline struct md_ord *md_ord_find_from(const struct nx_mdbook *b, uint64_t ref,
+					      uint64_t home, uint64_t *pos)
 {
-	uint64_t i = md_ord_home(b, ref);
+	uint64_t i = home;
 
 	for (;;) {
 		struct md_ord *e = &b->ord[i];
@@ -153,6 +154,12 @@ static inline struct md_ord *md_ord_find(const struct nx_mdbook *b, uint64_t ref
 		}
 		i = (i + 1) & b->ord_mask;
 	}
+}
+
+static inline struct md_ord *md_ord_find(const struct nx_mdbook *b, uint64_t ref,
+					 uint64_t *pos)
+{
+	return md_ord_find_from(b, ref, md_ord_home(b, ref), pos);
 }
 
 static inline uint32_t md_lvl_find(const struct nx_mdbook *b, uint16_t locate, unsigned side,
