@@ -497,7 +497,7 @@ static inline struct md_stk *stk_of(struct nx_mdbook *b, const struct nx_itch_hd
 #define HOME_(q, ref) ((q) ? (q)->home : md_ord_home(b, (ref)))
 
 static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_msg *m, int t,
-			     const struct pf_slot *q)
+				       const struct pf_slot *q)
 {
 	struct md_stk *s;
 	uint64_t ref;
@@ -582,7 +582,7 @@ static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_
 /* q: the pipeline's slot of the message, or NULL. A slot of a kind other
  * than PF_NONE is an order message whose length stage 1 checked. */
 static NX_ALWAYS_INLINE int apply_msg(struct nx_mdbook *b, const uint8_t *msg, size_t len,
-			    const struct pf_slot *q)
+				      const struct pf_slot *q)
 {
 	const union nx_itch_msg *m = (const void *)msg;
 	int t;
