@@ -703,7 +703,7 @@ static inline void stage2(const struct nx_mdbook *b, struct pf_slot *q)
 		NX_PREFETCH_W(&b->lvl[q->lvl]);
 		/* erasing it reads the slots after it (backward shift): the
 		 * next line, when it is the last of its line */
-		if ((i & 3) == 3)
+		if ((i + 1) % MD_ORD_PER_LINE == 0)
 			NX_PREFETCH_W(&b->ord[(i + 1) & b->ord_mask]);
 	}
 }

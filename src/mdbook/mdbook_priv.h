@@ -21,6 +21,7 @@ struct md_ord {
 	uint32_t shares;
 };
 NX_STATIC_ASSERT(sizeof(struct md_ord) == 16, "order entries are 16 bytes");
+#define MD_ORD_PER_LINE (NX_CACHE_LINE / sizeof(struct md_ord)) /* the table is line-aligned */
 
 /* One price level. Free nodes have live = 0 and chain through next. */
 struct md_lvl {
