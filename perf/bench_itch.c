@@ -188,7 +188,12 @@ static void case_decode(const struct opts *O, double tpns, const struct input *i
 	int reps = O->reps < 16 ? O->reps : 16;
 	size_t n = 0, nb = 0;
 	uint64_t (*pass)(const struct input *, size_t *) = sw ? decode_pass_switch : decode_pass;
-	volatile uint64_t sink = pass(in, &n); /* warm-up */
+	volatile uint64_t sink;
+
+	snprintf(name, sizeof(name), "%s_decode%s", in->name, sw ? "_switch" : "");
+	if (!wanted(O, name))
+		return;
+	sink = pass(in, &n); /* warm-up */
 
 	for (int r = 0; r < reps; r++) {
 		n = 0;
@@ -208,9 +213,6 @@ static void case_decode(const struct opts *O, double tpns, const struct input *i
 	}
 	(void)sink;
 	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
-	snprintf(name, sizeof(name), "%s_decode%s", in->name, sw ? "_switch" : "");
-	if (!wanted(O, name))
-		return;
 	print_case2(name, n, mops[reps / 2], perf_percentiles(lat, nb, tpns * DEC_BATCH));
 }
 
