@@ -49,9 +49,9 @@
  *
  * The book block is mmap'd once, MADV_HUGEPAGE, and reinitialised in place
  * for every pass. The timed sink only counts events by type. With
- * --prefetch N, the book's prefetch hint for the command N ahead is given
- * before each command (inside the timed region). This file does not test
- * correctness (tests/ does).
+ * --prefetch N, the three stages of the book's prefetch hint are given for
+ * the commands 3N, 2N and N ahead before each command (inside the timed
+ * region). This file does not test correctness (tests/ does).
  */
 #include <math.h>
 #include <stdint.h>
@@ -307,19 +307,31 @@ static int apply(struct nx_book *b, const struct cmd *c)
 	}
 }
 
-/* The book's prefetch hint for a command (--prefetch). */
-static void prefetch(const struct nx_book *b, const struct cmd *c)
+/* One stage of the book's prefetch hint for a command (--prefetch). */
+static void prefetch(const struct nx_book *b, const struct cmd *c, unsigned stage)
 {
 	switch (c->kind) {
 	case OP_CANCEL:
-		nx_book_prefetch_cancel(b, &c->u.c);
+		nx_book_prefetch_cancel(b, &c->u.c, stage);
 		break;
 	case OP_REPLACE:
-		nx_book_prefetch_replace(b, &c->u.r);
+		nx_book_prefetch_replace(b, &c->u.r, stage);
 		break;
 	default:
-		nx_book_prefetch_new(b, &c->u.n);
+		nx_book_prefetch_new(b, &c->u.n, stage);
 		break;
+	}
+}
+
+/* Before command i: each stage s of the hint for the command
+ * (NX_BOOK_PF_STAGES - s) * pf ahead, furthest (stage 0) first. */
+static NX_ALWAYS_INLINE void prefetch_ahead(const struct nx_book *b, const struct cmd *c,
+					    size_t i, size_t n, size_t pf)
+{
+	for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++) {
+		size_t j = i + (NX_BOOK_PF_STAGES - s) * pf;
+		if (j < n)
+			prefetch(b, &c[j], s);
 	}
 }
 
@@ -332,15 +344,14 @@ NX_NOINLINE static void replay(struct nx_book *b, const struct cmd *c, size_t n)
 }
 
 /* Throughput: the whole segment, no per-command timing. With pf > 0, the
- * hint for command i + pf is given before command i, as a caller holding a
- * burst would. */
+ * hints for the commands up to 3 pf ahead are given before command i, as a
+ * caller holding a burst would. */
 NX_NOINLINE static uint64_t run_batch(struct nx_book *b, const struct cmd *c, size_t n, size_t pf)
 {
 	uint64_t t0 = perf_tsc_begin();
 	if (pf) {
 		for (size_t i = 0; i < n; i++) {
-			if (i + pf < n)
-				prefetch(b, &c[i + pf]);
+			prefetch_ahead(b, c, i, n, pf);
 			apply(b, &c[i]);
 		}
 	} else {
@@ -357,8 +368,8 @@ NX_NOINLINE static void run_timed(struct nx_book *b, const struct cmd *c, size_t
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = perf_tsc_begin();
-		if (pf && i + pf < n)
-			prefetch(b, &c[i + pf]);
+		if (pf)
+			prefetch_ahead(b, c, i, n, pf);
 		apply(b, &c[i]);
 		lat[i] = perf_sample(perf_tsc_end() - t0);
 	}
@@ -564,8 +575,8 @@ static void usage(void)
 			"                  [--seed N] [--max-orders N] [--prefetch N]\n"
 			"                  [--case mixed_10k|mixed_1m]\n"
 			"  --max-orders sizes the book (default %u); a case needs 5%% headroom\n"
-			"  --prefetch N gives the book's prefetch hint for each command N\n"
-			"    commands ahead, as a caller holding a burst would (default 0: none)\n",
+			"  --prefetch N gives the book's prefetch hints, stage s for the command\n"
+			"    (3 - s) * N ahead, as a caller holding a burst would (default 0: none)\n",
 		MAX_ORDERS);
 }
 

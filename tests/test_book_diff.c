@@ -13,6 +13,8 @@
  * the price window, small capacities, icebergs, all STP modes between
  * accounts sharing groups, cancels and replaces of live, unknown and other
  * accounts' orders, mass cancels, halts, and invalid fields of every kind.
+ * Every command gets every stage of the book's prefetch hint first, which
+ * must change nothing.
  *
  * Environment:
  *   NX_DIFF_SCALE=x     multiply the number of streams (default 1; 0.25
@@ -733,8 +735,31 @@ static void fail_set(struct failure *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Every stage of the book's prefetch hint for c, just before it runs: the
+ * hints may read only in-bounds memory (the sanitizer builds check) and
+ * change nothing (the events and state are compared), for every request
+ * the generator makes, unknown ids and invalid fields included. */
+static void hint(const struct nx_book *b, const struct cmd *c)
+{
+	for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++)
+		switch (c->kind) {
+		case CMD_NEW:
+			nx_book_prefetch_new(b, &c->u.o, s);
+			break;
+		case CMD_CANCEL:
+			nx_book_prefetch_cancel(b, &c->u.c, s);
+			break;
+		case CMD_REPLACE:
+			nx_book_prefetch_replace(b, &c->u.r, s);
+			break;
+		default:
+			break;
+		}
+}
+
 static int apply(struct world *w, const struct cmd *c, int *re, int *rr)
 {
+	hint(w->eng, c);
 	w->se.n = w->sr.n = 0;
 	w->se.overflow = w->sr.overflow = 0;
 	switch (c->kind) {

@@ -214,18 +214,35 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r);
 int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m);
 
 /*
- * Prefetch hints: start loading the memory a command will read first (the
- * id-map entry that names its order or client id, the order, the price
- * level), and nothing else. A caller holding several commands (a burst of
- * packets, a datagram of messages) calls the hint a few commands ahead of
- * each command, so that the cache misses of several commands overlap, as
- * DPDK's examples prefetch a few packets ahead. Results never depend on the
+ * Prefetch hints: start loading the memory a command will touch (the id-map
+ * entry that names its order or client id, the order, its price level and
+ * the neighbours taking it out would write), and nothing else. A caller
+ * holding several commands (a burst of packets, a datagram of messages)
+ * gives each command's hints some commands before running it, so that the
+ * cache misses of several commands overlap, as DPDK's examples prefetch a
+ * few packets ahead.
+ *
+ * The hints come in stages, because what a command touches is a chain: the
+ * entry names the order, the order names its level and neighbours. Stage
+ * NX_BOOK_PF_ENTRY loads the entries (and a new order's level); stage
+ * NX_BOOK_PF_ORDER reads the entry and loads the order; stage
+ * NX_BOOK_PF_AROUND reads the order and loads the rest. Each stage reads
+ * only what the stage before it loaded, so give them in that order, spaced
+ * by the time a miss takes (for example stage 0 twelve commands ahead,
+ * stage 1 eight, stage 2 four; perf/bench_book --prefetch). A stage given
+ * alone is still correct, only less useful. Results never depend on the
  * hints; any request is safe to pass, invalid ones included, as long as the
  * book is not in the middle of a command.
  */
-void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o);
-void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c);
-void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r);
+enum {
+	NX_BOOK_PF_ENTRY,
+	NX_BOOK_PF_ORDER,
+	NX_BOOK_PF_AROUND,
+	NX_BOOK_PF_STAGES
+};
+void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o, unsigned stage);
+void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c, unsigned stage);
+void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r, unsigned stage);
 
 /* --- Queries (any time outside a command; not thread-safe) ---------------- */
 

@@ -21,11 +21,6 @@
 #ifndef MAP_MIN /* tests may build with a tiny one to exercise growth */
 #define MAP_MIN 4096    /* id-map entries to start with: 32 KB, in L1/L2 */
 #endif
-#ifndef OID_RING
-#define OID_RING 32768  /* the last 32k order ids: 256 KB, half of L2; the
-			   orders most commands name (quotes pulled soon
-			   after they are placed) are that recent */
-#endif
 
 struct layout {
 	size_t off_orders, off_books, off_accts, off_touched, off_scratch;
@@ -55,7 +50,7 @@ static int layout_of(const struct nx_book_config *c, struct layout *L)
 		return -1;
 	memset(L, 0, sizeof(*L));
 	L->oid_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_orders * 2);
-	L->ring_n = L->oid_cap < OID_RING ? L->oid_cap : OID_RING;
+	L->ring_n = L->oid_cap / 2; /* max_orders rounded up to a power of two */
 	L->acct_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_accounts * 2);
 	L->inst_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_instruments * 2);
 	L->acct_dir_n = L->acct_cap > NX_BOOK_DIRECT_MIN ? L->acct_cap : NX_BOOK_DIRECT_MIN;
@@ -1321,8 +1316,16 @@ int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int c
 
 /* --- Prefetch hints ------------------------------------------------------- */
 
-void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o)
+/* Each stage reads only lines an earlier stage started loading (or the
+ * book's own hot header and instrument table), so a hint never waits on a
+ * miss of its own; anything it reads may be stale by the time the command
+ * runs, which costs a useless prefetch and nothing else. Slots read from
+ * entries are bounds-checked before use. */
+
+void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o, unsigned stage)
 {
+	if (stage != NX_BOOK_PF_ENTRY)
+		return; /* a new order names nothing that is not in its request */
 	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, book_tag_cl(o->acct, o->cl))]);
 	uint32_t bix = nx_book_inst_ix(b, o->inst);
 	if (bix == NIL || o->type != NX_ORD_LIMIT || o->px <= 0 ||
@@ -1334,36 +1337,65 @@ void nx_book_prefetch_new(const struct nx_book *b, const struct nx_new_order *o)
 	NX_PREFETCH(&l->lv[ladder_slot(l, ticks)]);
 }
 
-/* The table line that names an order, and the order if its entry is there. */
-static NX_ALWAYS_INLINE void prefetch_named(const struct nx_book *b, nx_acct_t acct,
-					    nx_oid_t oid, nx_clid_t orig_cl)
+/* The id-map entry that names an order (by oid, or by client id when oid is
+ * 0), and the tag it must carry. */
+static NX_ALWAYS_INLINE const struct tagmap_ent *naming_entry(const struct nx_book *b,
+							     nx_acct_t acct, nx_oid_t oid,
+							     nx_clid_t orig_cl, uint32_t *tag)
 {
-	const struct tagmap_ent *e;
-	uint32_t tag;
 	if (oid && oid_old(b, oid)) {
-		tag = book_tag_oid(oid);
-		e = &b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, tag)];
-	} else if (oid) {
-		e = &b->oid_ring[oid & b->oid_ring_mask];
-		tag = (uint32_t)oid;
-	} else {
-		tag = book_tag_cl(acct, orig_cl);
-		e = &b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, tag)];
+		*tag = book_tag_oid(oid);
+		return &b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, *tag)];
 	}
-	NX_PREFETCH(e);
-	if (e->tag == tag && e->slot < b->cfg.max_orders) {
-		NX_PREFETCH(&b->orders[e->slot]);
-		NX_PREFETCH((const char *)&b->orders[e->slot] + NX_CACHE_LINE);
+	if (oid) {
+		*tag = (uint32_t)oid;
+		return &b->oid_ring[oid & b->oid_ring_mask];
 	}
+	*tag = book_tag_cl(acct, orig_cl);
+	return &b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, *tag)];
 }
 
-void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c)
+/* Stages of a command that names a resting order: its entry; the order;
+ * what taking it out of its level and lists touches (prefetch_resting and
+ * the account-list neighbours and order-id entry release() writes). */
+static NX_ALWAYS_INLINE void prefetch_named(const struct nx_book *b, nx_acct_t acct,
+					    nx_oid_t oid, nx_clid_t orig_cl, unsigned stage)
 {
-	prefetch_named(b, c->acct, c->oid, c->orig_cl);
+	uint32_t tag;
+	const struct tagmap_ent *e = naming_entry(b, acct, oid, orig_cl, &tag);
+	if (stage == NX_BOOK_PF_ENTRY) {
+		NX_PREFETCH(e);
+		return;
+	}
+	if (e->tag != tag || e->slot >= b->cfg.max_orders)
+		return; /* not at its home position: the command will probe */
+	const struct order *o = &b->orders[e->slot];
+	if (stage == NX_BOOK_PF_ORDER) {
+		NX_PREFETCH_W(o);
+		NX_PREFETCH_W((const char *)o + NX_CACHE_LINE);
+		return;
+	}
+	if (!o->resting || o->acct != acct || o->book >= b->ninst)
+		return;
+	prefetch_resting(b, o);
+	if (o->aprev < b->cfg.max_orders)
+		NX_PREFETCH_W(&b->orders[o->aprev]);
+	if (o->anext < b->cfg.max_orders)
+		NX_PREFETCH_W(&b->orders[o->anext]);
+	if (!oid) /* by client id: release() also erases its order-id entry */
+		NX_PREFETCH_W(oid_old(b, o->oid)
+				      ? &b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, book_tag_oid(o->oid))]
+				      : &b->oid_ring[o->oid & b->oid_ring_mask]);
 }
 
-void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r)
+void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c, unsigned stage)
 {
-	prefetch_named(b, r->acct, r->oid, r->orig_cl);
-	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, book_tag_cl(r->acct, r->cl))]);
+	prefetch_named(b, c->acct, c->oid, c->orig_cl, stage);
+}
+
+void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r, unsigned stage)
+{
+	prefetch_named(b, r->acct, r->oid, r->orig_cl, stage);
+	if (stage == NX_BOOK_PF_ENTRY && r->cl)
+		NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, book_tag_cl(r->acct, r->cl))]);
 }

@@ -82,11 +82,13 @@ struct nx_book {
 	uint32_t *scratch;      /* max_orders slots: cancel_where's collection */
 	/* Order ids to slots. Ids are the book's own sequence, so a resting
 	 * order with one of the last oid_ring_mask + 1 ids sits in the ring at
-	 * id & oid_ring_mask (tag: the id's low 32 bits): recent orders, which
-	 * most commands name, are found with no probing, in a table that stays
-	 * in cache, and orders entered together share lines. An order still
-	 * resting when a newer id takes its ring entry moves to by_oid, a hash
-	 * map. (The identity hash over one large table had the locality, but
+	 * id & oid_ring_mask (tag: the id's low 32 bits): orders are found with
+	 * no probing, and orders entered together share lines, so the recent
+	 * ones most commands name stay in cache. The ring has max_orders
+	 * entries (rounded up to a power of two): an order still resting when
+	 * a newer id takes its entry, that many ids later, moves to by_oid, a
+	 * hash map. (With a ring of 32k ids, a book of 1M orders moved one on
+	 * nearly every add, a random write into a table of megabytes.) (The identity hash over one large table had the locality, but
 	 * once ids wrapped around it, long-lived orders stood in the way of the
 	 * advancing new ids and linear probing clustered without bound.)
 	 * by_oid and by_cl grow with the orders they hold (idmap.h, struct
