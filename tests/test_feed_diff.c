@@ -5,9 +5,10 @@
  * drives the publisher through nx_feed_rec_of; packets cross a seeded lossy
  * network (drops, duplicates, reordering, link outages, lost requests and
  * answers) to a subscriber from the start and a late joiner; after a clean
- * snapshot cycle every book equals nx_book_depth level by level, and a
- * lossless run compares after every step. Also: no allocation after init
- * over a long lossy run.
+ * snapshot cycle every book equals nx_book_depth level by level, and its
+ * trading status the book's (halts, closes and reopens are in the flow),
+ * and a lossless run compares after every step. Also: no allocation after
+ * init over a long lossy run.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,6 +140,8 @@ static void w_tap(void *ctx, const struct nx_event *ev)
 	}
 }
 
+static void reimage(struct world *w, nx_inst_t inst);
+
 static struct world *world_open(uint64_t seed, uint32_t history, uint32_t hold0)
 {
 	const struct nx_book_config bc = { .max_instruments = 4, .max_accounts = 8,
@@ -173,6 +176,8 @@ static struct world *world_open(uint64_t seed, uint32_t history, uint32_t hold0)
 	for (nx_acct_t a = 1; a <= 4; a++)
 		assert_int_equal(nx_book_add_account(w->book, &(struct nx_account){ .id = a }), 0);
 	w->joined[0] = 1;
+	for (unsigned i = 0; i < 3; i++) /* as the appliance starts: each one stale */
+		reimage(w, FH_INSTS[i]);
 	return w;
 }
 
@@ -229,6 +234,27 @@ static void cmd_replace(struct world *w)
 	nx_book_replace(w->book, &r);
 }
 
+/* Reopen an instrument that is halted or closed (now and then sending its
+ * status again instead), or, when all are open, halt or close one, now and
+ * then with its orders canceled: short halts, as an operator or a
+ * volatility interruption makes. */
+static void cmd_status(struct world *w)
+{
+	struct nx_instrument in;
+	unsigned to;
+
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(nx_book_instrument(w->book, FH_INSTS[i], &in), 0);
+		if (in.status != NX_STATUS_OPEN) {
+			to = pick(w, 10) ? NX_STATUS_OPEN : in.status; /* a repeat is sent again */
+			assert_int_equal(nx_book_set_status(w->book, in.id, to, 0), 0);
+			return;
+		}
+	}
+	to = pick(w, 10) < 7 ? NX_STATUS_HALTED : NX_STATUS_CLOSED;
+	assert_int_equal(nx_book_set_status(w->book, FH_INSTS[pick(w, 3)], to, pick(w, 4) == 0), 0);
+}
+
 static void cmd(struct world *w)
 {
 	unsigned r = pick(w, 1000);
@@ -237,19 +263,26 @@ static void cmd(struct world *w)
 		cmd_new(w);
 	else if (r < 770)
 		cmd_cancel(w);
-	else if (r < 995)
+	else if (r < 993)
 		cmd_replace(w);
+	else if (r < 995)
+		cmd_status(w);
 	else
 		nx_book_mass_cancel(w->book, &(struct nx_mass_cancel){ .acct = 1 + pick(w, 4),
 								 .cl = ++w->next_cl });
 }
 
-/* A shard's ring overflowed: CLEAR, then every level, from the book. */
+/* A shard's ring overflowed (or it starts): CLEAR, the trading status, then
+ * every level, from the book, as dpdk_apps/nanoex/shard.c re-images. */
 static void reimage(struct world *w, nx_inst_t inst)
 {
 	struct nx_level_info lv[256];
+	struct nx_instrument in;
 	struct nx_feed_rec r = clr(inst);
 
+	nx_feed_pub_rec(w->pub, &r, w->now);
+	assert_int_equal(nx_book_instrument(w->book, inst, &in), 0);
+	r = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = inst, .n = in.status };
 	nx_feed_pub_rec(w->pub, &r, w->now);
 	for (unsigned side = BUY; side <= SELL; side++) {
 		int n = nx_book_depth(w->book, inst, side, lv, 256);
@@ -378,10 +411,13 @@ static void recover(struct world *w)
 }
 
 /* Every instrument's book in subscriber k equals the engine's, level by
- * level; all must be synced, or (all = 0) those that are not are skipped. */
+ * level, and so does its trading status; all must be synced, or (all = 0)
+ * those that are not are skipped. */
 static void w_compare(const struct world *w, unsigned k, int all)
 {
 	struct nx_level_info a[256], b[256];
+	struct nx_feed_inst_info fi;
+	struct nx_instrument in;
 	unsigned step = (unsigned)w->step;
 
 	for (unsigned i = 0; i < 3; i++) {
@@ -391,6 +427,10 @@ static void w_compare(const struct world *w, unsigned k, int all)
 			fail_msg("step %u: subscriber %u: instrument %u not synced", step, k,
 				 FH_INSTS[i]);
 		}
+		assert_int_equal(nx_book_instrument(w->book, FH_INSTS[i], &in), 0);
+		if (nx_feed_sub_instrument(w->sub[k], FH_INSTS[i], &fi) || fi.status != in.status)
+			fail_msg("step %u: sub %u inst %u: status %u, engine %u", step, k,
+				 FH_INSTS[i], fi.status, in.status);
 		for (unsigned side = BUY; side <= SELL; side++) {
 			int na = nx_book_depth(w->book, FH_INSTS[i], side, a, 256);
 			int nb = depth_or_empty(w->sub[k], FH_INSTS[i], side, b, 256);
