@@ -228,8 +228,8 @@ int nx_book_mass_cancel(struct nx_book *b, const struct nx_mass_cancel *m);
  * NX_BOOK_PF_ORDER reads the entry and loads the order; stage
  * NX_BOOK_PF_AROUND reads the order and loads the rest. Each stage reads
  * only what the stage before it loaded, so give them in that order, spaced
- * by the time a miss takes (for example stage 0 twelve commands ahead,
- * stage 1 eight, stage 2 four; perf/bench_book --prefetch). A stage given
+ * by the time a miss takes (for example stage 0 six commands ahead, stage
+ * 1 four, stage 2 two; perf/bench_book --prefetch 2). A stage given
  * alone is still correct, only less useful. Results never depend on the
  * hints; any request is safe to pass, invalid ones included, as long as the
  * book is not in the middle of a command.

@@ -1396,6 +1396,6 @@ void nx_book_prefetch_cancel(const struct nx_book *b, const struct nx_cancel *c,
 void nx_book_prefetch_replace(const struct nx_book *b, const struct nx_replace *r, unsigned stage)
 {
 	prefetch_named(b, r->acct, r->oid, r->orig_cl, stage);
-	if (stage == NX_BOOK_PF_ENTRY && r->cl)
+	if (stage == NX_BOOK_PF_ENTRY)
 		NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, book_tag_cl(r->acct, r->cl))]);
 }

@@ -88,8 +88,9 @@ struct nx_book {
 	 * entries (rounded up to a power of two): an order still resting when
 	 * a newer id takes its entry, that many ids later, moves to by_oid, a
 	 * hash map. (With a ring of 32k ids, a book of 1M orders moved one on
-	 * nearly every add, a random write into a table of megabytes.) (The identity hash over one large table had the locality, but
-	 * once ids wrapped around it, long-lived orders stood in the way of the
+	 * nearly every add, a random write into a table of megabytes. The
+	 * identity hash over one large table had the locality, but once ids
+	 * wrapped around it, long-lived orders stood in the way of the
 	 * advancing new ids and linear probing clustered without bound.)
 	 * by_oid and by_cl grow with the orders they hold (idmap.h, struct
 	 * growmap), so a book with few live orders keeps them in cache however
