@@ -410,22 +410,28 @@ static void emit_cancel(struct nx_book *b, const struct order *o, uint8_t type, 
 }
 
 /* One order's side of the trade being built in b->ev[NX_EV_TRADE] (liq was
- * set at init). */
-static inline void fill_side(struct nx_ev_fill *e, const struct order *o,
-			     const struct nx_ev_trade *t, nx_px_t order_px)
+ * set at init): what stays the same for an order over a match, then what
+ * each trade changes. */
+static inline void fill_order(struct nx_ev_fill *e, const struct order *o, nx_inst_t inst,
+			      nx_px_t order_px)
 {
-	e->tid = t->tid;
 	e->acct = o->acct;
-	e->inst = t->inst;
+	e->inst = inst;
 	e->cl = o->cl;
 	e->oid = o->oid;
+	e->order_px = order_px;
+	e->side = o->side;
+	e->tag = o->tag;
+}
+
+static inline void fill_trade(struct nx_ev_fill *e, const struct order *o,
+			      const struct nx_ev_trade *t)
+{
+	e->tid = t->tid;
 	e->px = t->px;
 	e->qty = t->qty;
 	e->leaves = o->leaves;
 	e->cum = o->cum;
-	e->order_px = order_px;
-	e->side = o->side;
-	e->tag = o->tag;
 }
 
 /* --- Levels: touch before changing, publish at the end of the command ----- */
@@ -755,7 +761,11 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 	nx_px_t tick = d->tick;
 	struct nx_event *tev = &b->ev[NX_EV_TRADE];
 	struct nx_ev_trade *te = &tev->u.trade;
-	nx_px_t t_px = t->ticks * tick; /* the taker's limit (0: market), for its fills */
+	/* The taker's side of the event is written once: nothing else writes
+	 * this buffer, and the sink may not. */
+	te->inst = d->id;
+	te->aggressor = t->side;
+	fill_order(&te->taker, t, d->id, t->ticks * tick); /* its limit; 0: market */
 	while (t->leaves && l->nlevels) {
 		int64_t px = t->side == NX_SIDE_BUY ? l->lo : l->hi;
 		if (!crosses(t->side, limit, px))
@@ -795,12 +805,11 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			t->leaves -= q;
 			t->cum += q;
 			te->tid = tid;
-			te->inst = d->id;
 			te->px = px * tick;
 			te->qty = q;
-			te->aggressor = t->side;
-			fill_side(&te->maker, m, te, te->px);
-			fill_side(&te->taker, t, te, t_px);
+			fill_order(&te->maker, m, d->id, te->px); /* its limit: the level */
+			fill_trade(&te->maker, m, te);
+			fill_trade(&te->taker, t, te);
 			b->emit(b->ctx, tev);
 			if (m->visible)
 				continue;
