@@ -4,7 +4,8 @@
  * libFuzzer harness for the book: the input is read as a stream of
  * commands with arbitrary field values (any side, type, tif, stp, price,
  * quantity, display, ids), applied to a small book whose price window and
- * order pool are easy to exhaust. After every command nx_book_check()
+ * order pool are easy to exhaust. Every new order, cancel and replace gets
+ * every stage of its prefetch hint first. After every command nx_book_check()
  * must hold; any crash, sanitizer report or broken invariant is a finding.
  * Built by `make fuzz` with clang; not part of libnx.
  */
@@ -90,12 +91,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			o.px = value(&in);
 			o.qty = value(&in);
 			o.display = op & 0x80 ? value(&in) : 0;
+			for (unsigned st = 0; st < NX_BOOK_PF_STAGES; st++)
+				nx_book_prefetch_new(b, &o, st);
 			nx_book_new_order(b, &o);
 			break;
 		}
 		case 3: {
 			struct nx_cancel c = { .acct = (nx_acct_t)take(&in, 1) % 5, .cl = take(&in, 1),
 				.orig_cl = take(&in, 1), .oid = op & 0x80 ? take(&in, 1) : 0 };
+			for (unsigned st = 0; st < NX_BOOK_PF_STAGES; st++)
+				nx_book_prefetch_cancel(b, &c, st);
 			nx_book_cancel(b, &c);
 			break;
 		}
@@ -104,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				.orig_cl = take(&in, 1), .oid = op & 0x80 ? take(&in, 1) : 0 };
 			r.px = value(&in);
 			r.qty = value(&in);
+			for (unsigned st = 0; st < NX_BOOK_PF_STAGES; st++)
+				nx_book_prefetch_replace(b, &r, st);
 			nx_book_replace(b, &r);
 			break;
 		}
