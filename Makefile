@@ -31,8 +31,9 @@ LIB_SRC  = $(wildcard src/*.c src/*/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libnx.a
 
-# Tools without DPDK, and the DPDK appliance. dpdk_apps/common/ is the
-# appliance's DPDK-free glue (the control plane), shared with its twin.
+# Tools without DPDK, and the DPDK appliance. dpdk_apps/common/*.c is the
+# appliance's DPDK-free glue (the control plane), shared with its twin;
+# common/rx_csum.h is header-only DPDK code for the DPDK-compiled files.
 APP_NAMES  = nxreplay nxclient nxitch nxfeed nanoex-sock nanoex nxgen
 APPS       = $(APP_NAMES:%=$(BUILD)/%)
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard dpdk_apps/common/*.c))

@@ -26,6 +26,7 @@
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 
+#include "../common/rx_csum.h"
 #include "nanoex.h"
 
 #define TX_RETRIES 8
@@ -75,25 +76,9 @@ int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_
 	return 0;
 }
 
-/* What the NIC found of the checksums. DPDK's NONE means the checksum in
- * the packet is not valid but the data is (virtio, tap with partial
- * checksums): as good as GOOD. UNKNOWN leaves the check to software. */
 static unsigned rx_flags(const struct nx_port *p, const struct rte_mbuf *m)
 {
-	if (!p->rx_flags_ok)
-		return 0;
-	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	unsigned f = 0;
-	if (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD || ip == RTE_MBUF_F_RX_IP_CKSUM_NONE)
-		f |= NX_NET_RX_IP_CSUM_GOOD;
-	else if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD)
-		f |= NX_NET_RX_IP_CSUM_BAD;
-	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4 == RTE_MBUF_F_RX_L4_CKSUM_NONE)
-		f |= NX_NET_RX_UDP_CSUM_GOOD;
-	else if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		f |= NX_NET_RX_UDP_CSUM_BAD;
-	return f;
+	return p->rx_flags_ok ? app_rx_csum_flags(m) : 0;
 }
 
 int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns)

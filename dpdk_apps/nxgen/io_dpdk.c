@@ -38,6 +38,7 @@
 #include <rte_pause.h>
 #include <rte_version.h>
 
+#include "../common/rx_csum.h"
 #include "nx/net.h"
 #include "nxgen.h"
 
@@ -154,20 +155,7 @@ static void arp_request(struct nxg_io *io)
 
 static unsigned rx_flags(const struct nxg_io *io, const struct rte_mbuf *m)
 {
-	if (!io->rx_flags_ok)
-		return 0;
-	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	unsigned f = 0;
-	if (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD || ip == RTE_MBUF_F_RX_IP_CKSUM_NONE)
-		f |= NX_NET_RX_IP_CSUM_GOOD;
-	else if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD)
-		f |= NX_NET_RX_IP_CSUM_BAD;
-	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4 == RTE_MBUF_F_RX_L4_CKSUM_NONE)
-		f |= NX_NET_RX_UDP_CSUM_GOOD;
-	else if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		f |= NX_NET_RX_UDP_CSUM_BAD;
-	return f;
+	return io->rx_flags_ok ? app_rx_csum_flags(m) : 0;
 }
 
 static unsigned dpdk_poll(struct nxg_io *io, struct nxg_rx *rx, unsigned cap, uint64_t wait_ns)
