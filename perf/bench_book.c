@@ -362,16 +362,21 @@ NX_NOINLINE static uint64_t run_batch(struct nx_book *b, const struct cmd *c, si
 }
 
 /* Latency: each command between its own pair of TSC reads (with pf, the
- * hint given before it, for a later command, is inside the pair). */
+ * hints given before it, for later commands, are inside the pair); trades[]
+ * gets the trades each command made (the sink's count, read outside the
+ * pair). */
 NX_NOINLINE static void run_timed(struct nx_book *b, const struct cmd *c, size_t n, size_t pf,
-				  uint32_t *lat)
+				  const struct counts *cnt, uint32_t *lat, uint32_t *trades)
 {
+	uint64_t made = cnt->n[NX_EV_TRADE];
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0 = perf_tsc_begin();
 		if (pf)
 			prefetch_ahead(b, c, i, n, pf);
 		apply(b, &c[i]);
 		lat[i] = perf_sample(perf_tsc_end() - t0);
+		trades[i] = (uint32_t)(cnt->n[NX_EV_TRADE] - made);
+		made = cnt->n[NX_EV_TRADE];
 	}
 }
 
@@ -399,7 +404,7 @@ struct bench {
 	struct opts o;
 	struct nx_book_config cfg;
 	struct cmd *cmds;
-	uint32_t *lat, *scratch;
+	uint32_t *lat, *trades, *scratch;
 };
 
 /* Fresh book, warm segment replayed: the state the measured segment expects. */
@@ -517,7 +522,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	if (!b)
 		goto out;
 	long csw_timed = perf_nivcsw();
-	run_timed(b, meas, n, B->o.prefetch, B->lat);
+	run_timed(b, meas, n, B->o.prefetch, &cnt, B->lat, B->trades);
 	csw_timed = perf_nivcsw() - csw_timed;
 	if (!same_counts(cnt.n, ev_meas))
 		goto out;
@@ -533,13 +538,18 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 				B->scratch[nk[k]++] = B->lat[i];
 		pk[k] = perf_percentiles(B->scratch, nk[k], B->tpns);
 	}
-	struct perf_pct all = perf_percentiles(B->lat, n, B->tpns);
+	for (size_t i = 0; i < n; i++) /* replaces that trade are not counted in */
+		if (meas[i].kind != OP_AGGR)
+			B->trades[i] = PERF_NOT_AGGRESSIVE;
+	struct perf_trades tp = perf_by_trades(B->tpns, B->lat, B->trades, n, B->scratch);
+	struct perf_pct all = perf_percentiles(B->lat, n, B->tpns); /* sorts lat */
 	print_case(name, n, mops_med, all);
 	for (int k = 0; k < NKIND; k++) {
 		char sub[64];
 		snprintf(sub, sizeof(sub), "%s/%s", name, kind_name[k]);
 		print_case(sub, nk[k], pk[k].mean > 0 ? 1e3 / pk[k].mean : 0, pk[k]);
 	}
+	perf_print_by_trades("bench_book", name, &tp);
 	printf("bench_book info case=%s mops_reps=", name);
 	for (int r = 0; r < reps; r++)
 		printf("%s%.2f", r ? "," : "", mops[r]);
@@ -653,8 +663,9 @@ int main(int argc, char **argv)
 	size_t maxcmds = 1000000 + B.o.warm_ops + B.o.ops;
 	B.cmds = malloc(maxcmds * sizeof(*B.cmds));
 	B.lat = malloc(B.o.ops * sizeof(*B.lat));
+	B.trades = malloc(B.o.ops * sizeof(*B.trades));
 	B.scratch = malloc(B.o.ops * sizeof(*B.scratch));
-	if (!B.cmds || !B.lat || !B.scratch) {
+	if (!B.cmds || !B.lat || !B.trades || !B.scratch) {
 		fprintf(stderr, "bench_book: out of memory\n");
 		return 1;
 	}
@@ -679,6 +690,7 @@ int main(int argc, char **argv)
 	}
 	free(B.cmds);
 	free(B.lat);
+	free(B.trades);
 	free(B.scratch);
 	perf_unmap(B.mem, B.memlen);
 	return rc;

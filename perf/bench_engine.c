@@ -478,64 +478,6 @@ NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_
 	}
 }
 
-/* msg1: the aggressive messages' latency by the trades they made, in
- * buckets of doubling size, and the least-squares cost of one more trade:
- * what sets the tail of the whole flow. */
-#define TRADE_BUCKETS 6
-static const uint32_t bucket_lo[TRADE_BUCKETS] = { 1, 2, 4, 8, 16, 32 };
-static const uint32_t bucket_hi[TRADE_BUCKETS] = { 1, 3, 7, 15, 31, UINT32_MAX };
-
-struct trades_pct {
-	struct perf_pct p[TRADE_BUCKETS];
-	size_t n[TRADE_BUCKETS];
-	double ns_per_trade, ns_fixed;
-};
-
-static struct trades_pct by_trades(double tpns, const struct dgram *md, const uint32_t *lat,
-				   const uint32_t *trades, size_t n, uint32_t *scratch)
-{
-	struct trades_pct r = { 0 };
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, cnt = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (md[i].kind != OP_AGGR)
-			continue;
-		double x = trades[i], y = lat[i] / tpns;
-		sx += x, sy += y, sxx += x * x, sxy += x * y, cnt++;
-	}
-	double den = cnt * sxx - sx * sx;
-	if (den > 0) {
-		r.ns_per_trade = (cnt * sxy - sx * sy) / den;
-		r.ns_fixed = (sy * sxx - sx * sxy) / den;
-	}
-	for (int b = 0; b < TRADE_BUCKETS; b++) {
-		for (size_t i = 0; i < n; i++)
-			if (md[i].kind == OP_AGGR && trades[i] >= bucket_lo[b] && trades[i] <= bucket_hi[b])
-				scratch[r.n[b]++] = lat[i];
-		r.p[b] = perf_percentiles(scratch, r.n[b], tpns);
-	}
-	return r;
-}
-
-static void print_by_trades(const char *name, const struct trades_pct *r)
-{
-	for (int b = 0; b < TRADE_BUCKETS; b++) {
-		char sub[64];
-		if (!r->n[b])
-			continue;
-		if (bucket_hi[b] == UINT32_MAX)
-			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u+", name, bucket_lo[b]);
-		else if (bucket_lo[b] == bucket_hi[b])
-			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u", name, bucket_lo[b]);
-		else
-			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u-%u", name, bucket_lo[b],
-				 bucket_hi[b]);
-		perf_print_case("bench_engine", sub, r->n[b], r->p[b].mean > 0 ? 1e3 / r->p[b].mean : 0,
-				r->p[b]);
-	}
-	printf("bench_engine info case=%s aggressive_ns_per_trade=%.1f aggressive_ns_fixed=%.0f\n",
-	       name, r->ns_per_trade, r->ns_fixed);
-}
-
 /* --- Cases -------------------------------------------------------------------- */
 
 struct opts {
@@ -828,7 +770,10 @@ static int run_case(struct bench *B, const char *name, int per)
 		}
 		/* The trade buckets need lat in message order: take them before
 		 * perf_percentiles sorts lat in place for the whole case. */
-		struct trades_pct tp = by_trades(B->tpns, md, lat, trades, meas_dg, scratch);
+		for (size_t i = 0; i < meas_dg; i++)
+			if (md[i].kind != OP_AGGR)
+				trades[i] = PERF_NOT_AGGRESSIVE;
+		struct perf_trades tp = perf_by_trades(B->tpns, lat, trades, meas_dg, scratch);
 		struct perf_pct all = perf_percentiles(lat, meas_dg, B->tpns); /* sorts lat */
 		perf_print_case("bench_engine", name, n, mops[reps / 2], all);
 		for (int k = 0; k < NKIND; k++) {
@@ -837,7 +782,7 @@ static int run_case(struct bench *B, const char *name, int per)
 			perf_print_case("bench_engine", sub, nk[k], pk[k].mean > 0 ? 1e3 / pk[k].mean : 0,
 					pk[k]);
 		}
-		print_by_trades(name, &tp);
+		perf_print_by_trades("bench_engine", name, &tp);
 	} else {
 		/* Per message: each datagram's time shared by its messages. */
 		struct perf_pct dg = perf_percentiles(lat, meas_dg, B->tpns), pm = dg;

@@ -150,6 +150,53 @@ void perf_print_case(const char *bench, const char *name, size_t ops, double mop
 	       p.max);
 }
 
+static const uint32_t bucket_lo[PERF_TRADE_BUCKETS] = { 1, 2, 4, 8, 16, 32 };
+static const uint32_t bucket_hi[PERF_TRADE_BUCKETS] = { 1, 3, 7, 15, 31, UINT32_MAX - 1 };
+
+struct perf_trades perf_by_trades(double tpns, const uint32_t *lat, const uint32_t *trades,
+				  size_t n, uint32_t *scratch)
+{
+	struct perf_trades r = { 0 };
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, cnt = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (trades[i] == PERF_NOT_AGGRESSIVE)
+			continue;
+		double x = trades[i], y = lat[i] / tpns;
+		sx += x, sy += y, sxx += x * x, sxy += x * y, cnt++;
+	}
+	double den = cnt * sxx - sx * sx;
+	if (den > 0) {
+		r.ns_per_trade = (cnt * sxy - sx * sy) / den;
+		r.ns_fixed = (sy * sxx - sx * sxy) / den;
+	}
+	for (int b = 0; b < PERF_TRADE_BUCKETS; b++) {
+		for (size_t i = 0; i < n; i++)
+			if (trades[i] >= bucket_lo[b] && trades[i] <= bucket_hi[b])
+				scratch[r.n[b]++] = lat[i];
+		r.p[b] = perf_percentiles(scratch, r.n[b], tpns);
+	}
+	return r;
+}
+
+void perf_print_by_trades(const char *bench, const char *name, const struct perf_trades *t)
+{
+	for (int b = 0; b < PERF_TRADE_BUCKETS; b++) {
+		char sub[96];
+		if (!t->n[b])
+			continue;
+		if (b == PERF_TRADE_BUCKETS - 1)
+			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u+", name, bucket_lo[b]);
+		else if (bucket_lo[b] == bucket_hi[b])
+			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u", name, bucket_lo[b]);
+		else
+			snprintf(sub, sizeof(sub), "%s/aggressive_trades_%u-%u", name, bucket_lo[b],
+				 bucket_hi[b]);
+		perf_print_case(bench, sub, t->n[b], t->p[b].mean > 0 ? 1e3 / t->p[b].mean : 0, t->p[b]);
+	}
+	printf("%s info case=%s aggressive_ns_per_trade=%.1f aggressive_ns_fixed=%.0f\n", bench,
+	       name, t->ns_per_trade, t->ns_fixed);
+}
+
 static void cpu_model(char *out, size_t len)
 {
 	snprintf(out, len, "unknown");

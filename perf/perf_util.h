@@ -139,6 +139,28 @@ struct perf_pct perf_percentiles(uint32_t *v, size_t n, double tpns);
 void perf_print_case(const char *bench, const char *name, size_t ops, double mops,
 		     struct perf_pct p);
 
+/*
+ * Aggressive commands by the trades each made: latency percentiles in
+ * buckets of doubling size (1, 2-3, 4-7, 8-15, 16-31, 32+) and the
+ * least-squares fit latency = fixed + trades * per_trade, which is what
+ * sets the tail of a mixed flow. trades[i] is command i's count, or
+ * PERF_NOT_AGGRESSIVE to leave it out; lat[] must still be in command
+ * order (perf_percentiles sorts it). scratch holds n samples.
+ */
+#define PERF_TRADE_BUCKETS 6
+#define PERF_NOT_AGGRESSIVE UINT32_MAX
+struct perf_trades {
+	struct perf_pct p[PERF_TRADE_BUCKETS];
+	size_t n[PERF_TRADE_BUCKETS];
+	double ns_per_trade, ns_fixed;
+};
+struct perf_trades perf_by_trades(double tpns, const uint32_t *lat, const uint32_t *trades,
+				  size_t n, uint32_t *scratch);
+
+/* One case line per non-empty bucket ("<name>/aggressive_trades_4-7"),
+ * then "<bench> info case=<name> aggressive_ns_per_trade=.. aggressive_ns_fixed=..". */
+void perf_print_by_trades(const char *bench, const char *name, const struct perf_trades *t);
+
 /* "<bench> topology cpu_model=".." cpus_online=N pinned_cpu=N tsc_ghz=X kernel=.. thp=.." */
 void perf_print_topology(const char *bench, int cpu, double tpns);
 
