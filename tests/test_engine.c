@@ -5,7 +5,7 @@
  * nx_engine_rx / nx_engine_poll, every reply decoded with the client
  * library and asserted. Sessions (login good and bad, gaps, duplicates,
  * retransmission, heartbeats, keepalive timeout with cancel-on-disconnect,
- * terminate), trading and its reports to both sides, risk rejects, the
+ * terminate, fail-over to a new address, finalization), trading and its reports to both sides, risk rejects, the
  * throttle, admin messages, reference data, malformed input, determinism.
  */
 #include <stdarg.h>
@@ -516,6 +516,153 @@ static void test_terminate(void **state)
 	assert_int_equal(f->out.n, 0); /* unbound now */
 }
 
+/* Negotiate refusals the tests above do not reach: a flow other than
+ * Idempotent, session id 0, no free session slot (max_sessions is 8); and
+ * a venue's own session message sent to the venue. */
+static void test_negotiate_refusals(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_negotiate n = { .session_id = 77, .timestamp = 1, .account = A,
+				      .client_flow = NX_NXP_FLOW_RECOVERABLE };
+	memcpy(n.secret_key, key_a, 32);
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	rx(f, f->aa, buf, nx_nxp_encode_negotiate(&w, &n));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_REJECT);
+	assert_int_equal(msg(f, 0)->u.negotiation_reject.code, NX_REJ_FLOW_NOT_SUPPORTED);
+	struct nx_client c;
+	nx_client_init(&c, 0, A, key_a);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_BAD_FIELD);
+	for (uint64_t id = 1; id <= 8; id++) {
+		nx_client_init(&c, id, A, key_a);
+		rx(f, f->aa, buf, nx_client_negotiate(&c, buf, sizeof(buf), id));
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	}
+	nx_client_init(&c, 9, A, key_a);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_SESSION_CAPACITY);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_negotiated, 8);
+	struct nx_nxp_negotiation_response r = { .session_id = 1, .request_timestamp = 1 };
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	rx(f, f->aa, buf, nx_nxp_encode_negotiation_response(&w, &r));
+	assert_int_equal(f->out.n, 0);
+	assert_int_equal(nx_engine_stats(f->e)->drop_direction, 1);
+}
+
+/* An Establish from another address moves the session there (fail-over):
+ * replies follow it, the old address is unbound, no order is canceled
+ * (A is cancel-on-disconnect: the session did not end). One whose
+ * nextSeqNo is ahead of what the venue received gets a NotApplied for the
+ * numbers skipped, sequenced, after the EstablishmentAck. */
+static void test_failover_and_establish_gap(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	struct nx_addr moved = { IP_A, 5001 };
+	f->ca.next_seq = 5; /* the client sent 2, 3 and 4; the venue never saw them */
+	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
+	assert_int_equal(f->out.n, 2);
+	assert_true(f->out.d[0].to.port == 5001 && f->out.d[1].to.port == 5001);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	assert_int_equal(msg(f, 0)->u.establishment_ack.next_seq_no, 2);
+	assert_int_equal(msg(f, 0)->u.establishment_ack.next_recv_seq_no, 2);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_NOT_APPLIED);
+	assert_int_equal(msg(f, 1)->seq, 2);
+	assert_int_equal(msg(f, 1)->u.not_applied.from_seq_no, 2);
+	assert_int_equal(msg(f, 1)->u.not_applied.count, 3);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_established, 2);
+	/* the old address is no longer the session's */
+	o = order(A, 2, NX_SIDE_BUY, 999, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(f->out.n, 0);
+	assert_int_equal(nx_engine_stats(f->e)->drop_unbound, 1);
+	/* the new one trades, numbered from 5 */
+	f->ca.next_seq = 5;
+	send_order(f, &f->ca, moved, &o);
+	assert_true(f->out.n == 1 && f->out.d[0].to.port == 5001);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	assert_int_equal(msg(f, 0)->u.exec_new.cl_ord_id, 2);
+}
+
+/* A RetransmitRequest while another is still being served (the output had
+ * room for part of it) is refused with RETRANSMIT_IN_PROGRESS; the one in
+ * progress goes on from nx_engine_poll until every message was resent. */
+static void test_retransmit_in_progress(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	login(f, &f->ca, f->aa);
+	for (uint64_t cl = 1; cl <= 30; cl++) {
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 950 + (int64_t)cl, 1);
+		send_order(f, &f->ca, f->aa, &o);
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	}
+	struct nx_out one = { .d = f->d, .cap = 1 };
+	size_t n = nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 40, 1, 30);
+	nx_engine_rx(f->e, buf, n, f->aa, f->now, &one);
+	assert_int_equal(one.n, 1);
+	struct nx_client_msg m[64];
+	int k = nx_client_read(&f->ca, f->d[0].data, f->d[0].len, m, 64);
+	assert_int_equal(m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(m[0].u.retransmission.next_seq_no, 1);
+	uint32_t first = m[0].u.retransmission.count;
+	assert_true(first > 0 && first < 30 && k == (int)first + 1);
+	rx(f, f->aa, buf, nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 41, 1, 1));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_RETRANSMIT_REJECT);
+	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_IN_PROGRESS);
+	f->out.n = 0;
+	nx_engine_poll(f->e, f->now, &f->out);
+	uint64_t next = 1 + first;
+	for (uint32_t i = 0; i < f->out.n; i++) {
+		k = nx_client_read(&f->ca, f->out.d[i].data, f->out.d[i].len, m, 64);
+		assert_int_equal(m[0].template_id, NX_NXP_RETRANSMISSION);
+		assert_int_equal(m[0].u.retransmission.next_seq_no, next);
+		for (int j = 1; j < k; j++)
+			assert_int_equal(m[j].u.exec_new.cl_ord_id, next++);
+	}
+	assert_int_equal(next, 31);
+	assert_int_equal(nx_engine_stats(f->e)->retransmitted, 30);
+}
+
+/* FinishedSending / FinishedReceiving end the session for good: the venue
+ * answers FinishedReceiving and its own FinishedSending(its last number);
+ * the client's FinishedReceiving ends the binding (Terminate, and A's
+ * cancel-on-disconnect); the id can then be neither established nor
+ * negotiated again. Out of turn, they are dropped. */
+static void test_finalize(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	rx(f, f->aa, buf, nx_client_finished_receiving(&f->ca, buf, sizeof(buf)));
+	assert_int_equal(f->out.n, 0); /* no FinishedSending from the venue yet */
+	assert_int_equal(nx_engine_stats(f->e)->drop_unbound, 1);
+	rx(f, f->aa, buf, nx_client_finished_sending(&f->ca, buf, sizeof(buf)));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_FINISHED_RECEIVING);
+	assert_int_equal(msg(f, 0)->u.finished_receiving.session_id, 101);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_FINISHED_SENDING);
+	assert_int_equal(msg(f, 1)->u.finished_sending.last_seq_no, 1);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	rx(f, f->aa, buf, nx_client_finished_receiving(&f->ca, buf, sizeof(buf)));
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_TERMINATE);
+	assert_int_equal(msg(f, 0)->u.terminate.code, 0);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_terminated, 1);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 0);
+	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 9, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_NOT_NEGOTIATED);
+	struct nx_client c;
+	nx_client_init(&c, 101, A, key_a);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_SESSION_ID_IN_USE);
+}
+
 /* --- Bad input, throttle, admin, reference data --------------------------------- */
 
 static void test_malformed(void **state)
@@ -793,6 +940,10 @@ int main(void)
 		T(test_lost_reply_retransmitted),
 		T(test_heartbeat_and_timeout),
 		T(test_terminate),
+		T(test_negotiate_refusals),
+		T(test_failover_and_establish_gap),
+		T(test_retransmit_in_progress),
+		T(test_finalize),
 		T(test_malformed),
 		T(test_throttle),
 		T(test_admin),

@@ -52,6 +52,11 @@ size_t nx_client_establish(struct nx_client *c, void *buf, size_t cap, uint64_t 
 size_t nx_client_retransmit_request(struct nx_client *c, void *buf, size_t cap, uint64_t ts,
 				    uint64_t from, uint32_t count);
 size_t nx_client_terminate(struct nx_client *c, void *buf, size_t cap, uint16_t code);
+/* Ending the session for good: FinishedSending(the number of our last
+ * application message), and FinishedReceiving, the answer to the venue's
+ * FinishedSending once everything up to its lastSeqNo was read. */
+size_t nx_client_finished_sending(struct nx_client *c, void *buf, size_t cap);
+size_t nx_client_finished_receiving(struct nx_client *c, void *buf, size_t cap);
 size_t nx_client_heartbeat(struct nx_client *c, void *buf, size_t cap);
 
 /*

@@ -61,6 +61,23 @@ size_t nx_client_terminate(struct nx_client *c, void *buf, size_t cap, uint16_t 
 	return nx_nxp_encode_terminate(&w, &t);
 }
 
+size_t nx_client_finished_sending(struct nx_client *c, void *buf, size_t cap)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_finished_sending f = { .session_id = c->session_id,
+					     .last_seq_no = c->next_seq - 1 };
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_finished_sending(&w, &f);
+}
+
+size_t nx_client_finished_receiving(struct nx_client *c, void *buf, size_t cap)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_finished_receiving f = { .session_id = c->session_id };
+	nx_nxp_writer_init(&w, buf, cap);
+	return nx_nxp_encode_finished_receiving(&w, &f);
+}
+
 size_t nx_client_heartbeat(struct nx_client *c, void *buf, size_t cap)
 {
 	struct nx_nxp_writer w;
