@@ -663,6 +663,119 @@ static void test_finalize(void **state)
 	expect_neg_reject(f, &c, f->aa, NX_REJ_SESSION_ID_IN_USE);
 }
 
+/* Paths of the pipeline the tests above do not take: a market order (risk
+ * prices it at the best opposite price plus the band) trading, and one
+ * finding nothing; decrement-and-cancel self-trade prevention, whose
+ * resting side gets ExecReduced; a replace refused by risk and one naming
+ * another account (CancelReject answering a replace), a mass cancel naming
+ * another account; a halt and reopening by an admin's SetInstrumentStatus. */
+static void test_market_reduce_refusals_status(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	login(f, &f->cadm, f->aadm);
+	struct nx_nxp_new_order o = order(B, 1, NX_SIDE_SELL, 1000, 2);
+	send_order(f, &f->cb, f->ab, &o);
+	o = order(A, 2, NX_SIDE_BUY, 0, 1);
+	o.ord_type = NX_ORD_MARKET;
+	o.time_in_force = NX_TIF_IOC;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	int trades = 0;
+	for (int i = 0; i < f->nm; i++)
+		trades += f->m[i].template_id == NX_NXP_EXEC_TRADE && f->m[i].u.exec_trade.last_px == 1000;
+	assert_int_equal(trades, 2); /* one to each side */
+	/* risk prices a market buy at the best ask + the band: 1000 + 100; the
+	 * maximum notional is 1e6, so 909 lots pass it (and fail the position
+	 * limit, the next check) and 910 do not */
+	o.cl_ord_id = 20;
+	o.qty = 909;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_POSITION_LIMIT);
+	o.cl_ord_id = 21;
+	o.qty = 910;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+	o = order(A, 3, NX_SIDE_SELL, 0, 1);
+	o.ord_type = NX_ORD_MARKET;
+	o.time_in_force = NX_TIF_IOC;
+	send_order(f, &f->ca, f->aa, &o); /* no bids */
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_EXEC_CANCELED);
+	assert_int_equal(msg(f, 1)->u.exec_canceled.reason, NX_CXL_NO_LIQUIDITY);
+
+	/* A's resting sell 5 at the best ask, A's buy 2 with decrement-and-cancel */
+	o = order(A, 4, NX_SIDE_SELL, 999, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(A, 5, NX_SIDE_BUY, 999, 2);
+	o.stp_mode = NX_STP_DC;
+	send_order(f, &f->ca, f->aa, &o);
+	int reduced = 0, canceled = 0;
+	for (int i = 0; i < count_msgs(f); i++) {
+		const struct nx_client_msg *r = msg(f, i);
+		if (r->template_id == NX_NXP_EXEC_REDUCED) {
+			assert_int_equal(r->u.exec_reduced.cl_ord_id, 4);
+			assert_int_equal(r->u.exec_reduced.reduced_qty, 2);
+			assert_int_equal(r->u.exec_reduced.leaves_qty, 3);
+			assert_int_equal(r->u.exec_reduced.reason, NX_CXL_SELF_TRADE);
+			reduced++;
+		}
+		canceled += r->template_id == NX_NXP_EXEC_CANCELED && r->u.exec_canceled.cl_ord_id == 5 &&
+			    r->u.exec_canceled.reason == NX_CXL_SELF_TRADE;
+	}
+	assert_int_equal(reduced, 1);
+	assert_int_equal(canceled, 1);
+
+	/* a replace out of the collar; a replace and a mass cancel for B, from A */
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 6, .orig_cl_ord_id = 4, .price = 1200,
+					    .qty = 3, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_replace(&f->ca, &w, &rp);
+	rp.cl_ord_id = 7;
+	rp.account = B;
+	rp.orig_cl_ord_id = 1;
+	rp.price = 1000;
+	nx_client_replace(&f->ca, &w, &rp);
+	struct nx_nxp_mass_cancel mc = { .cl_ord_id = 8, .account = B };
+	nx_client_mass_cancel(&f->ca, &w, &mc);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(count_msgs(f), 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(msg(f, i)->template_id, NX_NXP_CANCEL_REJECT);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.response_to, NX_REQ_REPLACE);
+	assert_int_equal(msg(f, 1)->u.cancel_reject.reason, NX_REJ_ACCOUNT_NOT_PERMITTED);
+	assert_int_equal(msg(f, 1)->u.cancel_reject.response_to, NX_REQ_REPLACE);
+	assert_int_equal(msg(f, 2)->u.cancel_reject.reason, NX_REJ_ACCOUNT_NOT_PERMITTED);
+	assert_int_equal(msg(f, 2)->u.cancel_reject.response_to, NX_REQ_MASS_CANCEL);
+	struct nx_order_info oi;
+	assert_int_equal(nx_book_order_by_cl(nx_engine_book(f->e), A, 4, &oi), 0);
+	assert_int_equal(oi.px, 999); /* unchanged */
+
+	/* halted by an admin: new orders refused; reopened: accepted */
+	struct nx_nxp_set_instrument_status st = { .req_id = 1, .instrument = INST,
+						   .status = NX_STATUS_HALTED };
+	nx_client_begin(&f->cadm, &w, buf, sizeof(buf));
+	nx_nxp_encode_set_instrument_status(&w, &st);
+	nx_client_count(&f->cadm);
+	rx(f, f->aadm, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ADMIN_ACK);
+	o = order(A, 9, NX_SIDE_BUY, 990, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_INSTRUMENT_HALTED);
+	st = (struct nx_nxp_set_instrument_status){ .req_id = 2, .instrument = INST,
+						    .status = NX_STATUS_OPEN };
+	nx_client_begin(&f->cadm, &w, buf, sizeof(buf));
+	nx_nxp_encode_set_instrument_status(&w, &st);
+	nx_client_count(&f->cadm);
+	rx(f, f->aadm, buf, w.len);
+	o.cl_ord_id = 10;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+}
+
 /* --- Bad input, throttle, admin, reference data --------------------------------- */
 
 static void test_malformed(void **state)
@@ -944,6 +1057,7 @@ int main(void)
 		T(test_failover_and_establish_gap),
 		T(test_retransmit_in_progress),
 		T(test_finalize),
+		T(test_market_reduce_refusals_status),
 		T(test_malformed),
 		T(test_throttle),
 		T(test_admin),
