@@ -183,6 +183,76 @@ static void test_structure_errors(void **state)
 	expect_error(t, "accounts[0]: missing key", 4);
 }
 
+/* The type and presence errors of every kind of field, each naming its
+ * file, line and field: a group given a scalar, an integer given a string,
+ * a string given an integer, a boolean given an integer, a missing id, bad
+ * enumerations, malformed lists, a history that is not a power of two. */
+static void test_field_type_errors(void **state)
+{
+	(void)state;
+	char t[2048];
+	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
+	snprintf(t, sizeof(t), "%s%s%sbook = 5;\n", good_limits, good_inst, good_acct);
+	expect_error(t, "book: must be a group { ... }", 5);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = \"one\"; symbol = \"X\"; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0].id: must be an integer", 3);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = 5; } );\n%s", good_limits, good_acct);
+	expect_error(t, "instruments[0].symbol: must be a string", 3);
+	snprintf(t, sizeof(t), "%sinstruments = ( { symbol = \"X\"; } );\n%s", good_limits, good_acct);
+	expect_error(t, "instruments[0]: missing id", 3);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; status = \"paused\"; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0].status: must be open, halted or closed", 3);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; kind = \"option\";\n"
+		 " put_call = \"both\"; } );\n%s", good_limits, good_acct);
+	expect_error(t, "instruments[0].put_call: must be call or put", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; admin = 1; %s } );\n", good_limits, good_inst, key);
+	expect_error(t, "accounts[0].admin: must be true or false", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = 1; %s } );\n", good_limits,
+		 good_inst, key);
+	expect_error(t, "accounts[0].restricted: must be a list of instrument ids", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = [ \"a\" ]; %s } );\n",
+		 good_limits, good_inst, key);
+	expect_error(t, "accounts[0].restricted: element 0: must be an instrument id", 4);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 100; };\n", good_limits, good_inst, good_acct);
+	expect_error(t, "sessions.history: must be a power of two", 5);
+}
+
+/* The net section's structure: ports and shards lists, their required
+ * members, a device named twice. */
+static void test_net_structure_errors(void **state)
+{
+	(void)state;
+	char t[2048];
+	const char *sh = "shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; } );";
+	const char *port = "ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );";
+#define NET(body, msg) do { \
+		snprintf(t, sizeof(t), "%s%s%snet = { %s };\n", good_limits, good_inst, good_acct, body); \
+		expect_error(t, msg, 5); \
+	} while (0)
+	char b[512];
+	NET("ports = ( );", "net.ports: must be a list of 1 to");
+	snprintf(b, sizeof(b), "ports = ( { device = \"\"; ipv4 = \"10.0.0.1\"; } ); %s", sh);
+	NET(b, "net.ports[0].device: must be 1 to");
+	snprintf(b, sizeof(b), "ports = ( { device = \"d0\"; } ); %s", sh);
+	NET(b, "net.ports[0]: missing ipv4");
+	snprintf(b, sizeof(b), "ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; },"
+		 " { device = \"d0\"; ipv4 = \"10.0.0.2\"; } ); %s", sh);
+	NET(b, "device d0 used twice");
+	snprintf(b, sizeof(b), "%s shards = ( );", port);
+	NET(b, "net.shards: must be a list of 1 to");
+	snprintf(b, sizeof(b), "%s shards = ( { udp_port = 9; instruments = [ 1 ]; } );", port);
+	NET(b, "net.shards[0]: missing lcore");
+	snprintf(b, sizeof(b), "%s shards = ( { lcore = 1; instruments = [ 1 ]; } );", port);
+	NET(b, "net.shards[0]: missing udp_port");
+	snprintf(b, sizeof(b), "%s shards = ( { lcore = 1; udp_port = 9; } );", port);
+	NET(b, "net.shards[0]: missing instruments");
+	snprintf(b, sizeof(b), "%s shards = ( { lcore = 1; udp_port = 9; instruments = [ ]; } );", port);
+	NET(b, "net.shards[0].instruments: must be a non-empty list");
+#undef NET
+}
+
 static const char two_inst[] =
 	"instruments = ( { id = 1; symbol = \"X\"; }, { id = 2; symbol = \"Y\"; } );\n";
 static const char acct_r2[] =
@@ -371,8 +441,12 @@ static void test_market_data_errors(void **state)
 	   "market_data.itch.request_server: must be a unicast");
 	MD("lcore = 0; itch = { udp_port = 9200; max_locates = 70000; };",
 	   "market_data.itch.max_locates: must be between 1 and 65536");
+	MD("lcore = 0; itch = { udp_port = 9200; map = 5; };",
+	   "market_data.itch.map: must be a list of at most");
 	MD("lcore = 0; itch = { udp_port = 9200; map = ( { instrument = 1; } ); };",
 	   "market_data.itch.map[0]: missing symbol");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; } ); };",
+	   "market_data.itch.map[0]: missing instrument");
 	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"TOOLONGSYM\"; instrument = 1; } ); };",
 	   "market_data.itch.map[0].symbol: must be an ITCH stock symbol");
 	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; instrument = 9; } ); };",
@@ -410,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_field),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_field_type_errors),
+		cmocka_unit_test(test_net_structure_errors),
 		cmocka_unit_test(test_net_shards),
 		cmocka_unit_test(test_net_errors),
 		cmocka_unit_test(test_market_data),

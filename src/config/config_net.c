@@ -142,6 +142,7 @@ int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_co
 	L->where[0] = 0; /* a missing member names the group: "net: missing ports" */
 	if (!ps)
 		return cfg_missing(L, g, "ports");
+	snprintf(L->where, sizeof(L->where), "net"); /* a bad list: "net.ports: ..." */
 	if (!config_setting_is_list(ps) || !config_setting_length(ps) ||
 	    config_setting_length(ps) > NX_NET_MAX_PORTS)
 		return cfg_fail(L, ps, "must be a list of 1 to %d ports ( { ... } )", NX_NET_MAX_PORTS);
@@ -159,6 +160,7 @@ int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_co
 	const config_setting_t *ss = config_setting_get_member(g, "shards");
 	if (!ss)
 		return cfg_missing(L, g, "shards");
+	snprintf(L->where, sizeof(L->where), "net");
 	if (!config_setting_is_list(ss) || !config_setting_length(ss) ||
 	    config_setting_length(ss) > NX_NET_MAX_SHARDS)
 		return cfg_fail(L, ss, "must be a list of 1 to %d shards ( { ... } )",
