@@ -1024,6 +1024,21 @@ static void test_sub_basic(void **state)
 	assert_int_equal(in.incomplete, 1);
 	assert_int_equal(nx_feed_sub_check(small, &why), 0);
 	nx_feed_sub_destroy(small);
+
+	/* Room for one instrument: the first named (7) is kept whole, every
+	 * message for another is counted and skipped. */
+	sc = sub_cfg();
+	sc.max_instruments = 1;
+	small = mk_sub(&sc);
+	to_sub_range(small, c, 0, c->n);
+	assert_int_equal(nx_feed_sub_depth(small, 7, BUY, l, 4), 3);
+	assert_int_equal(l[0].px, 102);
+	assert_int_equal(l[2].px, 99);
+	assert_int_equal(nx_feed_sub_depth(small, 8, SELL, l, 4), -ENOENT);
+	assert_int_equal(nx_feed_sub_instrument(small, 8, &in), -ENOENT);
+	assert_int_equal(nx_feed_sub_stats(small)->inst_capacity, 2); /* 8's level and clear */
+	assert_int_equal(nx_feed_sub_check(small, &why), 0);
+	nx_feed_sub_destroy(small);
 	nx_feed_sub_destroy(s);
 	nx_feed_pub_destroy(p);
 	free(c);
