@@ -535,6 +535,59 @@ static void test_credit_bound_matches_recount(void **state)
 
 /* Ids past the direct-indexed range go through the hash map; positions past
  * the bound's clamp (2^43 lots) take the exact sum. */
+/* Setting up: bad configurations and memory, and every refusal of adding
+ * an instrument or an account (invalid, full, a restriction naming an
+ * instrument risk does not know); queries about unknown ids. */
+static void test_setup_errors(void **state)
+{
+	(void)state;
+	struct nx_risk_config bad[] = { { 0, 1 }, { 1, 0 }, { (1u << 24) + 1, 1 }, { 1, (1u << 20) + 1 } };
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		assert_int_equal(nx_risk_memsize(&bad[k]), 0);
+		errno = 0;
+		assert_null(nx_risk_create(&bad[k]));
+		assert_int_equal(errno, EINVAL);
+	}
+	assert_int_equal(nx_risk_memsize(NULL), 0);
+	struct nx_risk_config rc = { .max_accounts = 1, .max_instruments = 1 };
+	size_t sz = nx_risk_memsize(&rc);
+	void *mem = aligned_alloc(64, (sz + 127) & ~(size_t)63); /* a multiple of 64, room for +8 */
+	assert_non_null(mem);
+	errno = 0;
+	assert_null(nx_risk_init((char *)mem + 8, sz, &rc)); /* misaligned */
+	assert_int_equal(errno, EINVAL);
+	assert_null(nx_risk_init(mem, sz - 1, &rc)); /* short */
+	assert_null(nx_risk_init(NULL, sz, &rc));
+	struct nx_risk *r = nx_risk_init(mem, sz, &rc);
+	assert_non_null(r);
+	struct nx_instrument in = { .id = 5, .symbol = "X", .band_ticks = 10 }, two = in;
+	nx_instrument_defaults(&in);
+	two.id = 6;
+	nx_instrument_defaults(&two);
+	struct nx_instrument broken = in;
+	broken.tick = 0;
+	assert_int_equal(nx_risk_add_instrument(r, NULL), -EINVAL);
+	assert_int_equal(nx_risk_add_instrument(r, &broken), -EINVAL);
+	assert_int_equal(nx_risk_add_instrument(r, &in), 0);
+	assert_int_equal(nx_risk_add_instrument(r, &two), -ENOSPC);
+	nx_inst_t unknown = 6;
+	struct nx_account_config a = { .id = 7, .limits = lim, .restricted = &unknown, .nrestricted = 1 };
+	assert_int_equal(nx_risk_add_account(r, NULL), -EINVAL);
+	assert_int_equal(nx_risk_add_account(r, &(struct nx_account_config){ .id = 0 }), -EINVAL);
+	assert_int_equal(nx_risk_add_account(r, &a), -ENOENT);
+	a.nrestricted = 0;
+	assert_int_equal(nx_risk_add_account(r, &a), 0);
+	a.id = 8;
+	assert_int_equal(nx_risk_add_account(r, &a), -ENOSPC);
+	struct nx_risk_exposure x;
+	assert_int_equal(nx_risk_exposure(r, 7, 6, &x), -ENOENT);
+	assert_int_equal(nx_risk_exposure(r, 8, 5, &x), -ENOENT);
+	assert_int_equal(nx_risk_exposure(r, 7, 5, &x), 0);
+	assert_int_equal(nx_risk_account_blocked(r, 8), -ENOENT);
+	assert_int_equal(nx_risk_account_blocked(r, 7), 0);
+	free(mem);
+}
+
 static void test_large_ids_and_positions(void **state)
 {
 	(void)state;
@@ -625,6 +678,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_limit_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exposure_follows_book, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_bound_matches_recount, setup, teardown),
+		cmocka_unit_test(test_setup_errors),
 		cmocka_unit_test(test_large_ids_and_positions),
 	};
 	return cmocka_run_group_tests_name("risk", tests, NULL, NULL);
