@@ -4,10 +4,13 @@
  * bench_book: throughput and per-command latency of the order book
  * (nx_book_new_order / _cancel / _replace) under a mixed order flow on 8
  * instruments, at about 10k and about 1M resting orders. One greppable line
- * per case, then one per kind of command within it:
+ * per case, then one per kind of command within it, then the aggressive
+ * orders by the trades each made (perf_print_by_trades):
  *
  *   bench_book case=mixed_1m ops=N mops=X mean_ns=.. p50_ns=.. p99_ns=.. p999_ns=.. max_ns=..
  *   bench_book case=mixed_1m/cancel ops=N mops=X ...
+ *   bench_book case=mixed_1m/aggressive_trades_8-15 ops=N mops=X ...
+ *   bench_book info case=mixed_1m aggressive_ns_per_trade=X aggressive_ns_fixed=Y
  *
  * On a case line mops is the batch throughput (median of --reps batches);
  * on a per-kind line it is 1000 / mean_ns of the individually timed
