@@ -5,8 +5,11 @@
  * nx_engine_rx / nx_engine_poll, every reply decoded with the client
  * library and asserted. Sessions (login good and bad, gaps, duplicates,
  * retransmission, heartbeats, keepalive timeout with cancel-on-disconnect,
- * terminate, fail-over to a new address, finalization), trading and its reports to both sides, risk rejects, the
+ * terminate, fail-over to a new address, finalization), trading and its
+ * reports to both sides, risk rejects, the
  * throttle, admin messages, reference data, malformed input, determinism.
+ * The fixture is engine_helpers.[ch]; session-layer regressions are in
+ * test_session.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,145 +25,7 @@
 #include "nx/risk.h"
 #include "nx/engine.h"
 
-#define INST 1u
-#define MS 1000000ull
-#define A 1u   /* trader */
-#define B 2u   /* trader, source-restricted to 10.0.0.2 */
-#define ADM 9u /* admin */
-#define IP_A 0x0a000001u
-#define IP_B 0x0a000002u
-
-struct fx {
-	struct nx_engine *e;
-	struct nx_out out;
-	struct nx_out_dgram d[64];
-	struct nx_client ca, cb, cadm;
-	struct nx_addr aa, ab, aadm;
-	struct nx_client_msg m[64];
-	int nm;
-	uint64_t now;
-};
-
-static const uint8_t key_a[32] = { 1 }, key_b[32] = { 2 }, key_adm[32] = { 9 };
-
-static struct nx_engine *make_engine(void)
-{
-	static struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
-					     .ref_px = 1000 };
-	static struct nx_account_config acc[3];
-	nx_instrument_defaults(&inst);
-	struct nx_limits lim = { .max_order_notional = 1000000, .position_limit = 100,
-				 .credit_limit = 10000000, .max_open_orders = 50, .msg_rate = 1000,
-				 .msg_burst = 100 };
-	acc[0] = (struct nx_account_config){ .id = A, .limits = lim, .cancel_on_disconnect = 1 };
-	memcpy(acc[0].key, key_a, 32);
-	acc[1] = (struct nx_account_config){ .id = B, .limits = lim, .src_ip = IP_B,
-					     .cancel_on_disconnect = 0 };
-	memcpy(acc[1].key, key_b, 32);
-	acc[2] = (struct nx_account_config){ .id = ADM, .limits = lim, .admin = 1 };
-	memcpy(acc[2].key, key_adm, 32);
-	struct nx_venue_config c = { .path = "test", .max_orders = 1024, .ladder_ticks = 4096,
-				     .max_sessions = 8, .keepalive_ms = 1000, .history = 64,
-				     .ninstruments = 1, .naccounts = 3, .instruments = &inst,
-				     .accounts = acc };
-	char err[256];
-	struct nx_engine *e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
-	if (!e)
-		fail_msg("%s", err);
-	return e;
-}
-
-/* Send a datagram; decode every reply (to any address) into f->m. */
-static int rx(struct fx *f, struct nx_addr from, const void *buf, size_t len)
-{
-	f->out.n = 0;
-	nx_engine_rx(f->e, buf, len, from, f->now, &f->out);
-	f->nm = 0;
-	for (uint32_t i = 0; i < f->out.n; i++) {
-		struct nx_client *c = f->out.d[i].to.ip == IP_B ? &f->cb
-				    : f->out.d[i].to.port == 9 ? &f->cadm : &f->ca;
-		int k = nx_client_read(c, f->out.d[i].data, f->out.d[i].len, f->m + f->nm,
-				       (unsigned)(64 - f->nm));
-		assert_true(k >= 0);
-		f->nm += k;
-	}
-	return f->nm;
-}
-
-/* The n-th decoded message that is not a Sequence/Retransmission header. */
-static const struct nx_client_msg *msg(struct fx *f, int n)
-{
-	for (int i = 0; i < f->nm; i++) {
-		uint16_t t = f->m[i].template_id;
-		if (t == NX_NXP_SEQUENCE || t == NX_NXP_RETRANSMISSION)
-			continue;
-		if (n-- == 0)
-			return &f->m[i];
-	}
-	fail_msg("no message %d in the reply", n);
-	return NULL;
-}
-
-static int count_msgs(struct fx *f)
-{
-	int n = 0;
-	for (int i = 0; i < f->nm; i++)
-		n += f->m[i].template_id != NX_NXP_SEQUENCE && f->m[i].template_id != NX_NXP_RETRANSMISSION;
-	return n;
-}
-
-static void login(struct fx *f, struct nx_client *c, struct nx_addr a)
-{
-	uint8_t buf[256];
-	size_t n = nx_client_negotiate(c, buf, sizeof(buf), f->now + 1);
-	rx(f, a, buf, n);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
-	n = nx_client_establish(c, buf, sizeof(buf), f->now + 2, 1000);
-	rx(f, a, buf, n);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
-}
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	f->e = make_engine();
-	f->out = (struct nx_out){ .d = f->d, .cap = 64 };
-	f->now = 1000 * MS;
-	f->aa = (struct nx_addr){ IP_A, 5000 };
-	f->ab = (struct nx_addr){ IP_B, 6000 };
-	f->aadm = (struct nx_addr){ IP_A, 9 };
-	nx_client_init(&f->ca, 101, A, key_a);
-	nx_client_init(&f->cb, 202, B, key_b);
-	nx_client_init(&f->cadm, 909, ADM, key_adm);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	nx_engine_destroy(f->e);
-	free(f);
-	return 0;
-}
-
-static struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_t px,
-				     int64_t qty)
-{
-	return (struct nx_nxp_new_order){ .cl_ord_id = cl, .price = px, .qty = qty, .account = acct,
-		.instrument = INST, .side = (uint8_t)side, .ord_type = NX_ORD_LIMIT,
-		.time_in_force = NX_TIF_GTC };
-}
-
-static void send_order(struct fx *f, struct nx_client *c, struct nx_addr a,
-		       const struct nx_nxp_new_order *o)
-{
-	uint8_t buf[512];
-	struct nx_nxp_writer w;
-	nx_client_begin(c, &w, buf, sizeof(buf));
-	assert_true(nx_client_new_order(c, &w, o) > 0);
-	rx(f, a, buf, w.len);
-}
+#include "engine_helpers.h"
 
 /* --- Sessions ---------------------------------------------------------------- */
 

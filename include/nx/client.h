@@ -24,9 +24,12 @@ struct nx_client {
 	uint8_t key[NX_KEY_BYTES];
 	uint64_t next_seq;     /* number of the next application message we send */
 	uint64_t expect_seq;   /* number of the next venue application message we expect */
-	uint64_t gap_from;     /* first venue message found missing (0: no gap seen) */
-	uint64_t gap_count;    /* how many, from gap_from */
+	uint64_t gap_from;     /* first venue message found missing (0: no gap) */
+	uint64_t gap_count;    /* the span to ask for, from gap_from to the last number
+	                          missing (some in between may have arrived: asked
+	                          again, they come back as duplicates) */
 	uint64_t duplicates;   /* venue messages seen twice (after a retransmission) */
+	uint64_t skipped;      /* venue messages skipped: unknown template, malformed */
 	uint64_t last_ts;      /* timestamp of the last Negotiate/Establish sent */
 };
 
@@ -76,9 +79,12 @@ void nx_client_count(struct nx_client *c);
 
 /*
  * Read one venue datagram: decode up to cap messages into out and return
- * how many (a malformed datagram: -1). Tracks expect_seq: a Sequence above
- * it records a gap (gap_from, gap_count), messages below it are counted as
- * duplicates and still returned; Retransmission datagrams fill gaps.
+ * how many (a framing error, which leaves the rest unreadable: -1). A
+ * message with an unknown template or that fails its checks is skipped and
+ * counted (skipped), keeping its sequence number. Tracks expect_seq: a
+ * Sequence above it extends the gap span (gap_from, gap_count), messages
+ * below it are counted as duplicates and still returned; the messages of
+ * Retransmission datagrams fill the span from its front.
  */
 int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap);

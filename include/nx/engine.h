@@ -15,7 +15,9 @@
  * plenty).
  *
  * Guarantees: after nx_engine_create nothing allocates, locks, logs, reads a
- * clock or makes a system call; time is the now_ns argument. The same
+ * clock or makes a system call; time is the now_ns argument (a wall clock
+ * may step back: the session timers restart from the earlier time rather
+ * than read the step as a timeout, and the throttle adds nothing). The same
  * sequence of calls with the same arguments gives byte-identical output.
  * Every venue application message is kept in its session's history before
  * it is placed in an output datagram, so a datagram that does not fit in
@@ -72,6 +74,10 @@ struct nx_engine_stats {
 	uint64_t rejects[256];       /* by reason code (nx/reason.h) */
 	uint64_t sessions_negotiated, sessions_established, sessions_terminated;
 	uint64_t retransmitted;      /* messages resent */
+	uint64_t retransmit_expired; /* requested messages overwritten in the history
+	                                before their turn came (not sent) */
+	uint64_t drop_finished;      /* client application messages after its FinishedSending */
+	uint64_t seq_violations;     /* bindings ended for impossible sequence numbers */
 };
 
 /*

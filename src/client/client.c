@@ -136,15 +136,33 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 	int rc, retrans = 0;
 	nx_nxp_reader_init(&r, data, len);
 	while ((rc = nx_nxp_next(&r, &m)) != 0) {
-		if (rc < 0)
+		if (rc < 0 && nx_nxp_err_fatal(rc))
 			return -1;
+		if (rc < 0) {
+			/* A message this reader cannot use (a newer template, a bad
+			 * one): skipped, but in a sequenced datagram it had a number. */
+			c->skipped++;
+			if (seq) {
+				uint64_t my = seq++;
+				if (retrans && c->gap_count && my == c->gap_from) {
+					c->gap_from++;
+					if (!--c->gap_count)
+						c->gap_from = 0;
+				}
+				if (my >= c->expect_seq)
+					c->expect_seq = my + 1;
+			}
+			continue;
+		}
 		if (m.template_id == NX_NXP_SEQUENCE || m.template_id == NX_NXP_RETRANSMISSION) {
 			retrans = m.template_id == NX_NXP_RETRANSMISSION;
 			seq = retrans ? nx_nxp_retransmission_next_seq_no(&m) : nx_nxp_sequence_next_seq_no(&m);
 			if (!retrans && seq > c->expect_seq) {
-				if (!c->gap_from)
+				/* The gap is a span: from the first number missing to
+				 * the last, with what arrived in between asked again. */
+				if (!c->gap_count)
 					c->gap_from = c->expect_seq;
-				c->gap_count += seq - c->expect_seq;
+				c->gap_count = seq - c->gap_from;
 				c->expect_seq = seq;
 			}
 			if (n < cap) {
@@ -160,12 +178,9 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 			if (my < c->expect_seq && !retrans) {
 				c->duplicates++;
 			} else if (retrans) {
-				if (c->gap_from && my >= c->gap_from && my < c->gap_from + c->gap_count) {
-					if (my == c->gap_from) {
-						c->gap_from++;
-						c->gap_count--;
-					}
-					if (!c->gap_count)
+				if (c->gap_count && my == c->gap_from) {
+					c->gap_from++; /* the span fills from its front, in order */
+					if (!--c->gap_count)
 						c->gap_from = 0;
 				} else if (my < c->expect_seq) {
 					c->duplicates++;

@@ -636,17 +636,21 @@ static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		return;
 	}
 	s->last_rx_ns = e->now;
+	struct nx_nxp_msg m;
+	if (NX_UNLIKELY(s->finishing)) { /* the client said it had sent its last */
+		for (int rc; (rc = nx_nxp_next(r, &m)) != 0 && !(rc < 0 && nx_nxp_err_fatal(rc));)
+			e->st.drop_finished++;
+		return;
+	}
 	uint64_t seq = nx_nxp_sequence_next_seq_no(first);
 	if (seq > s->next_recv) {
-		struct nx_nxp_writer w;
-		struct nx_nxp_not_applied na = { .from_seq_no = s->next_recv,
-			.count = seq - s->next_recv > UINT32_MAX ? UINT32_MAX : (uint32_t)(seq - s->next_recv) };
-		out_app_begin(s, e->hist_mask, &w);
-		out_app_commit(e, s, nx_nxp_encode_not_applied(&w, &na));
-		e->st.not_applied += seq - s->next_recv;
+		if (NX_UNLIKELY(seq - s->next_recv > UINT32_MAX)) {
+			session_seq_violation(e, s);
+			return;
+		}
+		session_not_applied(e, s, s->next_recv, (uint32_t)(seq - s->next_recv));
 		s->next_recv = seq;
 	}
-	struct nx_nxp_msg m;
 	for (int rc; (rc = nx_nxp_next(r, &m)) != 0;) {
 		if (rc < 0 && nx_nxp_err_fatal(rc)) {
 			e->st.drop_malformed++;
@@ -657,6 +661,10 @@ static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 			continue;
 		}
 		uint64_t n = seq++;
+		if (NX_UNLIKELY(n == UINT64_MAX)) { /* E would wrap to 0 */
+			session_seq_violation(e, s);
+			return;
+		}
 		e->st.rx_msgs++;
 		if (n < s->next_recv) {
 			e->st.drop_duplicate++;
@@ -687,10 +695,12 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 	e->epoch++;
 	e->st.rx_dgrams++;
 	nx_nxp_reader_init(&r, data, len);
-	int rc = nx_nxp_next(&r, &m);
+	int rc;
+	while ((rc = nx_nxp_next(&r, &m)) < 0 && !nx_nxp_err_fatal(rc))
+		e->st.drop_malformed++; /* a bad message: the next one decides */
 	if (rc <= 0) {
 		e->st.drop_malformed += rc < 0;
-		return 0;
+		return out->n - before;
 	}
 	if (m.template_id == NX_NXP_SEQUENCE) {
 		e->st.rx_msgs++;

@@ -48,7 +48,8 @@ struct session {
 	uint64_t rt_from, rt_req_ts; /* retransmission being served */
 	uint32_t rt_left;
 	uint32_t keepalive_ms;    /* the client's */
-	uint32_t out_ix, out_epoch; /* open output datagram of this call */
+	uint64_t out_epoch;       /* the call of out_ix (64 bits: never wraps) */
+	uint32_t out_ix;          /* open output datagram of this call; NIL: none */
 	uint32_t acct_cfg;        /* index in cfg.accounts */
 	nx_acct_t acct;
 	struct nx_addr addr;      /* binding, valid while bound */
@@ -56,6 +57,11 @@ struct session {
 	uint8_t *hist;            /* history slots */
 	uint8_t *hist_len;        /* bytes used per slot */
 };
+
+/* Regression guard: at 32 bits the call counter wrapped after 2^32 calls
+ * (about an hour at 1M calls a second), and a session's stale open datagram
+ * index matched again, so a message joined a datagram of another call. */
+NX_STATIC_ASSERT(sizeof(((struct session *)0)->out_epoch) == 8, "out_epoch must not wrap");
 
 struct nx_engine {
 	struct nx_book *book;
@@ -68,7 +74,7 @@ struct nx_engine {
 	/* The call in progress. */
 	struct nx_out *out;
 	uint64_t now;
-	uint32_t epoch;
+	uint64_t epoch;           /* the call's number */
 	struct session *cur;      /* session whose request is being applied */
 	uint64_t keepalive_ns;    /* the venue's heartbeat interval */
 	uint32_t hist_mask;
@@ -89,6 +95,11 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		      struct nx_addr src);
 void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate);
 void session_poll(struct nx_engine *e, struct session *s);
+/* NotApplied(from, count) in s's flow: client numbers it will never apply. */
+void session_not_applied(struct nx_engine *e, struct session *s, uint64_t from, uint32_t count);
+/* Client numbers the venue cannot follow (a jump NotApplied cannot report,
+ * or past 2^64 - 2): the binding ends with Terminate(PROTOCOL_VIOLATION). */
+void session_seq_violation(struct nx_engine *e, struct session *s);
 /* The message-rate throttle: refill s's token bucket (tokens in units of
  * 1e-9 message, msg_rate a second, at most msg_burst) up to now and take
  * one message's worth; 0 when there is not one. Inline: once a message. */
@@ -96,7 +107,7 @@ static inline int session_take_token(struct nx_engine *e, struct session *s)
 {
 	const struct nx_limits *l = &e->cfg.accounts[s->acct_cfg].limits;
 	uint64_t cap = (uint64_t)l->msg_burst * 1000000000u;
-	uint64_t dt = e->now - s->bucket_ns;
+	uint64_t dt = e->now > s->bucket_ns ? e->now - s->bucket_ns : 0; /* a clock step back adds nothing */
 	s->bucket_ns = e->now;
 	unsigned __int128 add = (unsigned __int128)dt * l->msg_rate;
 	s->tokens = add >= cap || s->tokens + (uint64_t)add >= cap ? cap : s->tokens + (uint64_t)add;

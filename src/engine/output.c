@@ -71,8 +71,13 @@ void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
 		if (d->len + len > sizeof(d->data) || !addr_eq(d->to, s->addr))
 			d = NULL;
 	}
-	if (!d && !(d = seq_dgram(e, s, seq)))
+	if (!d && !(d = seq_dgram(e, s, seq))) {
+		/* Out is full: this message waits in the history. The open
+		 * datagram, if any, must take nothing more, or a later, shorter
+		 * message would follow the Sequence under this one's number. */
+		s->out_ix = NIL;
 		return;
+	}
 	memcpy(d->data + d->len, msg, len);
 	d->len = (uint16_t)(d->len + len);
 	s->last_tx_ns = e->now;
@@ -89,6 +94,19 @@ void out_heartbeat(struct nx_engine *e, struct session *s)
  * room: datagrams of Retransmission(first, count) and the kept messages. */
 void out_retransmit(struct nx_engine *e, struct session *s)
 {
+	/* A request checked against the history when it came may have
+	 * outlived part of it by now (the rest is served in later calls, and
+	 * newer messages take the oldest slots): what was overwritten is not
+	 * sent. The next Retransmission names the first number it carries. */
+	uint64_t kept = s->next_send > e->cfg.history ? s->next_send - e->cfg.history : 1;
+	if (s->rt_left && s->rt_from < kept) {
+		uint64_t gone = kept - s->rt_from;
+		if (gone > s->rt_left)
+			gone = s->rt_left;
+		s->rt_from += gone;
+		s->rt_left -= (uint32_t)gone;
+		e->st.retransmit_expired += gone;
+	}
 	while (s->rt_left && s->bound) {
 		struct nx_out_dgram *d = out_dgram(e, s->addr);
 		if (!d)

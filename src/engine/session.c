@@ -95,14 +95,19 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 		}                                                                \
 	} while (0)
 
-static void not_applied(struct nx_engine *e, struct session *s, uint64_t from, uint64_t count)
+void session_not_applied(struct nx_engine *e, struct session *s, uint64_t from, uint32_t count)
 {
 	struct nx_nxp_writer w;
-	struct nx_nxp_not_applied na = { .from_seq_no = from,
-		.count = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count };
+	struct nx_nxp_not_applied na = { .from_seq_no = from, .count = count };
 	out_app_begin(s, e->hist_mask, &w);
 	out_app_commit(e, s, nx_nxp_encode_not_applied(&w, &na));
 	e->st.not_applied += count;
+}
+
+void session_seq_violation(struct nx_engine *e, struct session *s)
+{
+	e->st.seq_violations++;
+	session_unbind(e, s, NX_REJ_PROTOCOL_VIOLATION, 1);
 }
 
 /* Constant-time key comparison: no early exit an attacker could time. */
@@ -193,6 +198,8 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 	}
 	if (!why && (est.keepalive_ms < KEEPALIVE_MIN_MS || est.keepalive_ms > KEEPALIVE_MAX_MS))
 		why = NX_REJ_BAD_KEEPALIVE;
+	if (!why && est.next_seq_no > s->next_recv && est.next_seq_no - s->next_recv > UINT32_MAX)
+		why = NX_REJ_BAD_FIELD; /* a gap NotApplied cannot report */
 	if (!why && s->bound && addr_eq(s->addr, src) && s->est_ts != est.timestamp)
 		why = NX_REJ_ALREADY_ESTABLISHED;
 	if (why) {
@@ -213,7 +220,7 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 	      .keepalive_ms = (uint32_t)(e->keepalive_ns / 1000000u));
 	if (est.next_seq_no > s->next_recv) {
 		e->epoch++; /* NotApplied goes in a sequenced datagram of its own */
-		not_applied(e, s, s->next_recv, est.next_seq_no - s->next_recv);
+		session_not_applied(e, s, s->next_recv, (uint32_t)(est.next_seq_no - s->next_recv));
 		s->next_recv = est.next_seq_no;
 	}
 }
@@ -245,6 +252,27 @@ static void on_retransmit_request(struct nx_engine *e, struct session *s, const 
 	s->rt_left = rq.count;
 	s->rt_req_ts = rq.timestamp;
 	out_retransmit(e, s);
+}
+
+/* The client will send no application message after last: what of it
+ * never arrived is reported NotApplied (so FinishedReceiving means everything
+ * up to last was processed, one way or the other), later client messages
+ * are dropped, and the venue says where its own flow ends. */
+static void on_finished_sending(struct nx_engine *e, struct session *s, uint64_t last,
+				struct nx_addr src)
+{
+	if (last >= s->next_recv) {
+		if (last - s->next_recv >= UINT32_MAX || last == UINT64_MAX) {
+			session_seq_violation(e, s);
+			return;
+		}
+		e->epoch++; /* NotApplied in a sequenced datagram before the replies */
+		session_not_applied(e, s, s->next_recv, (uint32_t)(last - s->next_recv + 1));
+		s->next_recv = last + 1;
+	}
+	s->finishing = 1;
+	REPLY(e, src, finished_receiving, .session_id = s->id);
+	REPLY(e, src, finished_sending, .session_id = s->id, .last_seq_no = s->next_send - 1);
 }
 
 /* A datagram of session messages (first already read), from src. */
@@ -279,14 +307,10 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 				e->st.drop_unbound++;
 			break;
 		case NX_NXP_FINISHED_SENDING:
-			if (s && nx_nxp_finished_sending_session_id(&m) == s->id) {
-				s->finishing = 1;
-				REPLY(e, src, finished_receiving, .session_id = s->id);
-				REPLY(e, src, finished_sending, .session_id = s->id,
-				      .last_seq_no = s->next_send - 1);
-			} else {
+			if (s && nx_nxp_finished_sending_session_id(&m) == s->id)
+				on_finished_sending(e, s, nx_nxp_finished_sending_last_seq_no(&m), src);
+			else
 				e->st.drop_unbound++;
-			}
 			break;
 		case NX_NXP_FINISHED_RECEIVING:
 			if (s && s->finishing && nx_nxp_finished_receiving_session_id(&m) == s->id) {
@@ -312,6 +336,12 @@ void session_poll(struct nx_engine *e, struct session *s)
 {
 	if (!s->bound)
 		return;
+	/* The caller's clock stepped back (a wall clock corrected): the timers
+	 * restart from now rather than reading the step as years of silence. */
+	if (NX_UNLIKELY(e->now < s->last_rx_ns))
+		s->last_rx_ns = e->now;
+	if (NX_UNLIKELY(e->now < s->last_tx_ns))
+		s->last_tx_ns = e->now;
 	uint64_t limit = (uint64_t)s->keepalive_ms * 1000000u * KEEPALIVE_MISSES;
 	if (e->now - s->last_rx_ns > limit) {
 		session_unbind(e, s, NX_REJ_KEEPALIVE_TIMEOUT, 1);

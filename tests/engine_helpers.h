@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The engine fixture shared by test_engine.c and test_session.c: one
+ * engine (instrument 1; traders A and B, B source-restricted to 10.0.0.2;
+ * an admin account), three client libraries, and helpers that send a
+ * datagram or run the timers and decode every reply into f->m.
+ */
+#ifndef ENGINE_HELPERS_H
+#define ENGINE_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nx/client.h"
+#include "nx/engine.h"
+
+#define INST 1u
+#define MS 1000000ull
+#define A 1u   /* trader, cancel-on-disconnect */
+#define B 2u   /* trader, source-restricted to 10.0.0.2 */
+#define ADM 9u /* admin */
+#define IP_A 0x0a000001u
+#define IP_B 0x0a000002u
+#define EH_HISTORY 64 /* messages kept per session */
+#define EH_OUT_CAP 64 /* datagrams an nx_out holds */
+
+struct fx {
+	struct nx_engine *e;
+	struct nx_out out;
+	struct nx_out_dgram d[EH_OUT_CAP];
+	struct nx_client ca, cb, cadm;
+	struct nx_addr aa, ab, aadm;
+	struct nx_client_msg m[EH_OUT_CAP];
+	int nm;
+	uint64_t now;
+};
+
+extern const uint8_t key_a[32], key_b[32], key_adm[32];
+
+/* Every account's limits in make_engine: notional 1e6, position 100,
+ * credit 1e7, 50 open orders, 1000 msgs/s, burst 100. */
+extern const struct nx_limits eh_limits;
+/* A fresh engine with the fixture's configuration: instrument INST
+ * (BTC-USD, tick 1, band 100 ticks, reference 1000), accounts A, B, ADM. */
+struct nx_engine *make_engine(void);
+/* The same with another instrument INST (the config is copied) and limits. */
+struct nx_engine *make_engine_with(const struct nx_instrument *inst, const struct nx_limits *limits);
+/* Send a datagram from `from` at f->now (f->out.cap datagrams of room);
+ * decode every reply, by its address's client, into f->m. Returns f->nm. */
+int rx(struct fx *f, struct nx_addr from, const void *buf, size_t len);
+/* nx_engine_poll at f->now, replies decoded as by rx. Returns f->nm. */
+int poll_timers(struct fx *f);
+/* The n-th decoded message that is not a Sequence/Retransmission header. */
+const struct nx_client_msg *msg(struct fx *f, int n);
+int count_msgs(struct fx *f);
+void login(struct fx *f, struct nx_client *c, struct nx_addr a);
+struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_t px, int64_t qty);
+void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struct nx_nxp_new_order *o);
+int setup(void **state);
+int teardown(void **state);
+
+#endif /* ENGINE_HELPERS_H */

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Session-layer regression tests: one per bug found in a review of the
+ * session layer (2026-11-22), each named for what it protects. The venue's
+ * recoverable flow must number every message exactly once and resend the
+ * very bytes of that number; the client's idempotent flow must be applied
+ * at most once; the client library must ask for exactly what it missed.
+ * (A fourth bug, a 32-bit call counter wrapping after 2^32 calls so that a
+ * message joined another call's datagram, is guarded by a static assertion
+ * in src/engine/engine_priv.h: 2^32 calls take a minute.)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "nx/book.h"
+#include "nx/nxp.h"
+#include "nx/reason.h"
+#include "engine_helpers.h"
+
+/* The clOrdId a report answers (ExecNew or ExecRejected), or 0. */
+static uint64_t report_cl(const struct nx_client_msg *m)
+{
+	if (m->template_id == NX_NXP_EXEC_NEW)
+		return m->u.exec_new.cl_ord_id;
+	if (m->template_id == NX_NXP_EXEC_REJECTED)
+		return m->u.exec_rejected.cl_ord_id;
+	return 0;
+}
+
+/* In these tests order clOrdId n is client message n and gets exactly one
+ * report, venue message n: each decoded report must say so. Returns how
+ * many reports were checked. */
+static int assert_reports_numbered(struct fx *f)
+{
+	int n = 0;
+	for (int i = 0; i < f->nm; i++) {
+		uint64_t cl = report_cl(&f->m[i]);
+		if (!cl)
+			continue;
+		if (cl != f->m[i].seq)
+			fail_msg("venue message %llu carries the report of clOrdId %llu",
+				 (unsigned long long)f->m[i].seq, (unsigned long long)cl);
+		n++;
+	}
+	return n;
+}
+
+/* Orders clOrdId from .. from + n - 1 from A (buys, 1 lot, resting; past the
+ * 50 open orders they are rejected: one report each either way), 20 to a
+ * datagram, 100 ms apart so the throttle never acts. */
+static void send_orders(struct fx *f, uint64_t from, int n)
+{
+	uint8_t buf[1500];
+	struct nx_nxp_writer w;
+	for (int i = 0; i < n;) {
+		nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+		for (int k = 0; k < 20 && i < n; k++, i++) {
+			struct nx_nxp_new_order o = order(A, from + (uint64_t)i, NX_SIDE_BUY, 900 + i % 50, 1);
+			assert_true(nx_client_new_order(&f->ca, &w, &o) > 0);
+		}
+		rx(f, f->aa, buf, w.len);
+		f->now += 100 * MS;
+	}
+}
+
+static void retransmit_request(struct fx *f, uint64_t from, uint32_t count)
+{
+	uint8_t buf[256];
+	rx(f, f->aa, buf, nx_client_retransmit_request(&f->ca, buf, sizeof(buf), f->now, from, count));
+}
+
+/* A retransmission too large for one call goes on in later calls; by then
+ * newer messages may have taken the oldest history slots. It used to send
+ * those slots' new bytes under the old numbers; now what was overwritten
+ * is skipped, counted, and the next Retransmission says where it resumes. */
+static void test_retransmit_outlived_by_history(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	send_orders(f, 1, EH_HISTORY); /* venue messages 1..64 */
+	f->out.cap = 1;                /* room for one datagram this call */
+	retransmit_request(f, 1, EH_HISTORY);
+	f->out.cap = EH_OUT_CAP;
+	int first = assert_reports_numbered(f);
+	assert_true(first > 0 && first < EH_HISTORY);
+	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 1);
+
+	send_orders(f, EH_HISTORY + 1, 40); /* 65..104: the history keeps 41..104 */
+	poll_timers(f);
+	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 41);
+	assert_int_equal(assert_reports_numbered(f), EH_HISTORY - 40);
+	assert_int_equal(nx_engine_stats(f->e)->retransmit_expired, 40 - first);
+	/* And what is gone is refused when asked for again. */
+	retransmit_request(f, (uint64_t)first + 1, 1);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_RETRANSMIT_REJECT);
+	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_OUT_OF_RANGE);
+}
+
+/* With the output full, a report that does not fit its session's open
+ * datagram waits in the history; a later, shorter one used to be appended
+ * to that datagram, where the client numbered it as the one that waits. */
+static void test_full_output_keeps_numbers(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[1500];
+	struct nx_nxp_writer w;
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	uint64_t cl = 1;
+	/* 18 ExecNews (75 B) and an ExecRejected (40 B) fill 1412 of 1472
+	 * bytes after the Sequence; then an ExecNew does not fit, and the
+	 * ExecRejected after it would. */
+	for (int i = 0; i < 18; i++, cl++) {
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 900 + i, 1);
+		assert_true(nx_client_new_order(&f->ca, &w, &o) > 0);
+	}
+	for (int i = 0; i < 3; i++, cl++) {
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 950, i == 1); /* qty 0: rejected */
+		assert_true(nx_client_new_order(&f->ca, &w, &o) > 0);
+	}
+	f->out.cap = 1;
+	rx(f, f->aa, buf, w.len);
+	f->out.cap = EH_OUT_CAP;
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(assert_reports_numbered(f), 19);
+	assert_true(nx_engine_stats(f->e)->out_overflow > 0);
+	assert_int_equal(f->ca.expect_seq, 20);
+
+	/* The next heartbeat shows the client what it misses; it asks, and
+	 * gets exactly those reports under their own numbers. */
+	f->now += 1000 * MS;
+	poll_timers(f);
+	assert_int_equal(f->ca.gap_from, 20);
+	assert_int_equal(f->ca.gap_count, 2);
+	retransmit_request(f, f->ca.gap_from, (uint32_t)f->ca.gap_count);
+	assert_int_equal(assert_reports_numbered(f), 2);
+	assert_int_equal(f->ca.gap_count, 0);
+	assert_int_equal(f->ca.expect_seq, 22);
+}
+
+/* Client numbers the venue cannot follow end the binding: a jump past what
+ * one NotApplied can report (E would otherwise jump further than reported),
+ * and an Establish that far ahead. The largest reportable jump is fine. */
+static void test_client_sequence_limits(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	f->ca.next_seq = 1 + (uint64_t)UINT32_MAX; /* a jump of exactly 2^32 - 1 */
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NOT_APPLIED);
+	assert_int_equal(msg(f, 0)->u.not_applied.from_seq_no, 1);
+	assert_int_equal(msg(f, 0)->u.not_applied.count, UINT32_MAX);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_EXEC_NEW);
+
+	f->ca.next_seq += (uint64_t)UINT32_MAX + 1; /* one more than that */
+	o.cl_ord_id = 2;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(count_msgs(f), 1); /* the disconnect cancel is kept, unbound */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_TERMINATE);
+	assert_int_equal(msg(f, 0)->u.terminate.code, NX_REJ_PROTOCOL_VIOLATION);
+	assert_int_equal(nx_engine_stats(f->e)->seq_violations, 1);
+	assert_int_equal(nx_engine_stats(f->e)->orders, 1); /* clOrdId 2 never applied */
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 0);
+
+	/* Establish that far ahead is refused; at E it is fine. Then
+	 * Sequence(2^64 - 1), whose message would have set E to 0 so that
+	 * every resend applied again, is a jump like the one above (E can
+	 * never come near 2^64 - 1 in steps of at most 2^32 - 1). */
+	uint8_t buf[256];
+	f->ca.next_seq = UINT64_MAX;
+	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_BAD_FIELD);
+	f->ca.next_seq = 1 + (uint64_t)UINT32_MAX + 1;
+	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 4, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	f->ca.next_seq = UINT64_MAX;
+	o = order(A, 3, NX_SIDE_BUY, 900, 1);
+	o.time_in_force = NX_TIF_IOC;
+	for (int i = 0; i < 2; i++) { /* sent twice: must not apply twice */
+		uint8_t d[256];
+		struct nx_nxp_writer w;
+		f->ca.next_seq = UINT64_MAX;
+		nx_client_begin(&f->ca, &w, d, sizeof(d));
+		assert_true(nx_client_new_order(&f->ca, &w, &o) > 0);
+		rx(f, f->aa, d, w.len);
+	}
+	assert_int_equal(nx_engine_stats(f->e)->orders, 1);
+	assert_int_equal(nx_engine_stats(f->e)->seq_violations, 2);
+}
+
+/* FinishedSending(lastSeqNo) used to be answered at once with nothing said
+ * of the numbers up to lastSeqNo that never came, and the client's later
+ * messages were still applied. */
+static void test_finished_sending_reports_missing(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o); /* client 1 -> venue 1 (ExecNew) */
+	f->ca.next_seq = 6;               /* 2..5 were sent and lost */
+	uint8_t buf[256];
+	rx(f, f->aa, buf, nx_client_finished_sending(&f->ca, buf, sizeof(buf)));
+	assert_int_equal(count_msgs(f), 3);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NOT_APPLIED);
+	assert_int_equal(msg(f, 0)->seq, 2);
+	assert_int_equal(msg(f, 0)->u.not_applied.from_seq_no, 2);
+	assert_int_equal(msg(f, 0)->u.not_applied.count, 4);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_FINISHED_RECEIVING);
+	assert_int_equal(msg(f, 2)->template_id, NX_NXP_FINISHED_SENDING);
+	assert_int_equal(msg(f, 2)->u.finished_sending.last_seq_no, 2);
+
+	/* After its FinishedSending the client sends nothing more that counts. */
+	o.cl_ord_id = 2;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(f->nm, 0);
+	assert_int_equal(nx_engine_stats(f->e)->drop_finished, 1);
+	assert_int_equal(nx_engine_stats(f->e)->orders, 1);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	rx(f, f->aa, buf, nx_client_finished_receiving(&f->ca, buf, sizeof(buf)));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_TERMINATE);
+}
+
+/* A caller's wall clock that steps back used to read as 2^64 ns of
+ * silence: every session timed out (with its cancel-on-disconnect), and
+ * the throttle refilled to its full burst. */
+static void test_clock_step_back(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	f->now -= 1;
+	poll_timers(f);
+	assert_int_equal(f->nm, 0);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_terminated, 0);
+
+	/* Spend the burst of 100 messages, then step back half a second. */
+	uint8_t buf[1500];
+	struct nx_nxp_writer w;
+	for (int d = 0; d < 5; d++) {
+		nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+		for (int k = 0; k < 20; k++) {
+			struct nx_nxp_cancel_order c = { .cl_ord_id = 1000u + (unsigned)(d * 20 + k),
+							 .orig_cl_ord_id = 1, .account = A };
+			assert_true(nx_client_cancel(&f->ca, &w, &c) > 0);
+		}
+		rx(f, f->aa, buf, w.len);
+	}
+	assert_int_equal(nx_engine_stats(f->e)->throttled, 0);
+	f->now -= 500 * MS;
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_THROTTLED);
+	assert_int_equal(nx_engine_stats(f->e)->throttled, 1);
+}
+
+/* A message error (not a framing error) in a session datagram's first
+ * message used to drop the whole datagram; the receiver steps over it. */
+static void test_first_message_bad_rest_read(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	struct nx_nxp_terminate t = { .session_id = 1 };
+	size_t bad = nx_nxp_encode_terminate(&w, &t);
+	buf[8] = 0x77; /* templateId (SBE header at 6, LE): 0x..77, unknown */
+	buf[9] = 0x77;
+	size_t n = nx_client_negotiate(&f->ca, buf + bad, sizeof(buf) - bad, f->now);
+	rx(f, f->aa, buf, bad + n);
+	assert_int_equal(count_msgs(f), 1);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	assert_int_equal(nx_engine_stats(f->e)->drop_malformed, 1);
+}
+
+/* --- The client library's side ------------------------------------------------ */
+
+/* A venue datagram: Sequence (or Retransmission) of `first`, then n
+ * BusinessRejects whose refSeqNo is their own number. */
+static size_t venue_dgram(uint8_t *buf, size_t cap, int retrans, uint64_t first, uint32_t n)
+{
+	struct nx_nxp_writer w;
+	nx_nxp_writer_init(&w, buf, cap);
+	if (retrans) {
+		struct nx_nxp_retransmission r = { .session_id = 101, .next_seq_no = first, .count = n };
+		nx_nxp_encode_retransmission(&w, &r);
+	} else {
+		struct nx_nxp_sequence s = { .next_seq_no = first };
+		nx_nxp_encode_sequence(&w, &s);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct nx_nxp_business_reject b = { .ref_seq_no = first + i };
+		assert_true(nx_nxp_encode_business_reject(&w, &b) > 0);
+	}
+	return w.len;
+}
+
+static int client_read(struct nx_client *c, int retrans, uint64_t first, uint32_t n)
+{
+	uint8_t buf[1500];
+	struct nx_client_msg m[32];
+	size_t len = venue_dgram(buf, sizeof(buf), retrans, first, n);
+	return nx_client_read(c, buf, len, m, 32);
+}
+
+/* Two separate gaps (2, then 4 and 5) used to be merged into "3 from 2",
+ * and filling 2..4 cleared it: 5 was never asked for. The gap is now the
+ * span 2..5, cleared only when all of it came back. */
+static void test_client_gaps_span(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	nx_client_init(&c, 101, A, key_a);
+	c.expect_seq = 1;
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 3, 1);
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 1);
+	client_read(&c, 0, 6, 1);
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 4); /* the span 2..5: 3 is asked for again */
+	assert_int_equal(c.expect_seq, 7);
+	client_read(&c, 1, 2, 3);         /* a partial answer: 2..4 */
+	assert_int_equal(c.gap_from, 5);
+	assert_int_equal(c.gap_count, 1);
+	client_read(&c, 1, 5, 1);
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.gap_from, 0);
+	assert_int_equal(c.expect_seq, 7);
+}
+
+/* A message the client library cannot read (a newer venue's template) used
+ * to make it refuse the whole datagram; it is skipped, keeping its number. */
+static void test_client_skips_unknown_template(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	nx_client_init(&c, 101, A, key_a);
+	c.expect_seq = 1;
+	uint8_t buf[1500];
+	struct nx_client_msg m[8];
+	size_t len = venue_dgram(buf, sizeof(buf), 0, 1, 2);
+	/* The first BusinessReject (after the 22-byte Sequence): templateId
+	 * at 22 + 8 becomes one this library does not know. */
+	buf[22 + 8] = 0x99;
+	buf[22 + 9] = 0x09;
+	int n = nx_client_read(&c, buf, len, m, 8);
+	assert_int_equal(n, 2); /* the Sequence, and message 2 */
+	assert_int_equal(m[1].template_id, NX_NXP_BUSINESS_REJECT);
+	assert_int_equal(m[1].seq, 2);
+	assert_int_equal(m[1].u.business_reject.ref_seq_no, 2);
+	assert_int_equal(c.skipped, 1);
+	assert_int_equal(c.expect_seq, 3);
+	assert_int_equal(c.gap_count, 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_retransmit_outlived_by_history),
+		T(test_full_output_keeps_numbers),
+		T(test_client_sequence_limits),
+		T(test_finished_sending_reports_missing),
+		T(test_clock_step_back),
+		T(test_first_message_bad_rest_read),
+		cmocka_unit_test(test_client_gaps_span),
+		cmocka_unit_test(test_client_skips_unknown_template),
+	};
+	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}
