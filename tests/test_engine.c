@@ -6,7 +6,7 @@
  * library and asserted. Sessions (login good and bad, gaps, duplicates,
  * retransmission, heartbeats, keepalive timeout with cancel-on-disconnect,
  * terminate, fail-over to a new address, finalization), trading and its
- * reports to both sides, risk rejects, the
+ * reports to both sides, risk rejects and market orders' risk price, the
  * throttle, admin messages, reference data, malformed input, determinism.
  * The fixture is engine_helpers.[ch]; session-layer regressions are in
  * test_session.c.
@@ -643,6 +643,71 @@ static void test_market_reduce_refusals_status(void **state)
 
 /* --- Bad input, throttle, admin, reference data --------------------------------- */
 
+/* Regression: a market order is judged at the highest price it can trade
+ * at. A sell used to be judged at its protection price, best bid - band,
+ * which understates it and with a wide band is 0 or below, so it passed the
+ * notional and credit checks whatever its size; and a buy's ask + band x
+ * tick was computed without an overflow check (a wrapped, negative price). */
+static void test_market_risk_price(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order bid = order(B, 1, NX_SIDE_BUY, 990, 50);
+	send_order(f, &f->cb, f->ab, &bid);
+	/* 1100 lots: 1,089,000 at the bid 990 > 1e6 (at 890 it was 979,000). */
+	struct nx_nxp_new_order mkt = order(A, 1, NX_SIDE_SELL, 0, 1100);
+	mkt.ord_type = NX_ORD_MARKET;
+	send_order(f, &f->ca, f->aa, &mkt);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+
+	/* A band wider than the bid: bid - band is below 0. */
+	struct nx_instrument wide = { .id = INST, .symbol = "WIDE", .band_ticks = 1000, .ref_px = 500 };
+	nx_instrument_defaults(&wide);
+	nx_engine_destroy(f->e);
+	f->e = make_engine_with(&wide, &eh_limits);
+	nx_client_init(&f->ca, 103, A, key_a);
+	nx_client_init(&f->cb, 203, B, key_b);
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	bid = order(B, 1, NX_SIDE_BUY, 500, 100);
+	send_order(f, &f->cb, f->ab, &bid);
+	mkt = order(A, 2, NX_SIDE_SELL, 0, 2100); /* 1,050,000 at 500 */
+	mkt.ord_type = NX_ORD_MARKET;
+	send_order(f, &f->ca, f->aa, &mkt);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+	mkt = order(A, 3, NX_SIDE_SELL, 0, 100); /* 50,000: within every limit */
+	mkt.ord_type = NX_ORD_MARKET;
+	send_order(f, &f->ca, f->aa, &mkt);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_EXEC_TRADE);
+
+	/* band x tick past INT64_MAX (tick 1e7, band 1e12 ticks: both within
+	 * what a configuration accepts). */
+	struct nx_instrument big = { .id = INST, .symbol = "BIG", .tick = 10000000,
+				     .band_ticks = 1000000000000, .ref_px = 10000000 };
+	nx_instrument_defaults(&big);
+	struct nx_limits lim = eh_limits;
+	lim.max_order_notional = 1000000000;
+	lim.credit_limit = 1000000000000;
+	nx_engine_destroy(f->e);
+	f->e = make_engine_with(&big, &lim);
+	nx_client_init(&f->ca, 104, A, key_a);
+	nx_client_init(&f->cb, 204, B, key_b);
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order ask = order(B, 1, NX_SIDE_SELL, 10000000, 1);
+	send_order(f, &f->cb, f->ab, &ask);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	mkt = order(A, 4, NX_SIDE_BUY, 0, 1);
+	mkt.ord_type = NX_ORD_MARKET;
+	send_order(f, &f->ca, f->aa, &mkt);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+}
+
 static void test_malformed(void **state)
 {
 	struct fx *f = *state;
@@ -923,6 +988,7 @@ int main(void)
 		T(test_retransmit_in_progress),
 		T(test_finalize),
 		T(test_market_reduce_refusals_status),
+		T(test_market_risk_price),
 		T(test_malformed),
 		T(test_throttle),
 		T(test_admin),

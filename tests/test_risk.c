@@ -203,6 +203,51 @@ static void test_max_order_notional(void **state)
 	assert_int_equal(check(f, A, INST2, NX_SIDE_BUY, INT64_MAX / 5 * 5, 4), NX_REJ_RISK_MAX_NOTIONAL);
 }
 
+/* Regression: with every money limit at INT64_MAX ("idle"), an order whose
+ * notional passes INT64_MAX saturated to exactly the limit and passed; the
+ * open notional then saturated too, and that order's cancel took away every
+ * other order's notional (a sum pinned at INT64_MAX is not invertible). */
+static void test_notional_past_int64(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_MAX_ORDER_NOTIONAL, INT64_MAX), 0);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_CREDIT, INT64_MAX), 0);
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_POSITION, INT64_MAX), 0);
+	/* 1e7 x 1e12 = 1e19 > 2^63 - 1: refused whatever the limit. */
+	assert_int_equal(check(f, A, INST2, NX_SIDE_SELL, 10000000, 1000000000000),
+			 NX_REJ_RISK_MAX_NOTIONAL);
+
+	/* State: a resting 9e11 buy, then an order past INT64_MAX that reached
+	 * risk anyway (state follows events whatever admitted them) and its
+	 * cancel: the open notional is 9e11 again, exactly. */
+	struct nx_event ev = { .type = NX_EV_ACCEPTED };
+	ev.u.order = (struct nx_ev_order){ .acct = A, .inst = INST2, .oid = 1, .px = 9000000,
+					   .qty = 100000, .side = NX_SIDE_BUY };
+	nx_risk_on_event(f->risk, &ev);
+	ev.u.order = (struct nx_ev_order){ .acct = A, .inst = INST2, .oid = 2, .px = 10000000,
+					   .qty = 1000000000000, .side = NX_SIDE_SELL };
+	nx_risk_on_event(f->risk, &ev);
+	struct nx_event cx = { .type = NX_EV_CANCELED };
+	cx.u.cancel = (struct nx_ev_cancel){ .acct = A, .inst = INST2, .oid = 2, .px = 10000000,
+					     .qty = 1000000000000, .side = NX_SIDE_SELL };
+	nx_risk_on_event(f->risk, &cx);
+	assert_int_equal(expo(f, A, INST2).open_notional, 900000000000);
+	assert_int_equal(expo(f, A, INST2).open_orders, 1);
+	/* So a credit limit tightened to it admits nothing more. */
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_CREDIT, 900000000000), 0);
+	assert_int_equal(check(f, A, INST2, NX_SIDE_BUY, 5, 1), NX_REJ_RISK_CREDIT_LIMIT);
+
+	/* An open notional that would pass INT64_MAX fails the credit check
+	 * even at an idle limit (it used to saturate to the limit and pass). */
+	assert_int_equal(nx_risk_set_limit(f->risk, A, NX_LIMIT_CREDIT, INT64_MAX), 0);
+	ev.u.order = (struct nx_ev_order){ .acct = A, .inst = INST2, .oid = 3, .px = 9000000,
+					   .qty = 1000000000000, .side = NX_SIDE_BUY }; /* 9e18 */
+	nx_risk_on_event(f->risk, &ev);
+	assert_int_equal(check(f, A, INST2, NX_SIDE_BUY, 5, 1), 0);
+	assert_int_equal(check(f, A, INST2, NX_SIDE_BUY, 9000000, 100000000000),
+			 NX_REJ_RISK_CREDIT_LIMIT); /* 9e17 more: past 2^63 - 1 */
+}
+
 static void test_max_open_orders(void **state)
 {
 	struct fx *f = *state;
@@ -671,6 +716,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restricted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_price_collar, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_order_notional, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notional_past_int64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_open_orders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_position_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_limit, setup, teardown),

@@ -379,9 +379,17 @@ static void on_new_order(struct nx_engine *e, struct session *s, const struct nx
 		ro.px = 0;
 		if (!nx_book_bbo(e->book, n.instrument, &bbo) &&
 		    !nx_book_instrument(e->book, n.instrument, &in)) {
-			int64_t band = in.band_ticks * in.tick;
-			ro.px = n.side == NX_SIDE_BUY ? (bbo.ask_px ? bbo.ask_px + band : 0)
-						      : (bbo.bid_px ? bbo.bid_px - band : 0);
+			/* The highest price it can trade at: a buy's protection
+			 * price, a sell's best bid (its protection price is the
+			 * lowest, and may be 0 or below). Overflow: INT64_MAX,
+			 * which no notional limit admits. */
+			int64_t band, px;
+			if (n.side == NX_SIDE_SELL)
+				ro.px = bbo.bid_px;
+			else if (bbo.ask_px)
+				ro.px = __builtin_mul_overflow(in.band_ticks, in.tick, &band) ||
+						__builtin_add_overflow(bbo.ask_px, band, &px)
+					? INT64_MAX : px;
 		}
 	}
 	unsigned why = nx_risk_check_new(e->risk, &ro);

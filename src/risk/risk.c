@@ -9,8 +9,16 @@
  * account two bitsets over instrument slots, the restricted instruments and
  * the instruments it holds a position in. The credit check walks only the
  * held bits, so its cost is the number of instruments the account holds,
- * not the number the venue lists. Money-sized products saturate at
- * INT64_MAX instead of wrapping, which can only make a check stricter.
+ * not the number the venue lists.
+ *
+ * Money: the checks compute an order's notional and the account's open
+ * notional with it exactly, and refuse an order for which either would pass
+ * INT64_MAX, whatever the limits; so every admitted sum fits, and the state
+ * keeps it with modular arithmetic, which the events that undo an order
+ * (fills, cancels, replaces) invert exactly. (A saturating sum does not
+ * invert: one absurd order pinned it at INT64_MAX and its cancel then took
+ * away every other order's notional.) The exposure, sum |position| x
+ * reference, saturates at INT64_MAX, which can only make a check stricter.
  *
  * The credit check first tries a bound: each account keeps abs_lots, the
  * sum of |position| over its instruments (moved by every FILL), and the
@@ -334,7 +342,8 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 		if (px > add_sat(ref, band) || px < ref - band)
 			return NX_REJ_RISK_PRICE_COLLAR;
 	}
-	if (mul_sat(px, qty) > ac->lim.max_order_notional)
+	int64_t notional;
+	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->lim.max_order_notional)
 		return NX_REJ_RISK_MAX_NOTIONAL;
 	if ((uint64_t)ac->open_orders + add_orders > ac->lim.max_open_orders)
 		return NX_REJ_RISK_MAX_OPEN_ORDERS;
@@ -343,7 +352,9 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 					     : add_sat(add_sat(p->open_sell, add_qty), -p->pos);
 	if (worst > ac->lim.position_limit)
 		return NX_REJ_RISK_POSITION_LIMIT;
-	int64_t open = add_sat(ac->open_notional, add_notional);
+	int64_t open; /* add_notional is exact here: the notional check passed */
+	if (__builtin_add_overflow(ac->open_notional, add_notional, &open))
+		return NX_REJ_RISK_CREDIT_LIMIT;
 	if (NX_LIKELY(add_sat(open, exposure_bound(r, ac)) <= ac->lim.credit_limit))
 		return 0;
 	if (add_sat(open, position_exposure(r, a)) > ac->lim.credit_limit)
@@ -378,16 +389,23 @@ static inline uint64_t abs_clamped(int64_t v)
 	return a < ABS_CLAMP ? a : ABS_CLAMP;
 }
 
-/* Move an account's open quantity on one side and its open notional. */
+/* px x qty modulo 2^64: what the state adds and takes away (see the top). */
+static inline uint64_t notional_mod(nx_px_t px, nx_qty_t qty)
+{
+	return (uint64_t)px * (uint64_t)qty;
+}
+
+/* Move an account's open quantity on one side and its open notional
+ * (dnotional modulo 2^64). */
 static NX_ALWAYS_INLINE void open_delta(struct nx_risk *r, uint32_t a, uint32_t i, unsigned side,
-					int64_t dqty, int64_t dnotional, int dorders)
+					int64_t dqty, uint64_t dnotional, int dorders)
 {
 	struct rpos *p = cell(r, a, i);
 	if (side == NX_SIDE_BUY)
 		p->open_buy += dqty;
 	else
 		p->open_sell += dqty;
-	r->accts[a].open_notional = add_sat(r->accts[a].open_notional, dnotional);
+	r->accts[a].open_notional = (int64_t)((uint64_t)r->accts[a].open_notional + dnotional);
 	r->accts[a].open_orders += (uint32_t)dorders;
 }
 
@@ -395,7 +413,7 @@ void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 {
 	uint32_t a, i;
 	if ((a = acct_ix(r, o->acct)) != NIL && (i = inst_ix(r, o->inst)) != NIL)
-		open_delta(r, a, i, o->side, o->qty, mul_sat(o->px, o->qty), 1);
+		open_delta(r, a, i, o->side, o->qty, notional_mod(o->px, o->qty), 1);
 }
 
 /* One side of a trade on instrument index i: the order's open exposure
@@ -405,7 +423,7 @@ static void on_fill(struct nx_risk *r, uint32_t i, const struct nx_ev_fill *f)
 	uint32_t a = acct_ix(r, f->acct);
 	if (a == NIL)
 		return;
-	open_delta(r, a, i, f->side, -f->qty, -mul_sat(f->order_px, f->qty), f->leaves ? 0 : -1);
+	open_delta(r, a, i, f->side, -f->qty, 0 - notional_mod(f->order_px, f->qty), f->leaves ? 0 : -1);
 	struct rpos *p = cell(r, a, i);
 	r->accts[a].abs_lots -= abs_clamped(p->pos);
 	p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
@@ -432,7 +450,7 @@ void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int clos
 {
 	uint32_t a, i;
 	if ((a = acct_ix(r, c->acct)) != NIL && (i = inst_ix(r, c->inst)) != NIL)
-		open_delta(r, a, i, c->side, -c->qty, -mul_sat(c->px, c->qty), closed ? -1 : 0);
+		open_delta(r, a, i, c->side, -c->qty, 0 - notional_mod(c->px, c->qty), closed ? -1 : 0);
 }
 
 void nx_risk_on_replaced(struct nx_risk *r, const struct nx_ev_replace *p)
@@ -440,7 +458,7 @@ void nx_risk_on_replaced(struct nx_risk *r, const struct nx_ev_replace *p)
 	uint32_t a, i;
 	if ((a = acct_ix(r, p->acct)) != NIL && (i = inst_ix(r, p->inst)) != NIL)
 		open_delta(r, a, i, p->side, p->qty - p->prev_qty,
-			   add_sat(mul_sat(p->px, p->qty), -mul_sat(p->prev_px, p->prev_qty)), 0);
+			   notional_mod(p->px, p->qty) - notional_mod(p->prev_px, p->prev_qty), 0);
 }
 
 void nx_risk_on_event(struct nx_risk *r, const struct nx_event *ev)
