@@ -263,6 +263,44 @@ static void test_clock_step_back(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->throttled, 1);
 }
 
+/* Cancel-on-disconnect used to cancel every order of the account when one
+ * of its sessions' bindings ended, including orders another live session
+ * of the account had entered. It takes the orders the session entered. */
+static void test_cancel_on_disconnect_is_per_session(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	/* A second session of account A, from another port: its replies are
+	 * read here, not by the fixture's client for A. */
+	struct nx_client c2;
+	struct nx_addr a2 = { IP_A, 5001 };
+	struct nx_out_dgram d[4];
+	struct nx_out out = { .d = d, .cap = 4 };
+	struct nx_client_msg m[8];
+	uint8_t buf[256];
+	nx_client_init(&c2, 102, A, key_a);
+	nx_engine_rx(f->e, buf, nx_client_negotiate(&c2, buf, sizeof(buf), 5), a2, f->now, &out);
+	nx_engine_rx(f->e, buf, nx_client_establish(&c2, buf, sizeof(buf), 6, 1000), a2, f->now, &out);
+	assert_int_equal(nx_client_read(&c2, d[out.n - 1].data, d[out.n - 1].len, m, 8), 1);
+	assert_int_equal(m[0].template_id, NX_NXP_ESTABLISHMENT_ACK);
+
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	struct nx_nxp_writer w;
+	nx_client_begin(&c2, &w, buf, sizeof(buf));
+	o.cl_ord_id = 2;
+	assert_true(nx_client_new_order(&c2, &w, &o) > 0);
+	out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, a2, f->now, &out);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 2);
+
+	/* The first session terminates: its order goes, the other's stays. */
+	rx(f, f->aa, buf, nx_client_terminate(&f->ca, buf, sizeof(buf), 0));
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	struct nx_order_info oi;
+	assert_int_equal(nx_book_order_by_cl(nx_engine_book(f->e), A, 2, &oi), 0);
+}
+
 /* A message error (not a framing error) in a session datagram's first
  * message used to drop the whole datagram; the receiver steps over it. */
 static void test_first_message_bad_rest_read(void **state)
@@ -372,6 +410,7 @@ int main(void)
 		T(test_client_sequence_limits),
 		T(test_finished_sending_reports_missing),
 		T(test_clock_step_back),
+		T(test_cancel_on_disconnect_is_per_session),
 		T(test_first_message_bad_rest_read),
 		cmocka_unit_test(test_client_gaps_span),
 		cmocka_unit_test(test_client_skips_unknown_template),

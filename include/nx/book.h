@@ -192,6 +192,11 @@ int nx_book_set_status(struct nx_book *b, nx_inst_t inst, unsigned status, int c
  */
 int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsigned reason);
 
+/* As nx_book_cancel_where(acct, 0, reason) for the account's resting orders
+ * entered with nx_new_order.tag == tag only (the engine tags an order with
+ * its session: cancel-on-disconnect). Same returns. */
+int nx_book_cancel_tagged(struct nx_book *b, nx_acct_t acct, uint32_t tag, unsigned reason);
+
 /* --- Commands (hot) ------------------------------------------------------- */
 /* Each returns 0 when the request was applied, or the nx_reject_reason it
  * was rejected with (also sent as an NX_EV_REJECTED event). */

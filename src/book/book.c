@@ -1277,6 +1277,35 @@ static uint32_t collect_by_oid(struct nx_book *b, uint32_t bix)
 	return n;
 }
 
+/* Cancel account aix's resting orders of book bix (NIL: all) whose tag is
+ * tag (any when !match_tag), in its list's order (venue order id order). */
+static uint32_t cancel_account(struct nx_book *b, uint32_t aix, uint32_t bix, int match_tag,
+			       uint32_t tag, unsigned reason)
+{
+	uint32_t n = 0;
+	for (uint32_t s = b->accts[aix].head, next; s != NIL; s = next) {
+		struct order *o = &b->orders[s];
+		next = o->anext;
+		if ((bix == NIL || o->book == bix) && (!match_tag || o->tag == tag)) {
+			cancel_resting(b, o, (uint8_t)reason, 0);
+			n++;
+		}
+	}
+	return n;
+}
+
+int nx_book_cancel_tagged(struct nx_book *b, nx_acct_t acct, uint32_t tag, unsigned reason)
+{
+	uint32_t aix = nx_book_acct_ix(b, acct);
+	if (aix == NIL)
+		return -ENOENT;
+	if (!strcmp(nx_cancel_name(reason), "?"))
+		return -EINVAL;
+	uint32_t n = cancel_account(b, aix, NIL, 1, tag, reason);
+	flush_levels(b);
+	return (int)n;
+}
+
 int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsigned reason)
 {
 	uint32_t aix = NIL, bix = NIL, n = 0;
@@ -1287,14 +1316,7 @@ int nx_book_cancel_where(struct nx_book *b, nx_acct_t acct, nx_inst_t inst, unsi
 	if (!strcmp(nx_cancel_name(reason), "?"))
 		return -EINVAL;
 	if (aix != NIL) {
-		for (uint32_t s = b->accts[aix].head, next; s != NIL; s = next) {
-			struct order *o = &b->orders[s];
-			next = o->anext;
-			if (bix == NIL || o->book == bix) {
-				cancel_resting(b, o, (uint8_t)reason, 0);
-				n++;
-			}
-		}
+		n = cancel_account(b, aix, bix, 0, 0, reason);
 	} else {
 		for (uint32_t i = bix == NIL ? 0 : bix; i < (bix == NIL ? b->ninst : bix + 1); i++) {
 			uint32_t k = collect_by_oid(b, i);

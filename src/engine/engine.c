@@ -191,7 +191,7 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
 		out_app_commit((e), (s), nx_nxp_encode_##kind(&w_, &v_));        \
 	} while (0)
 
-/* The session that owns an order: its tag is the session slot + 1. */
+/* The session that owns an order: its tag is session_tag(). */
 static struct session *owner(struct nx_engine *e, uint32_t tag)
 {
 	if (tag && tag <= e->nsess)
@@ -400,7 +400,7 @@ static void on_new_order(struct nx_engine *e, struct session *s, const struct nx
 	struct nx_new_order o = { .acct = n.account, .inst = n.instrument, .cl = n.cl_ord_id,
 				  .px = n.price, .qty = n.qty, .display = n.display_qty, .side = n.side,
 				  .type = n.ord_type, .tif = n.time_in_force, .post_only = n.post_only,
-				  .stp = n.stp_mode, .tag = (uint32_t)(s - e->sess) + 1 };
+				  .stp = n.stp_mode, .tag = session_tag(e, s) };
 	nx_book_new_order(e->book, &o);
 }
 

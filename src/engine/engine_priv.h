@@ -132,6 +132,13 @@ void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w);
 void out_heartbeat(struct nx_engine *e, struct session *s);
 void out_retransmit(struct nx_engine *e, struct session *s);
 
+/* The tag of the orders a session enters (nx_new_order.tag): its slot + 1,
+ * so 0 names no session. Reports go to it; cancel-on-disconnect takes it. */
+static inline uint32_t session_tag(const struct nx_engine *e, const struct session *s)
+{
+	return (uint32_t)(s - e->sess) + 1;
+}
+
 static inline uint64_t addr_key(struct nx_addr a)
 {
 	return idmap_mix((uint64_t)a.ip << 16 | a.port);

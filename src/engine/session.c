@@ -63,7 +63,7 @@ void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int s
 	if (e->cfg.accounts[s->acct_cfg].cancel_on_disconnect) {
 		struct session *prev = e->cur;
 		e->cur = s;
-		nx_book_cancel_where(e->book, s->acct, 0, NX_CXL_DISCONNECT);
+		nx_book_cancel_tagged(e->book, s->acct, session_tag(e, s), NX_CXL_DISCONNECT);
 		e->cur = prev;
 	}
 }
