@@ -1037,6 +1037,11 @@ static void test_sub_basic(void **state)
 	assert_int_equal(nx_feed_sub_depth(small, 8, SELL, l, 4), -ENOENT);
 	assert_int_equal(nx_feed_sub_instrument(small, 8, &in), -ENOENT);
 	assert_int_equal(nx_feed_sub_stats(small)->inst_capacity, 2); /* 8's level and clear */
+	/* Regression: 8 (and any id not in the table) used to read as synced,
+	 * an empty book being "correct", though 8's levels were dropped. */
+	assert_int_equal(nx_feed_sub_synced(small, 7), 1);
+	assert_int_equal(nx_feed_sub_synced(small, 8), 0);
+	assert_int_equal(nx_feed_sub_synced(small, 9), 0);
 	assert_int_equal(nx_feed_sub_check(small, &why), 0);
 	nx_feed_sub_destroy(small);
 	nx_feed_sub_destroy(s);
@@ -1640,6 +1645,74 @@ static void test_seed_corpus(void **state)
 	free(c);
 }
 
+/* Regression: a late joiner's snapshot receiver latches the first session
+ * it hears; an image from another session (another venue or run on the
+ * same groups) received before the incrementals was kept pending, and then
+ * synced the book with the foreign levels once the real incrementals
+ * passed its lastSeq. It is dropped when the incrementals latch. */
+static void test_sub_foreign_snapshot(void **state)
+{
+	(void)state;
+	static const nx_inst_t ids[] = { 7 };
+	struct nx_feed_pub_config rc = pub_cfg(), fc = pub_cfg();
+	rc.instruments = fc.instruments = ids;
+	rc.ninstruments = fc.ninstruments = 1;
+	memcpy(fc.session, "FOREIGN001", 10);
+	rc.snapshot_ns = fc.snapshot_ns = 1000;
+	struct cap *real = cap_new(), *foreign = cap_new();
+	struct nx_feed_pub *pr = nx_feed_pub_create(&rc, cap_send, real);
+	struct nx_feed_pub *pf = nx_feed_pub_create(&fc, cap_send, foreign);
+	struct nx_feed_sub_config sc = sub_cfg();
+	sc.from_start = 0;
+	struct nx_feed_sub *s = mk_sub(&sc), *ref = mk_sub(&sc);
+	struct nx_feed_rec r;
+
+	for (int i = 0; i < 10; i++) { /* the foreign session: bids at 999 */
+		r = lvl(7, BUY, 999, 1 + i, 1);
+		nx_feed_pub_rec(pf, &r, 0);
+	}
+	nx_feed_pub_flush(pf, 0);
+	foreign->n = 0;
+	nx_feed_pub_poll(pf, 0); /* its image: lastSeq 10 */
+	r = lvl(7, BUY, 100, 5, 1);
+	nx_feed_pub_rec(pr, &r, 0);
+	for (int i = 0; i < 12; i++) {
+		r = lvl(7, SELL, 200 + i, 1, 1);
+		nx_feed_pub_rec(pr, &r, 0);
+		nx_feed_pub_flush(pr, 0);
+	}
+	size_t snaps = 0;
+	for (size_t i = 0; i < foreign->n; i++)
+		if (foreign->p[i].ch == NX_FEED_SNAPSHOT) {
+			to_sub(s, &foreign->p[i]);
+			snaps++;
+		}
+	assert_true(snaps > 0);
+	assert_int_equal(nx_feed_sub_stats(s)->snap_pending, 1);
+	to_sub_range(s, real, 3, real->n); /* joins the real stream at seq 4 */
+	assert_int_equal(nx_feed_sub_stats(s)->snap_foreign, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+
+	/* The real session's image then syncs it, equal to a subscriber that
+	 * never saw the foreign packets. */
+	size_t from = real->n;
+	nx_feed_pub_poll(pr, 2000);
+	to_sub_range(ref, real, 3, real->n);
+	to_sub_range(s, real, from, real->n);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1);
+	assert_int_equal(nx_feed_sub_synced(ref, 7), 1);
+	assert_same_book(s, ref, 7);
+	struct nx_level_info l[2];
+	assert_int_equal(nx_feed_sub_depth(s, 7, BUY, l, 2), 1);
+	assert_int_equal(l[0].px, 100);
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(pr);
+	nx_feed_pub_destroy(pf);
+	free(real);
+	free(foreign);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1667,6 +1740,7 @@ int main(void)
 		cmocka_unit_test(test_sub_late_joiner),
 		cmocka_unit_test(test_sub_status),
 		cmocka_unit_test(test_sub_sessions),
+		cmocka_unit_test(test_sub_foreign_snapshot),
 		cmocka_unit_test(test_seed_corpus),
 	};
 

@@ -8,7 +8,7 @@
  *
  * Wire: MoldUDP64 framing (nx/moldudp.h), each message block one SBE 1.0
  * message: an 8-byte little-endian header {blockLength, templateId,
- * schemaId 0x4E4D, version 1}, then the little-endian block. Decoders read
+ * schemaId 0x4E4D, version NX_FEED_VERSION}, then the little-endian block. Decoders read
  * by blockLength, so a longer block from a newer version is accepted, and
  * ignore bytes after the parts they know. Three channels share one
  * MoldUDP64 session name: incremental (LevelUpdate, Trade, BookClear,
@@ -483,6 +483,8 @@ struct nx_feed_sub_stats {
 	uint64_t snap_pending;     /*   ahead of the incrementals: kept, waiting */
 	uint64_t snap_too_old;     /*   lastSeq before what the replay buffer reaches: dropped */
 	uint64_t snap_expired;     /* pending images found unusable (their lastSeq skipped) */
+	uint64_t snap_foreign;     /* images pending or in progress dropped: their session
+	                              was not the incremental channel's, once that latched */
 };
 
 struct nx_feed_sub;
@@ -545,8 +547,9 @@ void nx_feed_sub_give_up(struct nx_feed_sub *s);
 /*
  * 1 when the book of inst is a correct image as of the last message
  * delivered: synced, or pending with the incrementals past its image. An
- * instrument never named is synced (empty) unless the subscriber joined
- * late or gave a gap up. 0 otherwise.
+ * instrument not in the subscriber's table is synced (empty) unless the
+ * subscriber joined late, gave a gap up, or had no room for an instrument
+ * (inst_capacity: it may have been this one). 0 otherwise.
  */
 int nx_feed_sub_synced(const struct nx_feed_sub *s, nx_inst_t inst);
 

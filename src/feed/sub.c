@@ -373,6 +373,41 @@ static void restart_base(struct nx_feed_sub *s, int rc, const struct nx_mold_pkt
 }
 
 /* One packet through the receiver; delivered blocks applied. */
+/*
+ * The snapshot channel follows the incremental channel's session once that
+ * is known (a foreign first packet must not capture it). Until then it
+ * latches whatever session comes first; if that turns out to be another
+ * session than the incrementals', what it built is foreign: images pending
+ * or in progress are dropped (snap_foreign) and their books wait, stale,
+ * for an image of the right session. Called as soon as the incremental
+ * channel latches, before anything it delivers can sync a pending book.
+ */
+static void snap_follow_session(struct nx_feed_sub *s)
+{
+	struct nx_mold_rx_config cfg = { .have_session = 1 };
+	struct nx_mold_stats st;
+
+	if (!s->inc.latched || (s->snap.latched &&
+				!memcmp(s->snap.session, s->inc.session, NX_MOLD_SESSION_LEN)))
+		return;
+	if (s->snap.latched) {
+		if (s->img.on) {
+			s->img.on = 0;
+			s->st.snap_foreign++;
+		}
+		for (uint32_t i = 0; i < s->map.n; i++)
+			if (s->inst[i].state == SUB_PENDING) {
+				s->inst[i].state = SUB_STALE;
+				clear_book(&s->inst[i], 0);
+				s->st.snap_foreign++;
+			}
+	}
+	memcpy(cfg.session, s->inc.session, NX_MOLD_SESSION_LEN);
+	st = s->snap.st;
+	nx_mold_rx_init(&s->snap, &cfg);
+	s->snap.st = st;
+}
+
 static int inc_packet(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 {
 	struct nx_mold_pkt out;
@@ -382,6 +417,7 @@ static int inc_packet(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 	uint64_t lost_before = s->inc.st.lost_msgs;
 	int rc = nx_mold_rx_packet(&s->inc, pkt, len, &out);
 
+	snap_follow_session(s);
 	restart_base(s, rc, &out, lost_before);
 	if (rc != NX_MOLD_DATA)
 		return rc;
@@ -656,22 +692,6 @@ static void snap_msg(struct nx_feed_sub *s, const uint8_t *b, size_t len)
 	}
 }
 
-/* The snapshot channel follows the incremental channel's session once that
- * is known (a foreign first packet must not capture it). */
-static void snap_follow_session(struct nx_feed_sub *s)
-{
-	struct nx_mold_rx_config cfg = { .have_session = 1 };
-	struct nx_mold_stats st;
-
-	if (!s->inc.latched || (s->snap.latched &&
-				!memcmp(s->snap.session, s->inc.session, NX_MOLD_SESSION_LEN)))
-		return;
-	memcpy(cfg.session, s->inc.session, NX_MOLD_SESSION_LEN);
-	st = s->snap.st;
-	nx_mold_rx_init(&s->snap, &cfg);
-	s->snap.st = st;
-}
-
 int nx_feed_sub_snapshot(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 {
 	struct nx_mold_pkt out;
@@ -703,7 +723,8 @@ int nx_feed_sub_synced(const struct nx_feed_sub *s, nx_inst_t inst)
 {
 	const struct sub_inst *in = inst_find(s, inst);
 
-	return in ? inst_synced(s, in) : !s->new_stale;
+	/* Not in the table: never named, or named when the table was full. */
+	return in ? inst_synced(s, in) : !s->new_stale && !s->st.inst_capacity;
 }
 
 uint64_t nx_feed_sub_last_seq(const struct nx_feed_sub *s)
