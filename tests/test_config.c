@@ -368,7 +368,8 @@ static void test_market_data(void **state)
 		 "  map = ( { symbol = \"AAPL\"; instrument = 1; },\n"
 		 "   { symbol = \"MSFT\"; instrument = 2; source = \"last\"; px_mul = 1; px_div = 100; } ); };\n"
 		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
-		 "  retransmit_port = 9302; session = \"NX\"; snapshot_ms = 250; ring = 1024; }; };\n",
+		 "  retransmit_port = 9302; session = \"NX\"; snapshot_ms = 250; max_levels = 500;\n"
+		 "  ring = 1024; }; };\n",
 		 good_limits, two_inst, good_acct, md_net);
 	if (load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
@@ -470,6 +471,12 @@ static void test_market_data_errors(void **state)
 	char body[1024];
 	memcpy(body, t, sizeof(body));
 	MDL(body, "market_data.feed.ring: must be a power of two", 1);
+	/* Regression: a ring too small for one re-image was accepted, and a
+	 * shard could then never re-image a stale instrument. */
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 32; ring = 64; };",
+	   "market_data.feed: ring 64 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 3 (max_levels 32)");
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 40000; };",
+	   "market_data.feed: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 3 (max_levels 40000)");
 	MD("lcore = 0; speed = 1;", "market_data.speed: unknown field");
 #undef MD
 #undef MDL
