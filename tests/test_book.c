@@ -1618,6 +1618,37 @@ static void test_cancel_where(void **state)
 	CHECK_BOOK(f);
 }
 
+/* Cancel-on-disconnect of one session: the account's orders with its tag. */
+static void test_cancel_tagged(void **state)
+{
+	struct fx *f = *state;
+	struct nx_new_order o = lim(A, 1, BUY, 90, 1);
+	o.tag = 1;
+	put_o(f, &o);               /* oid 1, session 1 */
+	o = lim(A, 2, BUY, 91, 1);
+	o.tag = 2;
+	put_o(f, &o);               /* oid 2, session 2 */
+	o = lim(A, 3, SELL, 110, 1);
+	o.tag = 1;
+	put_o(f, &o);               /* oid 3, session 1 */
+	o = lim(B, 4, SELL, 111, 1);
+	o.tag = 1;
+	put_o(f, &o);               /* oid 4, another account */
+	bh_rec_clear(&f->r);
+	assert_int_equal(nx_book_cancel_tagged(f->b, A, 1, NX_CXL_DISCONNECT), 2);
+	assert_int_equal(f->r.ev[0].type, NX_EV_CANCELED);
+	assert_int_equal(f->r.ev[0].u.cancel.oid, 1);
+	assert_int_equal(f->r.ev[0].u.cancel.reason, NX_CXL_DISCONNECT);
+	assert_int_equal(f->r.ev[1].u.cancel.oid, 3);
+	assert_int_equal(f->r.ev[2].type, NX_EV_LEVEL);
+	assert_int_equal(nx_book_order_count(f->b), 2);
+	assert_int_equal(nx_book_cancel_tagged(f->b, A, 1, NX_CXL_DISCONNECT), 0);
+	assert_int_equal(nx_book_cancel_tagged(f->b, 999, 1, NX_CXL_DISCONNECT), -ENOENT);
+	assert_int_equal(nx_book_cancel_tagged(f->b, A, 2, 200), -EINVAL);
+	assert_int_equal(nx_book_order_count(f->b), 2);
+	CHECK_BOOK(f);
+}
+
 /* Regression: nx_book_check reported a partly filled iceberg slice whose open
  * quantity had fallen to its display as "hiding quantity"; the state is legal
  * (open 3, display 3, visible 2 until the slice is used up). */
@@ -1693,6 +1724,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_orders, bh_setup_3_orders, bh_teardown),
 		T(test_tag_echoed),
 		T(test_cancel_where),
+		T(test_cancel_tagged),
 		T(test_regress_check_iceberg_slice_at_display),
 		T(test_price_window_new_orders),
 		T(test_price_window_judged_on_arrival),
