@@ -641,7 +641,29 @@ static void test_market_reduce_refusals_status(void **state)
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
 }
 
-/* --- Bad input, throttle, admin, reference data --------------------------------- */
+/* A market order of account A for qty; returns the first reply message. */
+static const struct nx_client_msg *market(struct fx *f, uint64_t cl, unsigned side, int64_t qty)
+{
+	struct nx_nxp_new_order o = order(A, cl, side, 0, qty);
+	o.ord_type = NX_ORD_MARKET;
+	send_order(f, &f->ca, f->aa, &o);
+	return msg(f, 0);
+}
+
+/* A fresh engine trading inst under limits, A and B logged in with new
+ * session ids (sess, sess + 100), and B's order o resting. */
+static void reopen(struct fx *f, const struct nx_instrument *inst, const struct nx_limits *lim,
+		   uint64_t sess, const struct nx_nxp_new_order *o)
+{
+	nx_engine_destroy(f->e);
+	f->e = make_engine_with(inst, lim);
+	nx_client_init(&f->ca, sess, A, key_a);
+	nx_client_init(&f->cb, sess + 100, B, key_b);
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	send_order(f, &f->cb, f->ab, o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+}
 
 /* Regression: a market order is judged at the highest price it can trade
  * at. A sell used to be judged at its protection price, best bid - band,
@@ -651,62 +673,42 @@ static void test_market_reduce_refusals_status(void **state)
 static void test_market_risk_price(void **state)
 {
 	struct fx *f = *state;
-	login(f, &f->ca, f->aa);
-	login(f, &f->cb, f->ab);
-	struct nx_nxp_new_order bid = order(B, 1, NX_SIDE_BUY, 990, 50);
-	send_order(f, &f->cb, f->ab, &bid);
+	struct nx_instrument in = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100, .ref_px = 1000 };
+	nx_instrument_defaults(&in);
+	struct nx_nxp_new_order rest = order(B, 1, NX_SIDE_BUY, 990, 50);
+	reopen(f, &in, &eh_limits, 102, &rest);
 	/* 1100 lots: 1,089,000 at the bid 990 > 1e6 (at 890 it was 979,000). */
-	struct nx_nxp_new_order mkt = order(A, 1, NX_SIDE_SELL, 0, 1100);
-	mkt.ord_type = NX_ORD_MARKET;
-	send_order(f, &f->ca, f->aa, &mkt);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
-	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+	const struct nx_client_msg *r = market(f, 1, NX_SIDE_SELL, 1100);
+	assert_int_equal(r->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(r->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
 
 	/* A band wider than the bid: bid - band is below 0. */
-	struct nx_instrument wide = { .id = INST, .symbol = "WIDE", .band_ticks = 1000, .ref_px = 500 };
-	nx_instrument_defaults(&wide);
-	nx_engine_destroy(f->e);
-	f->e = make_engine_with(&wide, &eh_limits);
-	nx_client_init(&f->ca, 103, A, key_a);
-	nx_client_init(&f->cb, 203, B, key_b);
-	login(f, &f->ca, f->aa);
-	login(f, &f->cb, f->ab);
-	bid = order(B, 1, NX_SIDE_BUY, 500, 100);
-	send_order(f, &f->cb, f->ab, &bid);
-	mkt = order(A, 2, NX_SIDE_SELL, 0, 2100); /* 1,050,000 at 500 */
-	mkt.ord_type = NX_ORD_MARKET;
-	send_order(f, &f->ca, f->aa, &mkt);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
-	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
-	mkt = order(A, 3, NX_SIDE_SELL, 0, 100); /* 50,000: within every limit */
-	mkt.ord_type = NX_ORD_MARKET;
-	send_order(f, &f->ca, f->aa, &mkt);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	in = (struct nx_instrument){ .id = INST, .symbol = "WIDE", .band_ticks = 1000, .ref_px = 500 };
+	nx_instrument_defaults(&in);
+	rest = order(B, 1, NX_SIDE_BUY, 500, 100);
+	reopen(f, &in, &eh_limits, 103, &rest);
+	r = market(f, 2, NX_SIDE_SELL, 2100); /* 1,050,000 at 500 */
+	assert_int_equal(r->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(r->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+	assert_int_equal(market(f, 3, NX_SIDE_SELL, 100)->template_id, NX_NXP_EXEC_NEW); /* 50,000 */
 	assert_int_equal(msg(f, 1)->template_id, NX_NXP_EXEC_TRADE);
 
 	/* band x tick past INT64_MAX (tick 1e7, band 1e12 ticks: both within
 	 * what a configuration accepts). */
-	struct nx_instrument big = { .id = INST, .symbol = "BIG", .tick = 10000000,
+	in = (struct nx_instrument){ .id = INST, .symbol = "BIG", .tick = 10000000,
 				     .band_ticks = 1000000000000, .ref_px = 10000000 };
-	nx_instrument_defaults(&big);
+	nx_instrument_defaults(&in);
 	struct nx_limits lim = eh_limits;
 	lim.max_order_notional = 1000000000;
 	lim.credit_limit = 1000000000000;
-	nx_engine_destroy(f->e);
-	f->e = make_engine_with(&big, &lim);
-	nx_client_init(&f->ca, 104, A, key_a);
-	nx_client_init(&f->cb, 204, B, key_b);
-	login(f, &f->ca, f->aa);
-	login(f, &f->cb, f->ab);
-	struct nx_nxp_new_order ask = order(B, 1, NX_SIDE_SELL, 10000000, 1);
-	send_order(f, &f->cb, f->ab, &ask);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
-	mkt = order(A, 4, NX_SIDE_BUY, 0, 1);
-	mkt.ord_type = NX_ORD_MARKET;
-	send_order(f, &f->ca, f->aa, &mkt);
-	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
-	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
+	rest = order(B, 1, NX_SIDE_SELL, 10000000, 1);
+	reopen(f, &in, &lim, 104, &rest);
+	r = market(f, 4, NX_SIDE_BUY, 1);
+	assert_int_equal(r->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(r->u.exec_rejected.reason, NX_REJ_RISK_MAX_NOTIONAL);
 }
+
+/* --- Bad input, throttle, admin, reference data --------------------------------- */
 
 static void test_malformed(void **state)
 {
