@@ -474,9 +474,9 @@ static void test_market_data_errors(void **state)
 	/* Regression: a ring too small for one re-image was accepted, and a
 	 * shard could then never re-image a stale instrument. */
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 32; ring = 64; };",
-	   "market_data.feed: ring 64 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 3 (max_levels 32)");
+	   "market_data.feed: ring 64 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 32)");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 40000; };",
-	   "market_data.feed: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 3 (max_levels 40000)");
+	   "market_data.feed: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 40000)");
 	MD("lcore = 0; speed = 1;", "market_data.speed: unknown field");
 #undef MD
 #undef MDL

@@ -809,6 +809,91 @@ static void test_pub_overflow(void **state)
 	free(c);
 }
 
+static void no_sink(void *ctx, const struct nx_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+/* A book with `bids` bid levels (100, 99, ...) and one ask, instrument 7. */
+static struct nx_book *image_book(unsigned bids)
+{
+	const struct nx_book_config bc = { .max_instruments = 2, .max_accounts = 2,
+					   .max_orders = 64, .ladder_ticks = 1024 };
+	struct nx_book *b = nx_book_create(&bc, no_sink, NULL);
+	struct nx_instrument in = { .id = 7, .symbol = "IMG", .band_ticks = 100 };
+
+	assert_non_null(b);
+	nx_instrument_defaults(&in);
+	assert_int_equal(nx_book_add_instrument(b, &in), 0);
+	assert_int_equal(nx_book_add_account(b, &(struct nx_account){ .id = 1 }), 0);
+	for (unsigned i = 0; i <= bids; i++) {
+		struct nx_new_order o = { .acct = 1, .inst = 7, .cl = 1 + i, .qty = 2 + i,
+					  .side = i < bids ? BUY : SELL,
+					  .px = i < bids ? 100 - (nx_px_t)i : 110,
+					  .type = NX_ORD_LIMIT, .tif = NX_TIF_GTC };
+		nx_book_new_order(b, &o);
+	}
+	return b;
+}
+
+/* Regression (session 13): a shard re-imaged at most max_levels a side, so
+ * the image of a deeper book looked complete to the publisher and its
+ * snapshots were not flagged. nx_feed_image sends one level more. */
+static void test_image_deeper_than_max_levels(void **state)
+{
+	struct nx_level_info scratch[4];
+	struct nx_feed_rec img[NX_FEED_IMAGE_RECS(3)];
+	struct nx_feed_level l[8];
+	struct nx_feed_pub_config cfg = pub_cfg();
+	const struct {
+		unsigned bids, recs, levels;
+		uint8_t flags;
+	} t[] = {
+		{ 3, 2 + 3 + 1, 4, 0 },                        /* exactly max_levels: complete */
+		{ 5, 2 + 4 + 1, 4, NX_FEED_SNAP_INCOMPLETE },   /* deeper: max_levels + 1 sent */
+	};
+
+	(void)state;
+	cfg.max_levels = 3;
+	cfg.snapshot_ns = 3000;
+	for (unsigned k = 0; k < 2; k++) {
+		struct nx_book *b = image_book(t[k].bids);
+		struct cap *c = cap_new();
+		struct nx_feed_pub *p = mk_pub(c, &cfg);
+		uint32_t n = nx_feed_image(b, 7, 3, scratch, img);
+
+		assert_int_equal(n, t[k].recs);
+		assert_int_equal(img[0].type, NX_FEED_REC_CLEAR);
+		assert_int_equal(img[1].type, NX_FEED_REC_STATUS);
+		assert_int_equal(img[1].n, NX_STATUS_OPEN);
+		for (uint32_t i = 2; i < n - 1; i++) {
+			assert_int_equal(img[i].type, NX_FEED_REC_LEVEL);
+			assert_int_equal(img[i].side, BUY);
+			assert_int_equal(img[i].px, 100 - (nx_px_t)(i - 2));
+			assert_int_equal(img[i].qty, 2 + (nx_qty_t)(i - 2));
+			assert_int_equal(img[i].n, 1);
+		}
+		assert_int_equal(img[n - 1].side, SELL);
+		assert_int_equal(img[n - 1].px, 110);
+		for (uint32_t i = 0; i < n; i++)
+			nx_feed_pub_rec(p, &img[i], 0);
+		assert_int_equal(nx_feed_pub_stats(p)->level_overflow, t[k].flags ? 1 : 0);
+		c->n = 0;
+		nx_feed_pub_poll(p, 0);
+		assert_int_equal(snap_levels(c, 1, 1, 7, n, t[k].flags, l), t[k].levels);
+		nx_feed_pub_destroy(p);
+		free(c);
+		nx_book_destroy(b);
+	}
+	/* An instrument the book does not know: CLEAR only (the shard's list
+	 * comes from the same configuration, so this is a caller's slip). */
+	struct nx_book *b = image_book(0);
+	assert_int_equal(nx_feed_image(b, 8, 3, scratch, img), 1);
+	assert_int_equal(img[0].type, NX_FEED_REC_CLEAR);
+	nx_book_destroy(b);
+}
+
 static void test_pub_bad_recs(void **state)
 {
 	struct cap *c = cap_new();
@@ -1728,6 +1813,7 @@ int main(void)
 		cmocka_unit_test(test_pub_end),
 		cmocka_unit_test(test_pub_snapshot),
 		cmocka_unit_test(test_pub_overflow),
+		cmocka_unit_test(test_image_deeper_than_max_levels),
 		cmocka_unit_test(test_pub_bad_recs),
 		cmocka_unit_test(test_pub_retransmit),
 		cmocka_unit_test(test_sub_basic),

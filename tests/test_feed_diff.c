@@ -32,6 +32,7 @@
 #define W_SUBS        2
 #define W_QMAX        1024
 #define W_LIVE        4096
+#define W_MAX_LEVELS  64 /* pub_cfg()'s: the shards re-image to the publisher's depth */
 #define W_STEP_NS     1000u   /* one command per simulated microsecond */
 #define W_SNAPSHOT_NS 300000u /* a snapshot cycle: 300 steps */
 #define W_GIVE_UP     40      /* steps a gap may stay open before the timer gives up */
@@ -153,6 +154,7 @@ static struct world *world_open(uint64_t seed, uint32_t history, uint32_t hold0)
 	assert_non_null(w);
 	w->rng = seed;
 	w->now = 1000000;
+	assert_int_equal(pc.max_levels, W_MAX_LEVELS);
 	pc.history = history;
 	pc.retrans_max = 64;
 	pc.max_payload = 400; /* 16 levels a snapshot packet: images come in chunks */
@@ -272,26 +274,17 @@ static void cmd(struct world *w)
 								 .cl = ++w->next_cl });
 }
 
-/* A shard's ring overflowed (or it starts): CLEAR, the trading status, then
- * every level, from the book, as dpdk_apps/nanoex/shard.c re-images. */
+/* A shard's ring overflowed (or it starts): the image dpdk_apps/nanoex/shard.c
+ * sends, from the book. */
 static void reimage(struct world *w, nx_inst_t inst)
 {
-	struct nx_level_info lv[256];
-	struct nx_instrument in;
-	struct nx_feed_rec r = clr(inst);
+	struct nx_level_info lv[W_MAX_LEVELS + 1];
+	struct nx_feed_rec r[NX_FEED_IMAGE_RECS(W_MAX_LEVELS)];
+	uint32_t n = nx_feed_image(w->book, inst, W_MAX_LEVELS, lv, r);
 
-	nx_feed_pub_rec(w->pub, &r, w->now);
-	assert_int_equal(nx_book_instrument(w->book, inst, &in), 0);
-	r = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = inst, .n = in.status };
-	nx_feed_pub_rec(w->pub, &r, w->now);
-	for (unsigned side = BUY; side <= SELL; side++) {
-		int n = nx_book_depth(w->book, inst, side, lv, 256);
-
-		for (int i = 0; i < n; i++) {
-			r = lvl(inst, side, lv[i].px, lv[i].qty, lv[i].count);
-			nx_feed_pub_rec(w->pub, &r, w->now);
-		}
-	}
+	assert_int_equal(r[1].type, NX_FEED_REC_STATUS);
+	for (uint32_t i = 0; i < n; i++)
+		nx_feed_pub_rec(w->pub, &r[i], w->now);
 }
 
 static void w_deliver(struct world *w, unsigned k, const struct wpkt *p)

@@ -229,8 +229,9 @@ void nx_shard_feed_tap(void *ctx, const struct nx_event *ev)
 		feed_flush(s);
 }
 
-/* Stale instruments: the book as it is now, as a CLEAR, the trading status
- * and one LEVEL per level, when the ring has room for the whole image.
+/* Stale instruments: the book as it is now (nx_feed_image: a CLEAR, the
+ * trading status and one LEVEL per level, one more than the publisher holds
+ * when the side is deeper), when the ring has room for the whole image.
  * Every instrument starts stale, so the feed opens with each one's status. */
 static void feed_reimage(struct nx_shard *s)
 {
@@ -239,20 +240,7 @@ static void feed_reimage(struct nx_shard *s)
 	for (uint32_t i = 0; i < md->ninst && md->nstale; i++) {
 		if (!md->stale[i])
 			continue;
-		uint32_t n = 0;
-		struct nx_instrument in;
-		md->image[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = md->inst[i] };
-		if (!nx_book_instrument(b, md->inst[i], &in))
-			md->image[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS,
-							       .inst = md->inst[i], .n = in.status };
-		for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
-			int k = nx_book_depth(b, md->inst[i], side, md->levels, md->max_levels);
-			for (int j = 0; j < k; j++)
-				md->image[n++] = (struct nx_feed_rec){
-					.type = NX_FEED_REC_LEVEL, .side = (uint8_t)side,
-					.inst = md->inst[i], .px = md->levels[j].px,
-					.qty = md->levels[j].qty, .n = md->levels[j].count };
-		}
+		uint32_t n = nx_feed_image(b, md->inst[i], md->max_levels, md->levels, md->image);
 		if (!rte_ring_sp_enqueue_bulk_elem(md->feed, md->image, sizeof(struct nx_feed_rec), n,
 						   NULL))
 			return; /* no room yet: next time */

@@ -84,6 +84,21 @@ NX_STATIC_ASSERT(sizeof(struct nx_feed_rec) == 32, "nx_feed_rec is a 32-byte rin
  * other event: 0 (*r untouched). */
 int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r);
 
+/*
+ * The records that re-image instrument inst from book b: CLEAR, then STATUS
+ * (unless the book has no such instrument), then each side's LEVELs, best
+ * first, up to max_levels + 1 a side. A side deeper than the publisher's
+ * max_levels thus sends one level more than the publisher can hold, and
+ * the publisher flags the image incomplete (NX_FEED_SNAP_INCOMPLETE), as it
+ * does when an incremental level overflows; an image of exactly max_levels
+ * would look complete. scratch holds max_levels + 1 entries, out
+ * NX_FEED_IMAGE_RECS(max_levels). Returns the number of records written.
+ * Cold: a shard calls it when its ring overflowed, outside any command.
+ */
+#define NX_FEED_IMAGE_RECS(max_levels) (2u + 2u * ((max_levels) + 1u))
+uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_levels,
+		       struct nx_level_info *scratch, struct nx_feed_rec *out);
+
 /* 0 if r is a valid record (the field rules above), else the reason the
  * publisher refuses it: NX_FEED_PUB_BAD_TYPE, _BAD_INSTRUMENT (0), _BAD_SIDE,
  * _BAD_QTY or _BAD_STATUS. The decoder applies the same rules (BAD_FIELD). */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "nx/feed.h"
 #include "nx/mdbook.h"
 
 /* An IPv4 address member: unicast (want_group 0) or a 224/4 group. */
@@ -234,12 +235,13 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 		return rc;
 	if (f->ring & (f->ring - 1))
 		return cfg_fail(L, config_setting_get_member(g, "ring"), "must be a power of two");
-	/* A shard re-images a stale instrument in one enqueue (CLEAR, STATUS,
-	 * max_levels a side) into a ring that holds ring - 1: smaller, and the
-	 * instrument could never be re-imaged (its changes dropped for good). */
-	if ((uint64_t)f->ring - 1 < 2 + 2 * (uint64_t)f->max_levels)
+	/* A shard re-images a stale instrument in one enqueue (nx_feed_image:
+	 * CLEAR, STATUS, max_levels + 1 a side) into a ring that holds ring - 1:
+	 * smaller, and the instrument could never be re-imaged (its changes
+	 * dropped for good). */
+	if ((uint64_t)f->ring - 1 < NX_FEED_IMAGE_RECS((uint64_t)f->max_levels))
 		return group_fail(L, g, "ring %u cannot hold an instrument's re-image: it must be at "
-				  "least 2 x max_levels + 3 (max_levels %u)", f->ring, f->max_levels);
+				  "least 2 x max_levels + 5 (max_levels %u)", f->ring, f->max_levels);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The nanoex authors
  *
- * NXM wire codec of nx/feed.h: records from engine events, record checks,
+ * NXM wire codec of nx/feed.h: records from engine events and books, record checks,
  * the four messages encoded and decoded, names of errors and drops. No
  * framing here (MoldUDP64 is nx/moldudp.h's) and no state.
  */
@@ -46,6 +46,27 @@ int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r)
 	default:
 		return 0;
 	}
+}
+
+uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_levels,
+		       struct nx_level_info *scratch, struct nx_feed_rec *out)
+{
+	struct nx_instrument in;
+	uint32_t n = 0;
+
+	out[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = inst };
+	if (!nx_book_instrument(b, inst, &in))
+		out[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = inst,
+						 .n = in.status };
+	for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
+		int k = nx_book_depth(b, inst, side, scratch, max_levels + 1);
+		for (int j = 0; j < k; j++)
+			out[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_LEVEL,
+							 .side = (uint8_t)side, .inst = inst,
+							 .px = scratch[j].px, .qty = scratch[j].qty,
+							 .n = scratch[j].count };
+	}
+	return n;
 }
 
 static int side_ok(unsigned side)
