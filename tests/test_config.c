@@ -397,11 +397,22 @@ static void test_market_data(void **state)
 	assert_int_equal(c.md.feed.incremental_port, 9300);
 	assert_int_equal(c.md.feed.snapshot_port, 9301);
 	assert_int_equal(c.md.feed.retransmit_port, 9302);
+	assert_true(c.md.feed.have_session);
 	assert_memory_equal(c.md.feed.session, "NX        ", 10);
 	assert_int_equal(c.md.feed.snapshot_ms, 250);
 	assert_int_equal(c.md.feed.heartbeat_ms, 100); /* defaults */
 	assert_int_equal(c.md.feed.history, 65536);
 	assert_int_equal(c.md.feed.ring, 1024);
+	nx_config_free(&c);
+	/* No feed session: the appliance names one per start. */
+	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
+		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
+		 "  retransmit_port = 9302; }; };\n", good_limits, two_inst, good_acct, md_net);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_true(c.md.enabled);
+	assert_false(c.md.feed.have_session);
+	assert_int_equal(c.md.feed.ring, 65536);
 	nx_config_free(&c);
 	/* Absent: disabled. */
 	snprintf(t, sizeof(t), "%s%s%s%s", good_limits, two_inst, good_acct, md_net);

@@ -433,6 +433,33 @@ static int cap_decode(const struct cap *c, size_t i, unsigned k, struct nx_feed_
 	return nx_feed_decode(b, len, m);
 }
 
+/* Regression (session 13): every start of the appliance published as
+ * "NANOEX", so a subscriber of the last run took the new run's numbers as
+ * its own session's and spliced them onto its books. */
+static void test_session_name(void **state)
+{
+	char s[10];
+	const uint64_t d8 = UINT64_C(2821109907456); /* 36^8 */
+
+	(void)state;
+	nx_feed_session_name(s, 0);
+	assert_memory_equal(s, "NX00000000", 10);
+	nx_feed_session_name(s, 35);
+	assert_memory_equal(s, "NX0000000Z", 10);
+	nx_feed_session_name(s, 36);
+	assert_memory_equal(s, "NX00000010", 10);
+	nx_feed_session_name(s, d8 - 1);
+	assert_memory_equal(s, "NXZZZZZZZZ", 10);
+	nx_feed_session_name(s, d8);
+	assert_memory_equal(s, "NX00000000", 10);
+	nx_feed_session_name(s, UINT64_C(1795000000000)); /* 2026-11-18 */
+	assert_memory_equal(s, "NXMWM0NK74", 10);
+	/* One millisecond apart: another session. */
+	char t[10];
+	nx_feed_session_name(t, UINT64_C(1795000000001));
+	assert_memory_not_equal(s, t, 10);
+}
+
 static void test_pub_config(void **state)
 {
 	const nx_inst_t dup[2] = { 7, 7 }, zero[2] = { 7, 0 };
@@ -1814,6 +1841,7 @@ int main(void)
 		cmocka_unit_test(test_pub_snapshot),
 		cmocka_unit_test(test_pub_overflow),
 		cmocka_unit_test(test_image_deeper_than_max_levels),
+		cmocka_unit_test(test_session_name),
 		cmocka_unit_test(test_pub_bad_recs),
 		cmocka_unit_test(test_pub_retransmit),
 		cmocka_unit_test(test_sub_basic),

@@ -127,6 +127,7 @@ struct nx_service {
 	/* Outbound: the venue's feed (NXM). */
 	struct nx_feed_pub *pub;     /* NULL: no feed */
 	nx_inst_t *pub_ids;          /* what it publishes: every instrument */
+	char feed_session[11];       /* its MoldUDP64 session name, NUL-terminated */
 	uint8_t group_mac[6];
 	uint64_t feed_pkts[3], feed_bytes, feed_no_mbuf, feed_no_neigh, requests_in;
 };

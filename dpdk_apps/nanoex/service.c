@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -370,7 +371,20 @@ static int feed_init(struct nx_app *a, struct nx_service *v, int socket)
 		.heartbeat_ns = (uint64_t)f->heartbeat_ms * 1000000u,
 		.snapshot_ns = (uint64_t)f->snapshot_ms * 1000000u,
 	};
-	memcpy(pc.session, f->session, sizeof(pc.session));
+	/* A name of its own per start unless configured: a subscriber that
+	 * heard the last run must not splice this run's numbers onto it. */
+	if (f->have_session) {
+		memcpy(pc.session, f->session, sizeof(pc.session));
+	} else {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		nx_feed_session_name(pc.session, (uint64_t)ts.tv_sec * 1000u +
+						 (uint64_t)ts.tv_nsec / 1000000u);
+	}
+	memcpy(v->feed_session, pc.session, sizeof(pc.session));
+	for (size_t i = sizeof(pc.session); i > 0 && v->feed_session[i - 1] == ' '; i--)
+		v->feed_session[i - 1] = '\0';
+	printf("nanoex: feed session \"%s\"\n", v->feed_session);
 	size_t bytes = nx_feed_pub_memsize(&pc);
 	void *mem = bytes ? rte_zmalloc_socket("nx_feed", bytes, RTE_CACHE_LINE_SIZE, socket) : NULL;
 	if (!mem || !(v->pub = nx_feed_pub_init(mem, bytes, &pc, feed_send, v))) {

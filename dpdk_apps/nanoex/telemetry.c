@@ -88,6 +88,7 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	if (v->pub) {
 		const struct nx_feed_pub_stats *f = nx_feed_pub_stats(v->pub);
+		rte_tel_data_add_dict_string(d, "feed_session", v->feed_session);
 		rte_tel_data_add_dict_u64(d, "feed_msgs", f->msgs);
 		rte_tel_data_add_dict_u64(d, "feed_incremental_pkts", v->feed_pkts[NX_FEED_INCREMENTAL]);
 		rte_tel_data_add_dict_u64(d, "feed_snapshot_pkts", v->feed_pkts[NX_FEED_SNAPSHOT]);

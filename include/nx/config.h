@@ -110,7 +110,9 @@ struct nx_md_itch_config {
 struct nx_md_feed_config {
 	uint32_t group;             /* multicast group, host order; 0: no feed */
 	uint16_t incremental_port, snapshot_port, retransmit_port;
-	char session[10];
+	char session[10];           /* if have_session; else the appliance names one per
+	                               start (nx_feed_session_name) */
+	uint8_t have_session;
 	uint32_t history;           /* incremental messages kept for retransmission */
 	uint32_t max_levels;        /* per instrument and side in snapshots */
 	uint32_t heartbeat_ms, snapshot_ms;

@@ -99,6 +99,15 @@ int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r);
 uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_levels,
 		       struct nx_level_info *scratch, struct nx_feed_rec *out);
 
+/*
+ * A session name for one run of a publisher: "NX" and unix_ms (the start's
+ * wall-clock time in milliseconds) modulo 36^8 as 8 base-36 digits, 0-9 A-Z,
+ * most significant first ("NX" + 8 digits fills the 10 bytes; the digits
+ * repeat every 89 years). Subscribers take a session name for one unbroken
+ * numbering, so a restarted publisher must not reuse its name.
+ */
+void nx_feed_session_name(char out[10], uint64_t unix_ms);
+
 /* 0 if r is a valid record (the field rules above), else the reason the
  * publisher refuses it: NX_FEED_PUB_BAD_TYPE, _BAD_INSTRUMENT (0), _BAD_SIDE,
  * _BAD_QTY or _BAD_STATUS. The decoder applies the same rules (BAD_FIELD). */

@@ -203,7 +203,6 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	static const char *const pn[3] = { "incremental_port", "snapshot_port", "retransmit_port" };
 	if (rc)
 		return rc;
-	memcpy(f->session, "NANOEX    ", 10);
 	f->history = 1u << 16;
 	f->max_levels = 1024;
 	f->heartbeat_ms = 100;
@@ -225,7 +224,7 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	f->retransmit_port = (uint16_t)port[2];
 	if (port[0] == port[1] || port[0] == port[2] || port[1] == port[2])
 		return group_fail(L, g, "incremental_port, snapshot_port and retransmit_port must differ");
-	if ((rc = cfg_session(L, g, f->session, NULL)) ||
+	if ((rc = cfg_session(L, g, f->session, &f->have_session)) ||
 	    (rc = cfg_u32(L, g, "history", 1, 1u << 24, &f->history)) ||
 	    (rc = cfg_u32(L, g, "max_levels", 1, 1u << 20, &f->max_levels)) ||
 	    (rc = cfg_u32(L, g, "heartbeat_ms", 1, 60000, &f->heartbeat_ms)) ||

@@ -69,6 +69,18 @@ uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_lev
 	return n;
 }
 
+void nx_feed_session_name(char out[10], uint64_t unix_ms)
+{
+	static const char digit[36] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+	out[0] = 'N';
+	out[1] = 'X';
+	for (int i = 9; i >= 2; i--) {
+		out[i] = digit[unix_ms % 36];
+		unix_ms /= 36;
+	}
+}
+
 static int side_ok(unsigned side)
 {
 	return side == NX_SIDE_BUY || side == NX_SIDE_SELL;

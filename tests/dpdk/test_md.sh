@@ -38,7 +38,7 @@ market_data = {
            ref_interval_us = 0;
            map = ( { symbol = \"AAPL\"; instrument = 2; source = \"mid\"; px_div = 10000; } ); };
   feed = { group = \"$GROUP\"; incremental_port = 9300; snapshot_port = 9301;
-           retransmit_port = 9302; session = \"NXTEST\"; snapshot_ms = 200; heartbeat_ms = 20;
+           retransmit_port = 9302; snapshot_ms = 200; heartbeat_ms = 20;
            max_levels = 256; };
 };"
 # A load test's limits; account 1 keeps its orders when its sessions end.
@@ -141,6 +141,10 @@ M=$(tel "$P" /nanoex/md)
 	|| fail "no snapshot recovery: $(grep -v '^book' "$TMP/lossy.txt")"
 [ "$(field "$M" shard0_feed_dropped)" = 0 ] && ok "no book change lost between shard and publisher" \
 	|| fail "feed ring: $M"
+# No session configured: a name of this start's own, NX + 8 base-36 digits.
+SESS=$(field "$M" feed_session)
+echo "$SESS" | grep -Eq '^NX[0-9A-Z]{8}$' && grep -q "feed session \"$SESS\"" "$TMP/nanoex.log" \
+	&& ok "feed session named for this start: $SESS" || fail "feed session: '$SESS'"
 
 # 2. The ITCH feed in: a gap, its retransmission, the reference price.
 python3 tests/dpdk/itchfeed.py "$HOST" "10.96.$NET.1" 9200 9201 >"$TMP/itch.txt" 2>&1 \
