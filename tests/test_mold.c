@@ -325,6 +325,36 @@ static void test_end_of_session(void **state)
 	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DROP_AFTER_END);
 	assert_int_equal(rx.st.drops[-NX_MOLD_DROP_AFTER_END], 1);
 	assert_int_equal(rx.next, 6);
+	/* Regression (session 13): a heartbeat or a second end numbered past
+	 * the end announced a gap whose answers were then dropped as past the
+	 * end, so a hold-mode receiver asked for them until it gave up. */
+	uint64_t f, n;
+	mk(&p, SESS, 9, 0);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DROP_AFTER_END);
+	mk(&p, SESS, 9, 0xffff);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DROP_AFTER_END);
+	assert_int_equal(rx.st.drops[-NX_MOLD_DROP_AFTER_END], 3);
+	assert_int_equal(rx.high, 6);
+	assert_int_equal(rx.end_seq, 6);
+	assert_int_equal(nx_mold_rx_missing(&rx, &f, &n), 0);
+	/* numbered at the end: still the end, counted */
+	mk(&p, SESS, 6, 0);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_HEARTBEAT);
+	/* Hold mode, a packet seen past where the end then falls: what is
+	 * missing stops at the end (the packet can never be delivered). */
+	rx_from(&rx, 1, 1);
+	mk(&p, SESS, 1, 3);
+	feed(&rx, &p, &r);
+	mk(&p, SESS, 8, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+	assert_int_equal(rx.high, 10);
+	mk(&p, SESS, 6, 0xffff);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_END);
+	assert_int_equal(nx_mold_rx_missing(&rx, &f, &n), 1);
+	assert_int_equal(f, 4);
+	assert_int_equal(n, 2);
+	mk(&p, SESS, 8, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DROP_AFTER_END);
 }
 
 static void test_latch_mid_stream(void **state)
@@ -393,13 +423,20 @@ static void test_drops(void **state)
 	assert_int_equal(nx_mold_rx_packet(&rx, p.b, p.n, &r), NX_MOLD_DROP_BAD_SEQ);
 	mk(&p, SESS, UINT64_MAX, 2);
 	assert_int_equal(nx_mold_rx_packet(&rx, p.b, p.n, &r), NX_MOLD_DROP_BAD_SEQ);
+	/* BAD_SEQ (regression, session 13): a jump of more than 2^32 past the
+	 * highest number known, by a heartbeat or by data; it used to move the
+	 * numbering there, and every real packet after it was a duplicate. */
+	mk(&p, SESS, 2 + NX_MOLD_MAX_JUMP + 1, 0);
+	assert_int_equal(nx_mold_rx_packet(&rx, p.b, p.n, &r), NX_MOLD_DROP_BAD_SEQ);
+	mk(&p, SESS, UINT64_MAX - 1, 1);
+	assert_int_equal(nx_mold_rx_packet(&rx, p.b, p.n, &r), NX_MOLD_DROP_BAD_SEQ);
 	/* no state changed but the drop counters */
 	assert_int_equal(rx.next, before.next);
 	assert_int_equal(rx.high, before.high);
 	assert_int_equal(rx.st.msgs, before.st.msgs);
 	assert_int_equal(rx.st.drops[-NX_MOLD_DROP_SHORT], 20);
 	assert_int_equal(rx.st.drops[-NX_MOLD_DROP_TRAILING], 4);
-	assert_int_equal(rx.st.drops[-NX_MOLD_DROP_BAD_SEQ], 3);
+	assert_int_equal(rx.st.drops[-NX_MOLD_DROP_BAD_SEQ], 5);
 	for (int d = 1; d < (int)NX_MOLD_DROP_MAX; d++)
 		assert_string_not_equal(nx_mold_drop_name(-d), "?");
 	assert_string_equal(nx_mold_drop_name(NX_MOLD_DROP_TRUNCATED), "TRUNCATED");
@@ -408,6 +445,10 @@ static void test_drops(void **state)
 	assert_string_equal(nx_mold_drop_text(-7), "unknown drop reason");
 	assert_string_equal(nx_mold_kind_name(NX_MOLD_AHEAD), "AHEAD");
 	assert_string_equal(nx_mold_kind_name(0), "?");
+	/* a jump of exactly 2^32: a (large) gap, accepted */
+	mk(&p, SESS, 2 + NX_MOLD_MAX_JUMP, 0);
+	assert_int_equal(nx_mold_rx_packet(&rx, p.b, p.n, &r), NX_MOLD_HEARTBEAT);
+	assert_int_equal(r.gap_count, NX_MOLD_MAX_JUMP);
 }
 
 static void test_max_count_and_empty_blocks(void **state)

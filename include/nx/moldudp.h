@@ -153,15 +153,21 @@ int nx_mold_request_parse(const uint8_t *p, size_t len, char session[10], uint64
  * - TRAILING: the packet must end with its last block (UDP gives exact
  *   lengths; Ethernet padding is below UDP). A heartbeat or end packet is
  *   exactly 20 bytes.
- * - BAD_SEQ: sequence 0 (numbering starts at 1) or seq + count past 2^64.
+ * - BAD_SEQ: sequence 0 (numbering starts at 1), seq + count past 2^64, or
+ *   a packet numbered more than NX_MOLD_MAX_JUMP past every number known
+ *   (a corrupted header: a real feed carries ~1e9 messages a day).
+ * - AFTER_END: once the end of session is seen, data past its number, and
+ *   heartbeats or end packets numbered past it (they would announce a gap
+ *   whose answers are dropped as data past the end).
  */
+#define NX_MOLD_MAX_JUMP (UINT64_C(1) << 32)
 #define NX_MOLD_DROPS(X)                                                                 \
 	X(SHORT,         1, "packet shorter than the 20-byte header")                    \
 	X(TRUNCATED,     2, "a message block runs past the end of the packet")           \
 	X(TRAILING,      3, "bytes after the last block (or after a 20-byte heartbeat)") \
-	X(BAD_SEQ,       4, "sequence number 0, or seq + count overflows")               \
+	X(BAD_SEQ,       4, "sequence number 0, seq + count overflows, or a jump past 2^32") \
 	X(WRONG_SESSION, 5, "session differs from the one being followed")               \
-	X(AFTER_END,     6, "data past the end of the session")
+	X(AFTER_END,     6, "numbered past the end of the session")
 
 enum nx_mold_drop {
 #define NX_X_(name, code, text) NX_MOLD_DROP_##name = -(code),

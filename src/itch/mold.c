@@ -133,8 +133,15 @@ int nx_mold_rx_packet(struct nx_mold_rx *rx, const uint8_t *pkt, size_t len,
 	if (rx->latched && memcmp(rx->session, h->session, NX_MOLD_SESSION_LEN))
 		return drop(rx, NX_MOLD_DROP_WRONG_SESSION);
 	ends = seq + nmsg;
-	if (rx->ended && nmsg && ends > rx->end_seq)
+	/* After the end, nothing is numbered past it: not data, and not a
+	 * heartbeat or a second end announcing more (a gap no answer could
+	 * fill, as answers past end_seq are dropped here too). */
+	if (rx->ended && (nmsg ? ends > rx->end_seq : seq > rx->end_seq))
 		return drop(rx, NX_MOLD_DROP_AFTER_END);
+	/* A corrupted header must not move the numbering out of reach. */
+	if (rx->next && seq > rx->next && seq > rx->high &&
+	    seq - (rx->next > rx->high ? rx->next : rx->high) > NX_MOLD_MAX_JUMP)
+		return drop(rx, NX_MOLD_DROP_BAD_SEQ);
 
 	/* Valid: from here on the packet changes state. */
 	if (!rx->latched) {
@@ -168,6 +175,10 @@ int nx_mold_rx_packet(struct nx_mold_rx *rx, const uint8_t *pkt, size_t len,
 			if (!rx->ended) {
 				rx->ended = 1;
 				rx->end_seq = seq;
+				/* Numbers past the end do not exist: a packet seen
+				 * ahead of it can never be delivered. */
+				if (rx->high > seq)
+					rx->high = seq;
 			}
 			rx->st.ends++;
 			return NX_MOLD_END;
