@@ -341,6 +341,67 @@ static void test_reference_messages(void **state)
 	nx_mdbook_destroy(b);
 }
 
+/* Regressions (session 13, from a review): each failing message counted
+ * once, under one reason; a skipped add names no stock; P and Q of 0
+ * shares print nothing. */
+static struct msg mP(uint16_t loc, uint32_t sh, uint32_t px)
+{
+	struct msg m = itch_hdr('P', loc);
+	itch_put(&m, 0, 8);
+	itch_put(&m, 'B', 1);
+	itch_put(&m, sh, 4);
+	itch_put_sym(&m, "ZVZZT");
+	itch_put(&m, px, 4);
+	itch_put(&m, 9, 8);
+	return m;
+}
+
+static void test_anomaly_accounting(void **state)
+{
+	struct nx_mdbook_config c = { .max_locates = 8, .max_orders = 64, .max_levels = 64 };
+	struct nx_mdbook *b = nx_mdbook_create(&c);
+	struct nx_mdbook_stock_info si;
+	(void)state;
+	assert_non_null(b);
+	/* An orphan C whose locate is past max_locates: ORPHAN_EXEC only. */
+	assert_int_equal(ap(b, mC(100, 77, 5, 'Y', 500)), 'C');
+	assert_int_equal(anom(b, NX_MDBOOK_ORPHAN_EXEC), 1);
+	assert_int_equal(anom(b, NX_MDBOOK_BAD_LOCATE), 0);
+	/* A C that executes a live order is applied, not an anomaly, whatever
+	 * its header's locate; the print is the executed order's stock's. */
+	ap(b, mA(3, 1, 'S', 10, "ABC", 200));
+	assert_int_equal(ap(b, mC(100, 1, 4, 'Y', 199)), 'C');
+	assert_int_equal(anom(b, NX_MDBOOK_BAD_LOCATE), 0);
+	side_is(b, 3, NX_MDBOOK_ASK, 1, 200, 6, 1);
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 199);
+	/* not printable: executed, no print */
+	assert_int_equal(ap(b, mC(3, 1, 1, 'N', 150)), 'C');
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 199);
+	side_is(b, 3, NX_MDBOOK_ASK, 1, 200, 5, 1);
+	/* Skipped adds (bad side, 0 shares, a live reference) name nothing. */
+	ap(b, mA(4, 2, '?', 10, "JUNK", 100));
+	ap(b, mA(4, 3, 'B', 0, "JUNK", 100));
+	ap(b, mA(4, 1, 'B', 10, "JUNK", 100));
+	nx_mdbook_stock(b, 4, &si);
+	assert_int_equal(si.named_by, 0);
+	assert_int_equal(nx_mdbook_find(b, "JUNK"), -ENOENT);
+	ap(b, mA(4, 4, 'B', 10, "GOOD", 100));
+	nx_mdbook_stock(b, 4, &si);
+	assert_int_equal(si.named_by, 'A');
+	assert_string_equal(si.symbol, "GOOD");
+	/* P of 0 shares prints nothing, as Q of 0 shares. */
+	assert_int_equal(ap(b, mP(3, 0, 1234)), 'P');
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 199);
+	assert_int_equal(ap(b, mP(3, 7, 1234)), 'P');
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 1234);
+	ok(b);
+	nx_mdbook_destroy(b);
+}
+
 static void test_decode_errors(void **state)
 {
 	struct nx_mdbook *b = book(8, 8);
@@ -631,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_add_anomalies),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_reference_messages),
+		cmocka_unit_test(test_anomaly_accounting),
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_level_order),
 		cmocka_unit_test(test_apply_blocks),

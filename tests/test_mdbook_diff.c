@@ -221,8 +221,6 @@ static size_t gen_msg(struct gen *g, struct ref_book *r, uint8_t *b)
 			r_reduce(r, ref, sh, NX_MDBOOK_ORPHAN_CANCEL, NX_MDBOOK_OVER_CANCEL);
 		else
 			r_reduce(r, ref, sh, NX_MDBOOK_ORPHAN_EXEC, NX_MDBOOK_OVER_EXEC);
-		if (t == 'C' && locs[li] >= r->max_locates) /* its print names a stock */
-			r->anom[NX_MDBOOK_BAD_LOCATE]++;
 		break;
 	case 'D':
 		put(b, &n, ref, 8);

@@ -110,7 +110,7 @@ struct nx_mdbook_config {
 	X(ORPHAN_DELETE,  "D for a reference never seen: skipped")                       \
 	X(ORPHAN_REPLACE, "U of a reference never seen: skipped with its new order")     \
 	X(DUP_REF,        "A, F or U adding a reference that is live: skipped")          \
-	X(BAD_LOCATE,     "A, F, R, H, P, Q or C naming a locate >= max_locates: skipped") \
+	X(BAD_LOCATE,     "A, F, R, H, P or Q naming a locate >= max_locates: skipped") \
 	X(BAD_SIDE,       "A or F side not B or S: skipped")                             \
 	X(ZERO_SHARES,    "A, F or U of 0 shares: skipped (U still removes the old)")    \
 	X(ORDER_CAPACITY, "add skipped: max_orders orders live")                         \
@@ -157,12 +157,14 @@ struct nx_mdbook_bbo {
 
 struct nx_mdbook_stock_info {
 	char symbol[9];       /* trimmed, NUL-terminated; "" if never named */
-	uint8_t named_by;     /* 'R' directory, 'A'/'F' first add, 0 none */
+	uint8_t named_by;     /* 'R' directory, 'A'/'F' first add applied, 0 none */
 	uint8_t trading_state; /* last H: 'H', 'P', 'Q', 'T'; 0 if none */
 	uint8_t market_category; /* from R, 0 if none */
 	uint32_t levels[2];   /* by enum nx_mdbook_side */
 	uint32_t orders;      /* live orders */
-	uint32_t last_trade_px; /* last E-with-price, C, P or Q price seen, 0 if none */
+	uint32_t last_trade_px; /* price of the last print: E (the order's price), C
+	                           printable, P or Q of > 0 shares; E and C count for
+	                           the executed order's stock; 0 if none */
 	uint32_t round_lot;   /* from R, 0 if none */
 };
 

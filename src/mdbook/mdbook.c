@@ -357,9 +357,10 @@ static void name_stock(struct md_stk *s, const char *stock, uint8_t by)
 	s->named_by = by;
 }
 
-/* home: md_ord_home(b, ref); bkt: md_bkt_of(b, locate, side_ch == 'S', px). */
-static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint64_t home,
-		uint8_t side_ch, uint32_t shares, uint32_t px, uint64_t bkt)
+/* home: md_ord_home(b, ref); bkt: md_bkt_of(b, locate, side_ch == 'S', px).
+ * 1 if the order is now live, 0 if skipped (counted). */
+static int add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint64_t home,
+	       uint8_t side_ch, uint32_t shares, uint32_t px, uint64_t bkt)
 {
 	struct md_stk *s = &b->stk[locate];
 	unsigned side;
@@ -372,24 +373,24 @@ static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint64_t hom
 		side = NX_MDBOOK_ASK;
 	} else {
 		count(b, NX_MDBOOK_BAD_SIDE);
-		return;
+		return 0;
 	}
 	if (NX_UNLIKELY(shares == 0)) {
 		count(b, NX_MDBOOK_ZERO_SHARES);
-		return;
+		return 0;
 	}
 	if (NX_UNLIKELY(md_ord_find_from(b, ref, home, &pos) != NULL)) {
 		count(b, NX_MDBOOK_DUP_REF);
-		return;
+		return 0;
 	}
 	if (NX_UNLIKELY(b->st.live_orders >= b->max_orders)) {
 		count(b, NX_MDBOOK_ORDER_CAPACITY);
-		return;
+		return 0;
 	}
 	li = lvl_get(b, s, locate, side, px, bkt);
 	if (NX_UNLIKELY(li == 0)) {
 		count(b, NX_MDBOOK_LEVEL_CAPACITY);
-		return;
+		return 0;
 	}
 	b->ord[pos].ref = ref;
 	b->ord[pos].level = li;
@@ -399,11 +400,14 @@ static void add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint64_t hom
 	s->orders++;
 	if (++b->st.live_orders > b->st.peak_orders)
 		b->st.peak_orders = b->st.live_orders;
+	return 1;
 }
 
 /* Take n shares off ref: X (exec 0), E (exec 1: a print at the order's
- * price) or C (exec 2: the message has its own price). */
-static void reduce(struct nx_mdbook *b, uint64_t ref, uint64_t home, uint32_t n, int exec)
+ * price), C printable (exec 2: a print at px) or C not printable (exec 3).
+ * A print is the executed order's stock's last trade. */
+static void reduce(struct nx_mdbook *b, uint64_t ref, uint64_t home, uint32_t n, int exec,
+		   uint32_t px)
 {
 	uint64_t pos;
 	struct md_ord *e = md_ord_find_from(b, ref, home, &pos);
@@ -417,6 +421,8 @@ static void reduce(struct nx_mdbook *b, uint64_t ref, uint64_t home, uint32_t n,
 	if (exec) {
 		if (exec == 1)
 			b->stk[b->lvl[li].locate].last_px = b->lvl[li].px;
+		else if (exec == 2)
+			b->stk[b->lvl[li].locate].last_px = px;
 		b->st.shares_executed += n < e->shares ? n : e->shares;
 	}
 	if (n < e->shares) {
@@ -512,28 +518,29 @@ static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_
 			break;
 		}
 		s = &b->stk[locate];
-		if (NX_UNLIKELY(!s->named_by))
-			name_stock(s, m->A.stock, (uint8_t)t);
 		ref = nx_itch_be64(m->A.ref);
-		add(b, locate, ref, HOME_(q, ref), m->A.side, nx_itch_be32(m->A.shares),
-		    nx_itch_be32(m->A.price),
-		    q ? q->aux : md_bkt_of(b, locate, m->A.side == NX_ITCH_SELL,
-					   nx_itch_be32(m->A.price)));
+		/* a skipped add names nothing: a reference price could resolve
+		 * to a symbol only a rejected message carried */
+		if (add(b, locate, ref, HOME_(q, ref), m->A.side, nx_itch_be32(m->A.shares),
+			nx_itch_be32(m->A.price),
+			q ? q->aux : md_bkt_of(b, locate, m->A.side == NX_ITCH_SELL,
+					       nx_itch_be32(m->A.price))) &&
+		    NX_UNLIKELY(!s->named_by))
+			name_stock(s, m->A.stock, (uint8_t)t);
 		break;
 	}
 	case NX_ITCH_ORDER_EXECUTED:
 		ref = nx_itch_be64(m->E.ref);
-		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->E.shares), 1);
+		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->E.shares), 1, 0);
 		break;
 	case NX_ITCH_ORDER_EXECUTED_PX:
 		ref = nx_itch_be64(m->C.ref);
-		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->C.shares), 2);
-		if (m->C.printable == 'Y' && (s = stk_of(b, &m->h)))
-			s->last_px = nx_itch_be32(m->C.price);
+		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->C.shares),
+		       m->C.printable == 'Y' ? 2 : 3, nx_itch_be32(m->C.price));
 		break;
 	case NX_ITCH_ORDER_CANCEL:
 		ref = nx_itch_be64(m->X.ref);
-		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->X.shares), 0);
+		reduce(b, ref, HOME_(q, ref), nx_itch_be32(m->X.shares), 0, 0);
 		break;
 	case NX_ITCH_ORDER_DELETE:
 		ref = nx_itch_be64(m->D.ref);
@@ -548,7 +555,8 @@ static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_
 		if (!(s = stk_of(b, &m->h)))
 			break;
 		b->st.shares_traded_hidden += nx_itch_be32(m->P.shares);
-		s->last_px = nx_itch_be32(m->P.price);
+		if (nx_itch_be32(m->P.shares)) /* as Q: no shares, no print */
+			s->last_px = nx_itch_be32(m->P.price);
 		break;
 	case NX_ITCH_CROSS_TRADE:
 		if (!(s = stk_of(b, &m->h)))
