@@ -1205,6 +1205,50 @@ static void test_price_window_judged_on_arrival(void **state)
 	EXPECT(bh_acc(&o, 4), bh_lvl(INST2, SELL, 1315, 20, 1));
 }
 
+/* Regression (session 13, from a review): with max_qty near INT64_MAX two
+ * resting orders made a level's total wrap negative (and nx_book_check did
+ * not see it), and a FOK whose liquidity summed past INT64_MAX was killed.
+ * An instrument's max_qty x max_orders must now fit in 64 bits; at the
+ * bound, every sum the book makes does. */
+static void test_qty_bound(void **state)
+{
+	const struct nx_book_config cfg = { .max_instruments = 2, .max_accounts = 2,
+					    .max_orders = 4, .ladder_ticks = LADDER };
+	struct bh_rec *r = calloc(1, sizeof(*r));
+	struct nx_book *b = nx_book_create(&cfg, bh_rec_sink, r);
+	struct nx_instrument in = { .id = 1, .symbol = "X", .band_ticks = 1000 };
+	struct nx_bbo bbo;
+	const int64_t cap = INT64_MAX / 4;
+	const char *why;
+
+	(void)state;
+	assert_non_null(b);
+	in.max_qty = cap + 1;
+	nx_instrument_defaults(&in);
+	assert_int_equal(nx_book_add_instrument(b, &in), -ERANGE);
+	in.max_qty = cap;
+	assert_int_equal(nx_book_add_instrument(b, &in), 0);
+	assert_int_equal(nx_book_add_account(b, &(struct nx_account){ .id = 1 }), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		struct nx_new_order o = { .acct = 1, .inst = 1, .cl = 1 + i, .qty = cap,
+					  .side = NX_SIDE_SELL, .px = 100, .type = NX_ORD_LIMIT,
+					  .tif = NX_TIF_GTC };
+		assert_int_equal(nx_book_new_order(b, &o), 0);
+	}
+	assert_int_equal(nx_book_bbo(b, 1, &bbo), 0);
+	assert_int_equal(bbo.ask_qty, 3 * cap);
+	assert_int_equal(nx_book_check(b, &why), 0);
+	struct nx_new_order fok = { .acct = 1, .inst = 1, .cl = 9, .qty = cap,
+				    .side = NX_SIDE_BUY, .px = 100, .type = NX_ORD_LIMIT,
+				    .tif = NX_TIF_FOK, .stp = NX_STP_NONE };
+	assert_int_equal(nx_book_new_order(b, &fok), 0);
+	assert_int_equal(nx_book_bbo(b, 1, &bbo), 0);
+	assert_int_equal(bbo.ask_qty, 2 * cap);
+	assert_int_equal(nx_book_check(b, &why), 0);
+	nx_book_destroy(b);
+	free(r);
+}
+
 static void test_accounts_and_instruments_capacity(void **state)
 {
 	const struct nx_book_config cfg = { .max_instruments = 2, .max_accounts = 2,
@@ -1728,6 +1772,7 @@ int main(void)
 		T(test_regress_check_iceberg_slice_at_display),
 		T(test_price_window_new_orders),
 		T(test_price_window_judged_on_arrival),
+		cmocka_unit_test(test_qty_bound),
 		T(test_accounts_and_instruments_capacity),
 		T(test_config_invalid),
 		T(test_create_destroy_set_sink),

@@ -131,6 +131,27 @@ static void test_unknown_field(void **state)
 	expect_error(t, "venue: unknown field", 6);
 }
 
+/* Without max_qty, the default 1e12 shrinks to what book.max_orders allows. */
+static void test_default_max_qty(void **state)
+{
+	(void)state;
+	char t[2048], err[512], path[64];
+	struct nx_venue_config c;
+	snprintf(t, sizeof(t), "book = { max_orders = 1073741824; };\n%sinstruments = ( { id = 1; "
+		 "symbol = \"X\"; }, { id = 2; symbol = \"Y\"; lot = 10; } );\n%s", good_limits,
+		 good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.instruments[0].max_qty, 8589934591);
+	assert_int_equal(c.instruments[1].max_qty, 8589934590);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.instruments[0].max_qty, 1000000000000);
+	nx_config_free(&c);
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -146,6 +167,12 @@ static void test_bad_values(void **state)
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"WAY-TOO-LONG-SYMBOL\"; } );\n%s",
 		 good_limits, good_acct);
 	expect_error(t, "instruments[0].symbol: must be 1 to 15", 3);
+	/* Regression (session 13): max_qty x book.max_orders must fit in 64
+	 * bits (level totals and the FOK check sum that many orders). */
+	snprintf(t, sizeof(t), "book = { max_orders = 1073741824; };\n%sinstruments = ( { id = 1; "
+		 "symbol = \"X\";\n max_qty = 8589934592L; } );\n%s", good_limits, good_acct);
+	expect_error(t, "instruments[0].max_qty: must be at most 8589934591: max_qty x "
+		     "book.max_orders (1073741824) must fit in 64 bits", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7;\n key = \"00\"; } );\n", good_limits, good_inst);
 	expect_error(t, "accounts[0].key: must be 64 hex digits", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
@@ -501,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_unknown_field),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_default_max_qty),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_net_structure_errors),

@@ -84,6 +84,16 @@ static int64_t num(struct script *s, const char *key, int required, int64_t dflt
 	return v;
 }
 
+/* A 0/1 field (post=, cancel=): anything else is an error, not a value
+ * truncated to 0 (post=256 used to enter an ordinary order). */
+static int flag(struct script *s, const char *key)
+{
+	int64_t v = num(s, key, 0, 0);
+	if (v != 0 && v != 1)
+		die(s, "%s: must be 0 or 1", key);
+	return (int)v;
+}
+
 static uint64_t unum(struct script *s, const char *key, int required, uint64_t dflt)
 {
 	struct field *f = field(s, key);
@@ -210,6 +220,9 @@ static void cmd_instrument(struct script *s)
 		die(s, "instrument: %s", why);
 	ensure_book(s);
 	int rc = nx_book_add_instrument(s->book, &in);
+	if (rc == -ERANGE)
+		die(s, "instrument rejected: max x the book's max_orders (%u) passes 2^63 - 1",
+		    s->cfg.max_orders);
 	if (rc)
 		die(s, "instrument rejected: %s", strerror(-rc));
 }
@@ -227,7 +240,7 @@ static void cmd_new(struct script *s)
 	o.qty = num(s, "qty", 1, 0);
 	o.px = num(s, "px", o.type == NX_ORD_LIMIT, 0);
 	o.display = num(s, "display", 0, 0);
-	o.post_only = (uint8_t)num(s, "post", 0, 0);
+	o.post_only = (uint8_t)flag(s, "post");
 	no_leftovers(s);
 	ensure_book(s);
 	ensure_account(s, o.acct);
@@ -277,7 +290,7 @@ static void cmd_status(struct script *s)
 {
 	nx_inst_t inst = u32(s, "inst", 1, 0);
 	unsigned st = pick(s, "state", status_names, 4, 0);
-	int cancel = (int)num(s, "cancel", 0, 0);
+	int cancel = flag(s, "cancel");
 	if (!st)
 		die(s, "missing %s=", "state");
 	no_leftovers(s);
@@ -287,13 +300,17 @@ static void cmd_status(struct script *s)
 		die(s, "status: %s", strerror(-rc)); /* else the book's STATUS event printed it */
 }
 
-static void dump_side(struct nx_book *b, nx_inst_t inst, unsigned side)
+/* Every level of a side: a side has at most ladder_ticks levels. */
+static void dump_side(struct script *s, nx_inst_t inst, unsigned side)
 {
-	struct nx_level_info lv[256];
-	int n = nx_book_depth(b, inst, side, lv, 256);
+	struct nx_level_info *lv = malloc(s->cfg.ladder_ticks * sizeof(*lv));
+	if (!lv)
+		die(s, "dump: out of memory");
+	int n = nx_book_depth(s->book, inst, side, lv, s->cfg.ladder_ticks);
 	for (int i = 0; i < n; i++)
 		printf("book inst=%" PRIu32 " side=%s px=%" PRId64 " qty=%" PRId64 " count=%" PRIu32 "\n",
 		       inst, side_names[side], lv[i].px, lv[i].qty, lv[i].count);
+	free(lv);
 }
 
 static void cmd_dump(struct script *s)
@@ -304,8 +321,8 @@ static void cmd_dump(struct script *s)
 	struct nx_instrument in;
 	if (nx_book_instrument(s->book, inst, &in))
 		die(s, "dump: no instrument %" PRIu32, inst);
-	dump_side(s->book, inst, NX_SIDE_BUY);
-	dump_side(s->book, inst, NX_SIDE_SELL);
+	dump_side(s, inst, NX_SIDE_BUY);
+	dump_side(s, inst, NX_SIDE_SELL);
 }
 
 static const struct {

@@ -169,7 +169,9 @@ void nx_book_set_sink(struct nx_book *b, nx_event_fn fn, void *ctx);
 /*
  * Add an account or an instrument. 0, or -EINVAL (invalid definition; for
  * an instrument see nx_instrument_check), -EEXIST (id taken), -ENOSPC
- * (capacity reached).
+ * (capacity reached), -ERANGE (an instrument whose max_qty x max_orders
+ * passes INT64_MAX: the book sums quantities of up to max_orders orders, in
+ * level totals and the FOK check, and those sums must not overflow).
  */
 int nx_book_add_account(struct nx_book *b, const struct nx_account *a);
 int nx_book_add_instrument(struct nx_book *b, const struct nx_instrument *in);

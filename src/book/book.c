@@ -358,6 +358,8 @@ int nx_book_add_instrument(struct nx_book *b, const struct nx_instrument *in)
 		return -EINVAL;
 	if (nx_book_inst_ix(b, in->id) != NIL)
 		return -EEXIST;
+	if (in->max_qty > INT64_MAX / (int64_t)b->cfg.max_orders)
+		return -ERANGE;
 	if (b->ninst == b->cfg.max_instruments)
 		return -ENOSPC;
 	uint32_t ix = b->ninst++;

@@ -164,7 +164,9 @@ static int load_limits(struct loader *L, const config_setting_t *g, struct nx_li
 	return 0;
 }
 
-static int load_instrument(struct loader *L, const config_setting_t *g, struct nx_instrument *in)
+/* max_orders: book.max_orders, which bounds max_qty (nx_book_add_instrument). */
+static int load_instrument(struct loader *L, const config_setting_t *g, struct nx_instrument *in,
+			   uint32_t max_orders)
 {
 	static const char *const names[] = { "id", "symbol", "kind", "status", "tick", "lot",
 		"min_qty", "max_qty", "band", "ref_px", "underlying", "strike", "expiry_ns",
@@ -222,8 +224,13 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 		in->underlying = (nx_inst_t)v;
 	if (rc)
 		return rc;
+	int64_t qty_cap = INT64_MAX / (int64_t)max_orders;
 	if (!(have & 8) && in->lot > 0)
-		in->max_qty = DEF_MAX_QTY / in->lot * in->lot;
+		in->max_qty = (DEF_MAX_QTY < qty_cap ? DEF_MAX_QTY : qty_cap) / in->lot * in->lot;
+	if (in->max_qty > qty_cap)
+		return cfg_fail(L, config_setting_get_member(g, "max_qty"),
+				"must be at most %lld: max_qty x book.max_orders (%u) must fit in "
+				"64 bits", (long long)qty_cap, max_orders);
 	if (!in->kind)
 		in->kind = NX_KIND_SPOT;
 	if (!in->status)
@@ -397,7 +404,7 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	for (uint32_t i = 0; i < c->ninstruments; i++) {
 		snprintf(L->where, sizeof(L->where), "instruments[%u]", i);
 		const config_setting_t *e = config_setting_get_elem(ins, i);
-		if ((rc = load_instrument(L, e, &c->instruments[i])))
+		if ((rc = load_instrument(L, e, &c->instruments[i], c->max_orders)))
 			return rc;
 		for (uint32_t j = 0; j < i; j++)
 			if (c->instruments[j].id == c->instruments[i].id)

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The nanoex authors
+#
+# nxreplay beyond the golden files: a dump of a side deeper than 256 levels
+# prints every level (it stopped at 256), and 0/1 fields refuse other values
+# (post=256 was truncated to 0 and entered an ordinary order).
+# Usage: tests/replay/test_nxreplay.sh [NXREPLAY]   (default build/nxreplay)
+# Exit 0 pass, 1 fail, 77 skip (no binary).
+nxreplay=${1:-${BUILD:-build}/nxreplay}
+fail=0
+
+[ -x "$nxreplay" ] || { echo "skip: $nxreplay not built"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # check NAME CONDITION-RESULT
+	if [ "$2" = 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
+}
+
+# 300 bid levels, 1000 down to 701, and one ask.
+{
+	echo "instrument id=1 symbol=DEEP tick=1 lot=1 band=100000"
+	i=0
+	while [ $i -lt 300 ]; do
+		echo "new acct=1 cl=$((i + 1)) inst=1 side=B qty=1 px=$((1000 - i))"
+		i=$((i + 1))
+	done
+	echo "new acct=1 cl=999 inst=1 side=S qty=1 px=2000"
+	echo "dump inst=1"
+} >"$tmp/deep.nxr"
+"$nxreplay" "$tmp/deep.nxr" >"$tmp/deep.out" 2>&1
+check "deep book replays" $?
+check "dump prints all 300 bid levels" \
+	"$([ "$(grep -c '^book inst=1 side=B' "$tmp/deep.out")" = 300 ]; echo $?)"
+check "the last bid level is px=701" \
+	"$(grep '^book inst=1 side=B' "$tmp/deep.out" | tail -1 | grep -q 'px=701 '; echo $?)"
+check "and the ask side after it" \
+	"$(tail -1 "$tmp/deep.out" | grep -q '^book inst=1 side=S px=2000 qty=1 count=1$'; echo $?)"
+
+# 0/1 fields.
+printf 'instrument id=1 symbol=X tick=1 lot=1 band=100\nnew acct=1 cl=1 inst=1 side=S qty=1 px=100\nnew acct=2 cl=1 inst=1 side=B qty=1 px=100 post=256\n' >"$tmp/post.nxr"
+"$nxreplay" "$tmp/post.nxr" >"$tmp/post.out" 2>&1
+check "post=256 is an error" "$([ $? -ne 0 ]; echo $?)"
+check "naming the field" "$(grep -q 'post: must be 0 or 1' "$tmp/post.out"; echo $?)"
+check "and nothing traded" "$(! grep -q '^trade' "$tmp/post.out"; echo $?)"
+printf 'instrument id=1 symbol=X tick=1 lot=1 band=100\nstatus inst=1 state=HALTED cancel=2\n' >"$tmp/cxl.nxr"
+"$nxreplay" "$tmp/cxl.nxr" >"$tmp/cxl.out" 2>&1
+check "cancel=2 is an error naming the field" \
+	"$(grep -q 'cancel: must be 0 or 1' "$tmp/cxl.out"; echo $?)"
+exit $fail
