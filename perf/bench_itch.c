@@ -134,7 +134,9 @@ static NX_ALWAYS_INLINE uint64_t decode_one_switch(const uint8_t *m, size_t l)
 	}
 }
 
-/* Decode up to max blocks from *pp; returns the checksum, advances *pp. */
+/* Decode up to max blocks from *pp (max 0: to the end, the whole-pass
+ * loop, which then has no count to test); returns the checksum, advances
+ * *pp. */
 static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *end, size_t max,
 					    size_t *n, int sw)
 {
@@ -142,7 +144,7 @@ static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *e
 	uint64_t sum = 0;
 	size_t k = 0;
 
-	while (k < max && end - p >= 2) {
+	while ((!max || k < max) && end - p >= 2) {
 		size_t l = nx_itch_be16(p);
 		if (NX_UNLIKELY(l > (size_t)(end - p) - 2))
 			break;
@@ -158,13 +160,13 @@ static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *e
 NX_NOINLINE static uint64_t decode_pass(const struct input *in, size_t *n)
 {
 	const uint8_t *p = in->data;
-	return decode_run(&p, in->data + in->len, SIZE_MAX, n, 0);
+	return decode_run(&p, in->data + in->len, 0, n, 0);
 }
 
 NX_NOINLINE static uint64_t decode_pass_switch(const struct input *in, size_t *n)
 {
 	const uint8_t *p = in->data;
-	return decode_run(&p, in->data + in->len, SIZE_MAX, n, 1);
+	return decode_run(&p, in->data + in->len, 0, n, 1);
 }
 
 NX_NOINLINE static uint64_t decode_batch(const uint8_t **pp, const uint8_t *end, size_t *n,

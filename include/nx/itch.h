@@ -514,13 +514,14 @@ NX_ITCH_OFF_(nx_itch_dlcr, upper_collar, 44);
 /*
  * nx_itch_decode(msg, len, &f) is nx_itch_check plus the fields an
  * order-by-order book needs, read without a switch on the type: each type
- * has a descriptor (below) giving, per field, where the field ends and a
- * mask of its width (0 when the type has no such field). Every field is
- * then one unaligned 8-byte big-endian load ending at that offset, masked:
- * the same instructions for every type, so a real mix of types costs no
- * branch mispredictions. A missing field points at bytes 0..7 (every
- * message is >= 12 bytes) and masks to 0, so no load leaves [msg, msg + len)
- * once len has been checked against the type.
+ * has a descriptor (below, indexed by the type byte itself) giving, per
+ * field, where the field ends and a mask of its width (0 when the type has
+ * no such field). Every field is then one unaligned big-endian load at that
+ * offset, masked: the same instructions for every type, so a real mix of
+ * types costs no branch mispredictions. Side and aux share one byte load,
+ * as no type has both. A missing field points at bytes 0..7 (every message is >= 12
+ * bytes) and masks to 0, so no load leaves [msg, msg + len) once len has
+ * been checked against the type.
  */
 struct nx_itch_fields {
 	uint64_t ts_ns;       /* every type */
@@ -536,23 +537,23 @@ struct nx_itch_fields {
 	                         R: market category; 0 otherwise */
 };
 
-/* One type's layout for nx_itch_decode (row 0 of the table, "not a type",
- * has len 0). The 8-byte fields are loaded ending at e_* (>= 8), the
- * 4-byte price and 1-byte side/aux starting at o_*; m_* are the masks,
- * 0 when the type lacks the field (whose offset then points at byte 0). */
+/* One type's layout for nx_itch_decode (a byte that is not a type has
+ * len 0). The 8-byte fields are loaded ending at e_* (>= 8), the 4-byte
+ * price starting at o_px and the one byte that is the side or aux at
+ * o_flag; m_* are the masks, 0 when the type lacks the field (whose offset
+ * then points at byte 0). */
 struct nx_itch_desc {
 	uint64_t m_ref, m_new_ref, m_shares;
 	uint32_t m_px;
 	uint8_t e_ref, e_new_ref, e_shares;
-	uint8_t o_px, o_side, o_aux;
+	uint8_t o_px, o_flag;
 	uint8_t m_side, m_aux;
 	uint8_t len;
-	uint8_t pad_[NX_CACHE_LINE - 37];
 };
-NX_STATIC_ASSERT(sizeof(struct nx_itch_desc) == NX_CACHE_LINE, "one descriptor per line");
+NX_STATIC_ASSERT(sizeof(struct nx_itch_desc) == 40, "a descriptor is 40 bytes");
 
-/* By dense index (enum nx_itch_ix). src/itch/itch.c. */
-extern const struct nx_itch_desc nx_itch_desc_tab[NX_ITCH_IX_MAX];
+/* By type byte: 10 KB, of which a real mix reads ~9 lines. src/itch/itch.c. */
+extern const struct nx_itch_desc nx_itch_desc_tab[256];
 
 /* Unaligned big-endian loads (load + bswap, or movbe). */
 static NX_ALWAYS_INLINE uint64_t nx_itch_ld64(const uint8_t *p)
@@ -579,19 +580,22 @@ static NX_ALWAYS_INLINE int nx_itch_decode(const uint8_t *msg, size_t len,
 {
 	const struct nx_itch_desc *d;
 
+	uint8_t flag;
+
 	if (NX_UNLIKELY(len == 0))
 		return NX_ITCH_ERR_EMPTY;
-	d = &nx_itch_desc_tab[nx_itch_ix_tab[msg[0]]];
+	d = &nx_itch_desc_tab[msg[0]];
 	if (NX_UNLIKELY(d->len != len))
 		return d->len == 0 ? NX_ITCH_ERR_UNKNOWN_TYPE : NX_ITCH_ERR_BAD_LENGTH;
 	f->locate = nx_itch_be16(msg + 1);
-	f->ts_ns = nx_itch_ld64(msg + 3) & UINT64_C(0xffffffffffff);
+	f->ts_ns = nx_itch_ld64(msg + 3) & UINT64_C(0xffffffffffff); /* tracking, timestamp */
 	f->ref = nx_itch_ld64(msg + d->e_ref - 8) & d->m_ref;
 	f->new_ref = nx_itch_ld64(msg + d->e_new_ref - 8) & d->m_new_ref;
 	f->shares = nx_itch_ld64(msg + d->e_shares - 8) & d->m_shares;
 	f->px = nx_itch_ld32(msg + d->o_px) & d->m_px;
-	f->side = msg[d->o_side] & d->m_side;
-	f->aux = msg[d->o_aux] & d->m_aux;
+	flag = msg[d->o_flag];
+	f->side = flag & d->m_side;
+	f->aux = flag & d->m_aux;
 	return msg[0];
 }
 

@@ -38,15 +38,15 @@ const uint8_t nx_itch_ix_tab[256] = {
 #define W_(w) (~UINT64_C(0) >> (64 - 8 * (w)))
 #define F8(k, st, f, w) .e_##k = (uint8_t)(OFF(st, f) + (w)), .m_##k = W_(w)
 #define F4(k, st, f) .o_##k = (uint8_t)OFF(st, f), .m_##k = 0xffffffffu
-#define F1(k, st, f) .o_##k = (uint8_t)OFF(st, f), .m_##k = 0xff
+#define F1(k, st, f) .o_flag = (uint8_t)OFF(st, f), .m_##k = 0xff /* side or aux */
 #define NONE_ .e_ref = 8, .e_new_ref = 8, .e_shares = 8
-#define ROW(name, ...) [NX_ITCH_IX_##name] = { .len = NX_ITCH_LEN_##name, NONE_, __VA_ARGS__ }
+#define ROW(name, ...) [NX_ITCH_##name] = { .len = NX_ITCH_LEN_##name, NONE_, __VA_ARGS__ }
 #define OFF(st, f) offsetof(struct st, f)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-const struct nx_itch_desc nx_itch_desc_tab[NX_ITCH_IX_MAX] = {
-	[NX_ITCH_IX_NONE] = { .len = 0, NONE_ },
+const struct nx_itch_desc nx_itch_desc_tab[256] = {
+	[0 ... 255] = { .len = 0, NONE_ },
 	ROW(SYSTEM_EVENT, F1(aux, nx_itch_system_event, event_code)),
 	ROW(STOCK_DIRECTORY, F1(aux, nx_itch_stock_directory, market_category)),
 	ROW(TRADING_ACTION, F1(aux, nx_itch_trading_action, trading_state)),
