@@ -56,7 +56,7 @@ PERF_SUP  = $(BUILD)/perf/perf_util.o
 
 .PHONY: all lib apps tests perf-bins test unit golden dpdk-test fuzz run perf check asan ubsan deps clean
 
-all: lib apps tests perf-bins
+all: lib apps tests perf-bins $(DPDK_TEST_BINS)
 
 lib: $(LIB)
 apps: $(APPS)
@@ -108,6 +108,21 @@ $(TEST_SUP): $(TEST_SUP_OBJ)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS)
 
+# The shard's frame path, with the real shard object and an EAL on no device.
+DPDK_TEST_BINS = $(BUILD)/tests/dpdk/test_txq
+$(BUILD)/tests/dpdk/%.o: tests/dpdk/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/dpdk/test_txq: $(BUILD)/tests/dpdk/test_txq.o $(BUILD)/dpdk_apps/nanoex/shard.o \
+		$(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(DPDK_LIBS) $(LDLIBS) -lpthread
+
+# nanoex-sock's way out, with real sockets.
+$(BUILD)/tests/test_sock_out: $(BUILD)/tests/test_sock_out.o $(BUILD)/dpdk_apps/nanoex-sock/out.o \
+		$(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
 # The appliances' control plane is DPDK-free: tested like libnx.
 $(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS) -lpthread
@@ -127,8 +142,8 @@ golden: $(BUILD)/nxreplay $(BUILD)/nxitch
 		tests/objects/test_prefetch.sh
 
 # The appliance on virtual ports (net_tap; root, no hugepages): tests/dpdk/.
-dpdk-test: $(APPS)
-	@BUILD=$(BUILD) tests/run_suite.sh dpdk tests/dpdk/test_*.sh
+dpdk-test: $(APPS) $(DPDK_TEST_BINS)
+	@BUILD=$(BUILD) tests/run_suite.sh dpdk $(DPDK_TEST_BINS) tests/dpdk/test_*.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -42,6 +42,8 @@ struct ctl_io {
 	uint64_t steer_out, steer_in; /* software steering: handed to / taken from a sibling */
 	uint64_t steer_drop;         /* the sibling's ring was full */
 	uint64_t tx_full;            /* frames the TX queue refused (freed) */
+	uint64_t tx_refused;         /* nanoex-sock: datagrams the kernel refused for their
+	                                address (EINVAL, EPERM...: a source port 0) */
 	uint64_t no_mbuf;            /* replies lost for want of an mbuf */
 	uint64_t no_neigh;           /* replies to an address with no known MAC */
 	uint64_t loops, idle_loops;

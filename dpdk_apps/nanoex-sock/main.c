@@ -140,47 +140,6 @@ static int open_socket(const struct sock_app *a, uint32_t ip, uint16_t port)
 	return fd;
 }
 
-/* The socket a reply to ip leaves by: the one its client last used. */
-static int reply_fd(const struct sock_shard *s, uint32_t ip)
-{
-	const uint32_t h = (ip * 2654435761u) % SOCK_PEERS;
-	return s->peer[h].ip == ip ? s->fd[s->peer[h].fd_ix] : s->fd[0];
-}
-
-static void send_out(struct sock_shard *s)
-{
-	struct mmsghdr mm[SOCK_OUT];
-	struct iovec iov[SOCK_OUT];
-	struct sockaddr_in to[SOCK_OUT];
-	uint32_t i = 0;
-	while (i < s->out.n) {
-		/* One sendmmsg per run of datagrams leaving by the same socket. */
-		int fd = reply_fd(s, s->out.d[i].to.ip);
-		unsigned k = 0;
-		for (; i < s->out.n && k < SOCK_OUT && reply_fd(s, s->out.d[i].to.ip) == fd; i++, k++) {
-			const struct nx_out_dgram *d = &s->out.d[i];
-			to[k] = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(d->to.port),
-						      .sin_addr.s_addr = htonl(d->to.ip) };
-			iov[k] = (struct iovec){ (void *)d->data, d->len };
-			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to[k],
-				.msg_namelen = sizeof(to[k]), .msg_iov = &iov[k], .msg_iovlen = 1 } };
-			s->io.tx_bytes += d->len;
-		}
-		for (unsigned sent = 0; sent < k;) {
-			int r = sendmmsg(fd, mm + sent, k - sent, 0);
-			if (r <= 0) {
-				if (r < 0 && errno == EINTR)
-					continue;
-				s->io.tx_full += k - sent; /* the socket buffer is full */
-				break;
-			}
-			sent += (unsigned)r;
-			s->io.tx_pkts += (unsigned)r;
-		}
-	}
-	s->out.n = 0;
-}
-
 static void *shard_main(void *arg)
 {
 	struct sock_shard *s = arg;
@@ -210,20 +169,18 @@ static void *shard_main(void *arg)
 			s->io.rx_pkts += (unsigned)n;
 			for (int i = 0; i < n; i++) {
 				uint32_t ip = ntohl(from[i].sin_addr.s_addr);
-				uint32_t h = (ip * 2654435761u) % SOCK_PEERS;
-				s->peer[h].ip = ip;
-				s->peer[h].fd_ix = (uint8_t)f;
+				sock_peer_learn(s, ip, f);
 				s->io.rx_bytes += mm[i].msg_len;
 				s->io.rx_udp++;
 				dgrams++;
 				nx_engine_rx(s->e, buf[i], mm[i].msg_len,
 					     (struct nx_addr){ ip, ntohs(from[i].sin_port) }, now, &s->out);
 				if (s->out.n > SOCK_OUT - 8)
-					send_out(s);
+					sock_send_out(s);
 			}
 		}
 		if (dgrams) {
-			send_out(s);
+			sock_send_out(s);
 			nx_hist_record_n(s->lat, mono_ns() - rx_mono, dgrams);
 			idle = 0;
 		}
@@ -235,7 +192,7 @@ static void *shard_main(void *arg)
 			nx_engine_poll(s->e, t, &s->out);
 		}
 		if (s->out.n)
-			send_out(s);
+			sock_send_out(s);
 		s->io.loops++;
 		if (dgrams)
 			continue;
@@ -246,7 +203,7 @@ static void *shard_main(void *arg)
 		}
 	}
 	if (s->out.n)
-		send_out(s);
+		sock_send_out(s);
 	return NULL;
 }
 

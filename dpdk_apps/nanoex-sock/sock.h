@@ -23,7 +23,9 @@
 #define SOCK_BATCH     64       /* datagrams per recvmmsg / sendmmsg */
 #define SOCK_OUT       64       /* reply datagrams per batch before sending */
 #define SOCK_POLL_NS   1000000  /* engine timers every 1 ms */
-#define SOCK_PEERS     1024     /* client address -> socket it came in on */
+#define SOCK_PEERS_LOG2 10
+#define SOCK_PEERS     (1u << SOCK_PEERS_LOG2) /* client address -> socket it came in on */
+#define SOCK_PEER_WAYS 4        /* slots an address may take, from its home */
 #define SOCK_RX_BYTES  2048     /* a datagram longer than this is cut (and then malformed) */
 
 struct sock_shard {
@@ -59,6 +61,15 @@ struct sock_app {
 };
 
 uint64_t sock_now_ns(void);
+
+/* out.c. Remember that client ip came in on socket f (fd[f]); the socket a
+ * reply to ip leaves by; send every queued reply datagram (s->out), by
+ * sendmmsg runs per socket: a full socket buffer drops the rest of its run
+ * (tx_full), a datagram the kernel refuses for its address is skipped
+ * alone (tx_refused). */
+void sock_peer_learn(struct sock_shard *s, uint32_t ip, uint32_t f);
+int sock_reply_fd(const struct sock_shard *s, uint32_t ip);
+void sock_send_out(struct sock_shard *s);
 
 /* telemetry.c: serve the control commands at /var/run/dpdk/<prefix>/dpdk_telemetry.v2
  * on a thread of its own. Returns 0 or -errno (the path is printed). */

@@ -44,6 +44,16 @@ static void tx_flush(struct nx_shard *s, struct nx_port *p, struct nx_txq *t)
 	t->n = 0;
 }
 
+/* Queue a frame on port p's queue t, sending what is queued first when it
+ * is full: every producer of frames (engine replies, ARP and ICMP replies)
+ * goes through here, so none can write past t->m. */
+static void tx_push(struct nx_shard *s, struct nx_port *p, struct nx_txq *t, struct rte_mbuf *m)
+{
+	if (t->n == NX_TXQ_CAP)
+		tx_flush(s, p, t);
+	t->m[t->n++] = m;
+}
+
 void nx_tx_flush_all(struct nx_shard *s)
 {
 	for (uint32_t pi = 0; pi < s->app->nports; pi++)
@@ -70,9 +80,7 @@ int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_
 	m->l2_len = NX_NET_ETH_LEN;
 	m->l3_len = NX_NET_IP4_LEN;
 	s->io.tx_bytes += flen;
-	if (t->n >= NX_TXQ_CAP - 1) /* whatever else queued frames this loop */
-		tx_flush(s, p, t);
-	t->m[t->n++] = m;
+	tx_push(s, p, t, m);
 	return 0;
 }
 
@@ -135,7 +143,7 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 		else
 			s->io.icmp_replies++;
 		s->io.tx_bytes += len;
-		tx[pi].m[tx[pi].n++] = m;
+		tx_push(s, p, &tx[pi], m);
 		return 0;
 	case NX_NET_ARP_OTHER:
 		if (pkt.src_ip)

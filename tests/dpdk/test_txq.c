@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The shard's transmit queues (dpdk_apps/nanoex/shard.c) with the real
+ * shard object on an EAL without hugepages, its two ports net_null devices
+ * (which take every frame and free it). Regression (session 13, from a review): ARP
+ * and ICMP replies were appended without the bound engine replies keep,
+ * so replies queued earlier in a loop plus echo requests later in the same
+ * burst wrote past tx[0].m into tx[1] (whose count became a pointer's low
+ * bits, and whose frames were then sent or freed twice).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "../../dpdk_apps/nanoex/nanoex.h"
+
+/* shard.o hands market-data UDP to the service; not under test here. */
+void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
+{
+	(void)v;
+	(void)pkt;
+	(void)now_ns;
+}
+
+static struct nx_app app;
+static struct rte_mempool *pool;
+static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 9 };
+#define PEER_IP NX_NET_IP4(10, 0, 0, 9)
+
+static struct rte_mbuf *echo_request(const struct nx_net_if *ifc)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *f, *ip, *ic;
+
+	assert_non_null(m);
+	f = (uint8_t *)rte_pktmbuf_append(m, 42);
+	assert_non_null(f);
+	memset(f, 0, 42);
+	memcpy(f, ifc->mac, 6);
+	memcpy(f + 6, peer_mac, 6);
+	f[12] = 0x08;
+	ip = f + NX_NET_ETH_LEN;
+	ip[0] = 0x45;
+	nx_net_st_be16(ip + 2, 28);
+	ip[8] = 64;
+	ip[9] = 1;
+	nx_net_st_be32(ip + 12, PEER_IP);
+	nx_net_st_be32(ip + 16, ifc->ip);
+	nx_net_st_be16(ip + 10, nx_net_csum(ip, NX_NET_IP4_LEN));
+	ic = ip + NX_NET_IP4_LEN;
+	ic[0] = 8;
+	ic[5] = 1;
+	ic[7] = 1;
+	nx_net_st_be16(ic + 2, nx_net_csum(ic, 8));
+	return m;
+}
+
+static void test_replies_past_a_full_queue(void **state)
+{
+	struct nx_shard *s = rte_zmalloc("s", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
+	void *nm = rte_zmalloc("n", nb, RTE_CACHE_LINE_SIZE);
+	uint8_t payload[64] = { 0 };
+	unsigned avail = rte_mempool_avail_count(pool);
+
+	(void)state;
+	assert_true(s && nm);
+	s->app = &app;
+	s->neigh[0] = nx_net_neigh_init(nm, nb, NX_NEIGH_CAP);
+	app.shard[0] = s;
+	/* Engine replies earlier in the loop: the queue nearly full. */
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(nx_tx_udp(s, 0, peer_mac, PEER_IP, 9000, 40000, payload,
+					   sizeof(payload)), 0);
+	assert_int_equal(s->tx[0].n, 300);
+	/* The rest of the burst: echo requests, each answered. */
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(nx_frame_handle(s, 0, echo_request(&app.port[0].ifc), 0), 0);
+	assert_int_equal(s->io.icmp_replies, 100);
+	assert_int_equal(s->tx[1].n, 0);               /* port 1's queue untouched */
+	assert_int_equal(s->tx[0].n, 400 - NX_TXQ_CAP); /* sent once, when full */
+	assert_int_equal(s->io.tx_pkts, NX_TXQ_CAP);
+	nx_tx_flush_all(s);
+	assert_int_equal(s->tx[0].n, 0);
+	assert_int_equal(s->io.tx_pkts, 400);
+	assert_int_equal(s->io.tx_full, 0);
+	assert_int_equal(rte_mempool_avail_count(pool), avail); /* each mbuf freed once */
+	rte_free(nm);
+	rte_free(s);
+}
+
+int main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "64",
+			"--file-prefix", "nx_test_txq", "--log-level", "lib.eal:crit",
+			"--no-telemetry", "--vdev", "net_null0", "--vdev", "net_null1" };
+	char rundir[256];
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replies_past_a_full_queue),
+	};
+	int rc;
+
+	(void)argc;
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0) {
+		puts("skip: rte_eal_init failed (not root?)");
+		return 77;
+	}
+	pool = rte_pktmbuf_pool_create("txq", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (!pool) {
+		puts("skip: no mbuf pool");
+		return 77;
+	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	app.nports = 2;
+	for (uint16_t i = 0; i < 2; i++) {
+		const uint8_t mac[6] = { 2, 0, 0, 0, 0, (uint8_t)(1 + i) };
+		struct rte_eth_conf conf = { 0 };
+		if (rte_eth_dev_configure(i, 1, 1, &conf) ||
+		    rte_eth_rx_queue_setup(i, 0, 64, SOCKET_ID_ANY, NULL, pool) ||
+		    rte_eth_tx_queue_setup(i, 0, 64, SOCKET_ID_ANY, NULL) || rte_eth_dev_start(i)) {
+			printf("skip: net_null%u did not start\n", i);
+			return 77;
+		}
+		app.port[i].pool = pool;
+		app.port[i].id = i;
+		memcpy(app.port[i].ifc.mac, mac, 6);
+		app.port[i].ifc.ip = NX_NET_IP4(10, 0, i, 1);
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	for (uint16_t i = 0; i < 2; i++) {
+		rte_eth_dev_stop(i);
+		rte_eth_dev_close(i);
+	}
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	rmdir(rundir);
+	return rc;
+}
