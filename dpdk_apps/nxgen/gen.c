@@ -64,8 +64,10 @@ struct nxg_gen {
 	uint32_t cum[NXG_NKINDS];
 	uint32_t mask;
 	uint8_t phase;
-	uint64_t t_meas, t_end, next_send, interval_ns, next_timer, next_sec, sec_no;
-	uint64_t m_total, last_meas_int, rr, drop_ctr, stalled;
+	uint64_t t_meas, t_end, next_send, next_timer, next_sec, sec_no;
+	double t0_send, sched_ns, mean_gap_ns; /* open loop: next_send = t0 + sched, summed in
+	                                          double so truncation does not speed it up */
+	uint64_t m_total, last_meas_sent, last_meas_done, rr, drop_ctr, stalled;
 	struct nxg_sec cur;                 /* the second being counted */
 	struct nx_hist *sec_h;
 	uint16_t refused_code;
@@ -136,7 +138,7 @@ static int send_request(struct nxg_gen *g, struct nxg_sess *s, uint64_t t_int, u
 		g->r->n.m_sent[kind]++;
 		g->cur.sent++;
 		g->m_total++;
-		g->last_meas_int = t_int;
+		g->last_meas_sent = now;
 		nx_hist_record(g->r->lag, now > t_int ? now - t_int : 0);
 	}
 	return kind;
@@ -180,6 +182,8 @@ static void send_session_msg(struct nxg_gen *g, struct nxg_sess *s, int what, ui
 
 static void record(struct nxg_gen *g, const struct nxg_req *rq, uint64_t ts)
 {
+	if (ts > g->last_meas_done)
+		g->last_meas_done = ts;
 	uint64_t lat = ts > rq->t_int ? ts - rq->t_int : 0;
 	nx_hist_record(g->r->h[rq->kind], lat);
 	nx_hist_record(g->r->h[NXG_NKINDS], lat);
@@ -188,9 +192,13 @@ static void record(struct nxg_gen *g, const struct nxg_req *rq, uint64_t ts)
 	g->cur.answered++;
 }
 
-static void close_req(struct nxg_gen *g, struct nxg_sess *s, struct nxg_req *rq, int lost)
+/* Free rq's slot: answered, refused, or (lost) declared lost at ts. */
+static void close_req(struct nxg_gen *g, struct nxg_sess *s, struct nxg_req *rq, int lost,
+		      uint64_t ts)
 {
-	(void)g;
+	s->last_done = ts;
+	if (rq->measured && ts > g->last_meas_done)
+		g->last_meas_done = ts;
 	if (rq->kind == NXG_NEW)
 		s->pend_new--;
 	rq->cl = lost ? rq->cl | LOST_BIT : 0;
@@ -214,7 +222,7 @@ static void answer(struct nxg_gen *g, struct nxg_sess *s, uint64_t cl, const str
 	if (rq->measured && rq->kind < NXG_NKINDS)
 		record(g, rq, ts);
 	nxg_mix_on_report(s, m, rq);
-	close_req(g, s, rq, 0);
+	close_req(g, s, rq, 0, ts);
 }
 
 /* Requests numbered from..from+count-1 were refused as a whole (NotApplied,
@@ -234,7 +242,20 @@ static void close_by_seq(struct nxg_gen *g, struct nxg_sess *s, uint64_t from, u
 			g->r->n.m_lost[rq->kind]++;
 		g->r->n.lost++;
 		nxg_mix_release(s, rq);
-		close_req(g, s, rq, 0); /* refused: nothing more will come */
+		close_req(g, s, rq, 0, ts); /* refused: nothing more will come */
+	}
+}
+
+static void lose(struct nxg_gen *g, struct nxg_sess *s, struct nxg_req *rq, uint64_t now);
+
+/* The session is down: every request still open is lost, now (so sent =
+ * answered + lost holds, and no load waits on them). */
+static void lose_all(struct nxg_gen *g, struct nxg_sess *s, uint64_t now)
+{
+	for (; s->tail < s->next_cl; s->tail++) {
+		struct nxg_req *rq = &s->req[s->tail & g->mask];
+		if (rq->cl == s->tail)
+			lose(g, s, rq, now);
 	}
 }
 
@@ -287,6 +308,7 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 		if (s->state != NXG_S_CLOSING)
 			n->terminated++;
 		s->state = NXG_S_DOWN;
+		lose_all(g, s, ts); /* nothing more will come for them */
 		break;
 	case NX_NXP_RETRANSMIT_REJECT:
 		n->rt_rejects++;
@@ -330,7 +352,6 @@ static void on_dgram(struct nxg_gen *g, const struct nxg_rx *rx)
 		return;
 	struct nxg_sess *s = &g->sess[rx->sess];
 	n->dgrams_in++;
-	s->last_rx = rx->ts_ns;
 	if (g->o->drop_every && s->state == NXG_S_UP &&
 	    (g->phase == PH_WARMUP || g->phase == PH_MEASURE || g->phase == PH_DRAIN) &&
 	    ++g->drop_ctr % g->o->drop_every == 0) {
@@ -367,6 +388,19 @@ static void pump(struct nxg_gen *g, uint64_t wait_ns)
 
 /* --- Timers --------------------------------------------------------------------------- */
 
+/* Declare rq lost at now: counted, its slot kept (LOST_BIT) to spot a late answer. */
+static void lose(struct nxg_gen *g, struct nxg_sess *s, struct nxg_req *rq, uint64_t now)
+{
+	if (rq->measured && rq->kind < NXG_NKINDS) {
+		g->r->n.m_lost[rq->kind]++;
+		g->cur.lost++;
+	}
+	g->r->n.lost++;
+	nxg_mix_release(s, rq);
+	close_req(g, s, rq, 1, now);
+}
+
+/* Requests past the timeout (from their actual send) are lost. */
 static void expire(struct nxg_gen *g, struct nxg_sess *s, uint64_t now)
 {
 	uint64_t to = (uint64_t)g->o->timeout_ms * 1000000u;
@@ -375,13 +409,7 @@ static void expire(struct nxg_gen *g, struct nxg_sess *s, uint64_t now)
 		if (rq->cl == s->tail) {
 			if (now - rq->t_sent < to)
 				break;
-			if (rq->measured && rq->kind < NXG_NKINDS) {
-				g->r->n.m_lost[rq->kind]++;
-				g->cur.lost++;
-			}
-			g->r->n.lost++;
-			nxg_mix_release(s, rq);
-			close_req(g, s, rq, 1);
+			lose(g, s, rq, now);
 		}
 		s->tail++;
 	}
@@ -488,13 +516,18 @@ static int login(struct nxg_gen *g)
 	return wait_state(g, NXG_S_ESTABLISHING, NX_NXP_ESTABLISH, "Establish");
 }
 
-static uint64_t next_gap(struct nxg_gen *g)
+/* Advance the open-loop schedule by one gap: constant, or exponential with
+ * the same mean (-ln U, U in (0, 1]). The schedule is t0 + a sum in double,
+ * rounded down only here, so it does not run fast by a truncation a gap. */
+static void next_slot(struct nxg_gen *g)
 {
-	if (g->o->arrival == NXG_CONST)
-		return g->interval_ns;
-	/* exponential with mean interval: -ln(U), U in (0, 1] */
-	double u = ((double)(nxg_rand(&g->rng) >> 11) + 1.0) / 9007199254740992.0;
-	return (uint64_t)(-log(u) * (double)g->interval_ns);
+	double gap = g->mean_gap_ns;
+	if (g->o->arrival != NXG_CONST) {
+		double u = ((double)(nxg_rand(&g->rng) >> 11) + 1.0) / 9007199254740992.0;
+		gap *= -log(u);
+	}
+	g->sched_ns += gap;
+	g->next_send = (uint64_t)(g->t0_send + g->sched_ns);
 }
 
 static int measured_now(struct nxg_gen *g, uint64_t t_int)
@@ -522,14 +555,25 @@ static void load(struct nxg_gen *g, volatile int *stop)
 	g->t_meas = now + (uint64_t)(g->o->warmup_s * 1e9);
 	g->t_end = g->t_meas + (uint64_t)(g->o->duration_s * 1e9);
 	g->next_send = now;
+	g->t0_send = (double)now;
+	g->sched_ns = 0;
 	g->next_sec = now + 1000000000u;
 	g->phase = g->t_meas > now ? PH_WARMUP : PH_MEASURE;
 	if (g->o->mode == NXG_OPEN)
-		g->interval_ns = (uint64_t)(1e9 / g->o->rate);
+		g->mean_gap_ns = 1e9 / g->o->rate;
 	for (uint32_t i = 0; i < g->nsess; i++)
-		g->sess[i].last_rx = now; /* closed loop: the first request is due now */
+		g->sess[i].last_done = now; /* closed loop: the first request is due now */
 	for (;;) {
+		uint32_t up = 0;
 		now = nxg_now(&g->clk);
+		if (*stop)
+			return;
+		for (uint32_t i = 0; i < g->nsess; i++)
+			up += g->sess[i].state == NXG_S_UP;
+		if (!up) { /* the venue ended every session: nothing can be sent */
+			g->r->n.all_down = 1;
+			return;
+		}
 		if (g->phase == PH_WARMUP && now >= g->t_meas) {
 			g->phase = PH_MEASURE;
 			g->sec_no = 0;
@@ -557,14 +601,16 @@ static void load(struct nxg_gen *g, volatile int *stop)
 					break; /* retried next loop; its latency counts from its slot */
 				}
 				send_request(g, s, g->next_send, now, measured_now(g, g->next_send), -1, 0);
-				g->next_send += next_gap(g);
+				next_slot(g);
 			}
 		} else {
 			for (uint32_t i = 0; i < g->nsess; i++) {
 				struct nxg_sess *s = &g->sess[i];
 				if (s->state != NXG_S_UP || s->inflight)
 					continue;
-				uint64_t t_int = s->last_rx > s->last_tx ? s->last_rx : now;
+				/* due when the previous one was answered or lost: the
+				 * generator's own delay since counts in its latency */
+				uint64_t t_int = s->last_done;
 				if (load_done(g, t_int, stop))
 					return;
 				send_request(g, s, t_int, now, measured_now(g, t_int), -1, 0);
@@ -792,13 +838,19 @@ int nxg_run(const struct nxg_opts *o, const struct nx_venue_config *cfg, struct 
 	drain(g, (uint64_t)o->timeout_ms * 1000000u + 2 * TIMER_NS);
 	if (g->cur.sent || g->cur.answered)
 		progress(g, nxg_now(&g->clk));
-	r->secs = o->count ? (double)(g->last_meas_int - g->t_meas) / 1e9 +
-			     (o->mode == NXG_OPEN ? 1.0 / o->rate : 0)
-			   : o->duration_s;
-	if (*stop && !o->count) {
-		uint64_t end = g->last_meas_int > g->t_meas ? g->last_meas_int : g->t_meas;
-		r->secs = (double)(end - g->t_meas) / 1e9;
-	}
+	/* The measured span, from what happened: to the last measured send (a
+	 * backlog sent after the window lengthens it, so an open loop that
+	 * falls behind shows it), plus one gap in an open loop counted by
+	 * requests; to the last answer in a closed loop counted by requests;
+	 * never less than the window asked for, unless stopped. */
+	uint64_t last = g->last_meas_sent;
+	if (o->count && o->mode != NXG_OPEN)
+		last = g->last_meas_done > last ? g->last_meas_done : last;
+	double span = last > g->t_meas ? (double)(last - g->t_meas) / 1e9 : 0;
+	if (o->count)
+		r->secs = span + (o->mode == NXG_OPEN ? 1.0 / o->rate : 0);
+	else
+		r->secs = *stop || r->n.all_down || span > o->duration_s ? span : o->duration_s;
 	uint64_t ms = 0;
 	for (int k = 0; k < NXG_NKINDS; k++)
 		ms += r->n.m_sent[k];

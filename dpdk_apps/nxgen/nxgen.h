@@ -45,7 +45,8 @@
 #define NXG_RX_BURST     64
 #define NXG_TX_BURST     64
 #define NXG_DGRAM_MSGS   128   /* messages in one datagram: 1472 / 14 at least */
-#define NXG_HIST_HIGHEST (UINT64_C(60) * 1000000000u) /* 60 s in ns: anything later is a loss */
+#define NXG_HIST_HIGHEST NX_HIST_HOUR_NS /* latencies up to an hour exact to 0.1%; above,
+                                           counted saturated and reported */
 
 /* --- Request kinds: the order mix ------------------------------------------- */
 
@@ -209,7 +210,9 @@ struct nxg_sess {
 	uint16_t port;
 	uint32_t ninsts;
 	uint32_t insts[NXG_MAX_INSTS]; /* indexes into gen->inst */
-	uint64_t last_tx, last_rx, rt_sent;
+	uint64_t last_tx, rt_sent;
+	uint64_t last_done;         /* the last request answered or declared lost (closed
+	                               loop: the next one is due then) */
 	uint64_t next_cl, tail;     /* next clOrdId; oldest that may still be in flight */
 	uint32_t inflight;
 	uint32_t pend_new;          /* resting orders sent, not yet answered */
@@ -238,6 +241,7 @@ struct nxg_counts {
 	uint64_t by_template[NX_NXP_TID_LIMIT];
 	uint64_t gaps, gap_msgs, rt_requests, rt_rejects, recovered, duplicates;
 	uint64_t hb_out, hb_in, dropped_test, not_applied, terminated;
+	uint64_t all_down;                  /* the load ended because no session was up */
 	uint64_t fallback;                  /* cancel/replace without a resting order: sent as new */
 	uint64_t window_full;               /* open loop: no session had a free slot */
 };

@@ -109,6 +109,14 @@ void nxg_report_summary(FILE *f, const struct nxg_result *r)
 		PRIu64 ", heartbeats out %" PRIu64 " in %" PRIu64 ", terminated by venue %" PRIu64 "\n",
 		n->gaps, n->gap_msgs, n->rt_requests, n->rt_rejects, n->recovered, n->duplicates,
 		n->not_applied, n->hb_out, n->hb_in, n->terminated);
+	if (nx_hist_saturated(r->h[NXG_NKINDS]) || nx_hist_saturated(r->lag))
+		fprintf(f, "  warning: %" PRIu64 " latencies and %" PRIu64 " send lags above %.0f s "
+			"were recorded as %.0f s: max and the top percentiles are understated\n",
+			nx_hist_saturated(r->h[NXG_NKINDS]), nx_hist_saturated(r->lag),
+			(double)NXG_HIST_HIGHEST / 1e9, (double)NXG_HIST_HIGHEST / 1e9);
+	if (n->all_down)
+		fprintf(f, "  warning: the venue ended every session (terminated %" PRIu64 "): the load "
+			"stopped early; their open requests are counted lost\n", n->terminated);
 	if (n->dropped_test)
 		fprintf(f, "  test: dropped %" PRIu64 " received datagrams (--drop-every %u)\n",
 			n->dropped_test, o->drop_every);
@@ -159,12 +167,12 @@ void nxg_report_line(FILE *f, const struct nxg_result *r)
 	fprintf(f, "nxgen name=%s io=%s mode=%s rate=%.0f sessions=%u secs=%.3f sent=%" PRIu64
 		" answered=%" PRIu64 " lost=%" PRIu64 " per_s=%.0f rejects=%" PRIu64 " retrans=%" PRIu64
 		" min_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f p999_us=%.3f p9999_us=%.3f"
-		" max_us=%.3f mean_us=%.3f\n", r->o.name, r->o.io == NXG_IO_DPDK ? "dpdk" : "sock",
+		" max_us=%.3f mean_us=%.3f saturated=%" PRIu64 " all_down=%" PRIu64 "\n", r->o.name, r->o.io == NXG_IO_DPDK ? "dpdk" : "sock",
 		r->o.mode == NXG_OPEN ? "open" : "closed", r->o.mode == NXG_OPEN ? r->o.rate : 0,
 		r->nsess, r->secs, sum_kinds(n->m_sent), sum_kinds(n->m_answered),
 		sum_kinds(n->m_lost), r->achieved_rate, all_rejects(n), n->recovered,
 		us(nx_hist_min(h)), us(v[0]), us(v[1]), us(v[2]), us(v[3]), us(v[4]), us(nx_hist_max(h)),
-		nx_hist_mean(h) / 1e3);
+		nx_hist_mean(h) / 1e3, nx_hist_saturated(h), n->all_down);
 }
 
 void nxg_report_counts(FILE *f, const struct nxg_result *r)

@@ -12,7 +12,13 @@
 #      folder must hold the summary, the .hgrm files, the time series, the
 #      command line and the machine facts (and plots with gnuplot);
 #   2. a closed-loop run that drops every reply: each request is lost after
-#      --timeout, and counted as lost.
+#      --timeout, and counted as lost;
+#   3. (regressions, session 13) an open loop asked for more than one
+#      request in flight can carry reports what it achieved, not its target;
+#      a closed loop that loses every other reply charges the loss to the
+#      lost request, not the next one; nxgen stopped long enough for the
+#      venue to end its sessions ends its load at once, every request
+#      counted answered or lost.
 # Uses 10.97.N.0/24 (N from the PID) so it can run beside the other tests.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -97,6 +103,37 @@ if taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.97.$NET.1" -a 1 -s 1 -
 else
 	cat "$TMP/lost.txt"; fail "nxgen with every reply dropped"
 fi
+
+# 3a. Open loop, window 1, at 200k/s: a round trip bounds it far below.
+taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.97.$NET.1" -a 1 -s 1 -w 0 -d 0.5 \
+	--rate 200000 --window 1 --arrival const --idle sleep -q >"$TMP/behind.txt" 2>&1
+PCT=$(sed -n 's/.*achieved of 200000\/s target (\([0-9.]*\)%).*/\1/p' "$TMP/behind.txt")
+awk -v p="${PCT:-100}" 'BEGIN { exit !(p < 50) }' \
+	&& ok "open loop behind its schedule reports it: ${PCT}% of the target achieved" \
+	|| fail "achieved rate: $(grep -E 'throughput|measured' "$TMP/behind.txt")"
+# 3b. Closed loop, every other reply dropped, 100 ms timeout: the answered
+# requests' median is a round trip (plus a recovery), not the timeout.
+taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.97.$NET.1" -a 1 -s 1 -w 0 -d 1 -t 100 \
+	--idle sleep --drop-every 2 -q >"$TMP/half.txt" 2>&1
+P50=$(sed -n 's/^nxgen name=.* p50_us=\([0-9.]*\) .*/\1/p' "$TMP/half.txt")
+awk -v p="${P50:-1e9}" 'BEGIN { exit !(p < 50000) }' \
+	&& ok "closed loop with losses: p50 ${P50} us, below the 100 ms timeout" \
+	|| fail "closed-loop p50 ${P50}: $(grep '^nxgen name' "$TMP/half.txt")"
+# 3c. nxgen paused past the venue's keepalive: both sessions terminated.
+taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.97.$NET.1" -a 1 -s 2 -w 0 -d 6 \
+	--rate 2000 --keepalive 100 --idle sleep -q >"$TMP/down.txt" 2>&1 &
+GP=$!
+sleep 0.7
+kill -STOP $GP; sleep 1.5; kill -CONT $GP
+T0=$(date +%s)
+wait $GP
+T1=$(date +%s)
+L=$(grep '^nxgen name' "$TMP/down.txt")
+S3=$(echo "$L" | sed -n 's/.* sent=\([0-9]*\) answered=\([0-9]*\) lost=\([0-9]*\) .*/\1 \2 \3/p')
+set -- $S3
+[ $((T1 - T0)) -le 2 ] && [ -n "$1" ] && [ "$1" = $(($2 + $3)) ] && grep -q "ended every session" "$TMP/down.txt" \
+	&& ok "sessions ended by the venue: the load stops ($((T1 - T0)) s), sent $1 = $2 answered + $3 lost" \
+	|| fail "sessions ended: $((T1 - T0)) s after resume; $L"
 
 stop "$NXPID" && ok "nanoex stopped, exit 0" || fail "nanoex exit status"
 finish
