@@ -570,6 +570,10 @@ static NX_ALWAYS_INLINE uint32_t nx_itch_ld32(const uint8_t *p)
 	return __builtin_bswap32(v);
 }
 
+/* nx_itch_decode's refusal of a type byte or length, out of line so the
+ * compiler does not compute it on the hot path. src/itch/itch.c. */
+NX_COLD NX_NOINLINE int nx_itch_decode_refuse(const uint8_t *msg, size_t len);
+
 /*
  * Validate msg exactly as nx_itch_check does and, when it passes, fill *f.
  * Returns the type character (> 0), or the nx_itch_check error (< 0; *f is
@@ -585,8 +589,12 @@ static NX_ALWAYS_INLINE int nx_itch_decode(const uint8_t *msg, size_t len,
 	if (NX_UNLIKELY(len == 0))
 		return NX_ITCH_ERR_EMPTY;
 	d = &nx_itch_desc_tab[msg[0]];
-	if (NX_UNLIKELY(d->len != len))
-		return d->len == 0 ? NX_ITCH_ERR_UNKNOWN_TYPE : NX_ITCH_ERR_BAD_LENGTH;
+	if (NX_UNLIKELY(d->len != len)) {
+		int err = nx_itch_decode_refuse(msg, len);
+		if (err >= 0) /* cannot be: the length does not match the type */
+			__builtin_unreachable();
+		return err;
+	}
 	f->locate = nx_itch_be16(msg + 1);
 	f->ts_ns = nx_itch_ld64(msg + 3) & UINT64_C(0xffffffffffff); /* tracking, timestamp */
 	f->ref = nx_itch_ld64(msg + d->e_ref - 8) & d->m_ref;

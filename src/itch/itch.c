@@ -92,6 +92,11 @@ const struct nx_itch_desc nx_itch_desc_tab[256] = {
 #undef ROW
 #undef OFF
 
+int nx_itch_decode_refuse(const uint8_t *msg, size_t len)
+{
+	return nx_itch_check(msg, len);
+}
+
 struct type_row {
 	const char *name, *text;
 };
