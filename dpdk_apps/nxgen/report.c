@@ -167,7 +167,8 @@ void nxg_report_line(FILE *f, const struct nxg_result *r)
 	fprintf(f, "nxgen name=%s io=%s mode=%s rate=%.0f sessions=%u secs=%.3f sent=%" PRIu64
 		" answered=%" PRIu64 " lost=%" PRIu64 " per_s=%.0f rejects=%" PRIu64 " retrans=%" PRIu64
 		" min_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f p999_us=%.3f p9999_us=%.3f"
-		" max_us=%.3f mean_us=%.3f saturated=%" PRIu64 " all_down=%" PRIu64 "\n", r->o.name, r->o.io == NXG_IO_DPDK ? "dpdk" : "sock",
+		" max_us=%.3f mean_us=%.3f saturated=%" PRIu64 " all_down=%" PRIu64 "\n", r->o.name,
+		r->o.io == NXG_IO_DPDK ? "dpdk" : "sock",
 		r->o.mode == NXG_OPEN ? "open" : "closed", r->o.mode == NXG_OPEN ? r->o.rate : 0,
 		r->nsess, r->secs, sum_kinds(n->m_sent), sum_kinds(n->m_answered),
 		sum_kinds(n->m_lost), r->achieved_rate, all_rejects(n), n->recovered,

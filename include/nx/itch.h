@@ -519,9 +519,9 @@ NX_ITCH_OFF_(nx_itch_dlcr, upper_collar, 44);
  * no such field). Every field is then one unaligned big-endian load at that
  * offset, masked: the same instructions for every type, so a real mix of
  * types costs no branch mispredictions. Side and aux share one byte load,
- * as no type has both. A missing field points at bytes 0..7 (every message is >= 12
- * bytes) and masks to 0, so no load leaves [msg, msg + len) once len has
- * been checked against the type.
+ * as no type has both. A missing field points at bytes 0..7 (every message
+ * is >= 12 bytes) and masks to 0, so no load leaves [msg, msg + len) once
+ * len has been checked against the type.
  */
 struct nx_itch_fields {
 	uint64_t ts_ns;       /* every type */
