@@ -26,11 +26,21 @@
 
 #include "../dpdk_apps/nanoex-sock/sock.h"
 
+/* A zeroed shard at its alignment (it holds cache-line-aligned members). */
+static struct sock_shard *new_shard(void)
+{
+	struct sock_shard *s = aligned_alloc(_Alignof(struct sock_shard), sizeof(*s));
+
+	assert_non_null(s);
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 static void test_peer_table(void **state)
 {
-	struct sock_shard *s = calloc(1, sizeof(*s));
+	struct sock_shard *s = new_shard();
 	uint32_t same[SOCK_PEER_WAYS + 1], n = 0;
 
 	(void)state;
@@ -84,7 +94,7 @@ static int udp_socket(uint16_t *port)
 
 static void test_refused_datagram_alone(void **state)
 {
-	struct sock_shard *s = calloc(1, sizeof(*s));
+	struct sock_shard *s = new_shard();
 	struct nx_out_dgram *d = calloc(4, sizeof(*d));
 	uint16_t tx_port, rx_port;
 	int rx;

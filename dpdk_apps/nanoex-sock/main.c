@@ -214,9 +214,12 @@ static int shards_init(struct sock_app *a)
 	a->nshards = a->cfg.net.nshards;
 	for (uint32_t i = 0; i < a->nshards; i++) {
 		const struct nx_shard_config *sc = &a->cfg.net.shards[i];
-		struct sock_shard *s = calloc(1, sizeof(*s));
+		/* at its alignment: the control mailbox is cache-line aligned
+		 * (calloc gives 16 bytes; found by UBSan in test_sock_out) */
+		struct sock_shard *s = aligned_alloc(_Alignof(struct sock_shard), sizeof(*s));
 		if (!s)
 			return -ENOMEM;
+		memset(s, 0, sizeof(*s));
 		a->shard[i] = s;
 		s->index = i;
 		s->app = a;
