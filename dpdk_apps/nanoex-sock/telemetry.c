@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -62,28 +63,33 @@ static void put_i64(void *ctx, const char *key, int64_t v)
 	put(ctx, key, num, 0);
 }
 
-/* Our strings are names and numbers; quotes and backslashes are dropped. */
+/* Copy at most n bytes of v into out[cap] as a JSON string's content: our
+ * strings are names and numbers, so quotes, backslashes and control
+ * characters are dropped rather than escaped. Returns out. */
+static char *json_clean(char *out, size_t cap, const char *v, size_t n)
+{
+	size_t k = 0;
+	for (; n && *v && k < cap - 1; v++, n--)
+		if (*v != '"' && *v != '\\' && (unsigned char)*v >= 0x20)
+			out[k++] = *v;
+	out[k] = 0;
+	return out;
+}
+
 static void put_str(void *ctx, const char *key, const char *v)
 {
 	char clean[256];
-	size_t k = 0;
-	for (; *v && k < sizeof(clean) - 1; v++)
-		if (*v != '"' && *v != '\\' && (unsigned char)*v >= 0x20)
-			clean[k++] = *v;
-	clean[k] = 0;
-	put(ctx, key, clean, 1);
+	put(ctx, key, json_clean(clean, sizeof(clean), v, SIZE_MAX), 1);
 }
 
 static void answer(struct sock_app *a, int fd, const char *req)
 {
 	static struct json j;
-	char cmd[128];
+	char cmd[128], pclean[128];
 	const char *params = strchr(req, ',');
-	size_t cl = params ? (size_t)(params - req) : strlen(req);
-	if (cl >= sizeof(cmd))
-		cl = sizeof(cmd) - 1;
-	memcpy(cmd, req, cl);
-	cmd[cl] = 0;
+	/* what is echoed into the answer is cleaned: a quote in a request
+	 * used to make the answer invalid JSON */
+	json_clean(cmd, sizeof(cmd), req, params ? (size_t)(params - req) : SIZE_MAX);
 	if (params)
 		params++;
 	j.n = 0;
@@ -99,7 +105,8 @@ static void answer(struct sock_app *a, int fd, const char *req)
 			if (params && !strcmp(params, c->name))
 				help = c->help;
 		j.n = (size_t)snprintf(j.buf, sizeof(j.buf), "{\"/help\": {\"%s\": \"%s\"}}",
-				       params ? params : "", help ? help : "unknown command");
+				       json_clean(pclean, sizeof(pclean), params ? params : "", SIZE_MAX),
+				       help ? help : "unknown command");
 	} else if (!strcmp(cmd, "/info")) {
 		j.n = (size_t)snprintf(j.buf, sizeof(j.buf), "{\"/info\": {\"version\": \"nanoex-sock\", "
 				       "\"pid\": %d, \"max_output_len\": %d}}", (int)getpid(), MAX_OUTPUT);

@@ -23,6 +23,13 @@ start_sock "$TMP/venue.cfg"
 R=$(tel "nxs$ID" /nanoex/stats)
 [ "$(field "$R" fills)" -ge 2 ] && ok "nanoex-sock telemetry: $(field "$R" orders) orders, $(field "$R" fills) fills" \
 	|| fail "nanoex-sock telemetry: $R"
+# Regression (session 13): a quote in a request was echoed raw, and the
+# answer was not JSON (the telemetry client could not parse it).
+Q1=$(tel "nxs$ID" '/nanoex/no"such')
+Q2=$(tel "nxs$ID" '/help,/nanoex/"x')
+python3 -c 'import json,sys; [json.loads(a) for a in sys.argv[1:]]' "$Q1" "$Q2" 2>/dev/null \
+	&& ok "nanoex-sock telemetry answers a quoted request in JSON: $Q1 $Q2" \
+	|| fail "telemetry with a quote: '$Q1' '$Q2'"
 stop "$SOCKPID" && ok "nanoex-sock: SIGTERM, exit 0" || fail "nanoex-sock exit status"
 grep -q "final statistics" "$TMP/sock.log" || fail "nanoex-sock printed no final statistics"
 
