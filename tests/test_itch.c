@@ -680,6 +680,18 @@ static void test_px_format(void **state)
 	assert_string_equal(b, "12345");
 	nx_itch_px_format(b, sizeof(b), UINT64_C(100000000), 8);
 	assert_string_equal(b, "1.00000000");
+	/* Regression (session 13): 19 or more decimals were formatted as 18. */
+	char w[64];
+	nx_itch_px_format(w, sizeof(w), UINT64_MAX, 19);
+	assert_string_equal(w, "1.8446744073709551615");
+	nx_itch_px_format(w, sizeof(w), 5, 19);
+	assert_string_equal(w, "0.0000000000000000005");
+	nx_itch_px_format(w, sizeof(w), 1, 20);
+	assert_string_equal(w, "0.00000000000000000001");
+	nx_itch_px_format(w, sizeof(w), UINT64_MAX, 20);
+	assert_string_equal(w, "0.18446744073709551615");
+	nx_itch_px_format(w, sizeof(w), 7, 99);
+	assert_string_equal(w, "0.0000000000000000000000000000000000000007");
 }
 
 int main(void)

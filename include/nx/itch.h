@@ -649,6 +649,7 @@ int nx_itch_symbol_pad(const char *sym, char stock[8]);
  * Price(8)) as "123.4500" into buf[0, cap). Returns what snprintf returns.
  * Cold code for tools and tests.
  */
+#define NX_ITCH_PX_DECIMALS_MAX 40 /* more are formatted as 40 */
 int nx_itch_px_format(char *buf, size_t cap, uint64_t px, unsigned decimals);
 
 #endif /* NX_ITCH_H */

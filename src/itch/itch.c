@@ -163,12 +163,14 @@ int nx_itch_px_format(char *buf, size_t cap, uint64_t px, unsigned decimals)
 {
 	uint64_t scale = 1;
 
-	if (decimals > 18)
-		decimals = 18;
-	for (unsigned i = 0; i < decimals; i++)
-		scale *= 10;
 	if (decimals == 0)
 		return snprintf(buf, cap, "%llu", (unsigned long long)px);
+	if (decimals > NX_ITCH_PX_DECIMALS_MAX)
+		decimals = NX_ITCH_PX_DECIMALS_MAX;
+	if (decimals >= 20) /* 10^20 passes 2^64: every digit is a fraction's */
+		return snprintf(buf, cap, "0.%0*llu", (int)decimals, (unsigned long long)px);
+	for (unsigned i = 0; i < decimals; i++) /* 10^19 < 2^64 */
+		scale *= 10;
 	return snprintf(buf, cap, "%llu.%0*llu", (unsigned long long)(px / scale), (int)decimals,
 			(unsigned long long)(px % scale));
 }
