@@ -163,7 +163,7 @@ static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
 	char key[64];
 #define IO(f) w->u64(w->ctx, #f, io->f)
 	IO(rx_pkts); IO(rx_bytes); IO(tx_pkts); IO(tx_bytes); IO(rx_udp);
-	IO(arp_replies); IO(icmp_replies); IO(drop_port); IO(steer_out); IO(steer_in);
+	IO(arp_replies); IO(icmp_replies); IO(arp_other); IO(rx_multiseg); IO(reply_too_big); IO(drop_port); IO(steer_out); IO(steer_in);
 	IO(steer_drop); IO(tx_full); IO(tx_refused); IO(no_mbuf); IO(no_neigh); IO(loops); IO(idle_loops);
 #undef IO
 	for (int r = 1; r < NX_NET_DROP_MAX; r++) {

@@ -37,6 +37,9 @@ struct ctl_io {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
 	uint64_t rx_udp;             /* UDP datagrams given to the pipeline */
 	uint64_t arp_replies, icmp_replies;
+	uint64_t arp_other;          /* ARP replies and gratuitous ARP: learned from, not answered */
+	uint64_t rx_multiseg;        /* multi-segment (jumbo) frames: dropped */
+	uint64_t reply_too_big;      /* ARP/ICMP requests whose reply did not fit the mbuf */
 	uint64_t drop[NX_NET_DROP_MAX]; /* frames dropped by classification, by -reason */
 	uint64_t drop_port;          /* UDP to a port no shard serves */
 	uint64_t steer_out, steer_in; /* software steering: handed to / taken from a sibling */

@@ -89,6 +89,9 @@ static unsigned rx_flags(const struct nx_port *p, const struct rte_mbuf *m)
 	return p->rx_flags_ok ? app_rx_csum_flags(m) : 0;
 }
 
+/* Every frame handled lands in exactly one of rx_udp, steer_out, steer_drop,
+ * drop_port, arp_replies, icmp_replies, reply_too_big, arp_other,
+ * rx_multiseg and drop[reason]: their sum is rx_pkts + steer_in. */
 int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_t now_ns)
 {
 	struct nx_txq *tx = s->tx;
@@ -97,7 +100,7 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 	struct nx_net_pkt pkt;
 	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
 	if (m->nb_segs != 1) { /* only jumbo frames; an order never is one */
-		s->io.drop[-NX_NET_DROP_SHORT]++;
+		s->io.rx_multiseg++;
 		rte_pktmbuf_free(m);
 		return 0;
 	}
@@ -134,8 +137,10 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 		len = v == NX_NET_ARP_REQUEST
 		    ? nx_net_arp_reply(data, m->buf_len - m->data_off, &pkt, &p->ifc)
 		    : nx_net_icmp_echo_reply(data, m->buf_len - m->data_off, data, &pkt, &p->ifc);
-		if (!len)
+		if (!len) {
+			s->io.reply_too_big++;
 			break;
+		}
 		m->data_len = m->pkt_len = (uint32_t)len;
 		m->ol_flags = 0;
 		if (v == NX_NET_ARP_REQUEST)
@@ -146,6 +151,7 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 		tx_push(s, p, &tx[pi], m);
 		return 0;
 	case NX_NET_ARP_OTHER:
+		s->io.arp_other++;
 		if (pkt.src_ip)
 			nx_net_neigh_learn(s->neigh[pi], pkt.src_ip, pkt.src_mac);
 		break;

@@ -67,6 +67,101 @@ static struct rte_mbuf *echo_request(const struct nx_net_if *ifc)
 	return m;
 }
 
+/* A frame of len bytes from the peer, built by fill. */
+static struct rte_mbuf *frame(size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *f;
+
+	assert_non_null(m);
+	f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(f);
+	memset(f, 0, len);
+	return m;
+}
+
+/* ARP for IPv4 over Ethernet: op, sender (peer), target ip. */
+static struct rte_mbuf *arp(uint16_t op, uint32_t target_ip, const struct nx_net_if *ifc)
+{
+	struct rte_mbuf *m = frame(NX_NET_ARP_FRAME_LEN);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *), *a = f + NX_NET_ETH_LEN;
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, peer_mac, 6);
+	nx_net_st_be16(f + 12, NX_NET_ETHERTYPE_ARP);
+	nx_net_st_be16(a, 1);
+	nx_net_st_be16(a + 2, NX_NET_ETHERTYPE_IP4);
+	a[4] = 6;
+	a[5] = 4;
+	nx_net_st_be16(a + 6, op);
+	memcpy(a + 8, peer_mac, 6);
+	nx_net_st_be32(a + 14, PEER_IP);
+	if (op == NX_NET_ARP_OP_REPLY)
+		memcpy(a + 18, ifc->mac, 6);
+	nx_net_st_be32(a + 24, target_ip);
+	return m;
+}
+
+static struct rte_mbuf *udp_to(uint16_t port, const struct nx_net_if *ifc)
+{
+	const struct nx_net_if peer = { .mac = { 2, 0, 0, 0, 0, 9 }, .ip = PEER_IP };
+	struct rte_mbuf *m = frame(NX_NET_UDP_HDR_LEN + 8);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	assert_int_equal(nx_net_udp_headers(f, &peer, ifc->mac, ifc->ip, 40000, port, 8, 0),
+			 NX_NET_UDP_HDR_LEN + 8);
+	return m;
+}
+
+/* Regression (session 13, from a review): multi-segment frames counted as
+ * drop_SHORT, ARP replies and gratuitous ARP nowhere, so the counters did
+ * not add up to the frames received. Now each frame lands in one. */
+static void test_every_frame_counted_once(void **state)
+{
+	struct nx_shard *s = rte_zmalloc("s", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
+	void *nm = rte_zmalloc("n", nb, RTE_CACHE_LINE_SIZE);
+	const struct nx_net_if *ifc = &app.port[0].ifc;
+	unsigned avail = rte_mempool_avail_count(pool);
+	struct rte_mbuf *seg;
+
+	(void)state;
+	assert_true(s && nm);
+	s->app = &app;
+	s->neigh[0] = nx_net_neigh_init(nm, nb, NX_NEIGH_CAP);
+	app.shard[0] = s;
+	app.shard_of_udp[9200] = 1; /* shard 0's: handed to the (stub) service */
+	nx_frame_handle(s, 0, echo_request(ifc), 0);                         /* icmp_replies */
+	nx_frame_handle(s, 0, arp(NX_NET_ARP_OP_REQUEST, ifc->ip, ifc), 0);  /* arp_replies */
+	nx_frame_handle(s, 0, arp(NX_NET_ARP_OP_REPLY, ifc->ip, ifc), 0);    /* arp_other */
+	nx_frame_handle(s, 0, arp(NX_NET_ARP_OP_REQUEST, PEER_IP, ifc), 0);  /* arp_other */
+	nx_frame_handle(s, 0, udp_to(9300, ifc), 0);                         /* drop_port */
+	nx_frame_handle(s, 0, udp_to(9200, ifc), 0);                         /* rx_udp */
+	nx_frame_handle(s, 0, frame(10), 0);                                 /* drop SHORT */
+	struct rte_mbuf *m = udp_to(9200, ifc);                              /* rx_multiseg */
+	seg = frame(8);
+	assert_int_equal(rte_pktmbuf_chain(m, seg), 0);
+	nx_frame_handle(s, 0, m, 0);
+	assert_int_equal(s->io.icmp_replies, 1);
+	assert_int_equal(s->io.arp_replies, 1);
+	assert_int_equal(s->io.arp_other, 2);
+	assert_int_equal(s->io.drop_port, 1);
+	assert_int_equal(s->io.rx_udp, 1);
+	assert_int_equal(s->io.drop[-NX_NET_DROP_SHORT], 1);
+	assert_int_equal(s->io.rx_multiseg, 1);
+	uint64_t sum = s->io.icmp_replies + s->io.arp_replies + s->io.arp_other + s->io.drop_port +
+		       s->io.rx_udp + s->io.rx_multiseg + s->io.reply_too_big + s->io.steer_out +
+		       s->io.steer_drop;
+	for (unsigned r = 0; r < NX_NET_DROP_MAX; r++)
+		sum += s->io.drop[r];
+	assert_int_equal(sum, 8);
+	nx_tx_flush_all(s);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	app.shard_of_udp[9200] = 0;
+	rte_free(nm);
+	rte_free(s);
+}
+
 static void test_replies_past_a_full_queue(void **state)
 {
 	struct nx_shard *s = rte_zmalloc("s", sizeof(*s), RTE_CACHE_LINE_SIZE);
@@ -109,6 +204,7 @@ int main(int argc, char **argv)
 	char rundir[256];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replies_past_a_full_queue),
+		cmocka_unit_test(test_every_frame_counted_once),
 	};
 	int rc;
 
