@@ -401,6 +401,60 @@ static void test_client_skips_unknown_template(void **state)
 	assert_int_equal(c.gap_count, 0);
 }
 
+/* A Retransmission that skips the front of the range asked for (overwritten
+ * in the venue's history, test_retransmit_outlived_by_history) used to leave
+ * the gap in place for ever, its later numbers counted as duplicates: asking
+ * again was refused. Those numbers are now taken off the gap as expired. */
+static void test_client_retransmission_skips_expired(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	uint8_t buf[256];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 5, 1);
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 3);
+	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 3) > 0);
+	assert_int_equal(client_read(&c, 1, 3, 2), 3); /* 2 expired; 3 and 4 resent */
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.gap_from, 0);
+	assert_int_equal(c.expired, 1);
+	assert_int_equal(c.duplicates, 0);
+}
+
+/* Application messages with no Sequence before them were numbered from 0
+ * (the second one as venue message 1, so the real message 1 became a
+ * "duplicate"); and a framing error after good messages returned -1 with
+ * expect_seq already past them, so they were neither returned nor missed. */
+static void test_client_unreadable_datagrams(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	struct nx_client_msg m[8];
+	uint8_t buf[1500];
+	nx_client_init(&c, 101, A, key_a);
+	struct nx_nxp_writer w;
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	for (int i = 0; i < 2; i++) {
+		struct nx_nxp_business_reject b = { .ref_seq_no = 7 };
+		assert_true(nx_nxp_encode_business_reject(&w, &b) > 0);
+	}
+	assert_int_equal(nx_client_read(&c, buf, w.len, m, 8), 0);
+	assert_int_equal(c.expect_seq, 1);
+	assert_int_equal(c.skipped, 2);
+
+	size_t len = venue_dgram(buf, sizeof(buf), 0, 1, 2);
+	buf[len++] = 0; /* three bytes too few for a SOFH */
+	buf[len++] = 0;
+	buf[len++] = 0;
+	assert_int_equal(nx_client_read(&c, buf, len, m, 8), -1);
+	assert_int_equal(c.expect_seq, 1);
+	client_read(&c, 0, 3, 1); /* so 1 and 2 are a gap */
+	assert_int_equal(c.gap_from, 1);
+	assert_int_equal(c.gap_count, 2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -414,6 +468,8 @@ int main(void)
 		T(test_first_message_bad_rest_read),
 		cmocka_unit_test(test_client_gaps_span),
 		cmocka_unit_test(test_client_skips_unknown_template),
+		cmocka_unit_test(test_client_retransmission_skips_expired),
+		cmocka_unit_test(test_client_unreadable_datagrams),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

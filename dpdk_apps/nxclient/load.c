@@ -141,8 +141,12 @@ int nxc_load_run(struct nxc *x, const struct nxc_load *o)
 		return 1;
 	}
 	rc = 1;
-	if (pick_order(x, s, o, &px, &qty) || !(rtt = malloc((o->count ? o->count : 1) * sizeof(*rtt))))
+	if (pick_order(x, s, o, &px, &qty))
 		goto out;
+	if (!(rtt = malloc((o->count ? o->count : 1) * sizeof(*rtt)))) {
+		fprintf(stderr, "nxclient: no memory for %" PRIu64 " round-trip times\n", o->count);
+		goto out;
+	}
 
 	/* An even number of requests: the last order is canceled (untimed when
 	 * past the count), so the run leaves nothing in the book. */

@@ -149,8 +149,12 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'H': x.host = optarg; break;
 		case 'p':
-			if (opt_num("port", optarg, UINT16_MAX, &v) || !v)
+			if (opt_num("port", optarg, UINT16_MAX, &v))
 				return 2;
+			if (!v) {
+				fprintf(stderr, "nxclient: --port: 0 is not a UDP port\n");
+				return 2;
+			}
 			x.port = (uint16_t)v;
 			break;
 		case 'c': cfg_path = optarg; break;
@@ -168,8 +172,12 @@ int main(int argc, char **argv)
 		case 'v': x.echo = 1; break;
 		case O_LOAD: load = 1; break;
 		case 'n':
-			if (opt_num("count", optarg, UINT32_MAX, &ld.count) || !ld.count)
+			if (opt_num("count", optarg, UINT32_MAX, &ld.count))
 				return 2;
+			if (!ld.count) {
+				fprintf(stderr, "nxclient: --count: at least 1\n");
+				return 2;
+			}
 			break;
 		case O_WARMUP:
 			if (opt_num("warmup", optarg, UINT32_MAX, &ld.warmup))

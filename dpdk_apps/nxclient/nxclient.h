@@ -82,6 +82,10 @@ void nxc_print(FILE *f, int times, char dir, const char *session, const char *ma
 int nxc_field_match(const struct nx_client_msg *m, int resent, const char *key,
 		    const char *want, char *got, size_t gotlen);
 
+/* Could want ever match field key of a message of m's template? 1 yes, 0 it
+ * does not parse as that field's values, -1 no such field. */
+int nxc_field_check(const struct nx_client_msg *m, const char *key, const char *want);
+
 /* --- Sessions (session.c) -------------------------------------------------------- */
 
 enum nxc_mark {
@@ -134,7 +138,7 @@ struct nxc_want {
 	uint8_t done;
 	uint64_t id;                  /* the request's clOrdId or reqId */
 	uint64_t seq;                 /* its sequence number; 0 for session messages */
-	uint32_t left;                /* NXC_W_RETRANS: messages still to come */
+	uint64_t end;                 /* NXC_W_RETRANS: one past the last number asked for */
 	struct nx_client_msg answer;  /* the message that answered */
 };
 

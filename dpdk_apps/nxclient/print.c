@@ -9,6 +9,7 @@
  * order, then the outcome, times last. Expect matches against the very same
  * strings, so whatever a transcript shows can be asserted.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,11 +153,18 @@ int nxc_enum_parse(enum nxc_kind k, const char *s, uint64_t *v)
 		return 0;
 	}
 	if (k == NXC_K_REJECT || k == NXC_K_CANCEL) {
-		if (!strcasecmp(s, "NONE")) {
+		char up[64]; /* nx/reason.h names are upper case; ours are case-insensitive */
+		size_t i = 0;
+		for (; s[i] && i < sizeof(up) - 1; i++)
+			up[i] = (char)toupper((unsigned char)s[i]);
+		up[i] = 0;
+		if (s[i])
+			return -1;
+		if (!strcmp(up, "NONE")) {
 			*v = 0;
 			return 0;
 		}
-		*v = k == NXC_K_REJECT ? nx_reject_parse(s) : nx_cancel_parse(s);
+		*v = k == NXC_K_REJECT ? nx_reject_parse(up) : nx_cancel_parse(up);
 		return *v ? 0 : -1;
 	}
 	if (k == NXC_K_TEMPLATE) {
@@ -318,6 +326,39 @@ int nxc_field_match(const struct nx_client_msg *m, int resent, const char *key,
 			return t->is_int ? strtoll(want, NULL, 10) == (int64_t)t->raw
 					 : *want != '-' && strtoull(want, NULL, 10) == t->raw;
 		return 0;
+	}
+	return -1;
+}
+
+int nxc_field_check(const struct nx_client_msg *m, const char *key, const char *want)
+{
+	struct toks ts;
+	uint64_t v;
+	if (!strcmp(key, "seq"))
+		return is_number(want) && *want != '-';
+	if (!strcmp(key, "resent"))
+		return !strcmp(want, "0") || !strcmp(want, "1");
+	tokens(m, &ts);
+	for (unsigned i = 0; i < ts.n; i++) {
+		const struct tok *t = &ts.t[i];
+		if (strcmp(t->key, key) || t->kind == NXC_K_HIDE)
+			continue;
+		switch (t->kind) {
+		case NXC_K_SYMBOL:
+			return 1;
+		case NXC_K_INT:
+			return is_number(want);
+		case NXC_K_NUM:
+		case NXC_K_TIME:
+		case NXC_K_SID:
+			return is_number(want) && *want != '-';
+		case NXC_K_REJECT:
+			if (ts.tid == NX_NXP_EXEC_CANCELED || ts.tid == NX_NXP_EXEC_REDUCED)
+				return !nxc_enum_parse(NXC_K_CANCEL, want, &v);
+			return !nxc_enum_parse(NXC_K_REJECT, want, &v);
+		default:
+			return !nxc_enum_parse((enum nxc_kind)t->kind, want, &v);
+		}
 	}
 	return -1;
 }

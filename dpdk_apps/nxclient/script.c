@@ -116,7 +116,9 @@ uint64_t nxs_next_id(struct script *s, const char *key, uint64_t *next)
 	if (!nxs_field(s, key))
 		return (*next)++;
 	uint64_t v = nxs_unum(s, key, 1, 0);
-	if (v >= *next)
+	if (v == UINT64_MAX)
+		nxs_fail(s, 2, "%s: above 2^64-2", key); /* the next one would wrap to 0 */
+	else if (v >= *next)
 		*next = v + 1;
 	return v;
 }
@@ -186,7 +188,7 @@ void nxs_request(struct script *s, struct nxc_session *ss, struct nx_client_msg 
 	}
 	struct nxc_want w = { .s = ss, .kind = kind, .id = id, .seq = m->seq };
 	if (kind == NXC_W_RETRANS)
-		w.left = m->u.retransmit_request.count;
+		w.end = m->u.retransmit_request.from_seq_no + m->u.retransmit_request.count;
 	if (!nxc_run(s->x, &w, s->x->timeout_ms))
 		nxs_no_answer(s, ss, nx_nxp_template_name(m->template_id));
 }
@@ -225,8 +227,8 @@ static void run_line(struct script *s, char *line)
 	nxs_fail(s, 2, "unknown command \"%s\"", verb);
 }
 
-/* The whole file, NUL-terminated; NULL on error (errno set). */
-static char *slurp(FILE *in)
+/* The whole file, NUL-terminated, its length in *lenp; NULL on error (errno set). */
+static char *slurp(FILE *in, size_t *lenp)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -248,13 +250,15 @@ static char *slurp(FILE *in)
 	}
 	if (buf)
 		buf[len] = 0;
+	*lenp = len;
 	return buf;
 }
 
 int nxc_script_run(struct nxc *x, const char *path, FILE *in)
 {
 	struct script *s = calloc(1, sizeof(*s));
-	char *text = slurp(in), line[LINE_MAX_LEN];
+	size_t tlen = 0;
+	char *text = slurp(in, &tlen), line[LINE_MAX_LEN];
 	int rc = 2;
 	if (!s || !text) {
 		fprintf(stderr, "nxclient: %s: %s\n", path, strerror(errno ? errno : ENOMEM));
@@ -269,8 +273,12 @@ int nxc_script_run(struct nxc *x, const char *path, FILE *in)
 			strcpy(s->known[s->nknown++], x->sess[i].name);
 		const char *p = text;
 		int blank = 0; /* echo: blank lines before a comment are kept, as one */
-		for (s->line = 1; *p; s->line++) {
+		for (s->line = 1; p < text + tlen; s->line++) {
 			size_t n = strcspn(p, "\n");
+			if (p + n < text + tlen && p[n] != '\n') { /* a NUL byte: the rest would vanish */
+				nxs_fail(s, 2, "NUL byte in the line");
+				break;
+			}
 			if (n >= sizeof(line)) {
 				nxs_fail(s, 2, "line longer than %d bytes", LINE_MAX_LEN - 1);
 				break;

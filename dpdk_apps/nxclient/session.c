@@ -158,6 +158,10 @@ int nxc_send_msg(struct nxc *x, struct nxc_session *s, struct nx_client_msg *m)
 		return -EINVAL;
 	if (m->seq)
 		nx_client_count(&s->c);
+	if (m->template_id == NX_NXP_RETRANSMIT_REQUEST) { /* as nx_client_retransmit_request */
+		s->c.rt_next = m->u.retransmit_request.from_seq_no;
+		s->c.rt_end = m->u.retransmit_request.count ? s->c.rt_next + m->u.retransmit_request.count : 0;
+	}
 	nxc_print(x->out, x->times, '>', s->name, NULL, m);
 	return nxc_send(x, s, w.buf, w.len);
 }
@@ -273,7 +277,11 @@ static void on_dgram(struct nxc *x, struct nxc_session *s, const uint8_t *data, 
 			s->state = NXC_S_NEGOTIATED;
 		if (!w || w->s != s || w->done)
 			continue;
-		if (w->kind == NXC_W_RETRANS && m->seq && m->retransmitted && w->left && !--w->left)
+		/* Served when a Retransmission reaches the end of the range: the
+		 * venue skips what its history lost meanwhile, so counting the
+		 * messages could wait for ones that never come. */
+		if (w->kind == NXC_W_RETRANS && m->template_id == NX_NXP_RETRANSMISSION &&
+		    m->u.retransmission.next_seq_no + m->u.retransmission.count >= w->end)
 			w->done = 1;
 		if (nxc_answers(w, m)) {
 			w->done = 1;

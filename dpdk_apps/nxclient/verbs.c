@@ -321,8 +321,11 @@ static void cmd_expect(struct script *s)
 		if (f->used)
 			continue;
 		f->used = 1;
-		if (none || nxc_field_match(&probe, 0, f->key, f->val, got, sizeof(got)) < 0)
+		int ok = none ? -1 : nxc_field_check(&probe, f->key, f->val);
+		if (ok < 0)
 			nxs_fail(s, 2, "%s has no field %s=", mf->val, f->key);
+		else if (!ok)
+			nxs_fail(s, 2, "%s: \"%s\" is not a value of %s", f->key, f->val, mf->val);
 	}
 	if (s->rc || s->dry)
 		return;

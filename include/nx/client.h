@@ -29,7 +29,12 @@ struct nx_client {
 	                          missing (some in between may have arrived: asked
 	                          again, they come back as duplicates) */
 	uint64_t duplicates;   /* venue messages seen twice (after a retransmission) */
-	uint64_t skipped;      /* venue messages skipped: unknown template, malformed */
+	uint64_t skipped;      /* venue messages skipped: unknown template, malformed,
+	                          or not numbered (no Sequence before them) */
+	uint64_t expired;      /* venue messages a retransmission skipped (overwritten in
+	                          the venue's history): taken off the gap, never coming */
+	uint64_t rt_next;      /* the retransmission asked for: next number due ... */
+	uint64_t rt_end;       /* ... and one past its last (0: none in progress) */
 	uint64_t last_ts;      /* timestamp of the last Negotiate/Establish sent */
 };
 
@@ -79,12 +84,17 @@ void nx_client_count(struct nx_client *c);
 
 /*
  * Read one venue datagram: decode up to cap messages into out and return
- * how many (a framing error, which leaves the rest unreadable: -1). A
+ * how many (a framing error, which leaves the rest unreadable: -1, and the
+ * whole datagram counts as lost: nothing in c changes). A
  * message with an unknown template or that fails its checks is skipped and
  * counted (skipped), keeping its sequence number. Tracks expect_seq: a
  * Sequence above it extends the gap span (gap_from, gap_count), messages
  * below it are counted as duplicates and still returned; the messages of
- * Retransmission datagrams fill the span from its front.
+ * Retransmission datagrams fill the span from its front; numbers a
+ * Retransmission skips within the range last asked for with
+ * nx_client_retransmit_request (overwritten in the venue's history) are
+ * taken off the span and counted (expired). Application messages with no
+ * Sequence or Retransmission before them cannot be numbered: skipped.
  */
 int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap);

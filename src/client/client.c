@@ -50,7 +50,12 @@ size_t nx_client_retransmit_request(struct nx_client *c, void *buf, size_t cap, 
 	struct nx_nxp_retransmit_request r = { .session_id = c->session_id, .timestamp = ts,
 					       .from_seq_no = from, .count = count };
 	nx_nxp_writer_init(&w, buf, cap);
-	return nx_nxp_encode_retransmit_request(&w, &r);
+	size_t n = nx_nxp_encode_retransmit_request(&w, &r);
+	if (n) {
+		c->rt_next = from;
+		c->rt_end = count ? from + count : 0;
+	}
+	return n;
 }
 
 size_t nx_client_terminate(struct nx_client *c, void *buf, size_t cap, uint16_t code)
@@ -126,9 +131,10 @@ static void decode(const struct nx_nxp_msg *m, struct nx_client_msg *out)
 	}
 }
 
-int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
+int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap)
 {
+	struct nx_client t = *cl, *c = &t; /* committed only when the datagram was readable */
 	struct nx_nxp_reader r;
 	struct nx_nxp_msg m;
 	uint64_t seq = 0;
@@ -137,7 +143,7 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 	nx_nxp_reader_init(&r, data, len);
 	while ((rc = nx_nxp_next(&r, &m)) != 0) {
 		if (rc < 0 && nx_nxp_err_fatal(rc))
-			return -1;
+			return -1; /* cl untouched: the datagram is lost as a whole */
 		if (rc < 0) {
 			/* A message this reader cannot use (a newer template, a bad
 			 * one): skipped, but in a sequenced datagram it had a number. */
@@ -157,6 +163,23 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 		if (m.template_id == NX_NXP_SEQUENCE || m.template_id == NX_NXP_RETRANSMISSION) {
 			retrans = m.template_id == NX_NXP_RETRANSMISSION;
 			seq = retrans ? nx_nxp_retransmission_next_seq_no(&m) : nx_nxp_sequence_next_seq_no(&m);
+			if (retrans && c->rt_end) {
+				/* Numbers of the request this one skips were overwritten in
+				 * the venue's history: gone; take them off the gap's front. */
+				if (seq > c->rt_next && c->gap_count && c->gap_from >= c->rt_next &&
+				    c->gap_from < seq) {
+					uint64_t k = seq - c->gap_from;
+					if (k > c->gap_count)
+						k = c->gap_count;
+					c->expired += k;
+					c->gap_from += k;
+					if (!(c->gap_count -= k))
+						c->gap_from = 0;
+				}
+				c->rt_next = seq + nx_nxp_retransmission_count(&m);
+				if (c->rt_next >= c->rt_end)
+					c->rt_end = 0;
+			}
 			if (!retrans && seq > c->expect_seq) {
 				/* The gap is a span: from the first number missing to
 				 * the last, with what arrived in between asked again. */
@@ -173,6 +196,10 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 			continue;
 		}
 		uint64_t my = 0;
+		if ((m.flags & NX_NXP_F_SEQ) && !seq) {
+			c->skipped++; /* no Sequence before it: it cannot be numbered */
+			continue;
+		}
 		if (m.flags & NX_NXP_F_SEQ) {
 			my = seq++;
 			if (my < c->expect_seq && !retrans) {
@@ -197,5 +224,6 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 			out[n++].retransmitted = (uint8_t)retrans;
 		}
 	}
+	*cl = t;
 	return (int)n;
 }

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The nanoex authors
+#
+# nxclient's script checks, which run before the first datagram leaves, so no
+# venue is needed: a script that fails them exits 2 with the line named; one
+# that passes them goes on to send (and here, with nothing listening on the
+# port, ends with status 1: no answer). Regressions from session 14's review:
+# an expect value of the wrong kind (side=BYU, qty=1x) was only found after
+# the script had run; reason names were case-sensitive although the docs say
+# they are not; a NUL byte silently ended the script; cl= at 2^64-1 made the
+# next order's cl wrap to 0; --port 0 and --count 0 exited 2 saying nothing.
+# Usage: tests/client/test_nxclient.sh [NXCLIENT]   (default build/nxclient)
+# Exit 0 pass, 1 fail, 77 skip (no binary).
+nxclient=${1:-${BUILD:-build}/nxclient}
+cfg=docs/examples/venue.cfg
+fail=0
+
+[ -x "$nxclient" ] || { echo "skip: $nxclient not built"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# run NAME WANT-STATUS WANT-STDERR-TEXT SCRIPT-TEXT: nothing listens on port 9
+# (discard), so a script that passes its checks waits -t 50 ms and exits 1.
+run() {
+	printf "$4" >"$tmp/s.nxc"
+	"$nxclient" -c "$cfg" -p 9 -t 50 --settle 0 "$tmp/s.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = "$2" ] && grep -q -- "$3" "$tmp/err"; then
+		echo "ok   $1"
+	else
+		echo "FAIL $1: status $st (want $2), stderr:"; cat "$tmp/err"; fail=1
+	fi
+}
+
+C='connect s=a acct=1\n'
+run "expect: a side that is not a side fails the check" 2 'side: "BYU" is not a value of ExecNew' \
+	"${C}new inst=1 side=BUY qty=1 px=99000\nexpect msg=ExecNew side=BYU\n"
+run "expect: a quantity that is not a number fails the check" 2 'qty: "1x" is not a value' \
+	"${C}new inst=1 side=BUY qty=1 px=99000\nexpect msg=ExecNew qty=1x\n"
+run "expect: a field the message does not have fails the check" 2 'nosuch' \
+	"${C}new inst=1 side=BUY qty=1 px=99000\nexpect msg=ExecNew nosuch=1\n"
+run "expect: good values pass the check (then no venue: status 1)" 1 'no answer' \
+	"${C}new inst=1 side=buy qty=1 px=99000\nexpect msg=ExecNew side=BUY qty=1 tif=gtc\n"
+run "reason names in any case" 1 'no answer' \
+	"${C}terminate code=venue_shutdown\n"
+run "a reject name in lower case in expect" 1 'no answer' \
+	"${C}new inst=1 side=BUY qty=1 px=99000\nexpect msg=ExecRejected reason=risk_price_collar\n"
+run "a NUL byte in the script fails, naming its line" 2 's.nxc:2: NUL byte' \
+	"${C}\000\nbogus garbage here\n"
+run "cl=2^64-1 is refused (the next cl would wrap to 0)" 2 'cl: above 2^64-2' \
+	"${C}new inst=1 side=BUY qty=1 px=99000 cl=18446744073709551615\n"
+
+"$nxclient" -p 0 "$tmp/s.nxc" 2>"$tmp/err"
+[ $? = 2 ] && grep -q 'port: 0 is not a UDP port' "$tmp/err" && echo "ok   --port 0 says why" \
+	|| { echo "FAIL --port 0:"; cat "$tmp/err"; fail=1; }
+"$nxclient" --load -n 0 -c "$cfg" 2>"$tmp/err"
+[ $? = 2 ] && grep -q 'count: at least 1' "$tmp/err" && echo "ok   --count 0 says why" \
+	|| { echo "FAIL --count 0:"; cat "$tmp/err"; fail=1; }
+exit $fail
