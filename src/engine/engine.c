@@ -323,6 +323,9 @@ static void business_reject(struct nx_engine *e, struct session *s, uint64_t seq
 	       .ref_template_id = tid, .reason = (uint16_t)why);
 }
 
+static void admin_reply(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+			uint64_t req, unsigned why);
+
 /* A request refused before the book: the report its kind expects. */
 static void refuse(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m, uint64_t seq,
 		   unsigned why)
@@ -357,6 +360,10 @@ static void refuse(struct nx_engine *e, struct session *s, const struct nx_nxp_m
 		break;
 	default: {
 		uint64_t ref_id = m->block_len >= 8 ? nx_nxp_ld_u64(m->block) : 0;
+		if (m->flags & NX_NXP_F_ADMIN) { /* answered with AdminAck or AdminReject */
+			admin_reply(e, s, m, ref_id, why);
+			return;
+		}
 		business_reject(e, s, seq, m->template_id, ref_id, why);
 		return;
 	}
@@ -404,8 +411,7 @@ static void on_new_order(struct nx_engine *e, struct session *s, const struct nx
 	nx_book_new_order(e->book, &o);
 }
 
-static void on_replace(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
-		       uint64_t seq)
+static void on_replace(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m)
 {
 	struct nx_nxp_cancel_replace c;
 	struct nx_order_info oi;
@@ -416,8 +422,12 @@ static void on_replace(struct nx_engine *e, struct session *s, const struct nx_n
 	if (found && oi.acct == c.account) {
 		unsigned why = nx_risk_check_replace(e->risk, c.account, oi.inst, oi.side, oi.px,
 						     oi.leaves, c.price, c.qty);
-		if (why) {
-			refuse(e, s, m, seq, why);
+		if (why) { /* the order is known: its instrument is named */
+			struct nx_ev_reject rj = { .req = NX_REQ_REPLACE, .reason = (uint8_t)why,
+						   .acct = c.account, .inst = oi.inst, .cl = c.cl_ord_id,
+						   .orig_cl = c.orig_cl_ord_id, .oid = c.order_id };
+			e->st.rejects[why]++;
+			reject_report(e, s, &rj);
 			return;
 		}
 	}
@@ -527,12 +537,20 @@ static void on_admin(struct nx_engine *e, struct session *s, const struct nx_nxp
 	case NX_NXP_SET_KILL_SWITCH: {
 		struct nx_nxp_set_kill_switch k;
 		nx_nxp_decode_set_kill_switch(m, &k);
+		if (k.on > 1) { /* BooleanType */
+			admin_reply(e, s, m, req, NX_REJ_BAD_FIELD);
+			return;
+		}
 		a = (struct nx_admin){ .op = NX_ADMIN_KILL, .scope = k.scope, .id = k.id, .on = k.on };
 		break;
 	}
 	case NX_NXP_SET_INSTRUMENT_STATUS: {
 		struct nx_nxp_set_instrument_status st;
 		nx_nxp_decode_set_instrument_status(m, &st);
+		if (st.cancel_resting > 1) { /* BooleanType */
+			admin_reply(e, s, m, req, NX_REJ_BAD_FIELD);
+			return;
+		}
 		a = (struct nx_admin){ .op = NX_ADMIN_STATUS, .id = st.instrument, .status = st.status,
 				       .cancel_resting = st.cancel_resting };
 		break;
@@ -592,7 +610,8 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 		refuse(e, s, m, seq, NX_REJ_RISK_THROTTLED);
 		return;
 	}
-	if (acct && acct != s->acct) {
+	if (acct != s->acct && (acct || (m->template_id >= NX_NXP_NEW_ORDER &&
+					m->template_id <= NX_NXP_MASS_CANCEL))) { /* 0 is no account */
 		refuse(e, s, m, seq, NX_REJ_ACCOUNT_NOT_PERMITTED);
 		return;
 	}
@@ -610,7 +629,7 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 		break;
 	}
 	case NX_NXP_CANCEL_REPLACE:
-		on_replace(e, s, m, seq);
+		on_replace(e, s, m);
 		break;
 	case NX_NXP_MASS_CANCEL: {
 		struct nx_mass_cancel mc = { .acct = acct, .cl = nx_nxp_mass_cancel_cl_ord_id(m),
@@ -658,6 +677,19 @@ static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		}
 		session_not_applied(e, s, s->next_recv, (uint32_t)(seq - s->next_recv));
 		s->next_recv = seq;
+	}
+	if (NX_UNLIKELY(seq > UINT64_MAX - 65536)) {
+		/* A datagram (at most 64 KiB: 4681 messages) could reach 2^64 - 1,
+		 * where E would wrap: count its numbers first, so that nothing of
+		 * it is applied if it does. */
+		struct nx_nxp_reader pre = *r;
+		uint64_t k = 0;
+		for (int rc; (rc = nx_nxp_next(&pre, &m)) != 0 && !(rc < 0 && nx_nxp_err_fatal(rc));)
+			k += rc < 0 || (m.flags & NX_NXP_F_SEQ);
+		if (k && k > UINT64_MAX - seq) {
+			session_seq_violation(e, s);
+			return;
+		}
 	}
 	for (int rc; (rc = nx_nxp_next(r, &m)) != 0;) {
 		if (rc < 0 && nx_nxp_err_fatal(rc)) {

@@ -45,6 +45,7 @@ struct session {
 	uint64_t tokens;          /* throttle, in 1e-9 tokens */
 	uint64_t bucket_ns;       /* when tokens were last refilled */
 	uint64_t neg_ts, est_ts;  /* timestamps of the accepted Negotiate / Establish */
+	uint64_t ack_send, ack_recv; /* what its EstablishmentAck said, for a retry */
 	uint64_t rt_from, rt_req_ts; /* retransmission being served */
 	uint32_t rt_left;
 	uint32_t keepalive_ms;    /* the client's */

@@ -208,15 +208,19 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		      .request_timestamp = est.timestamp, .code = (uint16_t)why);
 		return;
 	}
+	/* Bound here with the same timestamp (else refused above): a retry,
+	 * answered with the very EstablishmentAck it repeats. */
 	if (!(s->bound && addr_eq(s->addr, src))) {
 		bind(e, s, src);
 		e->st.sessions_established++;
+		s->ack_send = s->next_send;
+		s->ack_recv = s->next_recv;
 	}
 	s->est_ts = est.timestamp;
 	s->keepalive_ms = est.keepalive_ms;
 	s->last_rx_ns = s->last_tx_ns = e->now;
 	REPLY(e, src, establishment_ack, .session_id = s->id, .request_timestamp = est.timestamp,
-	      .next_seq_no = s->next_send, .next_recv_seq_no = s->next_recv,
+	      .next_seq_no = s->ack_send, .next_recv_seq_no = s->ack_recv,
 	      .keepalive_ms = (uint32_t)(e->keepalive_ns / 1000000u));
 	if (est.next_seq_no > s->next_recv) {
 		e->epoch++; /* NotApplied goes in a sequenced datagram of its own */

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The engine at the edges of the protocol's promises: an Establish retry,
+ * admin booleans and throttling, account 0, the last sequence number, the
+ * instrument a refused replace names, the stpMode an ExecNew reports. Each
+ * test is a regression from the review of 2026-11-22 (session 14) and failed
+ * on the code before it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nx/book.h"
+#include "nx/nxp.h"
+#include "nx/reason.h"
+#include "engine_helpers.h"
+#include "../src/engine/engine_priv.h" /* white-box: the last-sequence-number test sets E */
+
+/* "an Establish repeating the timestamp of the acknowledged one is a
+ * retry and gets the same EstablishmentAck". When the first Establish
+ * carried a gap (nextSeqNo > E), the retry's Ack differs: nextRecvSeqNo now
+ * says the missing client messages were applied, and nextSeqNo has moved
+ * past the NotApplied that the lost first answer carried. */
+static void test_establish_retry_same_ack(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o); /* client 1 applied: E = 2; venue sent 1 */
+	struct nx_addr moved = { IP_A, 5001 };
+	f->ca.next_seq = 5;               /* 2..4 were sent and lost */
+	size_t n = nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000);
+	rx(f, moved, buf, n);
+	struct nx_nxp_establishment_ack first = msg(f, 0)->u.establishment_ack;
+	assert_int_equal(first.next_recv_seq_no, 2);
+	assert_int_equal(msg(f, 1)->template_id, NX_NXP_NOT_APPLIED);
+	/* both datagrams are lost; the client retries the very same Establish */
+	rx(f, moved, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	const struct nx_nxp_establishment_ack *again = &msg(f, 0)->u.establishment_ack;
+	assert_int_equal(again->next_recv_seq_no, first.next_recv_seq_no); /* 2..4 not applied */
+	assert_int_equal(again->next_seq_no, first.next_seq_no);
+}
+
+/* CancelReject.instrument is "the named order's instrument if known".
+ * A replace of a live order refused by pre-trade risk names instrument 0,
+ * though the engine has just looked the order up. */
+static void test_replace_risk_reject_names_instrument(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 999, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 2, .orig_cl_ord_id = 1, .price = 1200,
+					    .qty = 3, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_replace(&f->ca, &w, &rp);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.instrument, INST);
+}
+
+/* "a message numbered 2^64 - 1 (E would wrap) gets
+ * Terminate(PROTOCOL_VIOLATION), nothing of its datagram is applied". When
+ * it is not the datagram's first message, the ones before it are applied.
+ * (E is set near 2^64 directly: a client gets there in 2^32 datagrams.) */
+static void test_seq_wrap_applies_nothing(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct session *s = NULL;
+	for (uint32_t i = 0; i < 8; i++)
+		if (f->e->sess[i].id == 101)
+			s = &f->e->sess[i];
+	assert_non_null(s);
+	s->next_recv = UINT64_MAX - 1;
+	f->ca.next_seq = UINT64_MAX - 1;
+	uint8_t buf[512];
+	struct nx_nxp_writer w;
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	nx_client_new_order(&f->ca, &w, &o); /* number 2^64 - 2 */
+	o.cl_ord_id = 2;
+	nx_client_new_order(&f->ca, &w, &o); /* number 2^64 - 1 */
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(nx_engine_stats(f->e)->seq_violations, 1);
+	assert_int_equal(nx_engine_stats(f->e)->orders, 0);
+}
+
+/* Admin requests "are answered with AdminAck or AdminReject"; a
+ * throttled one gets a BusinessReject. */
+static void test_admin_throttled_gets_admin_reject(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[NX_NXP_DGRAM_MAX];
+	struct nx_nxp_writer w;
+	login(f, &f->cadm, f->aadm);
+	uint64_t req = 1;
+	for (int d = 0; d < 3; d++) { /* 120 requests at one instant; the burst is 100 */
+		nx_client_begin(&f->cadm, &w, buf, sizeof(buf));
+		for (int i = 0; i < 40; i++) {
+			struct nx_nxp_set_reference_price rp = { .req_id = req++, .price = 1000,
+								 .instrument = INST };
+			assert_true(nx_nxp_encode_set_reference_price(&w, &rp) > 0);
+			nx_client_count(&f->cadm);
+		}
+		rx(f, f->aadm, buf, w.len);
+	}
+	const struct nx_client_msg *last = msg(f, count_msgs(f) - 1);
+	assert_int_equal(nx_engine_stats(f->e)->throttled, 20);
+	assert_int_equal(last->template_id, NX_NXP_ADMIN_REJECT);
+}
+
+/* ExecNew.stpMode was documented "self-trade prevention mode as
+ * requested"; the venue sends the resolved mode (None for Default), as the
+ * worked example in the same page shows. The code is right, the doc fixed. */
+static void test_exec_new_stp_as_requested(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1); /* stpMode Default */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	assert_int_equal(msg(f, 0)->u.exec_new.stp_mode, NX_STP_NONE); /* the account's default */
+	FILE *fp = fopen("docs/protocol.md", "r");
+	if (!fp)
+		skip();
+	char line[512];
+	int stale = 0;
+	while (fgets(line, sizeof(line), fp))
+		stale |= strstr(line, "`stpMode` | self-trade prevention mode as requested") != NULL;
+	fclose(fp);
+	assert_false(stale);
+}
+
+/* BooleanType is 0 or 1, and "a value the receiver does not know is an
+ * invalid field". SetKillSwitch(on = 2) is acknowledged and kills the venue
+ * (every live order canceled) instead of AdminReject BAD_FIELD. */
+static void test_admin_boolean_checked(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cadm, f->aadm);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	struct nx_nxp_set_kill_switch k = { .req_id = 1, .scope = NX_KILL_VENUE, .on = 2 };
+	nx_client_begin(&f->cadm, &w, buf, sizeof(buf));
+	nx_nxp_encode_set_kill_switch(&w, &k);
+	nx_client_count(&f->cadm);
+	rx(f, f->aadm, buf, w.len);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ADMIN_REJECT);
+	assert_int_equal(msg(f, 0)->u.admin_reject.reason, NX_REJ_BAD_FIELD);
+}
+
+/* "the session may act for its own account only (ACCOUNT_NOT_PERMITTED
+ * otherwise)": a request naming account 0 skips that check and is refused
+ * by the book as UNKNOWN_ACCOUNT. */
+static void test_account_zero_not_permitted(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(0, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_ACCOUNT_NOT_PERMITTED);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_establish_retry_same_ack),
+		T(test_replace_risk_reject_names_instrument),
+		T(test_seq_wrap_applies_nothing),
+		T(test_admin_throttled_gets_admin_reject),
+		T(test_exec_new_stp_as_requested),
+		T(test_admin_boolean_checked),
+		T(test_account_zero_not_permitted),
+	};
+	return cmocka_run_group_tests_name("engine_edges", tests, NULL, NULL);
+}
