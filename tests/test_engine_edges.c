@@ -179,6 +179,57 @@ static void test_account_zero_not_permitted(void **state)
 	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_ACCOUNT_NOT_PERMITTED);
 }
 
+/* A Terminate of the datagram d, read by client c; its code. */
+static uint16_t terminate_code(struct nx_client *c, const struct nx_out_dgram *d)
+{
+	struct nx_client_msg m[4];
+	assert_int_equal(nx_client_read(c, d->data, d->len, m, 4), 1);
+	assert_int_equal(m[0].template_id, NX_NXP_TERMINATE);
+	return m[0].u.terminate.code;
+}
+
+/* protocol.md: the venue ends a binding by itself, sending Terminate, on
+ * VENUE_SHUTDOWN. Nothing sent it: nanoex and nanoex-sock stopped without a
+ * word to their clients. nx_engine_shutdown ends every binding, one
+ * Terminate each, as many as the output has room for, and cancel-on-
+ * disconnect runs (account A has it, B not). */
+static void test_shutdown_terminates_every_binding(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order oa = order(A, 1, NX_SIDE_BUY, 990, 1);
+	struct nx_nxp_new_order ob = order(B, 1, NX_SIDE_SELL, 1010, 1);
+	send_order(f, &f->ca, f->aa, &oa);
+	send_order(f, &f->cb, f->ab, &ob);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 2);
+	uint64_t ended = nx_engine_stats(f->e)->sessions_terminated;
+
+	f->out.n = 0;
+	f->out.cap = 1; /* room for one Terminate: the other binding waits */
+	assert_int_equal(nx_engine_shutdown(f->e, f->now, &f->out), 1);
+	assert_int_equal(f->out.n, 1);
+	const struct nx_out_dgram *d = &f->out.d[0];
+	int first_a = d->to.ip == f->aa.ip && d->to.port == f->aa.port;
+	assert_int_equal(terminate_code(first_a ? &f->ca : &f->cb, d), NX_REJ_VENUE_SHUTDOWN);
+
+	f->out.n = 0;
+	f->out.cap = EH_OUT_CAP;
+	assert_int_equal(nx_engine_shutdown(f->e, f->now, &f->out), 0);
+	assert_int_equal(f->out.n, 1);
+	d = &f->out.d[0];
+	assert_true(first_a ? d->to.ip == f->ab.ip : d->to.ip == f->aa.ip);
+	assert_int_equal(terminate_code(first_a ? &f->cb : &f->ca, d), NX_REJ_VENUE_SHUTDOWN);
+
+	assert_int_equal(nx_engine_stats(f->e)->sessions_terminated, ended + 2);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1); /* A's: canceled */
+	f->out.n = 0;
+	assert_int_equal(nx_engine_shutdown(f->e, f->now, &f->out), 0); /* nothing left */
+	assert_int_equal(f->out.n, 0);
+	f->now += 10000 * MS; /* unbound: no heartbeat, no timeout */
+	assert_int_equal(poll_timers(f), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -190,6 +241,7 @@ int main(void)
 		T(test_exec_new_stp_as_requested),
 		T(test_admin_boolean_checked),
 		T(test_account_zero_not_permitted),
+		T(test_shutdown_terminates_every_binding),
 	};
 	return cmocka_run_group_tests_name("engine_edges", tests, NULL, NULL);
 }

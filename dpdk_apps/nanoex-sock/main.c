@@ -202,8 +202,15 @@ static void *shard_main(void *arg)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (s->out.n)
-		sock_send_out(s);
+	/* Stopping: every binding ends with Terminate(VENUE_SHUTDOWN), as in
+	 * nanoex (cancel-on-disconnect runs for the accounts that have it). */
+	uint64_t t = sock_now_ns();
+	uint32_t left;
+	do {
+		left = nx_engine_shutdown(s->e, t, &s->out);
+		if (s->out.n)
+			sock_send_out(s);
+	} while (left);
 	return NULL;
 }
 

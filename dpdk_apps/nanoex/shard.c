@@ -367,11 +367,18 @@ int nx_shard_main(void *arg)
 		s->io.idle_loops++;
 		nx_idle(a, &idle);
 	}
-	/* Stopping: RX is no longer polled; what the engine still had to say
-	 * (nothing is held back, but a last control command may have spoken)
-	 * goes out, then the steering ring is emptied. */
-	build_replies(s);
-	nx_tx_flush_all(s);
+	/* Stopping: RX is no longer polled. Every binding ends with
+	 * Terminate(VENUE_SHUTDOWN) (cancel-on-disconnect runs for the
+	 * accounts that have it); that and whatever the engine still had to
+	 * say (a last control command) go out, then the steering ring is
+	 * emptied. */
+	uint64_t t = nx_app_ns(a, rte_rdtsc());
+	uint32_t left;
+	do {
+		left = nx_engine_shutdown(s->e, t, &s->out);
+		build_replies(s);
+		nx_tx_flush_all(s);
+	} while (left);
 	if (s->md.nbuf)
 		feed_flush(s);
 	struct rte_mbuf *m;

@@ -117,6 +117,14 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 /* Run the timers at now_ns. Returns the number of datagrams appended. */
 uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
 
+/* The venue is stopping: end every binding with Terminate(VENUE_SHUTDOWN),
+ * one datagram each, as many as out has room for. Ending a binding runs
+ * cancel-on-disconnect for accounts configured with it, as any other end
+ * does. Returns the bindings still open for want of room: send out's
+ * datagrams and call again until it returns 0. Sessions survive (a client
+ * may establish again with a later start of the venue that keeps state). */
+uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
+
 /*
  * An operator command from the control plane, the same four the admin
  * messages of NXP carry (docs/protocol.md#admin-messages), for operators

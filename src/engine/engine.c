@@ -753,6 +753,25 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 	return out->n - before;
 }
 
+uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out *out)
+{
+	uint32_t bound = 0;
+	e->out = out;
+	e->now = now_ns;
+	e->epoch++;
+	for (uint32_t i = 0; i < e->nsess; i++) {
+		struct session *s = &e->sess[i];
+		if (!s->bound)
+			continue;
+		if (out->n >= out->cap) { /* no room for its Terminate: next call */
+			bound++;
+			continue;
+		}
+		session_unbind(e, s, NX_REJ_VENUE_SHUTDOWN, 1);
+	}
+	return bound;
+}
+
 uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out)
 {
 	uint32_t before = out->n;

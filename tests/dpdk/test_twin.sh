@@ -17,6 +17,24 @@ NET='net = {
 };'
 venue_cfg "$TMP/venue.cfg" "$NET"
 
+# shutdown_check NAME HOST PID: a session with a live order is bound when the
+# venue gets SIGTERM; it must receive Terminate(VENUE_SHUTDOWN) and the venue
+# exit 0. Regression (session 14): both venues stopped without a word.
+printf 'connect s=a acct=1\nnew inst=1 side=BUY qty=1 px=99000\nexpect msg=ExecNew\nexpect msg=Terminate code=VENUE_SHUTDOWN\n' \
+	>"$TMP/shutdown.nxc"
+shutdown_check() {
+	"$BUILD/nxclient" -H "$2" -p 9100 -c "$TMP/venue.cfg" -t 5000 "$TMP/shutdown.nxc" \
+		>"$TMP/shutdown.out" 2>&1 &
+	CLI=$!
+	for _ in $(seq 1 50); do grep -q '^< a ExecNew' "$TMP/shutdown.out" && break; sleep 0.1; done
+	stop "$3" && ok "$1: SIGTERM, exit 0" || fail "$1 exit status"
+	if wait "$CLI"; then
+		ok "$1 sent Terminate(VENUE_SHUTDOWN) to a bound session"
+	else
+		cat "$TMP/shutdown.out"; fail "$1: no Terminate(VENUE_SHUTDOWN) at shutdown"
+	fi
+}
+
 start_sock "$TMP/venue.cfg"
 "$BUILD/nxclient" -H 127.0.0.1 -p 9100 -c "$TMP/venue.cfg" docs/examples/demo.nxc \
 	>"$TMP/sock.out" 2>&1 && ok "scenario against nanoex-sock" || { cat "$TMP/sock.out"; fail "nanoex-sock scenario"; }
@@ -30,7 +48,7 @@ Q2=$(tel "nxs$ID" '/help,/nanoex/"x')
 python3 -c 'import json,sys; [json.loads(a) for a in sys.argv[1:]]' "$Q1" "$Q2" 2>/dev/null \
 	&& ok "nanoex-sock telemetry answers a quoted request in JSON: $Q1 $Q2" \
 	|| fail "telemetry with a quote: '$Q1' '$Q2'"
-stop "$SOCKPID" && ok "nanoex-sock: SIGTERM, exit 0" || fail "nanoex-sock exit status"
+shutdown_check nanoex-sock 127.0.0.1 "$SOCKPID"
 grep -q "final statistics" "$TMP/sock.log" || fail "nanoex-sock printed no final statistics"
 
 start_nanoex "$TMP/venue.cfg" "0@0,1@1"
@@ -43,4 +61,5 @@ else
 	diff "$TMP/sock.out" "$TMP/dpdk.out"
 	fail "the twin's replies differ from nanoex's"
 fi
+shutdown_check nanoex 10.99.0.1 "$NXPID"
 finish
