@@ -662,6 +662,22 @@ static void test_regression_param_parsing(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Review: once ctl_stop has run (nanoex frees the shards right after),
+ * no command may read a shard, a histogram or the configuration. */
+static void test_regression_stopped(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(run(f, "/nanoex/latency", "0"), 0);
+	ctl_stop(&f->ctl);
+	const char *cmds[] = { "/nanoex/info", "/nanoex/stats", "/nanoex/latency", "/nanoex/book",
+			       "/nanoex/kill" };
+	const char *params[] = { NULL, NULL, "0", "1", "venue,0,on" };
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_not_equal(run(f, cmds[i], params[i]), 0);
+		expect_kv(&f->r, "error=stopping;count=;shards=;result=");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +686,7 @@ int main(void)
 		T(test_status), T(test_ref_px), T(test_kill), T(test_limit), T(test_malformed),
 		T(test_unknown_command), T(test_timeout), T(test_concurrent),
 		T(test_regression_busy_mailbox_keeps_request), T(test_regression_param_parsing),
+		T(test_regression_stopped),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

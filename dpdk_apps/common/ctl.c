@@ -157,8 +157,7 @@ static int split(char *buf, size_t cap, const char *params, char **f, int n)
 	return k;
 }
 
-static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
-			const struct nx_engine_stats *st)
+void ctl_write_io(const struct ctl_writer *w, const struct ctl_io *io)
 {
 	char key[64];
 #define IO(f) w->u64(w->ctx, #f, io->f)
@@ -170,6 +169,13 @@ static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
 		snprintf(key, sizeof(key), "drop_%s", nx_net_drop_name(-r));
 		w->u64(w->ctx, key, io->drop[r]);
 	}
+}
+
+static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
+			const struct nx_engine_stats *st)
+{
+	char key[64];
+	ctl_write_io(w, io);
 #define ST(f) w->u64(w->ctx, #f, st->f)
 	ST(rx_dgrams); ST(rx_msgs); ST(tx_dgrams); ST(tx_msgs);
 	ST(drop_malformed); ST(drop_unbound); ST(drop_unsequenced); ST(drop_duplicate);
@@ -359,7 +365,9 @@ int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&c->lock);
-	if (!strcmp(cmd, "/nanoex/info")) {
+	if (c->stopped) {
+		rc = error(w, -ETIMEDOUT, "stopping");
+	} else if (!strcmp(cmd, "/nanoex/info")) {
 		char ports[NX_NET_MAX_PORTS * 96] = ""; /* 63-character device, address, ", " */
 		size_t n = 0;
 		for (uint32_t i = 0; i < c->cfg->net.nports; i++) {
@@ -421,6 +429,13 @@ int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+void ctl_stop(struct ctl *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stopped = 1;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* --- Final statistics --------------------------------------------------------- */

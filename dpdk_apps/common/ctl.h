@@ -105,6 +105,7 @@ struct ctl {
 	const char *io_name;         /* "dpdk" or "kernel" */
 	uint64_t start_ns;
 	unsigned timeout_ms;
+	int stopped;                 /* ctl_stop: the shards' memory is going away */
 };
 
 /* An output sink: DPDK's rte_tel_data, or JSON for nanoex-sock. Flat dicts. */
@@ -132,6 +133,14 @@ void ctl_init(struct ctl *c, const struct nx_venue_config *cfg, const char *app,
  */
 int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl_writer *w,
 	    uint64_t now_ns);
+
+/* A queue owner's I/O counters through w (the shards' part of /nanoex/stats). */
+void ctl_write_io(const struct ctl_writer *w, const struct ctl_io *io);
+
+/* From now on every command answers an error: called before the memory the
+ * commands read (shards, histograms, the configuration) is freed. Waits for
+ * a command in progress. */
+void ctl_stop(struct ctl *c);
 
 /* One progress line (rx, tx, orders, fills of all shards) while they run:
  * relaxed reads of counters the shards write, a progress line, not an audit. */

@@ -373,11 +373,13 @@ int main(int argc, char **argv)
 out_pdump:
 	rte_pdump_uninit();
 out_shards:
+	ctl_stop(&a->ctl); /* telemetry threads outlive everything freed below */
 	/* Ports stop before the memory their queues point into is freed. */
 	nx_ports_close(a);
 	shards_free(a);
 	goto out_cfg;
 out_ports:
+	ctl_stop(&a->ctl);
 	nx_ports_close(a);
 out_cfg:
 	nx_config_free(&a->cfg);

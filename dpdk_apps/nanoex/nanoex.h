@@ -53,6 +53,8 @@
 #define NX_POLL_NS     1000000 /* engine timers every 1 ms */
 #define NX_FEED_BUF    256    /* book changes a shard collects before its feed ring */
 #define NX_REFPX_RING  1024   /* reference prices in flight to one shard */
+#define NX_AHEAD_MAX   4096   /* ITCH packets held past a gap */
+#define NX_AHEAD_SLOT  1472   /* largest UDP payload of a 1500-byte frame */
 #define NX_TXQ_CAP     (NX_BURST_MAX + NX_OUT_DGRAMS)
 
 /* Pending frames for one port's TX queue. */
@@ -124,6 +126,10 @@ struct nx_service {
 	uint64_t gap_since_ns;       /* the outstanding gap was first asked for; 0: none */
 	uint64_t itch_pkts, requests, no_request_neigh, give_ups;
 	uint64_t ref_sent, ref_full;
+	uint8_t *ahead;              /* packets held past a gap: NX_AHEAD_MAX x NX_AHEAD_SLOT */
+	uint16_t *ahead_len;
+	uint32_t nahead;
+	uint64_t ahead_dropped;      /* past a gap with no room to hold them */
 	/* Outbound: the venue's feed (NXM). */
 	struct nx_feed_pub *pub;     /* NULL: no feed */
 	nx_inst_t *pub_ids;          /* what it publishes: every instrument */

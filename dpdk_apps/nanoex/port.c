@@ -125,6 +125,16 @@ static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
 	uint16_t rxd = a->cfg.net.rx_desc, txd = a->cfg.net.tx_desc;
 	rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &rxd, &txd);
 
+	/* The RX rings are filled from the pool at start, and every lcore's
+	 * cache can hold MBUF_CACHE more: a pool smaller than that leaves no
+	 * mbuf to receive into or reply with (a deaf port that says running). */
+	uint64_t need = (uint64_t)q * (rxd + a->burst) + (uint64_t)rte_lcore_count() * MBUF_CACHE;
+	if (a->cfg.net.mbufs < need) {
+		snprintf(err, errlen, "%s: net.mbufs %u is too few for %u queue pair(s) of %u RX "
+			 "descriptors: at least %llu", pc->device, a->cfg.net.mbufs, q, rxd,
+			 (unsigned long long)need);
+		return -EINVAL;
+	}
 	char name[RTE_MEMPOOL_NAMESIZE];
 	snprintf(name, sizeof(name), "nx_mbuf_%u", i);
 	p->pool = rte_pktmbuf_pool_create(name, a->cfg.net.mbufs, MBUF_CACHE, 0,

@@ -53,17 +53,98 @@ static int refpx_emit(void *ctx, nx_inst_t inst, nx_px_t px)
 	return 0;
 }
 
-static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
+static int itch_deliver(struct nx_service *v, const uint8_t *p, size_t len, uint64_t now_ns)
 {
 	struct nx_mold_pkt mp;
-	v->itch_pkts++;
-	int k = nx_mold_rx_packet(&v->mold, pkt->payload, pkt->payload_len, &mp);
+	int k = nx_mold_rx_packet(&v->mold, p, len, &mp);
 	if (k == NX_MOLD_DATA) {
 		nx_mdbook_apply_blocks(v->book, mp.blocks, (size_t)(mp.end - mp.blocks), mp.count, NULL);
 		v->book_changed = true;
 	}
 	if (k > 0 && mp.gap_count)
 		v->next_request_ns = now_ns; /* a new gap: ask at once */
+	return k;
+}
+
+static uint8_t *ahead_slot(struct nx_service *v, uint32_t i)
+{
+	return v->ahead + (size_t)i * NX_AHEAD_SLOT;
+}
+
+/* Packets held past a gap, fed again once the gap moved: delivered in
+ * order, duplicates dropped, those still past a gap kept. */
+static void ahead_replay(struct nx_service *v, uint64_t now_ns)
+{
+	uint64_t before;
+	do {
+		uint32_t keep = 0;
+		before = v->mold.next;
+		for (uint32_t i = 0; i < v->nahead; i++) {
+			if (itch_deliver(v, ahead_slot(v, i), v->ahead_len[i], now_ns) != NX_MOLD_AHEAD)
+				continue;
+			if (keep != i) {
+				memcpy(ahead_slot(v, keep), ahead_slot(v, i), v->ahead_len[i]);
+				v->ahead_len[keep] = v->ahead_len[i];
+			}
+			keep++;
+		}
+		v->nahead = keep;
+	} while (v->nahead && v->mold.next != before);
+}
+
+static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
+{
+	uint64_t next = v->mold.next;
+	v->itch_pkts++;
+	int k = itch_deliver(v, pkt->payload, pkt->payload_len, now_ns);
+	if (k == NX_MOLD_AHEAD) {
+		/* Past a gap: kept for when the gap is filled or given up. */
+		if (v->nahead < NX_AHEAD_MAX && pkt->payload_len <= NX_AHEAD_SLOT) {
+			memcpy(ahead_slot(v, v->nahead), pkt->payload, pkt->payload_len);
+			v->ahead_len[v->nahead++] = (uint16_t)pkt->payload_len;
+		} else {
+			v->ahead_dropped++;
+		}
+	} else if (k == NX_MOLD_DATA && v->nahead) {
+		ahead_replay(v, now_ns);
+	}
+	/* An answer filled part of a gap: ask for the rest at once (an answer
+	 * is one packet while the feed keeps going), and the give-up clock
+	 * counts from the last progress. */
+	if (v->mold.next != next && v->gap_since_ns) {
+		v->next_request_ns = now_ns;
+		v->gap_since_ns = now_ns;
+	}
+}
+
+/* Give up the hole before the first packet held past it: that packet is
+ * delivered as a gap-skipping receiver would (what is missing before it
+ * counted lost), then the rest of the held packets. Nothing held: give up
+ * the whole outstanding range. */
+static void itch_give_up(struct nx_service *v, uint64_t now_ns)
+{
+	if (!v->nahead) {
+		nx_mold_rx_skip(&v->mold);
+		return;
+	}
+	uint32_t first = 0;
+	uint64_t first_seq = UINT64_MAX;
+	for (uint32_t i = 0; i < v->nahead; i++) {
+		uint64_t seq = nx_itch_be64(ahead_slot(v, i) + NX_MOLD_SESSION_LEN);
+		if (seq < first_seq) {
+			first_seq = seq;
+			first = i;
+		}
+	}
+	v->mold.cfg.hold_on_gap = 0;
+	itch_deliver(v, ahead_slot(v, first), v->ahead_len[first], now_ns);
+	v->mold.cfg.hold_on_gap = 1;
+	v->nahead--;
+	if (first != v->nahead) {
+		memcpy(ahead_slot(v, first), ahead_slot(v, v->nahead), v->ahead_len[v->nahead]);
+		v->ahead_len[first] = v->ahead_len[v->nahead];
+	}
+	ahead_replay(v, now_ns);
 }
 
 /* The neighbour's MAC and the port it is on, or -1. */
@@ -93,7 +174,7 @@ static void itch_request(struct nx_service *v, uint64_t now_ns)
 	if (!v->gap_since_ns)
 		v->gap_since_ns = now_ns;
 	if (now_ns - v->gap_since_ns >= (uint64_t)it->give_up_ms * 1000000u) {
-		nx_mold_rx_skip(&v->mold);
+		itch_give_up(v, now_ns);
 		v->give_ups++;
 		v->gap_since_ns = 0;
 		return;
@@ -248,6 +329,12 @@ void nx_service_stop(struct nx_service *v)
 	nx_tx_flush_all(v->io);
 }
 
+static void print_nonzero(void *ctx, const char *key, uint64_t v)
+{
+	if (v)
+		fprintf(ctx, "  %-28s %llu\n", key, (unsigned long long)v);
+}
+
 void nx_service_print_final(const struct nx_service *v, FILE *f)
 {
 	const struct nx_app *a = v->io->app;
@@ -271,6 +358,9 @@ void nx_service_print_final(const struct nx_service *v, FILE *f)
 			(unsigned long long)v->feed_pkts[2], (unsigned long long)p->requests,
 			(unsigned long long)v->feed_no_mbuf);
 	}
+	fprintf(f, "market-data service (lcore %u): I/O counters that are not zero\n", v->io->lcore);
+	struct ctl_writer w = { print_nonzero, NULL, NULL, f };
+	ctl_write_io(&w, &v->io->io);
 	for (uint32_t i = 0; i < a->nshards; i++) {
 		const struct nx_shard_md *m = &a->shard[i]->md;
 		if (m->recs || m->dropped || m->ref_px || m->ref_px_rejected)
@@ -340,6 +430,12 @@ static int itch_init(struct nx_app *a, struct nx_service *v, int socket)
 	}
 	memcpy(mc.session, it->session, sizeof(mc.session));
 	nx_mold_rx_init(&v->mold, &mc);
+	if (mc.hold_on_gap) {
+		v->ahead = rte_malloc_socket("nx_ahead", (size_t)NX_AHEAD_MAX * NX_AHEAD_SLOT, 0, socket);
+		v->ahead_len = rte_malloc_socket("nx_ahead", NX_AHEAD_MAX * sizeof(uint16_t), 0, socket);
+		if (!v->ahead || !v->ahead_len)
+			return -ENOMEM;
+	}
 	if (nx_mdref_init(&v->ref, &a->cfg))
 		return -EINVAL;
 	if (!it->group)
@@ -433,6 +529,8 @@ void nx_service_free(struct nx_app *a)
 	if (!v)
 		return;
 	rte_free(v->book);
+	rte_free(v->ahead);
+	rte_free(v->ahead_len);
 	rte_free(v->pub);
 	rte_free(v->pub_ids);
 	rte_free(v);

@@ -55,8 +55,10 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	if (!v) {
-		rte_tel_data_add_dict_string(d, "error", "no market_data section");
+	pthread_mutex_lock(&a->ctl.lock); /* against ctl_stop: the service is freed after it */
+	if (!v || a->ctl.stopped) {
+		rte_tel_data_add_dict_string(d, "error", v ? "stopping" : "no market_data section");
+		pthread_mutex_unlock(&a->ctl.lock);
 		return 0;
 	}
 	if (v->book) {
@@ -70,6 +72,7 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "itch_next_seq", v->mold.next);
 		rte_tel_data_add_dict_u64(d, "itch_dup_pkts", m->dup_pkts);
 		rte_tel_data_add_dict_u64(d, "itch_ahead_pkts", m->ahead_pkts);
+		rte_tel_data_add_dict_u64(d, "itch_ahead_dropped", v->ahead_dropped);
 		rte_tel_data_add_dict_u64(d, "itch_gaps", m->gaps);
 		rte_tel_data_add_dict_u64(d, "itch_lost_msgs", m->lost_msgs);
 		rte_tel_data_add_dict_u64(d, "itch_drops", drops);
@@ -101,6 +104,16 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "feed_no_mbuf", v->feed_no_mbuf);
 		rte_tel_data_add_dict_u64(d, "feed_no_neigh", v->feed_no_neigh);
 	}
+	/* Frames on the service's queue (RSS, steering): counted here only,
+	 * in a dict of their own (a telemetry dict holds 256 entries). */
+	struct rte_tel_data *io = rte_tel_data_alloc();
+	if (io) {
+		struct ctl_writer w = { put_u64, NULL, NULL, io };
+		rte_tel_data_start_dict(io);
+		ctl_write_io(&w, &v->io->io);
+		if (rte_tel_data_add_dict_container(d, "io", io, 0))
+			rte_tel_data_free(io);
+	}
 	for (uint32_t i = 0; i < a->nshards; i++) {
 		const struct nx_shard_md *m = &a->shard[i]->md;
 		snprintf(key, sizeof(key), "shard%u_feed_recs", i);
@@ -114,6 +127,7 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "shard%u_ref_px_rejected", i);
 		rte_tel_data_add_dict_u64(d, key, m->ref_px_rejected);
 	}
+	pthread_mutex_unlock(&a->ctl.lock);
 	return 0;
 }
 
