@@ -53,6 +53,8 @@ PERF_SRC  = $(wildcard perf/bench_*.c)
 PERF_BINS = $(PERF_SRC:perf/%.c=$(BUILD)/perf/%)
 # Shared timing and reporting (perf/perf_util.[ch]): built once, linked into every bench.
 PERF_SUP  = $(BUILD)/perf/perf_util.o
+# Tests linked with DPDK (rules below); defined before `all` names them.
+DPDK_TEST_BINS = $(BUILD)/tests/dpdk/test_txq
 
 .PHONY: all lib apps tests perf-bins test unit golden dpdk-test fuzz run perf check asan ubsan deps clean
 
@@ -109,7 +111,6 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS)
 
 # The shard's frame path, with the real shard object and an EAL on no device.
-DPDK_TEST_BINS = $(BUILD)/tests/dpdk/test_txq
 $(BUILD)/tests/dpdk/%.o: tests/dpdk/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c -o $@ $<

@@ -51,6 +51,14 @@ static void expect_error(const char *text, const char *needle, unsigned line)
 	snprintf(want, sizeof(want), "%s:%u:", path, line);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("error \"%s\" does not start with \"%s\"", err, want);
+	/* a setting named twice over ("book.book: ...": a failure on a
+	 * section itself while its name was the location) fails */
+	const char *loc = err + strlen(want) + 1, *end = strstr(loc, ": ");
+	for (const char *p = loc, *dot; end && (dot = memchr(p, '.', (size_t)(end - p))); p = dot + 1) {
+		size_t n = (size_t)(dot - p);
+		if (!strncmp(p, dot + 1, n) && (dot + 1 + n == end || dot[1 + n] == '.'))
+			fail_msg("error \"%s\" names a setting twice", err);
+	}
 	assert_null(c.accounts);
 	assert_null(c.instruments);
 }

@@ -24,7 +24,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "/nanoex/book", "Top of book, 10 levels. Parameter: instrument id" },
 	{ "/nanoex/kill", "Kill switch. Parameters: venue|account|instrument,<id>,on|off" },
 	{ "/nanoex/status", "Trading status. Parameters: <instrument>,open|halted|closed[,cancel]" },
-	{ "/nanoex/ref_px", "Reference price for the collar. Parameters: <instrument>,<ticks>" },
+	{ "/nanoex/ref_px", "Reference price for the collar. Parameters: <instrument>,<price> "
+			    "(price units, a multiple of the tick)" },
 	{ "/nanoex/limit", "Account limit. Parameters: <account>,max_order_notional|position|credit|"
 			   "max_open_orders|msg_rate|msg_burst,<value>" },
 	{ NULL, NULL },

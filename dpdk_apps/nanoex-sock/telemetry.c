@@ -31,6 +31,7 @@ static int g_listen = -1;
 static volatile int g_client = -1; /* the client being served, to unblock at stop */
 static pthread_t g_thread;
 static char g_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static char g_dir[sizeof(g_path)]; /* its directory: <run>/dpdk/<prefix> */
 
 struct json {
 	char buf[MAX_OUTPUT];
@@ -164,6 +165,7 @@ int sock_telemetry_start(struct sock_app *a)
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/dpdk/%s", run, a->prefix) >= sizeof(dir))
 		return -ENAMETOOLONG;
 	mkdir(dir, 0700);
+	memcpy(g_dir, dir, sizeof(g_dir));
 	if ((size_t)snprintf(g_path, sizeof(g_path), "%s/dpdk_telemetry.v2", dir) >= sizeof(g_path))
 		return -ENAMETOOLONG;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -195,5 +197,6 @@ void sock_telemetry_stop(void)
 	pthread_join(g_thread, NULL);
 	close(g_listen);
 	unlink(g_path);
+	rmdir(g_dir); /* the prefix's directory, when nothing else is in it */
 	g_listen = -1;
 }

@@ -37,6 +37,10 @@ int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 	va_end(ap);
 	unsigned line = s ? config_setting_source_line(s) : 0;
 	const char *name = s && config_setting_name(s) ? config_setting_name(s) : NULL;
+	size_t nl = name ? strlen(name) : 0, wl = strlen(L->where);
+	if (name && wl >= nl && !strcmp(L->where + wl - nl, name) &&
+	    (wl == nl || L->where[wl - nl - 1] == '.'))
+		name = NULL; /* s is the section the location names: "book", not "book.book" */
 	if (name && L->where[0])
 		snprintf(L->err, L->errlen, "%s:%u: %s.%s: %s", L->path, line, L->where, name, msg);
 	else if (name || L->where[0])

@@ -49,6 +49,9 @@ python3 -c 'import json,sys; [json.loads(a) for a in sys.argv[1:]]' "$Q1" "$Q2" 
 	&& ok "nanoex-sock telemetry answers a quoted request in JSON: $Q1 $Q2" \
 	|| fail "telemetry with a quote: '$Q1' '$Q2'"
 shutdown_check nanoex-sock 127.0.0.1 "$SOCKPID"
+# Regression (session 14): the control socket's directory was left behind.
+[ ! -e "/var/run/dpdk/nxs$ID" ] && ok "nanoex-sock removed /var/run/dpdk/nxs$ID" \
+	|| fail "nanoex-sock left /var/run/dpdk/nxs$ID"
 grep -q "final statistics" "$TMP/sock.log" || fail "nanoex-sock printed no final statistics"
 
 start_nanoex "$TMP/venue.cfg" "0@0,1@1"
