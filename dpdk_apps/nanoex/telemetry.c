@@ -84,9 +84,17 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "ref_sent", v->ref_sent);
 		rte_tel_data_add_dict_u64(d, "ref_full", v->ref_full);
 		rte_tel_data_add_dict_u64(d, "ref_unresolved", v->ref.unresolved);
-		for (uint32_t i = 0; i < v->ref.n; i++) {
-			snprintf(key, sizeof(key), "ref_px_%u", v->ref.e[i].map.inst);
-			rte_tel_data_add_dict_u64(d, key, (uint64_t)v->ref.e[i].last_px);
+		/* one entry per mapping, up to NX_MD_MAX_MAP (256): a dict of
+		 * its own, as a telemetry dict holds 256 entries */
+		struct rte_tel_data *px = rte_tel_data_alloc();
+		if (px) {
+			rte_tel_data_start_dict(px);
+			for (uint32_t i = 0; i < v->ref.n; i++) {
+				snprintf(key, sizeof(key), "%u", v->ref.e[i].map.inst);
+				rte_tel_data_add_dict_u64(px, key, (uint64_t)v->ref.e[i].last_px);
+			}
+			if (rte_tel_data_add_dict_container(d, "ref_px", px, 0))
+				rte_tel_data_free(px);
 		}
 	}
 	if (v->pub) {

@@ -114,8 +114,13 @@ tel() {
 }
 
 # One counter out of a telemetry JSON answer: field JSON NAME
+# field JSON KEY: KEY of the answer's dict; OUTER.INNER reaches into a nested one.
 field() {
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(list(d.values())[0].get(sys.argv[2], 0))' "$1" "$2"
+	python3 -c 'import json,sys
+d = list(json.loads(sys.argv[1]).values())[0]
+for k in sys.argv[2].split("."):
+	d = d.get(k, 0) if isinstance(d, dict) else 0
+print(d)' "$1" "$2"
 }
 
 # Stop a process with SIGTERM and wait for it: stop PID LOG -> its exit status

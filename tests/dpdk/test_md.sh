@@ -153,7 +153,7 @@ sleep 0.3
 M=$(tel "$P" /nanoex/md)
 [ "$(field "$M" itch_msgs)" = 6 ] && [ "$(field "$M" itch_gaps)" = 1 ] && [ "$(field "$M" itch_lost_msgs)" = 0 ] \
 	&& ok "ITCH: 6 messages, 1 gap, nothing lost" || fail "ITCH counters: $M"
-[ "$(field "$M" ref_px_2)" = 3600 ] && [ "$(field "$M" shard0_ref_px)" -ge 1 ] \
+[ "$(field "$M" ref_px.2)" = 3600 ] && [ "$(field "$M" shard0_ref_px)" -ge 1 ] \
 	&& ok "reference price of instrument 2 from the AAPL mid: 3600" || fail "reference price: $M"
 # A gap nobody answers is given up after give_up_ms: the two missing
 # messages are counted lost, seq 9 (received past the gap and held) and
