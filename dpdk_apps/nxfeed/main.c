@@ -11,8 +11,9 @@
  *
  * It joins the incremental and snapshot groups on the interface with
  * address ADDR (default: any), requests what a gap lost from the venue's
- * retransmission port every 20 ms, and gives a gap up after --give-up-ms
- * (default 300) to rebuild from snapshots. --late joins where the feed is
+ * retransmission port (again as soon as an answer arrives, else every
+ * 20 ms), and gives a gap up after --give-up-ms (default 300) without an
+ * answer, to rebuild from snapshots. --late joins where the feed is
  * (every book from its snapshot). The --drop options throw away every Nth
  * packet of that kind on purpose, to exercise recovery (tests).
  *
@@ -26,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -71,6 +73,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A whole decimal number 0 .. max (atoi took "-1", "5x" and "x"). */
+static int parse_uint(const char *name, const char *s, unsigned max, unsigned *v)
+{
+	char *e;
+	unsigned long n;
+
+	errno = 0;
+	n = *s >= '0' && *s <= '9' ? strtoul(s, &e, 10) : 0;
+	if (*s < '0' || *s > '9' || errno || *e || n > max) {
+		fprintf(stderr, "nxfeed: --%s %s: not a number 0..%u\n", name, s, max);
+		return -1;
+	}
+	*v = (unsigned)n;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -87,7 +105,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct in_addr ia;
-	int c;
+	char *e;
+	int c, rc = 0;
 	o->give_up_ms = 300;
 	o->depth = 10;
 	while ((c = getopt_long(argc, argv, "c:b:d:lh", lo, NULL)) != -1) {
@@ -100,16 +119,25 @@ static int parse(int argc, char **argv, struct opts *o)
 			}
 			o->bind = ntohl(ia.s_addr);
 			break;
-		case 'd': o->duration = atof(optarg); break;
+		case 'd':
+			o->duration = strtod(optarg, &e);
+			if (e == optarg || *e || !isfinite(o->duration) || o->duration < 0 ||
+			    o->duration > 1e7) {
+				fprintf(stderr, "nxfeed: --duration %s: not seconds 0..1e7\n", optarg);
+				return -1;
+			}
+			break;
 		case 'l': o->late = 1; break;
-		case 'I': o->drop_inc = (unsigned)atoi(optarg); break;
-		case 'S': o->drop_snap = (unsigned)atoi(optarg); break;
-		case 'A': o->drop_answer = (unsigned)atoi(optarg); break;
-		case 'g': o->give_up_ms = (unsigned)atoi(optarg); break;
-		case 'D': o->depth = (unsigned)atoi(optarg); break;
+		case 'I': rc = parse_uint("drop-incremental", optarg, UINT32_MAX, &o->drop_inc); break;
+		case 'S': rc = parse_uint("drop-snapshot", optarg, UINT32_MAX, &o->drop_snap); break;
+		case 'A': rc = parse_uint("drop-answer", optarg, UINT32_MAX, &o->drop_answer); break;
+		case 'g': rc = parse_uint("give-up-ms", optarg, 86400000u, &o->give_up_ms); break;
+		case 'D': rc = parse_uint("depth", optarg, NX_FEED_MAX_LEVELS, &o->depth); break;
 		case 'h': usage(); exit(0);
 		default: usage(); return -1;
 		}
+		if (rc)
+			return -1;
 	}
 	if (!o->config || optind != argc || !o->depth) {
 		usage();
@@ -152,13 +180,18 @@ static int request_socket(uint32_t ifaddr)
 	return fd;
 }
 
-static void print_books(const struct nx_venue_config *cfg, const struct nx_feed_sub *sub,
-			unsigned depth, int *unsynced)
+static int print_books(const struct nx_venue_config *cfg, const struct nx_feed_sub *sub,
+		       unsigned depth, int *unsynced)
 {
-	struct nx_level_info *lv = calloc(depth, sizeof(*lv));
+	struct nx_level_info *lv;
 	static const char *const side_name[] = { "", "bid", "ask" };
-	if (!lv)
-		return;
+	if (depth > cfg->md.feed.max_levels) /* the subscriber holds no more */
+		depth = cfg->md.feed.max_levels;
+	lv = calloc(depth, sizeof(*lv));
+	if (!lv) {
+		fprintf(stderr, "nxfeed: no memory to print the books\n");
+		return -1;
+	}
 	for (uint32_t i = 0; i < cfg->ninstruments; i++) {
 		nx_inst_t id = cfg->instruments[i].id;
 		struct nx_feed_inst_info info;
@@ -180,6 +213,7 @@ static void print_books(const struct nx_venue_config *cfg, const struct nx_feed_
 			       (long long)info.last_px, (long long)info.last_qty);
 	}
 	free(lv);
+	return 0;
 }
 
 static void print_stats(const struct nx_feed_sub *sub, const unsigned long long dropped[3])
@@ -236,7 +270,7 @@ int main(int argc, char **argv)
 
 	static uint8_t pkt[65536];
 	unsigned long long seen[3] = { 0, 0, 0 }, dropped[3] = { 0, 0, 0 };
-	uint64_t start = now_ns(), gap_since = 0, next_request = 0;
+	uint64_t start = now_ns(), gap_since = 0, next_request = 0, asked_from = 0;
 	uint64_t end = o.duration > 0 ? start + (uint64_t)(o.duration * 1e9) : UINT64_MAX;
 	int ended = 0;
 	while (!g_stop && now_ns() < end) {
@@ -264,22 +298,42 @@ int main(int argc, char **argv)
 		uint64_t t = now_ns();
 		if (!rn) {
 			gap_since = 0;
+			asked_from = 0;
 			if (ended)
 				break;
 			continue;
 		}
-		if (!gap_since)
+		/* The first missing number moved (an answer arrived, or a new gap
+		 * after one was filled): ask for the rest at once, and time the
+		 * give-up from here. The 20 ms is the retry for an unanswered
+		 * request, not the pace of a recovery. */
+		uint64_t from = nx_itch_be64(req + NX_MOLD_SESSION_LEN);
+		if (from != asked_from) {
+			asked_from = from;
 			gap_since = t;
+			next_request = 0;
+		}
 		if (t - gap_since >= (uint64_t)o.give_up_ms * 1000000u) {
-			nx_feed_sub_give_up(sub);
+			/* No answer for that long: every later gap would wait as
+			 * long again (one give-up per gap kept nxfeed running long
+			 * after the end of session), and the first give-up makes
+			 * every book stale anyway. Give up all that is missing. */
+			uint64_t before;
+			do {
+				before = nx_feed_sub_last_seq(sub);
+				nx_feed_sub_give_up(sub);
+			} while (nx_feed_sub_request(sub, req, sizeof(req)) &&
+				 nx_feed_sub_last_seq(sub) != before);
 			gap_since = 0;
+			asked_from = 0;
 		} else if (t >= next_request) {
 			sendto(fds[2], req, rn, 0, (struct sockaddr *)&server, sizeof(server));
 			next_request = t + REQUEST_NS;
 		}
 	}
 	int unsynced = 0;
-	print_books(&cfg, sub, o.depth, &unsynced);
+	if (print_books(&cfg, sub, o.depth, &unsynced))
+		unsynced = 1;
 	print_stats(sub, dropped);
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);

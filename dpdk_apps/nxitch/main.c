@@ -11,15 +11,18 @@
  *   --book SYMBOL    print that stock's book, both sides, best first
  *   --depth N        levels per side for --book (default 10, 0 = all)
  *   --port N         pcap: only UDP datagrams to this port
+ *   --window-ms N    pcap: how long (capture time) packets past a gap wait for
+ *                    the missing messages, which a capture may hold later (a
+ *                    retransmission answer, the other line of an A/B feed);
+ *                    default 1000, 0 = give every gap up at once (skip mode)
  *   --max-orders N   order capacity (default 4M), --max-levels N (default 2M)
  *   --check          run the book's invariant checker at the end
  *
  * Prints message counts per type, decode errors, the book's anomalies
  * (orphans first), live orders and levels; for pcap input the MoldUDP64
  * sequencing: packets by kind, drops by reason, each gap found and what
- * was lost. A gap cannot be repaired from a file, so the receiver runs in
- * skip mode. Exit status: 0, 1 on bad usage or unreadable input, 2 when
- * --check fails.
+ * was lost (what the capture never held within the window). Exit status:
+ * 0, 1 on bad usage or unreadable input, 2 when --check fails.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +37,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: nxitch [--pcap] [--book SYMBOL] [--depth N] [--port N]\n"
-			"              [--max-orders N] [--max-levels N] [--check] FILE\n");
+			"              [--window-ms N] [--max-orders N] [--max-levels N] [--check] FILE\n");
 }
 
 static int read_file(const char *path, uint8_t **data, size_t *len)
@@ -104,7 +107,7 @@ static void print_counts(const struct nx_mdbook *b)
 	printf("live orders %llu (peak %llu), live levels %llu (peak %llu)\n",
 	       (unsigned long long)st->live_orders, (unsigned long long)st->peak_orders,
 	       (unsigned long long)st->live_levels, (unsigned long long)st->peak_levels);
-	printf("shares executed %llu, hidden trades %llu, crossed %llu\n",
+	printf("shares executed %llu, shares in hidden trades (P) %llu, shares crossed (Q) %llu\n",
 	       (unsigned long long)st->shares_executed,
 	       (unsigned long long)st->shares_traded_hidden, (unsigned long long)st->shares_crossed);
 	if (st->last_ts_ns) {
@@ -130,13 +133,15 @@ static int print_book(const struct nx_mdbook *b, const char *sym, size_t depth)
 		return 0;
 	}
 	nx_mdbook_stock(b, (uint16_t)loc, &si);
-	if (depth == 0)
+	/* Never more rows than the deeper side has (0: all of them). */
+	if (depth == 0 || (depth > si.levels[0] && depth > si.levels[1]))
 		depth = si.levels[0] > si.levels[1] ? si.levels[0] : si.levels[1];
 	bid = calloc(depth + 1, sizeof(*bid));
 	ask = calloc(depth + 1, sizeof(*ask));
 	if (!bid || !ask) {
 		free(bid);
 		free(ask);
+		fprintf(stderr, "nxitch: no memory for the book of %s\n", sym);
 		return -ENOMEM;
 	}
 	nb = nx_mdbook_depth(b, (uint16_t)loc, NX_MDBOOK_BID, bid, depth);
@@ -172,14 +177,17 @@ static int parse_u64(const char *s, uint64_t *v)
 {
 	char *e;
 
+	if (*s < '0' || *s > '9') /* strtoull takes "-1" (and " 1") */
+		return -1;
 	errno = 0;
-	*v = strtoull(s, &e, 0);
+	*v = strtoull(s, &e, 10);
 	return errno || e == s || *e ? -1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct nxitch_opts o = { .depth = 10, .max_orders = 4u << 20, .max_levels = 2u << 20 };
+	struct nxitch_opts o = { .depth = 10, .max_orders = 4u << 20, .max_levels = 2u << 20,
+				 .window_ms = 1000 };
 	struct nx_mdbook_config cfg = { .max_locates = 0 }; /* 0: every locate */
 	struct nx_mdbook *b;
 	uint8_t *data = NULL;
@@ -197,7 +205,8 @@ int main(int argc, char **argv)
 			o.book = v;
 			i++;
 		} else if ((!strcmp(a, "--depth") || !strcmp(a, "--port") ||
-			    !strcmp(a, "--max-orders") || !strcmp(a, "--max-levels")) && v) {
+			    !strcmp(a, "--max-orders") || !strcmp(a, "--max-levels") ||
+			    !strcmp(a, "--window-ms")) && v) {
 			if (parse_u64(v, &n) || n > UINT32_MAX) {
 				usage();
 				return 1;
@@ -206,6 +215,8 @@ int main(int argc, char **argv)
 				o.depth = (size_t)n;
 			else if (!strcmp(a, "--port"))
 				o.port = (int)n;
+			else if (!strcmp(a, "--window-ms"))
+				o.window_ms = (uint32_t)n;
 			else if (!strcmp(a, "--max-orders"))
 				o.max_orders = (uint32_t)n;
 			else
@@ -236,7 +247,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.pcap) {
-		rc = nxitch_pcap(&o, b, data, len);
+		rc = nxitch_pcap(&o, b, data, len) ? 1 : 0; /* the reason is on stderr */
 	} else {
 		size_t used = 0, n = nx_mdbook_apply_blocks(b, data, len, SIZE_MAX, &used);
 		printf("nxitch: %s: BinaryFILE, %zu messages in %zu bytes\n", o.path, n, len);

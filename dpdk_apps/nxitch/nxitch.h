@@ -17,15 +17,19 @@ struct nxitch_opts {
 	size_t depth;
 	uint32_t max_orders, max_levels;
 	int port;           /* 0: any */
+	uint32_t window_ms; /* pcap: how long a gap may wait for its messages; 0: skip */
 	int pcap, check;
 };
 
 /*
  * Walk a pcap file in data[0, len): every Ethernet/IPv4/UDP frame (one
  * 802.1Q tag allowed) to o->port (any if 0) is a MoldUDP64 packet for one
- * receiver in skip mode; the blocks it delivers go to b. Prints the pcap
- * and MoldUDP64 summary. Returns 0, or -EINVAL for a file that is not a
- * pcap of Ethernet frames (with a message on stderr).
+ * receiver; packets past a gap wait up to o->window_ms of capture time for
+ * the missing messages (a retransmission, the other line of an A/B feed)
+ * before the gap is given up (skip mode if 0); the blocks it delivers go
+ * to b. Prints the pcap and MoldUDP64 summary. Returns 0, -EINVAL for a
+ * file that is not a pcap of Ethernet frames, or -ENOMEM (with a message
+ * on stderr).
  */
 int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t *data,
 		size_t len);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nx/moldudp.h"
@@ -93,8 +94,9 @@ static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
 	printf("moldudp64: session '%s', next sequence %llu%s\n", rx->latched ? session : "",
 	       (unsigned long long)rx->next, rx->ended ? ", session ended" : "");
 	for (int k = NX_MOLD_DATA; k <= NX_MOLD_AHEAD; k++)
-		printf("  %-10s packets %10llu\n", nx_mold_kind_name(k),
-		       (unsigned long long)kinds[k]);
+		printf("  %-10s packets %10llu%s\n", nx_mold_kind_name(k),
+		       (unsigned long long)kinds[k],
+		       k == NX_MOLD_AHEAD && kinds[k] ? "  (held past a gap, then fed again)" : "");
 	for (int r = 1; r < (int)NX_MOLD_DROP_MAX; r++)
 		if (st->drops[r])
 			printf("  dropped %-13s %10llu  (%s)\n", nx_mold_drop_name(-r),
@@ -105,16 +107,121 @@ static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
 	       (unsigned long long)st->lost_msgs);
 }
 
+/*
+ * The MoldUDP64 walk. A capture may hold what a gap lost after the packet
+ * that revealed it: a retransmission answer, the other line of an A/B
+ * feed, a reordered packet. So the receiver holds (hold_on_gap) and
+ * packets past a gap are kept (pointers into the file, sorted by sequence
+ * number) and fed again once it is filled; a gap still open window_ns of
+ * capture time after its first held packet arrived, or at the end of the
+ * file, is given up: the earliest held packet is fed in skip mode (its
+ * gap counted lost). window_ns 0: plain skip mode, nothing held.
+ */
+#define MAX_HELD (1u << 22)
+
+struct held {
+	const uint8_t *pl;
+	size_t len;
+	uint64_t seq, ts;
+};
+
+struct walk {
+	const struct nxitch_opts *o;
+	struct nx_mdbook *b;
+	struct nx_mold_rx rx;
+	uint64_t kinds[NX_MOLD_AHEAD + 1], gap_lines, window_ns;
+	struct held *h;         /* [head, n) sorted by seq */
+	size_t head, n, cap;
+};
+
+static int feed(struct walk *w, const uint8_t *pl, size_t len)
+{
+	struct nx_mold_pkt pkt;
+	int k = nx_mold_rx_packet(&w->rx, pl, len, &pkt);
+
+	if (k < 0)
+		return k;
+	w->kinds[k]++;
+	if (pkt.gap_count && w->gap_lines++ < MAX_GAP_LINES)
+		printf("gap: messages %llu..%llu missing (%llu), found by %s seq %llu count %u\n",
+		       (unsigned long long)pkt.gap_first,
+		       (unsigned long long)(pkt.gap_first + pkt.gap_count - 1),
+		       (unsigned long long)pkt.gap_count,
+		       pkt.pkt_count == NX_MOLD_COUNT_HEARTBEAT ? "heartbeat"
+		       : pkt.pkt_count == NX_MOLD_COUNT_END   ? "end of session"
+							       : "packet",
+		       (unsigned long long)pkt.pkt_seq, pkt.pkt_count);
+	if (k == NX_MOLD_DATA)
+		nx_mdbook_apply_blocks(w->b, pkt.blocks, (size_t)(pkt.end - pkt.blocks), pkt.count,
+				       NULL);
+	return k;
+}
+
+/* Keep an AHEAD packet (its header was validated by the receiver). */
+static int hold(struct walk *w, const uint8_t *pl, size_t len, uint64_t ts)
+{
+	uint64_t seq = nx_itch_be64(pl + NX_MOLD_SESSION_LEN);
+	size_t lo = w->head, hi = w->n;
+
+	if (w->head == w->n)
+		w->head = w->n = lo = hi = 0;
+	if (w->n == w->cap) {
+		if (w->head) { /* reuse the drained front */
+			memmove(w->h, w->h + w->head, (w->n - w->head) * sizeof(*w->h));
+			w->n -= w->head;
+			lo = w->head = 0;
+			hi = w->n;
+		} else {
+			size_t ncap = w->cap ? w->cap * 2 : 1024;
+			struct held *nh = realloc(w->h, ncap * sizeof(*nh));
+			if (!nh)
+				return -ENOMEM;
+			w->h = nh;
+			w->cap = ncap;
+		}
+	}
+	while (lo < hi) { /* after every held packet of seq <= this one's */
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->h[mid].seq <= seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(w->h + lo + 1, w->h + lo, (w->n - lo) * sizeof(*w->h));
+	w->h[lo] = (struct held){ .pl = pl, .len = len, .seq = seq, .ts = ts };
+	w->n++;
+	return 0;
+}
+
+/* Feed the held packets the receiver has caught up with, in order. */
+static void drain(struct walk *w)
+{
+	while (w->head < w->n && w->h[w->head].seq <= w->rx.next) {
+		const struct held *e = &w->h[w->head++];
+		feed(w, e->pl, e->len);
+	}
+}
+
+/* Give the open gap up: the earliest held packet in skip mode, then drain. */
+static void give_up(struct walk *w)
+{
+	const struct held *e = &w->h[w->head++];
+
+	w->rx.cfg.hold_on_gap = 0;
+	feed(w, e->pl, e->len);
+	w->rx.cfg.hold_on_gap = 1;
+	drain(w);
+}
+
 int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t *data,
 		size_t len)
 {
 	struct frame_stats fs = { 0 };
-	struct nx_mold_rx rx;
-	struct nx_mold_pkt pkt;
-	uint64_t kinds[NX_MOLD_AHEAD + 1] = { 0 }, gap_lines = 0;
+	struct walk w = { .o = o, .b = b, .window_ns = (uint64_t)o->window_ms * 1000000u };
+	struct nx_mold_rx_config rc = { .hold_on_gap = o->window_ms > 0 };
 	size_t off = PCAP_GLOBAL_LEN;
 	uint32_t magic, link;
-	int swap, ns;
+	int swap, ns, err = 0;
 
 	if (len < PCAP_GLOBAL_LEN) {
 		fprintf(stderr, "nxitch: %s: too short for a pcap file\n", o->path);
@@ -134,17 +241,22 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 			link);
 		return -EINVAL;
 	}
-	nx_mold_rx_init(&rx, NULL);
+	nx_mold_rx_init(&w.rx, &rc);
 	while (len - off >= PCAP_RECORD_LEN) {
 		const uint8_t *rec = data + off, *pl;
 		uint32_t incl = ld32(rec + 8, swap), orig = ld32(rec + 12, swap);
+		uint64_t ts = (uint64_t)ld32(rec, swap) * 1000000000u +
+			      (uint64_t)ld32(rec + 4, swap) * (ns ? 1u : 1000u);
 		size_t plen;
-		int k;
 
 		if (incl > len - off - PCAP_RECORD_LEN)
 			break; /* the file ends inside this record */
 		off += PCAP_RECORD_LEN + incl;
 		fs.records++;
+		/* A gap held longer than the window (capture time) is given up. */
+		while (w.head < w.n && (w.n - w.head >= MAX_HELD ||
+					(ts > w.h[w.head].ts && ts - w.h[w.head].ts > w.window_ns)))
+			give_up(&w);
 		if (incl < orig) {
 			fs.truncated++;
 			continue;
@@ -152,20 +264,24 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		pl = udp_payload(rec + PCAP_RECORD_LEN, incl, o->port, &plen, &fs);
 		if (!pl)
 			continue;
-		k = nx_mold_rx_packet(&rx, pl, plen, &pkt);
-		if (k < 0)
-			continue;
-		kinds[k]++;
-		if (pkt.gap_count && gap_lines++ < MAX_GAP_LINES)
-			printf("gap: messages %llu..%llu missing (%llu), found by packet seq %llu "
-			       "count %u\n", (unsigned long long)pkt.gap_first,
-			       (unsigned long long)(pkt.gap_first + pkt.gap_count - 1),
-			       (unsigned long long)pkt.gap_count, (unsigned long long)pkt.pkt_seq,
-			       pkt.pkt_count);
-		if (k == NX_MOLD_DATA)
-			nx_mdbook_apply_blocks(b, pkt.blocks, (size_t)(pkt.end - pkt.blocks),
-					       pkt.count, NULL);
+		switch (feed(&w, pl, plen)) {
+		case NX_MOLD_AHEAD:
+			if (hold(&w, pl, plen, ts)) {
+				err = -ENOMEM;
+				goto out;
+			}
+			break;
+		case NX_MOLD_DATA:
+			drain(&w);
+			break;
+		default:
+			break;
+		}
 	}
+	while (w.head < w.n) /* the end of the capture: nothing more will come */
+		give_up(&w);
+	if (rc.hold_on_gap)
+		nx_mold_rx_skip(&w.rx); /* a tail loss found by a heartbeat or the end */
 	printf("nxitch: %s: pcap (%s timestamps), %llu records, %llu UDP datagrams%s\n", o->path,
 	       ns ? "ns" : "us", (unsigned long long)fs.records, (unsigned long long)fs.datagrams,
 	       off != len ? ", file ends inside a record" : "");
@@ -176,6 +292,13 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		       (unsigned long long)fs.not_ip4, (unsigned long long)fs.fragments,
 		       (unsigned long long)fs.not_udp, (unsigned long long)fs.bad_udp,
 		       (unsigned long long)fs.other_port);
-	print_mold(&rx, kinds);
-	return 0;
+	if (w.gap_lines > MAX_GAP_LINES)
+		printf("  (%llu more gaps not printed)\n",
+		       (unsigned long long)(w.gap_lines - MAX_GAP_LINES));
+	print_mold(&w.rx, w.kinds);
+out:
+	free(w.h);
+	if (err)
+		fprintf(stderr, "nxitch: %s: %s\n", o->path, strerror(-err));
+	return err;
 }

@@ -3,16 +3,18 @@
 # Copyright (c) 2026 The nanoex authors
 #
 # The market-data service of nanoex on net_tap, both halves:
-#   1. The venue's feed. Two nxfeed subscribers join the multicast group on
+#   1. The venue's feed. Three nxfeed subscribers join the multicast group on
 #      the tap: one from the start, throwing away every 7th incremental
 #      packet, every 5th snapshot packet and every 3rd retransmission
-#      answer; one late (it joins while orders flow). nxgen sends 2 s of
+#      answer; one from the start that loses every 7th incremental packet
+#      and every answer (so only snapshots can repair it); one late (it
+#      joins while orders flow). nxgen sends 2 s of
 #      order flow (rests, cancels, replaces, trades, IOCs). Both subscribers
 #      must end with every book synced and equal, level by level (price,
 #      quantity, orders), to the engine's own books (/nanoex/book), and
 #      know every instrument's opening status (OPEN) from the feed; the
-#      lossy one must have recovered gaps both by retransmission and by
-#      snapshots.
+#      lossy one must have recovered gaps by retransmission, the deaf one
+#      by snapshots.
 #   2. The ITCH feed in: a MoldUDP64 source with a gap (tests/dpdk/
 #      itchfeed.py) also serves retransmissions; nanoex must ask for the
 #      gap, apply it, and move instrument 2's reference price to the AAPL
@@ -56,6 +58,13 @@ grep -q "market-data service on lcore 0 (main): itch in feed out" "$TMP/nanoex.l
 	--drop-snapshot 5 --drop-answer 3 >"$TMP/lossy.txt" 2>&1 &
 LOSSY=$!
 PIDS="$PIDS $LOSSY"
+# Every retransmission answer lost: its gaps are given up and its books
+# rebuilt from snapshots. (The lossy one recovers by retransmission alone
+# since nxfeed asks again as soon as an answer arrives, session 14.)
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration 6 --drop-incremental 7 \
+	--drop-answer 1 >"$TMP/deaf.txt" 2>&1 &
+DEAF=$!
+PIDS="$PIDS $DEAF"
 sleep 0.2
 taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.96.$NET.1" -a 1 -s 2 --rate 1500 \
 	-w 0 -d 2 -t 500 --idle sleep -q -o "$TMP/gen" >"$TMP/gen.txt" 2>&1 &
@@ -111,12 +120,14 @@ wait "$LOSSY"
 RC1=$?
 wait "$LATE"
 RC2=$?
+wait "$DEAF"
+RC3=$?
 [ "$(grep -c '^book [0-9]* [ab]' "$TMP/engine.txt")" -ge 5 ] \
 	&& ok "the engine's books have $(grep -c '^book [0-9]* [ab]' "$TMP/engine.txt") levels" \
 	|| fail "engine books too thin: $(cat "$TMP/engine.txt") $(cat "$TMP/gen.txt")"
-for who in lossy late; do
+for who in lossy late deaf; do
 	grep '^book [0-9]* [ab]' "$TMP/$who.txt" >"$TMP/$who.levels"
-	if [ "$who" = lossy ]; then rc=$RC1; else rc=$RC2; fi
+	case $who in lossy) rc=$RC1 ;; late) rc=$RC2 ;; *) rc=$RC3 ;; esac
 	[ "$rc" = 0 ] && ! grep -q "^book [0-9]* stale" "$TMP/$who.txt" && ok "$who subscriber: every book synced" \
 		|| fail "$who subscriber exit $rc: $(cat "$TMP/$who.txt")"
 	# the feed opens with every instrument's status (each one's first image)
@@ -132,13 +143,13 @@ for who in lossy late; do
 done
 # recovery: give_ups G ... ; incremental: ... gaps N
 GAPS=$(awk '/^incremental:/ { for (i = 1; i < NF; i++) if ($i == "gaps") print $(i + 1) }' "$TMP/lossy.txt")
-SYNCS=$(awk '/^snapshot:/ { for (i = 1; i < NF; i++) if ($i == "synced") print $(i + 1) }' "$TMP/lossy.txt")
+SYNCS=$(awk '/^snapshot:/ { for (i = 1; i < NF; i++) if ($i == "synced") print $(i + 1) }' "$TMP/deaf.txt")
 M=$(tel "$P" /nanoex/md)
 [ "${GAPS:-0}" -gt 0 ] && [ "$(field "$M" feed_answers)" -gt 0 ] \
 	&& ok "lossy subscriber: $GAPS gaps, $(field "$M" feed_answers) retransmission answers" \
 	|| fail "no retransmission: $(grep -v '^book' "$TMP/lossy.txt") $M"
-[ "${SYNCS:-0}" -gt 0 ] && ok "lossy subscriber: $SYNCS books rebuilt from snapshots" \
-	|| fail "no snapshot recovery: $(grep -v '^book' "$TMP/lossy.txt")"
+[ "${SYNCS:-0}" -gt 0 ] && ok "deaf subscriber: $SYNCS books rebuilt from snapshots" \
+	|| fail "no snapshot recovery: $(grep -v '^book' "$TMP/deaf.txt")"
 [ "$(field "$M" shard0_feed_dropped)" = 0 ] && ok "no book change lost between shard and publisher" \
 	|| fail "feed ring: $M"
 # No session configured: a name of this start's own, NX + 8 base-36 digits.

@@ -53,6 +53,42 @@ expect msft        "        1         50     300.0000 | 300.0500             20 
 "$nxitch" "$dir/mold_gap.pcap" >"$out" 2>&1 # a pcap read as a BinaryFILE: garbage, no crash
 expect garbage     "live orders"
 
+# Exit status 1 (not 234) for a file that is not a pcap; garbage numbers refused.
+"$nxitch" --pcap "$0" >"$out" 2>&1
+rc=$?; [ $rc -eq 1 ] && echo "ok   not-pcap exit 1" || { echo "FAIL not-pcap exit $rc"; fail=1; }
+"$nxitch" --pcap --depth -1 "$dir/mold_gap.pcap" >"$out" 2>&1
+rc=$?; [ $rc -eq 1 ] && echo "ok   --depth -1 refused" || { echo "FAIL --depth -1 exit $rc"; fail=1; }
+# A depth far past the book prints the book, not nothing.
+"$nxitch" --pcap --book AAPL --depth 4000000000 "$dir/mold_gap.pcap" >"$out" 2>&1
+expect huge-depth  "        1        300     149.9900 | "
+
+# What a gap lost may come later in the capture (a retransmission answer to
+# the requester's port, after the packet that revealed the gap): applied.
+if command -v python3 >/dev/null; then
+	python3 - "$dir" "$tmp/retrans.pcap" <<'PY' || { echo "FAIL retrans.pcap"; fail=1; }
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from gen_mold_pcap import A, E, R, S, mold, udp_frame
+t = 34200 * 10**9
+p13 = mold(1, [S(b"O", t), R(1, "AAPL", t + 10), R(2, "MSFT", t + 20)])
+p46 = mold(4, [A(1, 1, b"B", 100, "AAPL", 1500000, t + 100), A(1, 2, b"S", 200, "AAPL", 1500500, t + 200),
+               A(1, 3, b"B", 50, "AAPL", 1499000, t + 300)])
+p78 = mold(7, [A(1, 4, b"B", 300, "AAPL", 1499900, t + 500), E(1, 1, 40, 1, t + 600)])
+frames = [udp_frame(p13), udp_frame(p78), udp_frame(p46, dport=50000), udp_frame(mold(9, count=0xFFFF))]
+with open(sys.argv[2], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for i, fr in enumerate(frames):
+        f.write(struct.pack("<IIII", 1577716200, 1000 * i, len(fr), len(fr)) + fr)
+PY
+	"$nxitch" --pcap --book AAPL "$tmp/retrans.pcap" >"$out" 2>&1
+	expect retrans-gap   "gap: messages 4..6 missing (3), found by packet seq 7 count 2"
+	expect retrans-held  "messages delivered 8, duplicates 0, gaps 1 (3 messages), lost 0"
+	expect retrans-live  "live orders 4 (peak 4)"
+	expect retrans-best  "        1         60     150.0000 | 150.0500            200       1"
+	"$nxitch" --pcap --window-ms 0 "$tmp/retrans.pcap" >"$out" 2>&1
+	expect retrans-skip  "messages delivered 5, duplicates 3, gaps 1 (3 messages), lost 3"
+fi
+
 if [ -f "$snippet" ]; then
 	"$nxitch" --check --book HDS --depth 3 "$snippet" >"$out" 2>&1
 	expect total   "total                        1000"
