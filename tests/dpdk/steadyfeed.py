@@ -38,6 +38,20 @@ def packet(seq, n):
     return SESSION + struct.pack(">QH", seq, n) + body
 
 
+def answer(server, seq, cap):
+    """Answer one request with one packet of at most cap messages below seq:
+    the messages sent, or None for a datagram that is not a request."""
+    req, peer = server.recvfrom(64)
+    if len(req) != 20 or req[:10] != SESSION:
+        return None
+    first, count = struct.unpack(">QH", req[10:20])
+    n = min(count, cap, seq - first)
+    if n <= 0:
+        return 0
+    server.sendto(packet(first, n), peer)
+    return n
+
+
 def main(argv):
     src, dst, dport, sport = argv[1], argv[2], int(argv[3]), int(argv[4])
     secs, ival, drop, cap = float(argv[5]), float(argv[6]) / 1000, int(argv[7]), int(argv[8])
@@ -61,15 +75,10 @@ def main(argv):
             continue
         r, _, _ = select.select([server], [], [], nxt - now)
         if r:
-            req, peer = server.recvfrom(64)
-            if len(req) != 20 or req[:10] != SESSION:
-                continue
-            first, count = struct.unpack(">QH", req[10:20])
-            n = min(count, cap, seq - first)
-            requests += 1
-            if n > 0:
-                server.sendto(packet(first, n), peer)
-                answered += n
+            a = answer(server, seq, cap)
+            if a is not None:
+                requests += 1
+                answered += a
     # a last heartbeat so the receiver knows the end of the stream
     feed.sendto(SESSION + struct.pack(">QH", seq, 0), (dst, dport))
     # keep answering for a moment: the receiver may still be catching up
@@ -77,13 +86,10 @@ def main(argv):
     while time.time() < end:
         r, _, _ = select.select([server], [], [], 0.05)
         if r:
-            req, peer = server.recvfrom(64)
-            first, count = struct.unpack(">QH", req[10:20])
-            n = min(count, cap, seq - first)
-            requests += 1
-            if n > 0:
-                server.sendto(packet(first, n), peer)
-                answered += n
+            a = answer(server, seq, cap)
+            if a is not None:
+                requests += 1
+                answered += a
     print("messages", seq - 1, "packets sent", sent, "withheld seq", drop,
           "requests", requests, "messages answered", answered, flush=True)
     return 0
