@@ -1825,6 +1825,151 @@ static void test_sub_foreign_snapshot(void **state)
 	free(foreign);
 }
 
+/* --- Regressions (session 14's review) ------------------------------------------ */
+
+/* an incremental message that fails to decode used up its sequence
+ * number silently; the book it belonged to stayed synced without it. */
+static void test_undecodable_message_stales_books(void **state)
+{
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc);
+	struct nx_feed_rec r1 = lvl(7, BUY, 100, 5, 1), r2 = lvl(7, BUY, 100, 9, 2);
+	uint8_t m1[64], m2[64];
+	size_t l1 = nx_feed_encode_rec(m1, sizeof(m1), &r1);
+	size_t l2 = nx_feed_encode_rec(m2, sizeof(m2), &r2);
+	struct nx_level_info l[2];
+	struct pk a, bad;
+
+	(void)state;
+	pk_start(&a, FH_SESS, 1);
+	pk_add(&a, m1, l1);
+	assert_int_equal(nx_feed_sub_incremental(s, a.b, a.n), NX_MOLD_DATA);
+	/* seq 2: the venue's LevelUpdate 100 -> qty 9, its side byte corrupted */
+	m2[NX_FEED_SBE_HDR_LEN + 24] = 0;
+	pk_start(&bad, FH_SESS, 2);
+	pk_add(&bad, m2, l2);
+	assert_int_equal(nx_feed_sub_incremental(s, bad.b, bad.n), NX_MOLD_DATA);
+	assert_int_equal(nx_feed_sub_stats(s)->errs[-NX_FEED_ERR_BAD_FIELD], 1);
+	assert_int_equal(nx_feed_sub_last_seq(s), 2);
+	assert_int_equal(nx_feed_sub_depth(s, 7, BUY, l, 2), 1);
+	assert_int_equal(l[0].qty, 5); /* the venue's book has 9 */
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	nx_feed_sub_destroy(s);
+}
+
+/* the status of a snapshot image was taken at its first chunk, so
+ * an image then dropped (too old) still replaced the status that a later
+ * InstrumentStatus had set. */
+static void test_dropped_image_keeps_newer_status(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc);
+	struct nx_feed_rec r;
+	size_t snap, k;
+
+	(void)state;
+	pc.snapshot_ns = 3000;
+	p = mk_pub(c, &pc);
+	r = sts(7, NX_STATUS_OPEN);
+	pub_recs(p, &r, 1, 1, 0);           /* seq 1 */
+	snap = c->n;
+	nx_feed_pub_poll(p, 0);             /* 7's image: lastSeq 1, OPEN */
+	assert_int_equal(c->p[snap].ch, NX_FEED_SNAPSHOT);
+	k = c->n;
+	r = sts(7, NX_STATUS_HALTED);
+	pub_recs(p, &r, 1, 1, 0);           /* seq 2 */
+	r = lvl(8, BUY, 10, 1, 1);
+	pub_recs(p, &r, 1, 1, 0);           /* seq 3: lost */
+	r = lvl(8, BUY, 11, 1, 1);
+	pub_recs(p, &r, 1, 1, 0);           /* seq 4 */
+	to_sub_range(s, c, 0, snap);
+	to_sub_range(s, c, k, k + 1);
+	assert_int_equal(sub_status(s, 7), NX_STATUS_HALTED);
+	to_sub_range(s, c, k + 2, k + 3);   /* AHEAD: held */
+	nx_feed_sub_give_up(s);             /* seq 3 skipped: every book stale */
+	to_sub_range(s, c, snap, snap + 1); /* the old image arrives: too old */
+	assert_int_equal(nx_feed_sub_stats(s)->snap_too_old, 1);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	/* the newest status known is seq 2's; the dropped image is older */
+	assert_int_equal(sub_status(s, 7), NX_STATUS_HALTED);
+	nx_feed_sub_destroy(s);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+/* a late joiner's pending image from a foreign session is dropped
+ * when the incrementals latch, but the status it carried stayed. */
+static void test_foreign_image_sets_no_status(void **state)
+{
+	static const nx_inst_t ids[] = { 7 };
+	struct nx_feed_pub_config rc = pub_cfg(), fc = pub_cfg();
+	struct cap *real = cap_new(), *foreign = cap_new();
+	struct nx_feed_pub *pr, *pf;
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s;
+	struct nx_feed_rec r;
+	size_t from;
+
+	(void)state;
+	rc.instruments = fc.instruments = ids;
+	rc.ninstruments = fc.ninstruments = 1;
+	memcpy(fc.session, "FOREIGN001", 10);
+	rc.snapshot_ns = fc.snapshot_ns = 1000;
+	pr = mk_pub(real, &rc);
+	pf = mk_pub(foreign, &fc);
+	sc.from_start = 0;
+	s = mk_sub(&sc);
+	r = sts(7, NX_STATUS_HALTED);       /* the foreign venue halted its 7 */
+	pub_recs(pf, &r, 1, 1, 0);
+	foreign->n = 0;
+	nx_feed_pub_poll(pf, 0);
+	to_sub(s, &foreign->p[0]);          /* its image, pending */
+	r = lvl(7, BUY, 100, 5, 1);         /* the real venue: no status sent */
+	pub_recs(pr, &r, 1, 1, 0);
+	to_sub_range(s, real, 0, real->n);  /* latches: the foreign image goes */
+	assert_int_equal(nx_feed_sub_stats(s)->snap_foreign, 1);
+	from = real->n;
+	nx_feed_pub_poll(pr, 0);
+	to_sub_range(s, real, from, real->n);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1);
+	assert_int_equal(sub_status(s, 7), 0); /* no status from this session */
+	nx_feed_sub_destroy(s);
+	nx_feed_pub_destroy(pr);
+	nx_feed_pub_destroy(pf);
+	free(real);
+	free(foreign);
+}
+
+/* an InstrumentStatus delivered in sequence for a stale book was
+ * dropped with its levels, though a status is absolute (like a Trade it
+ * needs no book): the subscriber reported the status from before the halt. */
+static void test_status_applies_while_stale(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &pc);
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc);
+	const struct nx_feed_rec r[4] = { sts(7, NX_STATUS_OPEN), lvl(8, BUY, 10, 1, 1),
+					  lvl(8, BUY, 11, 1, 1), sts(7, NX_STATUS_HALTED) };
+
+	(void)state;
+	pub_recs(p, r, 4, 1, 0);           /* one packet each, seq 1 .. 4 */
+	to_sub_range(s, c, 0, 1);
+	to_sub_range(s, c, 2, 3);          /* seq 2 lost: seq 3 held */
+	nx_feed_sub_give_up(s);            /* every book stale */
+	to_sub_range(s, c, 3, 4);          /* seq 4: 7 is halted */
+	assert_int_equal(nx_feed_sub_last_seq(s), 4);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	assert_int_equal(sub_status(s, 7), NX_STATUS_HALTED);
+	nx_feed_sub_destroy(s);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1856,6 +2001,10 @@ int main(void)
 		cmocka_unit_test(test_sub_sessions),
 		cmocka_unit_test(test_sub_foreign_snapshot),
 		cmocka_unit_test(test_seed_corpus),
+		cmocka_unit_test(test_undecodable_message_stales_books),
+		cmocka_unit_test(test_dropped_image_keeps_newer_status),
+		cmocka_unit_test(test_foreign_image_sets_no_status),
+		cmocka_unit_test(test_status_applies_while_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

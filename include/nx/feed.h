@@ -530,8 +530,11 @@ void nx_feed_sub_destroy(struct nx_feed_sub *s);
  * One packet of the incremental channel, or of a retransmission answer.
  * Delivered messages are applied in sequence order: to synced books; a
  * stale book ignores LevelUpdate and BookClear; Trade updates the
- * instrument's last trade in any state. Every delivered LevelUpdate and
- * BookClear also enters the replay buffer. An AHEAD packet is held; once
+ * instrument's last trade and InstrumentStatus its status in any state.
+ * Every delivered LevelUpdate, BookClear and InstrumentStatus also enters
+ * the replay buffer. A message that does not decode (but an unknown
+ * template or a Trade) is lost: every book goes stale, as in a give-up.
+ * An AHEAD packet is held; once
  * the gap is filled, held packets are replayed. A full hold gives the gap
  * up first (as nx_feed_sub_give_up) and then takes the packet. Returns the
  * MoldUDP64 verdict (enum nx_mold_kind > 0) or drop reason (< 0).

@@ -88,6 +88,7 @@ struct nx_feed_sub {
 		uint32_t idx;
 		uint64_t last_seq;
 		uint16_t next, chunks;
+		uint8_t status;
 	} img;
 
 	struct nx_feed_sub_stats st;
@@ -316,6 +317,24 @@ static void trade(struct nx_feed_sub *s, const struct nx_feed_rec *r)
 	in->last_side = r->side;
 }
 
+static void stale_all(struct nx_feed_sub *s);
+
+/* Message seq could not be decoded. Unless it names a template this
+ * subscriber does not know (a later version's, skipped) or a Trade (no book
+ * in it), it may have changed any book: it is lost, as in a give-up. Every
+ * book goes stale and the replay buffer is complete only after it, so no
+ * image older than it can sync a book. */
+static void undecodable(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_t len,
+			int rc)
+{
+	if (rc == NX_FEED_ERR_UNKNOWN_TEMPLATE ||
+	    (len >= NX_FEED_SBE_HDR_LEN && feed_ld16(m + 2) == NX_FEED_TPL_TRADE))
+		return;
+	stale_all(s);
+	if (s->replay_from <= seq)
+		s->replay_from = seq + 1;
+}
+
 static void deliver(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_t len)
 {
 	struct nx_feed_msg msg;
@@ -325,6 +344,7 @@ static void deliver(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_
 	s->st.msgs++;
 	if (rc < 0) {
 		s->st.errs[-rc]++;
+		undecodable(s, seq, m, len, rc);
 		return;
 	}
 	if (rc == NX_FEED_TPL_SNAPSHOT_LEVELS) {
@@ -340,6 +360,10 @@ static void deliver(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_
 	if (!in)
 		return;
 	if (!inst_live(s, in, seq)) {
+		/* A status is absolute: true whatever the book's state (an image
+		 * synced later replays it from the buffer anyway). */
+		if (msg.rec.type == NX_FEED_REC_STATUS)
+			in->status = (uint8_t)msg.rec.n;
 		s->st.stale_ignored++;
 		return;
 	}
@@ -399,6 +423,8 @@ static void snap_follow_session(struct nx_feed_sub *s)
 			if (s->inst[i].state == SUB_PENDING) {
 				s->inst[i].state = SUB_STALE;
 				clear_book(&s->inst[i], 0);
+				/* nothing delivered yet: the status was the image's */
+				s->inst[i].status = 0;
 				s->st.snap_foreign++;
 			}
 	}
@@ -598,10 +624,14 @@ static void image_done(struct nx_feed_sub *s, struct sub_inst *in, uint64_t last
 	if (!s->base || last_seq > delivered(s)) {
 		in->state = SUB_PENDING;
 		in->pend_seq = last_seq;
+		if (s->img.status) /* 0: the publisher had none; keep what we know */
+			in->status = s->img.status;
 		s->st.snap_pending++;
 	} else if (last_seq + 1 < s->replay_from) {
-		s->st.snap_too_old++;
+		s->st.snap_too_old++; /* its status is older than what we know, too */
 	} else {
+		if (s->img.status)
+			in->status = s->img.status;
 		replay(s, in, last_seq);
 		in->state = SUB_SYNCED;
 		s->st.snap_synced++;
@@ -631,8 +661,7 @@ static void image_start(struct nx_feed_sub *s, struct sub_inst *in, const struct
 	}
 	in->state = SUB_STALE;
 	clear_book(in, m->snap.flags & NX_FEED_SNAP_INCOMPLETE ? 1 : 0);
-	if (m->snap.status) /* 0: the publisher had none; keep what we know */
-		in->status = m->snap.status;
+	s->img.status = m->snap.status; /* applied only if the image is used */
 	s->img.on = 1;
 	s->img.idx = (uint32_t)(in - s->inst);
 	s->img.last_seq = m->snap.last_seq;
