@@ -196,6 +196,58 @@ static void test_bad_values(void **state)
 	expect_error(t, "limits.max_order_notional: must be between 0", 1);
 }
 
+/* libconfig reads an integer without the L suffix modulo 2^32: such a value
+ * was loaded as another one (credit_limit 5000000000 as 705032704, ref_px
+ * 4294967396 as 100: a collar around 100) or refused with a range it lies
+ * in. The loader refuses it and asks for the L. */
+static void test_int_without_l(void **state)
+{
+	(void)state;
+	char t[2048];
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n"
+		 "  limits = { credit_limit = 5000000000; }; } );\n", good_limits, good_inst);
+	expect_error(t, "credit_limit: 5000000000 does not fit in 32 bits: write it with the L suffix", 5);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n ref_px = 4294967396; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "ref_px: 4294967396 does not fit in 32 bits", 4);
+	snprintf(t, sizeof(t), "limits = { max_order_notional = 1000; position_limit = 10;\n"
+		 "  credit_limit = 3000000000; max_open_orders = 5; msg_rate = 100; msg_burst = 10; };\n%s%s",
+		 good_inst, good_acct);
+	expect_error(t, "credit_limit: 3000000000 does not fit in 32 bits", 2);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 0x80000001; symbol = \"X\"; } );\n%s", good_limits,
+		 good_acct);
+	expect_error(t, "id: 0x80000001 does not fit in 32 bits", 3);
+	/* with the L, in strings and comments, and -2^31: fine */
+	snprintf(t, sizeof(t), "# credit_limit = 5000000000\n%sinstruments = ( { id = 1; symbol = \"5000000000\";\n"
+		 " ref_px = 4294967396L; /* 9999999999 */ strike = -2147483648; } );\n%s", good_limits, good_acct);
+	struct nx_venue_config c;
+	char err[512], path[64];
+	assert_int_equal(load_text(t, &c, err, sizeof(err), path), 0);
+	assert_int_equal(c.instruments[0].ref_px, 4294967396LL);
+	nx_config_free(&c);
+}
+
+/* A setting from an @include'd file is named with that file and its line. */
+static void test_include_names_its_file(void **state)
+{
+	(void)state;
+	char inc[64] = "/tmp/nx_inc_XXXXXX", main_text[1024], err[512], path[64], want[128];
+	int fd = mkstemp(inc);
+	assert_true(fd >= 0);
+	const char *lt = "# limits\nlimits = { max_order_notional = 1000; position_limit = -10; credit_limit = 5000;\n"
+			 "  max_open_orders = 5; msg_rate = 100; msg_burst = 10; };\n";
+	assert_int_equal(write(fd, lt, strlen(lt)), (ssize_t)strlen(lt));
+	close(fd);
+	snprintf(main_text, sizeof(main_text), "%s@include \"%s\"\n%s", good_inst, inc, good_acct);
+	struct nx_venue_config c;
+	int rc = load_text(main_text, &c, err, sizeof(err), path);
+	unlink(inc);
+	assert_int_equal(rc, -EINVAL);
+	snprintf(want, sizeof(want), "%s:2: limits.position_limit: must be between 0", inc);
+	if (strncmp(err, want, strlen(want)))
+		fail_msg("error \"%s\" does not start with \"%s\"", err, want);
+}
+
 static void test_structure_errors(void **state)
 {
 	(void)state;
@@ -484,6 +536,11 @@ static void test_market_data_errors(void **state)
 	   "market_data.itch.session: must be 1 to 10 characters");
 	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2\"; };",
 	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
+	/* a port followed by anything else was read as the port */
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2:9201 and more\"; };",
+	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2: 9201\"; };",
+	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
 	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"239.0.0.2:5\"; };",
 	   "market_data.itch.request_server: must be a unicast");
 	MD("lcore = 0; itch = { udp_port = 9200; max_locates = 70000; };",
@@ -537,6 +594,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_field),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_default_max_qty),
+		cmocka_unit_test(test_int_without_l),
+		cmocka_unit_test(test_include_names_its_file),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_net_structure_errors),

@@ -842,6 +842,41 @@ static void test_admin(void **state)
 	assert_int_equal(msg(f, 1)->u.admin_reject.reason, NX_REJ_UNKNOWN_INSTRUMENT);
 }
 
+/* An operator lowers a trader's limits below what is open (de-risking):
+ * the trader can still shrink an order with a replace, not only cancel it;
+ * a replace that adds to a lowered limit is still refused. */
+static void test_replace_after_limit_lowered(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	for (uint64_t cl = 1; cl <= 3; cl++) {
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 990 + (int64_t)cl, 20);
+		send_order(f, &f->ca, f->aa, &o);
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	}
+	struct nx_admin lim[] = {
+		{ .op = NX_ADMIN_LIMIT, .id = A, .limit_kind = NX_LIMIT_MAX_OPEN_ORDERS, .value = 1 },
+		{ .op = NX_ADMIN_LIMIT, .id = A, .limit_kind = NX_LIMIT_POSITION, .value = 10 },
+	};
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(nx_engine_admin(f->e, &lim[k], f->now, &f->out), 0);
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 4, .orig_cl_ord_id = 1, .price = 991,
+					    .qty = 5, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_replace(&f->ca, &w, &rp);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REPLACED);
+	rp = (struct nx_nxp_cancel_replace){ .cl_ord_id = 5, .orig_cl_ord_id = 4, .price = 991,
+					     .qty = 6, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_replace(&f->ca, &w, &rp);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_POSITION_LIMIT);
+}
+
 /* The control plane's commands: no session, same rules, reports to traders. */
 static void test_admin_control_plane(void **state)
 {
@@ -995,6 +1030,7 @@ int main(void)
 		T(test_throttle),
 		T(test_admin),
 		T(test_admin_control_plane),
+		T(test_replace_after_limit_lowered),
 		T(test_instrument_definitions),
 		cmocka_unit_test(test_deterministic),
 	};

@@ -36,17 +36,19 @@ int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	unsigned line = s ? config_setting_source_line(s) : 0;
+	/* the file the setting was read from: an @include'd one names itself */
+	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : L->path;
 	const char *name = s && config_setting_name(s) ? config_setting_name(s) : NULL;
 	size_t nl = name ? strlen(name) : 0, wl = strlen(L->where);
 	if (name && wl >= nl && !strcmp(L->where + wl - nl, name) &&
 	    (wl == nl || L->where[wl - nl - 1] == '.'))
 		name = NULL; /* s is the section the location names: "book", not "book.book" */
 	if (name && L->where[0])
-		snprintf(L->err, L->errlen, "%s:%u: %s.%s: %s", L->path, line, L->where, name, msg);
+		snprintf(L->err, L->errlen, "%s:%u: %s.%s: %s", file, line, L->where, name, msg);
 	else if (name || L->where[0])
-		snprintf(L->err, L->errlen, "%s:%u: %s: %s", L->path, line, name ? name : L->where, msg);
+		snprintf(L->err, L->errlen, "%s:%u: %s: %s", file, line, name ? name : L->where, msg);
 	else
-		snprintf(L->err, L->errlen, "%s:%u: %s", L->path, line, msg);
+		snprintf(L->err, L->errlen, "%s:%u: %s", file, line, msg);
 	return -EINVAL;
 }
 
@@ -467,7 +469,8 @@ int nx_config_load(const char *path, struct nx_venue_config *out, char *err, siz
 		}
 		goto out;
 	}
-	rc = load_root(&L, &cf, out);
+	if (!(rc = cfg_check_int_literals(&L)))
+		rc = load_root(&L, &cf, out);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
 out:

@@ -158,10 +158,12 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 	if (rs) {
 		char ip[32];
 		unsigned port;
+		int end = 0;
 		struct in_addr ia;
 		const char *colon = strrchr(rs, ':');
-		if (!colon || (size_t)(colon - rs) >= sizeof(ip) ||
-		    sscanf(colon + 1, "%u", &port) != 1 || !port || port > 65535)
+		/* digits only, and nothing after them ("9201 and more" was port 9201) */
+		if (!colon || (size_t)(colon - rs) >= sizeof(ip) || colon[1] < '0' || colon[1] > '9' ||
+		    sscanf(colon + 1, "%u%n", &port, &end) != 1 || colon[1 + end] || !port || port > 65535)
 			return cfg_fail(L, config_setting_get_member(g, "request_server"),
 					"must be \"a.b.c.d:port\"");
 		memcpy(ip, rs, (size_t)(colon - rs));

@@ -2,7 +2,9 @@
  * Copyright (c) 2026 The nanoex authors
  *
  * The loader's shared helpers (config.c: the venue; config_net.c: the
- * appliance's net section; config_md.c: its market_data section). Each reads one member of a libconfig group,
+ * appliance's net section; config_md.c: its market_data section;
+ * config_ints.c: integer literals libconfig would truncate). Each reads one
+ * member of a libconfig group,
  * validates it and reports a failure as "file:line: where.field: message"
  * in L->err, returning -EINVAL.
  */
@@ -39,5 +41,11 @@ int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_co
 
 /* config_md.c: the optional market_data section into c->md (net loaded). */
 int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_config *c);
+
+/* config_ints.c: 0, or -EINVAL naming the first integer literal of the file
+ * L->path that does not fit in 32 bits and lacks the L suffix (libconfig
+ * 1.5 reads it modulo 2^32 without a word). An @include'd file is not
+ * scanned. -ENOMEM. */
+int cfg_check_int_literals(struct loader *L);
 
 #endif /* NX_CONFIG_PRIV_H */

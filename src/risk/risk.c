@@ -321,6 +321,10 @@ static inline int64_t exposure_bound(const struct nx_risk *r, const struct racct
  * The checks shared by new orders and replaces. add_qty / add_notional are
  * what the order adds to the account's open quantity on its side and open
  * notional (a replace passes the difference, which may be negative).
+ * add_orders is 1 for a new order, 0 for a replace: a replace adds no open
+ * order, and a limit it does not add to cannot refuse it, like an order that
+ * shrinks a position (so a limit lowered below what is open still lets the
+ * trader move or shrink an order, not only cancel it).
  */
 static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i,
 					unsigned side, int is_market, nx_px_t px, nx_qty_t qty,
@@ -345,13 +349,15 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 	int64_t notional;
 	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->lim.max_order_notional)
 		return NX_REJ_RISK_MAX_NOTIONAL;
-	if ((uint64_t)ac->open_orders + add_orders > ac->lim.max_open_orders)
+	if (add_orders && (uint64_t)ac->open_orders + add_orders > ac->lim.max_open_orders)
 		return NX_REJ_RISK_MAX_OPEN_ORDERS;
 	const struct rpos *p = cell(r, a, i);
 	int64_t worst = side == NX_SIDE_BUY ? add_sat(add_sat(p->pos, p->open_buy), add_qty)
 					     : add_sat(add_sat(p->open_sell, add_qty), -p->pos);
-	if (worst > ac->lim.position_limit)
+	if ((add_orders || add_qty > 0) && worst > ac->lim.position_limit)
 		return NX_REJ_RISK_POSITION_LIMIT;
+	if (!add_orders && add_notional <= 0)
+		return 0; /* a replace that adds no open notional adds no credit */
 	int64_t open; /* add_notional is exact here: the notional check passed */
 	if (__builtin_add_overflow(ac->open_notional, add_notional, &open))
 		return NX_REJ_RISK_CREDIT_LIMIT;

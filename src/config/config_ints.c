@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * The one check libconfig cannot make for the loader: integer literals
+ * that its version in Debian 12 truncates. See cfg_check_int_literals.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_priv.h"
+
+/*
+ * libconfig (1.5, Debian 12) reads an integer written without the L suffix
+ * into an int, modulo 2^32 and without a word: credit_limit = 5000000000
+ * loaded as 705032704, ref_px = 4294967396 as 100, max_open_orders =
+ * 4294967296 as 0, and 3000000000 became a negative number refused as "must
+ * be between 0 and ...". The file is scanned for such literals first (outside
+ * strings and comments) and the first one fails with its line and the
+ * setting it belongs to. A hex literal above 0x7fffffff is the same case.
+ */
+static int is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '*';
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int is_xdigit(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Past the rest of a float whose digits reach i. */
+static size_t skip_float(const char *t, size_t i, size_t n)
+{
+	while (i < n && (is_digit(t[i]) || t[i] == '.' || t[i] == 'e' || t[i] == 'E' ||
+			 ((t[i] == '-' || t[i] == '+') && (t[i - 1] == 'e' || t[i - 1] == 'E'))))
+		i++;
+	return i;
+}
+
+/* The digits t[d, e), in base 16 or 10, are above lim. */
+static int exceeds(const char *t, size_t d, size_t e, int hex, unsigned long long lim)
+{
+	unsigned long long v = 0;
+
+	for (size_t k = d; k < e; k++) {
+		unsigned x = is_digit(t[k]) ? (unsigned)(t[k] - '0')
+					    : (unsigned)((t[k] | 0x20) - 'a' + 10);
+		if ((v = v * (hex ? 16 : 10) + x) > lim)
+			return 1;
+	}
+	return 0;
+}
+
+int cfg_check_int_literals(struct loader *L)
+{
+	FILE *fp = fopen(L->path, "rb");
+	if (!fp)
+		return 0; /* libconfig read it; nothing more to say */
+	size_t cap = 4096, n = 0;
+	char *t = malloc(cap);
+	for (size_t k; t && (k = fread(t + n, 1, cap - n, fp)) > 0;) {
+		n += k;
+		if (n == cap) {
+			char *u = realloc(t, cap *= 2);
+			if (!u)
+				free(t);
+			t = u;
+		}
+	}
+	fclose(fp);
+	if (!t)
+		return -ENOMEM;
+	int rc = 0;
+	unsigned line = 1;
+	char ident[64] = "", name[64] = "";
+	for (size_t i = 0; i < n && !rc;) {
+		char c = t[i];
+		if (c == '\n') {
+			line++;
+			i++;
+		} else if (c == '"') {
+			for (i++; i < n && t[i] != '"'; i++)
+				if (t[i] == '\\' && i + 1 < n)
+					i++;
+				else if (t[i] == '\n')
+					line++;
+			i++;
+		} else if (c == '#' || (c == '/' && i + 1 < n && t[i + 1] == '/')) {
+			while (i < n && t[i] != '\n')
+				i++;
+		} else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+			for (i += 2; i < n && !(t[i] == '*' && i + 1 < n && t[i + 1] == '/'); i++)
+				line += t[i] == '\n';
+			i += 2;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '*') {
+			size_t k = 0;
+			for (; i < n && is_ident(t[i]); i++)
+				if (k < sizeof(ident) - 1)
+					ident[k++] = t[i];
+			ident[k] = 0;
+		} else if (c == '=' || c == ':') {
+			memcpy(name, ident, sizeof(name));
+			i++;
+		} else if (is_digit(c) || ((c == '-' || c == '+') && i + 1 < n && is_digit(t[i + 1]))) {
+			size_t s = i, d;
+			int frac = i > 0 && t[i - 1] == '.'; /* the digits of .5 */
+			if (c == '-' || c == '+')
+				i++;
+			d = i;
+			int hex = t[i] == '0' && i + 1 < n && (t[i + 1] == 'x' || t[i + 1] == 'X');
+			if (hex)
+				for (i += 2; i < n && is_xdigit(t[i]); i++)
+					;
+			else
+				for (; i < n && is_digit(t[i]); i++)
+					;
+			size_t e = i;
+			if (i < n && t[i] == 'L') { /* 64 bits, as the documentation asks */
+				while (i < n && t[i] == 'L')
+					i++;
+				continue;
+			}
+			if (frac || (!hex && i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E'))) {
+				i = skip_float(t, i, n);
+				continue;
+			}
+			if (exceeds(t, hex ? d + 2 : d, e, hex,
+				    !hex && c == '-' ? 0x80000000ull : 0x7fffffffull)) {
+				int len = (int)(e - s);
+				snprintf(L->err, L->errlen, "%s:%u: %s: %.*s does not fit in 32 bits: "
+					 "write it with the L suffix, %.*sL", L->path, line,
+					 name[0] ? name : "value", len, t + s, len, t + s);
+				rc = -EINVAL;
+			}
+		} else {
+			i++;
+		}
+	}
+	free(t);
+	return rc;
+}
