@@ -230,6 +230,35 @@ static void test_shutdown_terminates_every_binding(void **state)
 	assert_int_equal(poll_timers(f), 0);
 }
 
+/* A venue kill blocked every login, admin accounts' included: only the
+ * control plane could lift it. An admin may now log in under a venue kill
+ * (and lift it); a trader may not, nor an account under its own kill. */
+static void test_venue_kill_lets_admin_log_in(void **state)
+{
+	struct fx *f = *state;
+	struct nx_admin k = { .op = NX_ADMIN_KILL, .scope = NX_KILL_VENUE, .on = 1 };
+	f->out.n = 0;
+	assert_int_equal(nx_engine_admin(f->e, &k, f->now, &f->out), 0);
+	uint8_t buf[256];
+	size_t n = nx_client_negotiate(&f->ca, buf, sizeof(buf), f->now);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_REJECT);
+	assert_int_equal(msg(f, 0)->u.negotiation_reject.code, NX_REJ_SESSION_BLOCKED);
+	login(f, &f->cadm, f->aadm); /* fails the test if refused */
+	k.on = 0;
+	assert_int_equal(nx_engine_admin(f->e, &k, f->now, &f->out), 0);
+	k.scope = NX_KILL_ACCOUNT;
+	k.id = ADM;
+	k.on = 1;
+	assert_int_equal(nx_engine_admin(f->e, &k, f->now, &f->out), 0);
+	struct nx_client c2;
+	nx_client_init(&c2, 777, ADM, key_adm);
+	n = nx_client_negotiate(&c2, buf, sizeof(buf), f->now);
+	rx(f, f->aadm, buf, n);
+	assert_int_equal(msg(f, 0)->u.negotiation_reject.code, NX_REJ_SESSION_BLOCKED);
+	login(f, &f->ca, f->aa); /* the venue kill is off */
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -242,6 +271,7 @@ int main(void)
 		T(test_admin_boolean_checked),
 		T(test_account_zero_not_permitted),
 		T(test_shutdown_terminates_every_binding),
+		T(test_venue_kill_lets_admin_log_in),
 	};
 	return cmocka_run_group_tests_name("engine_edges", tests, NULL, NULL);
 }

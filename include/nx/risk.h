@@ -134,8 +134,10 @@ int nx_risk_exposure(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
  * the last trade, else the configured one; 0 for none or an unknown id. */
 nx_px_t nx_risk_ref_px(const struct nx_risk *r, nx_inst_t inst);
 
-/* 1 if the account's or the venue's kill switch is on (the account may not
- * even log in), 0 if not, -ENOENT for an unknown account. */
+/* The kill switch that blocks the account, which may then not even log
+ * in: NX_KILL_ACCOUNT (its own), NX_KILL_VENUE (the venue's; an admin
+ * account may still log in, to lift it), 0 none; -ENOENT for an unknown
+ * account. */
 int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct);
 
 /* The account's limits as now. 0 or -ENOENT. */

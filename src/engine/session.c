@@ -126,8 +126,11 @@ static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t 
 	const struct nx_account_config *a = engine_account(e, acct, ix);
 	if (!a)
 		return NX_REJ_AUTH_UNKNOWN_ACCOUNT;
-	if (nx_risk_account_blocked(e->risk, acct) == 1)
-		return NX_REJ_SESSION_BLOCKED; /* killed: no new sessions either */
+	/* killed: no new sessions either, except an admin's under a venue
+	 * kill (who else could lift it through the protocol?) */
+	int kill = nx_risk_account_blocked(e->risk, acct);
+	if (kill == NX_KILL_ACCOUNT || (kill == NX_KILL_VENUE && !a->admin))
+		return NX_REJ_SESSION_BLOCKED;
 	if (a->src_ip && a->src_ip != src.ip)
 		return NX_REJ_AUTH_WRONG_SOURCE;
 	if (!key_equal(a->key, key))

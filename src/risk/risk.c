@@ -572,7 +572,7 @@ int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct)
 	uint32_t a = acct_ix(r, acct);
 	if (a == NIL)
 		return -ENOENT;
-	return r->venue_killed || r->accts[a].killed;
+	return r->accts[a].killed ? NX_KILL_ACCOUNT : r->venue_killed ? NX_KILL_VENUE : 0;
 }
 
 nx_px_t nx_risk_ref_px(const struct nx_risk *r, nx_inst_t inst)
