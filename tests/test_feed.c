@@ -69,7 +69,7 @@ static void want_hdr(uint8_t *w, unsigned block, unsigned tpl)
 	st_le(w + 2, tpl, 2);
 	w[4] = 0x4D; /* 'M': schemaId 0x4E4D little-endian */
 	w[5] = 0x4E;
-	st_le(w + 6, 2, 2); /* version 2 */
+	st_le(w + 6, 3, 2); /* version 3 */
 }
 
 static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, size_t len)
@@ -82,7 +82,7 @@ static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, si
 	assert_memory_equal(out, want, len);
 	assert_int_equal(nx_feed_encode_rec(out, len - 1, r), 0); /* cap one short */
 	assert_int_equal(nx_feed_decode(want, len, &m), ld_le(want + 2, 2));
-	assert_int_equal(m.version, 2);
+	assert_int_equal(m.version, 3);
 	assert_rec_eq(&m.rec, r);
 }
 
@@ -101,7 +101,7 @@ static void test_wire_incremental(void **state)
 		      "\x02", 25);
 	check_roundtrip(&r, w, 33);
 	r = lvl(9, BUY, 100, 0, 0); /* level removed */
-	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 2, 0, 9, 0, 0, 0, 0, 0, 0, 0,
+	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 3, 0, 9, 0, 0, 0, 0, 0, 0, 0,
 					   100, 0, 0, 0, 0, 0, 0, 0, [32] = 1 }, 33);
 
 	/* Trade: inst @0, aggressor @4, reserved 5-7, tid @8, px @16, qty @24 */
@@ -113,12 +113,18 @@ static void test_wire_incremental(void **state)
 		      "\x03\x00\x00\x00\x00\x00\x00\x00", 32);
 	check_roundtrip(&r, w, 40);
 
-	/* BookClear: inst @0 */
+	/* BookClear: inst @0, flags @4 (version 3), reserved 5-7 */
 	r = clr(0xdeadbeef);
 	memset(w, 0, sizeof(w));
-	want_hdr(w, 4, 3);
-	memcpy(w + 8, "\xef\xbe\xad\xde", 4);
-	check_roundtrip(&r, w, 12);
+	want_hdr(w, 8, 3);
+	memcpy(w + 8, "\xef\xbe\xad\xde" "\x00\x00\x00\x00", 8);
+	check_roundtrip(&r, w, 16);
+	r.n = NX_FEED_CLEAR_TRUNCATED;
+	w[12] = 1;
+	check_roundtrip(&r, w, 16);
+	r.n = 2; /* no such flag: not encoded */
+	assert_int_equal(nx_feed_encode_rec(w, sizeof(w), &r), 0);
+	assert_int_equal(nx_feed_rec_check(&r), NX_FEED_PUB_BAD_FLAGS);
 
 	/* InstrumentStatus: inst @0, status @4, reserved 5-7 */
 	r = sts(0x01020304, NX_STATUS_HALTED);
@@ -127,7 +133,7 @@ static void test_wire_incremental(void **state)
 	memcpy(w + 8, "\x04\x03\x02\x01" "\x02\x00\x00\x00", 8);
 	check_roundtrip(&r, w, 16);
 	r = sts(5, NX_STATUS_CLOSED);
-	check_roundtrip(&r, (uint8_t[16]){ 8, 0, 4, 0, 0x4D, 0x4E, 2, 0, 5, 0, 0, 0, 3 }, 16);
+	check_roundtrip(&r, (uint8_t[16]){ 8, 0, 4, 0, 0x4D, 0x4E, 3, 0, 5, 0, 0, 0, 3 }, 16);
 
 	/* Invalid records are not encoded. */
 	r = lvl(7, 3, 100, 1, 1);
@@ -251,6 +257,21 @@ static void test_wire_versions(void **state)
 	assert_int_equal(l.lv.px, 99);
 	assert_int_equal(l.lv.qty, 11);
 	assert_int_equal(l.lv.count, 2);
+
+	/* BookClear before version 3: a 4-byte block, no flags. A later
+	 * version's flag bits are ignored. */
+	memset(w, 0xcc, sizeof(w));
+	want_hdr(w, 4, 3);
+	st_le(w + 6, 2, 2);
+	st_le(w + 8, 9, 4);
+	assert_int_equal(nx_feed_decode(w, 12, &m), NX_FEED_TPL_BOOK_CLEAR);
+	assert_int_equal(m.rec.inst, 9);
+	assert_int_equal(m.rec.n, 0);
+	want_hdr(w, 8, 3);
+	st_le(w + 6, 4, 2);
+	w[12] = 0xff;
+	assert_int_equal(nx_feed_decode(w, 16, &m), NX_FEED_TPL_BOOK_CLEAR);
+	assert_int_equal(m.rec.n, NX_FEED_CLEAR_TRUNCATED);
 
 	/* SnapshotLevels version 1: a 17-byte block, no status (0: not known). */
 	memset(w, 0, sizeof(w));
@@ -892,6 +913,8 @@ static void test_image_deeper_than_max_levels(void **state)
 
 		assert_int_equal(n, t[k].recs);
 		assert_int_equal(img[0].type, NX_FEED_REC_CLEAR);
+		/* BookClear says so too, for subscribers holding more levels */
+		assert_int_equal(img[0].n, t[k].flags ? NX_FEED_CLEAR_TRUNCATED : 0);
 		assert_int_equal(img[1].type, NX_FEED_REC_STATUS);
 		assert_int_equal(img[1].n, NX_STATUS_OPEN);
 		for (uint32_t i = 2; i < n - 1; i++) {
@@ -1825,6 +1848,41 @@ static void test_sub_foreign_snapshot(void **state)
 	free(foreign);
 }
 
+/* A shard re-images a book with max_levels + 1 levels a side, so a
+ * subscriber holding max_levels sees the overflow; one holding more took the
+ * truncated image for the whole book (synced, complete, levels missing).
+ * BookClear's TRUNCATED flag (version 3) now says the image is cut, and
+ * such a subscriber flags the book incomplete; one of exactly max_levels
+ * is not. */
+static void test_reimage_truncated_for_a_deeper_subscriber(void **state)
+{
+	struct nx_level_info scratch[4];
+	struct nx_feed_rec img[NX_FEED_IMAGE_RECS(3)];
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_sub_config sc = sub_cfg(); /* 64 levels a side */
+
+	(void)state;
+	pc.max_levels = 3;
+	for (unsigned bids = 3; bids <= 5; bids += 2) {
+		struct nx_book *b = image_book(bids);
+		struct cap *c = cap_new();
+		struct nx_feed_pub *p = mk_pub(c, &pc);
+		struct nx_feed_sub *s = mk_sub(&sc);
+		struct nx_feed_inst_info fi;
+		uint32_t n = nx_feed_image(b, 7, 3, scratch, img);
+
+		pub_recs(p, img, n, 0, 0);
+		to_sub_range(s, c, 0, c->n);
+		assert_int_equal(nx_feed_sub_instrument(s, 7, &fi), 0);
+		assert_int_equal(fi.synced, 1);
+		assert_int_equal(fi.incomplete, bids > 3);
+		nx_feed_sub_destroy(s);
+		nx_feed_pub_destroy(p);
+		free(c);
+		nx_book_destroy(b);
+	}
+}
+
 /* --- Regressions (session 14's review) ------------------------------------------ */
 
 /* an incremental message that fails to decode used up its sequence
@@ -2001,6 +2059,7 @@ int main(void)
 		cmocka_unit_test(test_sub_sessions),
 		cmocka_unit_test(test_sub_foreign_snapshot),
 		cmocka_unit_test(test_seed_corpus),
+		cmocka_unit_test(test_reimage_truncated_for_a_deeper_subscriber),
 		cmocka_unit_test(test_undecodable_message_stales_books),
 		cmocka_unit_test(test_dropped_image_keeps_newer_status),
 		cmocka_unit_test(test_foreign_image_sets_no_status),

@@ -62,7 +62,8 @@ enum nx_feed_rec_type {
 	NX_FEED_REC_LEVEL = 1, /* a level's new visible qty (0: gone) and order count */
 	NX_FEED_REC_TRADE = 2, /* a trade; side is the aggressor's */
 	NX_FEED_REC_CLEAR = 3, /* the instrument's book is empty from here: a shard whose
-	                          ring overflowed sends CLEAR, then LEVEL for every level */
+	                          ring overflowed sends CLEAR, then LEVEL for every level;
+	                          n: NX_FEED_CLEAR_* flags */
 	NX_FEED_REC_STATUS = 4, /* the instrument's trading status is n (enum nx_inst_status) */
 };
 
@@ -76,7 +77,7 @@ struct nx_feed_rec {
 	nx_px_t px;       /* LEVEL, TRADE */
 	nx_qty_t qty;     /* LEVEL: >= 0 (0: level removed); TRADE: > 0 */
 	uint64_t n;       /* LEVEL: orders (0 exactly when qty is 0); TRADE: trade id;
-	                     STATUS: NX_STATUS_OPEN, _HALTED or _CLOSED */
+	                     STATUS: NX_STATUS_OPEN, _HALTED or _CLOSED; CLEAR: flags */
 };
 NX_STATIC_ASSERT(sizeof(struct nx_feed_rec) == 32, "nx_feed_rec is a 32-byte ring entry");
 
@@ -110,7 +111,8 @@ void nx_feed_session_name(char out[10], uint64_t unix_ms);
 
 /* 0 if r is a valid record (the field rules above), else the reason the
  * publisher refuses it: NX_FEED_PUB_BAD_TYPE, _BAD_INSTRUMENT (0), _BAD_SIDE,
- * _BAD_QTY or _BAD_STATUS. The decoder applies the same rules (BAD_FIELD). */
+ * _BAD_QTY, _BAD_STATUS or _BAD_FLAGS. The decoder applies the same rules
+ * (BAD_FIELD), but ignores BookClear flags it does not know (a later version). */
 int nx_feed_rec_check(const struct nx_feed_rec *r);
 
 /* --- Wire format ---------------------------------------------------------------------
@@ -119,7 +121,8 @@ int nx_feed_rec_check(const struct nx_feed_rec *r);
  * are sent 0 and ignored. docs/market-data.md gives the same tables. */
 
 #define NX_FEED_SCHEMA_ID  0x4E4Du /* "NM" */
-#define NX_FEED_VERSION    2u /* 2 added InstrumentStatus and SnapshotLevels.status */
+#define NX_FEED_VERSION    3u /* 2 added InstrumentStatus and SnapshotLevels.status,
+                                 3 BookClear.flags */
 #define NX_FEED_SBE_HDR_LEN 8u
 
 enum nx_feed_template {
@@ -154,8 +157,10 @@ struct nx_feed_wire_trade {  /* Trade, blockLength 32 */
 	uint8_t qty[8];         /* 24 le64 signed, > 0 */
 };
 
-struct nx_feed_wire_clear {  /* BookClear, blockLength 4 */
+struct nx_feed_wire_clear {  /* BookClear, blockLength 8 (4 before version 3) */
 	uint8_t inst[4];        /* 0  le32 */
+	uint8_t flags;          /* 4  version 3: NX_FEED_CLEAR_* bits (a shorter block: 0) */
+	uint8_t reserved[3];    /* 5 */
 };
 
 struct nx_feed_wire_status { /* InstrumentStatus, blockLength 8 */
@@ -190,11 +195,11 @@ struct nx_feed_wire_snap_level { /* one group entry, blockLength 21 */
 #define NX_FEED_LEVEL_BLOCK     21u /* snapshot group entry */
 #define NX_FEED_LEVEL_UPDATE_LEN (NX_FEED_SBE_HDR_LEN + 25u)
 #define NX_FEED_TRADE_LEN       (NX_FEED_SBE_HDR_LEN + 32u)
-#define NX_FEED_CLEAR_LEN       (NX_FEED_SBE_HDR_LEN + 4u)
+#define NX_FEED_CLEAR_LEN       (NX_FEED_SBE_HDR_LEN + 8u)
 #define NX_FEED_STATUS_LEN      (NX_FEED_SBE_HDR_LEN + 8u)
 #define NX_FEED_SNAPSHOT_HDR_LEN (NX_FEED_SBE_HDR_LEN + 18u + 4u) /* up to the first entry */
 #define NX_FEED_MSG_MAX         NX_FEED_TRADE_LEN /* longest incremental message */
-#define NX_FEED_MSG_MIN         NX_FEED_CLEAR_LEN /* shortest */
+#define NX_FEED_MSG_MIN         NX_FEED_STATUS_LEN /* shortest sent */
 
 NX_STATIC_ASSERT(sizeof(struct nx_feed_sbe_hdr) == 8, "SBE header");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_level) == 25, "LevelUpdate block");
@@ -203,7 +208,7 @@ NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_level, side) == 24, "LevelUpdate s
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_trade) == 32, "Trade block");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, tid) == 8, "Trade tid");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, qty) == 24, "Trade qty");
-NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_clear) == 4, "BookClear block");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_clear) == 8, "BookClear block");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_status) == 8, "InstrumentStatus block");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snapshot) == 18, "SnapshotLevels block");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, last_seq) == 8, "lastSeq");
@@ -212,6 +217,13 @@ NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, status) == 17, "status")
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_group) == 4, "groupSizeEncoding");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snap_level) == NX_FEED_LEVEL_BLOCK, "level entry");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snap_level, orders) == 16, "entry orders");
+
+/* BookClear.flags (version 3) and a CLEAR record's n */
+#define NX_FEED_CLEAR_TRUNCATED 0x01u /* the image that follows holds only the best
+                                         max_levels + 1 levels of a side (the
+                                         venue's max_levels) and the book is deeper:
+                                         a subscriber holding more levels must treat
+                                         the book as incomplete */
 
 /* SnapshotLevels.flags */
 #define NX_FEED_SNAP_INCOMPLETE 0x01u /* the publisher's image of this instrument lost
@@ -356,13 +368,14 @@ struct nx_feed_pub_config {
 	X(REQ_RANGE,      8, "retransmission request for sequence 0 or count 0")         \
 	X(REQ_TOO_OLD,    9, "first message requested no longer kept")                   \
 	X(REQ_FUTURE,    10, "first message requested not sent yet")                     \
-	X(BAD_STATUS,    11, "STATUS record's status not OPEN, HALTED or CLOSED")
+	X(BAD_STATUS,    11, "STATUS record's status not OPEN, HALTED or CLOSED")        \
+	X(BAD_FLAGS,     12, "CLEAR record's flags other than NX_FEED_CLEAR_TRUNCATED")
 
 enum nx_feed_pub_drop {
 #define NX_X_(name, code, text) NX_FEED_PUB_##name = -(code),
 	NX_FEED_PUB_DROPS(NX_X_)
 #undef NX_X_
-	NX_FEED_PUB_DROP_MAX = 12,
+	NX_FEED_PUB_DROP_MAX = 13,
 };
 
 /* Counters, monotonic from init. */

@@ -267,7 +267,7 @@ static void image_apply(struct nx_feed_pub *p, uint32_t idx, const struct nx_fee
 
 	if (r->type == NX_FEED_REC_CLEAR) {
 		in->n[0] = in->n[1] = 0;
-		in->incomplete = 0;
+		in->incomplete = r->n & NX_FEED_CLEAR_TRUNCATED ? 1 : 0;
 		return;
 	}
 	if (r->type == NX_FEED_REC_STATUS) {

@@ -251,7 +251,8 @@ static void clear_book(struct sub_inst *in, uint8_t incomplete)
 static void apply_rec(struct nx_feed_sub *s, struct sub_inst *in, const struct nx_feed_rec *r)
 {
 	if (r->type == NX_FEED_REC_CLEAR) {
-		clear_book(in, 0);
+		/* a truncated re-image: the levels after it may not be all */
+		clear_book(in, r->n & NX_FEED_CLEAR_TRUNCATED ? 1 : 0);
 		return;
 	}
 	if (r->type == NX_FEED_REC_STATUS) {

@@ -16,14 +16,16 @@ NX_STATIC_ASSERT(1 NX_FEED_PUB_DROPS(NX_X_) == NX_FEED_PUB_DROP_MAX,
 		 "NX_FEED_PUB_DROP_MAX = reasons + 1");
 #undef NX_X_
 
-/* Block lengths sent, by template; BLOCK_SNAPSHOT_V1 is the shortest that
- * is read (a version-1 SnapshotLevels, without status). */
+/* Block lengths sent, by template; BLOCK_SNAPSHOT_V1 and BLOCK_CLEAR_V2
+ * are the shortest read (a version-1 SnapshotLevels, without status; a
+ * BookClear before version 3, without flags). */
 #define BLOCK_LEVEL    ((uint16_t)sizeof(struct nx_feed_wire_level))
 #define BLOCK_TRADE    ((uint16_t)sizeof(struct nx_feed_wire_trade))
 #define BLOCK_CLEAR    ((uint16_t)sizeof(struct nx_feed_wire_clear))
 #define BLOCK_STATUS   ((uint16_t)sizeof(struct nx_feed_wire_status))
 #define BLOCK_SNAPSHOT ((uint16_t)sizeof(struct nx_feed_wire_snapshot))
 #define BLOCK_SNAPSHOT_V1 ((uint16_t)offsetof(struct nx_feed_wire_snapshot, status))
+#define BLOCK_CLEAR_V2 ((uint16_t)offsetof(struct nx_feed_wire_clear, flags))
 
 int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r)
 {
@@ -60,6 +62,8 @@ uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_lev
 						 .n = in.status };
 	for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
 		int k = nx_book_depth(b, inst, side, scratch, max_levels + 1);
+		if (k > 0 && (uint32_t)k > max_levels) /* deeper than the venue holds */
+			out[0].n = NX_FEED_CLEAR_TRUNCATED;
 		for (int j = 0; j < k; j++)
 			out[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_LEVEL,
 							 .side = (uint8_t)side, .inst = inst,
@@ -105,7 +109,7 @@ int nx_feed_rec_check(const struct nx_feed_rec *r)
 	if (r->inst == 0)
 		return NX_FEED_PUB_BAD_INSTRUMENT;
 	if (r->type == NX_FEED_REC_CLEAR)
-		return 0;
+		return r->n & ~(uint64_t)NX_FEED_CLEAR_TRUNCATED ? NX_FEED_PUB_BAD_FLAGS : 0;
 	if (r->type == NX_FEED_REC_STATUS)
 		return status_ok(r->n) ? 0 : NX_FEED_PUB_BAD_STATUS;
 	if (!side_ok(r->side))
@@ -160,6 +164,8 @@ static size_t put_clear(uint8_t *out, const struct nx_feed_rec *r)
 
 	put_hdr(out, BLOCK_CLEAR, NX_FEED_TPL_BOOK_CLEAR);
 	feed_st32(w->inst, r->inst);
+	w->flags = (uint8_t)r->n;
+	memset(w->reserved, 0, sizeof(w->reserved));
 	return NX_FEED_CLEAR_LEN;
 }
 
@@ -251,11 +257,14 @@ static int get_trade(const uint8_t *b, struct nx_feed_msg *m)
 	return nx_feed_rec_check(&m->rec) ? NX_FEED_ERR_BAD_FIELD : NX_FEED_TPL_TRADE;
 }
 
-static int get_clear(const uint8_t *b, struct nx_feed_msg *m)
+static int get_clear(const uint8_t *b, uint16_t block_len, struct nx_feed_msg *m)
 {
 	const struct nx_feed_wire_clear *w = (const void *)b;
 
-	m->rec = (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = feed_ld32(w->inst) };
+	/* flags bits this version does not know are a later version's: ignored */
+	m->rec = (struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = feed_ld32(w->inst),
+				       .n = block_len > BLOCK_CLEAR_V2
+						    ? w->flags & NX_FEED_CLEAR_TRUNCATED : 0 };
 	return nx_feed_rec_check(&m->rec) ? NX_FEED_ERR_BAD_FIELD : NX_FEED_TPL_BOOK_CLEAR;
 }
 
@@ -319,7 +328,7 @@ static uint16_t min_block(unsigned tpl)
 	switch (tpl) {
 	case NX_FEED_TPL_LEVEL_UPDATE:    return BLOCK_LEVEL;
 	case NX_FEED_TPL_TRADE:           return BLOCK_TRADE;
-	case NX_FEED_TPL_BOOK_CLEAR:      return BLOCK_CLEAR;
+	case NX_FEED_TPL_BOOK_CLEAR:      return BLOCK_CLEAR_V2;
 	case NX_FEED_TPL_INSTRUMENT_STATUS: return BLOCK_STATUS;
 	case NX_FEED_TPL_SNAPSHOT_LEVELS: return BLOCK_SNAPSHOT_V1;
 	default:                          return 0;
@@ -349,7 +358,7 @@ int nx_feed_decode(const uint8_t *msg, size_t len, struct nx_feed_msg *out)
 	switch (out->template_id) {
 	case NX_FEED_TPL_LEVEL_UPDATE: return get_level(b, out);
 	case NX_FEED_TPL_TRADE:        return get_trade(b, out);
-	case NX_FEED_TPL_BOOK_CLEAR:   return get_clear(b, out);
+	case NX_FEED_TPL_BOOK_CLEAR:   return get_clear(b, block_len, out);
 	case NX_FEED_TPL_INSTRUMENT_STATUS: return get_status(b, out);
 	default:                       return get_snapshot(b, msg + len, block_len, out);
 	}
