@@ -277,6 +277,39 @@ static void test_gap_hold_give_up(void **state)
 	assert_int_equal(rx.next, 8);
 }
 
+/* A caller that held the packet past a gap gives up only the hole before
+ * it (nx_mold_rx_skip_to) and feeds the packet again: 3 and 4 lost, 5 and
+ * 6 delivered. Skipping to at or before the gap's start gives up nothing,
+ * and past everything known is nx_mold_rx_skip. */
+static void test_gap_hold_skip_to(void **state)
+{
+	struct nx_mold_rx rx;
+	struct nx_mold_pkt r;
+	struct pk p, ahead;
+	uint64_t f, n;
+	(void)state;
+	rx_from(&rx, 1, 1);
+	mk(&p, SESS, 1, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	mk(&ahead, SESS, 5, 2); /* 3, 4 missing; 5 and 6 held by the caller */
+	assert_int_equal(feed(&rx, &ahead, &r), NX_MOLD_AHEAD);
+	assert_int_equal(nx_mold_rx_skip_to(&rx, 3), 0);
+	assert_int_equal(nx_mold_rx_skip_to(&rx, 5), 2);
+	assert_int_equal(rx.st.lost_msgs, 2);
+	assert_int_equal(nx_mold_rx_missing(&rx, &f, &n), 1); /* the held ones, until fed */
+	assert_int_equal(f, 5);
+	assert_int_equal(n, 2);
+	assert_int_equal(feed(&rx, &ahead, &r), NX_MOLD_DATA);
+	assert_int_equal(r.seq, 5);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(rx.next, 7);
+	mk(&ahead, SESS, 9, 1); /* 7, 8 missing */
+	assert_int_equal(feed(&rx, &ahead, &r), NX_MOLD_AHEAD);
+	assert_int_equal(nx_mold_rx_skip_to(&rx, 100), 3); /* all known: 7 to 9, as skip */
+	assert_int_equal(rx.next, 10);
+	assert_int_equal(nx_mold_rx_missing(&rx, &f, &n), 0);
+}
+
 static void test_hold_heartbeat_reveals_tail_loss(void **state)
 {
 	struct nx_mold_rx rx;
@@ -549,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_gap_skip),
 		cmocka_unit_test(test_gap_hold_and_recover),
 		cmocka_unit_test(test_gap_hold_give_up),
+		cmocka_unit_test(test_gap_hold_skip_to),
 		cmocka_unit_test(test_hold_heartbeat_reveals_tail_loss),
 		cmocka_unit_test(test_end_of_session),
 		cmocka_unit_test(test_latch_mid_stream),

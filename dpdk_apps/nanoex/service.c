@@ -117,33 +117,18 @@ static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint
 	}
 }
 
-/* Give up the hole before the first packet held past it: that packet is
- * delivered as a gap-skipping receiver would (what is missing before it
- * counted lost), then the rest of the held packets. Nothing held: give up
- * the whole outstanding range. */
+/* Give up the hole before the first packet held past it (nothing held:
+ * the whole outstanding range), counted lost, then feed the held packets
+ * again. */
 static void itch_give_up(struct nx_service *v, uint64_t now_ns)
 {
-	if (!v->nahead) {
-		nx_mold_rx_skip(&v->mold);
-		return;
-	}
-	uint32_t first = 0;
-	uint64_t first_seq = UINT64_MAX;
+	uint64_t first = UINT64_MAX;
 	for (uint32_t i = 0; i < v->nahead; i++) {
 		uint64_t seq = nx_itch_be64(ahead_slot(v, i) + NX_MOLD_SESSION_LEN);
-		if (seq < first_seq) {
-			first_seq = seq;
-			first = i;
-		}
+		if (seq < first)
+			first = seq;
 	}
-	v->mold.cfg.hold_on_gap = 0;
-	itch_deliver(v, ahead_slot(v, first), v->ahead_len[first], now_ns);
-	v->mold.cfg.hold_on_gap = 1;
-	v->nahead--;
-	if (first != v->nahead) {
-		memcpy(ahead_slot(v, first), ahead_slot(v, v->nahead), v->ahead_len[v->nahead]);
-		v->ahead_len[first] = v->ahead_len[v->nahead];
-	}
+	nx_mold_rx_skip_to(&v->mold, first);
 	ahead_replay(v, now_ns);
 }
 

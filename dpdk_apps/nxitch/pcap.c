@@ -7,7 +7,8 @@
  * minimal Ethernet/802.1Q/IPv4/UDP parse (the capture's destination is
  * not ours, so nx_net_classify's address checks do not apply; checksums
  * are not verified: a capture tool trusts its capture), and a MoldUDP64
- * receiver in skip mode feeding the book.
+ * receiver feeding the book, holding packets past a gap for a window of
+ * capture time (below).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,8 +115,8 @@ static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
  * packets past a gap are kept (pointers into the file, sorted by sequence
  * number) and fed again once it is filled; a gap still open window_ns of
  * capture time after its first held packet arrived, or at the end of the
- * file, is given up: the earliest held packet is fed in skip mode (its
- * gap counted lost). window_ns 0: plain skip mode, nothing held.
+ * file, is given up up to the earliest held packet (nx_mold_rx_skip_to:
+ * the hole counted lost). window_ns 0: plain skip mode, nothing held.
  */
 #define MAX_HELD (1u << 22)
 
@@ -202,14 +203,11 @@ static void drain(struct walk *w)
 	}
 }
 
-/* Give the open gap up: the earliest held packet in skip mode, then drain. */
+/* Give up the hole before the earliest held packet (counted lost), then
+ * feed what is held. */
 static void give_up(struct walk *w)
 {
-	const struct held *e = &w->h[w->head++];
-
-	w->rx.cfg.hold_on_gap = 0;
-	feed(w, e->pl, e->len);
-	w->rx.cfg.hold_on_gap = 1;
+	nx_mold_rx_skip_to(&w->rx, w->h[w->head].seq);
 	drain(w);
 }
 

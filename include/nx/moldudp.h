@@ -256,6 +256,13 @@ int nx_mold_rx_missing(const struct nx_mold_rx *rx, uint64_t *first, uint64_t *c
  * nothing was missing). */
 uint64_t nx_mold_rx_skip(struct nx_mold_rx *rx);
 
+/* Give up the outstanding range up to seq - 1 only: the hole before a
+ * packet the caller held past the gap (hold mode, an NX_MOLD_AHEAD packet
+ * numbered seq), which it then feeds again. A seq past everything known
+ * gives up the whole range, as nx_mold_rx_skip. Returns how many were
+ * given up. */
+uint64_t nx_mold_rx_skip_to(struct nx_mold_rx *rx, uint64_t seq);
+
 /* A retransmission request for the start of the outstanding range, at most
  * max_count messages (a server's limit; 0 means NX_MOLD_COUNT_MAX). Returns
  * 20, or 0 when nothing is missing or cap < 20. */

@@ -219,14 +219,21 @@ int nx_mold_rx_missing(const struct nx_mold_rx *rx, uint64_t *first, uint64_t *c
 	return 1;
 }
 
-uint64_t nx_mold_rx_skip(struct nx_mold_rx *rx)
+uint64_t nx_mold_rx_skip_to(struct nx_mold_rx *rx, uint64_t seq)
 {
 	uint64_t first, n;
-	if (!nx_mold_rx_missing(rx, &first, &n))
+	if (!nx_mold_rx_missing(rx, &first, &n) || seq <= first)
 		return 0;
+	if (seq - first < n)
+		n = seq - first;
 	rx->st.lost_msgs += n;
-	rx->next = rx->high;
+	rx->next = first + n;
 	return n;
+}
+
+uint64_t nx_mold_rx_skip(struct nx_mold_rx *rx)
+{
+	return nx_mold_rx_skip_to(rx, UINT64_MAX);
 }
 
 size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
