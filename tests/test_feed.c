@@ -890,7 +890,7 @@ static struct nx_book *image_book(unsigned bids)
  * snapshots were not flagged. nx_feed_image sends one level more. */
 static void test_image_deeper_than_max_levels(void **state)
 {
-	struct nx_level_info scratch[4];
+	struct nx_level_info scratch[NX_FEED_IMAGE_SCRATCH(3)];
 	struct nx_feed_rec img[NX_FEED_IMAGE_RECS(3)];
 	struct nx_feed_level l[8];
 	struct nx_feed_pub_config cfg = pub_cfg();
@@ -1856,7 +1856,7 @@ static void test_sub_foreign_snapshot(void **state)
  * is not. */
 static void test_reimage_truncated_for_a_deeper_subscriber(void **state)
 {
-	struct nx_level_info scratch[4];
+	struct nx_level_info scratch[NX_FEED_IMAGE_SCRATCH(3)];
 	struct nx_feed_rec img[NX_FEED_IMAGE_RECS(3)];
 	struct nx_feed_pub_config pc = pub_cfg();
 	struct nx_feed_sub_config sc = sub_cfg(); /* 64 levels a side */
@@ -1876,6 +1876,51 @@ static void test_reimage_truncated_for_a_deeper_subscriber(void **state)
 		assert_int_equal(nx_feed_sub_instrument(s, 7, &fi), 0);
 		assert_int_equal(fi.synced, 1);
 		assert_int_equal(fi.incomplete, bids > 3);
+		nx_feed_sub_destroy(s);
+		nx_feed_pub_destroy(p);
+		free(c);
+		nx_book_destroy(b);
+	}
+}
+
+/* Regression: nx_feed_image flagged TRUNCATED as soon as a side reached
+ * max_levels + 1 levels, so a book exactly that deep, sent whole, was taken
+ * for a cut one by a subscriber holding more levels: flagged incomplete
+ * until the next BookClear, which may never come. TRUNCATED means the book
+ * is deeper than the image; the publisher (max_levels) still overflows. */
+static void test_reimage_of_exactly_max_levels_plus_one_is_whole(void **state)
+{
+	struct nx_level_info scratch[NX_FEED_IMAGE_SCRATCH(3)];
+	struct nx_feed_rec img[NX_FEED_IMAGE_RECS(3)];
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_sub_config sc = sub_cfg(); /* 64 levels a side */
+	struct nx_level_info lv[8];
+
+	(void)state;
+	pc.max_levels = 3;
+	for (unsigned bids = 4; bids <= 5; bids++) {
+		struct nx_book *b = image_book(bids);
+		struct cap *c = cap_new();
+		struct nx_feed_pub *p = mk_pub(c, &pc);
+		struct nx_feed_sub *s = mk_sub(&sc);
+		struct nx_feed_inst_info fi;
+		uint32_t n = nx_feed_image(b, 7, 3, scratch, img);
+
+		assert_int_equal(n, 2 + 4 + 1); /* max_levels + 1 bids either way */
+		assert_int_equal(img[0].n, bids > 4 ? NX_FEED_CLEAR_TRUNCATED : 0);
+		pub_recs(p, img, n, 0, 0);
+		assert_int_equal(nx_feed_pub_stats(p)->level_overflow, 1);
+		to_sub_range(s, c, 0, c->n);
+		assert_int_equal(nx_feed_sub_instrument(s, 7, &fi), 0);
+		assert_int_equal(fi.synced, 1);
+		assert_int_equal(fi.incomplete, bids > 4);
+		assert_int_equal(nx_feed_sub_depth(s, 7, BUY, lv, 8), 4);
+		assert_int_equal(nx_book_depth(b, 7, BUY, scratch, 5), (int)bids);
+		for (unsigned i = 0; i < 4; i++) {
+			assert_int_equal(lv[i].px, scratch[i].px);
+			assert_int_equal(lv[i].qty, scratch[i].qty);
+			assert_int_equal(lv[i].count, scratch[i].count);
+		}
 		nx_feed_sub_destroy(s);
 		nx_feed_pub_destroy(p);
 		free(c);
@@ -2060,6 +2105,7 @@ int main(void)
 		cmocka_unit_test(test_sub_foreign_snapshot),
 		cmocka_unit_test(test_seed_corpus),
 		cmocka_unit_test(test_reimage_truncated_for_a_deeper_subscriber),
+		cmocka_unit_test(test_reimage_of_exactly_max_levels_plus_one_is_whole),
 		cmocka_unit_test(test_undecodable_message_stales_books),
 		cmocka_unit_test(test_dropped_image_keeps_newer_status),
 		cmocka_unit_test(test_foreign_image_sets_no_status),

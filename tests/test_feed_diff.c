@@ -278,7 +278,7 @@ static void cmd(struct world *w)
  * sends, from the book. */
 static void reimage(struct world *w, nx_inst_t inst)
 {
-	struct nx_level_info lv[W_MAX_LEVELS + 1];
+	struct nx_level_info lv[NX_FEED_IMAGE_SCRATCH(W_MAX_LEVELS)];
 	struct nx_feed_rec r[NX_FEED_IMAGE_RECS(W_MAX_LEVELS)];
 	uint32_t n = nx_feed_image(w->book, inst, W_MAX_LEVELS, lv, r);
 

@@ -72,8 +72,8 @@ struct nx_shard_md {
 	uint32_t ninst;
 	nx_inst_t *inst;             /* the shard's instruments, sorted */
 	uint8_t *stale;              /* by index in inst: changes lost to a full ring */
-	struct nx_level_info *levels; /* re-image scratch: max_levels a side */
-	struct nx_feed_rec *image;   /* re-image scratch: 1 + 2 x max_levels records */
+	struct nx_level_info *levels; /* re-image scratch: NX_FEED_IMAGE_SCRATCH(max_levels) */
+	struct nx_feed_rec *image;   /* re-image records: NX_FEED_IMAGE_RECS(max_levels) */
 	uint32_t max_levels;
 	uint64_t recs, dropped, reimages, ref_px, ref_px_rejected;
 	struct nx_feed_rec buf[NX_FEED_BUF];

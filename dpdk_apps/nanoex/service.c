@@ -379,7 +379,7 @@ static int shard_md_init(struct nx_app *a, struct nx_shard *s, int socket)
 		m->max_levels = md->feed.max_levels;
 		m->inst = rte_zmalloc_socket("nx_md", m->ninst * sizeof(nx_inst_t), 0, socket);
 		m->stale = rte_zmalloc_socket("nx_md", m->ninst, 0, socket);
-		m->levels = rte_zmalloc_socket("nx_md", ((size_t)m->max_levels + 1) *
+		m->levels = rte_zmalloc_socket("nx_md", NX_FEED_IMAGE_SCRATCH((size_t)m->max_levels) *
 					       sizeof(struct nx_level_info), 0, socket);
 		m->image = rte_zmalloc_socket("nx_md", NX_FEED_IMAGE_RECS((size_t)m->max_levels) *
 					      sizeof(struct nx_feed_rec), 0, socket);

@@ -92,11 +92,16 @@ int nx_feed_rec_of(const struct nx_event *ev, struct nx_feed_rec *r);
  * max_levels thus sends one level more than the publisher can hold, and
  * the publisher flags the image incomplete (NX_FEED_SNAP_INCOMPLETE), as it
  * does when an incremental level overflows; an image of exactly max_levels
- * would look complete. scratch holds max_levels + 1 entries, out
+ * would look complete. The CLEAR carries NX_FEED_CLEAR_TRUNCATED only when
+ * a side is deeper than the max_levels + 1 levels sent (one of exactly
+ * max_levels + 1 is sent whole). scratch holds
+ * NX_FEED_IMAGE_SCRATCH(max_levels) entries (max_levels + 2: the level
+ * after the last one sent tells a cut side from a whole one), out
  * NX_FEED_IMAGE_RECS(max_levels). Returns the number of records written.
  * Cold: a shard calls it when its ring overflowed, outside any command.
  */
 #define NX_FEED_IMAGE_RECS(max_levels) (2u + 2u * ((max_levels) + 1u))
+#define NX_FEED_IMAGE_SCRATCH(max_levels) ((max_levels) + 2u)
 uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_levels,
 		       struct nx_level_info *scratch, struct nx_feed_rec *out);
 

@@ -61,9 +61,12 @@ uint32_t nx_feed_image(const struct nx_book *b, nx_inst_t inst, uint32_t max_lev
 		out[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = inst,
 						 .n = in.status };
 	for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
-		int k = nx_book_depth(b, inst, side, scratch, max_levels + 1);
-		if (k > 0 && (uint32_t)k > max_levels) /* deeper than the venue holds */
+		/* One level past what is sent says whether the side is cut. */
+		int k = nx_book_depth(b, inst, side, scratch, max_levels + 2);
+		if (k > 0 && (uint32_t)k > max_levels + 1) { /* deeper than the image */
 			out[0].n = NX_FEED_CLEAR_TRUNCATED;
+			k = (int)(max_levels + 1);
+		}
 		for (int j = 0; j < k; j++)
 			out[n++] = (struct nx_feed_rec){ .type = NX_FEED_REC_LEVEL,
 							 .side = (uint8_t)side, .inst = inst,
