@@ -490,6 +490,8 @@ static void test_market_data(void **state)
 	assert_int_equal(c.md.feed.heartbeat_ms, 100); /* defaults */
 	assert_int_equal(c.md.feed.history, 65536);
 	assert_int_equal(c.md.feed.ring, 1024);
+	assert_int_equal(c.md.feed.retrans_rate, 2000);
+	assert_int_equal(c.md.feed.retrans_total_rate, 20000);
 	nx_config_free(&c);
 	/* No feed session: the appliance names one per start. */
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
@@ -500,6 +502,16 @@ static void test_market_data(void **state)
 	assert_true(c.md.enabled);
 	assert_false(c.md.feed.have_session);
 	assert_int_equal(c.md.feed.ring, 65536);
+	nx_config_free(&c);
+	/* The retransmission budgets: 0 is no limit. */
+	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
+		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
+		 "  retransmit_port = 9302; retrans_rate = 0; retrans_total_rate = 500; }; };\n",
+		 good_limits, two_inst, good_acct, md_net);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.md.feed.retrans_rate, 0);
+	assert_int_equal(c.md.feed.retrans_total_rate, 500);
 	nx_config_free(&c);
 	/* Absent: disabled. */
 	snprintf(t, sizeof(t), "%s%s%s%s", good_limits, two_inst, good_acct, md_net);
@@ -580,6 +592,8 @@ static void test_market_data_errors(void **state)
 	   "market_data.feed: ring 64 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 32)");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 40000; };",
 	   "market_data.feed: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 40000)");
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; retrans_rate = 1000000001; };",
+	   "market_data.feed.retrans_rate: must be between 0 and 1000000000");
 	MD("lcore = 0; speed = 1;", "market_data.speed: unknown field");
 #undef MD
 #undef MDL

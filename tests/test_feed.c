@@ -512,6 +512,8 @@ static void test_pub_config(void **state)
 	BADCFG(c.max_payload = NX_FEED_PAYLOAD_MAX + 1);
 	/* 73 bytes carry one level per snapshot packet: 2 x 40000 > 65535 chunks */
 	BADCFG(c.max_payload = 73; c.max_levels = 40000);
+	BADCFG(c.retrans_rate = NX_FEED_MAX_RETRANS_RATE + 1);
+	BADCFG(c.retrans_total_rate = NX_FEED_MAX_RETRANS_RATE + 1);
 #undef BADCFG
 	c = pub_cfg();
 	c.max_payload = 73;
@@ -1082,6 +1084,85 @@ static void test_pub_retransmit(void **state)
 	}
 	assert_int_equal(ask(p, FH_SESS, 1, 10), 5);
 	check_answer(c, 10, 1, 5, 0);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
+static int ask_from(struct nx_feed_pub *p, uint32_t ip, uint16_t port, uint64_t now)
+{
+	uint8_t req[20];
+
+	nx_mold_request_build(req, sizeof(req), FH_SESS, 1, 1);
+	return nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ ip, port }, now);
+}
+
+/* Regression (session 15): every valid request was answered at once, so a
+ * stream of 20-byte requests with a forged source made the server send
+ * packets of up to max_payload at whoever it named, as fast as it asked.
+ * Now per requester and in total at most the configured rate, in bursts of
+ * a second's worth. */
+static void test_pub_retransmit_budget(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct nx_feed_pub *p;
+	struct nx_feed_rec r = lvl(7, BUY, 100, 1, 1);
+	const struct nx_feed_pub_stats *st;
+	const uint64_t ms = 1000000;
+	size_t sent;
+
+	(void)state;
+	cfg.retrans_rate = 4;        /* one answer each 250 ms, 4 at once */
+	cfg.retrans_total_rate = 6;  /* one each 166.67 ms, 6 at once */
+	p = mk_pub(c, &cfg);
+	st = nx_feed_pub_stats(p);
+	nx_feed_pub_rec(p, &r, 0);
+	nx_feed_pub_flush(p, 0);
+	sent = c->n;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ask_from(p, 0x0a000002, 4000, 0), 1);
+	assert_int_equal(ask_from(p, 0x0a000002, 4000, 0), NX_FEED_PUB_REQ_THROTTLED);
+	/* Another port is another requester; the total stops it at 6. */
+	assert_int_equal(ask_from(p, 0x0a000002, 4001, 0), 1);
+	assert_int_equal(ask_from(p, 0x0a000002, 4001, 0), 1);
+	assert_int_equal(ask_from(p, 0x0a000002, 4001, 0), NX_FEED_PUB_REQ_THROTTLED);
+	assert_int_equal(c->n, sent + 6); /* refusals send nothing */
+	/* 200 ms on, the total has one answer again, and the refusal above did
+	 * not spend 4001's budget; 4000's own budget is still empty. */
+	assert_int_equal(ask_from(p, 0x0a000002, 4000, 200 * ms), NX_FEED_PUB_REQ_THROTTLED);
+	assert_int_equal(ask_from(p, 0x0a000002, 4001, 200 * ms), 1);
+	assert_int_equal(ask_from(p, 0x0a000002, 4001, 200 * ms), NX_FEED_PUB_REQ_THROTTLED);
+	/* A second on, both budgets are full again. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ask_from(p, 0x0a000002, 4000, 1200 * ms + (uint64_t)i), 1);
+	assert_int_equal(ask_from(p, 0x0a000002, 4000, 1200 * ms), NX_FEED_PUB_REQ_THROTTLED);
+	assert_int_equal(st->answers, 11);
+	assert_int_equal(st->drops[-NX_FEED_PUB_REQ_THROTTLED], 5);
+	assert_int_equal(st->requests, 16);
+	assert_int_equal(st->requester_evictions, 0);
+	assert_string_equal(nx_feed_pub_drop_name(NX_FEED_PUB_REQ_THROTTLED), "REQ_THROTTLED");
+	nx_feed_pub_destroy(p);
+
+	/* Per requester only: 257 requesters share 256 slots, so one takes
+	 * another's over (with a full budget); each is answered. */
+	cfg.retrans_total_rate = 0;
+	p = mk_pub(c, &cfg);
+	st = nx_feed_pub_stats(p);
+	nx_feed_pub_rec(p, &r, 0);
+	nx_feed_pub_flush(p, 0);
+	for (uint16_t port = 0; port <= 256; port++)
+		assert_int_equal(ask_from(p, 0x0a000003, 5000 + port, 0), 1);
+	assert_true(st->requester_evictions >= 1);
+	assert_int_equal(st->answers, 257);
+	nx_feed_pub_destroy(p);
+
+	/* No limits: 1000 requests at the same instant are all answered. */
+	cfg.retrans_rate = 0;
+	p = mk_pub(c, &cfg);
+	nx_feed_pub_rec(p, &r, 0);
+	nx_feed_pub_flush(p, 0);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(ask_from(p, 0x0a000002, 4000, 0), 1);
 	nx_feed_pub_destroy(p);
 	free(c);
 }
@@ -2092,6 +2173,7 @@ int main(void)
 		cmocka_unit_test(test_session_name),
 		cmocka_unit_test(test_pub_bad_recs),
 		cmocka_unit_test(test_pub_retransmit),
+		cmocka_unit_test(test_pub_retransmit_budget),
 		cmocka_unit_test(test_sub_basic),
 		cmocka_unit_test(test_sub_retransmit),
 		cmocka_unit_test(test_sub_give_up),

@@ -337,10 +337,11 @@ void nx_service_print_final(const struct nx_service *v, FILE *f)
 	if (v->pub) {
 		const struct nx_feed_pub_stats *p = nx_feed_pub_stats(v->pub);
 		fprintf(f, "market data out: msgs %llu incremental_pkts %llu snapshot_pkts %llu "
-			"snapshots %llu retransmit_pkts %llu requests %llu no_mbuf %llu\n",
+			"snapshots %llu retransmit_pkts %llu requests %llu throttled %llu no_mbuf %llu\n",
 			(unsigned long long)p->msgs, (unsigned long long)v->feed_pkts[0],
 			(unsigned long long)v->feed_pkts[1], (unsigned long long)p->snapshots,
 			(unsigned long long)v->feed_pkts[2], (unsigned long long)p->requests,
+			(unsigned long long)p->drops[-NX_FEED_PUB_REQ_THROTTLED],
 			(unsigned long long)v->feed_no_mbuf);
 	}
 	fprintf(f, "market-data service (lcore %u): I/O counters that are not zero\n", v->io->lcore);
@@ -448,6 +449,7 @@ static int feed_init(struct nx_app *a, struct nx_service *v, int socket)
 		ids[i] = a->cfg.instruments[i].id;
 	struct nx_feed_pub_config pc = {
 		.max_payload = 0, .history = f->history, .retrans_max = (uint16_t)f->retrans_max,
+		.retrans_rate = f->retrans_rate, .retrans_total_rate = f->retrans_total_rate,
 		.instruments = ids, .ninstruments = a->cfg.ninstruments, .max_levels = f->max_levels,
 		.heartbeat_ns = (uint64_t)f->heartbeat_ms * 1000000u,
 		.snapshot_ns = (uint64_t)f->snapshot_ms * 1000000u,

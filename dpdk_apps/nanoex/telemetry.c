@@ -108,6 +108,9 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "feed_snapshots", f->snapshots);
 		rte_tel_data_add_dict_u64(d, "feed_requests", f->requests);
 		rte_tel_data_add_dict_u64(d, "feed_answers", f->answers);
+		rte_tel_data_add_dict_u64(d, "feed_requests_throttled",
+					  f->drops[-NX_FEED_PUB_REQ_THROTTLED]);
+		rte_tel_data_add_dict_u64(d, "feed_requester_evictions", f->requester_evictions);
 		rte_tel_data_add_dict_u64(d, "feed_level_overflow", f->level_overflow);
 		rte_tel_data_add_dict_u64(d, "feed_no_mbuf", v->feed_no_mbuf);
 		rte_tel_data_add_dict_u64(d, "feed_no_neigh", v->feed_no_neigh);

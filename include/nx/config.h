@@ -117,6 +117,8 @@ struct nx_md_feed_config {
 	uint32_t max_levels;        /* per instrument and side in snapshots */
 	uint32_t heartbeat_ms, snapshot_ms;
 	uint32_t retrans_max;       /* messages in one retransmission answer */
+	uint32_t retrans_rate;      /* answers a second to one requester; 0: no limit */
+	uint32_t retrans_total_rate; /* answers a second to all; 0: no limit */
 	uint32_t ring;              /* book changes a shard can queue for the publisher */
 };
 

@@ -339,6 +339,7 @@ typedef void (*nx_feed_send_fn)(void *ctx, unsigned channel, const uint8_t *pkt,
 #define NX_FEED_MAX_INSTRUMENTS (1u << 20)
 #define NX_FEED_MAX_LEVELS      (1u << 20)
 #define NX_FEED_MAX_HISTORY     (1u << 30)
+#define NX_FEED_MAX_RETRANS_RATE 1000000000u /* answers a second: one a ns */
 
 struct nx_feed_pub_config {
 	char session[10];       /* the MoldUDP64 session of all three channels */
@@ -349,6 +350,11 @@ struct nx_feed_pub_config {
 	                           of two (40 bytes each) */
 	uint16_t retrans_max;   /* most messages one answer carries; 0: as many as
 	                           fit one packet */
+	uint32_t retrans_rate;  /* answers a second to one requester (IP and port),
+	                           in bursts of up to one second's worth, ..
+	                           NX_FEED_MAX_RETRANS_RATE; 0: no limit */
+	uint32_t retrans_total_rate; /* answers a second to all requesters together,
+	                           the same way; 0: no limit */
 	const nx_inst_t *instruments; uint32_t ninstruments; /* what is published, in the
 	                           order snapshots cycle over them: 1 ..
 	                           NX_FEED_MAX_INSTRUMENTS distinct ids, none 0 */
@@ -374,13 +380,14 @@ struct nx_feed_pub_config {
 	X(REQ_TOO_OLD,    9, "first message requested no longer kept")                   \
 	X(REQ_FUTURE,    10, "first message requested not sent yet")                     \
 	X(BAD_STATUS,    11, "STATUS record's status not OPEN, HALTED or CLOSED")        \
-	X(BAD_FLAGS,     12, "CLEAR record's flags other than NX_FEED_CLEAR_TRUNCATED")
+	X(BAD_FLAGS,     12, "CLEAR record's flags other than NX_FEED_CLEAR_TRUNCATED")  \
+	X(REQ_THROTTLED, 13, "retransmission request over retrans_rate or retrans_total_rate")
 
 enum nx_feed_pub_drop {
 #define NX_X_(name, code, text) NX_FEED_PUB_##name = -(code),
 	NX_FEED_PUB_DROPS(NX_X_)
 #undef NX_X_
-	NX_FEED_PUB_DROP_MAX = 13,
+	NX_FEED_PUB_DROP_MAX = 14,
 };
 
 /* Counters, monotonic from init. */
@@ -397,6 +404,8 @@ struct nx_feed_pub_stats {
 	uint64_t level_unknown;    /* removals of a level the image does not hold */
 	uint64_t requests;         /* retransmission requests received */
 	uint64_t answers;          /* requests answered (one packet each) */
+	uint64_t requester_evictions; /* a requester's budget taken over by another
+	                              address sharing its slot (see nx_feed_pub_request) */
 	uint64_t retrans_msgs;     /* messages in those answers */
 };
 
@@ -456,7 +465,20 @@ void nx_feed_pub_poll(struct nx_feed_pub *p, uint64_t now_ns);
  * the messages sent (> 0), or -code of NX_FEED_PUB_DROPS (REQ_*: counted,
  * nothing sent): a request whose first message is no longer kept is not
  * answered in part, the requester must resynchronise from snapshots.
+ *
+ * Answers are rationed, so that the server cannot be made to flood a
+ * network or, by a request with a forged source, someone else: a request
+ * that would pass retrans_rate for its requester or retrans_total_rate is
+ * refused (REQ_THROTTLED, nothing sent; the requester asks again later).
+ * Each budget is a token bucket as GCRA keeps it: one answer every
+ * 1e9 / rate ns on average, up to one second's worth at once. Requesters
+ * are kept in NX_FEED_PUB_REQUESTERS slots by a hash of their address; a
+ * new address whose slot is held by another takes it over with a full
+ * budget (counted in requester_evictions): with more active requesters
+ * than slots a requester may get more than its rate, never more than the
+ * total.
  */
+#define NX_FEED_PUB_REQUESTERS 256u
 int nx_feed_pub_request(struct nx_feed_pub *p, const uint8_t *req, size_t len,
 			struct nx_addr from, uint64_t now_ns);
 

@@ -199,7 +199,7 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 {
 	static const char *const names[] = { "group", "incremental_port", "snapshot_port",
 		"retransmit_port", "session", "history", "max_levels", "heartbeat_ms", "snapshot_ms",
-		"retrans_max", "ring", NULL };
+		"retrans_max", "retrans_rate", "retrans_total_rate", "ring", NULL };
 	int rc = cfg_only(L, g, names);
 	uint32_t port[3] = { 0, 0, 0 };
 	static const char *const pn[3] = { "incremental_port", "snapshot_port", "retransmit_port" };
@@ -210,6 +210,8 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	f->heartbeat_ms = 100;
 	f->snapshot_ms = 1000;
 	f->retrans_max = 256;
+	f->retrans_rate = 2000;
+	f->retrans_total_rate = 20000;
 	f->ring = 1u << 16;
 	if ((rc = cfg_ip(L, g, "group", 1, &f->group)))
 		return rc;
@@ -232,6 +234,9 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	    (rc = cfg_u32(L, g, "heartbeat_ms", 1, 60000, &f->heartbeat_ms)) ||
 	    (rc = cfg_u32(L, g, "snapshot_ms", 1, 3600000, &f->snapshot_ms)) ||
 	    (rc = cfg_u32(L, g, "retrans_max", 1, 65534, &f->retrans_max)) ||
+	    (rc = cfg_u32(L, g, "retrans_rate", 0, NX_FEED_MAX_RETRANS_RATE, &f->retrans_rate)) ||
+	    (rc = cfg_u32(L, g, "retrans_total_rate", 0, NX_FEED_MAX_RETRANS_RATE,
+			  &f->retrans_total_rate)) ||
 	    (rc = cfg_u32(L, g, "ring", 64, 1u << 24, &f->ring)))
 		return rc;
 	if (f->ring & (f->ring - 1))

@@ -58,6 +58,17 @@ struct nx_feed_pub {
 	uint32_t snap_next;
 	uint64_t snap_seq;      /* snapshot channel: next sequence number */
 
+	/* Retransmission budgets (GCRA): an answer every *_step ns, bursts of
+	 * up to *_slack + 1 steps. A bucket's tat is when it is full again
+	 * ("theoretical arrival time"); 0 steps means no limit. */
+	uint64_t req_step, req_slack, total_step, total_slack, total_tat;
+	struct pub_requester {
+		uint32_t ip;
+		uint16_t port;
+		uint8_t used;
+		uint64_t tat;
+	} reqr[NX_FEED_PUB_REQUESTERS];
+
 	struct nx_feed_pub_stats st;
 };
 
@@ -75,7 +86,9 @@ static int pub_cfg_ok(const struct nx_feed_pub_config *cfg)
 	    cfg->ninstruments > NX_FEED_MAX_INSTRUMENTS || cfg->max_levels == 0 ||
 	    cfg->max_levels > NX_FEED_MAX_LEVELS || cfg->history == 0 ||
 	    cfg->history > NX_FEED_MAX_HISTORY || cfg->max_payload > NX_FEED_PAYLOAD_MAX ||
-	    (cfg->max_payload && cfg->max_payload < NX_FEED_PAYLOAD_MIN))
+	    (cfg->max_payload && cfg->max_payload < NX_FEED_PAYLOAD_MIN) ||
+	    cfg->retrans_rate > NX_FEED_MAX_RETRANS_RATE ||
+	    cfg->retrans_total_rate > NX_FEED_MAX_RETRANS_RATE)
 		return 0;
 	for (uint32_t i = 0; i < cfg->ninstruments; i++)
 		if (cfg->instruments[i] == 0)
@@ -122,6 +135,14 @@ static void pub_set_config(struct nx_feed_pub *p, const struct nx_feed_pub_confi
 	p->snap_per = o->snap_per;
 	p->hist_mask = o->hist_slots - 1;
 	p->retrans_max = cfg->retrans_max;
+	if (cfg->retrans_rate) {
+		p->req_step = 1000000000u / cfg->retrans_rate;
+		p->req_slack = 1000000000u - p->req_step;
+	}
+	if (cfg->retrans_total_rate) {
+		p->total_step = 1000000000u / cfg->retrans_total_rate;
+		p->total_slack = 1000000000u - p->total_step;
+	}
 	p->max_levels = cfg->max_levels;
 	p->ninst = cfg->ninstruments;
 	p->heartbeat_ns = cfg->heartbeat_ns;
@@ -429,6 +450,54 @@ static int request_range(const struct nx_feed_pub *p, const uint8_t *req, size_t
 	return 0;
 }
 
+/* GCRA: may a bucket whose full-again time is *tat give one more answer at
+ * now? If so, the answer's step is added to next (not to *tat: the caller
+ * commits only when every bucket agrees). */
+static int budget_ok(uint64_t tat, uint64_t step, uint64_t slack, uint64_t now, uint64_t *next)
+{
+	uint64_t t = tat > now ? tat : now;
+
+	if (t - now > slack)
+		return 0;
+	*next = t + step;
+	return 1;
+}
+
+/* The requester's slot: its own, or taken over with a full budget. */
+static struct pub_requester *requester(struct nx_feed_pub *p, struct nx_addr a)
+{
+	uint64_t key = (uint64_t)a.ip << 16 | a.port;
+	struct pub_requester *r =
+		&p->reqr[(key * UINT64_C(0x9e3779b97f4a7c15)) >> 56]; /* 256 slots */
+
+	NX_STATIC_ASSERT(NX_FEED_PUB_REQUESTERS == 256, "the hash takes the top 8 bits");
+	if (!r->used || r->ip != a.ip || r->port != a.port) {
+		p->st.requester_evictions += r->used;
+		*r = (struct pub_requester){ .ip = a.ip, .port = a.port, .used = 1, .tat = 0 };
+	}
+	return r;
+}
+
+/* Take one answer from the requester's and the total budget, or refuse. */
+static int budget_take(struct nx_feed_pub *p, struct nx_addr from, uint64_t now)
+{
+	uint64_t rt = 0, tt = 0;
+	struct pub_requester *r = NULL;
+
+	if (p->req_step) {
+		r = requester(p, from);
+		if (!budget_ok(r->tat, p->req_step, p->req_slack, now, &rt))
+			return 0;
+	}
+	if (p->total_step && !budget_ok(p->total_tat, p->total_step, p->total_slack, now, &tt))
+		return 0;
+	if (r)
+		r->tat = rt;
+	if (p->total_step)
+		p->total_tat = tt;
+	return 1;
+}
+
 int nx_feed_pub_request(struct nx_feed_pub *p, const uint8_t *req, size_t len,
 			struct nx_addr from, uint64_t now_ns)
 {
@@ -440,6 +509,8 @@ int nx_feed_pub_request(struct nx_feed_pub *p, const uint8_t *req, size_t len,
 	rc = request_range(p, req, len, &seq, &n);
 	if (rc)
 		return drop(p, rc);
+	if (!budget_take(p, from, now_ns))
+		return drop(p, NX_FEED_PUB_REQ_THROTTLED);
 	for (k = 0; k < n; k++) {
 		const uint8_t *m = hist_slot(p, seq + k);
 
