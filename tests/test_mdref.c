@@ -80,6 +80,13 @@ static void test_init(void **state)
 	assert_int_equal(r.e[0].locate, -1);
 	c->md.itch.map[1].inst = 9; /* not configured */
 	assert_int_equal(nx_mdref_init(&r, c), -EINVAL);
+	/* Regression (session 15): a config built in code with more maps than
+	 * the table holds set n past it, and nx_mdref_resolve read beyond. */
+	c->md.itch.map[1].inst = c->md.itch.map[0].inst;
+	assert_int_equal(nx_mdref_init(&r, c), 0);
+	c->md.itch.nmap = NX_MD_MAX_MAP + 1;
+	assert_int_equal(nx_mdref_init(&r, c), -EINVAL);
+	assert_int_equal(r.n, 0);
 }
 
 static void test_mid_resolve_round(void **state)

@@ -56,7 +56,8 @@ typedef int (*nx_mdref_emit_fn)(void *ctx, nx_inst_t inst, nx_px_t px);
 
 /* Set up from the venue's market_data.itch section (maps, ref_interval_us)
  * and its instruments (ticks). Returns 0, or -EINVAL if a mapped
- * instrument is not configured. */
+ * instrument is not configured or there are more than NX_MD_MAX_MAP maps
+ * (the config loader refuses both; a config built in code may not). */
 int nx_mdref_init(struct nx_mdref *r, const struct nx_venue_config *cfg);
 
 /* Look up the stocks of unresolved mappings by symbol. Returns how many

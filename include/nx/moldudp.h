@@ -193,7 +193,8 @@ struct nx_mold_rx_config {
 };
 
 /* Counters. Every packet lands in exactly one of: data_pkts, heartbeats,
- * ends, dup_pkts, ahead_pkts or drops[-reason]. */
+ * ends, dup_pkts, ahead_pkts or drops[-reason], each time it is fed (a
+ * held AHEAD packet fed again counts again). */
 struct nx_mold_stats {
 	uint64_t data_pkts;     /* delivered something */
 	uint64_t heartbeats;

@@ -13,8 +13,10 @@ int nx_mdref_init(struct nx_mdref *r, const struct nx_venue_config *cfg)
 {
 	const struct nx_md_itch_config *it = &cfg->md.itch;
 	memset(r, 0, sizeof(*r));
+	if (it->nmap > NX_MD_MAX_MAP)
+		return -EINVAL;
 	r->interval_ns = (uint64_t)it->ref_interval_us * 1000u;
-	for (uint32_t i = 0; i < it->nmap && i < NX_MD_MAX_MAP; i++) {
+	for (uint32_t i = 0; i < it->nmap; i++) {
 		const struct nx_instrument *in = nx_config_instrument(cfg, it->map[i].inst);
 		if (!in || in->tick <= 0 || it->map[i].px_mul <= 0 || it->map[i].px_div <= 0)
 			return -EINVAL;
