@@ -376,6 +376,57 @@ static void test_client_gaps_span(void **state)
 	assert_int_equal(c.expect_seq, 7);
 }
 
+/* Like client_read, keeping the messages: their duplicate flags in dups[]
+ * (a Sequence or Retransmission header first, which is never one). */
+static int client_read_dups(struct nx_client *c, int retrans, uint64_t first, uint32_t n,
+			    uint8_t *dups)
+{
+	uint8_t buf[1500];
+	struct nx_client_msg m[32];
+	size_t len = venue_dgram(buf, sizeof(buf), retrans, first, n);
+	int k = nx_client_read(c, buf, len, m, 32);
+	for (int i = 0; i < k; i++)
+		dups[i] = m[i].duplicate;
+	return k;
+}
+
+/* Regression (session 15): a message that arrived inside a gap's span (3,
+ * between the gaps 2 and 4..5) came back with the span's retransmission
+ * and was returned as new, uncounted, so nxgen counted its replies and
+ * rejects twice. It is now flagged duplicate and counted; the others of
+ * the answer are not. */
+static void test_client_span_duplicates(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	uint8_t d[32];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 3, 1);
+	client_read(&c, 0, 6, 1);
+	assert_int_equal(c.duplicates, 0);
+	assert_int_equal(client_read_dups(&c, 1, 2, 4, d), 5); /* 2..5 */
+	assert_int_equal(d[0], 0);
+	assert_int_equal(d[1], 0); /* 2 */
+	assert_int_equal(d[2], 1); /* 3 had arrived */
+	assert_int_equal(d[3], 0); /* 4 */
+	assert_int_equal(d[4], 0); /* 5 */
+	assert_int_equal(c.duplicates, 1);
+	assert_int_equal(c.gap_count, 0);
+	/* The span is forgotten once filled: a new gap's span (8, then 10
+	 * arrived) flags only what arrived inside it; 6 again live is one. */
+	client_read(&c, 0, 7, 1);
+	client_read(&c, 0, 9, 1);
+	assert_int_equal(c.gap_from, 8);
+	assert_int_equal(client_read_dups(&c, 0, 6, 1, d), 2);
+	assert_int_equal(d[1], 1);
+	assert_int_equal(client_read_dups(&c, 1, 8, 2, d), 3); /* 8, 9 */
+	assert_int_equal(d[1], 0);
+	assert_int_equal(d[2], 1);
+	assert_int_equal(c.duplicates, 3);
+	assert_int_equal(c.gap_count, 0);
+}
+
 /* A message the client library cannot read (a newer venue's template) used
  * to make it refuse the whole datagram; it is skipped, keeping its number. */
 static void test_client_skips_unknown_template(void **state)
@@ -467,6 +518,7 @@ int main(void)
 		T(test_cancel_on_disconnect_is_per_session),
 		T(test_first_message_bad_rest_read),
 		cmocka_unit_test(test_client_gaps_span),
+		cmocka_unit_test(test_client_span_duplicates),
 		cmocka_unit_test(test_client_skips_unknown_template),
 		cmocka_unit_test(test_client_retransmission_skips_expired),
 		cmocka_unit_test(test_client_unreadable_datagrams),

@@ -358,7 +358,7 @@ static void on_dgram(struct nxg_gen *g, const struct nxg_rx *rx)
 		n->dropped_test++; /* as if lost on the wire: the library never sees it */
 		return;
 	}
-	uint64_t gap_before = s->c.gap_count, dup_before = s->c.duplicates;
+	uint64_t gap_before = s->c.gap_count;
 	int k = nx_client_read(&s->c, rx->data, rx->len, g->msgs, NXG_DGRAM_MSGS);
 	if (k < 0)
 		return;
@@ -366,12 +366,23 @@ static void on_dgram(struct nxg_gen *g, const struct nxg_rx *rx)
 		n->gaps++;
 		n->gap_msgs += s->c.gap_count - gap_before;
 	}
-	n->duplicates += s->c.duplicates - dup_before;
 	if (k == 1 && g->msgs[0].template_id == NX_NXP_SEQUENCE)
 		n->hb_in++;
 	for (int i = 0; i < k; i++) {
-		n->by_template[g->msgs[i].template_id]++;
-		on_msg(g, s, &g->msgs[i], rx->ts_ns);
+		const struct nx_client_msg *m = &g->msgs[i];
+		if (m->duplicate) {
+			/* Again: a duplicate datagram, or a message that arrived
+			 * between two gaps and came back in their retransmitted
+			 * span (the client library knows). Received (msgs_in,
+			 * recovered), not handled again: replies and rejects
+			 * count each message once. */
+			n->duplicates++;
+			n->msgs_in++;
+			n->recovered += m->retransmitted;
+			continue;
+		}
+		n->by_template[m->template_id]++;
+		on_msg(g, s, m, rx->ts_ns);
 	}
 	if (s->rt_pending && !s->c.gap_count)
 		s->rt_pending = 0;
@@ -429,6 +440,16 @@ static void progress(struct nxg_gen *g, uint64_t now)
 	c->max = nx_hist_max(g->sec_h);
 	if (g->phase == PH_MEASURE || g->phase == PH_DRAIN) {
 		c->t = (uint32_t)g->sec_no;
+		if (r->nts == r->cap_ts) {
+			/* A window by --count, or a backlog sent after -d, outlasts
+			 * the rows sized at start-up: grow (once a second, cold)
+			 * rather than drop the seconds after them. */
+			struct nxg_sec *ts = realloc(r->ts, 2 * (size_t)r->cap_ts * sizeof(*ts));
+			if (ts) {
+				r->ts = ts;
+				r->cap_ts *= 2;
+			}
+		}
 		if (r->nts < r->cap_ts)
 			r->ts[r->nts++] = *c;
 	}
@@ -799,7 +820,10 @@ int nxg_run(const struct nxg_opts *o, const struct nx_venue_config *cfg, struct 
 	for (int k = 0; k <= NXG_NKINDS; k++)
 		if (!(r->h[k] = nx_hist_create(NXG_HIST_HIGHEST, NX_HIST_DIGITS_DEFAULT)))
 			goto out;
-	r->cap_ts = (uint32_t)(o->duration_s + 64);
+	/* One row a second of the window, the drain and some backlog; by
+	 * --count at --rate, count / rate seconds; more are added as needed. */
+	double rows = o->count && o->mode == NXG_OPEN ? (double)o->count / o->rate : o->duration_s;
+	r->cap_ts = (uint32_t)((rows < 86400 ? rows : 86400) + o->timeout_ms / 1000 + 64);
 	if (!(r->lag = nx_hist_create(NXG_HIST_HIGHEST, NX_HIST_DIGITS_DEFAULT)) ||
 	    !(g->sec_h = nx_hist_create(NXG_HIST_HIGHEST, NX_HIST_DIGITS_DEFAULT)) ||
 	    !(r->ts = calloc(r->cap_ts, sizeof(*r->ts))))

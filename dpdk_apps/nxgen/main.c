@@ -18,6 +18,7 @@
  * failures), 1 a run could not start or the venue did not answer, 2 a bad
  * option.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -125,6 +126,39 @@ static int num(const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
+/* An integer option: digits (all 64 bits, so two seeds never collide), or a
+ * number like 1e6 that is a whole number below 2^53; never a fraction. */
+static int inum(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	uint64_t x;
+	if (*v >= '0' && *v <= '9' && !v[strspn(v, "0123456789")]) {
+		errno = 0;
+		x = strtoull(v, &end, 10);
+		if (errno)
+			return -1;
+	} else {
+		double d;
+		if (num(v, 0, 9007199254740992.0, &d) || d != (double)(uint64_t)d)
+			return -1;
+		x = (uint64_t)d;
+	}
+	if (x < lo || x > hi)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* inum into a uint32_t (hi <= UINT32_MAX). */
+static int inum32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	uint64_t x;
+	if (inum(v, lo, hi, &x))
+		return -1;
+	*out = (uint32_t)x;
+	return 0;
+}
+
 static int list(const char *v, uint32_t *out, uint32_t *n, uint32_t cap)
 {
 	*n = 0;
@@ -145,9 +179,10 @@ static int list(const char *v, uint32_t *out, uint32_t *n, uint32_t cap)
 
 static int parse_mix(const char *v, uint32_t *mix)
 {
-	uint32_t m[NXG_NKINDS] = { 0 }, sum = 0;
+	uint32_t m[NXG_NKINDS] = { 0 }, sum = 0, named = 0;
 	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", v);
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -1;
 	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
 		int k = 0;
@@ -156,12 +191,14 @@ static int parse_mix(const char *v, uint32_t *mix)
 		*eq = 0;
 		while (k < NXG_NKINDS && strcmp(t, nxg_kind_name[k]))
 			k++;
-		double d;
-		if (k == NXG_NKINDS || num(eq + 1, 0, 1e6, &d))
+		/* A kind named twice is a mistake, and summing both weights let
+		 * new=1,new=0 pass as non-zero with every weight 0 (SIGFPE). */
+		if (k == NXG_NKINDS || (named & 1u << k) || inum32(eq + 1, 0, 1000000, &m[k]))
 			return -1;
-		m[k] = (uint32_t)d;
-		sum += m[k];
+		named |= 1u << k;
 	}
+	for (int k = 0; k < NXG_NKINDS; k++)
+		sum += m[k];
 	if (!sum)
 		return -1;
 	memcpy(mix, m, sizeof(m));
@@ -190,16 +227,20 @@ static const struct opt *find_opt(const char *name, size_t len, char sh)
 
 int nxg_opt_set(struct nxg_opts *o, const char *name, const char *val, char *err, size_t errlen)
 {
-	double d;
+	uint32_t x = 0;
 	int bad = 0;
 #define IS(s) (!strcmp(name, s))
 	if (IS("config")) o->config = val;
-	else if (IS("host")) bad = snprintf(o->host, sizeof(o->host), "%s", val) >= (int)sizeof(o->host);
-	else if (IS("venue-port")) { bad = num(val, 1, 65535, &d); o->venue_port = (uint16_t)d; }
-	else if (IS("sessions")) { bad = num(val, 1, NXG_MAX_SESSIONS, &d); o->sessions = (uint32_t)d; }
+	else if (IS("host")) {
+		struct in_addr a; /* a dotted quad, nothing after it: said here (exit 2), not at the run */
+		bad = snprintf(o->host, sizeof(o->host), "%s", val) >= (int)sizeof(o->host) ||
+		      inet_pton(AF_INET, val, &a) != 1;
+	}
+	else if (IS("venue-port")) { if (!(bad = inum32(val, 1, 65535, &x))) o->venue_port = (uint16_t)x; }
+	else if (IS("sessions")) bad = inum32(val, 1, NXG_MAX_SESSIONS, &o->sessions);
 	else if (IS("accounts")) bad = list(val, o->accts, &o->naccts, NXG_MAX_ACCTS);
 	else if (IS("instruments")) bad = list(val, o->insts, &o->ninsts, NXG_MAX_INSTS);
-	else if (IS("keepalive")) { bad = num(val, 10, 600000, &d); o->keepalive_ms = (uint32_t)d; }
+	else if (IS("keepalive")) bad = inum32(val, 10, 600000, &o->keepalive_ms);
 	else if (IS("mode")) {
 		bad = strcmp(val, "closed") && strcmp(val, "open");
 		o->mode = !strcmp(val, "open") ? NXG_OPEN : NXG_CLOSED;
@@ -208,33 +249,39 @@ int nxg_opt_set(struct nxg_opts *o, const char *name, const char *val, char *err
 		bad = strcmp(val, "const") && strcmp(val, "poisson");
 		o->arrival = !strcmp(val, "const") ? NXG_CONST : NXG_POISSON;
 	} else if (IS("mix")) bad = parse_mix(val, o->mix);
-	else if (IS("levels")) { bad = num(val, 1, 10000, &d); o->levels = (uint32_t)d; }
-	else if (IS("max-live")) { bad = num(val, 1, NXG_MAX_LIVE, &d); o->max_live = (uint32_t)d; }
+	else if (IS("levels")) bad = inum32(val, 1, 10000, &o->levels);
+	else if (IS("max-live")) bad = inum32(val, 1, NXG_MAX_LIVE, &o->max_live);
 	else if (IS("window")) {
-		bad = num(val, 1, 1 << 20, &d) || ((uint32_t)d & ((uint32_t)d - 1)) || d != (uint32_t)d;
-		o->window = (uint32_t)d;
+		bad = inum32(val, 1, 1 << 20, &o->window) || (o->window & (o->window - 1));
 	} else if (IS("warmup")) bad = num(val, 0, 3600, &o->warmup_s);
 	else if (IS("duration")) { bad = num(val, 0.001, 86400, &o->duration_s); o->count = 0; }
-	else if (IS("count")) { bad = num(val, 1, 1e12, &d); o->count = (uint64_t)d; }
-	else if (IS("timeout")) { bad = num(val, 1, 600000, &d); o->timeout_ms = (uint32_t)d; }
-	else if (IS("seed")) { bad = num(val, 0, 1e18, &d); o->seed = (uint64_t)d; }
+	else if (IS("count")) bad = inum(val, 1, UINT64_C(1000000000000), &o->count);
+	else if (IS("timeout")) bad = inum32(val, 1, 600000, &o->timeout_ms);
+	else if (IS("seed")) bad = inum(val, 0, UINT64_MAX, &o->seed);
 	else if (IS("clock")) {
 		bad = strcmp(val, "tsc") && strcmp(val, "mono");
 		o->clock = !strcmp(val, "mono") ? NXG_CLOCK_MONO : NXG_CLOCK_TSC;
 	} else if (IS("idle")) {
 		bad = strcmp(val, "busy") && strcmp(val, "sleep");
 		o->busy = !strcmp(val, "busy");
-	} else if (IS("cpu")) { bad = num(val, 0, CPU_SETSIZE - 1, &d); o->cpu = (int)d; }
+	} else if (IS("cpu")) { if (!(bad = inum32(val, 0, CPU_SETSIZE - 1, &x))) o->cpu = (int)x; }
 	else if (IS("out")) o->out = val;
 	else if (IS("quiet")) o->quiet = 1;
 	else if (IS("name")) bad = snprintf(o->name, sizeof(o->name), "%s", val) >= (int)sizeof(o->name);
-	else if (IS("drop-every")) { bad = num(val, 0, 1e9, &d); o->drop_every = (uint32_t)d; }
+	else if (IS("drop-every")) bad = inum32(val, 0, 1000000000, &o->drop_every);
 	else if (IS("io")) {
 		bad = strcmp(val, "sock") && strcmp(val, "dpdk");
 		o->io = !strcmp(val, "dpdk") ? NXG_IO_DPDK : NXG_IO_SOCK;
 	} else if (IS("dev")) bad = snprintf(o->dev, sizeof(o->dev), "%s", val) >= (int)sizeof(o->dev);
-	else if (IS("src-ip")) bad = snprintf(o->src_ip, sizeof(o->src_ip), "%s", val) >= (int)sizeof(o->src_ip);
-	else if (IS("src-port")) { bad = num(val, 1, 65535 - NXG_MAX_SESSIONS, &d); o->src_port = (uint16_t)d; }
+	else if (IS("src-ip")) {
+		struct in_addr a;
+		bad = snprintf(o->src_ip, sizeof(o->src_ip), "%s", val) >= (int)sizeof(o->src_ip) ||
+		      inet_pton(AF_INET, val, &a) != 1;
+	}
+	else if (IS("src-port")) {
+		if (!(bad = inum32(val, 1, 65535 - NXG_MAX_SESSIONS, &x)))
+			o->src_port = (uint16_t)x;
+	}
 	else {
 		snprintf(err, errlen, "unknown option %s (try --help)", name);
 		return -1;
@@ -247,6 +294,36 @@ int nxg_opt_set(struct nxg_opts *o, const char *name, const char *val, char *err
 	return 0;
 }
 
+/* Options that contradict each other when given at one level (the command
+ * line, or one --compare spec): refused, not settled silently by their order.
+ * A spec may still override the command line (count=N over -d S). */
+struct given {
+	uint8_t rate, closed, duration, count;
+};
+
+static void note_given(struct given *g, const char *name, const char *val)
+{
+	if (!strcmp(name, "rate"))
+		g->rate = 1;
+	else if (!strcmp(name, "mode") && !strcmp(val, "closed"))
+		g->closed = 1;
+	else if (!strcmp(name, "duration"))
+		g->duration = 1;
+	else if (!strcmp(name, "count"))
+		g->count = 1;
+}
+
+static int given_conflict(const struct given *g, const char *where, char *err, size_t errlen)
+{
+	if (g->rate && g->closed)
+		return snprintf(err, errlen, "%s--rate is the open loop's rate: it contradicts --mode closed",
+				where), -1;
+	if (g->duration && g->count)
+		return snprintf(err, errlen, "%s--duration and --count both give the measured window: "
+				"give one", where), -1;
+	return 0;
+}
+
 /* A --compare spec on top of base. */
 static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t errlen)
 {
@@ -255,7 +332,8 @@ static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t er
 	char *buf = store[used++ & 1];
 	char val[512];
 	snprintf(buf, sizeof(store[0]), "%s", spec);
-	char *p = buf, *name = NULL;
+	char *p = buf, *name = NULL, where[64];
+	struct given gv = { 0 };
 	val[0] = 0;
 	for (;;) {
 		char *comma = strchr(p, ',');
@@ -270,6 +348,8 @@ static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t er
 		if (op && op->arg != 2) {
 			if (name && nxg_opt_set(o, name, strdup(val), err, errlen))
 				return -1;
+			if (name)
+				note_given(&gv, name, val);
 			*eq = 0;
 			name = p;
 			snprintf(val, sizeof(val), "%s", eq + 1);
@@ -281,7 +361,13 @@ static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t er
 			break;
 		p = comma + 1;
 	}
-	return name ? nxg_opt_set(o, name, strdup(val), err, errlen) : 0;
+	if (!name)
+		return 0;
+	if (nxg_opt_set(o, name, strdup(val), err, errlen))
+		return -1;
+	note_given(&gv, name, val);
+	snprintf(where, sizeof(where), "--compare spec %s: ", o->name);
+	return given_conflict(&gv, where, err, errlen);
 }
 
 static int check(const struct nxg_opts *o, char *err, size_t errlen)
@@ -343,6 +429,7 @@ int main(int argc, char **argv)
 	const char *spec[2] = { NULL, NULL };
 	char err[512], root[PATH_MAX];
 	int eal_argc = 0, rc = 1;
+	struct given gv = { 0 };
 
 	memset(&cfg_b, 0, sizeof(cfg_b));
 
@@ -391,6 +478,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nxgen: %s\n", err);
 			return 2;
 		}
+		note_given(&gv, op->name, val ? val : "1");
+	}
+	if (given_conflict(&gv, "", err, sizeof(err))) {
+		fprintf(stderr, "nxgen: %s\n", err);
+		return 2;
 	}
 	a = b = base;
 	if (spec[0]) {

@@ -18,6 +18,8 @@
 #include "nx/config.h"
 #include "nx/nxp.h"
 
+#define NX_CLIENT_SPAN_BITS 4096u
+
 struct nx_client {
 	uint64_t session_id;
 	nx_acct_t acct;
@@ -36,6 +38,10 @@ struct nx_client {
 	uint64_t rt_next;      /* the retransmission asked for: next number due ... */
 	uint64_t rt_end;       /* ... and one past its last (0: none in progress) */
 	uint64_t last_ts;      /* timestamp of the last Negotiate/Establish sent */
+	/* Numbers that arrived while a gap was open, within NX_CLIENT_SPAN_BITS
+	 * of gap_from (bit n % NX_CLIENT_SPAN_BITS): when the span's
+	 * retransmission brings them again they are duplicates. */
+	uint64_t arrived[NX_CLIENT_SPAN_BITS / 64];
 };
 
 /* One message read from a venue datagram. */
@@ -43,6 +49,12 @@ struct nx_client_msg {
 	uint16_t template_id;
 	uint64_t seq;          /* venue sequence number; 0 for session messages */
 	uint8_t retransmitted; /* came in a Retransmission datagram */
+	uint8_t duplicate;     /* this number was returned before (counted in
+	                          duplicates): a repeated datagram, a retransmission
+	                          of what had arrived, or a message that arrived
+	                          inside a gap's span and came back with the span
+	                          (known within NX_CLIENT_SPAN_BITS of the gap's
+	                          first number; further out it is not flagged) */
 	union {
 #define NX_CLIENT_U_(N, n, S, ID, LEN, FL) struct nx_nxp_##n n;
 		NX_NXP_MESSAGES(NX_CLIENT_U_)
@@ -89,8 +101,10 @@ void nx_client_count(struct nx_client *c);
  * message with an unknown template or that fails its checks is skipped and
  * counted (skipped), keeping its sequence number. Tracks expect_seq: a
  * Sequence above it extends the gap span (gap_from, gap_count), messages
- * below it are counted as duplicates and still returned; the messages of
- * Retransmission datagrams fill the span from its front; numbers a
+ * below it are counted as duplicates and still returned (flagged
+ * duplicate); the messages of Retransmission datagrams fill the span from
+ * its front, and those of them that had arrived already are duplicates too;
+ * numbers a
  * Retransmission skips within the range last asked for with
  * nx_client_retransmit_request (overwritten in the venue's history) are
  * taken off the span and counted (expired). Application messages with no

@@ -131,6 +131,39 @@ static void decode(const struct nx_nxp_msg *m, struct nx_client_msg *out)
 	}
 }
 
+/* --- The gap span: numbers that arrived inside it --------------------------------- */
+
+static uint64_t *arrived_word(struct nx_client *c, uint64_t n, uint64_t *bit)
+{
+	*bit = UINT64_C(1) << (n % 64);
+	return &c->arrived[n / 64 % (NX_CLIENT_SPAN_BITS / 64)];
+}
+
+/* A live message numbered n arrived while a gap may be open. */
+static void span_note(struct nx_client *c, uint64_t n)
+{
+	uint64_t bit;
+
+	if (c->gap_count && n >= c->gap_from && n - c->gap_from < NX_CLIENT_SPAN_BITS)
+		*arrived_word(c, n, &bit) |= bit;
+}
+
+/* The span's first number is filled (or given up): returns whether it had
+ * arrived before. An emptied span forgets everything noted. */
+static int span_take(struct nx_client *c)
+{
+	uint64_t bit, *w = arrived_word(c, c->gap_from, &bit);
+	int had = (*w & bit) != 0;
+
+	*w &= ~bit;
+	c->gap_from++;
+	if (!--c->gap_count) {
+		c->gap_from = 0;
+		memset(c->arrived, 0, sizeof(c->arrived));
+	}
+	return had;
+}
+
 int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap)
 {
@@ -150,11 +183,10 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 			c->skipped++;
 			if (seq) {
 				uint64_t my = seq++;
-				if (retrans && c->gap_count && my == c->gap_from) {
-					c->gap_from++;
-					if (!--c->gap_count)
-						c->gap_from = 0;
-				}
+				if (retrans && c->gap_count && my == c->gap_from)
+					span_take(c);
+				else if (!retrans)
+					span_note(c, my);
 				if (my >= c->expect_seq)
 					c->expect_seq = my + 1;
 			}
@@ -172,9 +204,8 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 					if (k > c->gap_count)
 						k = c->gap_count;
 					c->expired += k;
-					c->gap_from += k;
-					if (!(c->gap_count -= k))
-						c->gap_from = 0;
+					while (k--)
+						span_take(c);
 				}
 				c->rt_next = seq + nx_nxp_retransmission_count(&m);
 				if (c->rt_next >= c->rt_end)
@@ -191,11 +222,13 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 			if (n < cap) {
 				decode(&m, &out[n]);
 				out[n].seq = 0;
+				out[n].duplicate = 0;
 				out[n++].retransmitted = (uint8_t)retrans;
 			}
 			continue;
 		}
 		uint64_t my = 0;
+		int dup = 0;
 		if ((m.flags & NX_NXP_F_SEQ) && !seq) {
 			c->skipped++; /* no Sequence before it: it cannot be numbered */
 			continue;
@@ -203,24 +236,24 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 		if (m.flags & NX_NXP_F_SEQ) {
 			my = seq++;
 			if (my < c->expect_seq && !retrans) {
-				c->duplicates++;
+				dup = 1;
 			} else if (retrans) {
-				if (c->gap_count && my == c->gap_from) {
-					c->gap_from++; /* the span fills from its front, in order */
-					if (!--c->gap_count)
-						c->gap_from = 0;
-				} else if (my < c->expect_seq) {
-					c->duplicates++;
-				}
+				if (c->gap_count && my == c->gap_from)
+					dup = span_take(c); /* the span fills from its front */
+				else if (my < c->expect_seq)
+					dup = 1;
 				if (my >= c->expect_seq)
 					c->expect_seq = my + 1;
 			} else {
+				span_note(c, my);
 				c->expect_seq = my + 1;
 			}
+			c->duplicates += (uint64_t)dup;
 		}
 		if (n < cap) {
 			decode(&m, &out[n]);
 			out[n].seq = my;
+			out[n].duplicate = (uint8_t)dup;
 			out[n++].retransmitted = (uint8_t)retrans;
 		}
 	}
