@@ -49,6 +49,45 @@ static void test_establish_retry_same_ack(void **state)
 	assert_int_equal(again->next_seq_no, first.next_seq_no);
 }
 
+/* Regression (session 15): an Establish with good credentials from another
+ * address moved the session there whatever its timestamp, so the client's
+ * first Establish, delayed in the network (or captured and replayed),
+ * arriving after a fail-over pulled the session back to the address it had
+ * left; and the last one, replayed after its binding ended, bound it again. */
+static void test_stale_establish_does_not_move_session(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	login(f, &f->ca, f->aa);                 /* Establish at now + 2, from aa */
+	struct nx_addr moved = { IP_A, 5001 };
+	size_t n = nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000);
+	rx(f, moved, buf, n);                    /* fail-over */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	uint8_t late[256];
+	size_t nl = nx_client_establish(&f->ca, late, sizeof(late), f->now + 2, 1000);
+	rx(f, f->aa, late, nl);                  /* the first one, late */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_STALE_ESTABLISH);
+	rx(f, f->aa, buf, n);                    /* the accepted one, from elsewhere */
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_STALE_ESTABLISH);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_established, 2);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, moved, &o);        /* still bound to moved */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	n = nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000);
+	rx(f, moved, buf, n);                    /* a retry from moved: the same Ack */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	/* The binding ends; its Establish replayed does not bind it again, a
+	 * newer one does. */
+	uint8_t t[64];
+	rx(f, moved, t, nx_client_terminate(&f->ca, t, sizeof(t), 0));
+	rx(f, moved, buf, n);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_STALE_ESTABLISH);
+	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 4, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	assert_int_equal(nx_engine_stats(f->e)->rejects[NX_REJ_STALE_ESTABLISH], 3);
+}
+
 /* CancelReject.instrument is "the named order's instrument if known".
  * A replace of a live order refused by pre-trade risk names instrument 0,
  * though the engine has just looked the order up. */
@@ -264,6 +303,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_establish_retry_same_ack),
+		T(test_stale_establish_does_not_move_session),
 		T(test_replace_risk_reject_names_instrument),
 		T(test_seq_wrap_applies_nothing),
 		T(test_admin_throttled_gets_admin_reject),

@@ -58,6 +58,7 @@
  *  149 KEEPALIVE_TIMEOUT       peer silent longer than its keepalive interval
  *  150 PROTOCOL_VIOLATION      session protocol violated [UnspecifiedError]
  *  151 VENUE_SHUTDOWN          the venue is closing the session
+ *  152 STALE_ESTABLISH         Establish older than the last accepted one
  *
  * ---------------------------------------------------------------------------
  */

@@ -68,7 +68,8 @@
 	X(BAD_FIELD,         148, "a field value outside its enum or range")   \
 	X(KEEPALIVE_TIMEOUT, 149, "peer silent longer than its keepalive")     \
 	X(PROTOCOL_VIOLATION, 150, "session protocol violated")                \
-	X(VENUE_SHUTDOWN,    151, "the venue is closing the session")
+	X(VENUE_SHUTDOWN,    151, "the venue is closing the session")          \
+	X(STALE_ESTABLISH,   152, "Establish older than the session's last one")
 
 enum nx_reject_reason {
 	NX_REJ_NONE = 0,

@@ -203,6 +203,13 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		why = NX_REJ_BAD_KEEPALIVE;
 	if (!why && est.next_seq_no > s->next_recv && est.next_seq_no - s->next_recv > UINT32_MAX)
 		why = NX_REJ_BAD_FIELD; /* a gap NotApplied cannot report */
+	/* Timestamps order a session's Establishes: one older than the last
+	 * accepted, or a copy of it from elsewhere or after its binding ended,
+	 * is a delayed or replayed datagram and must not move the session. */
+	if (!why && s->est_ts &&
+	    (est.timestamp < s->est_ts ||
+	     (est.timestamp == s->est_ts && !(s->bound && addr_eq(s->addr, src)))))
+		why = NX_REJ_STALE_ESTABLISH;
 	if (!why && s->bound && addr_eq(s->addr, src) && s->est_ts != est.timestamp)
 		why = NX_REJ_ALREADY_ESTABLISHED;
 	if (why) {
