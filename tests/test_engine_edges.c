@@ -161,6 +161,42 @@ static void test_admin_throttled_gets_admin_reject(void **state)
 	assert_int_equal(last->template_id, NX_NXP_ADMIN_REJECT);
 }
 
+/* Regression (session 15): unusable numbered messages (an unknown
+ * template, a venue-only one) were answered with a BusinessReject each
+ * without spending the session's message rate, so a client could make the
+ * venue answer any number of them, and its orders after them were not
+ * throttled. They now spend a token; over the rate they are answered
+ * RISK_THROTTLED, and so is the order that follows. */
+static void test_unusable_messages_spend_the_rate(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[NX_NXP_DGRAM_MAX];
+	struct nx_nxp_writer w;
+	login(f, &f->ca, f->aa);
+	int throttled = 0, unknown = 0;
+	for (int d = 0; d < 3; d++) { /* 120 at one instant; the burst is 100 */
+		nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+		for (int i = 0; i < 40; i++) {
+			assert_non_null(nx_nxp_encode_header(&w, 333, 1, 8));
+			nx_client_count(&f->ca);
+		}
+		rx(f, f->aa, buf, w.len);
+		for (int i = 0; i < count_msgs(f); i++) {
+			assert_int_equal(msg(f, i)->template_id, NX_NXP_BUSINESS_REJECT);
+			throttled += msg(f, i)->u.business_reject.reason == NX_REJ_RISK_THROTTLED;
+			unknown += msg(f, i)->u.business_reject.reason == NX_REJ_UNKNOWN_TEMPLATE;
+		}
+	}
+	assert_int_equal(unknown, 100);
+	assert_int_equal(throttled, 20);
+	assert_int_equal(nx_engine_stats(f->e)->throttled, 20);
+	assert_int_equal(nx_engine_stats(f->e)->drop_malformed, 120);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_THROTTLED);
+}
+
 /* ExecNew.stpMode was documented "self-trade prevention mode as
  * requested"; the venue sends the resolved mode (None for Default), as the
  * worked example in the same page shows. The code is right, the doc fixed. */
@@ -307,6 +343,7 @@ int main(void)
 		T(test_replace_risk_reject_names_instrument),
 		T(test_seq_wrap_applies_nothing),
 		T(test_admin_throttled_gets_admin_reject),
+		T(test_unusable_messages_spend_the_rate),
 		T(test_exec_new_stp_as_requested),
 		T(test_admin_boolean_checked),
 		T(test_account_zero_not_permitted),

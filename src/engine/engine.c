@@ -711,16 +711,24 @@ static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 			continue;
 		}
 		s->next_recv = n + 1;
-		if (rc < 0) {
-			e->st.drop_malformed++;
-			business_reject(e, s, n, m.template_id, 0,
-					rc == NX_NXP_E_TEMPLATE ? NX_REJ_UNKNOWN_TEMPLATE : NX_REJ_MALFORMED);
-		} else if (!(m.flags & NX_NXP_F_CLIENT)) {
-			e->st.drop_direction++;
-			business_reject(e, s, n, m.template_id, 0, NX_REJ_WRONG_DIRECTION);
-		} else {
-			engine_apply(e, s, &m, n);
+		if (rc > 0 && (m.flags & NX_NXP_F_CLIENT)) {
+			engine_apply(e, s, &m, n); /* spends a token first */
+			continue;
 		}
+		/* A message the venue cannot use spends a token too: the
+		 * session's rate bounds everything it makes the venue answer. */
+		unsigned why = rc < 0 ? (rc == NX_NXP_E_TEMPLATE ? NX_REJ_UNKNOWN_TEMPLATE
+								 : NX_REJ_MALFORMED)
+				      : NX_REJ_WRONG_DIRECTION;
+		if (rc < 0)
+			e->st.drop_malformed++;
+		else
+			e->st.drop_direction++;
+		if (!session_take_token(e, s)) {
+			e->st.throttled++;
+			why = NX_REJ_RISK_THROTTLED;
+		}
+		business_reject(e, s, n, m.template_id, 0, why);
 	}
 }
 
