@@ -660,6 +660,37 @@ static void test_multicast_group(void **state)
 	assert_int_equal(nx_net_classify(&ifc, f, (uint32_t)len, 0, &pkt), NX_NET_DROP_IP_PROTO);
 }
 
+/* ARP in a multicast frame is not ours on an interface with a group either
+ * (only the group's UDP rides a multicast MAC): it was answered and learned
+ * from there, while the same frame was NOT_FOR_US_MAC without groups. */
+static void test_drop_arp_to_group_mac(void **state)
+{
+	static const uint8_t mdns_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
+	const uint32_t G = NX_NET_IP4(239, 1, 2, 3);
+	struct nx_net_if ifc = US;
+	struct nx_net_pkt pkt;
+	uint8_t f[64], gmac[6];
+	(void)state;
+	ifc.groups[0] = G;
+	ifc.ngroups = 1;
+	nx_net_mcast_mac(G, gmac);
+	mk_arp(f, gmac, 1, PEER_MAC, PEER_IP, US_IP);
+	assert_int_equal(nx_net_classify(&ifc, f, 42, 0, &pkt), NX_NET_DROP_NOT_FOR_US_MAC);
+	mk_arp(f, mdns_mac, 1, PEER_MAC, PEER_IP, US_IP);
+	assert_int_equal(nx_net_classify(&ifc, f, 60, 0, &pkt), NX_NET_DROP_NOT_FOR_US_MAC);
+	mk_arp(f, mdns_mac, 2, PEER_MAC, PEER_IP, US_IP); /* a reply */
+	assert_int_equal(nx_net_classify(&ifc, f, 42, 0, &pkt), NX_NET_DROP_NOT_FOR_US_MAC);
+	mk_arp(f, mdns_mac, 1, PEER_MAC, PEER_IP, PEER_IP); /* gratuitous */
+	assert_int_equal(nx_net_classify(&ifc, f, 42, 0, &pkt), NX_NET_DROP_NOT_FOR_US_MAC);
+	/* Broadcast and our own MAC still are ARP's. */
+	mk_arp(f, BCAST, 1, PEER_MAC, PEER_IP, US_IP);
+	assert_int_equal(nx_net_classify(&ifc, f, 42, 0, &pkt), NX_NET_ARP_REQUEST);
+	mk_arp(f, US_MAC, 1, PEER_MAC, PEER_IP, US_IP);
+	assert_int_equal(nx_net_classify(&ifc, f, 42, 0, &pkt), NX_NET_ARP_REQUEST);
+	mk_arp(f, BCAST, 1, PEER_MAC, PEER_IP, PEER_IP);
+	assert_int_equal(nx_net_classify(&ifc, f, 42, 0, &pkt), NX_NET_ARP_OTHER);
+}
+
 static void test_drop_ip_proto(void **state)
 {
 	static const uint8_t protos[] = { 0, 2, 6, 41, 47, 50, 132, 255 };
@@ -1086,6 +1117,34 @@ static void test_icmp_echo_reply_every_seq(void **state)
 	}
 }
 
+/* An echo request with identifier, sequence and data all 0 (scapy's default
+ * ICMP()): the reply's words are all zero, where only the checksum 0xFFFF
+ * verifies (RFC 1624 eqn. 3 computes 0x0000; a receiver sums the zeros to
+ * +0 and drops it). In place and into another buffer, with and without
+ * options. */
+static void test_icmp_echo_reply_all_zero(void **state)
+{
+	uint8_t req[256], copy[256], out[256];
+	static const uint8_t zeros[64];
+	static const size_t sizes[] = { 0, 1, 7, 56 };
+	struct nx_net_pkt pkt;
+	(void)state;
+	for (size_t s = 0; s < NX_ARRAY_SIZE(sizes); s++) {
+		for (size_t opt = 0; opt <= 8; opt += 8) {
+			size_t len = mk_icmp_opt(req, 8, 0, 0, 0, zeros, sizes[s], opt);
+			assert_int_equal(get16(req + ETH + 20 + opt + 2), 0xf7ff);
+			memcpy(copy, req, len);
+			assert_int_equal(nx_net_classify(&US, req, (uint32_t)len, 0, &pkt),
+					 NX_NET_ICMP_ECHO);
+			size_t n = nx_net_icmp_echo_reply(out, sizeof(out), req, &pkt, &US);
+			assert_int_equal(get16(out + L4 + 2), 0xffff);
+			check_echo_reply(out, n, copy, opt);
+			assert_int_equal(nx_net_icmp_echo_reply(req, len, req, &pkt, &US), n);
+			assert_memory_equal(req, out, n);
+		}
+	}
+}
+
 /* --- Neighbour cache ------------------------------------------------------------ */
 
 static struct nx_net_neigh *neigh_new(uint32_t cap)
@@ -1284,6 +1343,7 @@ int main(void)
 		cmocka_unit_test(test_drop_short),
 		cmocka_unit_test(test_drop_not_for_us_mac),
 		cmocka_unit_test(test_multicast_group),
+		cmocka_unit_test(test_drop_arp_to_group_mac),
 		cmocka_unit_test(test_drop_bad_src_mac),
 		cmocka_unit_test(test_drop_ethertype),
 		cmocka_unit_test(test_drop_arp_bad),
@@ -1311,6 +1371,7 @@ int main(void)
 		cmocka_unit_test(test_arp_reply),
 		cmocka_unit_test(test_icmp_echo_reply),
 		cmocka_unit_test(test_icmp_echo_reply_every_seq),
+		cmocka_unit_test(test_icmp_echo_reply_all_zero),
 		cmocka_unit_test(test_neigh_args),
 		cmocka_unit_test(test_neigh_learn_lookup),
 		cmocka_unit_test(test_neigh_eviction),

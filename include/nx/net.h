@@ -222,7 +222,7 @@ enum nx_net_verdict {
  *   A multicast MAC is accepted only on an interface with groups, and the
  *   IPv4 destination then decides (NOT_FOR_US_IP unless it is a joined
  *   group whose MAC the frame carries; our own IP in a multicast frame is
- *   NOT_FOR_US_MAC).
+ *   NOT_FOR_US_MAC). ARP in a multicast frame is NOT_FOR_US_MAC.
  * - Multicast carries UDP only (IP_PROTO otherwise): nothing is ever
  *   answered to a group.
  * - BAD_SRC_MAC: a source MAC that is multicast, broadcast or zero is never
@@ -331,7 +331,9 @@ size_t nx_net_arp_reply(uint8_t *out, size_t cap, const struct nx_net_pkt *pkt,
 
 /* ICMP echo reply to the request req (the frame classified; out == req for
  * in place): MACs and IPs swapped (source = ifc), type 0, identifier,
- * sequence and data kept; ICMP checksum updated incrementally (RFC 1624);
+ * sequence and data kept; ICMP checksum updated incrementally (RFC 1624;
+ * a result of 0 is sent as 0xFFFF, the one value an all-zero reply verifies
+ * with, and as valid as 0 otherwise);
  * IPv4 header rebuilt without options (ID 0, DF, TTL 64, the request's TOS)
  * with a full checksum. Needs cap >= 34 + ICMP length; returns that. */
 size_t nx_net_icmp_echo_reply(uint8_t *out, size_t cap, const uint8_t *req,

@@ -67,10 +67,17 @@ uint32_t nx_net_csum_partial(const void *data, size_t len, uint32_t sum)
 	return nx_net_csum_fold((uint32_t)s);
 }
 
-/* RFC 1624 eqn. 3: the checksum hc after one 16-bit word changes from m to m1. */
+/* RFC 1624 eqn. 3: the checksum hc after one 16-bit word changes from m to m1.
+ * Eqn. 3 yields 0x0000 whenever the other words sum to zero (it cannot
+ * tell +0 from -0), but when they are all zero (an echo reply with
+ * identifier, sequence and data 0: scapy's default ping) only 0xFFFF
+ * verifies: a receiver sums the zeros to +0 and drops the reply. 0xFFFF
+ * verifies wherever 0x0000 does (a nonzero sum folds to 0xFFFF, and
+ * 0xFFFF + 0xFFFF folds to 0xFFFF), so 0 is sent as 0xFFFF. */
 static uint16_t csum_update16(uint16_t hc, uint16_t m, uint16_t m1)
 {
-	return nx_net_csum_final((uint32_t)(uint16_t)~hc + (uint16_t)~m + m1);
+	uint16_t c = nx_net_csum_final((uint32_t)(uint16_t)~hc + (uint16_t)~m + m1);
+	return c ? c : 0xffff;
 }
 
 /* --- Classification --------------------------------------------------------- */
@@ -224,22 +231,25 @@ int nx_net_classify(const struct nx_net_if *ifc, const uint8_t *frame, uint32_t 
 		    unsigned rx_flags, struct nx_net_pkt *pkt)
 {
 	const struct nx_net_eth_hdr *eth = (const void *)frame;
-	int to_us;
+	int ours, group;
 	unsigned type;
 
 	if (NX_UNLIKELY(len < NX_NET_ETH_LEN))
 		return NX_NET_DROP_SHORT;
-	to_us = mac_eq(eth->dst, ifc->mac) || (ifc->ngroups && mcast_ip4_mac(eth->dst));
-	if (!to_us && !mac_eq(eth->dst, bcast_mac))
+	ours = mac_eq(eth->dst, ifc->mac);
+	group = !ours && ifc->ngroups && mcast_ip4_mac(eth->dst);
+	if (!ours && !group && !mac_eq(eth->dst, bcast_mac))
 		return NX_NET_DROP_NOT_FOR_US_MAC;
 	if (!mac_unicast(eth->src))
 		return NX_NET_DROP_BAD_SRC_MAC;
 	type = nx_net_ld_be16(eth->type);
 	if (NX_LIKELY(type == NX_NET_ETHERTYPE_IP4))
-		return to_us ? classify_ip4(ifc, frame, len, rx_flags, pkt)
-			     : NX_NET_DROP_NOT_FOR_US_MAC;
+		return ours || group ? classify_ip4(ifc, frame, len, rx_flags, pkt)
+				     : NX_NET_DROP_NOT_FOR_US_MAC;
+	/* ARP to our MAC or broadcast only: a multicast MAC carries a joined
+	 * group's UDP, never ARP (as on an interface without groups). */
 	if (type == NX_NET_ETHERTYPE_ARP)
-		return classify_arp(ifc, frame, len, pkt);
+		return group ? NX_NET_DROP_NOT_FOR_US_MAC : classify_arp(ifc, frame, len, pkt);
 	return NX_NET_DROP_ETHERTYPE;
 }
 

@@ -14,7 +14,8 @@
  * builder, and the peer (an interface with the sender's MAC and IP)
  * classifies each answer as UDP with the same payload and swapped ports, as
  * ARP_OTHER from us, or, for the echo reply, as ICMP_NOT_ECHO (every layer
- * and checksum verified in software before the type check); every sender
+ * and checksum verified in software before the type check); ARP is taken
+ * from our MAC or broadcast only, never a multicast MAC; every sender
  * accepted is learnable by the neighbour cache. Seeds in
  * tests/fuzz/corpus/net/ are frames of every verdict and common drops.
  */
@@ -162,6 +163,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			die("accepted for another address");
 	} else if (v != NX_NET_ARP_OTHER && v != NX_NET_ARP_REQUEST && memcmp(f, us.mac, 6)) {
 		die("our address accepted behind another MAC");
+	} else if ((v == NX_NET_ARP_OTHER || v == NX_NET_ARP_REQUEST) && memcmp(f, us.mac, 6) &&
+		   memcmp(f, "\xff\xff\xff\xff\xff\xff", 6)) {
+		die("arp accepted behind a multicast MAC");
 	}
 	switch (v) {
 	case NX_NET_UDP:
