@@ -164,7 +164,7 @@ void ctl_write_io(const struct ctl_writer *w, const struct ctl_io *io)
 #define IO(f) w->u64(w->ctx, #f, io->f)
 	IO(rx_pkts); IO(rx_bytes); IO(tx_pkts); IO(tx_bytes); IO(rx_udp);
 	IO(arp_replies); IO(icmp_replies); IO(arp_other); IO(rx_multiseg); IO(reply_too_big); IO(drop_port); IO(steer_out); IO(steer_in);
-	IO(steer_drop); IO(tx_full); IO(tx_refused); IO(no_mbuf); IO(no_neigh); IO(loops); IO(idle_loops);
+	IO(steer_drop); IO(tx_full); IO(tx_refused); IO(rx_truncated); IO(no_mbuf); IO(no_neigh); IO(loops); IO(idle_loops);
 #undef IO
 	for (int r = 1; r < NX_NET_DROP_MAX; r++) {
 		snprintf(key, sizeof(key), "drop_%s", nx_net_drop_name(-r));

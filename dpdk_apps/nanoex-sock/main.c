@@ -169,8 +169,15 @@ static void *shard_main(void *arg)
 			s->io.rx_pkts += (unsigned)n;
 			for (int i = 0; i < n; i++) {
 				uint32_t ip = ntohl(from[i].sin_addr.s_addr);
-				sock_peer_learn(s, ip, f);
 				s->io.rx_bytes += mm[i].msg_len;
+				if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+					/* Cut at the buffer: the messages before the
+					 * cut must not be applied alone (nanoex drops
+					 * such a datagram's fragments whole). */
+					s->io.rx_truncated++;
+					continue;
+				}
+				sock_peer_learn(s, ip, f);
 				s->io.rx_udp++;
 				dgrams++;
 				nx_engine_rx(s->e, buf[i], mm[i].msg_len,

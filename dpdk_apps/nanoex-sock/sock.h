@@ -26,7 +26,7 @@
 #define SOCK_PEERS_LOG2 10
 #define SOCK_PEERS     (1u << SOCK_PEERS_LOG2) /* client address -> socket it came in on */
 #define SOCK_PEER_WAYS 4        /* slots an address may take, from its home */
-#define SOCK_RX_BYTES  2048     /* a datagram longer than this is cut (and then malformed) */
+#define SOCK_RX_BYTES  2048     /* a datagram longer than this is dropped (rx_truncated) */
 
 struct sock_shard {
 	uint32_t index;

@@ -48,6 +48,14 @@ Q2=$(tel "nxs$ID" '/help,/nanoex/"x')
 python3 -c 'import json,sys; [json.loads(a) for a in sys.argv[1:]]' "$Q1" "$Q2" 2>/dev/null \
 	&& ok "nanoex-sock telemetry answers a quoted request in JSON: $Q1 $Q2" \
 	|| fail "telemetry with a quote: '$Q1' '$Q2'"
+# Regression (session 15): a datagram longer than the twin's 2,048-byte
+# buffer was cut and the messages before the cut applied; it is dropped
+# whole and counted (nanoex drops the fragments of one, IP_FRAGMENT).
+python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(bytes(3000), ("127.0.0.1", 9100))'
+sleep 0.3
+R=$(tel "nxs$ID" /nanoex/stats)
+[ "$(field "$R" rx_truncated)" = 1 ] && ok "nanoex-sock drops a 3000-byte datagram whole (rx_truncated 1)" \
+	|| fail "nanoex-sock rx_truncated: $R"
 shutdown_check nanoex-sock 127.0.0.1 "$SOCKPID"
 # Regression (session 14): the control socket's directory was left behind.
 [ ! -e "/var/run/dpdk/nxs$ID" ] && ok "nanoex-sock removed /var/run/dpdk/nxs$ID" \
