@@ -751,6 +751,22 @@ static void test_drop_udp_bad_len(void **state)
 	DROPS(UDP_BAD_LEN, f, len);
 }
 
+/* Regression (session 15): a datagram from UDP port 0 was applied and
+ * answered to port 0 (the kernel-socket twin could not send that answer:
+ * the two diverged); neither takes it now. */
+static void test_drop_udp_src_port_zero(void **state)
+{
+	uint8_t f[256];
+	size_t len = mk_udp(f, HELLO, sizeof(HELLO));
+	(void)state;
+	put16(f + L4, 0);
+	fix_udp(f);
+	DROPS(UDP_SRC_PORT, f, len);
+	put16(f + L4, 1);
+	fix_udp(f);
+	assert_int_equal(classify(f, len), NX_NET_UDP);
+}
+
 static void test_drop_udp_csum(void **state)
 {
 	uint8_t f[256];
@@ -1360,6 +1376,7 @@ int main(void)
 		cmocka_unit_test(test_drop_icmp_not_echo),
 		cmocka_unit_test(test_drop_udp_bad_len),
 		cmocka_unit_test(test_drop_udp_csum),
+		cmocka_unit_test(test_drop_udp_src_port_zero),
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_rx_flags),
 		cmocka_unit_test(test_udp_build_round_trip),

@@ -177,6 +177,10 @@ static void *shard_main(void *arg)
 					s->io.rx_truncated++;
 					continue;
 				}
+				if (from[i].sin_port == 0) { /* as nanoex: no answer can reach it */
+					s->io.drop[-NX_NET_DROP_UDP_SRC_PORT]++;
+					continue;
+				}
 				sock_peer_learn(s, ip, f);
 				s->io.rx_udp++;
 				dgrams++;

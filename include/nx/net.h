@@ -258,13 +258,14 @@ enum nx_net_verdict {
 	X(ICMP_BAD,      15, "ICMP short, checksum wrong or echo code != 0")         \
 	X(ICMP_NOT_ECHO, 16, "ICMP type other than echo request")                    \
 	X(UDP_BAD_LEN,   17, "UDP length field != IPv4 payload length")             \
-	X(UDP_CSUM,      18, "UDP checksum wrong")
+	X(UDP_CSUM,      18, "UDP checksum wrong")                                  \
+	X(UDP_SRC_PORT,  19, "UDP source port 0: no answer can reach it")
 
 enum nx_net_drop {
 #define NX_X_(name, code, text) NX_NET_DROP_##name = -(code),
 	NX_NET_DROPS(NX_X_)
 #undef NX_X_
-	NX_NET_DROP_MAX = 19, /* counter array size: index -reason, 1..18 */
+	NX_NET_DROP_MAX = 20, /* counter array size: index -reason, 1..19 */
 };
 
 /* rx_flags: what the NIC already checked (DPDK: RTE_MBUF_F_RX_IP_CKSUM_GOOD
