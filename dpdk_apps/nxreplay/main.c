@@ -374,6 +374,21 @@ static void usage(const char *prog, FILE *to)
 		prog);
 }
 
+/* A capacity option: a whole decimal number up to 2^32-1, else exit 2 (a
+ * value wrapped or cut short, as strtoul took them, ran another book:
+ * --ladder 4294967360 gave 64 and --orders 1x gave 1). */
+static uint32_t opt_u32(const char *prog, const char *name, const char *arg)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > UINT32_MAX) {
+		fprintf(stderr, "%s: %s: \"%s\" is not an integer in [0, 2^32-1]\n", prog, name, arg);
+		exit(2);
+	}
+	return (uint32_t)v;
+}
+
 int main(int argc, char **argv)
 {
 	struct script s = { .cfg = { .max_instruments = 64, .max_accounts = 4096,
@@ -387,10 +402,10 @@ int main(int argc, char **argv)
 	for (int c; (c = getopt_long(argc, argv, "vh", opts, NULL)) != -1;) {
 		switch (c) {
 		case 'v': s.echo = 1; break;
-		case 'o': s.cfg.max_orders = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'l': s.cfg.ladder_ticks = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'i': s.cfg.max_instruments = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'a': s.cfg.max_accounts = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'o': s.cfg.max_orders = opt_u32(argv[0], "--orders", optarg); break;
+		case 'l': s.cfg.ladder_ticks = opt_u32(argv[0], "--ladder", optarg); break;
+		case 'i': s.cfg.max_instruments = opt_u32(argv[0], "--instruments", optarg); break;
+		case 'a': s.cfg.max_accounts = opt_u32(argv[0], "--accounts", optarg); break;
 		case 'h': usage(argv[0], stdout); return 0;
 		default: usage(argv[0], stderr); return 2;
 		}

@@ -4,7 +4,8 @@
 #
 # nxreplay beyond the golden files: a dump of a side deeper than 256 levels
 # prints every level (it stopped at 256), and 0/1 fields refuse other values
-# (post=256 was truncated to 0 and entered an ordinary order).
+# (post=256 was truncated to 0 and entered an ordinary order), and capacity
+# options refuse values that do not parse or pass 2^32-1.
 # Usage: tests/replay/test_nxreplay.sh [NXREPLAY]   (default build/nxreplay)
 # Exit 0 pass, 1 fail, 77 skip (no binary).
 nxreplay=${1:-${BUILD:-build}/nxreplay}
@@ -48,4 +49,15 @@ printf 'instrument id=1 symbol=X tick=1 lot=1 band=100\nstatus inst=1 state=HALT
 "$nxreplay" "$tmp/cxl.nxr" >"$tmp/cxl.out" 2>&1
 check "cancel=2 is an error naming the field" \
 	"$(grep -q 'cancel: must be 0 or 1' "$tmp/cxl.out"; echo $?)"
+
+# Capacity options are whole numbers up to 2^32-1 (regression: strtoul cast
+# to 32 bits made --ladder 4294967360 a 64-tick window and --orders 1x one order).
+printf 'instrument id=1 symbol=X\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100\nnew acct=1 cl=2 inst=1 side=B qty=1 px=200\n' >"$tmp/opt.nxr"
+for opt in "--ladder 4294967360" "--orders 4294967297" "--orders 1x" "--accounts -1" "--instruments ''"; do
+	eval "\"\$nxreplay\" $opt \"\$tmp/opt.nxr\"" >"$tmp/opt.out" 2>&1
+	rc=$?
+	check "option $opt is an error" "$([ $rc -eq 2 ] && ! grep -q '^ack' "$tmp/opt.out"; echo $?)"
+done
+"$nxreplay" --orders 4 --ladder 128 "$tmp/opt.nxr" >"$tmp/opt.out" 2>&1
+check "valid options still run" "$([ "$(grep -c '^ack' "$tmp/opt.out")" = 2 ]; echo $?)"
 exit $fail
