@@ -5,7 +5,7 @@
  * admin booleans and throttling, account 0, the last sequence number, the
  * instrument a refused replace names, the stpMode an ExecNew reports. Each
  * test is a regression from the review of 2026-11-22 (session 14) and failed
- * on the code before it.
+ * on the code before it; the price 0 one from the risk review after it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +108,32 @@ static void test_replace_risk_reject_names_instrument(void **state)
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
 	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_PRICE_COLLAR);
 	assert_int_equal(msg(f, 0)->u.cancel_reject.instrument, INST);
+}
+
+/* "limit: px > 0 ... BAD_PRICE" (docs/matching.md), whatever the
+ * instrument's reference: a NewOrder or CancelReplace at price 0 was
+ * refused by risk as outside the collar (RISK_PRICE_COLLAR) at an
+ * instrument with a reference, and as BAD_PRICE at one without. */
+static void test_price_zero_is_bad_price(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	login(f, &f->ca, f->aa);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 0, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_BAD_PRICE);
+	o = order(A, 2, NX_SIDE_SELL, 1000, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 3, .orig_cl_ord_id = 2, .price = -1000,
+					    .qty = 5, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_replace(&f->ca, &w, &rp);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_BAD_PRICE);
 }
 
 /* "a message numbered 2^64 - 1 (E would wrap) gets
@@ -341,6 +367,7 @@ int main(void)
 		T(test_establish_retry_same_ack),
 		T(test_stale_establish_does_not_move_session),
 		T(test_replace_risk_reject_names_instrument),
+		T(test_price_zero_is_bad_price),
 		T(test_seq_wrap_applies_nothing),
 		T(test_admin_throttled_gets_admin_reject),
 		T(test_unusable_messages_spend_the_rate),

@@ -191,6 +191,39 @@ static void test_price_collar(void **state)
 	assert_int_equal(nx_risk_set_ref_px(f->risk, 99, 5), -ENOENT);
 }
 
+/* Regression: a limit price of 0 or below is the book's BAD_PRICE, as a
+ * quantity of 0 is its BAD_QTY; risk passed neither kind through alike. At
+ * an instrument with a reference the order was refused as outside the
+ * collar (RISK_PRICE_COLLAR), at one without it reached the book (BAD_PRICE):
+ * one malformed order, two reasons, depending on a price the trader does
+ * not send. Replaces likewise. */
+static void test_bad_price_is_the_books(void **state)
+{
+	struct fx *f = *state;
+	for (nx_px_t px = 0; px >= -1000; px -= 1000) {
+		assert_int_equal(order(f, A, INST, NX_SIDE_BUY, px, 1), NX_REJ_BAD_PRICE);
+		assert_int_equal(order(f, A, INST, NX_SIDE_SELL, px, 1), NX_REJ_BAD_PRICE);
+		assert_int_equal(order(f, A, INST2, NX_SIDE_BUY, px, 1), NX_REJ_BAD_PRICE);
+	}
+	assert_int_equal(order(f, A, INST, NX_SIDE_BUY, 1000, 2), 0);
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 2, 0, 2), 0);
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 2, -1000, 2), 0);
+	struct nx_replace r = { .acct = A, .oid = 1, .cl = 50, .px = 0, .qty = 2 };
+	assert_int_equal(nx_book_replace(f->book, &r), NX_REJ_BAD_PRICE);
+	/* the checks still apply to market orders, priced 0 with no opposite side */
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_VENUE, 0, 1), 0);
+	struct nx_risk_order m = { .acct = A, .inst = INST, .side = NX_SIDE_SELL, .is_market = 1,
+				   .px = 0, .qty = 1 };
+	assert_int_equal(nx_risk_check_new(f->risk, &m), NX_REJ_RISK_KILL_VENUE);
+	/* and to prices above 0: the collar */
+	assert_int_equal(nx_risk_set_kill(f->risk, NX_KILL_VENUE, 0, 0), 0);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 1, 1), NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(nx_risk_check_replace(f->risk, A, INST, NX_SIDE_BUY, 1000, 2, 1, 2),
+			 NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(expo(f, A, INST).open_notional, 2000);
+	assert_int_equal(expo(f, A, INST).open_orders, 1);
+}
+
 static void test_max_order_notional(void **state)
 {
 	struct fx *f = *state;
@@ -742,6 +775,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kill_switches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restricted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_price_collar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_price_is_the_books, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_order_notional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notional_past_int64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_open_orders, setup, teardown),

@@ -81,11 +81,13 @@ int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a);
 /* --- Checks (hot) --------------------------------------------------------- */
 
 /* 0 when the order may go to the book, else its nx_reject_reason. An
- * unknown account or instrument passes through (the book rejects it). */
+ * unknown account or instrument, a bad side, a quantity <= 0 and a limit
+ * price <= 0 pass through: the book rejects them with their own reasons. */
 unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *o);
 
 /* A replace of a live order (side, old price, old open quantity) to a new
- * price and open quantity: the same checks on the difference it makes. */
+ * price and open quantity: the same checks on the difference it makes. A
+ * new quantity or price <= 0 passes through, as above. */
 unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
 			       unsigned side, nx_px_t old_px, nx_qty_t old_qty, nx_px_t px,
 			       nx_qty_t qty);

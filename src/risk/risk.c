@@ -371,8 +371,10 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *o)
 {
 	uint32_t a = acct_ix(r, o->acct), i = inst_ix(r, o->inst);
-	if (a == NIL || i == NIL || (o->side != NX_SIDE_BUY && o->side != NX_SIDE_SELL) || o->qty <= 0)
-		return 0; /* the book names what is wrong */
+	if (a == NIL || i == NIL || (o->side != NX_SIDE_BUY && o->side != NX_SIDE_SELL) ||
+	    o->qty <= 0 || (o->px <= 0 && !o->is_market))
+		return 0; /* the book names what is wrong (a limit price <= 0: BAD_PRICE,
+			     not the collar, with a reference or without) */
 	return check(r, a, i, o->side, o->is_market, o->px, o->qty, o->qty, mul_sat(o->px, o->qty), 1);
 }
 
@@ -381,8 +383,8 @@ unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_
 			       nx_qty_t qty)
 {
 	uint32_t a = acct_ix(r, acct), i = inst_ix(r, inst);
-	if (a == NIL || i == NIL || qty <= 0)
-		return 0;
+	if (a == NIL || i == NIL || qty <= 0 || px <= 0)
+		return 0; /* the book's BAD_QTY, BAD_PRICE */
 	int64_t dn = add_sat(mul_sat(px, qty), -mul_sat(old_px, old_qty));
 	return check(r, a, i, side, 0, px, qty, qty - old_qty, dn, 0);
 }
