@@ -745,7 +745,9 @@ static unsigned new_order_check(const struct ref_book *b, const struct nx_new_or
 	}
 	int gtc_limit = o->type == NX_ORD_LIMIT && o->tif == NX_TIF_GTC;
 
-	if (o->display != 0 && (o->display < 0 || o->display % in->lot != 0 || !gtc_limit))
+	if (o->display != 0 && (o->display < 0 || o->display % in->lot != 0 || !gtc_limit ||
+				(o->qty > o->display &&
+				 (o->qty + o->display - 1) / o->display > NX_BOOK_ICEBERG_SLICES)))
 		return NX_REJ_BAD_DISPLAY;
 	if (o->post_only && !gtc_limit)
 		return NX_REJ_BAD_POST_ONLY;
@@ -895,6 +897,9 @@ static unsigned replace_check(const struct ref_book *b, const struct nx_replace 
 	rej = px_check(in, r->px);
 	if (rej)
 		return rej;
+	if (o->display > 0 && r->qty > o->display &&
+	    (r->qty + o->display - 1) / o->display > NX_BOOK_ICEBERG_SLICES)
+		return NX_REJ_BAD_DISPLAY; /* peaks: ceil(qty / display) */
 	j = find_cl(b, r->acct, r->cl);
 	if (j >= 0 && j != i)
 		return NX_REJ_DUPLICATE_CLID;

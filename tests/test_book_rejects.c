@@ -216,6 +216,42 @@ static void test_rej_bad_display(void **state)
 	REJECTED(o, BAD_DISPLAY);
 }
 
+/* Regression (session 15): an iceberg needed only a display that is a
+ * multiple of the lot, and each refill trades again against an incoming
+ * order that still crosses: qty 1e6 with display 1 let one market order
+ * make a million trades (1e18: it never finished). At most
+ * NX_BOOK_ICEBERG_SLICES peaks, for a new order and for a replace's new
+ * open quantity. */
+static void test_rej_iceberg_too_many_slices(void **state)
+{
+	struct fx *f = *state;
+	struct nx_new_order o = ice(A, 1, SELL, 100, 1000000, 1);
+
+	REJECTED(o, BAD_DISPLAY);
+	o = ice(A, 1, SELL, 100, NX_BOOK_ICEBERG_SLICES + 1, 1);
+	REJECTED(o, BAD_DISPLAY);
+	o = ice(A, 1, SELL, 100, 2 * NX_BOOK_ICEBERG_SLICES + 1, 2);
+	REJECTED(o, BAD_DISPLAY);
+	o = ice(A, 1, SELL, 100, 3 * NX_BOOK_ICEBERG_SLICES, 3); /* exactly the most */
+	nx_oid_t oid = put_o(f, &o);
+	/* A replace may not raise the open quantity past the most peaks. */
+	assert_int_equal(do_replace(f, A, 2, 1, 0, 100, 3 * NX_BOOK_ICEBERG_SLICES + 1),
+			 NX_REJ_BAD_DISPLAY);
+	assert_int_equal(do_replace(f, A, 2, 1, 0, 100, 3 * NX_BOOK_ICEBERG_SLICES - 3), 0);
+	assert_int_equal(do_cancel(f, A, 3, 2, oid), 0);
+	/* What the bound bounds: a market order sweeping an iceberg makes one
+	 * trade a peak. */
+	o = ice(A, 4, SELL, 100, 300, 1);
+	put_o(f, &o);
+	o = mkt(B, 1, BUY, 1000000);
+	assert_int_equal(do_new(f, &o), 0);
+	size_t trades = 0;
+	for (size_t i = 0; i < f->r.n; i++)
+		trades += f->r.ev[i].type == NX_EV_TRADE;
+	assert_int_equal(f->r.dropped, 0);
+	assert_int_equal(trades, 300);
+}
+
 static void test_rej_post_only_and_dup_clid_order(void **state)
 {
 	struct fx *f = *state;
@@ -307,6 +343,7 @@ int main(void)
 		T(test_rej_bad_price),
 		T(test_rej_price_not_tick),
 		T(test_rej_bad_display),
+		T(test_rej_iceberg_too_many_slices),
 		T(test_rej_post_only_and_dup_clid_order),
 		T(test_rej_duplicate_clid),
 		T(test_rej_unknown_order),

@@ -27,6 +27,12 @@
 #ifndef NX_BOOK_H
 #define NX_BOOK_H
 
+/* An iceberg's quantity may be at most this many display peaks (a
+ * replace's new open quantity too): each refill is a trade of its own
+ * against an incoming order that keeps crossing, so a peak of 1 lot on a
+ * huge order would let one command make millions of trades. */
+#define NX_BOOK_ICEBERG_SLICES 1000
+
 #include <stddef.h>
 #include <stdint.h>
 #include "nx/event.h"
@@ -83,7 +89,8 @@ struct nx_new_order {
 	nx_clid_t cl;       /* unique among the account's live orders */
 	nx_px_t px;         /* limit price; ignored for market orders */
 	nx_qty_t qty;
-	nx_qty_t display;   /* iceberg peak; 0: fully visible. GTC limit only */
+	nx_qty_t display;   /* iceberg peak; 0: fully visible. GTC limit only, and
+	                       at most NX_BOOK_ICEBERG_SLICES peaks in qty */
 	uint8_t side;       /* enum nx_side */
 	uint8_t type;       /* enum nx_ord_type */
 	uint8_t tif;        /* enum nx_tif; market orders: GTC is read as IOC */

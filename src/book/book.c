@@ -875,6 +875,13 @@ static inline int would_take(const struct ibook *ib, unsigned side, int64_t tick
 	return l->nlevels && crosses(side, ticks, side == NX_SIDE_BUY ? l->lo : l->hi);
 }
 
+/* More than NX_BOOK_ICEBERG_SLICES peaks of display in qty (display > 0). */
+static inline int too_many_slices(nx_qty_t qty, nx_qty_t display)
+{
+	return qty > display && (qty - 1) / display >= NX_BOOK_ICEBERG_SLICES;
+}
+
+
 int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 {
 	unsigned why;
@@ -920,7 +927,8 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 	uint32_t first = prefetch_first_maker(b, ib, r->side, r->type == NX_ORD_MARKET ?
 					      (r->side == NX_SIDE_BUY ? INT64_MAX : INT64_MIN) : ticks);
 	int gtc_limit = r->type == NX_ORD_LIMIT && tif == NX_TIF_GTC;
-	if (r->display < 0 || (r->display > 0 && (r->display % d->lot || !gtc_limit))) {
+	if (r->display < 0 || (r->display > 0 && (r->display % d->lot || !gtc_limit ||
+						  too_many_slices(r->qty, r->display)))) {
 		why = NX_REJ_BAD_DISPLAY;
 		goto reject;
 	}
@@ -1115,6 +1123,10 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 	if ((why = status_reject(ib)) || (why = qty_reject(&ib->def, r->qty)) ||
 	    (why = px_reject(&ib->def, r->px, &ticks)))
 		goto reject;
+	if (o->display && too_many_slices(r->qty, o->display)) {
+		why = NX_REJ_BAD_DISPLAY;
+		goto reject;
+	}
 	if (r->cl != o->cl && cl_slot(b, r->acct, r->cl) != NIL) {
 		why = NX_REJ_DUPLICATE_CLID;
 		goto reject;
