@@ -7,9 +7,10 @@
  * Ownership: one struct nx_book owns every object below, laid out in the
  * one block given to nx_book_init. Orders live in a fixed pool and are named
  * by slot number (uint32); a free slot is on the free list through .next.
- * A resting order is linked into (1) its level's FIFO, (2) its account's
- * list and (3) its instrument's list, both in venue order id order, and is
- * indexed by oid and by (account, client id). An order being matched as the
+ * A resting order is linked into (1) its level's FIFO and (2) its account's
+ * list, in venue order id order (an instrument's orders are found through
+ * its ladders, see struct ibook), and is indexed by oid and by (account,
+ * client id). An order being matched as the
  * taker of a new-order command is in none of these until it rests.
  */
 #ifndef NX_BOOK_PRIV_H
