@@ -88,6 +88,37 @@ static void test_stale_establish_does_not_move_session(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->rejects[NX_REJ_STALE_ESTABLISH], 3);
 }
 
+/* Regression (review of the order-entry protocol, rev7): the last accepted
+ * Establish's timestamp was kept as "none" when it was 0, so an Establish
+ * with timestamp 0, captured and replayed from another address, moved the
+ * session there, and replayed after its binding ended bound it again:
+ * both are STALE_ESTABLISH whatever the timestamp. */
+static void test_establish_timestamp_zero_is_a_timestamp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256], t[64];
+	rx(f, f->aa, buf, nx_client_negotiate(&f->ca, buf, sizeof(buf), 5));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	size_t n = nx_client_establish(&f->ca, buf, sizeof(buf), 0, 1000);
+	rx(f, f->aa, buf, n);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	struct nx_addr elsewhere = { IP_A, 7777 };
+	rx(f, elsewhere, buf, n);                /* replayed from elsewhere */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_STALE_ESTABLISH);
+	rx(f, f->aa, buf, n);                    /* a retry from its address: the same Ack */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);        /* still bound to aa */
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	rx(f, f->aa, t, nx_client_terminate(&f->ca, t, sizeof(t), 0));
+	rx(f, f->aa, buf, n);                    /* replayed after the binding ended */
+	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_STALE_ESTABLISH);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_established, 1);
+	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), 1, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+}
+
 /* CancelReject.instrument is "the named order's instrument if known".
  * A replace of a live order refused by pre-trade risk names instrument 0,
  * though the engine has just looked the order up. */
@@ -366,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_establish_retry_same_ack),
 		T(test_stale_establish_does_not_move_session),
+		T(test_establish_timestamp_zero_is_a_timestamp),
 		T(test_replace_risk_reject_names_instrument),
 		T(test_price_zero_is_bad_price),
 		T(test_seq_wrap_applies_nothing),

@@ -474,6 +474,28 @@ static void test_client_retransmission_skips_expired(void **state)
 	assert_int_equal(c.duplicates, 0);
 }
 
+/* Regression (review of the order-entry protocol, rev7): numbers a
+ * Retransmission skips were all counted expired, though some had arrived
+ * live inside the gap's span (3 below): expired said 2 messages were lost
+ * for good where 1 was. Only those that never arrived are expired. */
+static void test_client_expired_counts_only_missing(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	uint8_t buf[256];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 3, 1);
+	client_read(&c, 0, 6, 1);
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 4); /* the span 2..5; 3 arrived */
+	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 4) > 0);
+	assert_int_equal(client_read(&c, 1, 4, 2), 3); /* 2 and 3 skipped; 4, 5 resent */
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.expired, 1);   /* 2 only: 3 is not lost */
+	assert_int_equal(c.duplicates, 0);
+}
+
 /* Application messages with no Sequence before them were numbered from 0
  * (the second one as venue message 1, so the real message 1 became a
  * "duplicate"); and a framing error after good messages returned -1 with
@@ -521,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_client_span_duplicates),
 		cmocka_unit_test(test_client_skips_unknown_template),
 		cmocka_unit_test(test_client_retransmission_skips_expired),
+		cmocka_unit_test(test_client_expired_counts_only_missing),
 		cmocka_unit_test(test_client_unreadable_datagrams),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);

@@ -203,9 +203,9 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 					uint64_t k = seq - c->gap_from;
 					if (k > c->gap_count)
 						k = c->gap_count;
-					c->expired += k;
+					/* those that arrived inside the span are not lost */
 					while (k--)
-						span_take(c);
+						c->expired += !span_take(c);
 				}
 				c->rt_next = seq + nx_nxp_retransmission_count(&m);
 				if (c->rt_next >= c->rt_end)

@@ -44,7 +44,8 @@ struct session {
 	uint64_t last_rx_ns, last_tx_ns;
 	uint64_t tokens;          /* throttle, in 1e-9 tokens */
 	uint64_t bucket_ns;       /* when tokens were last refilled */
-	uint64_t neg_ts, est_ts;  /* timestamps of the accepted Negotiate / Establish */
+	uint64_t neg_ts, est_ts;  /* timestamps of the accepted Negotiate / Establish
+	                             (est_ts valid once est_seen: 0 is a timestamp too) */
 	uint64_t ack_send, ack_recv; /* what its EstablishmentAck said, for a retry */
 	uint64_t rt_from, rt_req_ts; /* retransmission being served */
 	uint32_t rt_left;
@@ -55,6 +56,7 @@ struct session {
 	nx_acct_t acct;
 	struct nx_addr addr;      /* binding, valid while bound */
 	uint8_t state, bound, finishing;
+	uint8_t est_seen;         /* an Establish was accepted: est_ts is its timestamp */
 	uint8_t *hist;            /* history slots */
 	uint8_t *hist_len;        /* bytes used per slot */
 };

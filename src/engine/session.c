@@ -206,7 +206,7 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 	/* Timestamps order a session's Establishes: one older than the last
 	 * accepted, or a copy of it from elsewhere or after its binding ended,
 	 * is a delayed or replayed datagram and must not move the session. */
-	if (!why && s->est_ts &&
+	if (!why && s->est_seen &&
 	    (est.timestamp < s->est_ts ||
 	     (est.timestamp == s->est_ts && !(s->bound && addr_eq(s->addr, src)))))
 		why = NX_REJ_STALE_ESTABLISH;
@@ -227,6 +227,7 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		s->ack_recv = s->next_recv;
 	}
 	s->est_ts = est.timestamp;
+	s->est_seen = 1;
 	s->keepalive_ms = est.keepalive_ms;
 	s->last_rx_ns = s->last_tx_ns = e->now;
 	REPLY(e, src, establishment_ack, .session_id = s->id, .request_timestamp = est.timestamp,
