@@ -22,7 +22,9 @@
  * Every venue application message is kept in its session's history before
  * it is placed in an output datagram, so a datagram that does not fit in
  * nx_out (counted in out_overflow) or is lost on the wire is recovered by
- * the client's RetransmitRequest. Bad input is counted by reason and
+ * the client's RetransmitRequest (while its session's history still holds
+ * it: size nx_out and the history so that one command's replies fit).
+ * A session reply that does not fit is lost; the client asks again. Bad input is counted by reason and
  * dropped or answered with a reject; it never stops the engine.
  *
  * Threading: one thread per engine (a shard); engines share nothing.
@@ -67,7 +69,10 @@ struct nx_engine_stats {
 	uint64_t drop_duplicate;     /* client messages already applied (resent) */
 	uint64_t drop_direction;     /* messages only the venue sends */
 	uint64_t drop_no_session;    /* reports for an order whose session is gone */
-	uint64_t out_overflow;       /* datagrams that did not fit nx_out (kept in history) */
+	uint64_t out_overflow;       /* times a message found nx_out full: an application
+	                                message is kept in history (retransmittable), a
+	                                session reply (EstablishmentAck, RetransmitReject,
+	                                Terminate ...) is lost and the client retries */
 	uint64_t not_applied;        /* client sequence numbers reported lost */
 	uint64_t throttled;
 	uint64_t orders, cancels, replaces, fills;
