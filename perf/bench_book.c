@@ -394,7 +394,7 @@ struct opts {
 	size_t ops;        /* measured commands per case */
 	size_t warm_ops;   /* mixed commands after the fill, untimed */
 	int reps;          /* throughput batches; the median is reported */
-	int cpu;           /* -1: the last allowed CPU */
+	int cpu;           /* -1: the idlest allowed CPU */
 	size_t prefetch;   /* prefetch hint distance in commands; 0: no hints */
 	uint64_t seed;
 	const char *only;  /* run only this case */
@@ -498,9 +498,9 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 
 	/* 2. Throughput: the median of reps batches, each on a fresh book; wall
 	 * clock (TSC) and this thread's CPU time, which preemption does not inflate. */
-	double mops[16], mops_cpu[16];
+	double mops[PERF_MAX_REPS], mops_cpu[PERF_MAX_REPS];
 	long csw = 0;
-	int reps = B->o.reps < 16 ? B->o.reps : 16;
+	int reps = B->o.reps < PERF_MAX_REPS ? B->o.reps : PERF_MAX_REPS;
 	why = "replay diverged from generation";
 	for (int r = 0; r < reps; r++) {
 		struct nx_book *b = fresh(B, &cnt, nwarm);
@@ -516,9 +516,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 		mops[r] = (double)n / ((double)ticks / B->tpns) * 1e3;
 		mops_cpu[r] = (double)n / cpu * 1e-6;
 	}
-	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
-	qsort(mops_cpu, (size_t)reps, sizeof(mops_cpu[0]), perf_cmp_double);
-	double mops_med = mops[reps / 2];
+	double mops_med = perf_median(mops, reps), mops_cpu_med = perf_median(mops_cpu, reps);
 
 	/* 3. Latency, one command at a time. */
 	struct nx_book *b = fresh(B, &cnt, nwarm);
@@ -556,7 +554,7 @@ static int run_case(struct bench *B, const char *name, uint32_t resting)
 	printf("bench_book info case=%s mops_reps=", name);
 	for (int r = 0; r < reps; r++)
 		printf("%s%.2f", r ? "," : "", mops[r]);
-	printf(" mops_cpu=%.2f preempted_batch=%ld preempted_timed=%ld", mops_cpu[reps / 2], csw,
+	printf(" mops_cpu=%.2f preempted_batch=%ld preempted_timed=%ld", mops_cpu_med, csw,
 	       csw_timed);
 	printf(" resting_start=%u resting_end=%u mix_add=%.1f%% mix_cancel=%.1f%% "
 	       "mix_replace=%.1f%% mix_aggr=%.1f%% fed_back=%.1f%% trades_per_aggr=%.1f "
@@ -609,13 +607,13 @@ int main(int argc, char **argv)
 			B.o.warm_ops = 20000;
 			B.o.reps = 1;
 		} else if (!strcmp(a, "--ops") && v) {
-			B.o.ops = strtoull(v, NULL, 0), i++;
+			B.o.ops = perf_opt_size(a, v, 1, 1000000000), i++;
 		} else if (!strcmp(a, "--warm") && v) {
-			B.o.warm_ops = strtoull(v, NULL, 0), i++;
+			B.o.warm_ops = perf_opt_size(a, v, 0, 1000000000), i++;
 		} else if (!strcmp(a, "--max-orders") && v) {
-			B.cfg.max_orders = (uint32_t)strtoul(v, NULL, 0), i++;
+			B.cfg.max_orders = (uint32_t)perf_opt_size(a, v, 1, UINT32_MAX - 1), i++;
 		} else if (!strcmp(a, "--prefetch") && v) {
-			B.o.prefetch = strtoull(v, NULL, 0), i++;
+			B.o.prefetch = perf_opt_size(a, v, 0, 1000000000), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			B.o.only = v, i++;
 		} else {

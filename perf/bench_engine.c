@@ -137,6 +137,7 @@ struct dgram {
 	uint16_t len;
 	uint8_t sess;
 	uint8_t kind; /* msg1: the message's kind */
+	uint8_t nmsg; /* application messages in it */
 };
 
 struct arena {
@@ -628,7 +629,7 @@ static int run_case(struct bench *B, const char *name, int per)
 	for (int s = 0; s < NSESS; s++)
 		client_init(&B->v, &cl[s], s);
 	struct sig s_warm = { 0 };
-	uint64_t trades_warm = 0, intended = 0, intended_warm = 0;
+	uint64_t intended = 0, intended_warm = 0, trades_aggr_warm = 0;
 	uint32_t resting_start = 0;
 	size_t nmsg = 0;
 	uint64_t now = T0_NS;
@@ -636,7 +637,7 @@ static int run_case(struct bench *B, const char *name, int per)
 	for (size_t di = 0; di < tot_dg; di++) {
 		if (di == warm_dg) {
 			s_warm = sig_of(shadow);
-			trades_warm = g->lv.ev[NX_EV_TRADE];
+			trades_aggr_warm = g->trades_aggr;
 			intended_warm = intended;
 			memset(g->kinds, 0, sizeof(g->kinds));
 			g->fed_back = 0;
@@ -644,8 +645,12 @@ static int run_case(struct bench *B, const char *name, int per)
 		}
 		struct msg m[MSGS_MAX];
 		int n = 0, sess = per == 1 ? -1 : (int)any_sess(g), has_aggr = 0;
+		/* A datagram never spans the fill, the warm-up and the measured
+		 * segment: their datagram counts above hold, and the measured
+		 * datagrams carry exactly --ops messages. */
+		size_t lim = di < fill_dg ? nfill : di < warm_dg ? nwarm : ntot;
 		g->ntaken = 0;
-		for (; n < per && nmsg + (size_t)n < ntot; n++) {
+		for (; n < per && nmsg + (size_t)n < lim; n++) {
 			if (nmsg + (size_t)n < nfill)
 				gen_add(g, &m[n], sess < 0 ? any_sess(g) : (uint32_t)sess, 0);
 			else
@@ -667,7 +672,8 @@ static int run_case(struct bench *B, const char *name, int per)
 		if (arena_room(&A, dg_bytes))
 			goto out;
 		now += (uint64_t)n * NS_PER_MSG;
-		*d = (struct dgram){ .now = now, .off = A.used, .sess = (uint8_t)s, .kind = m[0].kind };
+		*d = (struct dgram){ .now = now, .off = A.used, .sess = (uint8_t)s, .kind = m[0].kind,
+				     .nmsg = (uint8_t)n };
 		if (!nx_client_begin(&cl[s], &w, A.bytes + A.used, dg_bytes))
 			goto out;
 		for (int k = 0; k < n; k++) {
@@ -690,7 +696,7 @@ static int run_case(struct bench *B, const char *name, int per)
 	const struct nx_engine_stats *st = nx_engine_stats(shadow);
 	uint64_t risk_rej = st->rejects[NX_REJ_RISK_PRICE_COLLAR] + st->rejects[NX_REJ_RISK_MAX_NOTIONAL];
 	uint64_t unexpected = sig_of(shadow).rejects - intended;
-	uint64_t trades_meas = g->lv.ev[NX_EV_TRADE] - trades_warm;
+	uint64_t trades_aggr = g->trades_aggr - trades_aggr_warm;
 	tg = perf_now_s() - tg;
 	why = "an order id beyond the tracker";
 	if (g->lv.overflow)
@@ -716,9 +722,9 @@ static int run_case(struct bench *B, const char *name, int per)
 		print_hash(B, &A, name);
 
 	/* 2. Throughput: the median of reps batches, each on a fresh engine. */
-	double mops[16], mops_cpu[16];
+	double mops[PERF_MAX_REPS], mops_cpu[PERF_MAX_REPS];
 	long csw = 0;
-	int reps = B->o.reps < 16 ? B->o.reps : 16;
+	int reps = B->o.reps < PERF_MAX_REPS ? B->o.reps : PERF_MAX_REPS;
 	for (int r = 0; r < reps; r++) {
 		struct nx_engine *e = fresh(B, &A, warm_dg, &R);
 		if (!e)
@@ -737,8 +743,7 @@ static int run_case(struct bench *B, const char *name, int per)
 		mops[r] = (double)n / ((double)ticks / B->tpns) * 1e3;
 		mops_cpu[r] = (double)n / cpu * 1e-6;
 	}
-	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
-	qsort(mops_cpu, (size_t)reps, sizeof(mops_cpu[0]), perf_cmp_double);
+	double mops_med = perf_median(mops, reps), mops_cpu_med = perf_median(mops_cpu, reps);
 
 	/* 3. Latency, one nx_engine_rx at a time. */
 	why = "engine setup failed";
@@ -775,7 +780,7 @@ static int run_case(struct bench *B, const char *name, int per)
 				trades[i] = PERF_NOT_AGGRESSIVE;
 		struct perf_trades tp = perf_by_trades(B->tpns, lat, trades, meas_dg, scratch);
 		struct perf_pct all = perf_percentiles(lat, meas_dg, B->tpns); /* sorts lat */
-		perf_print_case("bench_engine", name, n, mops[reps / 2], all);
+		perf_print_case("bench_engine", name, n, mops_med, all);
 		for (int k = 0; k < NKIND; k++) {
 			char sub[64];
 			snprintf(sub, sizeof(sub), "%s/%s", name, kind_name[k]);
@@ -784,18 +789,24 @@ static int run_case(struct bench *B, const char *name, int per)
 		}
 		perf_print_by_trades("bench_engine", name, &tp);
 	} else {
-		/* Per message: each datagram's time shared by its messages. */
-		struct perf_pct dg = perf_percentiles(lat, meas_dg, B->tpns), pm = dg;
-		pm.mean /= per, pm.p50 /= per, pm.p99 /= per, pm.p999 /= per, pm.max /= per;
-		perf_print_case("bench_engine", name, n, mops[reps / 2], pm);
+		/* Per message: each datagram's time shared by its messages (all
+		 * but the last datagram of --ops not a multiple of 8 hold 8; the
+		 * last one is scaled to its own count). */
+		for (size_t i = 0; i < meas_dg; i++) {
+			uint64_t t = (uint64_t)lat[i] * (uint64_t)per / md[i].nmsg;
+			scratch[i] = perf_sample(t);
+		}
+		struct perf_pct pm = perf_percentiles(scratch, meas_dg, B->tpns * per);
+		struct perf_pct dg = perf_percentiles(lat, meas_dg, B->tpns);
+		perf_print_case("bench_engine", name, n, mops_med, pm);
 		char sub[64];
 		snprintf(sub, sizeof(sub), "%s/dgram", name);
-		perf_print_case("bench_engine", sub, meas_dg, mops[reps / 2] / per, dg);
+		perf_print_case("bench_engine", sub, meas_dg, mops_med * (double)meas_dg / (double)n, dg);
 	}
 	printf("bench_engine info case=%s mops_reps=", name);
 	for (int r = 0; r < reps; r++)
 		printf("%s%.2f", r ? "," : "", mops[r]);
-	printf(" mops_cpu=%.2f preempted_batch=%ld preempted_timed=%ld huge_mb=%ld", mops_cpu[reps / 2],
+	printf(" mops_cpu=%.2f preempted_batch=%ld preempted_timed=%ld huge_mb=%ld", mops_cpu_med,
 	       csw, csw_timed, huge_mb);
 	printf(" msgs_per_dgram=%d resting_start=%u resting_end=%u mix_add=%.1f%% mix_cancel=%.1f%% "
 	       "mix_replace=%.1f%% mix_aggr=%.1f%% mix_risk=%.1f%% fed_back=%.1f%% "
@@ -804,7 +815,7 @@ static int run_case(struct bench *B, const char *name, int per)
 	       per, resting_start, resting_end, 100.0 * g->kinds[OP_ADD] / n,
 	       100.0 * g->kinds[OP_CANCEL] / n, 100.0 * g->kinds[OP_REPLACE] / n,
 	       100.0 * g->kinds[OP_AGGR] / n, 100.0 * g->kinds[OP_RISK] / n, 100.0 * g->fed_back / n,
-	       g->kinds[OP_AGGR] ? (double)trades_meas / g->kinds[OP_AGGR] : 0,
+	       g->kinds[OP_AGGR] ? (double)trades_aggr / g->kinds[OP_AGGR] : 0,
 	       (double)s_meas.tx_msgs / (double)n, (double)s_meas.tx_dgrams / (double)meas_dg,
 	       (unsigned long long)(intended - intended_warm),
 	       (unsigned long long)(s_meas.rejects - (intended - intended_warm)), tg);
@@ -853,11 +864,11 @@ int main(int argc, char **argv)
 			B.o.warm_ops = 20000;
 			B.o.reps = 1;
 		} else if (!strcmp(a, "--ops") && v) {
-			B.o.ops = strtoull(v, NULL, 0), i++;
+			B.o.ops = perf_opt_size(a, v, 1, 1000000000), i++;
 		} else if (!strcmp(a, "--warm") && v) {
-			B.o.warm_ops = strtoull(v, NULL, 0), i++;
+			B.o.warm_ops = perf_opt_size(a, v, 0, 1000000000), i++;
 		} else if (!strcmp(a, "--resting") && v) {
-			B.o.resting = (uint32_t)strtoul(v, NULL, 0), i++;
+			B.o.resting = (uint32_t)perf_opt_size(a, v, 0, (uint64_t)MAX_ORDERS * 20 / 21), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			B.o.only = v, i++;
 		} else if (!strcmp(a, "--hash")) {

@@ -85,13 +85,13 @@ NX_NOINLINE static void run_timed(struct nx_hist *h, const uint64_t *v, size_t n
 	}
 }
 
-static void record_case(const struct opts *O, double tpns, struct nx_hist *h, const char *name,
+static int record_case(const struct opts *O, double tpns, struct nx_hist *h, const char *name,
 			int kind, uint64_t *v, uint32_t *lat)
 {
 	struct perf_rng r;
 	size_t n = O->ops;
-	double mops[16];
-	int reps = O->reps < 16 ? O->reps : 16;
+	double mops[PERF_MAX_REPS];
+	int reps = O->reps < PERF_MAX_REPS ? O->reps : PERF_MAX_REPS;
 	perf_rng_seed(&r, O->seed + (uint64_t)kind);
 	for (size_t i = 0; i < n; i++)
 		v[i] = gen(kind, i, &r);
@@ -100,11 +100,13 @@ static void record_case(const struct opts *O, double tpns, struct nx_hist *h, co
 	for (int k = 0; k < reps; k++)
 		mops[k] = (double)n / ((double)run_batch(h, v, n) / tpns) * 1e3;
 	run_timed(h, v, n, lat);
-	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
-	print_case2(name, n, mops[reps / 2], perf_percentiles(lat, n / BATCH, tpns * BATCH));
-	if (nx_hist_count(h) != (uint64_t)(reps + 2) * n - n % BATCH)
+	print_case2(name, n, perf_median(mops, reps), perf_percentiles(lat, n / BATCH, tpns * BATCH));
+	if (nx_hist_count(h) != (uint64_t)(reps + 2) * n - n % BATCH) {
 		fprintf(stderr, "bench_hist: %s: count %llu is wrong\n", name,
 			(unsigned long long)nx_hist_count(h));
+		return -1;
+	}
+	return 0;
 }
 
 /* Query cases: each call timed; what varies is the case number. */
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 			O.ops = 400000;
 			O.reps = 1;
 		} else if (!strcmp(a, "--ops") && v) {
-			O.ops = strtoull(v, NULL, 0), i++;
+			O.ops = perf_opt_size(a, v, BATCH, 1000000000), i++;
 		} else {
 			usage();
 			return 2;
@@ -183,9 +185,10 @@ int main(int argc, char **argv)
 	       ovh / tpns);
 	fflush(stdout);
 
-	record_case(&O, tpns, h, "record_seq", 0, v, lat);
-	record_case(&O, tpns, h, "record_wide", 2, v, lat);
-	record_case(&O, tpns, h, "record_rand", 1, v, lat);
+	int rc = 0;
+	rc |= record_case(&O, tpns, h, "record_seq", 0, v, lat);
+	rc |= record_case(&O, tpns, h, "record_wide", 2, v, lat);
+	rc |= record_case(&O, tpns, h, "record_rand", 1, v, lat);
 
 	/* The query histogram: 1M latency-like values. */
 	struct perf_rng r;
@@ -204,5 +207,5 @@ int main(int argc, char **argv)
 	free(lat);
 	perf_unmap(m1, len1);
 	perf_unmap(m2, len2);
-	return 0;
+	return rc ? 1 : 0;
 }

@@ -60,7 +60,7 @@ struct opts {
 	int reps, cpu;
 	uint64_t seed;
 	const char *snippet;
-	const char *only;     /* --case: run only cases whose name contains it */
+	const char *only;     /* --case: run only the cases named (comma-separated) */
 };
 
 /* --case a,b,c: run only the cases named (exactly). */
@@ -182,40 +182,47 @@ static void print_case2(const char *name, size_t ops, double mops, struct perf_p
 	fflush(stdout);
 }
 
-static void case_decode(const struct opts *O, double tpns, const struct input *in,
-			uint32_t *lat, int sw)
+/* Every timed pass, and the batches together, must give the warm-up pass's
+ * checksum: the same messages decoded the same way. 0, or -1 if not. */
+static int case_decode(const struct opts *O, double tpns, const struct input *in,
+		       uint32_t *lat, int sw)
 {
 	char name[64];
-	double mops[16];
-	int reps = O->reps < 16 ? O->reps : 16;
+	double mops[PERF_MAX_REPS];
+	int reps = O->reps < PERF_MAX_REPS ? O->reps : PERF_MAX_REPS;
 	size_t n = 0, nb = 0;
 	uint64_t (*pass)(const struct input *, size_t *) = sw ? decode_pass_switch : decode_pass;
-	volatile uint64_t sink;
+	uint64_t ref, sum = 0;
+	int bad = 0;
 
 	snprintf(name, sizeof(name), "%s_decode%s", in->name, sw ? "_switch" : "");
 	if (!wanted(O, name))
-		return;
-	sink = pass(in, &n); /* warm-up */
+		return 0;
+	ref = pass(in, &n); /* warm-up */
 
 	for (int r = 0; r < reps; r++) {
 		n = 0;
 		uint64_t t0 = perf_tsc_begin();
-		sink += pass(in, &n);
+		uint64_t c = pass(in, &n);
 		mops[r] = (double)n / ((double)(perf_tsc_end() - t0) / tpns) * 1e3;
+		bad |= c != ref;
 	}
 	const uint8_t *p = in->data, *end = in->data + in->len;
 	while (p < end) {
 		size_t k = 0;
 		uint64_t t0 = perf_tsc_begin();
-		sink += decode_batch(&p, end, &k, sw);
+		sum += decode_batch(&p, end, &k, sw);
 		uint64_t dt = perf_tsc_end() - t0;
 		if (k < DEC_BATCH)
 			break;
 		lat[nb++] = perf_sample(dt);
 	}
-	(void)sink;
-	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
-	print_case2(name, n, mops[reps / 2], perf_percentiles(lat, nb, tpns * DEC_BATCH));
+	print_case2(name, n, perf_median(mops, reps), perf_percentiles(lat, nb, tpns * DEC_BATCH));
+	if (bad || sum != ref) {
+		fprintf(stderr, "bench_itch: %s: a pass's checksum differs from the warm-up's\n", name);
+		return -1;
+	}
+	return 0;
 }
 
 /* --- Decode + book ------------------------------------------------------------------ */
@@ -266,8 +273,8 @@ static void case_book(const struct opts *O, double tpns, const struct input *in,
 {
 	static const char *const suffix[] = { "book", "book_noprefetch", "book_each" };
 	char name[64];
-	double mops[16];
-	int reps = O->reps < 16 ? O->reps : 16;
+	double mops[PERF_MAX_REPS];
+	int reps = O->reps < PERF_MAX_REPS ? O->reps : PERF_MAX_REPS;
 	size_t n = 0, nb = 0;
 	struct nx_mdbook *b;
 
@@ -289,7 +296,7 @@ static void case_book(const struct opts *O, double tpns, const struct input *in,
 				fprintf(stderr, "bench_itch: %s pass %d: %ld involuntary switches\n",
 					name, r, cs);
 		}
-		qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
+		double mops_med = perf_median(mops, reps);
 		/* batch percentiles: one more pass, BOOK_BATCH blocks timed at a time */
 		b = fresh_book(mem, memlen);
 		const uint8_t *p = in->data;
@@ -314,7 +321,7 @@ static void case_book(const struct opts *O, double tpns, const struct input *in,
 			p += used;
 			left -= used;
 		}
-		print_case2(name, n, mops[reps / 2], perf_percentiles(lat, nb, tpns * BOOK_BATCH));
+		print_case2(name, n, mops_med, perf_percentiles(lat, nb, tpns * BOOK_BATCH));
 		return;
 	}
 	/* EACH: every message timed alone */
@@ -337,28 +344,57 @@ static void case_book(const struct opts *O, double tpns, const struct input *in,
 
 /* --- Inputs ------------------------------------------------------------------------ */
 
-static int load_snippet(const char *path, struct input *in)
+/* The whole file, of any size, cut after its last complete block (a
+ * trailing partial block would misframe the next copy). 0, or -1 with
+ * *why set. */
+static int load_snippet(const char *path, struct input *in, const char **why)
 {
-	static uint8_t raw[64 * 1024];
 	FILE *f = fopen(path, "rb");
-	size_t len;
+	uint8_t *raw = NULL;
+	size_t len = 0, cap = 0, got;
 
+	*why = "not found";
 	if (!f)
 		return -1;
-	len = fread(raw, 1, sizeof(raw), f);
+	do {
+		if (len == cap) {
+			uint8_t *r = realloc(raw, cap = cap ? 2 * cap : 1 << 16);
+			if (!r) {
+				fclose(f);
+				free(raw);
+				*why = "out of memory";
+				return -1;
+			}
+			raw = r;
+		}
+		got = fread(raw + len, 1, cap - len, f);
+		len += got;
+	} while (got);
 	fclose(f);
+	struct nx_mold_blocks it;
+	const uint8_t *m;
+	size_t l;
+	nx_mold_blocks_init(&it, raw, len);
+	while (nx_mold_blocks_next(&it, &m, &l) == 1)
+		;
+	len = (size_t)(it.p - raw); /* complete blocks only */
+	*why = "no complete message block";
+	if (!len) {
+		free(raw);
+		return -1;
+	}
 	in->name = "snippet";
 	in->data = perf_map_huge(len * SNIP_COPIES, &in->maplen);
-	if (!in->data)
+	*why = "out of memory";
+	if (!in->data) {
+		free(raw);
 		return -1;
+	}
 	in->len = 0;
 	in->msgs = 0;
 	for (uint64_t c = 0; c < SNIP_COPIES; c++) {
 		uint8_t *d = in->data + in->len;
 		memcpy(d, raw, len);
-		struct nx_mold_blocks it;
-		const uint8_t *m;
-		size_t l;
 		nx_mold_blocks_init(&it, d, len);
 		while (nx_mold_blocks_next(&it, &m, &l) == 1) {
 			uint8_t *w = (uint8_t *)(uintptr_t)m;
@@ -371,6 +407,7 @@ static int load_snippet(const char *path, struct input *in)
 		}
 		in->len += len;
 	}
+	free(raw);
 	return 0;
 }
 
@@ -597,13 +634,13 @@ static int gen_synth(const struct opts *O, struct input *in)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_itch [--quick] [--msgs N] [--reps N] [--cpu N] [--seed N]\n"
-			"                  [--snippet PATH] [--case SUBSTRING]\n");
+			"                  [--snippet PATH] [--case NAME[,NAME...]]\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct opts O = { .msgs = 30000000, .reps = 3, .cpu = -1, .seed = 42, .snippet = SNIPPET };
-	struct input snip, syn;
+	struct input snip = { 0 }, syn = { 0 };
 	for (int i = 1; i < argc; i++) {
 		if (perf_opt(argc, argv, &i, &O.reps, &O.cpu, &O.seed))
 			continue;
@@ -612,7 +649,7 @@ int main(int argc, char **argv)
 			O.msgs = 3000000;
 			O.reps = 1;
 		} else if (!strcmp(a, "--msgs") && v) {
-			O.msgs = strtoull(v, NULL, 0), i++;
+			O.msgs = perf_opt_size(a, v, 100000, 1000000000), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			O.only = v, i++;
 		} else if (!strcmp(a, "--snippet") && v) {
@@ -635,9 +672,20 @@ int main(int argc, char **argv)
 
 	size_t memlen, need = nx_mdbook_memsize(&book_cfg);
 	void *mem = perf_map_huge(need, &memlen);
-	uint32_t *lat = malloc((O.msgs + SNIP_COPIES * 1000 + 16) * sizeof(*lat));
 	int want_syn = !O.only || strstr(O.only, "synth_") != NULL;
-	if (!mem || !lat || (want_syn && gen_synth(&O, &syn))) {
+	if (!mem || (want_syn && gen_synth(&O, &syn))) {
+		fprintf(stderr, "bench_itch: cannot set up\n");
+		return 1;
+	}
+	const char *snip_why;
+	int rc = 0;
+	int have_snip = load_snippet(O.snippet, &snip, &snip_why) == 0;
+	/* One sample per message at most (book_each), for either input. */
+	size_t nlat = want_syn ? syn.msgs : 1;
+	if (have_snip && snip.msgs > nlat)
+		nlat = snip.msgs;
+	uint32_t *lat = malloc(nlat * sizeof(*lat));
+	if (!lat) {
 		fprintf(stderr, "bench_itch: cannot set up\n");
 		return 1;
 	}
@@ -646,18 +694,18 @@ int main(int argc, char **argv)
 	       book_cfg.max_orders, book_cfg.max_levels, book_cfg.max_locates, O.reps,
 	       (unsigned long long)O.seed, ovh, ovh / tpns);
 	fflush(stdout);
-	if (load_snippet(O.snippet, &snip) == 0) {
-		case_decode(&O, tpns, &snip, lat, 0);
-		case_decode(&O, tpns, &snip, lat, 1);
+	if (have_snip) {
+		rc |= case_decode(&O, tpns, &snip, lat, 0);
+		rc |= case_decode(&O, tpns, &snip, lat, 1);
 		case_book(&O, tpns, &snip, mem, memlen, BULK, ovh, lat);
 		case_book(&O, tpns, &snip, mem, memlen, EACH, ovh, lat);
 		perf_unmap(snip.data, snip.maplen);
 	} else {
-		printf("bench_itch snippet skipped: %s not found\n", O.snippet);
+		printf("bench_itch snippet skipped: %s %s\n", O.snippet, snip_why);
 	}
 	if (want_syn) {
-		case_decode(&O, tpns, &syn, lat, 0);
-		case_decode(&O, tpns, &syn, lat, 1);
+		rc |= case_decode(&O, tpns, &syn, lat, 0);
+		rc |= case_decode(&O, tpns, &syn, lat, 1);
 		case_book(&O, tpns, &syn, mem, memlen, BULK, ovh, lat);
 		case_book(&O, tpns, &syn, mem, memlen, NOPREFETCH, ovh, lat);
 		case_book(&O, tpns, &syn, mem, memlen, EACH, ovh, lat);
@@ -665,5 +713,5 @@ int main(int argc, char **argv)
 	}
 	perf_unmap(mem, memlen);
 	free(lat);
-	return 0;
+	return rc ? 1 : 0;
 }

@@ -414,8 +414,8 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 		by_outcome[c->outcome]++;
 	}
 	/* Warm up, then throughput: the median of reps batches. */
-	double mops[16];
-	int reps = O->reps < 16 ? O->reps : 16;
+	double mops[PERF_MAX_REPS];
+	int reps = O->reps < PERF_MAX_REPS ? O->reps : PERF_MAX_REPS;
 	long csw = perf_nivcsw();
 	run_batch(S->r, calls, n, &bad);
 	for (int k = 0; k < reps && !bad; k++)
@@ -429,7 +429,7 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 		fprintf(stderr, "bench_risk: %s: %zu answers differ from generation\n", name, bad);
 		return -1;
 	}
-	qsort(mops, (size_t)reps, sizeof(mops[0]), perf_cmp_double);
+	double mops_med = perf_median(mops, reps);
 
 	/* Per outcome first (scratch copies), then all (sorts lat in place). */
 	struct perf_pct po[256];
@@ -444,7 +444,7 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 		po[w] = perf_percentiles(scratch, no[w], tpns);
 	}
 	struct perf_pct all = perf_percentiles(lat, n, tpns);
-	perf_print_case("bench_risk", name, n, mops[reps / 2], all);
+	perf_print_case("bench_risk", name, n, mops_med, all);
 	for (unsigned w = 0; w < 256; w++) {
 		char sub[96], nm[48];
 		if (!no[w])
@@ -478,7 +478,7 @@ int main(int argc, char **argv)
 			O.ops = 200000;
 			O.reps = 1;
 		} else if (!strcmp(a, "--ops") && v) {
-			O.ops = strtoull(v, NULL, 0), i++;
+			O.ops = perf_opt_size(a, v, 1, 1000000000), i++;
 		} else if (!strcmp(a, "--case") && v) {
 			O.only = v, i++;
 		} else {

@@ -35,15 +35,47 @@ long perf_nivcsw(void)
 	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nivcsw;
 }
 
+/* One (TSC, CLOCK_MONOTONIC) pair: the clock read between two TSC reads,
+ * retried until they are close (no preemption or interrupt in between),
+ * the TSC taken at their midpoint. */
+static void tsc_clock_pair(uint64_t *tsc, double *s)
+{
+	uint64_t best = UINT64_MAX;
+	for (int k = 0; k < 100; k++) {
+		uint64_t a = perf_tsc_begin();
+		double t = perf_now_s();
+		uint64_t b = perf_tsc_end();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*s = t;
+		}
+		if (best < 10000) /* ~4 us: an undisturbed clock_gettime is well under */
+			break;
+	}
+}
+
 double perf_tsc_calibrate(void)
 {
-	double t0 = perf_now_s();
-	uint64_t c0 = __rdtsc();
-	double t1;
-	while ((t1 = perf_now_s()) - t0 < 0.1)
+	/* Sleep, do not spin, between the two pairs: perf_pin_idlest reads the
+	 * CPUs' idle time over this interval, and a spinning calibration would
+	 * count itself as load on the CPU it runs on. */
+	uint64_t c0, c1;
+	double t0, t1;
+	tsc_clock_pair(&c0, &t0);
+	struct timespec ts = { 0, 100000000 };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-	uint64_t c1 = __rdtsc();
+	tsc_clock_pair(&c1, &t1);
 	return (double)(c1 - c0) / ((t1 - t0) * 1e9);
+}
+
+double perf_median(double *v, int n)
+{
+	if (n <= 0)
+		return 0;
+	qsort(v, (size_t)n, sizeof(v[0]), perf_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int perf_cmp_u32(const void *a, const void *b)
@@ -347,19 +379,45 @@ void perf_live_event(struct perf_live *l, const struct nx_event *ev)
 	}
 }
 
+/* A whole number in [lo, hi] (decimal, or 0x hex), or exit(2) naming the option. */
+static long long opt_num(const char *opt, const char *v, long long lo, long long hi)
+{
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 0);
+	if (errno || end == v || *end || x < lo || x > hi) {
+		fprintf(stderr, "%s: expects a whole number from %lld to %lld, not \"%s\"\n", opt, lo,
+			hi, v);
+		exit(2);
+	}
+	return x;
+}
+
+size_t perf_opt_size(const char *opt, const char *v, size_t lo, size_t hi)
+{
+	return (size_t)opt_num(opt, v, (long long)lo, (long long)hi);
+}
+
 int perf_opt(int argc, char **argv, int *i, int *reps, int *cpu, uint64_t *seed)
 {
 	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 	if (!v)
 		return 0;
-	if (!strcmp(a, "--reps"))
-		*reps = atoi(v);
-	else if (!strcmp(a, "--cpu"))
-		*cpu = atoi(v);
-	else if (!strcmp(a, "--seed"))
-		*seed = strtoull(v, NULL, 0);
-	else
+	if (!strcmp(a, "--reps")) {
+		*reps = (int)opt_num(a, v, 1, PERF_MAX_REPS);
+	} else if (!strcmp(a, "--cpu")) {
+		*cpu = (int)opt_num(a, v, -1, CPU_SETSIZE - 1);
+	} else if (!strcmp(a, "--seed")) {
+		char *end;
+		errno = 0;
+		*seed = strtoull(v, &end, 0);
+		if (errno || end == v || *end || *v == '-') {
+			fprintf(stderr, "--seed: expects a whole number, not \"%s\"\n", v);
+			exit(2);
+		}
+	} else {
 		return 0;
+	}
 	++*i;
 	return 1;
 }

@@ -104,17 +104,24 @@ double perf_now_s(void);
  * batch that was preempted shows it in wall-clock throughput. */
 long perf_nivcsw(void);
 
-/* TSC ticks per ns, against CLOCK_MONOTONIC over ~100 ms. */
+/* TSC ticks per ns, against CLOCK_MONOTONIC over ~100 ms (asleep, so the
+ * calibration does not load the CPU it runs on). */
 double perf_tsc_calibrate(void);
 
 /* Median cost of an empty perf_tsc_begin/_end pair, in ticks. */
 uint32_t perf_tsc_overhead(void);
 
 /* The options every bench takes: --reps N (batches, the median is
- * reported), --cpu N (pin; -1 picks the idlest) and --seed N. If argv[*i]
- * is one of them with its value, store it, step *i onto the value and
- * return 1; else 0 and nothing changes. */
+ * reported; 1..PERF_MAX_REPS), --cpu N (pin; -1 picks the idlest) and
+ * --seed N. If argv[*i] is one of them with its value, store it, step *i
+ * onto the value and return 1; else 0 and nothing changes. A value that is
+ * not a whole number in range is an error: a message and exit(2). */
+#define PERF_MAX_REPS 16
 int perf_opt(int argc, char **argv, int *i, int *reps, int *cpu, uint64_t *seed);
+
+/* The value of a count option (--ops N and the like): a whole number in
+ * [lo, hi], or a message naming opt and exit(2). */
+size_t perf_opt_size(const char *opt, const char *v, size_t lo, size_t hi);
 
 /*
  * Calibrate the TSC (*tpns, ticks per ns) and meanwhile see which allowed
@@ -131,6 +138,10 @@ struct perf_pct {
 
 int perf_cmp_u32(const void *a, const void *b);
 int perf_cmp_double(const void *a, const void *b);
+
+/* The median of n values (sorted in place): the middle one, or the mean of
+ * the two middle ones when n is even. */
+double perf_median(double *v, int n);
 
 /* Nearest-rank percentiles of n samples in ticks (sorted in place), in ns. */
 struct perf_pct perf_percentiles(uint32_t *v, size_t n, double tpns);

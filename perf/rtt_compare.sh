@@ -68,23 +68,34 @@ net = {
 };
 EOF
 
+# Runs inside $(run_dpdk) / $(run_sock): a subshell, which neither shows its
+# output nor runs the EXIT trap. So on failure: the log and message to
+# stderr, and the venue stopped here.
 wait_running() {
 	for _ in $(seq 1 100); do
 		grep -q "running;" "$1" && return 0
 		kill -0 "$PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$1"
-	echo "rtt_compare: the venue did not start"
+	cat "$1" >&2
+	echo "rtt_compare: the venue did not start" >&2
+	kill -KILL "$PID" 2>/dev/null
 	exit 1
 }
 
 # The client's rtt line, plus the venue's own receive-to-transmit share
 # (its /nanoex/latency histogram) as venue_p50_us= and venue_p99_us=.
+# (A pipeline's status is its last command's: test the line itself.)
 client() {
-	ip netns exec "$NS" taskset -c 0 "$BUILD/nxclient" --load -H 10.98.0.1 -p 9100 \
+	R=$(ip netns exec "$NS" taskset -c 0 "$BUILD/nxclient" --load -H 10.98.0.1 -p 9100 \
 		-c "$TMP/venue.cfg" -a 1 -i 2 -n "$COUNT" --warmup "$WARMUP" $BUSY 2>"$TMP/client.err" \
-		| grep '^rtt ' | tr '\n' ' ' || { cat "$TMP/client.err" >&2; echo "rtt failed"; }
+		| grep '^rtt ')
+	if [ -n "$R" ]; then
+		printf '%s ' "$R" | tr '\n' ' '
+	else
+		cat "$TMP/client.err" >&2
+		echo "rtt_compare: the client failed" >&2
+	fi
 	echo /nanoex/latency | python3 /usr/bin/dpdk-telemetry.py -f "nxperf$ID" 2>/dev/null | python3 -c '
 import json, sys
 d = list(json.loads(sys.stdin.read()).values())[0]
