@@ -9,7 +9,8 @@
  * shards' engines), bad parameters of every kind, unknown commands,
  * timeouts of a shard that does not serve (and recovery when it comes
  * back), and concurrent callers. The DPDK telemetry and Unix socket
- * front-ends are not tested here (tests/dpdk/). The test_regression_*
+ * front-ends are not tested here (tests/dpdk/, and nanoex-sock's socket in
+ * tests/client/test_sock_telemetry.sh). The test_regression_*
  * cases keep bugs this test found in ctl.c fixed.
  */
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "../dpdk_apps/common/ctl.h"
+#include "../dpdk_apps/common/opts.h"
 #include "nx/client.h"
 #include "nx/reason.h"
 #include "nx/risk.h"
@@ -678,6 +681,103 @@ static void test_regression_stopped(void **state)
 	}
 }
 
+/* Review (session 9): /nanoex/stats and /nanoex/info took any parameters and
+ * ignored them, so "/nanoex/stats,1" answered the sum of all shards where
+ * the operator asked for shard 1's counters; and the error of a malformed
+ * /nanoex/ref_px asked for a "price in ticks" where the command takes
+ * price units (docs/operations.md: the error shows the expected form). */
+static void test_regression_extra_params_and_ref_px_form(void **state)
+{
+	struct fx *f = *state;
+	EINVAL_ALL(f, "/nanoex/stats", "1", "0", ",", "x");
+	EINVAL_ALL(f, "/nanoex/info", "1", ",");
+	assert_int_equal(run(f, "/nanoex/stats", ""), 0); /* empty: no parameter */
+	assert_int_equal(run(f, "/nanoex/info", ""), 0);
+	expect_einval(f, "/nanoex/ref_px", "2");
+	const char *why = get(&f->r, "error", 's')->s;
+	if (!strstr(why, "price units") || strstr(why, "ticks"))
+		fail_msg("/nanoex/ref_px error: \"%s\"", why);
+}
+
+/* Review (session 9): --stats (both apps) cast strtoul's result to unsigned
+ * and let strtoul skip spaces and negate: --stats 4294967297 printed a line
+ * every second, " -1" every 136 years; nanoex-sock's --busy-poll cast
+ * strtol's: 4294967296 turned busy polling off. */
+static void test_regression_option_numbers(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "4294967296", "4294967297", "18446744073709551617",
+		" -1", " 5", "-1", "+5", "5s", "", "0x10", "5 " };
+	struct app_opts ao = { 0 };
+	unsigned long v;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ao.stats_s = 7;
+		if (app_opt("test", 's', bad[i], &ao) != -1 || ao.stats_s != 7)
+			fail_msg("--stats \"%s\" taken as %u", bad[i], ao.stats_s);
+	}
+	assert_int_equal(app_opt("test", 's', "4294967295", &ao), 1);
+	assert_int_equal(ao.stats_s, UINT_MAX);
+	assert_int_equal(app_opt("test", 's', "0", &ao), 1);
+	assert_int_equal(ao.stats_s, 0);
+	assert_int_equal(app_parse_uint("2147483647", INT_MAX, &v), 0);
+	assert_int_equal(v, INT_MAX);
+	assert_int_equal(app_parse_uint("2147483648", INT_MAX, &v), -1);
+	assert_int_equal(app_parse_uint("4294967296", INT_MAX, &v), -1);
+}
+
+/* Review (session 9): nanoex's telemetry keeps 127 characters of a string
+ * (RTE_TEL_MAX_STRING_LEN), and /nanoex/info wrote longer ones: a shard of
+ * 30 instruments 1001..1030 read "... 1018 1019 102" there (an id that is
+ * not configured), and both apps left out the rest silently (nanoex-sock
+ * after 1024; eight ports after the third or so). Lists are now cut between
+ * two items and say how many are left out. */
+static void test_regression_info_strings_fit(void **state)
+{
+	(void)state;
+	static nx_inst_t ids[30];
+	struct nx_venue_config *cfg = calloc(1, sizeof(*cfg));
+	struct rec *r = calloc(1, sizeof(*r));
+	struct ctl c;
+	const struct ctl_writer w = { rec_u64, rec_i64, rec_str, r };
+	assert_non_null(cfg);
+	assert_non_null(r);
+	snprintf(cfg->path, sizeof(cfg->path), "/etc/nanoex/venue.cfg");
+	cfg->net.nports = NX_NET_MAX_PORTS;
+	for (uint32_t i = 0; i < NX_NET_MAX_PORTS; i++) {
+		memset(cfg->net.ports[i].device, 'a' + (int)i, 63);
+		cfg->net.ports[i].ipv4 = 0xc0000201u + i;
+	}
+	for (uint32_t i = 0; i < 30; i++)
+		ids[i] = 1001 + i;
+	cfg->net.nshards = 2;
+	cfg->net.shards[0] = (struct nx_shard_config){ 2, 9100, 30, ids };
+	cfg->net.shards[1] = (struct nx_shard_config){ 4, 9101, 3, ids };
+	ctl_init(&c, cfg, "nanoex", "dpdk", 0);
+	assert_int_equal(ctl_run(&c, "/nanoex/info", NULL, &w, 0), 0);
+	for (int i = 0; i < r->n; i++)
+		if (r->kv[i].type == 's' && strlen(r->kv[i].s) > CTL_STR_MAX - 1)
+			fail_msg("%s: %zu characters: \"%s\"", r->kv[i].key, strlen(r->kv[i].s),
+				 r->kv[i].s);
+	expect_kv(r, "shard_1=lcore 4 udp 9101 instruments 1001 1002 1003");
+	/* shard_0: whole ids, in order from 1001, then how many are left out */
+	const char *s0 = get(r, "shard_0", 's')->s, *p = s0 + strlen("lcore 2 udp 9100 instruments");
+	unsigned n = 0, more = 0, id;
+	int k;
+	assert_memory_equal(s0, "lcore 2 udp 9100 instruments", p - s0);
+	while (sscanf(p, " %u%n", &id, &k) == 1 && id == 1001 + n)
+		n++, p += k;
+	assert_int_equal(sscanf(p, " (+%u more)%n", &more, &k), 1);
+	assert_int_equal(p[k], 0);
+	assert_true(n >= 10);
+	assert_int_equal(n + more, 30);
+	const char *ports = get(r, "ports", 's')->s;
+	assert_non_null(strstr(ports, " more)"));
+	assert_int_equal(strncmp(ports, cfg->net.ports[0].device, 63), 0);
+	pthread_mutex_destroy(&c.lock);
+	free(r);
+	free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,7 +786,9 @@ int main(void)
 		T(test_status), T(test_ref_px), T(test_kill), T(test_limit), T(test_malformed),
 		T(test_unknown_command), T(test_timeout), T(test_concurrent),
 		T(test_regression_busy_mailbox_keeps_request), T(test_regression_param_parsing),
-		T(test_regression_stopped),
+		T(test_regression_stopped), T(test_regression_extra_params_and_ref_px_form),
+		T(test_regression_option_numbers),
+		cmocka_unit_test(test_regression_info_strings_fit),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

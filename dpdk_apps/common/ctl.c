@@ -298,7 +298,7 @@ static int parse_admin(struct ctl *c, const char *cmd, int nf, char **f, struct 
 	if (!strcmp(cmd, "/nanoex/status") || !strcmp(cmd, "/nanoex/ref_px")) {
 		int status = !strcmp(cmd, "/nanoex/status");
 		*why = status ? "parameters: <instrument>,open|halted|closed[,cancel]"
-			      : "parameters: <instrument>,<price in ticks>";
+			      : "parameters: <instrument>,<price> (price units, a multiple of the tick)";
 		if (nf < 2 || parse_u64(f[0], &id) || id > UINT32_MAX)
 			return -EINVAL;
 		a->id = (uint32_t)id;
@@ -356,6 +356,35 @@ static int cmd_admin(struct ctl *c, const char *cmd, int nf, char **f, const str
 	return 0;
 }
 
+/* A list in one string answer of at most CTL_STR_MAX - 1 characters, cut
+ * between two items: nanoex's telemetry cut a longer one wherever 127 fell
+ * (a shard of 30 instruments 1001..1030 read "... 1018 1019 102": an id
+ * that is not there), and both apps left out what did not fit silently. */
+struct ctl_list {
+	char s[CTL_STR_MAX];
+	size_t n;
+	int full;
+};
+
+/* Item i (from 0) of total: taken if what is left to say after it,
+ * " (+N more)", still fits; else the list ends with that. */
+static void list_add(struct ctl_list *l, const char *item, uint32_t i, uint32_t total)
+{
+	char more[32];
+	size_t len = strlen(item), m = 0;
+	if (l->full)
+		return;
+	if (i + 1 < total)
+		m = (size_t)snprintf(more, sizeof(more), " (+%u more)", total - i - 1);
+	if (l->n + len + m < sizeof(l->s)) {
+		memcpy(l->s + l->n, item, len + 1);
+		l->n += len;
+		return;
+	}
+	l->full = 1;
+	snprintf(l->s + l->n, sizeof(l->s) - l->n, " (+%u more)", total - i);
+}
+
 int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl_writer *w,
 	    uint64_t now_ns)
 {
@@ -368,29 +397,38 @@ int ctl_run(struct ctl *c, const char *cmd, const char *params, const struct ctl
 	pthread_mutex_lock(&c->lock);
 	if (c->stopped) {
 		rc = error(w, -ETIMEDOUT, "stopping");
+	} else if (nf && (!strcmp(cmd, "/nanoex/info") || !strcmp(cmd, "/nanoex/stats"))) {
+		/* "/nanoex/stats,1" answered the sum of all shards as if it
+		 * were shard 1's counters */
+		rc = error(w, -EINVAL, !strcmp(cmd, "/nanoex/stats")
+			   ? "no parameters (one shard's counters: /nanoex/shard,<n>)" : "no parameters");
 	} else if (!strcmp(cmd, "/nanoex/info")) {
-		char ports[NX_NET_MAX_PORTS * 96] = ""; /* 63-character device, address, ", " */
-		size_t n = 0;
+		struct ctl_list ports = { .n = 0 };
+		char item[96]; /* ", ", a 63-character device, " ", an address */
 		for (uint32_t i = 0; i < c->cfg->net.nports; i++) {
 			uint32_t ip = c->cfg->net.ports[i].ipv4;
-			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%s %u.%u.%u.%u",
-					      i ? ", " : "", c->cfg->net.ports[i].device, ip >> 24,
-					      ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+			snprintf(item, sizeof(item), "%s%s %u.%u.%u.%u", i ? ", " : "",
+				 c->cfg->net.ports[i].device, ip >> 24, ip >> 16 & 255, ip >> 8 & 255,
+				 ip & 255);
+			list_add(&ports, item, i, c->cfg->net.nports);
 		}
 		w->str(w->ctx, "app", c->app);
 		w->str(w->ctx, "io", c->io_name);
 		w->str(w->ctx, "config", c->cfg->path);
-		w->str(w->ctx, "ports", ports);
+		w->str(w->ctx, "ports", ports.s);
 		w->u64(w->ctx, "shards", c->nshards);
 		for (uint32_t i = 0; i < c->nshards; i++) {
-			char key[32], val[160];
+			char key[32];
 			const struct nx_shard_config *s = &c->cfg->net.shards[i];
-			int k = snprintf(val, sizeof(val), "lcore %u udp %u instruments", s->lcore,
-					 s->udp_port);
-			for (uint32_t j = 0; j < s->ninstruments && k < (int)sizeof(val) - 12; j++)
-				k += snprintf(val + k, sizeof(val) - (size_t)k, " %u", s->instruments[j]);
+			struct ctl_list val = { .n = 0 };
+			val.n = (size_t)snprintf(val.s, sizeof(val.s), "lcore %u udp %u instruments",
+						 s->lcore, s->udp_port);
+			for (uint32_t j = 0; j < s->ninstruments; j++) {
+				snprintf(item, sizeof(item), " %u", s->instruments[j]);
+				list_add(&val, item, j, s->ninstruments);
+			}
 			snprintf(key, sizeof(key), "shard_%u", i);
-			w->str(w->ctx, key, val);
+			w->str(w->ctx, key, val.s);
 		}
 		w->u64(w->ctx, "uptime_s", (now_ns - c->start_ns) / 1000000000u);
 	} else if (!strcmp(cmd, "/nanoex/stats") || !strcmp(cmd, "/nanoex/shard")) {

@@ -56,6 +56,11 @@ struct ctl_io {
 
 #define CTL_BOOK_DEPTH 10
 
+/* Room for a string answer, NUL included: DPDK telemetry keeps the first
+ * RTE_TEL_MAX_STRING_LEN - 1 (127) characters of one and drops the rest,
+ * so ctl writes none longer (lists end with " (+N more)"). */
+#define CTL_STR_MAX 128
+
 enum ctl_op { CTL_STATS = 1, CTL_ADMIN, CTL_BOOK };
 
 struct ctl_reply {

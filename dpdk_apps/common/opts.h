@@ -21,6 +21,10 @@ struct app_opts {
  * stderr, prefixed with prog). */
 int app_opt(const char *prog, int o, const char *arg, struct app_opts *ao);
 
+/* A decimal number from 0 to max, digits only (no sign, no space, no
+ * overflow): 0, or -1 if s is anything else. */
+int app_parse_uint(const char *s, unsigned long max, unsigned long *v);
+
 /* After getopt_long: nothing left over, and --config given. 0 or -1 (said). */
 int app_opts_check(const char *prog, int argc, char **argv, int optind_, const struct app_opts *ao);
 

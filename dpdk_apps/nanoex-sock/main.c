@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -80,7 +81,7 @@ static int parse_args(struct sock_app *a, int argc, char **argv, struct app_opts
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, rc;
-	char *end;
+	unsigned long v;
 	struct in_addr ia;
 	while ((o = getopt_long(argc, argv, APP_OPTS_GETOPT "b:P:h", opts, NULL)) != -1) {
 		if ((rc = app_opt("nanoex-sock", o, optarg, ao)) < 0)
@@ -95,12 +96,13 @@ static int parse_args(struct sock_app *a, int argc, char **argv, struct app_opts
 			}
 			a->bind_ip = ntohl(ia.s_addr);
 			break;
-		case 'B':
-			a->busy_poll_us = (int)strtol(optarg, &end, 10);
-			if (*end || !*optarg || a->busy_poll_us < 0) {
-				fprintf(stderr, "nanoex-sock: --busy-poll: not a number of us: %s\n", optarg);
+		case 'B': /* was cast from strtol: 4294967296 ran as 0 (off) */
+			if (app_parse_uint(optarg, INT_MAX, &v)) {
+				fprintf(stderr, "nanoex-sock: --busy-poll: not a number of us (0 to %d): %s\n",
+					INT_MAX, optarg);
 				return -1;
 			}
+			a->busy_poll_us = (int)v;
 			break;
 		case 'P':
 			if (!*optarg || strchr(optarg, '/')) {
@@ -323,8 +325,13 @@ int main(int argc, char **argv)
 	ctl_init(&a->ctl, &a->cfg, "nanoex-sock", "kernel", sock_now_ns());
 	if (shards_init(a))
 		goto out;
-	if (sock_telemetry_start(a))
+	if ((rc = sock_telemetry_start(a)) == -EADDRINUSE) {
+		rc = 1; /* another venue's, said: nanoex refuses a --file-prefix in use alike */
+		goto out;
+	}
+	if (rc)
 		printf("nanoex-sock: warning: no control socket\n");
+	rc = 1;
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old); /* shard threads never take signals */

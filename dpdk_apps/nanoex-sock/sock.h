@@ -72,7 +72,8 @@ int sock_reply_fd(const struct sock_shard *s, uint32_t ip);
 void sock_send_out(struct sock_shard *s);
 
 /* telemetry.c: serve the control commands at /var/run/dpdk/<prefix>/dpdk_telemetry.v2
- * on a thread of its own. Returns 0 or -errno (the path is printed). */
+ * on a thread of its own. Returns 0 or -errno (the path is printed);
+ * -EADDRINUSE when another live process serves that path (not taken over). */
 int sock_telemetry_start(struct sock_app *a);
 void sock_telemetry_stop(void);
 
