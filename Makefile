@@ -137,7 +137,7 @@ $(PERF_BINS): $(BUILD)/perf/%: $(BUILD)/perf/%.o $(PERF_SUP) $(LIB)
 unit: $(TEST_BINS)
 	@tests/run_suite.sh unit $(TEST_BINS)
 
-golden: $(BUILD)/nxreplay $(BUILD)/nxitch $(BUILD)/nxclient
+golden: $(BUILD)/nxreplay $(BUILD)/nxitch $(BUILD)/nxclient $(BUILD)/nxgen $(BUILD)/nanoex-sock
 	@tests/run_golden.sh $(BUILD)/nxreplay tests/golden
 	@BUILD=$(BUILD) tests/run_suite.sh tools tests/pcap/test_nxitch.sh tests/replay/test_nxreplay.sh \
 		tests/client/test_nxclient.sh tests/objects/test_prefetch.sh tests/nxgen/test_nxgen_sock.sh \

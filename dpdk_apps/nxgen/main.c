@@ -323,12 +323,27 @@ static int given_conflict(const struct given *g, const char *where, char *err, s
 				"give one", where), -1;
 	return 0;
 }
+/* A copy of v in a static arena (the value an option keeps must outlive
+ * the spec's parsing buffer; the arena is never freed, so nothing leaks
+ * as strdup did). An arena too full gives "" and the option refuses it. */
+static const char *keep_value(char *arena, size_t cap, size_t *used, const char *v)
+{
+	size_t n = strlen(v) + 1;
+	if (n > cap - *used)
+		return "";
+	char *p = memcpy(arena + *used, v, n);
+	*used += n;
+	return p;
+}
+
 
 /* A --compare spec on top of base. */
 static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t errlen)
 {
 	static char store[2][1024]; /* option values point into it for the whole run */
 	static int used;
+	static char kept[4096];     /* and into this: each value, copied whole */
+	static size_t nkept;
 	char *buf = store[used++ & 1];
 	char val[512];
 	snprintf(buf, sizeof(store[0]), "%s", spec);
@@ -346,7 +361,8 @@ static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t er
 			return -1;
 		}
 		if (op && op->arg != 2) {
-			if (name && nxg_opt_set(o, name, strdup(val), err, errlen))
+			if (name && nxg_opt_set(o, name, keep_value(kept, sizeof(kept), &nkept, val),
+						err, errlen))
 				return -1;
 			if (name)
 				note_given(&gv, name, val);
@@ -363,7 +379,7 @@ static int apply_spec(struct nxg_opts *o, const char *spec, char *err, size_t er
 	}
 	if (!name)
 		return 0;
-	if (nxg_opt_set(o, name, strdup(val), err, errlen))
+	if (nxg_opt_set(o, name, keep_value(kept, sizeof(kept), &nkept, val), err, errlen))
 		return -1;
 	note_given(&gv, name, val);
 	snprintf(where, sizeof(where), "--compare spec %s: ", o->name);
