@@ -5,7 +5,9 @@
  * admin booleans and throttling, account 0, the last sequence number, the
  * instrument a refused replace names, the stpMode an ExecNew reports. Each
  * test is a regression from the review of 2026-11-22 (session 14) and failed
- * on the code before it; the price 0 one from the risk review after it.
+ * on the code before it; the price 0 one from the risk review after it;
+ * the answers to requests on another session's orders and the instrument
+ * of a throttled cancel from the review of the reports (rev10).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -391,6 +393,141 @@ static void test_venue_kill_lets_admin_log_in(void **state)
 	login(f, &f->ca, f->aa); /* the venue kill is off */
 }
 
+/* Messages of template tid in f->out sent to address a, read by client c
+ * (one of A's other sessions: the fixture's decoding reads every A address
+ * with f->ca); the last one into *last when not NULL. */
+static int sent_to(struct fx *f, struct nx_addr a, struct nx_client *c, uint16_t tid,
+		   struct nx_client_msg *last)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < f->out.n; i++) {
+		if (f->out.d[i].to.ip != a.ip || f->out.d[i].to.port != a.port)
+			continue;
+		struct nx_client_msg m[EH_OUT_CAP];
+		int k = nx_client_read(c, f->out.d[i].data, f->out.d[i].len, m, EH_OUT_CAP);
+		assert_true(k >= 0);
+		for (int j = 0; j < k; j++)
+			if (m[j].template_id == tid) {
+				n++;
+				if (last)
+					*last = m[j];
+			}
+	}
+	return n;
+}
+
+/* Regression (review of the reports, rev10): "CancelOrder | ExecCanceled
+ * ...; or CancelReject", "CancelReplace | ExecReplaced ...", "MassCancel |
+ * one ExecCanceled per order, then MassCancelReport with the count". A
+ * session of an account may act on the orders another session of the same
+ * account entered, but the reports went to the order's session only: the
+ * requesting session got no answer at all to a CancelOrder or a
+ * CancelReplace, and a MassCancelReport counting orders whose ExecCanceled
+ * it never saw. The order's session still gets every report about it (its
+ * view of its orders stays the book's); the requester gets the answer too. */
+static void test_request_on_other_sessions_order_is_answered(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_client c2;
+	struct nx_addr a2 = { IP_A, 5002 };
+	struct nx_client_msg r;
+	nx_client_init(&c2, 103, A, key_a);
+	login(f, &f->ca, f->aa);
+	login(f, &c2, a2);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(A, 2, NX_SIDE_SELL, 1001, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(A, 3, NX_SIDE_SELL, 1002, 5);
+	send_order(f, &f->ca, f->aa, &o);
+
+	/* the second session cancels the first's order 1 */
+	struct nx_nxp_cancel_order c = { .cl_ord_id = 10, .orig_cl_ord_id = 1, .account = A };
+	nx_client_begin(&c2, &w, buf, sizeof(buf));
+	nx_client_cancel(&c2, &w, &c);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, a2, f->now, &f->out);
+	assert_int_equal(sent_to(f, a2, &c2, NX_NXP_EXEC_CANCELED, &r), 1);
+	assert_int_equal(r.u.exec_canceled.req_cl_ord_id, 10);
+	assert_int_equal(r.u.exec_canceled.cl_ord_id, 1);
+	assert_int_equal(r.u.exec_canceled.reason, NX_CXL_USER);
+	assert_int_equal(r.u.exec_canceled.canceled_qty, 5);
+	assert_int_equal(sent_to(f, f->aa, &f->ca, NX_NXP_EXEC_CANCELED, &r), 1);
+	assert_int_equal(r.u.exec_canceled.req_cl_ord_id, 10);
+
+	/* ... replaces its order 2 */
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 11, .orig_cl_ord_id = 2, .price = 1001,
+					    .qty = 3, .account = A };
+	nx_client_begin(&c2, &w, buf, sizeof(buf));
+	nx_client_replace(&c2, &w, &rp);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, a2, f->now, &f->out);
+	assert_int_equal(sent_to(f, a2, &c2, NX_NXP_EXEC_REPLACED, &r), 1);
+	assert_int_equal(r.u.exec_replaced.cl_ord_id, 11);
+	assert_int_equal(r.u.exec_replaced.orig_cl_ord_id, 2);
+	assert_int_equal(r.u.exec_replaced.qty, 3);
+	assert_int_equal(sent_to(f, f->aa, &f->ca, NX_NXP_EXEC_REPLACED, NULL), 1);
+
+	/* ... and mass cancels the account: an ExecCanceled for each order it
+	 * counts, before the report */
+	struct nx_nxp_mass_cancel mc = { .cl_ord_id = 12, .account = A };
+	nx_client_begin(&c2, &w, buf, sizeof(buf));
+	nx_client_mass_cancel(&c2, &w, &mc);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, a2, f->now, &f->out);
+	assert_int_equal(sent_to(f, a2, &c2, NX_NXP_MASS_CANCEL_REPORT, &r), 1);
+	assert_int_equal(r.u.mass_cancel_report.count, 2);
+	assert_int_equal(sent_to(f, a2, &c2, NX_NXP_EXEC_CANCELED, NULL), 2);
+	assert_int_equal(sent_to(f, f->aa, &f->ca, NX_NXP_EXEC_CANCELED, NULL), 2);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 0);
+	assert_int_equal(c2.gap_count, 0);
+}
+
+/* CancelReject.instrument is "the named order's instrument if known"
+ * (matching.md: "the named order's for cancels and replaces when it is a
+ * live order of the requesting account"). A CancelOrder or CancelReplace
+ * refused by the throttle named instrument 0, though it names a live order
+ * of the session's own account. */
+static void test_throttled_cancel_names_instrument(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	login(f, &f->ca, f->aa);
+	struct nx_admin lim = { .op = NX_ADMIN_LIMIT, .id = A, .limit_kind = NX_LIMIT_MSG_BURST,
+				.value = 1 };
+	f->out.n = 0;
+	assert_int_equal(nx_engine_admin(f->e, &lim, f->now, &f->out), 0);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 5); /* the one token */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	uint64_t oid = msg(f, 0)->u.exec_new.order_id;
+	struct nx_nxp_cancel_order c = { .cl_ord_id = 2, .orig_cl_ord_id = 1, .account = A };
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 3, .order_id = oid, .price = 1000,
+					    .qty = 4, .account = A };
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_cancel(&f->ca, &w, &c);
+	nx_client_replace(&f->ca, &w, &rp);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(count_msgs(f), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(msg(f, i)->template_id, NX_NXP_CANCEL_REJECT);
+		assert_int_equal(msg(f, i)->u.cancel_reject.reason, NX_REJ_RISK_THROTTLED);
+		assert_int_equal(msg(f, i)->u.cancel_reject.instrument, INST);
+	}
+	assert_int_equal(msg(f, 1)->u.cancel_reject.order_id, oid); /* echoed as sent */
+	assert_int_equal(msg(f, 1)->u.cancel_reject.orig_cl_ord_id, 0);
+	/* a name that is no live order of the account: 0 */
+	c.orig_cl_ord_id = 77;
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_cancel(&f->ca, &w, &c);
+	rx(f, f->aa, buf, w.len);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_THROTTLED);
+	assert_int_equal(msg(f, 0)->u.cancel_reject.instrument, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -408,6 +545,8 @@ int main(void)
 		T(test_account_zero_not_permitted),
 		T(test_shutdown_terminates_every_binding),
 		T(test_venue_kill_lets_admin_log_in),
+		T(test_request_on_other_sessions_order_is_answered),
+		T(test_throttled_cancel_names_instrument),
 	};
 	return cmocka_run_group_tests_name("engine_edges", tests, NULL, NULL);
 }

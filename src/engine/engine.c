@@ -7,7 +7,9 @@
  * account permission, pre-trade risk, then one book command. The book's
  * events come back through engine_on_event, which keeps risk exact, turns
  * each into the report the protocol defines and hands it to the session
- * that entered the order (the order's tag), or to the requesting session.
+ * that entered the order (the order's tag), or to the requesting session
+ * (both, for the ExecCanceled / ExecReplaced answering a request of another
+ * session of the order's account).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -224,6 +226,23 @@ static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev
 		       .liquidity = f->liq, .aggressor = aggressor);
 }
 
+/* ExecCanceled and ExecReplaced, to the order's session and, when another
+ * session of the account asked for it, to the requester too (its answer). */
+static void cancel_report(struct nx_engine *e, struct session *s, const struct nx_ev_cancel *c)
+{
+	REPORT(e, s, exec_canceled, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
+	       .order_id = c->oid, .transact_time = e->now, .canceled_qty = c->qty,
+	       .account = c->acct, .instrument = c->inst, .reason = c->reason, .side = c->side);
+}
+
+static void replace_report(struct nx_engine *e, struct session *s, const struct nx_ev_replace *r)
+{
+	REPORT(e, s, exec_replaced, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
+	       .order_id = r->oid, .transact_time = e->now, .price = r->px, .qty = r->qty,
+	       .account = r->acct, .instrument = r->inst, .side = r->side,
+	       .kept_priority = r->kept_priority);
+}
+
 /* Every event but LEVEL: risk state first, then the owner's report, one
  * switch for both. Out of line: its many inlined encoders need registers
  * that the LEVEL path should not save and restore. */
@@ -259,10 +278,12 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		const struct nx_ev_cancel *c = &ev->u.cancel;
 		nx_risk_on_cancel(e->risk, c, 1);
 		if ((s = owner(e, c->tag)))
-			REPORT(e, s, exec_canceled, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
-			       .order_id = c->oid, .transact_time = e->now, .canceled_qty = c->qty,
-			       .account = c->acct, .instrument = c->inst, .reason = c->reason,
-			       .side = c->side);
+			cancel_report(e, s, c);
+		/* the answer to a CancelOrder or MassCancel from another session
+		 * of the account: to the requester as well */
+		if (NX_UNLIKELY(e->cur != s && e->cur) &&
+		    (c->reason == NX_CXL_USER || c->reason == NX_CXL_MASS_CANCEL))
+			cancel_report(e, e->cur, c);
 		break;
 	}
 	case NX_EV_REDUCED: {
@@ -279,10 +300,9 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		const struct nx_ev_replace *r = &ev->u.replace;
 		nx_risk_on_replaced(e->risk, r);
 		if ((s = owner(e, r->tag)))
-			REPORT(e, s, exec_replaced, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
-			       .order_id = r->oid, .transact_time = e->now, .price = r->px, .qty = r->qty,
-			       .account = r->acct, .instrument = r->inst, .side = r->side,
-			       .kept_priority = r->kept_priority);
+			replace_report(e, s, r);
+		if (NX_UNLIKELY(e->cur != s && e->cur)) /* requested by another session */
+			replace_report(e, e->cur, r);
 		break;
 	}
 	case NX_EV_MASS_CANCELED: {
@@ -367,6 +387,15 @@ static void refuse(struct nx_engine *e, struct session *s, const struct nx_nxp_m
 		business_reject(e, s, seq, m->template_id, ref_id, why);
 		return;
 	}
+	}
+	if ((r.req == NX_REQ_CANCEL || r.req == NX_REQ_REPLACE) && r.acct == s->acct) {
+		/* the named order's instrument, if it is a live order of the
+		 * session's account (never another account's: that would tell) */
+		struct nx_order_info oi;
+		if (!(r.oid ? nx_book_order(e->book, r.oid, &oi)
+			    : nx_book_order_by_cl(e->book, r.acct, r.orig_cl, &oi)) &&
+		    oi.acct == r.acct)
+			r.inst = oi.inst;
 	}
 	e->st.rejects[why]++;
 	reject_report(e, s, &r);
