@@ -27,7 +27,9 @@ name (enp59s0f0), which is resolved to its PCI address.
 
   -n          dry run: check everything, print the commands, change nothing
   --noiommu   allow vfio-pci without an IOMMU by turning on vfio's unsafe
-              no-IOMMU mode (no DMA isolation, taints the kernel; test rigs only)
+              no-IOMMU mode (no DMA isolation, taints the kernel; test rigs only).
+              Needs a kernel built with CONFIG_VFIO_NOIOMMU=y: Debian 12's
+              is not, and there this option fails with that reason
   -b DRIVER   bind to DRIVER instead of vfio-pci
   -u          unbind
   -s          dpdk-devbind.py --status-dev net
@@ -144,15 +146,27 @@ check_iommu() {
 		    "or pass --noiommu on a test rig"
 	fi
 	warn "IOMMU off: enabling vfio's unsafe no-IOMMU mode as asked (--noiommu)"
-	if [ -e "$SYS/module/vfio/parameters/enable_unsafe_noiommu_mode" ]; then
+	# The mode exists only in kernels built with CONFIG_VFIO_NOIOMMU, which
+	# Debian 12's is not: there the parameter is missing, modprobe ignores
+	# it ("unknown parameter ... ignored") and vfio-pci then refuses the
+	# device. Say so here instead of leaving it to dpdk-devbind.py.
+	local p=$SYS/module/vfio/parameters/enable_unsafe_noiommu_mode
+	local nomode="this kernel's vfio has no unsafe no-IOMMU mode (built without CONFIG_VFIO_NOIOMMU, as Debian 12's kernel is), so --noiommu cannot work: vfio-pci needs the IOMMU here (enable VT-d/AMD-Vi and add 'intel_iommu=on iommu=pt'), or boot a kernel built with CONFIG_VFIO_NOIOMMU=y"
+	if [ -e "$p" ]; then
 		if [ $DRY = 1 ]; then
-			echo "would write: echo 1 > $SYS/module/vfio/parameters/enable_unsafe_noiommu_mode"
+			echo "would write: echo 1 > $p"
 		else
-			echo 1 > "$SYS/module/vfio/parameters/enable_unsafe_noiommu_mode"
+			echo 1 > "$p"
 		fi
-	else
-		run modprobe vfio enable_unsafe_noiommu_mode=1
+		return
 	fi
+	[ -d "$SYS/module/vfio" ] && die "$nomode"   # loaded (or built in) without the parameter
+	if command -v modinfo >/dev/null 2>&1 && modinfo -p vfio >/dev/null 2>&1 &&
+	   ! modinfo -p vfio 2>/dev/null | grep -q '^enable_unsafe_noiommu_mode:'; then
+		die "$nomode"
+	fi
+	run modprobe vfio enable_unsafe_noiommu_mode=1
+	[ $DRY = 1 ] || [ -e "$p" ] || die "$nomode"
 }
 
 load_vfio() {

@@ -142,6 +142,9 @@ groups=$(ls $SYS/kernel/iommu_groups 2>/dev/null | wc -l)
 kv iommu.groups "$groups"
 if [ "$groups" -gt 0 ]; then kv iommu.enabled yes; else kv iommu.enabled no; fi
 v=$(rd $SYS/module/vfio/parameters/enable_unsafe_noiommu_mode)
+if [ -z "$v" ] && [ -d $SYS/module/vfio ]; then
+	v="unsupported (kernel built without CONFIG_VFIO_NOIOMMU)"
+fi
 kv iommu.vfio_noiommu "${v:-n/a (vfio not loaded)}"
 kv iommu.vfio_pci_loaded "$([ -d $SYS/bus/pci/drivers/vfio-pci ] && echo yes || echo no)"
 kv host.cmdline "$(rd /proc/cmdline)"

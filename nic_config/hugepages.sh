@@ -52,8 +52,10 @@ GRUB_CMDLINE_LINUX_DEFAULT, then update-grub and reboot):
 which spreads the 8 pages evenly over the nodes; since Linux 5.16 (Debian 12
 ships 6.1) a per-node count is accepted:
   default_hugepagesz=1G hugepagesz=1G hugepages=0:8,1:0
-A hugetlbfs mount is still needed after boot (this script, or an fstab line
-"nodev /dev/hugepages1G hugetlbfs pagesize=1G 0 0").
+A hugetlbfs mount of 1 GB pages is needed after boot. With default_hugepagesz=1G
+the one systemd mounts on /dev/hugepages already is (and there is then no 2 MB
+mount: use -m for one); otherwise this script, or an fstab line
+"nodev /dev/hugepages1G hugetlbfs pagesize=1G 0 0".
 EOF
 }
 

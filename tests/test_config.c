@@ -114,6 +114,36 @@ static void test_example_loads(void **state)
 	nx_config_free(&c); /* twice is harmless */
 }
 
+/* nic_config/examples/: every file loads, with the device and the shards'
+ * lcores its header's EAL line and nic_config/README.md's table give. */
+static void test_nic_examples_load(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file, *device;
+		uint32_t nshards, lcore[2];
+	} ex[] = {
+		{ "nic_config/examples/e810.cfg", "0000:3b:00.0", 2, { 2, 4 } },
+		{ "nic_config/examples/x710.cfg", "0000:3b:00.0", 2, { 2, 4 } },
+		{ "nic_config/examples/connectx6.cfg", "0000:3b:00.0", 2, { 2, 4 } },
+		{ "nic_config/examples/tap.cfg", "net_tap0", 1, { 1, 0 } },
+		{ "nic_config/examples/memif.cfg", "net_memif0", 2, { 1, 2 } },
+		{ "nic_config/examples/af_packet.cfg", "net_af_packet0", 2, { 1, 2 } },
+	};
+	for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		struct nx_venue_config c;
+		char err[512];
+		if (nx_config_load(ex[i].file, &c, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_int_equal(c.net.nports, 1);
+		assert_string_equal(c.net.ports[0].device, ex[i].device);
+		assert_int_equal(c.net.nshards, ex[i].nshards);
+		for (uint32_t k = 0; k < ex[i].nshards; k++)
+			assert_int_equal(c.net.shards[k].lcore, ex[i].lcore[k]);
+		nx_config_free(&c);
+	}
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
@@ -603,6 +633,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_loads),
+		cmocka_unit_test(test_nic_examples_load),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_unknown_field),

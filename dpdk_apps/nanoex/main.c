@@ -53,7 +53,8 @@ static void usage(const char *prog)
 	       "  -h, --help           this text\n"
 	       "\n"
 	       "EAL options come first (see dpdk docs): -l/--lcores must include every shard's\n"
-	       "lcore plus a main lcore that runs no shard (it may run the market-data service,\n"
+	       "lcore plus a main lcore that runs no shard (the lowest lcore listed, unless\n"
+	       "--main-lcore says otherwise; it may run the market-data service,\n"
 	       "market_data.lcore); -a/--vdev attach the ports.\n"
 	       "Example, the demo on a virtual port without hugepages:\n"
 	       "  %s -l 0,1 --no-huge --no-pci -m 512 --vdev=net_tap0,iface=nxtap0 -- \\\n"
@@ -113,8 +114,11 @@ static int check_lcores(const struct nx_app *a)
 			return -1;
 		}
 		if (l == rte_get_main_lcore()) {
+			/* The EAL's main lcore is the lowest-numbered one, not the
+			 * first listed ("-l 2,0" makes 0 the main lcore). */
 			fprintf(stderr, "nanoex: %s: net.shards[%u].lcore %u is the main lcore, which runs "
-				"the control plane; list another lcore first in -l\n", a->cfg.path, i, l);
+				"the control plane (the EAL makes the lowest lcore of -l the main one; "
+				"add a lower one, or name another with --main-lcore)\n", a->cfg.path, i, l);
 			return -1;
 		}
 	}
