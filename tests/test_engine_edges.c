@@ -121,6 +121,38 @@ static void test_establish_timestamp_zero_is_a_timestamp(void **state)
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
 }
 
+/* Regression (session 15): an account at max_open_orders could not send an
+ * IOC, FOK or market order either, though they never rest (so it could not
+ * even flatten a position); the engine now tells risk which orders rest. */
+static void test_max_open_orders_lets_ioc_through(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	struct nx_admin lim = { .op = NX_ADMIN_LIMIT, .id = A,
+				.limit_kind = NX_LIMIT_MAX_OPEN_ORDERS, .value = 1 };
+	f->out.n = 0;
+	assert_int_equal(nx_engine_admin(f->e, &lim, f->now, &f->out), 0);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 5);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	o = order(A, 2, NX_SIDE_SELL, 1000, 5); /* a second working order: refused */
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_MAX_OPEN_ORDERS);
+	const uint8_t tifs[2] = { NX_TIF_IOC, NX_TIF_FOK };
+	for (int k = 0; k < 2; k++) {
+		o = order(A, 3 + (uint64_t)k, NX_SIDE_BUY, 990, 1);
+		o.time_in_force = tifs[k];
+		send_order(f, &f->ca, f->aa, &o);
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+		assert_int_equal(msg(f, 1)->template_id, NX_NXP_EXEC_CANCELED);
+	}
+	o = order(A, 5, NX_SIDE_BUY, 0, 1);
+	o.ord_type = NX_ORD_MARKET;
+	o.time_in_force = NX_TIF_IOC;
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+}
+
 /* CancelReject.instrument is "the named order's instrument if known".
  * A replace of a live order refused by pre-trade risk names instrument 0,
  * though the engine has just looked the order up. */
@@ -534,6 +566,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_establish_retry_same_ack),
 		T(test_stale_establish_does_not_move_session),
+		T(test_max_open_orders_lets_ioc_through),
 		T(test_establish_timestamp_zero_is_a_timestamp),
 		T(test_replace_risk_reject_names_instrument),
 		T(test_price_zero_is_bad_price),

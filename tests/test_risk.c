@@ -303,6 +303,33 @@ static void test_max_open_orders(void **state)
 	assert_int_equal(expo(f, A, INST).open_orders, 2);
 }
 
+/* Regression (session 15): max_open_orders refused IOC, FOK and market
+ * orders too, though they never rest: an account at its maximum of working
+ * orders could not even take liquidity to flatten its position. They pass
+ * that check now (every other check still applies to them). */
+static void test_max_open_orders_counts_working_orders(void **state)
+{
+	struct fx *f = *state;
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(order(f, A, INST, NX_SIDE_BUY, 995, 1), 0);
+	struct nx_risk_order ro = { .acct = A, .inst = INST, .side = NX_SIDE_SELL, .px = 995,
+				    .qty = 1 };
+	assert_int_equal(nx_risk_check_new(f->risk, &ro), NX_REJ_RISK_MAX_OPEN_ORDERS);
+	ro.never_rests = 1; /* IOC or FOK */
+	assert_int_equal(nx_risk_check_new(f->risk, &ro), 0);
+	ro.is_market = 1;
+	assert_int_equal(nx_risk_check_new(f->risk, &ro), 0);
+	ro.is_market = 0;
+	ro.px = 5000; /* and the other checks still refuse it */
+	assert_int_equal(nx_risk_check_new(f->risk, &ro), NX_REJ_RISK_PRICE_COLLAR);
+	/* it trades, and leaves the count where it was */
+	struct nx_new_order ioc = { .acct = A, .inst = INST, .cl = 901, .px = 995, .qty = 1,
+				    .side = NX_SIDE_SELL, .type = NX_ORD_LIMIT, .tif = NX_TIF_IOC };
+	assert_int_equal(nx_book_new_order(f->book, &ioc), 0);
+	assert_int_equal(expo(f, A, INST).open_orders, 3); /* it filled one of the four */
+	assert_int_equal(expo(f, A, INST).position, 0);
+}
+
 static void test_position_limit(void **state)
 {
 	struct fx *f = *state;
@@ -779,6 +806,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_order_notional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notional_past_int64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_open_orders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_orders_counts_working_orders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_position_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_checks, setup, teardown),

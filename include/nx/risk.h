@@ -44,6 +44,8 @@ struct nx_risk_order {
 	nx_inst_t inst;
 	uint8_t side;
 	uint8_t is_market;
+	uint8_t never_rests;  /* IOC, FOK or market: not an open order for
+	                         max_open_orders (the other checks still apply) */
 	nx_px_t px;
 	nx_qty_t qty;
 };

@@ -409,6 +409,8 @@ static void on_new_order(struct nx_engine *e, struct session *s, const struct nx
 	e->st.orders++;
 	struct nx_risk_order ro = { .acct = n.account, .inst = n.instrument, .side = n.side,
 				    .is_market = n.ord_type == NX_ORD_MARKET, .px = n.price, .qty = n.qty };
+	ro.never_rests = ro.is_market || n.time_in_force == NX_TIF_IOC ||
+			 n.time_in_force == NX_TIF_FOK;
 	if (ro.is_market) {
 		struct nx_bbo bbo;
 		struct nx_instrument in;

@@ -324,11 +324,15 @@ static inline int64_t exposure_bound(const struct nx_risk *r, const struct racct
  * add_orders is 1 for a new order, 0 for a replace: a replace adds no open
  * order, and a limit it does not add to cannot refuse it, like an order that
  * shrinks a position (so a limit lowered below what is open still lets the
- * trader move or shrink an order, not only cancel it).
+ * trader move or shrink an order, not only cancel it). rests is 0 for a new
+ * order that never rests (IOC, FOK, market): max_open_orders counts working
+ * orders, so an account at its maximum can still take liquidity, e.g. to
+ * flatten a position.
  */
 static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i,
 					unsigned side, int is_market, nx_px_t px, nx_qty_t qty,
-					nx_qty_t add_qty, int64_t add_notional, uint32_t add_orders)
+					nx_qty_t add_qty, int64_t add_notional, uint32_t add_orders,
+					uint32_t rests)
 {
 	const struct racct *ac = &r->accts[a];
 	const struct rinst *in = &r->insts[i];
@@ -349,7 +353,7 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 	int64_t notional;
 	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->lim.max_order_notional)
 		return NX_REJ_RISK_MAX_NOTIONAL;
-	if (add_orders && (uint64_t)ac->open_orders + add_orders > ac->lim.max_open_orders)
+	if (rests && (uint64_t)ac->open_orders + 1 > ac->lim.max_open_orders)
 		return NX_REJ_RISK_MAX_OPEN_ORDERS;
 	const struct rpos *p = cell(r, a, i);
 	int64_t worst = side == NX_SIDE_BUY ? add_sat(add_sat(p->pos, p->open_buy), add_qty)
@@ -375,7 +379,8 @@ unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *
 	    o->qty <= 0 || (o->px <= 0 && !o->is_market))
 		return 0; /* the book names what is wrong (a limit price <= 0: BAD_PRICE,
 			     not the collar, with a reference or without) */
-	return check(r, a, i, o->side, o->is_market, o->px, o->qty, o->qty, mul_sat(o->px, o->qty), 1);
+	return check(r, a, i, o->side, o->is_market, o->px, o->qty, o->qty, mul_sat(o->px, o->qty), 1,
+		     !o->never_rests);
 }
 
 unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
@@ -386,7 +391,7 @@ unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_
 	if (a == NIL || i == NIL || qty <= 0 || px <= 0)
 		return 0; /* the book's BAD_QTY, BAD_PRICE */
 	int64_t dn = add_sat(mul_sat(px, qty), -mul_sat(old_px, old_qty));
-	return check(r, a, i, side, 0, px, qty, qty - old_qty, dn, 0);
+	return check(r, a, i, side, 0, px, qty, qty - old_qty, dn, 0, 0);
 }
 
 /* --- State from events ------------------------------------------------------ */
