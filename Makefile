@@ -177,7 +177,8 @@ fuzz: $(FUZZ_BINS)
 			-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/new/$$n tests/fuzz/corpus/$$n \
 			2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY|invariant)' \
 			|| true; \
-		if ls $(BUILD)/fuzz/crash-* $(BUILD)/fuzz/leak-* $(BUILD)/fuzz/timeout-* >/dev/null 2>&1; then \
+		if [ -n "$$(find $(BUILD)/fuzz -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' \
+			-o -name 'timeout-*' -o -name 'oom-*' \) -print)" ]; then \
 			echo "fuzz: $$n FAILED, input kept in $(BUILD)/fuzz/"; exit 1; fi; \
 		echo "fuzz: $$n clean"; \
 	done

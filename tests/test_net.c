@@ -753,7 +753,7 @@ static void test_drop_udp_bad_len(void **state)
 
 /* Regression (session 15): a datagram from UDP port 0 was applied and
  * answered to port 0 (the kernel-socket twin could not send that answer:
- * the two diverged); neither takes it now. */
+ * the two diverged); neither takes it now, nor one to port 0. */
 static void test_drop_udp_src_port_zero(void **state)
 {
 	uint8_t f[256];
@@ -761,10 +761,15 @@ static void test_drop_udp_src_port_zero(void **state)
 	(void)state;
 	put16(f + L4, 0);
 	fix_udp(f);
-	DROPS(UDP_SRC_PORT, f, len);
+	DROPS(UDP_PORT_ZERO, f, len);
 	put16(f + L4, 1);
 	fix_udp(f);
 	assert_int_equal(classify(f, len), NX_NET_UDP);
+	/* to port 0: the fuzz harness found our answer, from port 0, refused
+	 * by the peer's own classifier */
+	put16(f + L4 + 2, 0);
+	fix_udp(f);
+	DROPS(UDP_PORT_ZERO, f, len);
 }
 
 static void test_drop_udp_csum(void **state)

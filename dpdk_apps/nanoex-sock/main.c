@@ -180,7 +180,7 @@ static void *shard_main(void *arg)
 					continue;
 				}
 				if (from[i].sin_port == 0) { /* as nanoex: no answer can reach it */
-					s->io.drop[-NX_NET_DROP_UDP_SRC_PORT]++;
+					s->io.drop[-NX_NET_DROP_UDP_PORT_ZERO]++;
 					continue;
 				}
 				sock_peer_learn(s, ip, f);

@@ -259,7 +259,7 @@ enum nx_net_verdict {
 	X(ICMP_NOT_ECHO, 16, "ICMP type other than echo request")                    \
 	X(UDP_BAD_LEN,   17, "UDP length field != IPv4 payload length")             \
 	X(UDP_CSUM,      18, "UDP checksum wrong")                                  \
-	X(UDP_SRC_PORT,  19, "UDP source port 0: no answer can reach it")
+	X(UDP_PORT_ZERO, 19, "UDP source or destination port 0 (reserved: no answer)")
 
 enum nx_net_drop {
 #define NX_X_(name, code, text) NX_NET_DROP_##name = -(code),

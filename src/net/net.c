@@ -141,10 +141,11 @@ static int classify_udp(const uint8_t *l4, uint32_t l4_len, unsigned rx_flags,
 		if (nx_net_csum_final(nx_net_csum_partial(l4, l4_len, sum)) != 0)
 			return NX_NET_DROP_UDP_CSUM;
 	}
-	/* Port 0 is "no reply" (RFC 768): a request from it could be applied
-	 * but never answered, so it is not taken at all. */
-	if (nx_net_ld_be16(u->src_port) == 0)
-		return NX_NET_DROP_UDP_SRC_PORT;
+	/* Port 0 is reserved: from it, "no reply" (RFC 768), so a request
+	 * could be applied but never answered; to it, nothing listens, and an
+	 * answer would have to come from it. Neither is taken. */
+	if (nx_net_ld_be16(u->src_port) == 0 || nx_net_ld_be16(u->dst_port) == 0)
+		return NX_NET_DROP_UDP_PORT_ZERO;
 	pkt->payload = l4 + NX_NET_UDP_LEN;
 	pkt->payload_len = l4_len - NX_NET_UDP_LEN;
 	pkt->src_port = nx_net_ld_be16(u->src_port);
