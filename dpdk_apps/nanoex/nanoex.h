@@ -125,6 +125,8 @@ struct nx_service {
 	uint64_t next_request_ns, next_resolve_ns, next_ref_ns;
 	uint64_t gap_since_ns;       /* the outstanding gap was first asked for; 0: none */
 	uint64_t itch_pkts, requests, no_request_neigh, give_ups;
+	uint64_t itch_foreign;       /* multicast feed: unicast on its port not from the
+	                                request server, dropped */
 	uint64_t ref_sent, ref_full;
 	uint8_t *ahead;              /* packets held past a gap: NX_AHEAD_MAX x NX_AHEAD_SLOT */
 	uint16_t *ahead_len;

@@ -244,10 +244,26 @@ static unsigned feed_drain(struct nx_service *v, uint64_t now_ns)
 	return total;
 }
 
+/* Is pkt the feed's? With a multicast group the feed comes to the group, and
+ * the only unicast on its port is the request server's answers: anything
+ * else (a forged feed sent to our address) would move the books and,
+ * through them, the collar's reference prices. A unicast feed's source is
+ * not configured, so there everything on the port is taken. */
+static bool itch_from_feed(const struct nx_md_itch_config *it, const struct nx_net_pkt *p)
+{
+	if (!it->group || p->dst_ip == it->group)
+		return true;
+	return it->request_ip && p->src_ip == it->request_ip && p->src_port == it->request_port;
+}
+
 void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
 {
 	const struct nx_md_config *md = &v->io->app->cfg.md;
 	if (v->book && pkt->dst_port == md->itch.udp_port) {
+		if (!itch_from_feed(&md->itch, pkt)) {
+			v->itch_foreign++;
+			return;
+		}
 		itch_packet(v, pkt, now_ns);
 	} else if (v->pub && pkt->dst_port == md->feed.retransmit_port) {
 		v->requests_in++;

@@ -68,6 +68,7 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (int i = 1; i < NX_MOLD_DROP_MAX; i++)
 			drops += m->drops[i];
 		rte_tel_data_add_dict_u64(d, "itch_pkts", v->itch_pkts);
+		rte_tel_data_add_dict_u64(d, "itch_foreign", v->itch_foreign);
 		rte_tel_data_add_dict_u64(d, "itch_msgs", m->msgs);
 		rte_tel_data_add_dict_u64(d, "itch_next_seq", v->mold.next);
 		rte_tel_data_add_dict_u64(d, "itch_dup_pkts", m->dup_pkts);
