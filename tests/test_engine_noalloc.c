@@ -21,6 +21,7 @@
 #include "nx/book.h"
 #include "nx/client.h"
 #include "nx/engine.h"
+#include "nx/risk.h"
 
 static struct nx_out_dgram dgrams[64];
 static struct nx_client_msg msgs[256];
@@ -199,11 +200,125 @@ static void test_create_in_uses_only_the_hook(void **state)
 	assert_int_equal(hc.frees, hc.allocs);
 }
 
+/* The rest of the engine's inputs, which the workload above opens no window
+ * on: sessions negotiated, established, timed out (cancel-on-disconnect),
+ * established again, finished and terminated; instrument definitions;
+ * every operator command (a kill and a halt cancel what rests); the event
+ * tap the appliance's feed uses; the history wrapping; shutdown. */
+static uint64_t tap_events;
+
+static void tap(void *ctx, const struct nx_event *ev)
+{
+	(void)ctx;
+	tap_events += ev->type != 0;
+}
+
+static void test_session_life_allocates_nothing(void **state)
+{
+	(void)state;
+	static struct nx_instrument inst = { .id = 1, .symbol = "NA", .band_ticks = 1000, .ref_px = 1000 };
+	static struct nx_account_config acc[2];
+	nx_instrument_defaults(&inst);
+	struct nx_limits lim = { INT64_MAX, INT64_MAX, INT64_MAX, 100000, 1000000000, 1000000 };
+	for (int i = 0; i < 2; i++) {
+		acc[i] = (struct nx_account_config){ .id = (nx_acct_t)(i + 1), .limits = lim,
+						     .cancel_on_disconnect = 1, .admin = 1 };
+		acc[i].key[0] = (uint8_t)(i + 1);
+	}
+	struct nx_venue_config c = { .path = "noalloc-life", .max_orders = 4096, .ladder_ticks = 4096,
+				     .max_sessions = 256, .keepalive_ms = 100, .history = 16,
+				     .ninstruments = 1, .naccounts = 2, .instruments = &inst,
+				     .accounts = acc };
+	char err[128];
+	struct nx_engine *e = nx_engine_create(&c, tap, NULL, err, sizeof(err));
+	assert_non_null(e);
+	struct nx_out out = { .d = dgrams, .cap = 64 };
+	uint8_t buf[NX_NXP_DGRAM_MAX];
+	uint64_t now = 1000000000ull, cl_id = 1;
+	count_install();
+	g_alloc.allocs = g_alloc.frees = 0;
+	count_window(1);
+	for (int round = 0; round < 100; round++) {
+		struct nx_client cl[2];
+		struct nx_addr addr[2] = { { 0x0a000001, (uint16_t)(1 + round) },
+					   { 0x0a000002, (uint16_t)(1 + round) } };
+		for (int i = 0; i < 2; i++) {
+			uint8_t key[32] = { (uint8_t)(i + 1) };
+			nx_client_init(&cl[i], 1000 + (uint64_t)round * 2 + (uint64_t)i, (nx_acct_t)(i + 1), key);
+			out.n = 0;
+			size_t n = nx_client_negotiate(&cl[i], buf, sizeof(buf), now);
+			nx_engine_rx(e, buf, n, addr[i], now, &out);
+			n = nx_client_establish(&cl[i], buf, sizeof(buf), now + 1, 50);
+			nx_engine_rx(e, buf, n, addr[i], now, &out);
+		}
+		/* Orders that rest on both sides, more than the history holds. */
+		for (int j = 0; j < 40; j++) {
+			struct nx_nxp_writer w;
+			int who = j & 1;
+			out.n = 0;
+			nx_client_begin(&cl[who], &w, buf, sizeof(buf));
+			struct nx_nxp_new_order o = { .cl_ord_id = cl_id++, .price = who && j % 8 != 7 ? 1010 : 990,
+				.qty = 1, .account = (uint32_t)(who + 1), .instrument = 1,
+				.side = (uint8_t)(1 + who), .ord_type = 1, .time_in_force = 1 };
+			nx_client_new_order(&cl[who], &w, &o);
+			if (j == 0) {
+				struct nx_nxp_instrument_definition_request rq = { .req_id = cl_id++ };
+				nx_client_instrument_request(&cl[who], &w, &rq);
+			}
+			nx_engine_rx(e, buf, w.len, addr[who], now, &out);
+		}
+		out.n = 0;
+		struct nx_admin ad[] = {
+			{ .op = NX_ADMIN_REF_PX, .id = 1, .value = 1000 },
+			{ .op = NX_ADMIN_LIMIT, .id = 1, .limit_kind = NX_LIMIT_MSG_BURST, .value = 1000000 },
+			{ .op = NX_ADMIN_KILL, .scope = NX_KILL_ACCOUNT, .id = 1, .on = (uint8_t)(round & 1) },
+			{ .op = NX_ADMIN_KILL, .scope = NX_KILL_ACCOUNT, .id = 1, .on = 0 },
+			{ .op = NX_ADMIN_STATUS, .id = 1, .status = NX_STATUS_HALTED,
+			  .cancel_resting = (uint8_t)(round % 3 == 0) },
+			{ .op = NX_ADMIN_STATUS, .id = 1, .status = NX_STATUS_OPEN },
+			{ .op = NX_ADMIN_KILL, .scope = 9, .id = 1, .on = 1 }, /* refused */
+		};
+		for (size_t k = 0; k < sizeof(ad) / sizeof(ad[0]); k++)
+			nx_engine_admin(e, &ad[k], now, &out);
+		/* Heartbeats, then a keepalive timeout (cancel-on-disconnect) of
+		 * the first session; the second finishes, or terminates. */
+		for (int t = 0; t < 4; t++) {
+			now += 60000000ull;
+			out.n = 0;
+			nx_engine_poll(e, now, &out);
+			size_t n = nx_client_heartbeat(&cl[1], buf, sizeof(buf));
+			nx_engine_rx(e, buf, n, addr[1], now, &out);
+		}
+		out.n = 0;
+		size_t n = round & 1 ? nx_client_terminate(&cl[1], buf, sizeof(buf), 0)
+				     : nx_client_finished_sending(&cl[1], buf, sizeof(buf));
+		nx_engine_rx(e, buf, n, addr[1], now, &out);
+		if (!(round & 1)) {
+			n = nx_client_finished_receiving(&cl[1], buf, sizeof(buf));
+			nx_engine_rx(e, buf, n, addr[1], now, &out);
+		}
+		now += 1000000ull;
+	}
+	do {
+		out.n = 0;
+	} while (nx_engine_shutdown(e, now, &out));
+	count_window(0);
+	assert_int_equal(g_alloc.allocs, 0);
+	assert_int_equal(g_alloc.frees, 0);
+	const struct nx_engine_stats *st = nx_engine_stats(e);
+	assert_int_equal(st->sessions_negotiated, 200);
+	assert_true(st->sessions_terminated >= 200);
+	assert_true(st->fills > 0);
+	assert_true(tap_events > 1000);
+	nx_engine_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipeline_allocates_nothing),
 		cmocka_unit_test(test_create_in_uses_only_the_hook),
+		cmocka_unit_test(test_session_life_allocates_nothing),
 	};
 	return cmocka_run_group_tests_name("engine_noalloc", tests, NULL, NULL);
 }

@@ -344,8 +344,11 @@ int nx_shard_main(void *arg)
 			idle = 0;
 		}
 		/* Between bursts: the control plane, reference prices, the
-		 * engine's timers, and the book changes for the feed. */
-		uint64_t t = nx_app_ns(a, rte_rdtsc());
+		 * engine's timers, and the book changes for the feed. The
+		 * engine sees one time a loop: the burst's, or, in a loop that
+		 * received nothing, the one reading taken here (the reading
+		 * after tx_burst above is the latency's, never an input). */
+		uint64_t t = work ? now_ns : nx_app_ns(a, rte_rdtsc());
 		if (ctl_pending(&s->mb))
 			ctl_serve(&s->mb, s->e, &s->io, t, &s->out);
 		if (s->md.refpx)

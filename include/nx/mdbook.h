@@ -138,6 +138,9 @@ struct nx_mdbook_stats {
 	uint64_t shares_traded_hidden;          /* P */
 	uint64_t shares_crossed;                /* Q */
 	uint64_t last_ts_ns;                    /* timestamp of the last message applied */
+	uint64_t namings;                       /* stocks named (R, first naming add): a
+	                                           symbol search finds nothing new until
+	                                           this moves (nx/mdref.h) */
 	uint8_t last_event;                     /* last system event code, 0 if none */
 };
 

@@ -17,7 +17,9 @@
  *   128-bit arithmetic. A result <= 0 is not a price: nothing is emitted.
  * - The stock is found by symbol (the directory, or the first add that
  *   names it); until then the mapping waits. nx_mdref_resolve does the
- *   (cold) symbol search and is the caller's to pace.
+ *   symbol search: one pass over the book's stocks for all the waiting
+ *   mappings, and none at all while no stock was named since the last
+ *   (a symbol the feed never carries must not cost a scan forever).
  * - A price is emitted when it differs from the last one emitted for the
  *   instrument and at least interval_ns have passed since that one
  *   (0: every change). A change inside the interval is not lost: it is
@@ -47,6 +49,8 @@ struct nx_mdref_entry {
 
 struct nx_mdref {
 	uint32_t n, unresolved;
+	const struct nx_mdbook *book_seen; /* the book of the last search (NULL: none yet) */
+	uint64_t namings_seen;      /* and its stats' namings then */
 	uint64_t interval_ns;
 	struct nx_mdref_entry e[NX_MD_MAX_MAP];
 };
@@ -60,8 +64,10 @@ typedef int (*nx_mdref_emit_fn)(void *ctx, nx_inst_t inst, nx_px_t px);
  * (the config loader refuses both; a config built in code may not). */
 int nx_mdref_init(struct nx_mdref *r, const struct nx_venue_config *cfg);
 
-/* Look up the stocks of unresolved mappings by symbol. Returns how many
- * remain unresolved. Cold (scans the book's stocks). */
+/* Look up the stocks of unresolved mappings by symbol (the lowest locate
+ * naming it). Returns how many remain unresolved. One pass over the book's
+ * stocks when a stock was named since the last call (nx_mdbook_stats
+ * namings), otherwise O(1): still the caller's to pace. */
 uint32_t nx_mdref_resolve(struct nx_mdref *r, const struct nx_mdbook *b);
 
 /* The price the mapping would give now (0: none), without emitting. */

@@ -646,7 +646,9 @@ static inline int crosses(unsigned taker_side, int64_t limit, int64_t maker_tick
 }
 
 /* How much of qty an order of this side/group/mode could fill now up to limit
- * (docs/matching.md, FOK). Stops counting once qty is reached. */
+ * (docs/matching.md, FOK), or any amount >= t->leaves once that much is
+ * certain: it stops counting there, inside a level too, so the walk is no
+ * longer than the one matching the order would make. */
 static int64_t fok_fillable(const struct nx_book *b, const struct ibook *ib, const struct order *t,
 			    int64_t limit)
 {
@@ -669,6 +671,12 @@ static int64_t fok_fillable(const struct nx_book *b, const struct ibook *ib, con
 			}
 			all += m->leaves;
 			vis += m->visible;
+			/* The visible quantity ahead fills it before matching could
+			 * reach any later order: enough is known, the rest of the
+			 * level is not walked (a FOK for 1 lot at a level of 100k
+			 * orders read every one of them). */
+			if (got + vis >= t->leaves)
+				return got + vis;
 		}
 		got += all;
 		if (got >= t->leaves || --left == 0)

@@ -21,13 +21,17 @@
 
 /* --- Create and destroy (cold) ---------------------------------------------- */
 
+/* By the account map, not a walk of the accounts: Negotiate and Establish
+ * look accounts up for anyone who sends them, so the cost must not grow
+ * with the venue's account list. */
 const struct nx_account_config *engine_account(const struct nx_engine *e, nx_acct_t id, uint32_t *ix)
 {
-	for (uint32_t i = 0; i < e->cfg.naccounts; i++)
-		if (e->cfg.accounts[i].id == id) {
+	const struct idmap *m = &e->by_acct;
+	for (uint32_t i = idmap_pos(m, idmap_mix(id)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+		if (e->cfg.accounts[m->tab[i]].id == id) {
 			if (ix)
-				*ix = i;
-			return &e->cfg.accounts[i];
+				*ix = m->tab[i];
+			return &e->cfg.accounts[m->tab[i]];
 		}
 	return NULL;
 }
@@ -86,24 +90,37 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 			return -EINVAL;
 		}
 	}
-	/* Sessions, their maps and their histories in one block. */
+	/* Sessions, their maps and their histories in one block (the
+	 * bitmaps first: 8-byte aligned like the block). */
 	size_t n = c->max_sessions, hist = c->history;
-	size_t idcap = nx_pow2_ceil_u64(n * 2);
-	size_t bytes = n * sizeof(struct session) + 2 * idcap * sizeof(uint32_t) +
-		       n * hist * (HIST_SLOT + 1);
+	size_t idcap = nx_pow2_ceil_u64(n * 2), acap = nx_pow2_ceil_u64((size_t)c->naccounts * 2);
+	size_t words = (n + 63) / 64, sums = (words + 63) / 64;
+	size_t bytes = (words + sums) * sizeof(uint64_t) + n * sizeof(struct session) +
+		       (2 * idcap + acap) * sizeof(uint32_t) + n * hist * (HIST_SLOT + 1);
 	if (!(e->mem = engine_alloc(e, bytes))) {
 		snprintf(err, errlen, "%s: cannot allocate %zu bytes for %zu sessions", c->path, bytes, n);
 		return -ENOMEM;
 	}
 	char *p = e->mem;
+	e->bound_bits = (uint64_t *)p;
+	p += words * sizeof(uint64_t);
+	e->bound_sum = (uint64_t *)p;
+	p += sums * sizeof(uint64_t);
+	e->bound_words = (uint32_t)words;
+	memset(e->bound_bits, 0, (words + sums) * sizeof(uint64_t));
 	e->sess = (struct session *)p;
 	p += n * sizeof(struct session);
 	e->by_id = (struct idmap){ (uint32_t *)p, (uint32_t)idcap - 1 };
 	p += idcap * sizeof(uint32_t);
 	e->by_addr = (struct idmap){ (uint32_t *)p, (uint32_t)idcap - 1 };
 	p += idcap * sizeof(uint32_t);
+	e->by_acct = (struct idmap){ (uint32_t *)p, (uint32_t)acap - 1 };
+	p += acap * sizeof(uint32_t);
 	idmap_clear(&e->by_id);
 	idmap_clear(&e->by_addr);
+	idmap_clear(&e->by_acct);
+	for (uint32_t i = 0; i < c->naccounts; i++) /* unique: the book refused duplicates */
+		idmap_insert(&e->by_acct, idmap_mix(c->accounts[i].id), i);
 	for (size_t i = 0; i < n; i++) {
 		e->sess[i].hist = (uint8_t *)p;
 		p += hist * HIST_SLOT;
@@ -817,7 +834,13 @@ uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out
 	e->out = out;
 	e->now = now_ns;
 	e->epoch++;
-	for (uint32_t i = 0; i < e->nsess; i++)
-		session_poll(e, &e->sess[i]);
+	/* Bound sessions only, in slot order: a session's poll may end its own
+	 * binding (clearing its bit in the word read here), never another's. */
+	for (uint32_t sw = 0; sw < (e->bound_words + 63) / 64; sw++)
+		for (uint64_t sum = e->bound_sum[sw]; sum; sum &= sum - 1) {
+			uint32_t w = sw * 64 + (uint32_t)NX_CTZ64(sum);
+			for (uint64_t bits = e->bound_bits[w]; bits; bits &= bits - 1)
+				session_poll(e, &e->sess[w * 64 + (uint32_t)NX_CTZ64(bits)]);
+		}
 	return out->n - before;
 }

@@ -72,6 +72,12 @@ struct nx_engine {
 	struct session *sess;
 	uint32_t nsess;
 	struct idmap by_id, by_addr;
+	struct idmap by_acct;     /* account id -> index in cfg.accounts */
+	/* Bound sessions, one bit a slot, and one summary bit a word of them:
+	 * the timers visit these alone, in slot order, not every session the
+	 * shard ever negotiated (slots are never reused). */
+	uint64_t *bound_bits, *bound_sum;
+	uint32_t bound_words;
 	nx_event_fn tap;
 	void *tap_ctx;
 	/* The call in progress. */
@@ -140,6 +146,17 @@ void out_retransmit(struct nx_engine *e, struct session *s);
 static inline uint32_t session_tag(const struct nx_engine *e, const struct session *s)
 {
 	return (uint32_t)(s - e->sess) + 1;
+}
+
+static inline void session_bound_set(struct nx_engine *e, const struct session *s, int on)
+{
+	uint32_t slot = (uint32_t)(s - e->sess), w = slot >> 6;
+	if (on) {
+		e->bound_bits[w] |= UINT64_C(1) << (slot & 63);
+		e->bound_sum[w >> 6] |= UINT64_C(1) << (w & 63);
+	} else if (!(e->bound_bits[w] &= ~(UINT64_C(1) << (slot & 63)))) {
+		e->bound_sum[w >> 6] &= ~(UINT64_C(1) << (w & 63));
+	}
 }
 
 static inline uint64_t addr_key(struct nx_addr a)

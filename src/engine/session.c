@@ -41,6 +41,7 @@ static void unbind_addr(struct nx_engine *e, struct session *s)
 			break;
 		}
 	s->bound = 0;
+	session_bound_set(e, s, 0);
 }
 
 void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate)
@@ -77,6 +78,7 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 		unbind_addr(e, s); /* fail-over: the old binding ends, the session goes on */
 	s->addr = a;
 	s->bound = 1;
+	session_bound_set(e, s, 1);
 	idmap_insert(&e->by_addr, addr_key(a), (uint32_t)(s - e->sess));
 }
 

@@ -351,10 +351,11 @@ static inline void count(struct nx_mdbook *b, enum nx_mdbook_anomaly a)
 	b->st.anomalies[a]++;
 }
 
-static void name_stock(struct md_stk *s, const char *stock, uint8_t by)
+static void name_stock(struct nx_mdbook *b, struct md_stk *s, const char *stock, uint8_t by)
 {
 	memcpy(s->symbol, stock, NX_ITCH_SYMBOL_LEN);
 	s->named_by = by;
+	b->st.namings++;
 }
 
 /* home: md_ord_home(b, ref); bkt: md_bkt_of(b, locate, side_ch == 'S', px).
@@ -526,7 +527,7 @@ static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_
 			q ? q->aux : md_bkt_of(b, locate, m->A.side == NX_ITCH_SELL,
 					       nx_itch_be32(m->A.price))) &&
 		    NX_UNLIKELY(!s->named_by))
-			name_stock(s, m->A.stock, (uint8_t)t);
+			name_stock(b, s, m->A.stock, (uint8_t)t);
 		break;
 	}
 	case NX_ITCH_ORDER_EXECUTED:
@@ -568,7 +569,7 @@ static NX_ALWAYS_INLINE void apply_one(struct nx_mdbook *b, const union nx_itch_
 	case NX_ITCH_STOCK_DIRECTORY:
 		if (!(s = stk_of(b, &m->h)))
 			break;
-		name_stock(s, m->R.stock, NX_ITCH_STOCK_DIRECTORY);
+		name_stock(b, s, m->R.stock, NX_ITCH_STOCK_DIRECTORY);
 		s->category = m->R.market_category;
 		s->round_lot = nx_itch_be32(m->R.round_lot_size);
 		break;

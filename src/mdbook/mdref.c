@@ -8,6 +8,7 @@
 
 #include "nx/cc.h"
 #include "nx/mdref.h"
+#include "mdbook_priv.h"
 
 int nx_mdref_init(struct nx_mdref *r, const struct nx_venue_config *cfg)
 {
@@ -26,14 +27,28 @@ int nx_mdref_init(struct nx_mdref *r, const struct nx_venue_config *cfg)
 	return 0;
 }
 
+/* One pass over the stocks, not one a mapping (nx_mdbook_find each): a
+ * search for 256 waiting mappings in 65,536 locates read 16M stocks, and
+ * the service repeats it every 100 ms for as long as one stays unknown. */
 uint32_t nx_mdref_resolve(struct nx_mdref *r, const struct nx_mdbook *b)
 {
-	uint32_t left = 0;
-	for (uint32_t i = 0; i < r->n; i++) {
-		struct nx_mdref_entry *e = &r->e[i];
-		if (e->locate < 0 && (e->locate = nx_mdbook_find(b, e->map.symbol)) < 0) {
-			e->locate = -1;
-			left++;
+	uint64_t namings = nx_mdbook_stats(b)->namings;
+	if (!r->unresolved || (b == r->book_seen && namings == r->namings_seen))
+		return r->unresolved; /* no stock named since the last search */
+	r->book_seen = b;
+	r->namings_seen = namings;
+	uint32_t left = r->unresolved;
+	char name[9];
+	for (uint32_t loc = 0; left && loc < b->nstk; loc++) {
+		if (!b->stk[loc].named_by)
+			continue;
+		nx_itch_symbol(b->stk[loc].symbol, name);
+		for (uint32_t i = 0; i < r->n; i++) {
+			struct nx_mdref_entry *e = &r->e[i];
+			if (e->locate < 0 && !strcmp(name, e->map.symbol)) {
+				e->locate = (int32_t)loc;
+				left--;
+			}
 		}
 	}
 	return r->unresolved = left;
