@@ -204,10 +204,19 @@ static void drain(struct walk *w)
 }
 
 /* Give up the hole before the earliest held packet (counted lost), then
- * feed what is held. */
+ * feed what is held. A packet numbered past an end of session that came
+ * after it was held can never be delivered (nothing is missing up to the
+ * end, so nothing moves the receiver to it): it is fed once more, for the
+ * receiver to drop and count (AFTER_END), and no longer held. */
 static void give_up(struct walk *w)
 {
-	nx_mold_rx_skip_to(&w->rx, w->h[w->head].seq);
+	const struct held *e = &w->h[w->head];
+
+	nx_mold_rx_skip_to(&w->rx, e->seq);
+	if (e->seq > w->rx.next) {
+		w->head++;
+		feed(w, e->pl, e->len);
+	}
 	drain(w);
 }
 

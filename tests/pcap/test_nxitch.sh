@@ -87,6 +87,27 @@ PY
 	expect retrans-best  "        1         60     150.0000 | 150.0500            200       1"
 	"$nxitch" --pcap --window-ms 0 "$tmp/retrans.pcap" >"$out" 2>&1
 	expect retrans-skip  "messages delivered 5, duplicates 3, gaps 1 (3 messages), lost 3"
+
+	# A packet held past a gap, then the end of session numbered before it:
+	# nothing is missing up to the end, so the packet can never be delivered.
+	# Giving it up used to loop for ever (the receiver had nothing to skip).
+	python3 - "$dir" "$tmp/held_past_end.pcap" <<'PY' || { echo "FAIL held_past_end.pcap"; fail=1; }
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from gen_mold_pcap import A, R, S, mold, udp_frame
+t = 34200 * 10**9
+frames = [udp_frame(mold(1, [S(b"O", t), R(1, "AAPL", t + 10), R(2, "MSFT", t + 20)])),
+          udp_frame(mold(7, [A(1, 4, b"B", 300, "AAPL", 1499900, t + 500)])),
+          udp_frame(mold(4, count=0xFFFF))]
+with open(sys.argv[2], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for i, fr in enumerate(frames):
+        f.write(struct.pack("<IIII", 1577716200, 1000 * i, len(fr), len(fr)) + fr)
+PY
+	timeout 20 "$nxitch" --pcap "$tmp/held_past_end.pcap" >"$out" 2>&1
+	rc=$?; [ $rc -eq 0 ] && echo "ok   held-past-end exit 0" || { echo "FAIL held-past-end exit $rc (124: hung)"; fail=1; }
+	expect held-past-end-drop "dropped AFTER_END              1"
+	expect held-past-end-msgs "messages delivered 3, duplicates 0, gaps 1 (3 messages), lost 0"
 fi
 
 if [ -f "$snippet" ]; then
