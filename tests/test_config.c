@@ -247,9 +247,13 @@ static void test_int_without_l(void **state)
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 0x80000001; symbol = \"X\"; } );\n%s", good_limits,
 		 good_acct);
 	expect_error(t, "id: 0x80000001 does not fit in 32 bits", 3);
-	/* with the L, in strings and comments, and -2^31: fine */
+	/* -2^31 fits: the value reaches the checks */
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n band = -2147483648; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0]: band must be between 0 and 1e12 ticks", 3);
+	/* with the L, in strings and comments: fine */
 	snprintf(t, sizeof(t), "# credit_limit = 5000000000\n%sinstruments = ( { id = 1; symbol = \"5000000000\";\n"
-		 " ref_px = 4294967396L; /* 9999999999 */ strike = -2147483648; } );\n%s", good_limits, good_acct);
+		 " ref_px = 4294967396L; /* 9999999999 */ } );\n%s", good_limits, good_acct);
 	struct nx_venue_config c;
 	char err[512], path[64];
 	assert_int_equal(load_text(t, &c, err, sizeof(err), path), 0);
@@ -276,6 +280,148 @@ static void test_include_names_its_file(void **state)
 	snprintf(want, sizeof(want), "%s:2: limits.position_limit: must be between 0", inc);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("error \"%s\" does not start with \"%s\"", err, want);
+}
+
+/* Write text to a new temp file (its name in path, 64 bytes). */
+static void write_temp(char *path, const char *text)
+{
+	strcpy(path, "/tmp/nx_inc_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* Loading main_text fails with "file:line: ...needle..."; the files to
+ * remove first (NULL-terminated), whatever the outcome. */
+static void expect_error_in(const char *main_text, const char *file, unsigned line, const char *needle,
+			    const char *const *rm)
+{
+	struct nx_venue_config c;
+	char err[512], path[64], want[256];
+	int rc = load_text(main_text, &c, err, sizeof(err), path);
+	while (*rm)
+		unlink(*rm++);
+	if (rc != -EINVAL)
+		fail_msg("loading gave %d, not -EINVAL (%s), for:\n%s", rc, rc ? err : "", main_text);
+	snprintf(want, sizeof(want), "%s:%u: ", file, line);
+	if (strncmp(err, want, strlen(want)) || !strstr(err, needle))
+		fail_msg("error \"%s\" is not \"%s...%s...\"", err, want, needle);
+	assert_null(c.instruments);
+}
+
+/* An @include'd file is held to the main file's rules. Regressions: a
+ * syntax error in it was reported with the main file's name and the
+ * included file's line; an integer without the L in it (max_orders =
+ * 5000000000) was loaded modulo 2^32 (705032704) without a word, the scan
+ * reading only the main file. */
+static void test_include_errors(void **state)
+{
+	(void)state;
+	char inc[64], inc2[64], t[2048], body[512];
+	const char *const rm[] = { inc, inc2, NULL };
+	inc2[0] = 0;
+	write_temp(inc, "# book\nbook = { max_orders = ; };\n");
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, inc, good_acct);
+	expect_error_in(t, inc, 2, "syntax error", rm);
+	write_temp(inc, "# book\nbook = {\n max_orders = 5000000000; };\n");
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, inc, good_acct);
+	expect_error_in(t, inc, 3, "max_orders: 5000000000 does not fit in 32 bits: write it with the L suffix", rm);
+	/* nested: the file that holds it is named */
+	write_temp(inc2, "\nsessions = { history = 4294967312; };\n");
+	snprintf(body, sizeof(body), "book = { max_orders = 1000; };\n  @include \"%s\"\n", inc2);
+	write_temp(inc, body);
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, inc, good_acct);
+	expect_error_in(t, inc2, 2, "history: 4294967312 does not fit in 32 bits", rm);
+}
+
+/* A literal with the L past 64 bits: libconfig saturates a decimal one
+ * (ref_px = 9223372036854775808L loaded as INT64_MAX, credit_limit =
+ * 99999999999999999999L as an idle limit) and wraps a hex one, without a
+ * word. Refused with its line. */
+static void test_int64_overflow(void **state)
+{
+	(void)state;
+	char t[2048];
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n ref_px = 9223372036854775808L; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "ref_px: 9223372036854775808L does not fit in 64 bits", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n"
+		 "  limits = { credit_limit = 99999999999999999999L; }; } );\n", good_limits, good_inst);
+	expect_error(t, "credit_limit: 99999999999999999999L does not fit in 64 bits", 5);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n"
+		 "  limits = { position_limit = 0x10000000000000005L; }; } );\n", good_limits, good_inst);
+	expect_error(t, "position_limit: 0x10000000000000005L does not fit in 64 bits", 5);
+	/* the extremes fit */
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n ref_px = 9223372036854775807L; } );\n%s",
+		 good_limits, good_acct);
+	struct nx_venue_config c;
+	char err[512], path[64];
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.instruments[0].ref_px, INT64_MAX);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n band = -9223372036854775808L; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[0]: band must be between 0 and 1e12 ticks", 3);
+}
+
+/* Option fields on another kind, and an option's underlying. Regressions:
+ * a spot with put_call, strike and underlying (an option whose kind was
+ * left out) loaded as a spot and was published with them; expiry_ns on a
+ * spot or perpetual likewise; an option's underlying could be an
+ * unconfigured instrument or the option itself. */
+static void test_instrument_kinds(void **state)
+{
+	(void)state;
+	char t[2048];
+#define INST(body, msg, line) do { \
+		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n %s );\n%s", \
+			 good_limits, body, good_acct); \
+		expect_error(t, msg, line); \
+	} while (0)
+	INST("{ id = 2; symbol = \"C\"; underlying = 1; strike = 5;\n put_call = \"call\"; expiry_ns = 5L; }",
+	     "instruments[1].underlying: only an option has one (kind is spot)", 4);
+	INST("{ id = 2; symbol = \"C\"; kind = \"future\"; expiry_ns = 5L;\n strike = 5; }",
+	     "instruments[1].strike: only an option has one (kind is future)", 5);
+	INST("{ id = 2; symbol = \"C\"; put_call = \"put\"; }",
+	     "instruments[1].put_call: only an option has one (kind is spot)", 4);
+	INST("{ id = 2; symbol = \"C\"; kind = \"perpetual\";\n expiry_ns = 5L; }",
+	     "instruments[1].expiry_ns: only a future or an option has one (kind is perpetual)", 5);
+	INST("{ id = 2; symbol = \"C\"; kind = \"option\"; underlying = 9; strike = 5;\n put_call = \"call\"; expiry_ns = 5L; }",
+	     "instruments[1].underlying: instrument 9 is not configured", 4);
+	INST("{ id = 2; symbol = \"C\"; kind = \"option\"; underlying = 2; strike = 5;\n put_call = \"call\"; expiry_ns = 5L; }",
+	     "instruments[1].underlying: must be another instrument than the option", 4);
+#undef INST
+	/* the underlying may come after the option */
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 2; symbol = \"C\"; kind = \"option\"; underlying = 1;\n"
+		 " strike = 5; put_call = \"put\"; expiry_ns = 5L; }, { id = 1; symbol = \"X\"; } );\n%s",
+		 good_limits, good_acct);
+	struct nx_venue_config c;
+	char err[512], path[64];
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.instruments[0].underlying, 1);
+	assert_int_equal(c.instruments[0].put_call, NX_PUT);
+	nx_config_free(&c);
+}
+
+/* Symbols: unique, printable ASCII without spaces. Regressions: two
+ * instruments named alike loaded (a client resolving the name got either);
+ * a tab, a space or a multi-byte character went out in InstrumentDefinition. */
+static void test_symbols(void **state)
+{
+	(void)state;
+	char t[2048];
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 2; symbol = \"X\"; } );\n%s",
+		 good_limits, good_acct);
+	expect_error(t, "instruments[1].symbol: X is instruments[0]'s symbol too", 4);
+	static const char *const bad[] = { "BTC USD", "BTC\\tUSD", "\\x01", "\xc3\xa9" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"%s\"; } );\n%s", good_limits,
+			 bad[i], good_acct);
+		expect_error(t, "instruments[0].symbol: must be printable ASCII without spaces", 3);
+	}
 }
 
 static void test_structure_errors(void **state)
@@ -583,6 +729,13 @@ static void test_market_data_errors(void **state)
 	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
 	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2: 9201\"; };",
 	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
+	/* Regression: sscanf's %u wrapped a port past 2^32 (4294967297 was port 1) */
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2:4294967297\"; };",
+	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2:65536\"; };",
+	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
+	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2:\"; };",
+	   "market_data.itch.request_server: must be \"a.b.c.d:port\"");
 	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"239.0.0.2:5\"; };",
 	   "market_data.itch.request_server: must be a unicast");
 	MD("lcore = 0; itch = { udp_port = 9200; max_locates = 70000; };",
@@ -594,6 +747,12 @@ static void test_market_data_errors(void **state)
 	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; } ); };",
 	   "market_data.itch.map[0]: missing instrument");
 	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"TOOLONGSYM\"; instrument = 1; } ); };",
+	   "market_data.itch.map[0].symbol: must be an ITCH stock symbol");
+	/* Regression: only a space was refused; a tab or a non-ASCII byte loaded
+	 * and the mapping could never match an ITCH symbol */
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"AA\\tPL\"; instrument = 1; } ); };",
+	   "market_data.itch.map[0].symbol: must be an ITCH stock symbol");
+	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"\xc3\x84PL\"; instrument = 1; } ); };",
 	   "market_data.itch.map[0].symbol: must be an ITCH stock symbol");
 	MD("lcore = 0; itch = { udp_port = 9200; map = ( { symbol = \"A\"; instrument = 9; } ); };",
 	   "market_data.itch.map[0].instrument: must be a configured instrument id");
@@ -641,6 +800,10 @@ int main(void)
 		cmocka_unit_test(test_default_max_qty),
 		cmocka_unit_test(test_int_without_l),
 		cmocka_unit_test(test_include_names_its_file),
+		cmocka_unit_test(test_include_errors),
+		cmocka_unit_test(test_int64_overflow),
+		cmocka_unit_test(test_instrument_kinds),
+		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_net_structure_errors),

@@ -187,6 +187,12 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	if (!*s || strlen(s) >= sizeof(in->symbol))
 		return cfg_fail(L, config_setting_get_member(g, "symbol"), "must be 1 to %zu characters",
 			    sizeof(in->symbol) - 1);
+	/* It goes out as is in InstrumentDefinition: no control characters,
+	 * spaces or bytes of a multi-byte character ("1 to 15 characters"). */
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return cfg_fail(L, config_setting_get_member(g, "symbol"),
+					"must be printable ASCII without spaces");
 	strcpy(in->symbol, s);
 	if ((s = cfg_str(L, g, "kind", &rc)) && !(in->kind = (uint8_t)nx_inst_kind_parse(s)))
 		return cfg_fail(L, config_setting_get_member(g, "kind"),
@@ -241,6 +247,19 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 		in->kind = NX_KIND_SPOT;
 	if (!in->status)
 		in->status = NX_STATUS_OPEN;
+	/* A field of another kind fails rather than being kept: a spot given a
+	 * put_call was loaded and published with it (InstrumentDefinition), and
+	 * an option whose kind was left out became a spot without a word. */
+	static const char *const opt_only[] = { "underlying", "strike", "put_call" };
+	const config_setting_t *m;
+	for (size_t k = 0; k < sizeof(opt_only) / sizeof(opt_only[0]); k++)
+		if (in->kind != NX_KIND_OPTION && (m = config_setting_get_member(g, opt_only[k])))
+			return cfg_fail(L, m, "only an option has one (kind is %s)",
+					nx_inst_kind_name(in->kind));
+	if (in->kind != NX_KIND_OPTION && in->kind != NX_KIND_FUTURE &&
+	    (m = config_setting_get_member(g, "expiry_ns")))
+		return cfg_fail(L, m, "only a future or an option has one (kind is %s)",
+				nx_inst_kind_name(in->kind));
 	const char *why;
 	if (nx_instrument_check(in, &why))
 		return cfg_fail(L, g, "%s", why);
@@ -412,9 +431,28 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 		const config_setting_t *e = config_setting_get_elem(ins, i);
 		if ((rc = load_instrument(L, e, &c->instruments[i], c->max_orders)))
 			return rc;
-		for (uint32_t j = 0; j < i; j++)
+		for (uint32_t j = 0; j < i; j++) {
 			if (c->instruments[j].id == c->instruments[i].id)
 				return cfg_fail(L, e, "id %u used twice", c->instruments[i].id);
+			if (!strcmp(c->instruments[j].symbol, c->instruments[i].symbol))
+				return cfg_fail(L, config_setting_get_member(e, "symbol"),
+						"%s is instruments[%u]'s symbol too",
+						c->instruments[i].symbol, j);
+		}
+	}
+	/* An option's underlying: another configured instrument (it may come
+	 * later in the list). */
+	for (uint32_t i = 0; i < c->ninstruments; i++) {
+		const struct nx_instrument *in = &c->instruments[i];
+		if (in->kind != NX_KIND_OPTION)
+			continue;
+		snprintf(L->where, sizeof(L->where), "instruments[%u]", i);
+		const config_setting_t *u = config_setting_get_member(config_setting_get_elem(ins, i),
+								       "underlying");
+		if (in->underlying == in->id)
+			return cfg_fail(L, u, "must be another instrument than the option");
+		if (!nx_config_instrument(c, in->underlying))
+			return cfg_fail(L, u, "instrument %u is not configured", in->underlying);
 	}
 	const config_setting_t *acs = config_lookup(cf, "accounts");
 	L->where[0] = 0;
@@ -463,7 +501,9 @@ int nx_config_load(const char *path, struct nx_venue_config *out, char *err, siz
 			snprintf(err, errlen, "%s: cannot read the file", path);
 			rc = -ENOENT;
 		} else {
-			snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cf),
+			/* an error in an @include'd file names that file */
+			const char *file = config_error_file(&cf) ? config_error_file(&cf) : path;
+			snprintf(err, errlen, "%s:%d: %s", file, config_error_line(&cf),
 				 config_error_text(&cf));
 			rc = -EINVAL;
 		}

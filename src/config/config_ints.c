@@ -19,6 +19,9 @@
  * be between 0 and ...". The file is scanned for such literals first (outside
  * strings and comments) and the first one fails with its line and the
  * setting it belongs to. A hex literal above 0x7fffffff is the same case.
+ * With the L, a literal past 64 bits is saturated (decimal) or wrapped (hex)
+ * as silently: refused too. Every file the main one @includes is scanned
+ * like it, and named in the message.
  */
 static int is_ident(char c)
 {
@@ -42,25 +45,27 @@ static size_t skip_float(const char *t, size_t i, size_t n)
 	return i;
 }
 
-/* The digits t[d, e), in base 16 or 10, are above lim. */
+/* The digits t[d, e), in base 16 or 10, are above lim (no overflow on the way). */
 static int exceeds(const char *t, size_t d, size_t e, int hex, unsigned long long lim)
 {
-	unsigned long long v = 0;
+	unsigned long long v = 0, base = hex ? 16 : 10;
 
 	for (size_t k = d; k < e; k++) {
 		unsigned x = is_digit(t[k]) ? (unsigned)(t[k] - '0')
 					    : (unsigned)((t[k] | 0x20) - 'a' + 10);
-		if ((v = v * (hex ? 16 : 10) + x) > lim)
+		if (v > (lim - x) / base)
 			return 1;
+		v = v * base + x;
 	}
 	return 0;
 }
 
-int cfg_check_int_literals(struct loader *L)
+/* The whole of a file, NUL-terminated, in *out (free it); -ENOENT, -ENOMEM. */
+static int slurp(const char *path, char **out, size_t *len)
 {
-	FILE *fp = fopen(L->path, "rb");
+	FILE *fp = fopen(path, "rb");
 	if (!fp)
-		return 0; /* libconfig read it; nothing more to say */
+		return -ENOENT;
 	size_t cap = 4096, n = 0;
 	char *t = malloc(cap);
 	for (size_t k; t && (k = fread(t + n, 1, cap - n, fp)) > 0;) {
@@ -75,7 +80,49 @@ int cfg_check_int_literals(struct loader *L)
 	fclose(fp);
 	if (!t)
 		return -ENOMEM;
-	int rc = 0;
+	t[n] = 0;
+	*out = t;
+	*len = n;
+	return 0;
+}
+
+#define MAX_DEPTH 10 /* libconfig's own limit on @include nesting */
+
+/* An @include directive at t[i] ('@' first on its line, libconfig's rule):
+ * the file it names into name, and i past it; 0 if it is not one. */
+static int include_at(const char *t, size_t n, size_t *i, char *name, size_t cap)
+{
+	size_t b = *i, k = 0;
+	while (b > 0 && (t[b - 1] == ' ' || t[b - 1] == '\t'))
+		b--;
+	if ((b > 0 && t[b - 1] != '\n') || n - *i < 9 || strncmp(t + *i, "@include", 8) ||
+	    (t[*i + 8] != ' ' && t[*i + 8] != '\t'))
+		return 0;
+	size_t j = *i + 8;
+	while (j < n && (t[j] == ' ' || t[j] == '\t'))
+		j++;
+	if (j >= n || t[j] != '"')
+		return 0;
+	for (j++; j < n && t[j] != '"'; j++) {
+		if (t[j] == '\\' && j + 1 < n)
+			j++;
+		if (k + 1 < cap)
+			name[k++] = t[j];
+	}
+	name[k] = 0;
+	*i = j + 1;
+	return 1;
+}
+
+/* The file path (the main file at depth 0, else one it @includes, named as
+ * libconfig names it: as written, relative to the working directory). */
+static int scan_file(struct loader *L, const char *path, int depth)
+{
+	char *t;
+	size_t n;
+	int rc = slurp(path, &t, &n);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc; /* libconfig read it; nothing more to say */
 	unsigned line = 1;
 	char ident[64] = "", name[64] = "";
 	for (size_t i = 0; i < n && !rc;) {
@@ -90,6 +137,12 @@ int cfg_check_int_literals(struct loader *L)
 				else if (t[i] == '\n')
 					line++;
 			i++;
+		} else if (c == '@') {
+			char inc[4096];
+			if (!include_at(t, n, &i, inc, sizeof(inc)))
+				i++;
+			else if (depth + 1 < MAX_DEPTH)
+				rc = scan_file(L, inc, depth + 1);
 		} else if (c == '#' || (c == '/' && i + 1 < n && t[i + 1] == '/')) {
 			while (i < n && t[i] != '\n')
 				i++;
@@ -123,6 +176,15 @@ int cfg_check_int_literals(struct loader *L)
 			if (i < n && t[i] == 'L') { /* 64 bits, as the documentation asks */
 				while (i < n && t[i] == 'L')
 					i++;
+				/* libconfig saturates (decimal) or wraps (hex) a
+				 * value past 64 bits without a word */
+				if (exceeds(t, hex ? d + 2 : d, e, hex, !hex && c == '-'
+					    ? 0x8000000000000000ull : 0x7fffffffffffffffull)) {
+					snprintf(L->err, L->errlen, "%s:%u: %s: %.*s does not fit in 64 bits "
+						 "(-9223372036854775808 .. 9223372036854775807)", path, line,
+						 name[0] ? name : "value", (int)(i - s), t + s);
+					rc = -EINVAL;
+				}
 				continue;
 			}
 			if (frac || (!hex && i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E'))) {
@@ -133,7 +195,7 @@ int cfg_check_int_literals(struct loader *L)
 				    !hex && c == '-' ? 0x80000000ull : 0x7fffffffull)) {
 				int len = (int)(e - s);
 				snprintf(L->err, L->errlen, "%s:%u: %s: %.*s does not fit in 32 bits: "
-					 "write it with the L suffix, %.*sL", L->path, line,
+					 "write it with the L suffix, %.*sL", path, line,
 					 name[0] ? name : "value", len, t + s, len, t + s);
 				rc = -EINVAL;
 			}
@@ -143,4 +205,9 @@ int cfg_check_int_literals(struct loader *L)
 	}
 	free(t);
 	return rc;
+}
+
+int cfg_check_int_literals(struct loader *L)
+{
+	return scan_file(L, L->path, 0);
 }

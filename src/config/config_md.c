@@ -91,7 +91,12 @@ static int load_map(struct loader *L, const config_setting_t *e, const struct nx
 		return rc;
 	if (!(s = cfg_str(L, e, "symbol", &rc)))
 		return rc ? rc : cfg_missing(L, e, "symbol");
-	if (!*s || strlen(s) > 8 || strchr(s, ' '))
+	/* ITCH's Stock is 8 bytes of printable ASCII, space-padded: a control
+	 * character or a byte of a multi-byte character could never match. */
+	int ok = *s && strlen(s) <= 8;
+	for (const char *p = s; ok && *p; p++)
+		ok = *p >= 0x21 && *p <= 0x7e;
+	if (!ok)
 		return cfg_fail(L, config_setting_get_member(e, "symbol"),
 				"must be an ITCH stock symbol of 1 to 8 characters");
 	strcpy(m->symbol, s);
@@ -157,13 +162,16 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 		return rc;
 	if (rs) {
 		char ip[32];
-		unsigned port;
-		int end = 0;
+		unsigned port = 0;
 		struct in_addr ia;
-		const char *colon = strrchr(rs, ':');
-		/* digits only, and nothing after them ("9201 and more" was port 9201) */
-		if (!colon || (size_t)(colon - rs) >= sizeof(ip) || colon[1] < '0' || colon[1] > '9' ||
-		    sscanf(colon + 1, "%u%n", &port, &end) != 1 || colon[1 + end] || !port || port > 65535)
+		const char *colon = strrchr(rs, ':'), *p = colon ? colon + 1 : NULL;
+		/* digits only, and nothing after them ("9201 and more" was port
+		 * 9201); counted here, not by sscanf, which wrapped 4294967297 to
+		 * port 1 */
+		for (; p && *p >= '0' && *p <= '9' && port <= 65535; p++)
+			port = port * 10 + (unsigned)(*p - '0');
+		if (!colon || (size_t)(colon - rs) >= sizeof(ip) || p == colon + 1 || *p || !port ||
+		    port > 65535)
 			return cfg_fail(L, config_setting_get_member(g, "request_server"),
 					"must be \"a.b.c.d:port\"");
 		memcpy(ip, rs, (size_t)(colon - rs));

@@ -43,9 +43,9 @@ int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_co
 int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_config *c);
 
 /* config_ints.c: 0, or -EINVAL naming the first integer literal of the file
- * L->path that does not fit in 32 bits and lacks the L suffix (libconfig
- * 1.5 reads it modulo 2^32 without a word). An @include'd file is not
- * scanned. -ENOMEM. */
+ * L->path, or of a file it @includes, that does not fit in 32 bits and lacks
+ * the L suffix (libconfig 1.5 reads it modulo 2^32 without a word), or that
+ * has the L and does not fit in 64 bits (saturated or wrapped). -ENOMEM. */
 int cfg_check_int_literals(struct loader *L);
 
 #endif /* NX_CONFIG_PRIV_H */
