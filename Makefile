@@ -116,7 +116,7 @@ $(BUILD)/tests/dpdk/%.o: tests/dpdk/%.c
 	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/dpdk/test_txq: $(BUILD)/tests/dpdk/test_txq.o $(BUILD)/dpdk_apps/nanoex/shard.o \
-		$(COMMON_OBJ) $(LIB)
+		$(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(DPDK_LIBS) $(LDLIBS) -lpthread
 
 # nanoex-sock's way out, with real sockets.

@@ -47,7 +47,7 @@
 #include "nx/net.h"
 
 #define NX_BURST_MAX   256
-#define NX_OUT_DGRAMS  64     /* reply datagrams one burst may produce before flushing */
+#define NX_OUT_DGRAMS  64     /* reply datagrams of one input (built into frames after each) */
 #define NX_NEIGH_CAP   1024   /* learned addresses per port and shard */
 #define NX_STEER_RING  1024   /* frames a shard can be handed between two of its loops */
 #define NX_POLL_NS     1000000 /* engine timers every 1 ms */

@@ -38,6 +38,7 @@ static void tx_flush(struct nx_shard *s, struct nx_port *p, struct nx_txq *t)
 		sent += rte_eth_tx_burst(p->id, (uint16_t)s->index, t->m + sent, (uint16_t)(t->n - sent));
 	for (uint16_t i = sent; i < t->n; i++) {
 		s->io.tx_full++;
+		s->io.tx_bytes -= t->m[i]->pkt_len; /* counted when queued: never sent */
 		rte_pktmbuf_free(t->m[i]);
 	}
 	s->io.tx_pkts += sent;
@@ -315,7 +316,7 @@ int nx_shard_main(void *arg)
 				if (i + 1 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 				dgrams += (uint32_t)nx_frame_handle(s, pi, pkts[i], now_ns);
-				if (s->out.n > NX_OUT_DGRAMS - 8)
+				if (s->out.n) /* the next input gets the whole array */
 					build_replies(s);
 			}
 		}
@@ -330,7 +331,7 @@ int nx_shard_main(void *arg)
 			for (unsigned i = 0; i < n; i++) {
 				dgrams += (uint32_t)nx_frame_handle(s, nx_port_index(a, pkts[i]->port),
 								    pkts[i], now_ns);
-				if (s->out.n > NX_OUT_DGRAMS - 8)
+				if (s->out.n)
 					build_replies(s);
 			}
 		}

@@ -24,7 +24,13 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+
 #include "../../dpdk_apps/nanoex/nanoex.h"
+#include "../engine_helpers.h"
 
 /* shard.o hands market-data UDP to the service; not under test here. */
 void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
@@ -196,15 +202,182 @@ static void test_replies_past_a_full_queue(void **state)
 	rte_free(s);
 }
 
+/* Regression (session 16, from a review): tx_bytes was counted when a frame
+ * was queued, so frames the TX queue refused (tx_full, freed) were counted
+ * as bytes sent: tx_bytes stopped matching tx_pkts. Port 2 is a net_ring
+ * whose ring has room for 15 frames only. */
+static void test_tx_bytes_count_what_was_sent(void **state)
+{
+	struct nx_shard *s = rte_zmalloc("s", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	struct rte_ring *r = rte_ring_lookup("ETH_RXTX0_net_ring0");
+	uint8_t payload[100] = { 0 };
+	unsigned avail = rte_mempool_avail_count(pool);
+	void *dummy[1024], *m;
+	unsigned n, fill;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(r);
+	s->app = &app;
+	app.shard[0] = s;
+	/* Leave 15 free slots in the ring the port transmits into. */
+	fill = rte_ring_free_count(r) - 15;
+	for (n = 0; n < fill; n++)
+		dummy[n] = (void *)(uintptr_t)(n + 1);
+	assert_int_equal(rte_ring_enqueue_bulk(r, dummy, fill, NULL), fill);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(nx_tx_udp(s, 2, peer_mac, PEER_IP, 9000, 40000, payload,
+					   sizeof(payload)), 0);
+	nx_tx_flush_all(s);
+	assert_int_equal(s->io.tx_pkts, 15);
+	assert_int_equal(s->io.tx_full, 25);
+	assert_int_equal(s->io.tx_bytes, 15 * (NX_NET_UDP_HDR_LEN + sizeof(payload)));
+	/* The frames the ring took, behind the fillers: each freed once. */
+	assert_int_equal(rte_ring_dequeue_bulk(r, dummy, fill, NULL), fill);
+	while (!rte_ring_dequeue(r, &m))
+		rte_pktmbuf_free(m);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+	rte_free(s);
+}
+
+/* A frame from (ip, port) at peer_mac to our address and UDP port dport. */
+static struct rte_mbuf *udp_from(uint32_t ip, uint16_t port, uint16_t dport, const void *payload,
+				 size_t len, const struct nx_port *to)
+{
+	struct nx_net_if peer = { .mac = { 2, 0, 0, 0, 0, 9 }, .ip = ip };
+	struct rte_mbuf *m = frame(NX_NET_UDP_HDR_LEN + len);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memcpy(f + NX_NET_UDP_HDR_LEN, payload, len);
+	nx_net_udp_headers(f, &peer, to->ifc.mac, to->ifc.ip, port, dport, len, 0);
+	m->port = to->id;
+	return m;
+}
+
+/* Regression (session 16, from a review): the loop turned the engine's
+ * replies into frames only once more than NX_OUT_DGRAMS - 8 were pending,
+ * so an input arriving with 56 pending had 8 datagrams of room: an order
+ * that traded with resting orders (one report per counterparty, and more
+ * than one datagram per session once they fill 1472 bytes) lost the rest
+ * to out_overflow although the burst as a whole was small. Now every input
+ * starts with the whole array. The real loop on lcore 1, fed through its
+ * steering ring (one bulk enqueue: one burst); port 0 is the net_ring. */
+static int loop_main(void *arg)
+{
+	return nx_shard_main(arg);
+}
+
+static void test_each_input_gets_the_whole_output_array(void **state)
+{
+	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
+				      .ref_px = 1000 };
+	const struct nx_limits lim = { .max_order_notional = 1000000000, .position_limit = 100000,
+				       .credit_limit = 1000000000000, .max_open_orders = 1000,
+				       .msg_rate = 1000000, .msg_burst = 1000000 };
+	struct fx *f = calloc(1, sizeof(*f));
+	struct nx_shard *s = rte_zmalloc("s", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
+	size_t hb = nx_hist_memsize(NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT);
+	void *nm = rte_zmalloc("n", nb, RTE_CACHE_LINE_SIZE);
+	void *hm = rte_zmalloc("h", hb, RTE_CACHE_LINE_SIZE);
+	struct nx_port saved = app.port[0];
+	uint32_t saved_nports = app.nports;
+	struct rte_mbuf *in[64];
+	enum { RESTING = 56, SWEPT = 150 };
+
+	(void)state;
+	assert_true(f && s && nm && hm);
+	nx_instrument_defaults(&inst);
+	f->e = make_engine_with(&inst, &lim);
+	f->out = (struct nx_out){ .d = f->d, .cap = EH_OUT_CAP };
+	f->now = 1000 * MS;
+	f->aa = (struct nx_addr){ IP_A, 5000 };
+	f->ab = (struct nx_addr){ IP_B, 6000 };
+	nx_client_init(&f->ca, 101, A, key_a);
+	nx_client_init(&f->cb, 202, B, key_b);
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	for (int i = 0; i < SWEPT; i++) { /* A's resting asks, one report each when hit */
+		struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 1000, 1);
+		send_order(f, &f->ca, f->aa, &o);
+	}
+
+	app.port[0] = app.port[2];
+	app.nports = 1;
+	app.burst = NX_BURST_MAX;
+	app.tsc_hz = rte_get_tsc_hz();
+	app.ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000u << 32) / app.tsc_hz);
+	app.tsc0 = rte_rdtsc();
+	app.ns0 = f->now; /* the engine's clock goes on from the fixture's */
+	app.quit = false;
+	app.shard_of_udp[9100] = 1;
+	app.shard[0] = s;
+	s->app = &app;
+	s->udp_port = 9100;
+	s->e = f->e;
+	s->neigh[0] = nx_net_neigh_init(nm, nb, NX_NEIGH_CAP);
+	s->lat = nx_hist_init(hm, hb, NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT);
+	s->out.d = rte_zmalloc("o", NX_OUT_DGRAMS * sizeof(struct nx_out_dgram), RTE_CACHE_LINE_SIZE);
+	s->out.cap = NX_OUT_DGRAMS;
+	s->steer = rte_ring_create("t_steer", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	assert_true(s->neigh[0] && s->lat && s->out.d && s->steer);
+	nx_net_neigh_learn(s->neigh[0], IP_A, peer_mac);
+
+	/* One burst: B's 56 bids below the asks (an ExecNew datagram each),
+	 * then a bid that takes all 150 asks. */
+	for (int i = 0; i <= RESTING; i++) {
+		uint8_t buf[512];
+		struct nx_nxp_writer w;
+		struct nx_nxp_new_order o = i < RESTING
+			? order(B, (uint64_t)i + 1, NX_SIDE_BUY, 950, 1)
+			: order(B, (uint64_t)i + 1, NX_SIDE_BUY, 1000, SWEPT);
+		nx_client_begin(&f->cb, &w, buf, sizeof(buf));
+		assert_true(nx_client_new_order(&f->cb, &w, &o) > 0);
+		in[i] = udp_from(IP_B, 6000, 9100, buf, w.len, &app.port[0]);
+	}
+	uint64_t rx0 = nx_engine_stats(f->e)->rx_dgrams;
+	assert_int_equal(rte_eal_remote_launch(loop_main, s, 1), 0);
+	assert_int_equal(rte_ring_enqueue_bulk(s->steer, (void **)in, RESTING + 1, NULL),
+			 RESTING + 1);
+	for (int ms = 0; ms < 2000 && __atomic_load_n(&s->io.steer_in, __ATOMIC_RELAXED) <
+	     RESTING + 1; ms++)
+		rte_delay_ms(1);
+	app.quit = true; /* the loop ends the iteration that took the burst first */
+	assert_int_equal(rte_eal_wait_lcore(1), 0);
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->rx_dgrams - rx0, RESTING + 1);
+	assert_int_equal(st->fills, 2 * SWEPT); /* a report to each side */
+	assert_int_equal(st->out_overflow, 0);
+	assert_int_equal(s->io.no_neigh, 0);
+
+	/* The loopback ring holds what was sent: freed, as is the rest. */
+	struct rte_mbuf *m;
+	while (rte_eth_rx_burst(app.port[0].id, 0, &m, 1))
+		rte_pktmbuf_free(m);
+	app.shard_of_udp[9100] = 0;
+	app.port[0] = saved;
+	app.nports = saved_nports;
+	rte_ring_free(s->steer);
+	rte_free(s->out.d);
+	rte_free(hm);
+	rte_free(nm);
+	rte_free(s);
+	nx_engine_destroy(f->e);
+	free(f);
+}
+
 int main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "64",
+	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "128",
 			"--file-prefix", "nx_test_txq", "--log-level", "lib.eal:crit",
-			"--no-telemetry", "--vdev", "net_null0", "--vdev", "net_null1" };
+			"--no-telemetry", "--vdev", "net_null0", "--vdev", "net_null1",
+			"--vdev", "net_ring0" };
 	char rundir[256];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replies_past_a_full_queue),
 		cmocka_unit_test(test_every_frame_counted_once),
+		cmocka_unit_test(test_tx_bytes_count_what_was_sent),
+		cmocka_unit_test(test_each_input_gets_the_whole_output_array),
 	};
 	int rc;
 
@@ -219,14 +392,14 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	app.nports = 2;
-	for (uint16_t i = 0; i < 2; i++) {
+	app.nports = 3;
+	for (uint16_t i = 0; i < 3; i++) {
 		const uint8_t mac[6] = { 2, 0, 0, 0, 0, (uint8_t)(1 + i) };
 		struct rte_eth_conf conf = { 0 };
 		if (rte_eth_dev_configure(i, 1, 1, &conf) ||
 		    rte_eth_rx_queue_setup(i, 0, 64, SOCKET_ID_ANY, NULL, pool) ||
 		    rte_eth_tx_queue_setup(i, 0, 64, SOCKET_ID_ANY, NULL) || rte_eth_dev_start(i)) {
-			printf("skip: net_null%u did not start\n", i);
+			printf("skip: port %u did not start\n", i);
 			return 77;
 		}
 		app.port[i].pool = pool;
@@ -235,7 +408,7 @@ int main(int argc, char **argv)
 		app.port[i].ifc.ip = NX_NET_IP4(10, 0, i, 1);
 	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	for (uint16_t i = 0; i < 2; i++) {
+	for (uint16_t i = 0; i < 3; i++) {
 		rte_eth_dev_stop(i);
 		rte_eth_dev_close(i);
 	}
