@@ -39,61 +39,6 @@
 #include "feed_priv.h"
 #include "../mem.h"
 
-enum sub_state { SUB_STALE = 0, SUB_PENDING = 1, SUB_SYNCED = 2 };
-
-struct sub_inst {
-	nx_inst_t id;
-	uint8_t state;          /* enum sub_state */
-	uint8_t incomplete;
-	uint8_t last_side;
-	uint8_t status;         /* trading status; 0: not known yet */
-	uint32_t n[2];          /* levels held: bids, asks */
-	uint64_t pend_seq;      /* PENDING: the image's lastSeq */
-	uint64_t trades;
-	nx_tid_t last_tid;
-	nx_px_t last_px;
-	nx_qty_t last_qty;
-};
-
-struct sub_replay {
-	uint64_t seq;
-	struct nx_feed_rec r;
-};
-
-struct sub_hold {
-	uint64_t seq;           /* the packet's first sequence number */
-	uint32_t len;
-	uint32_t used;
-};
-
-struct nx_feed_sub {
-	struct nx_mold_rx inc;
-	uint64_t base;          /* delivery is contiguous from here; 0: nothing latched */
-	uint64_t replay_from;   /* the ring holds every level/clear message from here */
-	struct sub_replay *ring;
-	uint64_t ring_mask, ring_n; /* slots - 1; entries ever written */
-	struct feed_map map;
-	struct sub_inst *inst;
-	struct nx_level_info *lv;
-	uint32_t max_levels;
-	uint8_t new_stale;      /* instruments first named from now on start stale */
-
-	struct sub_hold *hold;
-	uint8_t *hold_data;     /* slot i at i x payload */
-	uint32_t nhold, hold_max, payload;
-
-	struct nx_mold_rx snap;
-	struct {                /* the image being assembled */
-		uint8_t on;
-		uint32_t idx;
-		uint64_t last_seq;
-		uint16_t next, chunks;
-		uint8_t status;
-	} img;
-
-	struct nx_feed_sub_stats st;
-};
-
 /* --- Lifecycle --------------------------------------------------------------------- */
 
 struct sub_layout {

@@ -113,14 +113,22 @@ tel() {
 	echo "$2" | timeout 10 python3 /usr/bin/dpdk-telemetry.py -f "$1" 2>/dev/null | tail -1
 }
 
-# One counter out of a telemetry JSON answer: field JSON NAME
-# field JSON KEY: KEY of the answer's dict; OUTER.INNER reaches into a nested one.
+# One counter out of a telemetry JSON answer: field JSON KEY [DEFAULT]
+# KEY of the answer's dict; OUTER.INNER reaches into a nested one. A key the
+# answer lacks prints DEFAULT when one is given (reject_* counters are only
+# written when not 0), else nothing, with status 1 and a note on stderr: a
+# counter that is not reported must not pass a check for 0 (it used to read 0).
 field() {
 	python3 -c 'import json,sys
 d = list(json.loads(sys.argv[1]).values())[0]
 for k in sys.argv[2].split("."):
-	d = d.get(k, 0) if isinstance(d, dict) else 0
-print(d)' "$1" "$2"
+	if not isinstance(d, dict) or k not in d:
+		if len(sys.argv) > 3:
+			print(sys.argv[3])
+			sys.exit(0)
+		sys.exit("field: no %s in the answer" % sys.argv[2])
+	d = d[k]
+print(d)' "$@"
 }
 
 # Stop a process with SIGTERM and wait for it: stop PID LOG -> its exit status

@@ -62,7 +62,7 @@ same "new orders" "$(( $(cnt "$C" sent_new) + $(cnt "$C" sent_aggressive) + $(cn
 same "cancels" "$(cnt "$C" sent_cancel)" "$(field "$S" cancels)"
 same "replaces" "$(cnt "$C" sent_replace)" "$(field "$S" replaces)"
 same "fills (ExecTrade)" "$(cnt "$C" msg_ExecTrade)" "$(field "$S" fills)"
-same "collar rejects" "$(cnt "$C" reject_RISK_PRICE_COLLAR)" "$(field "$S" reject_RISK_PRICE_COLLAR)"
+same "collar rejects" "$(cnt "$C" reject_RISK_PRICE_COLLAR)" "$(field "$S" reject_RISK_PRICE_COLLAR 0)"
 same "sessions established" "$(cnt "$C" sessions)" "$(field "$S" sessions_established)"
 same "messages retransmitted" "$(cnt "$C" recovered)" "$(field "$S" retransmitted)"
 [ "$(cnt "$C" sent_reject)" -gt 0 ] && [ "$(cnt "$C" msg_ExecTrade)" -gt 0 ] && [ "$(cnt "$C" sent_replace)" -gt 0 ] \

@@ -71,7 +71,7 @@ R=$(tel "$P" /nanoex/status,2,open)
 R=$(tel "$P" /nanoex/ref_px,1,100001)
 [ "$(field "$R" reason)" = PRICE_NOT_TICK ] && ok "reference price off the tick refused" || fail "ref_px: $R"
 R=$(tel "$P" /nanoex/kill,planet,1,on)
-[ "$(field "$R" error)" != 0 ] && ok "bad parameters answered with an error" || fail "kill planet: $R"
+[ -n "$(field "$R" error)" ] && ok "bad parameters answered with an error" || fail "kill planet: $R"
 R=$(tel "$P" /nanoex/latency,0)
 [ "$(field "$R" count)" -ge 10 ] && ok "latency histogram: p50 $(field "$R" p50_ns) ns, max $(field "$R" max_ns) ns" \
 	|| fail "latency: $R"

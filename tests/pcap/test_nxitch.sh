@@ -25,8 +25,9 @@ trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
 
 if command -v python3 >/dev/null; then
-	python3 "$dir/gen_mold_pcap.py" "$tmp/regen.pcap" &&
-	if cmp -s "$tmp/regen.pcap" "$dir/mold_gap.pcap"; then echo "ok   pcap regenerates"
+	# A generator that fails is a failure too (it used to skip the check).
+	if ! python3 "$dir/gen_mold_pcap.py" "$tmp/regen.pcap"; then echo "FAIL gen_mold_pcap.py failed"; fail=1
+	elif cmp -s "$tmp/regen.pcap" "$dir/mold_gap.pcap"; then echo "ok   pcap regenerates"
 	else echo "FAIL pcap differs from gen_mold_pcap.py's output"; fail=1; fi
 fi
 
