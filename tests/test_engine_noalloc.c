@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc_count.h"
@@ -34,24 +35,36 @@ static void drain(struct nx_out *out, struct nx_client *cl)
 	out->n = 0;
 }
 
-static void test_pipeline_allocates_nothing(void **state)
+/* One instrument, accounts 1 and 2 (keys 1 and 2) with limits that never
+ * bind; cod_admin: both cancel on disconnect and may send admin requests. */
+static struct nx_engine *venue(const char *path, uint32_t max_sessions, uint32_t keepalive_ms,
+			       uint32_t history, int cod_admin, nx_event_fn tap_fn)
 {
-	(void)state;
 	static struct nx_instrument inst = { .id = 1, .symbol = "NA", .band_ticks = 1000, .ref_px = 1000 };
 	static struct nx_account_config acc[2];
 	nx_instrument_defaults(&inst);
 	struct nx_limits lim = { INT64_MAX, INT64_MAX, INT64_MAX, 100000, 1000000000, 1000000 };
 	for (int i = 0; i < 2; i++) {
-		acc[i] = (struct nx_account_config){ .id = (nx_acct_t)(i + 1), .limits = lim };
+		acc[i] = (struct nx_account_config){ .id = (nx_acct_t)(i + 1), .limits = lim,
+						     .cancel_on_disconnect = (uint8_t)cod_admin,
+						     .admin = (uint8_t)cod_admin };
 		acc[i].key[0] = (uint8_t)(i + 1);
 	}
-	struct nx_venue_config c = { .path = "noalloc", .max_orders = 4096, .ladder_ticks = 4096,
-				     .max_sessions = 4, .keepalive_ms = 1000, .history = 256,
-				     .ninstruments = 1, .naccounts = 2, .instruments = &inst,
-				     .accounts = acc };
+	struct nx_venue_config c = { .max_orders = 4096, .ladder_ticks = 4096,
+				     .max_sessions = max_sessions, .keepalive_ms = keepalive_ms,
+				     .history = history, .ninstruments = 1, .naccounts = 2,
+				     .instruments = &inst, .accounts = acc };
+	snprintf(c.path, sizeof(c.path), "%s", path);
 	char err[128];
-	struct nx_engine *e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
+	struct nx_engine *e = nx_engine_create(&c, tap_fn, NULL, err, sizeof(err));
 	assert_non_null(e);
+	return e;
+}
+
+static void test_pipeline_allocates_nothing(void **state)
+{
+	(void)state;
+	struct nx_engine *e = venue("noalloc", 4, 1000, 256, 0, NULL);
 	struct nx_out out = { .d = dgrams, .cap = 64 };
 	struct nx_addr addr[2] = { { 0x0a000001, 1 }, { 0x0a000002, 2 } };
 	struct nx_client cl[2];
@@ -216,22 +229,7 @@ static void tap(void *ctx, const struct nx_event *ev)
 static void test_session_life_allocates_nothing(void **state)
 {
 	(void)state;
-	static struct nx_instrument inst = { .id = 1, .symbol = "NA", .band_ticks = 1000, .ref_px = 1000 };
-	static struct nx_account_config acc[2];
-	nx_instrument_defaults(&inst);
-	struct nx_limits lim = { INT64_MAX, INT64_MAX, INT64_MAX, 100000, 1000000000, 1000000 };
-	for (int i = 0; i < 2; i++) {
-		acc[i] = (struct nx_account_config){ .id = (nx_acct_t)(i + 1), .limits = lim,
-						     .cancel_on_disconnect = 1, .admin = 1 };
-		acc[i].key[0] = (uint8_t)(i + 1);
-	}
-	struct nx_venue_config c = { .path = "noalloc-life", .max_orders = 4096, .ladder_ticks = 4096,
-				     .max_sessions = 256, .keepalive_ms = 100, .history = 16,
-				     .ninstruments = 1, .naccounts = 2, .instruments = &inst,
-				     .accounts = acc };
-	char err[128];
-	struct nx_engine *e = nx_engine_create(&c, tap, NULL, err, sizeof(err));
-	assert_non_null(e);
+	struct nx_engine *e = venue("noalloc-life", 256, 100, 16, 1, tap);
 	struct nx_out out = { .d = dgrams, .cap = 64 };
 	uint8_t buf[NX_NXP_DGRAM_MAX];
 	uint64_t now = 1000000000ull, cl_id = 1;
