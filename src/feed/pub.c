@@ -450,8 +450,8 @@ static int request_range(const struct nx_feed_pub *p, const uint8_t *req, size_t
 	return 0;
 }
 
-/* GCRA: may a bucket whose full-again time is *tat give one more answer at
- * now? If so, the answer's step is added to next (not to *tat: the caller
+/* GCRA: may a bucket whose full-again time is tat give one more answer at
+ * now? If so, *next is its new full-again time (not stored yet: the caller
  * commits only when every bucket agrees). */
 static int budget_ok(uint64_t tat, uint64_t step, uint64_t slack, uint64_t now, uint64_t *next)
 {
