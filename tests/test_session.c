@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "nx/book.h"
@@ -528,6 +529,141 @@ static void test_client_unreadable_datagrams(void **state)
 	assert_int_equal(c.gap_count, 2);
 }
 
+/* Regression (rev17): a datagram that arrived late (reordered behind a
+ * later one, so inside the gap's span) was flagged duplicate though it was
+ * new, and was left on the gap: its retransmission then came back *not*
+ * flagged, so every late number was returned twice as new once. It is new,
+ * noted in the span, and a front that has arrived is taken off the gap. */
+static void test_client_reordered_in_span(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	uint8_t d[32];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 4, 1); /* 2, 3 late */
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 2);
+	assert_int_equal(client_read_dups(&c, 0, 3, 1, d), 2);
+	assert_int_equal(d[1], 0); /* 3: first seen, not a duplicate */
+	assert_int_equal(c.duplicates, 0);
+	assert_int_equal(c.gap_count, 2); /* 2 still missing: the span 2..3 */
+	assert_int_equal(client_read_dups(&c, 0, 2, 1, d), 2);
+	assert_int_equal(d[1], 0); /* 2 as well */
+	assert_int_equal(c.gap_count, 0); /* nothing is missing any more */
+	assert_int_equal(c.gap_from, 0);
+	assert_int_equal(client_read_dups(&c, 0, 2, 2, d), 3); /* a repeat of 2, 3 */
+	assert_int_equal(d[1], 1);
+	assert_int_equal(d[2], 1);
+	assert_int_equal(c.duplicates, 2);
+	/* Retransmitted after arriving late: flagged. */
+	client_read(&c, 0, 7, 1); /* 5, 6 missing */
+	client_read(&c, 0, 6, 1); /* 6 late */
+	assert_int_equal(c.gap_from, 5);
+	assert_int_equal(c.gap_count, 2);
+	assert_int_equal(client_read_dups(&c, 1, 5, 2, d), 3);
+	assert_int_equal(d[1], 0); /* 5 */
+	assert_int_equal(d[2], 1); /* 6 had arrived */
+	assert_int_equal(c.duplicates, 3);
+	assert_int_equal(c.gap_count, 0);
+}
+
+/* A property: venue datagrams of 1..4 messages, some lost, some repeated,
+ * some swapped with the next; now and then the gap is asked for, and the
+ * answer (several Retransmissions) may skip numbers as expired after its
+ * first datagram. Every number must come back unflagged exactly once
+ * unless expired, every later return flagged, and the counters agree. */
+#define PROP_N 300
+static uint8_t prop_seen[PROP_N + 2];
+static uint64_t prop_flagged;
+
+static void prop_read(struct nx_client *c, int retrans, uint64_t first, uint32_t n, unsigned seed)
+{
+	uint8_t buf[1500];
+	struct nx_client_msg m[32];
+	int k = nx_client_read(c, buf, venue_dgram(buf, sizeof(buf), retrans, first, n), m, 32);
+	assert_true(k >= 0);
+	for (int i = 0; i < k; i++) {
+		uint64_t q = m[i].seq;
+		if (!q)
+			continue;
+		if (m[i].duplicate != prop_seen[q])
+			fail_msg("seed %u: %llu returned %s, duplicate=%u", seed, (unsigned long long)q,
+				 prop_seen[q] ? "again" : "first", m[i].duplicate);
+		prop_seen[q] = 1;
+		prop_flagged += m[i].duplicate;
+	}
+}
+
+static void prop_serve(struct nx_client *c, int expiry, unsigned seed)
+{
+	uint8_t b[256];
+	uint64_t from = c->gap_from, end = c->gap_from + c->gap_count, s = from;
+	nx_client_retransmit_request(c, b, sizeof(b), 1, from, (uint32_t)c->gap_count);
+	for (int first = 1; s < end; first = 0) {
+		if (!first && expiry && rand() % 4 == 0 && (s += 1 + (unsigned)rand() % 3) >= end)
+			break;
+		uint32_t n = 1 + (unsigned)rand() % 5;
+		if (s + n > end)
+			n = (uint32_t)(end - s);
+		prop_read(c, 1, s, n, seed);
+		s += n;
+	}
+}
+
+static void prop_run(unsigned seed, int expiry)
+{
+	struct { uint64_t f; uint32_t n; uint8_t swapped; } q[PROP_N];
+	int nq = 0;
+	struct nx_client c;
+	srand(seed);
+	nx_client_init(&c, 101, A, key_a);
+	memset(prop_seen, 0, sizeof(prop_seen));
+	prop_flagged = 0;
+	for (uint64_t s = 1; s <= PROP_N; nq++) {
+		uint32_t n = 1 + (unsigned)rand() % 4;
+		if (s + n > PROP_N + 1)
+			n = (uint32_t)(PROP_N + 1 - s);
+		q[nq].f = s, q[nq].n = n, q[nq].swapped = 0;
+		s += n;
+	}
+	for (int i = 0; i + 1 < nq; i++)
+		if (rand() % 5 == 0) {
+			__typeof__(q[0]) t = q[i];
+			q[i] = q[i + 1], q[i + 1] = t;
+			q[i].swapped = 1; /* no recovery before the late one arrives */
+			i++;
+		}
+	for (int i = 0; i < nq; i++) {
+		int r = rand() % 10;
+		if (r == 0)
+			continue; /* lost */
+		prop_read(&c, 0, q[i].f, q[i].n, seed);
+		if (r == 1)
+			prop_read(&c, 0, q[i].f, q[i].n, seed); /* repeated */
+		if (rand() % 7 == 0 && c.gap_count && !q[i].swapped)
+			prop_serve(&c, expiry, seed);
+	}
+	prop_read(&c, 0, PROP_N + 1, 0, seed); /* a heartbeat shows the tail */
+	while (c.gap_count)
+		prop_serve(&c, expiry, seed);
+	uint64_t missing = 0;
+	for (int s = 1; s <= PROP_N; s++)
+		missing += !prop_seen[s];
+	assert_int_equal(c.duplicates, prop_flagged);
+	assert_int_equal(c.expired, missing);
+	assert_int_equal(c.expect_seq, PROP_N + 1);
+}
+
+static void test_client_loss_repeat_reorder_property(void **state)
+{
+	(void)state;
+	for (unsigned seed = 1; seed <= 200; seed++) {
+		prop_run(seed, 0);
+		prop_run(seed, 1);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -545,6 +681,8 @@ int main(void)
 		cmocka_unit_test(test_client_retransmission_skips_expired),
 		cmocka_unit_test(test_client_expired_counts_only_missing),
 		cmocka_unit_test(test_client_unreadable_datagrams),
+		cmocka_unit_test(test_client_reordered_in_span),
+		cmocka_unit_test(test_client_loss_repeat_reorder_property),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

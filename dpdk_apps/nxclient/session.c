@@ -428,9 +428,12 @@ int nxc_login(struct nxc *x, struct nxc_session *s, struct nx_client_msg *rej)
 	if (ack->next_recv_seq_no > s->c.next_seq)
 		s->c.next_seq = ack->next_recv_seq_no;
 	if (ack->next_seq_no > s->c.expect_seq) {
-		if (!s->c.gap_from)
+		/* The span runs to the last number missing, as a Sequence's
+		 * does (messages read since the gap opened may have moved
+		 * expect_seq past gap_from + gap_count). */
+		if (!s->c.gap_count)
 			s->c.gap_from = s->c.expect_seq;
-		s->c.gap_count += ack->next_seq_no - s->c.expect_seq;
+		s->c.gap_count = ack->next_seq_no - s->c.gap_from;
 		s->c.expect_seq = ack->next_seq_no;
 	}
 	return 0;

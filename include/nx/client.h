@@ -102,7 +102,9 @@ void nx_client_count(struct nx_client *c);
  * counted (skipped), keeping its sequence number. Tracks expect_seq: a
  * Sequence above it extends the gap span (gap_from, gap_count), messages
  * below it are counted as duplicates and still returned (flagged
- * duplicate); the messages of Retransmission datagrams fill the span from
+ * duplicate), except a late one (reordered) inside the gap's span not seen
+ * before: new, noted (its retransmission is the duplicate), and taken off
+ * the span's front once the front has all arrived; the messages of Retransmission datagrams fill the span from
  * its front, and those of them that had arrived already are duplicates too;
  * numbers a
  * Retransmission skips within the range last asked for with

@@ -148,6 +148,19 @@ static void span_note(struct nx_client *c, uint64_t n)
 		*arrived_word(c, n, &bit) |= bit;
 }
 
+/* Whether n is inside the open gap's span, where arrivals are noted. */
+static int span_holds(const struct nx_client *c, uint64_t n)
+{
+	return c->gap_count && n >= c->gap_from && n - c->gap_from < c->gap_count &&
+	       n - c->gap_from < NX_CLIENT_SPAN_BITS;
+}
+
+static int span_noted(struct nx_client *c, uint64_t n)
+{
+	uint64_t bit, *w = arrived_word(c, n, &bit);
+	return (*w & bit) != 0;
+}
+
 /* The span's first number is filled (or given up): returns whether it had
  * arrived before. An emptied span forgets everything noted. */
 static int span_take(struct nx_client *c)
@@ -236,7 +249,16 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 		if (m.flags & NX_NXP_F_SEQ) {
 			my = seq++;
 			if (my < c->expect_seq && !retrans) {
-				dup = 1;
+				/* Below expect_seq yet inside the gap's span and not
+				 * seen: a late (reordered) datagram, not a repeat. It
+				 * is new; its retransmission will be the duplicate,
+				 * and the span's front, once arrived, needs no asking. */
+				dup = !span_holds(c, my) || span_noted(c, my);
+				if (!dup) {
+					span_note(c, my);
+					while (c->gap_count && span_noted(c, c->gap_from))
+						span_take(c);
+				}
 			} else if (retrans) {
 				if (c->gap_count && my == c->gap_from)
 					dup = span_take(c); /* the span fills from its front */
