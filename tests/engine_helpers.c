@@ -154,3 +154,13 @@ void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struc
 	rx(f, a, buf, w.len);
 }
 
+void send_replace(struct fx *f, struct nx_client *c, struct nx_addr a,
+		  const struct nx_nxp_cancel_replace *r)
+{
+	uint8_t buf[512];
+	struct nx_nxp_writer w;
+	nx_client_begin(c, &w, buf, sizeof(buf));
+	assert_true(nx_client_replace(c, &w, r) > 0);
+	rx(f, a, buf, w.len);
+}
+

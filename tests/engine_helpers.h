@@ -57,6 +57,8 @@ int count_msgs(struct fx *f);
 void login(struct fx *f, struct nx_client *c, struct nx_addr a);
 struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_t px, int64_t qty);
 void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struct nx_nxp_new_order *o);
+void send_replace(struct fx *f, struct nx_client *c, struct nx_addr a,
+		  const struct nx_nxp_cancel_replace *r);
 int setup(void **state);
 int teardown(void **state);
 

@@ -860,19 +860,13 @@ static void test_replace_after_limit_lowered(void **state)
 	};
 	for (int k = 0; k < 2; k++)
 		assert_int_equal(nx_engine_admin(f->e, &lim[k], f->now, &f->out), 0);
-	uint8_t buf[256];
-	struct nx_nxp_writer w;
 	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 4, .orig_cl_ord_id = 1, .price = 991,
 					    .qty = 5, .account = A };
-	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
-	nx_client_replace(&f->ca, &w, &rp);
-	rx(f, f->aa, buf, w.len);
+	send_replace(f, &f->ca, f->aa, &rp);
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REPLACED);
 	rp = (struct nx_nxp_cancel_replace){ .cl_ord_id = 5, .orig_cl_ord_id = 4, .price = 991,
 					     .qty = 6, .account = A };
-	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
-	nx_client_replace(&f->ca, &w, &rp);
-	rx(f, f->aa, buf, w.len);
+	send_replace(f, &f->ca, f->aa, &rp);
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
 	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_POSITION_LIMIT);
 }

@@ -159,17 +159,13 @@ static void test_max_open_orders_lets_ioc_through(void **state)
 static void test_replace_risk_reject_names_instrument(void **state)
 {
 	struct fx *f = *state;
-	uint8_t buf[256];
-	struct nx_nxp_writer w;
 	login(f, &f->ca, f->aa);
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 999, 5);
 	send_order(f, &f->ca, f->aa, &o);
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
 	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 2, .orig_cl_ord_id = 1, .price = 1200,
 					    .qty = 3, .account = A };
-	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
-	nx_client_replace(&f->ca, &w, &rp);
-	rx(f, f->aa, buf, w.len);
+	send_replace(f, &f->ca, f->aa, &rp);
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
 	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_RISK_PRICE_COLLAR);
 	assert_int_equal(msg(f, 0)->u.cancel_reject.instrument, INST);
@@ -182,8 +178,6 @@ static void test_replace_risk_reject_names_instrument(void **state)
 static void test_price_zero_is_bad_price(void **state)
 {
 	struct fx *f = *state;
-	uint8_t buf[256];
-	struct nx_nxp_writer w;
 	login(f, &f->ca, f->aa);
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 0, 1);
 	send_order(f, &f->ca, f->aa, &o);
@@ -194,9 +188,7 @@ static void test_price_zero_is_bad_price(void **state)
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
 	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 3, .orig_cl_ord_id = 2, .price = -1000,
 					    .qty = 5, .account = A };
-	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
-	nx_client_replace(&f->ca, &w, &rp);
-	rx(f, f->aa, buf, w.len);
+	send_replace(f, &f->ca, f->aa, &rp);
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_CANCEL_REJECT);
 	assert_int_equal(msg(f, 0)->u.cancel_reject.reason, NX_REJ_BAD_PRICE);
 }
