@@ -960,6 +960,133 @@ static void test_instrument_definitions(void **state)
 	assert_int_equal(msg(f, 0)->u.business_reject.reason, NX_REJ_UNKNOWN_INSTRUMENT);
 }
 
+/* A spill that keeps a copy of every datagram, in order, and empties out. */
+struct spilled {
+	struct nx_out_dgram d[64];
+	uint32_t n, calls;
+};
+
+static void keep_spilled(struct nx_out *out, void *arg)
+{
+	struct spilled *sp = arg;
+	for (uint32_t i = 0; i < out->n && sp->n < 64; i++)
+		sp->d[sp->n++] = out->d[i];
+	sp->calls++;
+	out->n = 0;
+}
+
+/* Reads every datagram of sp and then out with the client of its address;
+ * returns the ExecTrades A and B got. */
+static void read_all(struct fx *f, const struct spilled *sp, const struct nx_out *out, int trades[2])
+{
+	struct nx_client_msg m[64];
+	trades[0] = trades[1] = 0;
+	for (uint32_t i = 0; i < sp->n + out->n; i++) {
+		const struct nx_out_dgram *d = i < sp->n ? &sp->d[i] : &out->d[i - sp->n];
+		int b = d->to.ip == IP_B;
+		int k = nx_client_read(b ? &f->cb : &f->ca, d->data, d->len, m, 64);
+		assert_true(k > 0);
+		for (int j = 0; j < k; j++)
+			trades[b] += m[j].template_id == NX_NXP_EXEC_TRADE;
+	}
+}
+
+/* One input may need more datagrams than nx_out holds: B's bid takes 150
+ * of A's asks, 300 ExecTrades, over 2 datagrams of room. With a spill, out
+ * is emptied whenever it is full and every report goes out in this call,
+ * in order, with no gap; without one, what does not fit waits in the
+ * history (out_overflow) and A sees a gap. */
+static void test_spill_sends_every_reply(void **state)
+{
+	(void)state;
+	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
+				      .ref_px = 1000 };
+	const struct nx_limits lim = { .max_order_notional = 1000000000, .position_limit = 100000,
+				       .credit_limit = 1000000000000, .max_open_orders = 1000,
+				       .msg_rate = 1000000, .msg_burst = 1000000 };
+	for (int with_spill = 0; with_spill < 2; with_spill++) {
+		struct fx *f = calloc(1, sizeof(*f));
+		struct spilled *sp = calloc(1, sizeof(*sp));
+		assert_true(f && sp);
+		nx_instrument_defaults(&inst);
+		f->e = make_engine_with(&inst, &lim);
+		f->out = (struct nx_out){ .d = f->d, .cap = EH_OUT_CAP };
+		f->now = 1000 * MS;
+		f->aa = (struct nx_addr){ IP_A, 5000 };
+		f->ab = (struct nx_addr){ IP_B, 6000 };
+		nx_client_init(&f->ca, 101, A, key_a);
+		nx_client_init(&f->cb, 202, B, key_b);
+		login(f, &f->ca, f->aa);
+		login(f, &f->cb, f->ab);
+		for (int i = 0; i < 150; i++) {
+			struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 1000, 1);
+			send_order(f, &f->ca, f->aa, &o);
+		}
+		uint8_t buf[256];
+		struct nx_nxp_writer w;
+		struct nx_nxp_new_order o = order(B, 1, NX_SIDE_BUY, 1000, 150);
+		nx_client_begin(&f->cb, &w, buf, sizeof(buf));
+		nx_client_new_order(&f->cb, &w, &o);
+		struct nx_out two = { .d = f->d, .cap = 2, .spill = with_spill ? keep_spilled : NULL,
+				      .spill_arg = sp };
+		uint32_t made = nx_engine_rx(f->e, buf, w.len, f->ab, f->now, &two);
+		int trades[2];
+		read_all(f, sp, &two, trades);
+		const struct nx_engine_stats *st = nx_engine_stats(f->e);
+		if (with_spill) {
+			assert_true(sp->calls >= 5); /* 150 ExecTrades fill about 9 datagrams */
+			assert_int_equal(st->out_spills, sp->calls);
+			assert_int_equal(st->out_overflow, 0);
+			assert_int_equal(made, sp->n + two.n);
+			assert_int_equal(trades[0], 150);
+			assert_int_equal(trades[1], 150);
+			assert_int_equal(f->ca.gap_from, 0);
+			assert_int_equal(f->cb.gap_from, 0);
+			assert_int_equal(f->ca.expect_seq, 301); /* 150 ExecNews, 150 ExecTrades */
+		} else {
+			assert_int_equal(sp->calls, 0);
+			assert_int_equal(st->out_spills, 0);
+			assert_true(st->out_overflow > 0);
+			assert_int_equal(made, 2);
+			assert_true(trades[0] + trades[1] < 300);
+		}
+		nx_engine_destroy(f->e);
+		free(sp);
+		free(f);
+	}
+}
+
+/* A spill that cannot send (it leaves out full) is an overflow, as with
+ * none: the message waits in the history, nothing is written past cap. */
+static void keep_nothing(struct nx_out *out, void *arg)
+{
+	(void)out;
+	(*(unsigned *)arg)++;
+}
+
+static void test_spill_that_cannot_send(void **state)
+{
+	struct fx *f = *state;
+	unsigned calls = 0;
+	login(f, &f->ca, f->aa);
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 990, 1);
+	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+	nx_client_new_order(&f->ca, &w, &o);
+	struct nx_out full = { .d = f->d, .cap = 1, .n = 1, .spill = keep_nothing,
+			       .spill_arg = &calls };
+	assert_int_equal(nx_engine_rx(f->e, buf, w.len, f->aa, f->now, &full), 0);
+	assert_int_equal(full.n, 1);
+	assert_int_equal(calls, 1);
+	assert_int_equal(nx_engine_stats(f->e)->out_overflow, 1);
+	assert_int_equal(nx_engine_stats(f->e)->out_spills, 0);
+	/* the ExecNew is kept: a RetransmitRequest brings it */
+	rx(f, f->aa, buf, nx_client_retransmit_request(&f->ca, buf, sizeof(buf), 50, 1, 1));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	assert_int_equal(msg(f, 0)->u.exec_new.cl_ord_id, 1);
+}
+
 /* The same inputs give the same bytes out. */
 static void run_script(struct nx_engine *e, uint8_t *log, size_t *loglen)
 {
@@ -1027,6 +1154,8 @@ int main(void)
 		T(test_replace_after_limit_lowered),
 		T(test_instrument_definitions),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_spill_sends_every_reply),
+		T(test_spill_that_cannot_send),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

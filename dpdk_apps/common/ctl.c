@@ -180,7 +180,7 @@ static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
 #define ST(f) w->u64(w->ctx, #f, st->f)
 	ST(rx_dgrams); ST(rx_msgs); ST(tx_dgrams); ST(tx_msgs);
 	ST(drop_malformed); ST(drop_unbound); ST(drop_unsequenced); ST(drop_duplicate);
-	ST(drop_direction); ST(drop_no_session); ST(out_overflow); ST(not_applied);
+	ST(drop_direction); ST(drop_no_session); ST(out_overflow); ST(out_spills); ST(not_applied);
 	ST(throttled); ST(orders); ST(cancels); ST(replaces); ST(fills);
 	ST(sessions_negotiated); ST(sessions_established); ST(sessions_terminated);
 	ST(retransmitted); ST(retransmit_expired); ST(drop_finished); ST(seq_violations);

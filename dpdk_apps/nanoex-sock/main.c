@@ -188,8 +188,6 @@ static void *shard_main(void *arg)
 				dgrams++;
 				nx_engine_rx(s->e, buf[i], mm[i].msg_len,
 					     (struct nx_addr){ ip, ntohs(from[i].sin_port) }, now, &s->out);
-				if (s->out.n > SOCK_OUT - 8)
-					sock_send_out(s);
 			}
 		}
 		if (dgrams) {
@@ -258,6 +256,8 @@ static int shards_init(struct sock_app *a)
 		}
 		s->out.d = calloc(SOCK_OUT, sizeof(*s->out.d));
 		s->out.cap = SOCK_OUT;
+		s->out.spill = sock_spill; /* full: sendmmsg what it holds, in the middle of an input */
+		s->out.spill_arg = s;
 		s->lat = nx_hist_create(NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT);
 		if (!s->out.d || !s->lat)
 			return -ENOMEM;

@@ -97,3 +97,9 @@ void sock_send_out(struct sock_shard *s)
 	}
 	s->out.n = 0;
 }
+
+void sock_spill(struct nx_out *out, void *arg)
+{
+	(void)out;
+	sock_send_out(arg);
+}

@@ -21,7 +21,7 @@
 #include "nx/hist.h"
 
 #define SOCK_BATCH     64       /* datagrams per recvmmsg / sendmmsg */
-#define SOCK_OUT       64       /* reply datagrams per batch before sending */
+#define SOCK_OUT       64       /* reply datagrams a batch holds; sent when full (spill) */
 #define SOCK_POLL_NS   1000000  /* engine timers every 1 ms */
 #define SOCK_PEERS_LOG2 10
 #define SOCK_PEERS     (1u << SOCK_PEERS_LOG2) /* client address -> socket it came in on */
@@ -70,6 +70,8 @@ uint64_t sock_now_ns(void);
 void sock_peer_learn(struct sock_shard *s, uint32_t ip, uint32_t f);
 int sock_reply_fd(const struct sock_shard *s, uint32_t ip);
 void sock_send_out(struct sock_shard *s);
+/* struct nx_out's spill for a shard (arg): sock_send_out. */
+void sock_spill(struct nx_out *out, void *arg);
 
 /* telemetry.c: serve the control commands at /var/run/dpdk/<prefix>/dpdk_telemetry.v2
  * on a thread of its own. Returns 0 or -errno (the path is printed);

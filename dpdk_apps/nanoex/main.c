@@ -206,6 +206,8 @@ static int shards_init(struct nx_app *a)
 		s->out.d = rte_zmalloc_socket("nx_out", NX_OUT_DGRAMS * sizeof(struct nx_out_dgram),
 					      RTE_CACHE_LINE_SIZE, socket);
 		s->out.cap = NX_OUT_DGRAMS;
+		s->out.spill = nx_shard_spill;
+		s->out.spill_arg = s;
 		if (!hm || !s->out.d ||
 		    !(s->lat = nx_hist_init(hm, hb, NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT)))
 			goto nomem;

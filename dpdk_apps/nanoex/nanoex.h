@@ -47,7 +47,7 @@
 #include "nx/net.h"
 
 #define NX_BURST_MAX   256
-#define NX_OUT_DGRAMS  64     /* reply datagrams of one input (built into frames after each) */
+#define NX_OUT_DGRAMS  64     /* reply datagrams built into frames after each input, or when full */
 #define NX_NEIGH_CAP   1024   /* learned addresses per port and shard */
 #define NX_STEER_RING  1024   /* frames a shard can be handed between two of its loops */
 #define NX_POLL_NS     1000000 /* engine timers every 1 ms */
@@ -190,6 +190,8 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 void nx_idle(const struct nx_app *a, unsigned *idle);
 /* Send what s->tx holds on every port. */
 void nx_tx_flush_all(struct nx_shard *s);
+/* struct nx_out's spill for a shard (arg): build the replies into frames. */
+void nx_shard_spill(struct nx_out *out, void *arg);
 /* A UDP frame from our address on port pi to (dst_ip, dst_mac), queued in
  * s->tx. Returns 0, or -ENOBUFS (counted in s->io.no_mbuf). */
 int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_t dst_ip,

@@ -184,6 +184,16 @@ static void build_replies(struct nx_shard *s)
 	s->out.n = 0;
 }
 
+/* nx_out's spill: one input needs more datagrams than the array holds (an
+ * order trading with makers of many sessions, a venue-wide kill): frame
+ * them now, as after every input, and the engine goes on in an empty array. */
+void nx_shard_spill(struct nx_out *out, void *arg)
+{
+	struct nx_shard *s = arg;
+	(void)out;
+	build_replies(s);
+}
+
 /* --- The feed's side of a shard ------------------------------------------------ */
 
 /* Index of inst in the shard's sorted instruments, or -1. */

@@ -20,12 +20,16 @@
  * than read the step as a timeout, and the throttle adds nothing). The same
  * sequence of calls with the same arguments gives byte-identical output.
  * Every venue application message is kept in its session's history before
- * it is placed in an output datagram, so a datagram that does not fit in
- * nx_out (counted in out_overflow) or is lost on the wire is recovered by
- * the client's RetransmitRequest (while its session's history still holds
- * it: size nx_out and the history so that one command's replies fit).
- * A session reply that does not fit is lost; the client asks again. Bad input is counted by reason and
- * dropped or answered with a reject; it never stops the engine.
+ * it is placed in an output datagram, so a datagram lost on the wire is
+ * recovered by the client's RetransmitRequest (while its session's history
+ * still holds it). One input may need more datagrams than nx_out holds (an
+ * order trading with makers of many sessions, a venue-wide kill): a caller
+ * that gives nx_out a spill function has out emptied (sent) whenever it is
+ * full, so nothing waits; without one, what does not fit is counted in
+ * out_overflow, an application message waits in its history for the
+ * client's RetransmitRequest, and a session reply is lost (the client asks
+ * again). Bad input is counted by reason and dropped or answered with a
+ * reject; it never stops the engine.
  *
  * Threading: one thread per engine (a shard); engines share nothing.
  */
@@ -52,12 +56,21 @@ struct nx_out_dgram {
 	uint8_t data[NX_NXP_DGRAM_MAX];
 };
 
-/* Where nx_engine_rx / _poll put datagrams: d[n..cap-1] are free. The
- * caller empties it (sets n = 0) after sending. */
+/* Where nx_engine_rx / _poll / _admin / _shutdown put datagrams: d[n..cap-1]
+ * are free. The caller empties it (sets n = 0) after sending.
+ *
+ * spill, if not NULL, is called when the engine needs a datagram and
+ * n == cap, in the middle of a call: it must send d[0..n) in order (or drop
+ * and count what it cannot send) and set n = 0; the engine then goes on in
+ * a fresh array and never appends to a datagram it spilled. It runs on the
+ * engine's thread, on the hot path, so it must not block: a DPDK TX burst,
+ * a non-blocking sendmmsg. Counted in nx_engine_stats.out_spills. */
 struct nx_out {
 	struct nx_out_dgram *d;
 	uint32_t cap;
 	uint32_t n;
+	void (*spill)(struct nx_out *out, void *arg);
+	void *spill_arg;
 };
 
 /* Counters, monotonic from create. Drops name their cause. */
@@ -69,10 +82,12 @@ struct nx_engine_stats {
 	uint64_t drop_duplicate;     /* client messages already applied (resent) */
 	uint64_t drop_direction;     /* messages only the venue sends */
 	uint64_t drop_no_session;    /* reports for an order whose session is gone */
-	uint64_t out_overflow;       /* times a message found nx_out full: an application
+	uint64_t out_overflow;       /* times a message found nx_out full, with no spill or
+	                                after a spill that left it full: an application
 	                                message is kept in history (retransmittable), a
 	                                session reply (EstablishmentAck, RetransmitReject,
 	                                Terminate ...) is lost and the client retries */
+	uint64_t out_spills;         /* times nx_out was full and its spill emptied it */
 	uint64_t not_applied;        /* client sequence numbers reported lost */
 	uint64_t throttled;
 	uint64_t orders, cancels, replaces, fills;
@@ -115,18 +130,18 @@ struct nx_engine *nx_engine_create_in(const struct nx_venue_config *cfg, nx_even
 void nx_engine_destroy(struct nx_engine *e);
 
 /* Process one received UDP payload from src at now_ns. Returns the number of
- * datagrams appended to out. */
+ * datagrams it produced (those spilled included). */
 uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, struct nx_addr src,
 		      uint64_t now_ns, struct nx_out *out);
 
-/* Run the timers at now_ns. Returns the number of datagrams appended. */
+/* Run the timers at now_ns. Returns the number of datagrams produced. */
 uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
 
 /* The venue is stopping: end every binding with Terminate(VENUE_SHUTDOWN),
- * one datagram each, as many as out has room for. Ending a binding runs
- * cancel-on-disconnect for accounts configured with it, as any other end
- * does. Returns the bindings still open for want of room: send out's
- * datagrams and call again until it returns 0. Sessions survive (a client
+ * one datagram each, as many as out has room for (all of them when out has a
+ * spill). Ending a binding runs cancel-on-disconnect for accounts configured
+ * with it, as any other end does. Returns the bindings still open for want
+ * of room: send out's datagrams and call again until it returns 0. Sessions survive (a client
  * may establish again with a later start of the venue that keeps state). */
 uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
 

@@ -783,7 +783,7 @@ static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, struct nx_addr src,
 		      uint64_t now_ns, struct nx_out *out)
 {
-	uint32_t before = out->n;
+	uint64_t before = e->st.tx_dgrams;
 	struct nx_nxp_reader r;
 	struct nx_nxp_msg m;
 	e->out = out;
@@ -796,7 +796,7 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 		e->st.drop_malformed++; /* a bad message: the next one decides */
 	if (rc <= 0) {
 		e->st.drop_malformed += rc < 0;
-		return out->n - before;
+		return (uint32_t)(e->st.tx_dgrams - before);
 	}
 	if (m.template_id == NX_NXP_SEQUENCE) {
 		e->st.rx_msgs++;
@@ -806,7 +806,7 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 	} else {
 		session_datagram(e, &r, &m, src);
 	}
-	return out->n - before;
+	return (uint32_t)(e->st.tx_dgrams - before);
 }
 
 uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out *out)
@@ -819,7 +819,7 @@ uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out 
 		struct session *s = &e->sess[i];
 		if (!s->bound)
 			continue;
-		if (out->n >= out->cap) { /* no room for its Terminate: next call */
+		if (out->n >= out->cap && !out_spill(e)) { /* no room for its Terminate: next call */
 			bound++;
 			continue;
 		}
@@ -830,7 +830,7 @@ uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out 
 
 uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out)
 {
-	uint32_t before = out->n;
+	uint64_t before = e->st.tx_dgrams;
 	e->out = out;
 	e->now = now_ns;
 	e->epoch++;
@@ -842,5 +842,5 @@ uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out
 			for (uint64_t bits = e->bound_bits[w]; bits; bits &= bits - 1)
 				session_poll(e, &e->sess[w * 64 + (uint32_t)NX_CTZ64(bits)]);
 		}
-	return out->n - before;
+	return (uint32_t)(e->st.tx_dgrams - before);
 }

@@ -134,8 +134,11 @@ static inline void out_app_begin(struct session *s, uint32_t hist_mask, struct n
 }
 /* Record the message just written there, number it, and send it if bound. */
 void out_app_commit(struct nx_engine *e, struct session *s, size_t len);
-/* A new datagram to `to` for session-level messages; NULL when out is full. */
+/* A new datagram to `to` in e->out (spilling a full one), or NULL when out
+ * stays full (counted in out_overflow). */
 struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to);
+/* e->out is full: 1 if its spill emptied it, else 0 (out_overflow counted). */
+int out_spill(struct nx_engine *e);
 void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w);
 void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w);
 void out_heartbeat(struct nx_engine *e, struct session *s);

@@ -13,13 +13,28 @@
 
 #include "engine_priv.h"
 
+/* out is full: have the caller send it, if it can. Every session's open
+ * datagram is gone with it, so the epoch moves on. */
+NX_NOINLINE int out_spill(struct nx_engine *e)
+{
+	struct nx_out *o = e->out;
+	if (o->spill) {
+		o->spill(o, o->spill_arg);
+		e->epoch++;
+		if (o->n < o->cap) {
+			e->st.out_spills++;
+			return 1;
+		}
+	}
+	e->st.out_overflow++;
+	return 0;
+}
+
 struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to)
 {
 	struct nx_out *o = e->out;
-	if (NX_UNLIKELY(o->n >= o->cap)) {
-		e->st.out_overflow++;
+	if (NX_UNLIKELY(o->n >= o->cap) && !out_spill(e))
 		return NULL;
-	}
 	struct nx_out_dgram *d = &o->d[o->n++];
 	d->to = to;
 	d->len = 0;
