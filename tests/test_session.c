@@ -105,6 +105,40 @@ static void test_retransmit_outlived_by_history(void **state)
 	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_OUT_OF_RANGE);
 }
 
+/* The rest of a retransmission in progress can be overwritten whole
+ * before its turn: it used to end without a word, and the client waited
+ * for the end of its range for ever. An empty Retransmission now names
+ * where the range ends; the client counts the rest expired and is done. */
+static void test_retransmit_outlived_whole(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	send_orders(f, 1, 40);     /* venue messages 1..40 */
+	f->out.cap = 1;
+	retransmit_request(f, 1, 40);
+	f->out.cap = EH_OUT_CAP;
+	int first = assert_reports_numbered(f);
+	assert_true(first > 0 && first < 40);
+	assert_int_not_equal(f->ca.rt_end, 0);
+
+	send_orders(f, 41, 64);    /* 41..104: the history keeps 41..104 */
+	poll_timers(f);
+	assert_int_equal(f->nm, 1);
+	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 41);
+	assert_int_equal(f->m[0].u.retransmission.count, 0);
+	assert_int_equal(nx_engine_stats(f->e)->retransmit_expired, 40 - first);
+	assert_int_equal(f->ca.rt_end, 0); /* the client's request is over */
+	/* nothing more: the request is over at the venue too */
+	poll_timers(f);
+	assert_int_equal(f->nm, 0);
+	/* and a new one is taken */
+	retransmit_request(f, 104, 1);
+	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 104);
+	assert_int_equal(f->m[0].u.retransmission.count, 1);
+}
+
 /* With the output full, a report that does not fit its session's open
  * datagram waits in the history; a later, shorter one used to be appended
  * to that datagram, where the client numbered it as the one that waits. */
@@ -669,6 +703,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_retransmit_outlived_by_history),
+		T(test_retransmit_outlived_whole),
 		T(test_full_output_keeps_numbers),
 		T(test_client_sequence_limits),
 		T(test_finished_sending_reports_missing),

@@ -116,11 +116,29 @@ void out_retransmit(struct nx_engine *e, struct session *s)
 	uint64_t kept = s->next_send > e->cfg.history ? s->next_send - e->cfg.history : 1;
 	if (s->rt_left && s->rt_from < kept) {
 		uint64_t gone = kept - s->rt_from;
-		if (gone > s->rt_left)
+		struct nx_out_dgram *d = NULL;
+		if (gone >= s->rt_left) {
+			/* All that is left is gone: an empty Retransmission says
+			 * where the range ends, or the client would wait for it.
+			 * No room (or no binding): the next call tries again. */
+			if (!s->bound || !(d = out_dgram(e, s->addr)))
+				return;
 			gone = s->rt_left;
+		}
 		s->rt_from += gone;
 		s->rt_left -= (uint32_t)gone;
 		e->st.retransmit_expired += gone;
+		if (d) {
+			struct nx_nxp_writer w;
+			struct nx_nxp_retransmission rt = { .session_id = s->id,
+							    .request_timestamp = s->rt_req_ts,
+							    .next_seq_no = s->rt_from, .count = 0 };
+			out_writer(d, &w);
+			nx_nxp_encode_retransmission(&w, &rt);
+			out_done(d, &w);
+			s->last_tx_ns = e->now;
+			return;
+		}
 	}
 	while (s->rt_left && s->bound) {
 		struct nx_out_dgram *d = out_dgram(e, s->addr);
