@@ -632,6 +632,35 @@ static void test_regression_busy_mailbox_keeps_request(void **state)
 	assert_int_equal(in.status, NX_STATUS_HALTED);
 }
 
+/* A venue-wide kill with shard 0 not serving: cmd_admin called the shards
+ * one after the other and gave up at the first that timed out, so shard 1
+ * was never sent the kill while shard 0 would apply it later. Now every
+ * shard gets it first; the answer counts where it applied, where it waits
+ * and where it could not be sent. */
+static void test_regression_venue_kill_reaches_every_shard(void **state)
+{
+	struct fx *f = *state;
+	struct shard *slow = &f->sh[0];
+	f->ctl.timeout_ms = 50;
+	stop(slow);
+	assert_int_equal(run(f, "/nanoex/kill", "venue,0,on"), -ETIMEDOUT);
+	expect_kv(&f->r, "applied=1;pending=1;not_sent=0;result=");
+	assert_string_equal(get(&f->r, "error", 's')->s,
+			    "shard 0 did not answer: the command waits there");
+	/* Shard 0 is still busy with it: a second command is not sent there. */
+	assert_int_equal(run(f, "/nanoex/kill", "venue,0,on"), -ETIMEDOUT);
+	expect_kv(&f->r, "applied=1;pending=0;not_sent=1");
+	assert_string_equal(get(&f->r, "error", 's')->s,
+			    "shard 0 is stopped or busy: the command was not sent");
+	start(slow); /* serves the kill that waited */
+	while (atomic_load(&slow->mb->done) != atomic_load(&slow->mb->req))
+		sched_yield();
+	stop_all(f);
+	assert_int_equal(order(&f->sh[0], 1, 1, NX_SIDE_BUY, 1000, 1), NX_REJ_RISK_KILL_VENUE);
+	assert_int_equal(order(&f->sh[1], 1, 2, NX_SIDE_BUY, 1000, 1), NX_REJ_RISK_KILL_VENUE);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->sh[1].e)), 0);
+}
+
 /* Parameters ctl_run used to accept as something else; each must be
  * -EINVAL. All are tried, then the ones accepted are listed.
  * - parse_u64 rejects '-' only as the first character; strtoull skips
@@ -785,6 +814,7 @@ int main(void)
 		T(test_info), T(test_stats_sum), T(test_shard), T(test_latency), T(test_book),
 		T(test_status), T(test_ref_px), T(test_kill), T(test_limit), T(test_malformed),
 		T(test_unknown_command), T(test_timeout), T(test_concurrent),
+		T(test_regression_venue_kill_reaches_every_shard),
 		T(test_regression_busy_mailbox_keeps_request), T(test_regression_param_parsing),
 		T(test_regression_stopped), T(test_regression_extra_params_and_ref_px_form),
 		T(test_regression_option_numbers),

@@ -80,28 +80,56 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* Post a request to a shard's mailbox and wait for its answer. The fields
- * are written only once the mailbox is free: a shard still serving a
- * request that timed out must not see them change under it. */
-static int call(struct ctl *c, uint32_t shard, uint8_t op, const struct nx_admin *admin,
+/* Post a request to a shard's mailbox: 0, or -EBUSY when the shard is not
+ * running or still busy with a request that timed out (nothing posted). The
+ * fields are written only once the mailbox is free: a shard still serving
+ * a request that timed out must not see them change under it. */
+static int post(struct ctl *c, uint32_t shard, uint8_t op, const struct nx_admin *admin,
 		nx_inst_t inst)
 {
 	struct ctl_mailbox *mb = c->shard[shard].mb;
 	uint64_t req = atomic_load_explicit(&mb->req, memory_order_relaxed);
 	if (!c->shard[shard].running ||
 	    atomic_load_explicit(&mb->done, memory_order_acquire) != req)
-		return -ETIMEDOUT; /* stopped, or still busy with one that timed out */
+		return -EBUSY;
 	mb->op = op;
 	if (admin)
 		mb->admin = *admin;
 	mb->inst = inst;
 	atomic_store_explicit(&mb->req, req + 1, memory_order_release);
-	for (unsigned waited = 0; waited < c->timeout_ms * 20; waited++) {
-		if (atomic_load_explicit(&mb->done, memory_order_acquire) == req + 1)
-			return 0;
+	return 0;
+}
+
+static int answered(const struct ctl *c, uint32_t shard)
+{
+	const struct ctl_mailbox *mb = c->shard[shard].mb;
+	return atomic_load_explicit(&mb->done, memory_order_acquire) ==
+	       atomic_load_explicit(&mb->req, memory_order_relaxed);
+}
+
+/* Wait up to the timeout for every shard of posted[] to answer. */
+static void await_answers(const struct ctl *c, const uint8_t *posted)
+{
+	for (unsigned waited = 0; waited <= c->timeout_ms * 20; waited++) {
+		uint32_t i = 0;
+		while (i < c->nshards && (!posted[i] || answered(c, i)))
+			i++;
+		if (i == c->nshards)
+			return;
 		sleep_us(50);
 	}
-	return -ETIMEDOUT;
+}
+
+/* Post a request to one shard and wait for its answer: 0 or -ETIMEDOUT. */
+static int call(struct ctl *c, uint32_t shard, uint8_t op, const struct nx_admin *admin,
+		nx_inst_t inst)
+{
+	uint8_t posted[NX_NET_MAX_SHARDS] = { 0 };
+	if (post(c, shard, op, admin, inst))
+		return -ETIMEDOUT; /* stopped, or still busy with one that timed out */
+	posted[shard] = 1;
+	await_answers(c, posted);
+	return answered(c, shard) ? 0 : -ETIMEDOUT;
 }
 
 static int error(const struct ctl_writer *w, int rc, const char *msg)
@@ -340,14 +368,38 @@ static int cmd_admin(struct ctl *c, const char *cmd, int nf, char **f, const str
 	const char *why = "";
 	if (parse_admin(c, cmd, nf, f, &a, &shard, &why))
 		return error(w, -EINVAL, why);
+	/* Every shard concerned gets the command before any is waited for: a
+	 * venue-wide kill must reach the others when one shard is slow. */
+	uint8_t posted[NX_NET_MAX_SHARDS] = { 0 };
+	uint64_t applied = 0, pending = 0, not_sent = 0;
+	for (uint32_t i = 0; i < c->nshards; i++)
+		if ((shard < 0 || i == (uint32_t)shard) && !post(c, i, CTL_ADMIN, &a, 0))
+			posted[i] = 1;
+		else if (shard < 0 || i == (uint32_t)shard)
+			not_sent++;
+	await_answers(c, posted);
 	unsigned reason = 0;
+	char msg[96] = "";
 	for (uint32_t i = 0; i < c->nshards; i++) {
 		if (shard >= 0 && i != (uint32_t)shard)
 			continue;
-		if (call(c, i, CTL_ADMIN, &a, 0))
-			return error(w, -ETIMEDOUT, "a shard did not answer");
-		if (!reason)
-			reason = c->shard[i].mb->reply.reason;
+		if (posted[i] && answered(c, i)) {
+			applied++;
+			if (!reason)
+				reason = c->shard[i].mb->reply.reason;
+		} else if (posted[i]) {
+			pending++;
+			if (!*msg)
+				snprintf(msg, sizeof(msg), "shard %u did not answer: the command waits there", i);
+		} else if (!*msg) {
+			snprintf(msg, sizeof(msg), "shard %u is stopped or busy: the command was not sent", i);
+		}
+	}
+	if (pending || not_sent) {
+		w->u64(w->ctx, "applied", applied);
+		w->u64(w->ctx, "pending", pending);
+		w->u64(w->ctx, "not_sent", not_sent);
+		return error(w, -ETIMEDOUT, msg);
 	}
 	w->str(w->ctx, "result", reason ? "rejected" : "ok");
 	if (reason)
