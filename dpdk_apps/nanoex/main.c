@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,12 +257,25 @@ static void print_port_stats(const struct nx_app *a)
 	fflush(stdout);
 }
 
-void nx_app_stats_tick(struct nx_app *a, uint64_t now_ns)
+static void stats_tick(struct nx_app *a, uint64_t now_ns)
 {
 	if (!a->stats_s || now_ns < a->next_stats_ns)
 		return;
 	ctl_print_summary(&a->ctl, stdout);
 	a->next_stats_ns += (uint64_t)a->stats_s * 1000000000u;
+}
+
+/* The --stats lines when the market-data service polls on the main lcore:
+ * printing is a write(2) that a slow reader of stdout can block, so it runs
+ * on a thread of its own, never in a polling loop. */
+static void *stats_main(void *arg)
+{
+	struct nx_app *a = arg;
+	while (!g_signal && !a->quit) {
+		usleep(20000);
+		stats_tick(a, nx_app_ns(a, rte_rdtsc()));
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -356,11 +370,18 @@ int main(int argc, char **argv)
 	a->stats_s = ao.stats_s;
 	a->next_stats_ns = nx_app_ns(a, rte_rdtsc()) + (uint64_t)ao.stats_s * 1000000000u;
 	if (a->svc && a->svc->on_main) {
+		pthread_t st;
+		int printing = a->stats_s && !pthread_create(&st, NULL, stats_main, a);
+		if (a->stats_s && !printing)
+			fprintf(stderr, "nanoex: warning: no thread for --stats: no summary lines\n");
 		nx_service_main(a->svc); /* until a signal sets quit */
+		a->quit = true;
+		if (printing)
+			pthread_join(st, NULL);
 	} else {
 		while (!g_signal) {
 			usleep(20000);
-			nx_app_stats_tick(a, nx_app_ns(a, rte_rdtsc()));
+			stats_tick(a, nx_app_ns(a, rte_rdtsc()));
 		}
 	}
 	printf("nanoex: %s: stopping the shards\n", strsignal(g_signal));

@@ -199,8 +199,6 @@ int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_
 /* The engine's book changes for the feed, in the shard's buffer (the
  * engine's tap: ctx is the struct nx_shard). */
 void nx_shard_feed_tap(void *ctx, const struct nx_event *ev);
-/* Apply the periodic summary line if one is due (main lcore). */
-void nx_app_stats_tick(struct nx_app *a, uint64_t now_ns);
 
 /* service.c */
 int nx_service_init(struct nx_app *a, struct nx_shard *io, int socket);

@@ -307,8 +307,6 @@ int nx_service_main(void *arg)
 			nx_feed_pub_poll(v->pub, now_ns);
 		}
 		nx_tx_flush_all(s);
-		if (v->on_main)
-			nx_app_stats_tick(a, now_ns);
 		if (work) {
 			idle = 0;
 			continue;

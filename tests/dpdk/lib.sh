@@ -71,12 +71,12 @@ load_limits() {
 # Start nanoex on a net_tap port. start_nanoex CFG LCORES [EXTRA_VDEV_ARGS]
 # The kernel side of the tap is $TAP (default nxt<id>) with address
 # $HOST_CIDR (default 10.99.0.2/24): tests running beside each other pick
-# their own. Sets TAP and NXPID.
+# their own. $NX_ARGS: more nanoex options after --config. Sets TAP and NXPID.
 start_nanoex() {
 	TAP=${TAP:-nxt$((ID % 100000))}
 	"$BUILD/nanoex" --lcores "$2" --no-huge --no-pci -m 256 --file-prefix "nxt$ID" \
 		--log-level 'pmd.net.tap:crit' --log-level 'lib.telemetry:crit' \
-		--vdev="net_tap0,iface=$TAP${3:-}" -- --config "$1" >"$TMP/nanoex.log" 2>&1 &
+		--vdev="net_tap0,iface=$TAP${3:-}" -- --config "$1" ${NX_ARGS:-} >"$TMP/nanoex.log" 2>&1 &
 	NXPID=$!
 	PIDS="$PIDS $NXPID"
 	IFACES="$IFACES $TAP"

@@ -47,7 +47,7 @@ market_data = {
 load_limits "$TMP/venue.cfg"
 sed -i 's/stp = "cn"; }/stp = "cn"; cancel_on_disconnect = false; }/' "$TMP/venue.cfg"
 
-TAP=nxm$((ID % 100000)) HOST_CIDR="10.96.$NET.2/24"
+TAP=nxm$((ID % 100000)) HOST_CIDR="10.96.$NET.2/24" NX_ARGS="--stats 1"
 start_nanoex "$TMP/venue.cfg" 0@0,1@1
 P=nxt$ID
 grep -q "market-data service on lcore 0 (main): itch in feed out" "$TMP/nanoex.log" \
@@ -75,6 +75,11 @@ sleep 1
 LATE=$!
 PIDS="$PIDS $LATE"
 wait "$GEN" || { cat "$TMP/gen.txt"; fail "nxgen"; }
+# --stats with the service on the main lcore: the summary comes from a
+# thread of its own since session 16 (it was printed from the service's polling loop).
+grep -Eq '^nanoex: rx [0-9]+ tx [0-9]+ orders [1-9][0-9]* fills [0-9]+$' "$TMP/nanoex.log" \
+	&& ok "--stats prints its summary with the service on the main lcore" \
+	|| fail "no --stats summary: $(tail -5 "$TMP/nanoex.log")"
 # nxgen cancels what it left; leave a book worth comparing: levels of one and
 # two orders, a level emptied by a trade.
 cat >"$TMP/rest.nxc" <<NXC
