@@ -205,7 +205,7 @@ int nx_service_init(struct nx_app *a, struct nx_shard *io, int socket);
 void nx_service_free(struct nx_app *a);
 int nx_service_main(void *arg); /* lcore entry: arg is the struct nx_service */
 /* Once every lcore has stopped: the shards' last book changes, the feed's
- * end of session, and the last frames out. */
+ * end of session, the last frames out, and its steering ring emptied. */
 void nx_service_stop(struct nx_service *v);
 /* Its counters, once every lcore has stopped. */
 void nx_service_print_final(const struct nx_service *v, FILE *f);

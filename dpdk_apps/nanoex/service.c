@@ -326,6 +326,11 @@ void nx_service_stop(struct nx_service *v)
 		nx_feed_pub_end(v->pub, now_ns);
 	}
 	nx_tx_flush_all(v->io);
+	/* The shards have stopped: what they steered here and the service
+	 * never took goes back to its pool, as a shard empties its own ring. */
+	struct rte_mbuf *m;
+	while (!rte_ring_sc_dequeue(v->io->steer, (void **)&m))
+		rte_pktmbuf_free(m);
 }
 
 static void print_nonzero(void *ctx, const char *key, uint64_t v)
