@@ -625,7 +625,7 @@ static void test_market_data(void **state)
 	char t[4096], err[512], path[64];
 	struct nx_venue_config c;
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
-		 " itch = { udp_port = 9200; group = \"239.1.1.1\"; session = \"ITCH01\";\n"
+		 " itch = { udp_port = 9200; group = \"239.1.1.1\"; source = \"10.0.0.7\"; session = \"ITCH01\";\n"
 		 "  request_server = \"10.0.0.2:9201\"; request_ms = 50; give_up_ms = 700; max_orders = 1000;\n"
 		 "  max_levels = 500; max_locates = 100; ref_interval_us = 0;\n"
 		 "  map = ( { symbol = \"AAPL\"; instrument = 1; },\n"
@@ -640,6 +640,7 @@ static void test_market_data(void **state)
 	assert_int_equal(c.md.lcore, 0);
 	assert_int_equal(c.md.itch.udp_port, 9200);
 	assert_int_equal(c.md.itch.group, 0xef010101u);
+	assert_int_equal(c.md.itch.source_ip, 0x0a000007u);
 	assert_true(c.md.itch.have_session);
 	assert_memory_equal(c.md.itch.session, "ITCH01    ", 10);
 	assert_int_equal(c.md.itch.request_ip, 0x0a000002u);
@@ -720,6 +721,10 @@ static void test_market_data_errors(void **state)
 	MD("lcore = 0; itch = { group = \"239.1.1.1\"; };", "market_data.itch: missing udp_port");
 	MD("lcore = 0; itch = { udp_port = 9200; group = \"10.1.1.1\"; };",
 	   "market_data.itch.group: must be an IPv4 multicast group");
+	MD("lcore = 0; itch = { udp_port = 9200; source = \"239.1.1.1\"; };",
+	   "market_data.itch.source: must be a unicast IPv4 address");
+	MD("lcore = 0; itch = { udp_port = 9200; source = \"10.1.1\"; };",
+	   "market_data.itch.source: must be a unicast IPv4 address");
 	MD("lcore = 0; itch = { udp_port = 9200; session = \"ELEVENCHARS\"; };",
 	   "market_data.itch.session: must be 1 to 10 characters");
 	MD("lcore = 0; itch = { udp_port = 9200; request_server = \"10.0.0.2\"; };",

@@ -364,6 +364,9 @@ int main(int argc, char **argv)
 		printf("nanoex: market-data service on lcore %u%s:%s%s\n", a->cfg.md.lcore,
 		       a->svc->on_main ? " (main)" : "", a->svc->book ? " itch in" : "",
 		       a->svc->pub ? " feed out" : "");
+	if (a->svc && a->svc->book && !a->cfg.md.itch.group && !a->cfg.md.itch.source_ip)
+		printf("nanoex: warning: market_data.itch is unicast with no source: any host can "
+		       "send it, and move the reference prices\n");
 	printf("nanoex: running; SIGINT or SIGTERM stops\n");
 	fflush(stdout);
 

@@ -244,16 +244,19 @@ static unsigned feed_drain(struct nx_service *v, uint64_t now_ns)
 	return total;
 }
 
-/* Is pkt the feed's? With a multicast group the feed comes to the group, and
- * the only unicast on its port is the request server's answers: anything
- * else (a forged feed sent to our address) would move the books and,
- * through them, the collar's reference prices. A unicast feed's source is
- * not configured, so there everything on the port is taken. */
+/* Is pkt the feed's? A forged feed sent to our address would move the books
+ * and, through them, the collar's reference prices. The request server's
+ * answers are always taken. Otherwise the feed must come from its
+ * configured source, when there is one, and with a multicast group it must
+ * be sent to the group (unicast on its port is not the feed). A unicast
+ * feed with no source takes everything on the port (nanoex warns at start). */
 static bool itch_from_feed(const struct nx_md_itch_config *it, const struct nx_net_pkt *p)
 {
-	if (!it->group || p->dst_ip == it->group)
+	if (it->request_ip && p->src_ip == it->request_ip && p->src_port == it->request_port)
 		return true;
-	return it->request_ip && p->src_ip == it->request_ip && p->src_port == it->request_port;
+	if (it->source_ip && p->src_ip != it->source_ip)
+		return false;
+	return !it->group || p->dst_ip == it->group;
 }
 
 void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)

@@ -94,6 +94,7 @@ struct nx_md_map {
 struct nx_md_itch_config {
 	uint16_t udp_port;          /* the feed arrives here; 0: no inbound feed */
 	uint32_t group;             /* multicast group joined, host order; 0: unicast */
+	uint32_t source_ip;         /* the feed's sender, host order; 0: not checked */
 	char session[10];           /* MoldUDP64 session to follow, if have_session */
 	uint8_t have_session;
 	uint32_t request_ip;        /* retransmission server; 0: none (gaps are skipped) */

@@ -131,7 +131,7 @@ static int load_map(struct loader *L, const config_setting_t *e, const struct nx
 static int load_itch(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c,
 		     struct nx_md_itch_config *it)
 {
-	static const char *const names[] = { "udp_port", "group", "session", "request_server",
+	static const char *const names[] = { "udp_port", "group", "source", "session", "request_server",
 		"request_ms", "give_up_ms", "max_orders", "max_levels", "max_locates", "ref_interval_us", "map", NULL };
 	int rc = cfg_only(L, g, names);
 	int64_t v;
@@ -149,6 +149,7 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 		return rc;
 	it->udp_port = (uint16_t)v;
 	if ((rc = cfg_ip(L, g, "group", 1, &it->group)) ||
+	    (rc = cfg_ip(L, g, "source", 0, &it->source_ip)) ||
 	    (rc = cfg_session(L, g, it->session, &it->have_session)) ||
 	    (rc = cfg_u32(L, g, "request_ms", 1, 60000, &it->request_ms)) ||
 	    (rc = cfg_u32(L, g, "give_up_ms", 1, 600000, &it->give_up_ms)) ||
