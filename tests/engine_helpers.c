@@ -114,10 +114,12 @@ void login(struct fx *f, struct nx_client *c, struct nx_addr a)
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
 }
 
-int setup(void **state)
+static struct fx *fx_new(struct nx_engine *e)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	f->e = make_engine();
+	assert_non_null(f);
+	assert_non_null(e);
+	f->e = e;
 	f->out = (struct nx_out){ .d = f->d, .cap = EH_OUT_CAP };
 	f->now = 1000 * MS;
 	f->aa = (struct nx_addr){ IP_A, 5000 };
@@ -126,7 +128,32 @@ int setup(void **state)
 	nx_client_init(&f->ca, 101, A, key_a);
 	nx_client_init(&f->cb, 202, B, key_b);
 	nx_client_init(&f->cadm, 909, ADM, key_adm);
-	*state = f;
+	return f;
+}
+
+struct fx *fx_unbound(void)
+{
+	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
+				      .ref_px = 1000 };
+	const struct nx_limits lim = { .max_order_notional = 1000000000, .position_limit = 100000,
+				       .credit_limit = 1000000000000, .max_open_orders = 1000,
+				       .msg_rate = 1000000, .msg_burst = 1000000 };
+	nx_instrument_defaults(&inst);
+	struct fx *f = fx_new(make_engine_with(&inst, &lim));
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	return f;
+}
+
+void fx_free(struct fx *f)
+{
+	nx_engine_destroy(f->e);
+	free(f);
+}
+
+int setup(void **state)
+{
+	*state = fx_new(make_engine());
 	return 0;
 }
 

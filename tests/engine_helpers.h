@@ -59,6 +59,11 @@ struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_
 void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struct nx_nxp_new_order *o);
 void send_replace(struct fx *f, struct nx_client *c, struct nx_addr a,
 		  const struct nx_nxp_cancel_replace *r);
+/* A fixture on make_engine_with(INST, limits no test of a sweep reaches:
+ * 1000 open orders, positions of 100,000, 1e6 messages/s), A and B logged
+ * in; fx_free ends it. */
+struct fx *fx_unbound(void);
+void fx_free(struct fx *f);
 int setup(void **state);
 int teardown(void **state);
 

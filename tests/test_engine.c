@@ -999,25 +999,10 @@ static void read_all(struct fx *f, const struct spilled *sp, const struct nx_out
 static void test_spill_sends_every_reply(void **state)
 {
 	(void)state;
-	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
-				      .ref_px = 1000 };
-	const struct nx_limits lim = { .max_order_notional = 1000000000, .position_limit = 100000,
-				       .credit_limit = 1000000000000, .max_open_orders = 1000,
-				       .msg_rate = 1000000, .msg_burst = 1000000 };
 	for (int with_spill = 0; with_spill < 2; with_spill++) {
-		struct fx *f = calloc(1, sizeof(*f));
+		struct fx *f = fx_unbound();
 		struct spilled *sp = calloc(1, sizeof(*sp));
-		assert_true(f && sp);
-		nx_instrument_defaults(&inst);
-		f->e = make_engine_with(&inst, &lim);
-		f->out = (struct nx_out){ .d = f->d, .cap = EH_OUT_CAP };
-		f->now = 1000 * MS;
-		f->aa = (struct nx_addr){ IP_A, 5000 };
-		f->ab = (struct nx_addr){ IP_B, 6000 };
-		nx_client_init(&f->ca, 101, A, key_a);
-		nx_client_init(&f->cb, 202, B, key_b);
-		login(f, &f->ca, f->aa);
-		login(f, &f->cb, f->ab);
+		assert_non_null(sp);
 		for (int i = 0; i < 150; i++) {
 			struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 1000, 1);
 			send_order(f, &f->ca, f->aa, &o);
@@ -1050,9 +1035,8 @@ static void test_spill_sends_every_reply(void **state)
 			assert_int_equal(made, 2);
 			assert_true(trades[0] + trades[1] < 300);
 		}
-		nx_engine_destroy(f->e);
 		free(sp);
-		free(f);
+		fx_free(f);
 	}
 }
 

@@ -53,12 +53,21 @@ need_root() {
 # The venue file of a test: the demo venue with its net section replaced
 # and the admin account allowed from any source (clients reach nanoex from
 # the tap's 10.99.0.2 and nanoex-sock from 127.0.0.1).
-# venue_cfg FILE NET_SECTION
+# venue_cfg FILE [NET_SECTION (default $ONE_SHARD, below)]
 venue_cfg() {
 	sed -e '/^net = {/,/^};/d' -e 's/source = "10.99.0.2"/source = "any"/' \
 		docs/examples/venue.cfg > "$1"
-	printf '%s\n' "$2" >> "$1"
+	printf '%s\n' "${2:-$ONE_SHARD}" >> "$1"
 }
+
+# The net section of most tests: nanoex on net_tap0 at 10.99.0.1 (the tap's
+# kernel side 10.99.0.2), one shard on lcore 1 and UDP port 9100 trading the
+# demo's four instruments (nanoex-sock binds it to 127.0.0.1 with --bind).
+ONE_SHARD='net = {
+  ports = ( { device = "net_tap0"; ipv4 = "10.99.0.1"; } );
+  shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
+  mbufs = 2047; rx_desc = 128; tx_desc = 128; idle_sleep_us = 100;
+};'
 
 # A load test's limits: no throttling, positions or open-order caps hit.
 # load_limits FILE

@@ -11,11 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-venue_cfg "$TMP/venue.cfg" 'net = {
-  ports = ( { device = "net_tap0"; ipv4 = "10.99.0.1"; } );
-  shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
-  mbufs = 2047; rx_desc = 128; tx_desc = 128; idle_sleep_us = 100;
-};'
+venue_cfg "$TMP/venue.cfg"
 start_nanoex "$TMP/venue.cfg" "0@0,1@1"
 P=nxt$ID
 

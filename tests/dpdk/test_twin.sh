@@ -10,12 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-NET='net = {
-  ports = ( { device = "net_tap0"; ipv4 = "10.99.0.1"; } );
-  shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2, 3, 4 ]; } );
-  mbufs = 2047; rx_desc = 128; tx_desc = 128; idle_sleep_us = 100;
-};'
-venue_cfg "$TMP/venue.cfg" "$NET"
+venue_cfg "$TMP/venue.cfg"
 
 # shutdown_check NAME HOST PID: a session with a live order is bound when the
 # venue gets SIGTERM; it must receive Terminate(VENUE_SHUTDOWN) and the venue

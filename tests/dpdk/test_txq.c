@@ -269,12 +269,7 @@ static int loop_main(void *arg)
 
 static void test_each_input_gets_the_whole_output_array(void **state)
 {
-	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
-				      .ref_px = 1000 };
-	const struct nx_limits lim = { .max_order_notional = 1000000000, .position_limit = 100000,
-				       .credit_limit = 1000000000000, .max_open_orders = 1000,
-				       .msg_rate = 1000000, .msg_burst = 1000000 };
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = fx_unbound();
 	struct nx_shard *s = rte_zmalloc("s", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
 	size_t hb = nx_hist_memsize(NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT);
@@ -286,17 +281,7 @@ static void test_each_input_gets_the_whole_output_array(void **state)
 	enum { RESTING = 56, SWEPT = 150 };
 
 	(void)state;
-	assert_true(f && s && nm && hm);
-	nx_instrument_defaults(&inst);
-	f->e = make_engine_with(&inst, &lim);
-	f->out = (struct nx_out){ .d = f->d, .cap = EH_OUT_CAP };
-	f->now = 1000 * MS;
-	f->aa = (struct nx_addr){ IP_A, 5000 };
-	f->ab = (struct nx_addr){ IP_B, 6000 };
-	nx_client_init(&f->ca, 101, A, key_a);
-	nx_client_init(&f->cb, 202, B, key_b);
-	login(f, &f->ca, f->aa);
-	login(f, &f->cb, f->ab);
+	assert_true(s && nm && hm);
 	for (int i = 0; i < SWEPT; i++) { /* A's resting asks, one report each when hit */
 		struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 1000, 1);
 		send_order(f, &f->ca, f->aa, &o);
@@ -362,8 +347,7 @@ static void test_each_input_gets_the_whole_output_array(void **state)
 	rte_free(hm);
 	rte_free(nm);
 	rte_free(s);
-	nx_engine_destroy(f->e);
-	free(f);
+	fx_free(f);
 }
 
 int main(int argc, char **argv)
