@@ -172,13 +172,18 @@ struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_
 		.time_in_force = NX_TIF_GTC };
 }
 
+size_t order_dgram(struct nx_client *c, const struct nx_nxp_new_order *o, uint8_t *buf, size_t cap)
+{
+	struct nx_nxp_writer w;
+	nx_client_begin(c, &w, buf, cap);
+	assert_true(nx_client_new_order(c, &w, o) > 0);
+	return w.len;
+}
+
 void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struct nx_nxp_new_order *o)
 {
 	uint8_t buf[512];
-	struct nx_nxp_writer w;
-	nx_client_begin(c, &w, buf, sizeof(buf));
-	assert_true(nx_client_new_order(c, &w, o) > 0);
-	rx(f, a, buf, w.len);
+	rx(f, a, buf, order_dgram(c, o, buf, sizeof(buf)));
 }
 
 void send_replace(struct fx *f, struct nx_client *c, struct nx_addr a,

@@ -56,6 +56,8 @@ const struct nx_client_msg *msg(struct fx *f, int n);
 int count_msgs(struct fx *f);
 void login(struct fx *f, struct nx_client *c, struct nx_addr a);
 struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_t px, int64_t qty);
+/* A datagram of Sequence and the NewOrder o from c, in buf; its length. */
+size_t order_dgram(struct nx_client *c, const struct nx_nxp_new_order *o, uint8_t *buf, size_t cap);
 void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struct nx_nxp_new_order *o);
 void send_replace(struct fx *f, struct nx_client *c, struct nx_addr a,
 		  const struct nx_nxp_cancel_replace *r);

@@ -1008,13 +1008,11 @@ static void test_spill_sends_every_reply(void **state)
 			send_order(f, &f->ca, f->aa, &o);
 		}
 		uint8_t buf[256];
-		struct nx_nxp_writer w;
 		struct nx_nxp_new_order o = order(B, 1, NX_SIDE_BUY, 1000, 150);
-		nx_client_begin(&f->cb, &w, buf, sizeof(buf));
-		nx_client_new_order(&f->cb, &w, &o);
+		size_t len = order_dgram(&f->cb, &o, buf, sizeof(buf));
 		struct nx_out two = { .d = f->d, .cap = 2, .spill = with_spill ? keep_spilled : NULL,
 				      .spill_arg = sp };
-		uint32_t made = nx_engine_rx(f->e, buf, w.len, f->ab, f->now, &two);
+		uint32_t made = nx_engine_rx(f->e, buf, len, f->ab, f->now, &two);
 		int trades[2];
 		read_all(f, sp, &two, trades);
 		const struct nx_engine_stats *st = nx_engine_stats(f->e);
@@ -1054,13 +1052,11 @@ static void test_spill_that_cannot_send(void **state)
 	unsigned calls = 0;
 	login(f, &f->ca, f->aa);
 	uint8_t buf[256];
-	struct nx_nxp_writer w;
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 990, 1);
-	nx_client_begin(&f->ca, &w, buf, sizeof(buf));
-	nx_client_new_order(&f->ca, &w, &o);
+	size_t len = order_dgram(&f->ca, &o, buf, sizeof(buf));
 	struct nx_out full = { .d = f->d, .cap = 1, .n = 1, .spill = keep_nothing,
 			       .spill_arg = &calls };
-	assert_int_equal(nx_engine_rx(f->e, buf, w.len, f->aa, f->now, &full), 0);
+	assert_int_equal(nx_engine_rx(f->e, buf, len, f->aa, f->now, &full), 0);
 	assert_int_equal(full.n, 1);
 	assert_int_equal(calls, 1);
 	assert_int_equal(nx_engine_stats(f->e)->out_overflow, 1);
