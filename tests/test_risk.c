@@ -540,6 +540,146 @@ static void test_exposure_follows_book(void **state)
 	}
 }
 
+/* As test_exposure_follows_book, over every path that changes an order:
+ * accounts of one self-trade group with every STP mode (DC's REDUCED,
+ * CO/CB/CN cancels), FOK, icebergs and their refills, market orders with
+ * FOK, replaces, mass cancels, kill-switch and halt cancels. The recount
+ * runs every few hundred commands, so a drift is caught near its cause. */
+static int64_t g_pos3[4][3];
+static nx_oid_t g_last_oid;
+
+static void tee3(void *ctx, const struct nx_event *ev)
+{
+	nx_risk_on_event(ctx, ev);
+	if (ev->type == NX_EV_ACCEPTED)
+		g_last_oid = ev->u.order.oid;
+	if (ev->type == NX_EV_TRADE) {
+		const struct nx_ev_fill *f[2] = { &ev->u.trade.maker, &ev->u.trade.taker };
+		for (int k = 0; k < 2; k++)
+			g_pos3[f[k]->acct][f[k]->inst] += f[k]->side == NX_SIDE_BUY ? f[k]->qty : -f[k]->qty;
+	}
+}
+
+static void recount3(struct fx *f)
+{
+	for (nx_acct_t acct = 1; acct <= 3; acct++) {
+		int64_t notional = 0;
+		uint32_t orders = 0;
+		for (nx_inst_t inst = INST; inst <= INST2; inst++) {
+			int64_t open[3] = { 0 };
+			for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
+				struct nx_level_info lv[64];
+				int n = nx_book_depth(f->book, inst, side, lv, 64);
+				for (int k = 0; k < n; k++) {
+					nx_oid_t oids[300];
+					int m = nx_book_level_orders(f->book, inst, side, lv[k].px, oids, 300);
+					for (int j = 0; j < m; j++) {
+						struct nx_order_info oi;
+						assert_int_equal(nx_book_order(f->book, oids[j], &oi), 0);
+						if (oi.acct != acct)
+							continue;
+						open[side] += oi.leaves;
+						notional += oi.leaves * oi.px;
+						orders++;
+					}
+				}
+			}
+			struct nx_risk_exposure e = expo(f, acct, inst);
+			assert_int_equal(e.open_buy, open[NX_SIDE_BUY]);
+			assert_int_equal(e.open_sell, open[NX_SIDE_SELL]);
+			assert_int_equal(e.position, g_pos3[acct][inst]);
+		}
+		struct nx_risk_exposure e = expo(f, acct, INST);
+		assert_int_equal(e.open_notional, notional);
+		assert_int_equal(e.open_orders, orders);
+	}
+}
+
+static void test_exposure_follows_book_every_path(void **state)
+{
+	struct fx *f = *state;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	memset(g_pos3, 0, sizeof(g_pos3));
+	g_last_oid = 0;
+	/* account 3 shares account 1's self-trade group */
+	struct nx_account ba = { .id = 3, .stp_group = A };
+	assert_int_equal(nx_book_add_account(f->book, &ba), 0);
+	struct nx_account_config c3 = { .id = 3, .limits = lim };
+	assert_int_equal(nx_risk_add_account(f->risk, &c3), 0);
+	nx_book_set_sink(f->book, tee3, f->risk);
+	for (nx_acct_t a = 1; a <= 3; a++) {
+		nx_risk_set_limit(f->risk, a, NX_LIMIT_MAX_ORDER_NOTIONAL, INT64_MAX);
+		nx_risk_set_limit(f->risk, a, NX_LIMIT_POSITION, INT64_MAX);
+		nx_risk_set_limit(f->risk, a, NX_LIMIT_CREDIT, INT64_MAX);
+		nx_risk_set_limit(f->risk, a, NX_LIMIT_MAX_OPEN_ORDERS, 1000);
+	}
+	for (int step = 0; step < 40000; step++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		nx_acct_t acct = 1 + (nx_acct_t)((x >> 60) % 3);
+		nx_inst_t inst = (x & 2) ? INST : INST2;
+		nx_px_t tick = inst == INST ? 1 : 5;
+		unsigned side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL;
+		nx_px_t px = (inst == INST ? 995 : 100) + (nx_px_t)((x >> 8) % 11) * tick;
+		uint8_t stp = (uint8_t)((x >> 52) % 6);
+		/* cancels and replaces name a recent order, mostly as its owner */
+		nx_oid_t oid = g_last_oid > (x >> 24) % 48 ? g_last_oid - (x >> 24) % 48 : 1;
+		struct nx_order_info oi = { 0 };
+		nx_acct_t owner = !nx_book_order(f->book, oid, &oi) && (x >> 58) % 8 ? oi.acct : acct;
+		switch ((x >> 20) % 10) {
+		case 0: case 1: case 2: case 3: {
+			unsigned k = (unsigned)((x >> 40) % 8);
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.px = px, .qty = 1 + (nx_qty_t)((x >> 30) % 9), .side = (uint8_t)side,
+				.type = NX_ORD_LIMIT, .stp = stp,
+				.tif = k < 5 ? NX_TIF_GTC : k < 7 ? NX_TIF_IOC : NX_TIF_FOK,
+				.display = k < 2 ? 2 : 0 };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		case 4: {
+			struct nx_cancel c = { .acct = owner, .oid = oid };
+			nx_book_cancel(f->book, &c);
+			break;
+		}
+		case 5: case 6: {
+			if (owner == oi.acct && oid == oi.oid) /* a price on its instrument's grid */
+				px = oi.inst == INST ? 995 + (nx_px_t)((x >> 8) % 11)
+						     : 100 + (nx_px_t)((x >> 8) % 11) * 5;
+			struct nx_replace r = { .acct = owner, .cl = f->next_cl++, .oid = oid, .px = px,
+				.qty = 1 + (nx_qty_t)((x >> 34) % 9) };
+			nx_book_replace(f->book, &r);
+			break;
+		}
+		case 7: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.qty = 1 + (nx_qty_t)((x >> 30) % 20), .side = (uint8_t)side,
+				.type = NX_ORD_MARKET, .stp = stp,
+				.tif = (x >> 40) % 3 ? NX_TIF_IOC : NX_TIF_FOK };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		case 8:
+			if ((x >> 36) % 16 == 0) {
+				struct nx_mass_cancel m = { .acct = acct, .cl = f->next_cl++,
+					.inst = (x >> 40) & 1 ? inst : 0,
+					.side = (uint8_t)((x >> 42) % 3) };
+				nx_book_mass_cancel(f->book, &m);
+			}
+			break;
+		default:
+			if ((x >> 36) % 64 == 0)
+				nx_book_cancel_where(f->book, (x >> 42) & 1 ? acct : 0,
+						     (x >> 43) & 1 ? inst : 0, NX_CXL_KILL_SWITCH);
+			else if ((x >> 36) % 64 == 1)
+				nx_book_set_status(f->book, inst, NX_STATUS_OPEN, 1);
+			break;
+		}
+		if (step % 500 == 499)
+			recount3(f);
+	}
+	recount3(f);
+}
+
 /*
  * The credit check passes without summing the exposure when a bound
  * (sum of |position| x the highest reference price) is within the limit.
@@ -813,6 +953,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_after_limits_lowered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_limit_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exposure_follows_book, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exposure_follows_book_every_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_bound_matches_recount, setup, teardown),
 		cmocka_unit_test(test_setup_errors),
 		cmocka_unit_test(test_large_ids_and_positions),
