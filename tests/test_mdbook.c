@@ -402,6 +402,32 @@ static void test_anomaly_accounting(void **state)
 	nx_mdbook_destroy(b);
 }
 
+/* Regression: an E or a printable C of 0 shares is no print either (as P
+ * and Q of 0): it used to set the last trade, and a C carries a price of
+ * its own, so a 0-share C could move a LAST reference price (nx/mdref.h)
+ * to any price. The order is left as it was. */
+static void test_zero_share_exec_no_print(void **state)
+{
+	struct nx_mdbook *b = book(64, 64);
+	struct nx_mdbook_stock_info si;
+	(void)state;
+	ap(b, mA(3, 1, 'S', 10, "ABC", 200));
+	assert_int_equal(ap(b, mE(1, 4)), 'E');
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 200);
+	assert_int_equal(ap(b, mC(3, 1, 0, 'Y', 999)), 'C');
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 200);
+	ap(b, mA(3, 2, 'S', 10, "ABC", 300));
+	assert_int_equal(ap(b, mE(2, 0)), 'E');
+	nx_mdbook_stock(b, 3, &si);
+	assert_int_equal(si.last_trade_px, 200);
+	side_is(b, 3, NX_MDBOOK_ASK, 2, 200, 6, 1, 300, 10, 1);
+	assert_int_equal(nx_mdbook_stats(b)->shares_executed, 4);
+	ok(b);
+	nx_mdbook_destroy(b);
+}
+
 static void test_decode_errors(void **state)
 {
 	struct nx_mdbook *b = book(8, 8);
@@ -693,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_reference_messages),
 		cmocka_unit_test(test_anomaly_accounting),
+		cmocka_unit_test(test_zero_share_exec_no_print),
 		cmocka_unit_test(test_decode_errors),
 		cmocka_unit_test(test_level_order),
 		cmocka_unit_test(test_apply_blocks),

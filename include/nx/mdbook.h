@@ -166,8 +166,8 @@ struct nx_mdbook_stock_info {
 	uint32_t levels[2];   /* by enum nx_mdbook_side */
 	uint32_t orders;      /* live orders */
 	uint32_t last_trade_px; /* price of the last print: E (the order's price), C
-	                           printable, P or Q of > 0 shares; E and C count for
-	                           the executed order's stock; 0 if none */
+	                           printable, P or Q, each of > 0 shares; E and C count
+	                           for the executed order's stock; 0 if none */
 	uint32_t round_lot;   /* from R, 0 if none */
 };
 

@@ -406,7 +406,9 @@ static int add(struct nx_mdbook *b, uint16_t locate, uint64_t ref, uint64_t home
 
 /* Take n shares off ref: X (exec 0), E (exec 1: a print at the order's
  * price), C printable (exec 2: a print at px) or C not printable (exec 3).
- * A print is the executed order's stock's last trade. */
+ * A print is the executed order's stock's last trade; as for P and Q, an
+ * execution of 0 shares prints nothing (a C would otherwise move a LAST
+ * reference price to a price nothing traded at). */
 static void reduce(struct nx_mdbook *b, uint64_t ref, uint64_t home, uint32_t n, int exec,
 		   uint32_t px)
 {
@@ -419,7 +421,7 @@ static void reduce(struct nx_mdbook *b, uint64_t ref, uint64_t home, uint32_t n,
 		return;
 	}
 	li = e->level;
-	if (exec) {
+	if (exec && n) {
 		if (exec == 1)
 			b->stk[b->lvl[li].locate].last_px = b->lvl[li].px;
 		else if (exec == 2)
