@@ -531,6 +531,40 @@ static void test_client_expired_counts_only_missing(void **state)
 	assert_int_equal(c.duplicates, 0);
 }
 
+/* A client whose gap's front has left the venue's history (asking for it is
+ * refused RETRANSMIT_OUT_OF_RANGE) asks for the part still kept: 6..11 of
+ * the span 2..11. Those numbers had never arrived, yet every one came back
+ * flagged duplicate (only the span's front was taken as new), so a client
+ * that skips duplicates lost them all. They are new, noted in the span, and
+ * when the front comes after all they are the duplicates. */
+static void test_client_retransmission_inside_span(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	uint8_t buf[256], d[32];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 12, 1);
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 10); /* 2..11 */
+	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 6, 6) > 0);
+	assert_int_equal(client_read_dups(&c, 1, 6, 6, d), 7);
+	for (int i = 1; i <= 6; i++)
+		assert_int_equal(d[i], 0); /* 6..11: first seen */
+	assert_int_equal(c.duplicates, 0);
+	assert_int_equal(c.gap_from, 2); /* 2..5 still missing */
+	assert_int_equal(c.gap_count, 10);
+	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 10) > 0);
+	assert_int_equal(client_read_dups(&c, 1, 2, 10, d), 11);
+	for (int i = 1; i <= 4; i++)
+		assert_int_equal(d[i], 0); /* 2..5 */
+	for (int i = 5; i <= 10; i++)
+		assert_int_equal(d[i], 1); /* 6..11 again */
+	assert_int_equal(c.duplicates, 6);
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.expect_seq, 13);
+}
+
 /* Application messages with no Sequence before them were numbered from 0
  * (the second one as venue message 1, so the real message 1 became a
  * "duplicate"); and a framing error after good messages returned -1 with
@@ -715,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_client_skips_unknown_template),
 		cmocka_unit_test(test_client_retransmission_skips_expired),
 		cmocka_unit_test(test_client_expired_counts_only_missing),
+		cmocka_unit_test(test_client_retransmission_inside_span),
 		cmocka_unit_test(test_client_unreadable_datagrams),
 		cmocka_unit_test(test_client_reordered_in_span),
 		cmocka_unit_test(test_client_loss_repeat_reorder_property),

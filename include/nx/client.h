@@ -105,7 +105,8 @@ void nx_client_count(struct nx_client *c);
  * duplicate), except a late one (reordered) inside the gap's span not seen
  * before: new, noted (its retransmission is the duplicate), and taken off
  * the span's front once the front has all arrived; the messages of Retransmission datagrams fill the span from
- * its front, and those of them that had arrived already are duplicates too;
+ * its front (or, asked from inside it, are noted as the late ones are), and
+ * those of them that had arrived already are duplicates too;
  * numbers a
  * Retransmission skips within the range last asked for with
  * nx_client_retransmit_request (overwritten in the venue's history) are

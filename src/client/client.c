@@ -198,8 +198,8 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 				uint64_t my = seq++;
 				if (retrans && c->gap_count && my == c->gap_from)
 					span_take(c);
-				else if (!retrans)
-					span_note(c, my);
+				else
+					span_note(c, my); /* it had a number: arrived */
 				if (my >= c->expect_seq)
 					c->expect_seq = my + 1;
 			}
@@ -260,10 +260,15 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 						span_take(c);
 				}
 			} else if (retrans) {
-				if (c->gap_count && my == c->gap_from)
+				if (c->gap_count && my == c->gap_from) {
 					dup = span_take(c); /* the span fills from its front */
-				else if (my < c->expect_seq)
-					dup = 1;
+				} else if (my < c->expect_seq) {
+					/* Asked from inside the span (its front left the
+					 * venue's history): new unless it had arrived. */
+					dup = !span_holds(c, my) || span_noted(c, my);
+					if (!dup)
+						span_note(c, my);
+				}
 				if (my >= c->expect_seq)
 					c->expect_seq = my + 1;
 			} else {
