@@ -79,7 +79,9 @@ static void retransmit_request(struct fx *f, uint64_t from, uint32_t count)
 /* A retransmission too large for one call goes on in later calls; by then
  * newer messages may have taken the oldest history slots. It used to send
  * those slots' new bytes under the old numbers; now what was overwritten
- * is skipped, counted, and the next Retransmission says where it resumes. */
+ * is skipped and counted, and the datagram that resumes opens with an
+ * empty Retransmission naming the first number kept (session 16: before,
+ * the client could not tell the skip from a lost answer datagram). */
 static void test_retransmit_outlived_by_history(void **state)
 {
 	struct fx *f = *state;
@@ -95,8 +97,13 @@ static void test_retransmit_outlived_by_history(void **state)
 
 	send_orders(f, EH_HISTORY + 1, 40); /* 65..104: the history keeps 41..104 */
 	poll_timers(f);
+	assert_int_equal(f->out.n, 1);
 	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
 	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 41);
+	assert_int_equal(f->m[0].u.retransmission.count, 0);
+	assert_int_equal(f->m[1].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[1].u.retransmission.next_seq_no, 41);
+	assert_int_equal(f->m[1].u.retransmission.count, EH_HISTORY - 40);
 	assert_int_equal(assert_reports_numbered(f), EH_HISTORY - 40);
 	assert_int_equal(nx_engine_stats(f->e)->retransmit_expired, 40 - first);
 	/* And what is gone is refused when asked for again. */
@@ -377,6 +384,25 @@ static size_t venue_dgram(uint8_t *buf, size_t cap, int retrans, uint64_t first,
 	return w.len;
 }
 
+/* An answer that goes on past numbers the venue's history lost: the empty
+ * Retransmission(kept, 0), then Retransmission(first, n) and n messages
+ * (n = 0: the empty one alone). */
+static size_t venue_answer(uint8_t *buf, size_t cap, uint64_t kept, uint64_t first, uint32_t n)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_retransmission r = { .session_id = 101, .next_seq_no = kept, .count = 0 };
+	nx_nxp_writer_init(&w, buf, cap);
+	nx_nxp_encode_retransmission(&w, &r);
+	return n ? w.len + venue_dgram(buf + w.len, cap - w.len, 1, first, n) : w.len;
+}
+
+static int client_read_answer(struct nx_client *c, uint64_t kept, uint64_t first, uint32_t n)
+{
+	uint8_t buf[1500];
+	struct nx_client_msg m[32];
+	return nx_client_read(c, buf, venue_answer(buf, sizeof(buf), kept, first, n), m, 32);
+}
+
 static int client_read(struct nx_client *c, int retrans, uint64_t first, uint32_t n)
 {
 	uint8_t buf[1500];
@@ -502,7 +528,7 @@ static void test_client_retransmission_skips_expired(void **state)
 	assert_int_equal(c.gap_from, 2);
 	assert_int_equal(c.gap_count, 3);
 	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 3) > 0);
-	assert_int_equal(client_read(&c, 1, 3, 2), 3); /* 2 expired; 3 and 4 resent */
+	assert_int_equal(client_read_answer(&c, 3, 3, 2), 4); /* 2 expired; 3 and 4 resent */
 	assert_int_equal(c.gap_count, 0);
 	assert_int_equal(c.gap_from, 0);
 	assert_int_equal(c.expired, 1);
@@ -525,10 +551,57 @@ static void test_client_expired_counts_only_missing(void **state)
 	assert_int_equal(c.gap_from, 2);
 	assert_int_equal(c.gap_count, 4); /* the span 2..5; 3 arrived */
 	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 4) > 0);
-	assert_int_equal(client_read(&c, 1, 4, 2), 3); /* 2 and 3 skipped; 4, 5 resent */
+	assert_int_equal(client_read_answer(&c, 4, 4, 2), 4); /* 2 and 3 gone; 4, 5 resent */
 	assert_int_equal(c.gap_count, 0);
 	assert_int_equal(c.expired, 1);   /* 2 only: 3 is not lost */
 	assert_int_equal(c.duplicates, 0);
+}
+
+/* Only the venue's empty Retransmission says numbers are gone. An answer
+ * datagram lost on the way, or overtaken by the next one, used to read the
+ * same as a skip: its numbers were counted expired and never asked for
+ * again though the venue still held them (and a late one came back
+ * flagged duplicate). Now they stay in the gap. */
+static void test_client_lost_answer_is_not_expiry(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	for (int reordered = 0; reordered < 2; reordered++) {
+		struct nx_client c;
+		struct nx_client_msg m[32];
+		nx_client_init(&c, 101, A, key_a);
+		client_read(&c, 0, 1, 1);
+		client_read(&c, 0, 7, 1);
+		assert_int_equal(c.gap_count, 5); /* 2..6 */
+		assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 5) > 0);
+		size_t len = venue_dgram(buf, sizeof(buf), 1, 4, 3); /* the second answer: 4..6 */
+		assert_int_equal(nx_client_read(&c, buf, len, m, 32), 4);
+		for (int i = 1; i < 4; i++)
+			assert_false(m[i].duplicate);
+		assert_int_equal(c.expired, 0);
+		assert_int_equal(c.gap_from, 2); /* 2 and 3 still missing */
+		assert_int_equal(c.rt_end, 0);   /* the answer reached its end */
+		if (reordered) {
+			assert_int_equal(client_read(&c, 1, 2, 2), 3); /* the first, late */
+		} else {
+			assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 2, 2, 2) > 0);
+			assert_int_equal(client_read(&c, 1, 2, 2), 3); /* asked again */
+		}
+		assert_int_equal(c.gap_count, 0);
+		assert_int_equal(c.expired, 0);
+		assert_int_equal(c.duplicates, 0);
+	}
+	/* The empty Retransmission alone, at the end of a range: the rest of it
+	 * is gone, and the request is over. */
+	struct nx_client c;
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 5, 1);
+	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 3) > 0);
+	assert_int_equal(client_read_answer(&c, 5, 5, 0), 1);
+	assert_int_equal(c.expired, 3);
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.rt_end, 0);
 }
 
 /* A client whose gap's front has left the venue's history (asking for it is
@@ -663,18 +736,37 @@ static void prop_read(struct nx_client *c, int retrans, uint64_t first, uint32_t
 	}
 }
 
+/* The venue's answer to a request for the gap, in datagrams of 1-5; with
+ * expiry, now and then the next 1-3 numbers are gone from its history,
+ * which an empty Retransmission at the front of the next datagram (or
+ * alone at the end) says. */
 static void prop_serve(struct nx_client *c, int expiry, unsigned seed)
 {
-	uint8_t b[256];
+	uint8_t b[1500];
+	struct nx_client_msg m[32];
 	uint64_t from = c->gap_from, end = c->gap_from + c->gap_count, s = from;
 	nx_client_retransmit_request(c, b, sizeof(b), 1, from, (uint32_t)c->gap_count);
 	for (int first = 1; s < end; first = 0) {
-		if (!first && expiry && rand() % 4 == 0 && (s += 1 + (unsigned)rand() % 3) >= end)
+		int gone = !first && expiry && rand() % 4 == 0;
+		if (gone && (s += 1 + (unsigned)rand() % 3) >= end) {
+			assert_true(nx_client_read(c, b, venue_answer(b, sizeof(b), end, end, 0), m, 32) >= 0);
 			break;
+		}
 		uint32_t n = 1 + (unsigned)rand() % 5;
 		if (s + n > end)
 			n = (uint32_t)(end - s);
-		prop_read(c, 1, s, n, seed);
+		if (gone) {
+			int k = nx_client_read(c, b, venue_answer(b, sizeof(b), s, s, n), m, 32);
+			assert_true(k >= 0);
+			for (int i = 0; i < k; i++)
+				if (m[i].seq) {
+					assert_int_equal(m[i].duplicate, prop_seen[m[i].seq]);
+					prop_flagged += m[i].duplicate;
+					prop_seen[m[i].seq] = 1;
+				}
+		} else {
+			prop_read(c, 1, s, n, seed);
+		}
 		s += n;
 	}
 }
@@ -749,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_client_skips_unknown_template),
 		cmocka_unit_test(test_client_retransmission_skips_expired),
 		cmocka_unit_test(test_client_expired_counts_only_missing),
+		cmocka_unit_test(test_client_lost_answer_is_not_expiry),
 		cmocka_unit_test(test_client_retransmission_inside_span),
 		cmocka_unit_test(test_client_unreadable_datagrams),
 		cmocka_unit_test(test_client_reordered_in_span),

@@ -33,8 +33,9 @@ struct nx_client {
 	uint64_t duplicates;   /* venue messages seen twice (after a retransmission) */
 	uint64_t skipped;      /* venue messages skipped: unknown template, malformed,
 	                          or not numbered (no Sequence before them) */
-	uint64_t expired;      /* venue messages a retransmission skipped (overwritten in
-	                          the venue's history): taken off the gap, never coming */
+	uint64_t expired;      /* venue messages the venue said are gone (an empty
+	                          Retransmission: overwritten in its history): taken
+	                          off the gap, never coming */
 	uint64_t rt_next;      /* the retransmission asked for: next number due ... */
 	uint64_t rt_end;       /* ... and one past its last (0: none in progress) */
 	uint64_t last_ts;      /* timestamp of the last Negotiate/Establish sent */
@@ -104,14 +105,17 @@ void nx_client_count(struct nx_client *c);
  * below it are counted as duplicates and still returned (flagged
  * duplicate), except a late one (reordered) inside the gap's span not seen
  * before: new, noted (its retransmission is the duplicate), and taken off
- * the span's front once the front has all arrived; the messages of Retransmission datagrams fill the span from
- * its front (or, asked from inside it, are noted as the late ones are), and
- * those of them that had arrived already are duplicates too;
- * numbers a
- * Retransmission skips within the range last asked for with
- * nx_client_retransmit_request (overwritten in the venue's history) are
- * taken off the span and counted (expired). Application messages with no
- * Sequence or Retransmission before them cannot be numbered: skipped.
+ * the span's front once the front has all arrived; the messages of
+ * Retransmission datagrams fill the span from its front (or, asked from
+ * inside it, are noted as the late ones are), and those of them that had
+ * arrived already are duplicates too. While a range asked for with
+ * nx_client_retransmit_request is being answered, an empty Retransmission
+ * (count 0, nextSeqNo K) says the venue's history no longer holds anything
+ * below K: what of the span is still missing below K is taken off it and
+ * counted (expired). Nothing else does: a Retransmission that starts past
+ * where the answer stood (an answer datagram lost or reordered) leaves the
+ * numbers it passes in the span. Application messages with no Sequence or
+ * Retransmission before them cannot be numbered: skipped.
  */
 int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap);

@@ -209,18 +209,21 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 			retrans = m.template_id == NX_NXP_RETRANSMISSION;
 			seq = retrans ? nx_nxp_retransmission_next_seq_no(&m) : nx_nxp_sequence_next_seq_no(&m);
 			if (retrans && c->rt_end) {
-				/* Numbers of the request this one skips were overwritten in
-				 * the venue's history: gone; take them off the gap's front. */
-				if (seq > c->rt_next && c->gap_count && c->gap_from >= c->rt_next &&
-				    c->gap_from < seq) {
-					uint64_t k = seq - c->gap_from;
-					if (k > c->gap_count)
-						k = c->gap_count;
-					/* those that arrived inside the span are not lost */
-					while (k--)
+				uint32_t count = nx_nxp_retransmission_count(&m);
+				/* An empty Retransmission is the venue saying that
+				 * nothing below seq is in its history any more (it keeps
+				 * its last messages, so everything older went too): what
+				 * of the gap is still missing below seq is gone. Only
+				 * that says so: a Retransmission starting past where the
+				 * answer stood may follow an answer datagram lost or
+				 * reordered on the way, whose numbers stay in the gap,
+				 * to be asked again. Those that arrived inside the span
+				 * are not lost. */
+				if (!count)
+					while (c->gap_count && c->gap_from < seq)
 						c->expired += !span_take(c);
-				}
-				c->rt_next = seq + nx_nxp_retransmission_count(&m);
+				if (seq + count > c->rt_next)
+					c->rt_next = seq + count;
 				if (c->rt_next >= c->rt_end)
 					c->rt_end = 0;
 			}
@@ -261,7 +264,9 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 				}
 			} else if (retrans) {
 				if (c->gap_count && my == c->gap_from) {
-					dup = span_take(c); /* the span fills from its front */
+					dup = span_take(c); /* the span fills from its front, */
+					while (c->gap_count && span_noted(c, c->gap_from))
+						span_take(c); /* and past what had arrived */
 				} else if (my < c->expect_seq) {
 					/* Asked from inside the span (its front left the
 					 * venue's history): new unless it had arrived. */

@@ -107,44 +107,47 @@ void out_heartbeat(struct nx_engine *e, struct session *s)
 
 /* Send what is left of the retransmission being served, as far as out has
  * room: datagrams of Retransmission(first, count) and the kept messages. */
+/* Retransmission(next, count) at the end of d. */
+static void retransmission_hdr(struct nx_out_dgram *d, const struct session *s, uint64_t next,
+			       uint32_t count)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_retransmission rt = { .session_id = s->id, .request_timestamp = s->rt_req_ts,
+					    .next_seq_no = next, .count = count };
+	out_writer(d, &w);
+	nx_nxp_encode_retransmission(&w, &rt);
+	out_done(d, &w);
+}
+
 void out_retransmit(struct nx_engine *e, struct session *s)
 {
 	/* A request checked against the history when it came may have
 	 * outlived part of it by now (the rest is served in later calls, and
 	 * newer messages take the oldest slots): what was overwritten is not
-	 * sent. The next Retransmission names the first number it carries. */
+	 * sent. An empty Retransmission naming the first number kept says so,
+	 * at the front of the datagram that goes on from there (or alone when
+	 * nothing is left): the client tells it from an answer datagram lost
+	 * on the way, whose numbers it must ask for again. */
 	uint64_t kept = s->next_send > e->cfg.history ? s->next_send - e->cfg.history : 1;
+	struct nx_out_dgram *d = NULL;
 	if (s->rt_left && s->rt_from < kept) {
+		/* No room (or no binding): the next call tries again. */
+		if (!s->bound || !(d = out_dgram(e, s->addr)))
+			return;
 		uint64_t gone = kept - s->rt_from;
-		struct nx_out_dgram *d = NULL;
-		if (gone >= s->rt_left) {
-			/* All that is left is gone: an empty Retransmission says
-			 * where the range ends, or the client would wait for it.
-			 * No room (or no binding): the next call tries again. */
-			if (!s->bound || !(d = out_dgram(e, s->addr)))
-				return;
+		if (gone > s->rt_left)
 			gone = s->rt_left;
-		}
 		s->rt_from += gone;
 		s->rt_left -= (uint32_t)gone;
 		e->st.retransmit_expired += gone;
-		if (d) {
-			struct nx_nxp_writer w;
-			struct nx_nxp_retransmission rt = { .session_id = s->id,
-							    .request_timestamp = s->rt_req_ts,
-							    .next_seq_no = s->rt_from, .count = 0 };
-			out_writer(d, &w);
-			nx_nxp_encode_retransmission(&w, &rt);
-			out_done(d, &w);
-			s->last_tx_ns = e->now;
-			return;
-		}
+		retransmission_hdr(d, s, s->rt_from, 0);
+		s->last_tx_ns = e->now;
 	}
 	while (s->rt_left && s->bound) {
-		struct nx_out_dgram *d = out_dgram(e, s->addr);
-		if (!d)
+		if (!d && !(d = out_dgram(e, s->addr)))
 			return;
-		size_t room = sizeof(d->data) - NX_NXP_OVERHEAD - NX_NXP_RETRANSMISSION_BLOCK_LEN, used = 0;
+		size_t room = sizeof(d->data) - d->len - NX_NXP_OVERHEAD - NX_NXP_RETRANSMISSION_BLOCK_LEN;
+		size_t used = 0;
 		uint32_t k = 0;
 		while (k < s->rt_left) {
 			uint8_t l = s->hist_len[(s->rt_from + k) & e->hist_mask];
@@ -153,12 +156,7 @@ void out_retransmit(struct nx_engine *e, struct session *s)
 			used += l;
 			k++;
 		}
-		struct nx_nxp_writer w;
-		struct nx_nxp_retransmission rt = { .session_id = s->id, .request_timestamp = s->rt_req_ts,
-						    .next_seq_no = s->rt_from, .count = k };
-		out_writer(d, &w);
-		nx_nxp_encode_retransmission(&w, &rt);
-		out_done(d, &w);
+		retransmission_hdr(d, s, s->rt_from, k);
 		for (uint32_t i = 0; i < k; i++) {
 			uint64_t seq = s->rt_from + i;
 			uint8_t l = s->hist_len[seq & e->hist_mask];
@@ -169,5 +167,6 @@ void out_retransmit(struct nx_engine *e, struct session *s)
 		s->rt_left -= k;
 		e->st.retransmitted += k;
 		s->last_tx_ns = e->now;
+		d = NULL;
 	}
 }
