@@ -482,6 +482,40 @@ static void test_field_type_errors(void **state)
 	expect_error(t, "sessions.history: must be a power of two", 5);
 }
 
+/* drop_copy: an account's execution reports copied to another account's
+ * session (docs/protocol.md#drop-copy). It must name another configured
+ * account, one that copies to none. */
+static void test_drop_copy(void **state)
+{
+	(void)state;
+	char t[2048], err[512], path[64];
+	struct nx_venue_config c;
+	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 8; %s },\n { id = 8; %s } );\n",
+		 good_limits, good_inst, key, key);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(nx_config_account(&c, 7)->drop_copy, 8);
+	assert_int_equal(nx_config_account(&c, 8)->drop_copy, 0);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s },\n { id = 8; drop_copy = 9; %s } );\n",
+		 good_limits, good_inst, key, key);
+	expect_error(t, "accounts[1].drop_copy: account 9 is not configured", 5);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 7; %s } );\n", good_limits,
+		 good_inst, key);
+	expect_error(t, "accounts[0].drop_copy: must be another account", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 8; %s },\n"
+		 " { id = 8; drop_copy = 9; %s },\n { id = 9; %s } );\n", good_limits, good_inst, key,
+		 key, key);
+	expect_error(t, "accounts[0].drop_copy: account 8 copies its own reports to account 9", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = \"8\"; %s } );\n", good_limits,
+		 good_inst, key);
+	expect_error(t, "accounts[0].drop_copy: must be an integer", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 0; %s } );\n", good_limits,
+		 good_inst, key);
+	expect_error(t, "accounts[0].drop_copy", 4);
+}
+
 /* The net section's structure: ports and shards lists, their required
  * members, a device named twice. */
 static void test_net_structure_errors(void **state)
@@ -811,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_field_type_errors),
+		cmocka_unit_test(test_drop_copy),
 		cmocka_unit_test(test_net_structure_errors),
 		cmocka_unit_test(test_net_shards),
 		cmocka_unit_test(test_net_errors),

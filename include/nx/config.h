@@ -39,6 +39,9 @@ struct nx_account_config {
 	uint8_t stp;                /* enum nx_stp default, NX_STP_NONE unless set */
 	uint8_t admin;              /* may send admin messages */
 	uint8_t cancel_on_disconnect;
+	nx_acct_t drop_copy;        /* the account that receives a copy of this one's
+	                               execution reports (docs/protocol.md#drop-copy);
+	                               0: none. That account may not trade. */
 	struct nx_limits limits;
 	uint32_t nrestricted;
 	nx_inst_t *restricted;      /* instruments the account may not trade */

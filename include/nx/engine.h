@@ -98,6 +98,9 @@ struct nx_engine_stats {
 	                                before their turn came (not sent) */
 	uint64_t drop_finished;      /* client application messages after its FinishedSending */
 	uint64_t seq_violations;     /* bindings ended for impossible sequence numbers */
+	uint64_t drop_copies;        /* execution reports copied to a drop-copy session */
+	uint64_t drop_copy_lost;     /* reports of an account with a drop copy whose receiver
+	                                had no session here (never established, or finished) */
 };
 
 /*

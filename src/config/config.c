@@ -276,7 +276,7 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 			unsigned dflt_have, struct nx_account_config *a)
 {
 	static const char *const names[] = { "id", "key", "source", "stp", "stp_group", "admin",
-		"cancel_on_disconnect", "limits", "restricted", NULL };
+		"cancel_on_disconnect", "drop_copy", "limits", "restricted", NULL };
 	int rc = cfg_only(L, g, names);
 	if (rc)
 		return rc;
@@ -319,6 +319,10 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 	}
 	if (!cfg_int(L, g, "stp_group", 0, UINT32_MAX, &v, &rc))
 		a->stp_group = (uint32_t)v;
+	if (rc)
+		return rc;
+	if (!cfg_int(L, g, "drop_copy", 1, UINT32_MAX, &v, &rc))
+		a->drop_copy = (uint32_t)v;
 	if (rc)
 		return rc;
 	a->cancel_on_disconnect = 1;
@@ -476,6 +480,23 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 			if (!nx_config_instrument(c, a->restricted[k]))
 				return cfg_fail(L, config_setting_get_member(e, "restricted"),
 					    "instrument %u is not configured", a->restricted[k]);
+	}
+	/* A drop copy goes to another account, which copies to none (its own
+	 * sessions only read: a copy of copies would be a loop). */
+	for (uint32_t i = 0; i < c->naccounts; i++) {
+		const struct nx_account_config *a = &c->accounts[i], *r;
+		if (!a->drop_copy)
+			continue;
+		snprintf(L->where, sizeof(L->where), "accounts[%u]", i);
+		const config_setting_t *m = config_setting_get_member(config_setting_get_elem(acs, i),
+								      "drop_copy");
+		if (!(r = nx_config_account(c, a->drop_copy)))
+			return cfg_fail(L, m, "account %u is not configured", a->drop_copy);
+		if (r == a)
+			return cfg_fail(L, m, "must be another account");
+		if (r->drop_copy)
+			return cfg_fail(L, m, "account %u copies its own reports to account %u: a "
+				    "drop-copy account copies to none", r->id, r->drop_copy);
 	}
 	if ((g = config_lookup(cf, "net")) && (rc = cfg_load_net(L, g, c)))
 		return rc;

@@ -96,7 +96,8 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 	size_t idcap = nx_pow2_ceil_u64(n * 2), acap = nx_pow2_ceil_u64((size_t)c->naccounts * 2);
 	size_t words = (n + 63) / 64, sums = (words + 63) / 64;
 	size_t bytes = (words + sums) * sizeof(uint64_t) + n * sizeof(struct session) +
-		       (2 * idcap + acap) * sizeof(uint32_t) + n * hist * (HIST_SLOT + 1);
+		       (2 * idcap + acap) * sizeof(uint32_t) + c->naccounts * sizeof(struct acct_dc) +
+		       n * hist * (HIST_SLOT + 1);
 	if (!(e->mem = engine_alloc(e, bytes))) {
 		snprintf(err, errlen, "%s: cannot allocate %zu bytes for %zu sessions", c->path, bytes, n);
 		return -ENOMEM;
@@ -121,6 +122,23 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 	idmap_clear(&e->by_acct);
 	for (uint32_t i = 0; i < c->naccounts; i++) /* unique: the book refused duplicates */
 		idmap_insert(&e->by_acct, idmap_mix(c->accounts[i].id), i);
+	e->dc = (struct acct_dc *)p;
+	p += c->naccounts * sizeof(struct acct_dc);
+	for (uint32_t i = 0; i < c->naccounts; i++)
+		e->dc[i] = (struct acct_dc){ .to = NIL, .sess = NIL };
+	for (uint32_t i = 0; i < c->naccounts; i++) {
+		nx_acct_t to = c->accounts[i].drop_copy;
+		uint32_t r = NIL;
+		if (!to)
+			continue;
+		if (!engine_account(e, to, &r) || r == i || c->accounts[r].drop_copy) {
+			snprintf(err, errlen, "%s: account %u: drop_copy %u must be another configured "
+				 "account, one that copies to none", c->path, c->accounts[i].id, to);
+			return -EINVAL;
+		}
+		e->dc[i].to = r;
+		e->dc[r].receiver = 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		e->sess[i].hist = (uint8_t *)p;
 		p += hist * HIST_SLOT;
@@ -210,6 +228,34 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
 		out_app_commit((e), (s), nx_nxp_encode_##kind(&w_, &v_));        \
 	} while (0)
 
+/* The same, for an execution report, which s's account's drop-copy session
+ * also gets. */
+#define EXEC_REPORT(e, s, kind, ...)                                             \
+	do {                                                                     \
+		REPORT(e, s, kind, __VA_ARGS__);                                 \
+		if (NX_UNLIKELY((e)->dc[(s)->acct_cfg].to != NIL))               \
+			drop_copy((e), (s));                                     \
+	} while (0)
+
+/* A copy of the message s was just sent, the same bytes under the next
+ * number of the receiving account's session, kept in its history like its
+ * own messages (recoverable, and waiting there while it is not bound). */
+static NX_NOINLINE void drop_copy(struct nx_engine *e, const struct session *s)
+{
+	uint32_t r = e->dc[e->dc[s->acct_cfg].to].sess;
+	struct session *d = r != NIL ? &e->sess[r] : NULL;
+	if (!d || d->state == S_FINALIZED) {
+		e->st.drop_copy_lost++;
+		return;
+	}
+	uint32_t from = (uint32_t)((s->next_send - 1) & e->hist_mask);
+	uint32_t to = (uint32_t)(d->next_send & e->hist_mask);
+	uint8_t len = s->hist_len[from];
+	memcpy(d->hist + (size_t)to * HIST_SLOT, s->hist + (size_t)from * HIST_SLOT, len);
+	out_app_commit(e, d, len);
+	e->st.drop_copies++;
+}
+
 /* The session that owns an order: its tag is session_tag(). */
 static struct session *owner(struct nx_engine *e, uint32_t tag)
 {
@@ -222,10 +268,10 @@ static struct session *owner(struct nx_engine *e, uint32_t tag)
 static void reject_report(struct nx_engine *e, struct session *s, const struct nx_ev_reject *r)
 {
 	if (r->req == NX_REQ_NEW)
-		REPORT(e, s, exec_rejected, .cl_ord_id = r->cl, .transact_time = e->now,
+		EXEC_REPORT(e, s, exec_rejected, .cl_ord_id = r->cl, .transact_time = e->now,
 		       .account = r->acct, .instrument = r->inst, .reason = r->reason);
 	else
-		REPORT(e, s, cancel_reject, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
+		EXEC_REPORT(e, s, cancel_reject, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
 		       .order_id = r->oid, .transact_time = e->now, .account = r->acct,
 		       .instrument = r->inst, .reason = r->reason, .response_to = r->req);
 }
@@ -236,7 +282,7 @@ static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev
 {
 	struct session *s = owner(e, f->tag);
 	if (s)
-		REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
+		EXEC_REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
 		       .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
 		       .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
 		       .account = f->acct, .instrument = f->inst, .side = f->side,
@@ -244,20 +290,27 @@ static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev
 }
 
 /* ExecCanceled and ExecReplaced, to the order's session and, when another
- * session of the account asked for it, to the requester too (its answer). */
-static void cancel_report(struct nx_engine *e, struct session *s, const struct nx_ev_cancel *c)
+ * session of the account asked for it, to the requester too (its answer;
+ * copy 0: the drop copy has the owner's already). */
+static void cancel_report(struct nx_engine *e, struct session *s, const struct nx_ev_cancel *c,
+			  int copy)
 {
 	REPORT(e, s, exec_canceled, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
 	       .order_id = c->oid, .transact_time = e->now, .canceled_qty = c->qty,
 	       .account = c->acct, .instrument = c->inst, .reason = c->reason, .side = c->side);
+	if (copy && NX_UNLIKELY(e->dc[s->acct_cfg].to != NIL))
+		drop_copy(e, s);
 }
 
-static void replace_report(struct nx_engine *e, struct session *s, const struct nx_ev_replace *r)
+static void replace_report(struct nx_engine *e, struct session *s, const struct nx_ev_replace *r,
+			   int copy)
 {
 	REPORT(e, s, exec_replaced, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
 	       .order_id = r->oid, .transact_time = e->now, .price = r->px, .qty = r->qty,
 	       .account = r->acct, .instrument = r->inst, .side = r->side,
 	       .kept_priority = r->kept_priority);
+	if (copy && NX_UNLIKELY(e->dc[s->acct_cfg].to != NIL))
+		drop_copy(e, s);
 }
 
 /* Every event but LEVEL: risk state first, then the owner's report, one
@@ -271,7 +324,7 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		const struct nx_ev_order *o = &ev->u.order;
 		nx_risk_on_accepted(e->risk, o);
 		if ((s = owner(e, o->tag)))
-			REPORT(e, s, exec_new, .cl_ord_id = o->cl, .order_id = o->oid,
+			EXEC_REPORT(e, s, exec_new, .cl_ord_id = o->cl, .order_id = o->oid,
 			       .transact_time = e->now, .price = o->px, .qty = o->qty,
 			       .display_qty = o->display, .account = o->acct, .instrument = o->inst,
 			       .side = o->side, .ord_type = o->type, .time_in_force = o->tif,
@@ -295,19 +348,19 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		const struct nx_ev_cancel *c = &ev->u.cancel;
 		nx_risk_on_cancel(e->risk, c, 1);
 		if ((s = owner(e, c->tag)))
-			cancel_report(e, s, c);
+			cancel_report(e, s, c, 1);
 		/* the answer to a CancelOrder or MassCancel from another session
 		 * of the account: to the requester as well */
 		if (NX_UNLIKELY(e->cur != s && e->cur) &&
 		    (c->reason == NX_CXL_USER || c->reason == NX_CXL_MASS_CANCEL))
-			cancel_report(e, e->cur, c);
+			cancel_report(e, e->cur, c, !s);
 		break;
 	}
 	case NX_EV_REDUCED: {
 		const struct nx_ev_cancel *c = &ev->u.cancel;
 		nx_risk_on_cancel(e->risk, c, 0);
 		if ((s = owner(e, c->tag)))
-			REPORT(e, s, exec_reduced, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
+			EXEC_REPORT(e, s, exec_reduced, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
 			       .order_id = c->oid, .transact_time = e->now, .reduced_qty = c->qty,
 			       .leaves_qty = c->leaves, .account = c->acct, .instrument = c->inst,
 			       .reason = c->reason, .side = c->side);
@@ -317,15 +370,15 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		const struct nx_ev_replace *r = &ev->u.replace;
 		nx_risk_on_replaced(e->risk, r);
 		if ((s = owner(e, r->tag)))
-			replace_report(e, s, r);
+			replace_report(e, s, r, 1);
 		if (NX_UNLIKELY(e->cur != s && e->cur)) /* requested by another session */
-			replace_report(e, e->cur, r);
+			replace_report(e, e->cur, r, !s);
 		break;
 	}
 	case NX_EV_MASS_CANCELED: {
 		const struct nx_ev_mass *m = &ev->u.mass;
 		if (e->cur)
-			REPORT(e, e->cur, mass_cancel_report, .cl_ord_id = m->cl, .transact_time = e->now,
+			EXEC_REPORT(e, e->cur, mass_cancel_report, .cl_ord_id = m->cl, .transact_time = e->now,
 			       .account = m->acct, .instrument = m->inst, .count = m->count,
 			       .side = m->side);
 		break;
@@ -661,6 +714,11 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 	if (acct != s->acct && (acct || (m->template_id >= NX_NXP_NEW_ORDER &&
 					m->template_id <= NX_NXP_MASS_CANCEL))) { /* 0 is no account */
 		refuse(e, s, m, seq, NX_REJ_ACCOUNT_NOT_PERMITTED);
+		return;
+	}
+	if (NX_UNLIKELY(e->dc[s->acct_cfg].receiver) && m->template_id >= NX_NXP_NEW_ORDER &&
+	    m->template_id <= NX_NXP_MASS_CANCEL) {
+		refuse(e, s, m, seq, NX_REJ_ACCOUNT_NOT_PERMITTED); /* a drop copy only reads */
 		return;
 	}
 	e->cur = s;

@@ -66,6 +66,14 @@ struct session {
  * index matched again, so a message joined a datagram of another call. */
 NX_STATIC_ASSERT(sizeof(((struct session *)0)->out_epoch) == 8, "out_epoch must not wrap");
 
+/* Drop copy, per account (index in cfg.accounts). */
+struct acct_dc {
+	uint32_t to;              /* the receiving account's index; NIL: no copies */
+	uint32_t sess;            /* a receiver's session that gets them (its latest
+	                             established); NIL: none yet */
+	uint8_t receiver;         /* another account copies to this one: it may not trade */
+};
+
 struct nx_engine {
 	struct nx_book *book;
 	struct nx_risk *risk;
@@ -73,6 +81,7 @@ struct nx_engine {
 	uint32_t nsess;
 	struct idmap by_id, by_addr;
 	struct idmap by_acct;     /* account id -> index in cfg.accounts */
+	struct acct_dc *dc;       /* by account index */
 	/* Bound sessions, one bit a slot, and one summary bit a word of them:
 	 * the timers visit these alone, in slot order, not every session the
 	 * shard ever negotiated (slots are never reused). */

@@ -80,6 +80,8 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 	s->bound = 1;
 	session_bound_set(e, s, 1);
 	idmap_insert(&e->by_addr, addr_key(a), (uint32_t)(s - e->sess));
+	if (e->dc[s->acct_cfg].receiver) /* the drop copies go to the latest established */
+		e->dc[s->acct_cfg].sess = (uint32_t)(s - e->sess);
 }
 
 /* --- Replies to session messages ---------------------------------------------- */
