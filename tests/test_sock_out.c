@@ -117,6 +117,9 @@ static void test_refused_datagram_alone(void **state)
 	assert_int_equal(s->io.tx_refused, 1);
 	assert_int_equal(s->io.tx_full, 0);
 	assert_int_equal(s->io.tx_pkts, 3);
+	/* Regression (from a review): the bytes of the refused datagram were
+	 * counted as sent, unlike nanoex (tx_bytes counts what left). */
+	assert_int_equal(s->io.tx_bytes, 3);
 	while (poll(&(struct pollfd){ .fd = rx, .events = POLLIN }, 1, 500) == 1 &&
 	       recv(rx, buf, sizeof(buf), MSG_DONTWAIT) == 1) {
 		assert_true(buf[0] == 'a' || buf[0] == 'c' || buf[0] == 'd');

@@ -73,7 +73,6 @@ void sock_send_out(struct sock_shard *s)
 			iov[k] = (struct iovec){ (void *)d->data, d->len };
 			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to[k],
 				.msg_namelen = sizeof(to[k]), .msg_iov = &iov[k], .msg_iovlen = 1 } };
-			s->io.tx_bytes += d->len;
 		}
 		for (unsigned sent = 0; sent < k;) {
 			int r = sendmmsg(fd, mm + sent, k - sent, 0);
@@ -91,6 +90,10 @@ void sock_send_out(struct sock_shard *s)
 				s->io.tx_full += k - sent; /* the socket buffer is full */
 				break;
 			}
+			/* Bytes of what the kernel took only, as nanoex counts
+			 * them: a refused or dropped datagram was not sent. */
+			for (int j = 0; j < r; j++)
+				s->io.tx_bytes += iov[sent + (unsigned)j].iov_len;
 			sent += (unsigned)r;
 			s->io.tx_pkts += (unsigned)r;
 		}
