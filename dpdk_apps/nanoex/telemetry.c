@@ -28,9 +28,21 @@ static void put_i64(void *ctx, const char *key, int64_t v)
 	rte_tel_data_add_dict_int(ctx, key, (int)v);
 }
 
+/* DPDK 22.11's JSON writer tests each byte of a string as a signed char
+ * against its table of 32 control characters: a byte past 0x7f indexes
+ * before the table, and is dropped or written as a backslash and whatever
+ * lies there (an invalid escape), and the other control characters but
+ * \n \r \t are dropped. So only printable ASCII is handed over; any other
+ * byte is sent as '?' (nanoex-sock escapes them: it writes its own JSON). A
+ * string is cut at RTE_TEL_MAX_STRING_LEN - 1 bytes by DPDK anyway. */
 static void put_str(void *ctx, const char *key, const char *v)
 {
-	rte_tel_data_add_dict_string(ctx, key, v);
+	char s[RTE_TEL_MAX_STRING_LEN];
+	size_t i;
+	for (i = 0; v[i] && i < sizeof(s) - 1; i++)
+		s[i] = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] < 0x7f ? v[i] : '?';
+	s[i] = 0;
+	rte_tel_data_add_dict_string(ctx, key, s);
 }
 
 static int on_command(const char *cmd, const char *params, struct rte_tel_data *d)
