@@ -90,11 +90,12 @@ static int parse_args(struct sock_app *a, int argc, char **argv, struct app_opts
 			continue;
 		switch (o) {
 		case 'b':
-			if (inet_pton(AF_INET, optarg, &ia) != 1 || !ia.s_addr) {
+			if (inet_pton(AF_INET, optarg, &ia) != 1) {
 				fprintf(stderr, "nanoex-sock: --bind: not an IPv4 address: %s\n", optarg);
 				return -1;
 			}
 			a->bind_ip = ntohl(ia.s_addr);
+			a->bind = true; /* 0.0.0.0 too: the bind error suggests it */
 			break;
 		case 'B': /* was cast from strtol: 4294967296 ran as 0 (off) */
 			if (app_parse_uint(optarg, INT_MAX, &v)) {
@@ -261,9 +262,9 @@ static int shards_init(struct sock_app *a)
 		s->lat = nx_hist_create(NX_HIST_HOUR_NS, NX_HIST_DIGITS_DEFAULT);
 		if (!s->out.d || !s->lat)
 			return -ENOMEM;
-		uint32_t nb = a->bind_ip ? 1 : a->cfg.net.nports;
+		uint32_t nb = a->bind ? 1 : a->cfg.net.nports;
 		for (uint32_t p = 0; p < nb; p++) {
-			uint32_t ip = a->bind_ip ? a->bind_ip : a->cfg.net.ports[p].ipv4;
+			uint32_t ip = a->bind ? a->bind_ip : a->cfg.net.ports[p].ipv4;
 			int fd = open_socket(a, ip, sc->udp_port);
 			if (fd < 0) {
 				fprintf(stderr, "nanoex-sock: shard %u: cannot bind %u.%u.%u.%u:%u: %s%s\n",

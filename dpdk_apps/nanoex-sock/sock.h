@@ -52,7 +52,8 @@ struct sock_app {
 	struct nx_venue_config cfg;
 	struct sock_shard *shard[NX_NET_MAX_SHARDS];
 	uint32_t nshards;
-	uint32_t bind_ip;            /* --bind: overrides every port's address (0: none) */
+	uint32_t bind_ip;            /* --bind: overrides every port's address */
+	bool bind;                   /* --bind given (0.0.0.0 is an address to bind) */
 	int busy_poll_us;            /* SO_BUSY_POLL, 0: off */
 	uint32_t idle_sleep_us;
 	const char *prefix;          /* telemetry runtime directory name */

@@ -177,5 +177,19 @@ HOLD=
 [ -e "$RUN/dpdk/$PFX" ] && fail "$RUN/dpdk/$PFX left behind" || ok "its socket directory is removed"
 grep -q "nanoex-sock: stopped" "$TMP/a.out" && ok "it printed stopped" || fail "no 'stopped' line"
 
+# --- --bind 0.0.0.0, which its own error message suggests when an address
+# cannot be bound. Regression (from a review): 0 meant "no --bind", so
+# 0.0.0.0 was refused as "not an IPv4 address".
+"$BUILD/nanoex-sock" --config "$TMP/other.cfg" --bind 0.0.0.0 --prefix "$PFX" >"$TMP/a.out" 2>&1 &
+A=$!
+PIDS=$A
+if started $A && grep -q "serves 0.0.0.0:$((PORT + 2))" "$TMP/a.out"; then
+	ok "--bind 0.0.0.0 binds every address"
+else
+	cat "$TMP/a.out"; fail "--bind 0.0.0.0"
+fi
+stop $A
+PIDS=
+
 [ $FAILS = 0 ] || { echo "$FAILS failed"; exit 1; }
 exit 0
