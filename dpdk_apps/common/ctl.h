@@ -47,8 +47,8 @@ struct ctl_io {
 	uint64_t tx_full;            /* frames the TX queue refused (freed) */
 	uint64_t tx_refused;         /* nanoex-sock: datagrams the kernel refused for their
 	                                address (EINVAL, EPERM...: a source port 0) */
-	uint64_t rx_truncated;       /* nanoex-sock: datagrams longer than its receive
-	                                buffer, dropped whole (nanoex: IP_FRAGMENT) */
+	uint64_t rx_truncated;       /* nanoex-sock: datagrams longer than a 1500-byte
+	                                MTU carries, dropped whole (nanoex: IP_FRAGMENT) */
 	uint64_t no_mbuf;            /* replies lost for want of an mbuf */
 	uint64_t no_neigh;           /* replies to an address with no known MAC */
 	uint64_t loops, idle_loops;

@@ -173,10 +173,13 @@ static void *shard_main(void *arg)
 			for (int i = 0; i < n; i++) {
 				uint32_t ip = ntohl(from[i].sin_addr.s_addr);
 				s->io.rx_bytes += mm[i].msg_len;
-				if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+				    mm[i].msg_len > SOCK_RX_MAX) {
 					/* Cut at the buffer: the messages before the
-					 * cut must not be applied alone (nanoex drops
-					 * such a datagram's fragments whole). */
+					 * cut must not be applied alone. Longer than
+					 * a 1500-byte MTU carries: nanoex gets it as
+					 * fragments and drops them (IP_FRAGMENT), so
+					 * it is dropped here whole too. */
 					s->io.rx_truncated++;
 					continue;
 				}

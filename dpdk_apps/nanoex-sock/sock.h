@@ -19,6 +19,7 @@
 #include "nx/config.h"
 #include "nx/engine.h"
 #include "nx/hist.h"
+#include "nx/nxp.h"
 
 #define SOCK_BATCH     64       /* datagrams per recvmmsg / sendmmsg */
 #define SOCK_OUT       64       /* reply datagrams a batch holds; sent when full (spill) */
@@ -26,7 +27,9 @@
 #define SOCK_PEERS_LOG2 10
 #define SOCK_PEERS     (1u << SOCK_PEERS_LOG2) /* client address -> socket it came in on */
 #define SOCK_PEER_WAYS 4        /* slots an address may take, from its home */
-#define SOCK_RX_BYTES  2048     /* a datagram longer than this is dropped (rx_truncated) */
+#define SOCK_RX_BYTES  2048     /* receive buffer: a longer datagram is cut (MSG_TRUNC) */
+#define SOCK_RX_MAX    NX_NXP_DGRAM_MAX /* longer is dropped (rx_truncated): nanoex never
+                                           takes more than a 1500-byte MTU carries */
 
 struct sock_shard {
 	uint32_t index;
