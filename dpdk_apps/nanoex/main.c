@@ -238,6 +238,11 @@ static void shards_free(struct nx_app *a)
 		rte_free(s->out.d);
 		for (uint32_t p = 0; p < a->nports; p++)
 			rte_free(s->neigh[p]);
+		/* Every lcore has stopped, but a sibling may have steered a frame
+		 * here after this shard emptied its ring on the way out. */
+		void *m = NULL;
+		while (s->steer && !rte_ring_sc_dequeue(s->steer, &m))
+			rte_pktmbuf_free(m);
 		rte_ring_free(s->steer);
 		rte_free(s);
 	}
