@@ -5,7 +5,9 @@
  * logged-in sessions, then the input read as datagrams
  *   [u8 source: 0 = session A, 1 = session B, 2 = a stranger, 3 = admin]
  *   [u8 advance time, ms] [u16 length, little-endian] [payload]
- * fed through nx_engine_rx, with nx_engine_poll between them. Any crash,
+ * fed through nx_engine_rx, with nx_engine_poll between them. A's execution
+ * reports are drop-copied to the admin account, and the output spills
+ * (discarded) when full, so both paths are explored too. Any crash,
  * sanitizer report or broken book invariant is a finding. The seed corpus
  * (tests/fuzz/corpus/engine) holds valid sequenced traffic to start from.
  */
@@ -33,6 +35,7 @@ static struct nx_engine *make(void)
 			.cancel_on_disconnect = (uint8_t)(i & 1), .admin = i == 2 };
 		acc[i].key[0] = (uint8_t)(i + 1);
 	}
+	acc[0].drop_copy = 3;
 	struct nx_venue_config c = { .path = "fuzz", .max_orders = 64, .ladder_ticks = 64,
 				     .max_sessions = 6, .keepalive_ms = 100, .history = 16,
 				     .ninstruments = 1, .naccounts = 3, .instruments = &inst,
@@ -41,12 +44,19 @@ static struct nx_engine *make(void)
 	return nx_engine_create(&c, NULL, NULL, err, sizeof(err));
 }
 
+/* A full output is "sent": the engine goes on in an empty one. */
+static void discard(struct nx_out *out, void *arg)
+{
+	(void)arg;
+	out->n = 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct nx_engine *e = make();
 	if (!e)
 		abort();
-	struct nx_out out = { .d = dgrams, .cap = 32 };
+	struct nx_out out = { .d = dgrams, .cap = 32, .spill = discard };
 	struct nx_addr addr[4] = { { 0x0a000001, 1 }, { 0x0a000002, 2 }, { 0x0a000099, 3 },
 				   { 0x0a000003, 4 } };
 	uint64_t now = 1000000000ull;
