@@ -148,6 +148,12 @@ struct nx_feed_rec sts(nx_inst_t inst, unsigned status)
 	return (struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = inst, .n = status };
 }
 
+struct nx_feed_rec lost(nx_inst_t inst, uint64_t count, nx_qty_t qty)
+{
+	return (struct nx_feed_rec){ .type = NX_FEED_REC_TRADES_LOST, .inst = inst, .qty = qty,
+				     .n = count };
+}
+
 void assert_rec_eq(const struct nx_feed_rec *a, const struct nx_feed_rec *b)
 {
 	assert_int_equal(a->type, b->type);

@@ -62,11 +62,13 @@ const uint8_t *cap_msg(const struct cap_pkt *p, unsigned k, size_t *len);
 struct nx_feed_pub_config pub_cfg(void);
 struct nx_feed_sub_config sub_cfg(void);
 
-/* Records: a level, a trade, a book clear, a status; compared field by field. */
+/* Records: a level, a trade, a book clear, a status, trades lost (count, their
+ * quantity); compared field by field. */
 struct nx_feed_rec lvl(nx_inst_t inst, unsigned side, nx_px_t px, nx_qty_t qty, uint32_t orders);
 struct nx_feed_rec trd(nx_inst_t inst, unsigned side, nx_px_t px, nx_qty_t qty, nx_tid_t tid);
 struct nx_feed_rec clr(nx_inst_t inst);
 struct nx_feed_rec sts(nx_inst_t inst, unsigned status);
+struct nx_feed_rec lost(nx_inst_t inst, uint64_t count, nx_qty_t qty);
 void assert_rec_eq(const struct nx_feed_rec *a, const struct nx_feed_rec *b);
 
 /* Subscribers: create (asserting), feed a captured packet by its channel,

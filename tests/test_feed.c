@@ -69,7 +69,7 @@ static void want_hdr(uint8_t *w, unsigned block, unsigned tpl)
 	st_le(w + 2, tpl, 2);
 	w[4] = 0x4D; /* 'M': schemaId 0x4E4D little-endian */
 	w[5] = 0x4E;
-	st_le(w + 6, 3, 2); /* version 3 */
+	st_le(w + 6, 4, 2); /* version 4 */
 }
 
 static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, size_t len)
@@ -82,7 +82,7 @@ static void check_roundtrip(const struct nx_feed_rec *r, const uint8_t *want, si
 	assert_memory_equal(out, want, len);
 	assert_int_equal(nx_feed_encode_rec(out, len - 1, r), 0); /* cap one short */
 	assert_int_equal(nx_feed_decode(want, len, &m), ld_le(want + 2, 2));
-	assert_int_equal(m.version, 3);
+	assert_int_equal(m.version, 4);
 	assert_rec_eq(&m.rec, r);
 }
 
@@ -101,7 +101,7 @@ static void test_wire_incremental(void **state)
 		      "\x02", 25);
 	check_roundtrip(&r, w, 33);
 	r = lvl(9, BUY, 100, 0, 0); /* level removed */
-	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 3, 0, 9, 0, 0, 0, 0, 0, 0, 0,
+	check_roundtrip(&r, (uint8_t[33]){ 25, 0, 1, 0, 0x4D, 0x4E, 4, 0, 9, 0, 0, 0, 0, 0, 0, 0,
 					   100, 0, 0, 0, 0, 0, 0, 0, [32] = 1 }, 33);
 
 	/* Trade: inst @0, aggressor @4, reserved 5-7, tid @8, px @16, qty @24 */
@@ -133,7 +133,22 @@ static void test_wire_incremental(void **state)
 	memcpy(w + 8, "\x04\x03\x02\x01" "\x02\x00\x00\x00", 8);
 	check_roundtrip(&r, w, 16);
 	r = sts(5, NX_STATUS_CLOSED);
-	check_roundtrip(&r, (uint8_t[16]){ 8, 0, 4, 0, 0x4D, 0x4E, 3, 0, 5, 0, 0, 0, 3 }, 16);
+	check_roundtrip(&r, (uint8_t[16]){ 8, 0, 4, 0, 0x4D, 0x4E, 4, 0, 5, 0, 0, 0, 3 }, 16);
+
+	/* TradesLost (version 4): inst @0, reserved 4-7, count @8, qty @16 */
+	r = lost(0x01020304, 0x0102030405060708, 0x1112131415161718);
+	memset(w, 0, sizeof(w));
+	want_hdr(w, 24, 5);
+	memcpy(w + 8, "\x04\x03\x02\x01" "\x00\x00\x00\x00"
+		      "\x08\x07\x06\x05\x04\x03\x02\x01" "\x18\x17\x16\x15\x14\x13\x12\x11", 24);
+	check_roundtrip(&r, w, 32);
+	r = lost(7, 0, 5); /* announces nothing: neither encoded nor published */
+	assert_int_equal(nx_feed_encode_rec(w, sizeof(w), &r), 0);
+	assert_int_equal(nx_feed_rec_check(&r), NX_FEED_PUB_BAD_QTY);
+	r = lost(7, 3, 0);
+	assert_int_equal(nx_feed_rec_check(&r), NX_FEED_PUB_BAD_QTY);
+	r = lost(7, 3, -1);
+	assert_int_equal(nx_feed_rec_check(&r), NX_FEED_PUB_BAD_QTY);
 
 	/* Invalid records are not encoded. */
 	r = lvl(7, 3, 100, 1, 1);
@@ -273,6 +288,17 @@ static void test_wire_versions(void **state)
 	assert_int_equal(nx_feed_decode(w, 16, &m), NX_FEED_TPL_BOOK_CLEAR);
 	assert_int_equal(m.rec.n, NX_FEED_CLEAR_TRUNCATED);
 
+	/* TradesLost, later: a longer block, its new bytes skipped. */
+	memset(w, 0xcc, sizeof(w));
+	want_hdr(w, 28, 5);
+	st_le(w + 6, 5, 2);
+	st_le(w + 8, 9, 4);
+	st_le(w + 16, 3, 8);
+	st_le(w + 24, 12, 8);
+	assert_int_equal(nx_feed_decode(w, 8 + 28, &m), NX_FEED_TPL_TRADES_LOST);
+	want = lost(9, 3, 12);
+	assert_rec_eq(&m.rec, &want);
+
 	/* SnapshotLevels version 1: a 17-byte block, no status (0: not known). */
 	memset(w, 0, sizeof(w));
 	want_hdr(w, 17, 10);
@@ -331,13 +357,14 @@ static unsigned make_bad(struct bad *t)
 {
 	unsigned n = 0;
 	struct nx_feed_rec tr = trd(7, BUY, 100, 1, 1), cl = clr(7), st = sts(7, NX_STATUS_OPEN);
+	struct nx_feed_rec tl = lost(7, 2, 10);
 
 	/* An expression, so that a case can be broken further after a comma. */
 #define BAD(expr_len, e) (t[n].len = (expr_len), t[n].err = NX_FEED_ERR_##e, n++)
 	BAD(0, SHORT);
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1) - 26, SHORT); /* 7 bytes */
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), BAD_SCHEMA), t[n - 1].b[5] = 0x4F;
-	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 5;
+	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 6;
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), UNKNOWN_TEMPLATE), t[n - 1].b[2] = 0;
 	BAD(mk_level(t[n].b, 7, BUY, 100, 1, 1), BLOCK_SHORT), t[n - 1].b[0] = 24;
 	BAD(mk_snap(t[n].b, 0, 1, 0), BLOCK_SHORT), t[n - 1].b[0] = 16;
@@ -371,13 +398,20 @@ static unsigned make_bad(struct bad *t)
 	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[30 + 15] = 0x80; /* qty < 0 */
 	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), t[n - 1].b[30 + 16] = 0;  /* orders 0 */
 	BAD(mk_snap(t[n].b, 0, 1, 1), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
+	/* TradesLost: 24-byte block; count and qty > 0, instrument not 0 */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tl), BLOCK_SHORT), t[n - 1].b[0] = 23;
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tl) - 1, TRUNCATED);
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tl), BAD_FIELD), t[n - 1].b[16] = 0; /* count 0 */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tl), BAD_FIELD), t[n - 1].b[24] = 0; /* qty 0 */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tl), BAD_FIELD), t[n - 1].b[31] = 0x80; /* qty < 0 */
+	BAD(nx_feed_encode_rec(t[n].b, 96, &tl), BAD_FIELD), st_le(t[n - 1].b + 8, 0, 4);
 #undef BAD
 	return n;
 }
 
 static void test_wire_malformed(void **state)
 {
-	struct bad t[40];
+	struct bad t[48];
 	unsigned n = make_bad(t);
 	uint64_t want[NX_FEED_ERR_MAX] = { 0 };
 	struct nx_feed_sub *s = nx_feed_sub_create(&(struct nx_feed_sub_config){
@@ -389,6 +423,7 @@ static void test_wire_malformed(void **state)
 	const char *why;
 
 	(void)state;
+	assert_true(n <= NX_ARRAY_SIZE(t));
 	assert_non_null(s);
 	pk_start(&inc, FH_SESS, 1);
 	pk_start(&snp, FH_SESS, 1);
@@ -956,7 +991,7 @@ static void test_pub_bad_recs(void **state)
 		int why;
 	} t[] = {
 		{ { .type = 0, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
-		{ { .type = 5, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
+		{ { .type = 6, .side = 1, .inst = 7, .qty = 1, .n = 1 }, NX_FEED_PUB_BAD_TYPE },
 		{ sts(7, 0), NX_FEED_PUB_BAD_STATUS },
 		{ sts(7, NX_STATUS_CLOSED + 1), NX_FEED_PUB_BAD_STATUS },
 		{ sts(0, NX_STATUS_OPEN), NX_FEED_PUB_BAD_INSTRUMENT },
@@ -971,6 +1006,10 @@ static void test_pub_bad_recs(void **state)
 		{ lvl(0, BUY, 100, 1, 1), NX_FEED_PUB_BAD_INSTRUMENT },
 		{ lvl(99, BUY, 100, 1, 1), NX_FEED_PUB_BAD_INSTRUMENT },
 		{ clr(99), NX_FEED_PUB_BAD_INSTRUMENT },
+		{ lost(7, 0, 1), NX_FEED_PUB_BAD_QTY },
+		{ lost(7, 1, 0), NX_FEED_PUB_BAD_QTY },
+		{ lost(0, 1, 1), NX_FEED_PUB_BAD_INSTRUMENT },
+		{ lost(99, 1, 1), NX_FEED_PUB_BAD_INSTRUMENT },
 	};
 	uint64_t want[NX_FEED_PUB_DROP_MAX] = { 0 };
 
@@ -1789,7 +1828,7 @@ static void test_seed_corpus(void **state)
 	struct nx_feed_pub_config pc = pub_cfg();
 	struct nx_feed_pub *p;
 	struct seed *s;
-	struct bad t[40];
+	struct bad t[48];
 	uint8_t req[20];
 	unsigned n;
 
@@ -1809,6 +1848,8 @@ static void test_seed_corpus(void **state)
 	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_CLEAR, .inst = 8 }, 0);
 	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_STATUS, .inst = 8,
 						  .n = NX_STATUS_HALTED }, 0);
+	nx_feed_pub_rec(p, &(struct nx_feed_rec){ .type = NX_FEED_REC_TRADES_LOST, .inst = 7,
+						  .qty = 9, .n = 2 }, 0);
 	nx_feed_pub_poll(p, 0);    /* flush, snapshot of 7 */
 	nx_feed_pub_poll(p, 1000); /* heartbeat, snapshot of 8 */
 	nx_feed_pub_end(p, 1001);
@@ -2124,6 +2165,76 @@ static void test_status_applies_while_stale(void **state)
 	free(c);
 }
 
+/* A shard whose outbox had no room for trades says so (TradesLost, version 4):
+ * the subscriber counts the announced trades per instrument, in any book
+ * state, and a TradesLost it cannot read costs no book (like a Trade). */
+static void test_sub_trades_lost(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &pc);
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc);
+	const struct nx_feed_rec r[] = {
+		lvl(7, BUY, 100, 10, 1), trd(7, SELL, 100, 2, 1), lost(7, 3, 40),
+		trd(7, SELL, 100, 1, 5), lost(8, 1, 7), lost(7, 2, 2), lost(7, 0, 1),
+	};
+	const struct nx_feed_sub_stats *st = nx_feed_sub_stats(s);
+	const struct nx_feed_rec one = lost(7, 1, 1), other = lost(9, 1, 1);
+	struct nx_feed_inst_info in;
+	uint8_t m[64];
+	size_t len;
+	struct pk bad;
+
+	(void)state;
+	pub_recs(p, r, NX_ARRAY_SIZE(r), 0, 0);
+	/* the empty announcement is refused, the others numbered */
+	assert_int_equal(nx_feed_pub_stats(p)->recs[NX_FEED_REC_TRADES_LOST], 3);
+	assert_int_equal(nx_feed_pub_stats(p)->drops[-NX_FEED_PUB_BAD_QTY], 1);
+	assert_int_equal(nx_feed_pub_stats(p)->msgs, 6);
+	to_sub_range(s, c, 0, c->n);
+	assert_int_equal(st->trades, 2);
+	assert_int_equal(st->trades_lost_msgs, 3);
+	assert_int_equal(st->trades_lost, 6);
+	assert_int_equal(st->applied, 1);
+	assert_int_equal(nx_feed_sub_instrument(s, 7, &in), 0);
+	assert_int_equal(in.trades, 2);
+	assert_int_equal(in.trades_lost, 5);
+	assert_int_equal(in.trades_lost_qty, 42);
+	assert_int_equal(in.last_tid, 5); /* a loss is no trade */
+	assert_int_equal(in.synced, 1);
+	assert_int_equal(nx_feed_sub_instrument(s, 8, &in), 0);
+	assert_int_equal(in.trades, 0);
+	assert_int_equal(in.trades_lost, 1);
+	assert_int_equal(in.trades_lost_qty, 7);
+
+	/* seq 7: a TradesLost whose count was corrupted to 0 */
+	len = nx_feed_encode_rec(m, sizeof(m), &one);
+	m[NX_FEED_SBE_HDR_LEN + 8] = 0;
+	pk_start(&bad, FH_SESS, 7);
+	pk_add(&bad, m, len);
+	assert_int_equal(nx_feed_sub_incremental(s, bad.b, bad.n), NX_MOLD_DATA);
+	assert_int_equal(st->errs[-NX_FEED_ERR_BAD_FIELD], 1);
+	assert_int_equal(st->trades_lost_msgs, 3);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 1); /* no book was in it */
+
+	/* A stale book still counts what the venue could not publish: 8 and 9
+	 * are given up (every book stale), then 10 says 9 lost a trade. */
+	len = nx_feed_encode_rec(m, sizeof(m), &other);
+	pk_start(&bad, FH_SESS, 10);
+	pk_add(&bad, m, len);
+	assert_int_equal(nx_feed_sub_incremental(s, bad.b, bad.n), NX_MOLD_AHEAD);
+	nx_feed_sub_give_up(s);
+	assert_int_equal(nx_feed_sub_synced(s, 7), 0);
+	assert_int_equal(st->trades_lost_msgs, 4);
+	assert_int_equal(nx_feed_sub_instrument(s, 9, &in), 0);
+	assert_int_equal(in.trades_lost, 1);
+	assert_int_equal(in.synced, 0);
+	nx_feed_sub_destroy(s);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2161,6 +2272,7 @@ int main(void)
 		cmocka_unit_test(test_dropped_image_keeps_newer_status),
 		cmocka_unit_test(test_foreign_image_sets_no_status),
 		cmocka_unit_test(test_status_applies_while_stale),
+		cmocka_unit_test(test_sub_trades_lost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,8 @@
  * --duration seconds, or on SIGINT/SIGTERM, and prints per instrument
  *   book INST synced|stale bid|ask PX QTY ORDERS   (best first, --depth levels)
  *   trades INST COUNT last PX QTY
+ *   trades_lost INST COUNT qty QTY   (the venue announced trades it could
+ *                                     not publish: TradesLost, summed)
  * then its counters. Exit status: 0, 1 on bad usage or socket errors, 2
  * when a book is not synced at the end.
  */
@@ -211,6 +213,9 @@ static int print_books(const struct nx_venue_config *cfg, const struct nx_feed_s
 		if (info.trades)
 			printf("trades %u %llu last %lld %lld\n", id, (unsigned long long)info.trades,
 			       (long long)info.last_px, (long long)info.last_qty);
+		if (info.trades_lost)
+			printf("trades_lost %u %llu qty %lld\n", id,
+			       (unsigned long long)info.trades_lost, (long long)info.trades_lost_qty);
 	}
 	free(lv);
 	return 0;
@@ -237,6 +242,8 @@ static void print_stats(const struct nx_feed_sub *sub, const unsigned long long 
 	       "answers_dropped_on_purpose %llu\n",
 	       (unsigned long long)st->give_ups, (unsigned long long)st->skipped_msgs,
 	       (unsigned long long)st->replayed, (unsigned long long)st->stale_ignored, dropped[2]);
+	printf("trades: msgs %llu lost_msgs %llu lost %llu\n", (unsigned long long)st->trades,
+	       (unsigned long long)st->trades_lost_msgs, (unsigned long long)st->trades_lost);
 }
 
 int main(int argc, char **argv)

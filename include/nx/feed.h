@@ -12,7 +12,7 @@
  * by blockLength, so a longer block from a newer version is accepted, and
  * ignore bytes after the parts they know. Three channels share one
  * MoldUDP64 session name: incremental (LevelUpdate, Trade, BookClear,
- * InstrumentStatus;
+ * InstrumentStatus, TradesLost;
  * multicast, sequence from 1), snapshot (SnapshotLevels; multicast, its own
  * sequence from 1) and retransmission (a standard MoldUDP64 request in,
  * incremental packets back to the requester).
@@ -65,19 +65,24 @@ enum nx_feed_rec_type {
 	                          ring overflowed sends CLEAR, then LEVEL for every level;
 	                          n: NX_FEED_CLEAR_* flags */
 	NX_FEED_REC_STATUS = 4, /* the instrument's trading status is n (enum nx_inst_status) */
+	NX_FEED_REC_TRADES_LOST = 5, /* n > 0 trades of the instrument, qty > 0 lots in all,
+	                                were not published: a shard's outbox had no room
+	                                for them (see struct nx_feed_out) */
 };
 
 /* 32 bytes, copied into the shards' rings. Also what nx_feed_decode gives
  * for the three incremental messages. */
 struct nx_feed_rec {
 	uint8_t type;     /* enum nx_feed_rec_type */
-	uint8_t side;     /* LEVEL: the level's side; TRADE: the aggressor; CLEAR, STATUS: 0 */
+	uint8_t side;     /* LEVEL: the level's side; TRADE: the aggressor; others: 0 */
 	uint16_t pad;     /* 0 */
 	nx_inst_t inst;   /* not 0 */
 	nx_px_t px;       /* LEVEL, TRADE */
-	nx_qty_t qty;     /* LEVEL: >= 0 (0: level removed); TRADE: > 0 */
+	nx_qty_t qty;     /* LEVEL: >= 0 (0: level removed); TRADE: > 0;
+	                     TRADES_LOST: > 0, the lost trades' total (saturated) */
 	uint64_t n;       /* LEVEL: orders (0 exactly when qty is 0); TRADE: trade id;
-	                     STATUS: NX_STATUS_OPEN, _HALTED or _CLOSED; CLEAR: flags */
+	                     STATUS: NX_STATUS_OPEN, _HALTED or _CLOSED; CLEAR: flags;
+	                     TRADES_LOST: trades lost, > 0 */
 };
 NX_STATIC_ASSERT(sizeof(struct nx_feed_rec) == 32, "nx_feed_rec is a 32-byte ring entry");
 
@@ -126,8 +131,8 @@ int nx_feed_rec_check(const struct nx_feed_rec *r);
  * are sent 0 and ignored. docs/market-data.md gives the same tables. */
 
 #define NX_FEED_SCHEMA_ID  0x4E4Du /* "NM" */
-#define NX_FEED_VERSION    3u /* 2 added InstrumentStatus and SnapshotLevels.status,
-                                 3 BookClear.flags */
+#define NX_FEED_VERSION    4u /* 2 added InstrumentStatus and SnapshotLevels.status,
+                                 3 BookClear.flags, 4 TradesLost */
 #define NX_FEED_SBE_HDR_LEN 8u
 
 enum nx_feed_template {
@@ -135,6 +140,7 @@ enum nx_feed_template {
 	NX_FEED_TPL_TRADE           = 2,  /* incremental channel */
 	NX_FEED_TPL_BOOK_CLEAR      = 3,  /* incremental channel */
 	NX_FEED_TPL_INSTRUMENT_STATUS = 4, /* incremental channel (version 2) */
+	NX_FEED_TPL_TRADES_LOST     = 5,  /* incremental channel (version 4) */
 	NX_FEED_TPL_SNAPSHOT_LEVELS = 10, /* snapshot channel only */
 };
 
@@ -174,6 +180,13 @@ struct nx_feed_wire_status { /* InstrumentStatus, blockLength 8 */
 	uint8_t reserved[3];    /* 5 */
 };
 
+struct nx_feed_wire_trades_lost { /* TradesLost, blockLength 24 */
+	uint8_t inst[4];        /* 0  le32 */
+	uint8_t reserved[4];    /* 4 */
+	uint8_t count[8];       /* 8  le64: trades not published, > 0 */
+	uint8_t qty[8];         /* 16 le64 signed: their quantity in all, > 0 */
+};
+
 struct nx_feed_wire_snapshot { /* SnapshotLevels, blockLength 18 (17 in version 1),
                                   then the group */
 	uint8_t inst[4];        /* 0  le32 */
@@ -202,6 +215,7 @@ struct nx_feed_wire_snap_level { /* one group entry, blockLength 21 */
 #define NX_FEED_TRADE_LEN       (NX_FEED_SBE_HDR_LEN + 32u)
 #define NX_FEED_CLEAR_LEN       (NX_FEED_SBE_HDR_LEN + 8u)
 #define NX_FEED_STATUS_LEN      (NX_FEED_SBE_HDR_LEN + 8u)
+#define NX_FEED_TRADES_LOST_LEN (NX_FEED_SBE_HDR_LEN + 24u)
 #define NX_FEED_SNAPSHOT_HDR_LEN (NX_FEED_SBE_HDR_LEN + 18u + 4u) /* up to the first entry */
 #define NX_FEED_MSG_MAX         NX_FEED_TRADE_LEN /* longest incremental message */
 #define NX_FEED_MSG_MIN         NX_FEED_STATUS_LEN /* shortest sent */
@@ -215,6 +229,10 @@ NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, tid) == 8, "Trade tid");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trade, qty) == 24, "Trade qty");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_clear) == 8, "BookClear block");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_status) == 8, "InstrumentStatus block");
+NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_trades_lost) == 24, "TradesLost block");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trades_lost, count) == 8, "TradesLost count");
+NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_trades_lost, qty) == 16, "TradesLost qty");
+NX_STATIC_ASSERT(NX_FEED_TRADES_LOST_LEN <= NX_FEED_MSG_MAX, "a history slot holds TradesLost");
 NX_STATIC_ASSERT(sizeof(struct nx_feed_wire_snapshot) == 18, "SnapshotLevels block");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, last_seq) == 8, "lastSeq");
 NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snapshot, flags) == 16, "flags");
@@ -252,7 +270,7 @@ NX_STATIC_ASSERT(offsetof(struct nx_feed_wire_snap_level, orders) == 16, "entry 
 	X(TRUNCATED,        5, "block or group header runs past the end of the message") \
 	X(GROUP_SHORT,      6, "group blockLength shorter than the 21-byte level entry") \
 	X(GROUP_TRUNCATED,  7, "group entries run past the end of the message")          \
-	X(BAD_FIELD,        8, "instrument 0, side not 1/2, bad qty, orders or status, chunk >= chunks")
+	X(BAD_FIELD,        8, "instrument 0, side not 1/2, bad qty, orders, count or status, chunk >= chunks")
 
 enum nx_feed_err {
 #define NX_X_(name, code, text) NX_FEED_ERR_##name = -(code),
@@ -280,7 +298,8 @@ struct nx_feed_level {
 struct nx_feed_msg {
 	uint16_t template_id;     /* enum nx_feed_template */
 	uint16_t version;         /* as sent; not checked */
-	struct nx_feed_rec rec;   /* LevelUpdate, Trade, BookClear, InstrumentStatus */
+	struct nx_feed_rec rec;   /* LevelUpdate, Trade, BookClear, InstrumentStatus,
+	                             TradesLost */
 	struct nx_feed_snap snap; /* SnapshotLevels */
 	uint16_t nlevels;         /* SnapshotLevels: group entries, all validated */
 	uint16_t level_stride;    /* the group's blockLength */
@@ -301,7 +320,8 @@ void nx_feed_msg_level(const struct nx_feed_msg *m, unsigned i, struct nx_feed_l
 
 /*
  * Encode a record as its incremental message into out[0, cap). Returns the
- * length (NX_FEED_LEVEL_UPDATE_LEN, _TRADE_LEN, _CLEAR_LEN or _STATUS_LEN), or 0 when cap
+ * length (NX_FEED_LEVEL_UPDATE_LEN, _TRADE_LEN, _CLEAR_LEN, _STATUS_LEN or
+ * _TRADES_LOST_LEN), or 0 when cap
  * is shorter or nx_feed_rec_check refuses the record.
  */
 size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r);
@@ -369,9 +389,10 @@ struct nx_feed_pub_config {
 
 /* Why a record or a request was not used: counters indexed by -code. */
 #define NX_FEED_PUB_DROPS(X)                                                             \
-	X(BAD_TYPE,       1, "record type not LEVEL, TRADE, CLEAR or STATUS")            \
+	X(BAD_TYPE,       1, "record type not LEVEL, TRADE, CLEAR, STATUS or TRADES_LOST") \
 	X(BAD_SIDE,       2, "record side not 1/2 (LEVEL, TRADE)")                       \
-	X(BAD_QTY,        3, "LEVEL qty < 0, or orders 0 iff qty 0 broken; TRADE qty <= 0") \
+	X(BAD_QTY,        3, "LEVEL qty < 0, or orders 0 iff qty 0 broken; TRADE qty <= 0; " \
+			     "TRADES_LOST count or qty <= 0")                            \
 	X(BAD_INSTRUMENT, 4, "record instrument 0 or not published")                     \
 	X(AFTER_END,      5, "record after nx_feed_pub_end")                             \
 	X(REQ_LENGTH,     6, "retransmission request not 20 bytes")                      \
@@ -392,7 +413,7 @@ enum nx_feed_pub_drop {
 
 /* Counters, monotonic from init. */
 struct nx_feed_pub_stats {
-	uint64_t recs[5];          /* records used, by enum nx_feed_rec_type */
+	uint64_t recs[6];          /* records used, by enum nx_feed_rec_type */
 	uint64_t drops[NX_FEED_PUB_DROP_MAX]; /* records and requests refused, by -reason */
 	uint64_t msgs;             /* incremental messages numbered: the last sequence number */
 	uint64_t pkts[NX_FEED_CHANNELS];  /* packets sent, by channel (heartbeats included) */
@@ -524,6 +545,8 @@ struct nx_feed_sub_stats {
 	uint64_t msgs;             /* incremental messages delivered in sequence */
 	uint64_t applied;          /* LevelUpdate and BookClear applied to a synced book */
 	uint64_t trades;           /* Trade messages (kept per instrument whatever its state) */
+	uint64_t trades_lost_msgs; /* TradesLost messages: the venue could not publish trades */
+	uint64_t trades_lost;      /*   the trades they say were not published, summed */
 	uint64_t stale_ignored;    /* LevelUpdate/BookClear for a stale book: not applied */
 	uint64_t replayed;         /* messages applied from the replay buffer after an image */
 	uint64_t errs[NX_FEED_ERR_MAX]; /* messages failing nx_feed_decode, by -code */
@@ -570,10 +593,11 @@ void nx_feed_sub_destroy(struct nx_feed_sub *s);
  * One packet of the incremental channel, or of a retransmission answer.
  * Delivered messages are applied in sequence order: to synced books; a
  * stale book ignores LevelUpdate and BookClear; Trade updates the
- * instrument's last trade and InstrumentStatus its status in any state.
+ * instrument's last trade, TradesLost its count of trades the venue could
+ * not publish, and InstrumentStatus its status, in any state.
  * Every delivered LevelUpdate, BookClear and InstrumentStatus also enters
  * the replay buffer. A message that does not decode (but an unknown
- * template or a Trade) is lost: every book goes stale, as in a give-up.
+ * template, a Trade or a TradesLost: no book in them) is lost: every book goes stale, as in a give-up.
  * An AHEAD packet is held; once
  * the gap is filled, held packets are replayed. A full hold gives the gap
  * up first (as nx_feed_sub_give_up) and then takes the packet. Returns the
@@ -641,6 +665,10 @@ struct nx_feed_inst_info {
 	                             last InstrumentStatus or image; 0: none seen */
 	uint32_t levels[2];       /* bid, ask levels held */
 	uint64_t trades;          /* Trade messages */
+	uint64_t trades_lost;     /* trades the venue announced it could not publish
+	                             (TradesLost messages, summed): the tape has
+	                             trades + trades_lost prints of this instrument */
+	nx_qty_t trades_lost_qty; /* their quantity in all (saturated) */
 	nx_tid_t last_tid;
 	nx_px_t last_px;
 	nx_qty_t last_qty;

@@ -170,6 +170,8 @@ struct sub_inst {
 	uint32_t n[2];          /* levels held: bids, asks */
 	uint64_t pend_seq;      /* PENDING: the image's lastSeq */
 	uint64_t trades;
+	uint64_t trades_lost;   /* announced by TradesLost */
+	nx_qty_t trades_lost_qty;
 	nx_tid_t last_tid;
 	nx_px_t last_px;
 	nx_qty_t last_qty;

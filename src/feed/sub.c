@@ -263,18 +263,37 @@ static void trade(struct nx_feed_sub *s, const struct nx_feed_rec *r)
 	in->last_side = r->side;
 }
 
+/* The venue could not publish r->n trades of the instrument: the tape has a
+ * hole there, and the subscriber can say so. Saturating sums: a counter
+ * that wraps would hide the hole it counts. */
+static void trades_lost(struct nx_feed_sub *s, const struct nx_feed_rec *r)
+{
+	struct sub_inst *in = inst_get(s, r->inst);
+
+	s->st.trades_lost_msgs++;
+	s->st.trades_lost = s->st.trades_lost > UINT64_MAX - r->n ? UINT64_MAX
+								 : s->st.trades_lost + r->n;
+	if (!in)
+		return;
+	in->trades_lost = in->trades_lost > UINT64_MAX - r->n ? UINT64_MAX : in->trades_lost + r->n;
+	in->trades_lost_qty = in->trades_lost_qty > INT64_MAX - r->qty ? INT64_MAX
+								     : in->trades_lost_qty + r->qty;
+}
+
 static void stale_all(struct nx_feed_sub *s);
 
 /* Message seq could not be decoded. Unless it names a template this
- * subscriber does not know (a later version's, skipped) or a Trade (no book
- * in it), it may have changed any book: it is lost, as in a give-up. Every
- * book goes stale and the replay buffer is complete only after it, so no
- * image older than it can sync a book. */
+ * subscriber does not know (a later version's, skipped), a Trade or a
+ * TradesLost (no book in them), it may have changed any book: it is lost, as
+ * in a give-up. Every book goes stale and the replay buffer is complete
+ * only after it, so no image older than it can sync a book. */
 static void undecodable(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_t len,
 			int rc)
 {
-	if (rc == NX_FEED_ERR_UNKNOWN_TEMPLATE ||
-	    (len >= NX_FEED_SBE_HDR_LEN && feed_ld16(m + 2) == NX_FEED_TPL_TRADE))
+	uint16_t tpl = len >= NX_FEED_SBE_HDR_LEN ? feed_ld16(m + 2) : 0;
+
+	if (rc == NX_FEED_ERR_UNKNOWN_TEMPLATE || tpl == NX_FEED_TPL_TRADE ||
+	    tpl == NX_FEED_TPL_TRADES_LOST)
 		return;
 	stale_all(s);
 	if (s->replay_from <= seq)
@@ -299,6 +318,10 @@ static void deliver(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_
 	}
 	if (rc == NX_FEED_TPL_TRADE) {
 		trade(s, &msg.rec);
+		return;
+	}
+	if (rc == NX_FEED_TPL_TRADES_LOST) {
+		trades_lost(s, &msg.rec);
 		return;
 	}
 	ring_push(s, seq, &msg.rec);
@@ -732,7 +755,9 @@ int nx_feed_sub_instrument(const struct nx_feed_sub *s, nx_inst_t inst,
 	*out = (struct nx_feed_inst_info){
 		.synced = (uint8_t)inst_synced(s, in), .incomplete = in->incomplete,
 		.last_side = in->last_side, .levels = { in->n[0], in->n[1] },
-		.trades = in->trades, .last_tid = in->last_tid, .last_px = in->last_px,
+		.trades = in->trades, .trades_lost = in->trades_lost,
+		.trades_lost_qty = in->trades_lost_qty, .last_tid = in->last_tid,
+		.last_px = in->last_px,
 		.last_qty = in->last_qty, .status = in->status,
 	};
 	return 0;

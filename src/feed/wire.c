@@ -2,7 +2,7 @@
  * Copyright (c) 2026 The nanoex authors
  *
  * NXM wire codec of nx/feed.h: records from engine events and books, record checks,
- * the four messages encoded and decoded, names of errors and drops. No
+ * the five incremental messages and the snapshot encoded and decoded, names of errors and drops. No
  * framing here (MoldUDP64 is nx/moldudp.h's) and no state.
  */
 #include <errno.h>
@@ -23,6 +23,7 @@ NX_STATIC_ASSERT(1 NX_FEED_PUB_DROPS(NX_X_) == NX_FEED_PUB_DROP_MAX,
 #define BLOCK_TRADE    ((uint16_t)sizeof(struct nx_feed_wire_trade))
 #define BLOCK_CLEAR    ((uint16_t)sizeof(struct nx_feed_wire_clear))
 #define BLOCK_STATUS   ((uint16_t)sizeof(struct nx_feed_wire_status))
+#define BLOCK_TRADES_LOST ((uint16_t)sizeof(struct nx_feed_wire_trades_lost))
 #define BLOCK_SNAPSHOT ((uint16_t)sizeof(struct nx_feed_wire_snapshot))
 #define BLOCK_SNAPSHOT_V1 ((uint16_t)offsetof(struct nx_feed_wire_snapshot, status))
 #define BLOCK_CLEAR_V2 ((uint16_t)offsetof(struct nx_feed_wire_clear, flags))
@@ -107,7 +108,7 @@ static int status_ok(uint64_t status)
 
 int nx_feed_rec_check(const struct nx_feed_rec *r)
 {
-	if (r->type < NX_FEED_REC_LEVEL || r->type > NX_FEED_REC_STATUS)
+	if (r->type < NX_FEED_REC_LEVEL || r->type > NX_FEED_REC_TRADES_LOST)
 		return NX_FEED_PUB_BAD_TYPE;
 	if (r->inst == 0)
 		return NX_FEED_PUB_BAD_INSTRUMENT;
@@ -115,6 +116,8 @@ int nx_feed_rec_check(const struct nx_feed_rec *r)
 		return r->n & ~(uint64_t)NX_FEED_CLEAR_TRUNCATED ? NX_FEED_PUB_BAD_FLAGS : 0;
 	if (r->type == NX_FEED_REC_STATUS)
 		return status_ok(r->n) ? 0 : NX_FEED_PUB_BAD_STATUS;
+	if (r->type == NX_FEED_REC_TRADES_LOST) /* a count of nothing announces nothing */
+		return r->n > 0 && r->qty > 0 ? 0 : NX_FEED_PUB_BAD_QTY;
 	if (!side_ok(r->side))
 		return NX_FEED_PUB_BAD_SIDE;
 	if (r->type == NX_FEED_REC_LEVEL ? !level_ok(r->qty, r->n) : r->qty <= 0)
@@ -183,6 +186,18 @@ static size_t put_status(uint8_t *out, const struct nx_feed_rec *r)
 	return NX_FEED_STATUS_LEN;
 }
 
+static size_t put_trades_lost(uint8_t *out, const struct nx_feed_rec *r)
+{
+	struct nx_feed_wire_trades_lost *w = (void *)(out + NX_FEED_SBE_HDR_LEN);
+
+	put_hdr(out, BLOCK_TRADES_LOST, NX_FEED_TPL_TRADES_LOST);
+	feed_st32(w->inst, r->inst);
+	memset(w->reserved, 0, sizeof(w->reserved));
+	feed_st64(w->count, r->n);
+	feed_st64(w->qty, (uint64_t)r->qty);
+	return NX_FEED_TRADES_LOST_LEN;
+}
+
 size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r)
 {
 	if (nx_feed_rec_check(r))
@@ -191,6 +206,8 @@ size_t nx_feed_encode_rec(uint8_t *out, size_t cap, const struct nx_feed_rec *r)
 	case NX_FEED_REC_LEVEL: return cap < NX_FEED_LEVEL_UPDATE_LEN ? 0 : put_level(out, r);
 	case NX_FEED_REC_TRADE: return cap < NX_FEED_TRADE_LEN ? 0 : put_trade(out, r);
 	case NX_FEED_REC_STATUS: return cap < NX_FEED_STATUS_LEN ? 0 : put_status(out, r);
+	case NX_FEED_REC_TRADES_LOST:
+		return cap < NX_FEED_TRADES_LOST_LEN ? 0 : put_trades_lost(out, r);
 	default:                return cap < NX_FEED_CLEAR_LEN ? 0 : put_clear(out, r);
 	}
 }
@@ -280,6 +297,16 @@ static int get_status(const uint8_t *b, struct nx_feed_msg *m)
 	return nx_feed_rec_check(&m->rec) ? NX_FEED_ERR_BAD_FIELD : NX_FEED_TPL_INSTRUMENT_STATUS;
 }
 
+static int get_trades_lost(const uint8_t *b, struct nx_feed_msg *m)
+{
+	const struct nx_feed_wire_trades_lost *w = (const void *)b;
+
+	m->rec = (struct nx_feed_rec){ .type = NX_FEED_REC_TRADES_LOST, .inst = feed_ld32(w->inst),
+				       .qty = (nx_qty_t)feed_ld64(w->qty),
+				       .n = feed_ld64(w->count) };
+	return nx_feed_rec_check(&m->rec) ? NX_FEED_ERR_BAD_FIELD : NX_FEED_TPL_TRADES_LOST;
+}
+
 static int entry_ok(const uint8_t *p)
 {
 	const struct nx_feed_wire_snap_level *e = (const void *)p;
@@ -333,6 +360,7 @@ static uint16_t min_block(unsigned tpl)
 	case NX_FEED_TPL_TRADE:           return BLOCK_TRADE;
 	case NX_FEED_TPL_BOOK_CLEAR:      return BLOCK_CLEAR_V2;
 	case NX_FEED_TPL_INSTRUMENT_STATUS: return BLOCK_STATUS;
+	case NX_FEED_TPL_TRADES_LOST:     return BLOCK_TRADES_LOST;
 	case NX_FEED_TPL_SNAPSHOT_LEVELS: return BLOCK_SNAPSHOT_V1;
 	default:                          return 0;
 	}
@@ -363,6 +391,7 @@ int nx_feed_decode(const uint8_t *msg, size_t len, struct nx_feed_msg *out)
 	case NX_FEED_TPL_TRADE:        return get_trade(b, out);
 	case NX_FEED_TPL_BOOK_CLEAR:   return get_clear(b, block_len, out);
 	case NX_FEED_TPL_INSTRUMENT_STATUS: return get_status(b, out);
+	case NX_FEED_TPL_TRADES_LOST:  return get_trades_lost(b, out);
 	default:                       return get_snapshot(b, msg + len, block_len, out);
 	}
 }

@@ -10,13 +10,15 @@
  *   records    op (1 byte), be16 length, that many bytes (a short tail is
  *              taken as it is); op & 3: 0 the incremental channel, 1 the
  *              snapshot channel, 2 a retransmission request to a publisher
- *              holding 24 messages, 3 the decoder alone; op & 4: give the
+ *              holding 24 messages (levels, trades, TradesLost), 3 the
+ *              decoder alone; op & 4: give the
  *              gap up afterwards.
  * The subscriber is small (4 instruments, 4 levels a side) so capacities
  * are hit; it and the publisher live in static memory, laid out afresh per
  * input. tests/fuzz/corpus/feed/ holds valid sessions written by
  * tests/test_feed.c (NX_FEED_CORPUS=dir): in order, with a gap and its
- * retransmission, a late joiner, malformed messages.
+ * retransmission, a late joiner, malformed messages (TradesLost among
+ * them, valid and not).
  *
  * Invariants: nx_feed_sub_check passes after every record (books sorted,
  * within capacity, no empty level); a request is 0 or 20 bytes; every
@@ -128,6 +130,9 @@ static struct nx_feed_pub *make_pub(void)
 
 		if (r.type == NX_FEED_REC_TRADE)
 			r.qty = r.n = 1 + i;
+		if (i % 12 == 11) /* answers carry TradesLost too */
+			r = (struct nx_feed_rec){ .type = NX_FEED_REC_TRADES_LOST, .inst = INSTS[i % 3],
+						  .qty = 2 + i, .n = 1 + i % 4 };
 		nx_feed_pub_rec(p, &r, i);
 	}
 	nx_feed_pub_flush(p, 24);
