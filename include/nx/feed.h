@@ -35,6 +35,12 @@
  * complete snapshot image plus the subscriber's own buffer of the last
  * replay_msgs incremental messages (see nx_feed_sub_snapshot).
  *
+ * Outbox (struct nx_feed_out): the shard's side, between its engine's event
+ * tap and its ring to the publisher. Book changes that find the ring full
+ * are dropped and their instruments re-imaged later; trades wait in a
+ * bounded backlog instead, and trades that find the backlog full too are
+ * announced (TradesLost) rather than silently lost.
+ *
  * Guarantees: after init no function allocates, locks, logs, reads a clock
  * (time is the now_ns argument) or makes a system call; the publisher's
  * only way out is the send callback, called synchronously. No input bytes
@@ -513,6 +519,142 @@ const struct nx_feed_pub_stats *nx_feed_pub_stats(const struct nx_feed_pub *p);
 /* Name and text of a publisher drop reason; "?" if unknown. */
 const char *nx_feed_pub_drop_name(int reason);
 const char *nx_feed_pub_drop_text(int reason);
+
+/* --- Outbox: a shard's side, from its engine's tap to its ring -------------------------
+ *
+ * A shard hands its book changes to the publisher's core through a
+ * single-producer single-consumer ring it must never wait for. The outbox
+ * decides what happens when that ring is full (docs/market-data.md,
+ * "Running it in the appliance"):
+ *
+ * - LEVEL, CLEAR and STATUS records that do not fit are dropped and their
+ *   instrument marked stale; its later ones are dropped at the tap, and
+ *   once the ring has room the instrument is re-imaged from the book
+ *   (nx_feed_image). The feed of its levels is late, never wrong.
+ * - TRADE records are kept: one that does not fit, and every later one
+ *   while any waits (so the tape keeps its order), goes into the backlog,
+ *   a FIFO of `backlog` records allocated at init. Each flush drains the
+ *   backlog into the ring before any new record. While it holds anything
+ *   the ring is full, so the book changes of that time are dropped as
+ *   above.
+ * - A TRADE that finds the backlog full is lost, and so is every later
+ *   trade of its instrument until the loss is announced: one TRADES_LOST
+ *   record (count and quantity) goes into the backlog as soon as it has
+ *   room, exactly where the lost trades would have been. Subscribers see
+ *   TradesLost, never a silent hole.
+ * - A stale instrument is re-imaged only when none of its trades (and no
+ *   loss of its trades) waits: a re-image never overtakes a trade that
+ *   happened before it.
+ *
+ * So for each instrument the ring carries its trades and losses in the
+ * engine's order, and its book changes in the engine's order or replaced by
+ * a later re-image; across instruments a backlogged trade may come after
+ * another instrument's later change.
+ *
+ * Threading: one outbox per shard, used by the shard's thread only (the
+ * enqueue callback is the ring's single producer); nx_feed_out_stats may be
+ * read from another thread for monitoring (plain loads). After init nothing
+ * allocates, locks, logs, reads a clock or makes a system call.
+ */
+
+/* The ring, as the outbox sees it: put up to n records (all == 0, as
+ * rte_ring_sp_enqueue_burst) or all n or none (all == 1, _bulk); return how
+ * many were put. Records leave in the order put. */
+typedef unsigned (*nx_feed_enq_fn)(void *ctx, const struct nx_feed_rec *r, unsigned n, int all);
+
+#define NX_FEED_OUT_BUF     256u      /* records collected from the tap before a flush */
+#define NX_FEED_MAX_BACKLOG (1u << 24) /* 512 MB of records: far past any sane setting */
+
+struct nx_feed_out_config {
+	const nx_inst_t *instruments; uint32_t ninstruments; /* the shard's: 1 ..
+	                           NX_FEED_MAX_INSTRUMENTS distinct ids, none 0; every
+	                           one starts stale (its first image opens the feed) */
+	uint32_t max_levels;    /* the publisher's (re-images carry up to max_levels + 1
+	                           a side), 1 .. NX_FEED_MAX_LEVELS */
+	uint32_t backlog;       /* trade records kept when the ring is full, 1 ..
+	                           NX_FEED_MAX_BACKLOG; rounded up to a power of two
+	                           (32 bytes each) */
+};
+
+/* Counters, monotonic from init. */
+struct nx_feed_out_stats {
+	uint64_t recs;              /* records put on the ring */
+	uint64_t dropped;           /* LEVEL, CLEAR, STATUS records dropped: the ring was
+	                               full, or their instrument stale */
+	uint64_t reimages;          /* stale instruments re-imaged */
+	uint64_t trades_backlogged; /* TRADE records that went through the backlog */
+	uint64_t backlog_hwm;       /* the most records the backlog held at once */
+	uint64_t trades_lost;       /* TRADE records lost: the backlog was full */
+	uint64_t losses_announced;  /* TRADES_LOST records made (each for >= 1 trade) */
+	uint64_t invalid;           /* records that could not go straight to the ring and
+	                               that the publisher would refuse anyway (an
+	                               instrument not the shard's, nx_feed_rec_check):
+	                               dropped */
+};
+
+struct nx_feed_out;
+
+/* Bytes nx_feed_out_init needs for cfg; 0 if cfg is invalid or the size
+ * overflows. */
+size_t nx_feed_out_memsize(const struct nx_feed_out_config *cfg);
+
+/* Lay an outbox out in mem (>= memsize bytes, NX_CACHE_LINE-aligned): empty
+ * buffer and backlog, every instrument stale. The instrument list is
+ * copied. Returns it (== mem), or NULL with errno EINVAL (bad cfg, a
+ * duplicate id, mem, len or enq NULL). */
+struct nx_feed_out *nx_feed_out_init(void *mem, size_t len, const struct nx_feed_out_config *cfg,
+				     nx_feed_enq_fn enq, void *ctx);
+
+/* nx_feed_out_init on allocated memory; NULL with errno EINVAL or ENOMEM.
+ * nx_feed_out_destroy frees it (NULL is fine). */
+struct nx_feed_out *nx_feed_out_create(const struct nx_feed_out_config *cfg, nx_feed_enq_fn enq,
+				       void *ctx);
+void nx_feed_out_destroy(struct nx_feed_out *o);
+
+/*
+ * The engine's tap: an event that is market data (nx_feed_rec_of) is
+ * buffered, unless it is a book change of a stale instrument (dropped and
+ * counted). A full buffer is flushed at once (nx_feed_out_flush). Hot.
+ */
+void nx_feed_out_event(struct nx_feed_out *o, const struct nx_event *ev);
+
+/* The same for a record made by the caller (r is copied; the outbox does
+ * not check it: the publisher does). */
+void nx_feed_out_rec(struct nx_feed_out *o, const struct nx_feed_rec *r);
+
+/*
+ * Onto the ring: first the backlog (and losses waiting to be announced,
+ * into it), then, if it is empty, the buffer; what does not fit is
+ * backlogged (trades), lost and to be announced (trades, backlog full) or
+ * dropped (the rest, instruments stale). Call it between bursts: nothing
+ * else bounds how long a record waits in the buffer or the backlog.
+ */
+void nx_feed_out_flush(struct nx_feed_out *o);
+
+/*
+ * Re-image the stale instruments whose trades have all left (nx_feed_image
+ * from b, the shard's book, each image put whole or not at all), after a
+ * flush. Stops at the first image the ring has no room for: the rest wait
+ * for the next call.
+ */
+void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b);
+
+/* Between bursts: nx_feed_out_flush if anything waits, then
+ * nx_feed_out_reimage if an instrument is stale. Cheap when there is
+ * nothing to do. */
+void nx_feed_out_poll(struct nx_feed_out *o, const struct nx_book *b);
+
+/* 1 when nothing waits (buffer and backlog empty, no loss unannounced, no
+ * instrument stale), else 0. */
+int nx_feed_out_idle(const struct nx_feed_out *o);
+
+/* Records in the backlog now (trades, and TRADES_LOST waiting their turn). */
+uint32_t nx_feed_out_backlog(const struct nx_feed_out *o);
+
+/* Instruments stale now. */
+uint32_t nx_feed_out_stale(const struct nx_feed_out *o);
+
+const struct nx_feed_out_stats *nx_feed_out_stats(const struct nx_feed_out *o);
 
 /* --- Subscriber ------------------------------------------------------------------------ */
 

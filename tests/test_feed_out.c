@@ -1,0 +1,796 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * Unit tests of a shard's feed outbox (struct nx_feed_out, src/feed/out.c):
+ * what reaches the ring to the publisher when the ring is full. The ring
+ * here is a fake with a capacity the test sets and a log of every record
+ * put, in order.
+ * - configuration limits, the backlog's size rounded up to a power of two;
+ * - the ring full: book changes dropped and their instruments stale, trades
+ *   kept in the backlog, drained before anything new; a re-image waits for
+ *   its instrument's backlogged trades even when the ring has room;
+ * - the backlog full: trades lost, then announced (TRADES_LOST) in their
+ *   place, an instrument's later trades lost until then;
+ * - a random run: the real book (nx_book) through the outbox, a ring of a
+ *   few records whose consumer stalls now and then, a backlog small enough
+ *   to overflow, then the publisher and a subscriber. An oracle checks
+ *   every record as it is put: for each instrument, trades in the engine's
+ *   order, every one published or counted in a TRADES_LOST, no book change
+ *   and no re-image ahead of a trade that happened before it. After a
+ *   settle the subscriber's books equal the engine's and its trades plus
+ *   the announced losses equal the engine's trades. No allocation.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_count.h"
+#include "nx/book.h"
+#include "nx/feed.h"
+#include "feed_helpers.h"
+
+/* --- A fake ring -------------------------------------------------------------- */
+
+#define LOG_MAX (1u << 16)
+
+struct fring {
+	uint32_t cap;           /* records it holds */
+	uint64_t head, tail;    /* consumed, put */
+	size_t nlog;
+	struct nx_feed_rec log[LOG_MAX]; /* every record put, in order (while nlog < LOG_MAX) */
+	/* for the random run: checks on every record put, and the consumer's
+	 * turn after each call (it runs on another core: the ring may have
+	 * room again between two calls of one flush) */
+	void (*check)(void *ctx, const struct nx_feed_rec *r, unsigned n, int image);
+	void (*after)(void *ctx);
+	void *check_ctx;
+};
+
+static unsigned fr_enq(void *ctx, const struct nx_feed_rec *r, unsigned n, int all)
+{
+	struct fring *f = ctx;
+	uint64_t room = f->cap - (f->tail - f->head);
+
+	if (n > room) {
+		if (all)
+			return 0;
+		n = (unsigned)room;
+	}
+	if (f->check && n)
+		f->check(f->check_ctx, r, n, all);
+	for (unsigned i = 0; i < n; i++)
+		if (f->nlog < LOG_MAX)
+			f->log[f->nlog++] = r[i];
+	f->tail += n;
+	if (f->after)
+		f->after(f->check_ctx);
+	return n;
+}
+
+static void fr_consume_all(struct fring *f)
+{
+	f->head = f->tail;
+}
+
+static struct fring *fr_new(uint32_t cap)
+{
+	struct fring *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->cap = cap;
+	return f;
+}
+
+static const nx_inst_t INSTS[3] = { 7, 8, 9 };
+
+static struct nx_feed_out *out_new(struct fring *f, uint32_t backlog)
+{
+	const struct nx_feed_out_config cfg = { .instruments = INSTS, .ninstruments = 3,
+						.max_levels = 4, .backlog = backlog };
+	struct nx_feed_out *o = nx_feed_out_create(&cfg, fr_enq, f);
+
+	assert_non_null(o);
+	return o;
+}
+
+static void no_events(void *ctx, const struct nx_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+/* A book with the three instruments, open, and a bid on 7. */
+static struct nx_book *book_new(void)
+{
+	const struct nx_book_config bc = { .max_instruments = 4, .max_accounts = 4,
+					   .max_orders = 64, .ladder_ticks = 256 };
+	struct nx_book *b = nx_book_create(&bc, no_events, NULL);
+
+	assert_non_null(b);
+	for (unsigned i = 0; i < 3; i++) {
+		struct nx_instrument in = { .id = INSTS[i], .band_ticks = 50 };
+
+		snprintf(in.symbol, sizeof(in.symbol), "OUT%u", i);
+		nx_instrument_defaults(&in);
+		assert_int_equal(nx_book_add_instrument(b, &in), 0);
+	}
+	assert_int_equal(nx_book_add_account(b, &(struct nx_account){ .id = 1 }), 0);
+	nx_book_new_order(b, &(struct nx_new_order){ .acct = 1, .inst = 7, .cl = 1, .qty = 5,
+						     .px = 100, .side = BUY, .type = NX_ORD_LIMIT,
+						     .tif = NX_TIF_GTC });
+	return b;
+}
+
+/* The opening images (every instrument starts stale), then an empty log. */
+static void open_feed(struct nx_feed_out *o, struct fring *f, const struct nx_book *b)
+{
+	nx_feed_out_poll(o, b);
+	assert_int_equal(nx_feed_out_stale(o), 0);
+	assert_int_equal(nx_feed_out_stats(o)->reimages, 3);
+	assert_int_equal(f->nlog, 7); /* CLEAR, STATUS each; 7's bid */
+	assert_int_equal(f->log[0].type, NX_FEED_REC_CLEAR);
+	assert_int_equal(f->log[2].type, NX_FEED_REC_LEVEL);
+	fr_consume_all(f);
+	f->nlog = 0;
+}
+
+static void put(struct nx_feed_out *o, struct nx_feed_rec r)
+{
+	nx_feed_out_rec(o, &r);
+}
+
+static void assert_log(const struct fring *f, size_t from, const struct nx_feed_rec *want,
+		       size_t n)
+{
+	assert_int_equal(f->nlog, from + n);
+	for (size_t i = 0; i < n; i++)
+		assert_rec_eq(&f->log[from + i], &want[i]);
+}
+
+/* --- Configuration ---------------------------------------------------------------- */
+
+static void test_out_config(void **state)
+{
+	const nx_inst_t dup[2] = { 7, 7 }, zero[2] = { 7, 0 };
+	struct nx_feed_out_config ok = { .instruments = INSTS, .ninstruments = 3, .max_levels = 4,
+					 .backlog = 5 };
+	struct nx_feed_out_config c;
+	struct fring *f = fr_new(64);
+	struct nx_feed_out *o;
+	size_t n;
+	void *mem;
+
+	(void)state;
+	assert_true(nx_feed_out_memsize(&ok) > 8 * sizeof(struct nx_feed_rec));
+	assert_int_equal(nx_feed_out_memsize(NULL), 0);
+	c = ok, c.ninstruments = 0;
+	assert_int_equal(nx_feed_out_memsize(&c), 0);
+	c = ok, c.instruments = zero, c.ninstruments = 2;
+	assert_int_equal(nx_feed_out_memsize(&c), 0);
+	c = ok, c.max_levels = 0;
+	assert_int_equal(nx_feed_out_memsize(&c), 0);
+	c = ok, c.backlog = 0;
+	assert_int_equal(nx_feed_out_memsize(&c), 0);
+	c = ok, c.backlog = NX_FEED_MAX_BACKLOG + 1;
+	assert_int_equal(nx_feed_out_memsize(&c), 0);
+	c = ok, c.backlog = NX_FEED_MAX_BACKLOG;
+	assert_true(nx_feed_out_memsize(&c) > (size_t)NX_FEED_MAX_BACKLOG * 32);
+
+	c = ok, c.instruments = dup, c.ninstruments = 2;
+	errno = 0;
+	assert_null(nx_feed_out_create(&c, fr_enq, f));
+	assert_int_equal(errno, EINVAL);
+	assert_null(nx_feed_out_create(&ok, NULL, f));
+	n = nx_feed_out_memsize(&ok);
+	mem = aligned_alloc(64, n + 64);
+	assert_non_null(mem);
+	assert_null(nx_feed_out_init((char *)mem + 8, n, &ok, fr_enq, f)); /* misaligned */
+	assert_null(nx_feed_out_init(mem, n - 1, &ok, fr_enq, f));
+	o = nx_feed_out_init(mem, n, &ok, fr_enq, f);
+	assert_ptr_equal(o, mem);
+	assert_int_equal(nx_feed_out_stale(o), 3);
+	assert_int_equal(nx_feed_out_idle(o), 0);
+
+	/* A backlog of 5 holds 8: the ninth trade the ring cannot take is lost. */
+	f->cap = 0;
+	for (unsigned i = 1; i <= 9; i++)
+		put(o, trd(7, BUY, 100, 1, i));
+	nx_feed_out_flush(o);
+	assert_int_equal(nx_feed_out_backlog(o), 8);
+	assert_int_equal(nx_feed_out_stats(o)->backlog_hwm, 8);
+	assert_int_equal(nx_feed_out_stats(o)->trades_backlogged, 8);
+	assert_int_equal(nx_feed_out_stats(o)->trades_lost, 1);
+	free(mem);
+	free(f);
+}
+
+/* --- The ring full: trades wait, book changes are re-imaged ------------------------- */
+
+static void test_out_trades_wait_in_backlog(void **state)
+{
+	struct fring *f = fr_new(64);
+	struct nx_feed_out *o = out_new(f, 16);
+	struct nx_book *b = book_new();
+	const struct nx_feed_out_stats *st = nx_feed_out_stats(o);
+
+	(void)state;
+	open_feed(o, f, b);
+	/* Room for four: the fifth record, a level of 8, is dropped (8 stale),
+	 * the sixth, a trade of 7, waits in the backlog. */
+	f->cap = 4;
+	put(o, lvl(7, BUY, 100, 4, 1));
+	put(o, trd(7, SELL, 100, 1, 1));
+	put(o, lvl(7, SELL, 101, 2, 1));
+	put(o, trd(8, BUY, 50, 3, 2));
+	put(o, lvl(8, SELL, 50, 1, 1));
+	put(o, trd(7, SELL, 100, 2, 3));
+	nx_feed_out_flush(o);
+	assert_log(f, 0, (struct nx_feed_rec[]){ lvl(7, BUY, 100, 4, 1), trd(7, SELL, 100, 1, 1),
+						 lvl(7, SELL, 101, 2, 1), trd(8, BUY, 50, 3, 2) },
+		   4);
+	assert_int_equal(nx_feed_out_backlog(o), 1);
+	assert_int_equal(nx_feed_out_stale(o), 1);
+	assert_int_equal(st->dropped, 1);
+	assert_int_equal(st->trades_backlogged, 1);
+	assert_int_equal(st->recs, 7 + 4);
+
+	/* Still full: 7's level is dropped (7 stale too), 8's trade joins the
+	 * backlog behind 7's, and 8's next level is dropped at the tap. */
+	put(o, lvl(7, BUY, 100, 3, 1));
+	put(o, trd(8, BUY, 50, 1, 4));
+	nx_feed_out_flush(o);
+	put(o, lvl(8, SELL, 51, 1, 1));
+	assert_int_equal(nx_feed_out_backlog(o), 2);
+	assert_int_equal(nx_feed_out_stale(o), 2);
+	assert_int_equal(st->dropped, 3);
+	assert_int_equal(f->nlog, 4);
+
+	/* The ring empties. A re-image alone must not overtake the trades
+	 * still in the backlog, though the ring has room for it. */
+	fr_consume_all(f);
+	f->cap = 64;
+	nx_feed_out_reimage(o, b);
+	assert_int_equal(f->nlog, 4);
+	assert_int_equal(st->reimages, 3);
+
+	/* Between bursts: the backlog first, then the images, from the book
+	 * as it is now. */
+	nx_feed_out_poll(o, b);
+	assert_log(f, 4, (struct nx_feed_rec[]){ trd(7, SELL, 100, 2, 3), trd(8, BUY, 50, 1, 4),
+						 clr(7), sts(7, NX_STATUS_OPEN),
+						 lvl(7, BUY, 100, 5, 1), clr(8),
+						 sts(8, NX_STATUS_OPEN) },
+		   7);
+	assert_int_equal(nx_feed_out_idle(o), 1);
+	assert_int_equal(st->reimages, 5);
+	assert_int_equal(st->backlog_hwm, 2);
+	assert_int_equal(st->trades_lost + st->losses_announced, 0);
+
+	/* And then records go straight on again. */
+	put(o, lvl(8, SELL, 51, 1, 1));
+	nx_feed_out_poll(o, b);
+	assert_log(f, 11, (struct nx_feed_rec[]){ lvl(8, SELL, 51, 1, 1) }, 1);
+	nx_feed_out_destroy(o);
+	nx_book_destroy(b);
+	free(f);
+}
+
+/* A trade of a stale instrument is not dropped with its book changes, and
+ * its re-image comes after it, never before. */
+static void test_out_stale_instrument_keeps_its_trades(void **state)
+{
+	struct fring *f = fr_new(64);
+	struct nx_feed_out *o = out_new(f, 16);
+	struct nx_book *b = book_new();
+
+	(void)state;
+	open_feed(o, f, b);
+	f->cap = 0;
+	put(o, lvl(9, BUY, 10, 1, 1));
+	nx_feed_out_flush(o); /* 9 stale */
+	assert_int_equal(nx_feed_out_stale(o), 1);
+	f->cap = 64;
+	put(o, lvl(9, BUY, 10, 2, 1)); /* dropped at the tap */
+	put(o, trd(9, SELL, 10, 1, 5));
+	nx_feed_out_reimage(o, b); /* the buffered trade first */
+	assert_log(f, 0, (struct nx_feed_rec[]){ trd(9, SELL, 10, 1, 5), clr(9),
+						 sts(9, NX_STATUS_OPEN) },
+		   3);
+	assert_int_equal(nx_feed_out_stats(o)->dropped, 2);
+	nx_feed_out_destroy(o);
+	nx_book_destroy(b);
+	free(f);
+}
+
+/* --- The backlog full: losses announced in their place ------------------------------ */
+
+static void test_out_backlog_full_announces(void **state)
+{
+	struct fring *f = fr_new(64);
+	struct nx_feed_out *o = out_new(f, 4);
+	struct nx_book *b = book_new();
+	const struct nx_feed_out_stats *st = nx_feed_out_stats(o);
+
+	(void)state;
+	open_feed(o, f, b);
+	/* Ring: 2; backlog: 4; trades 7 to 9 lost (7 twice). */
+	f->cap = 2;
+	put(o, trd(7, BUY, 100, 1, 1));
+	put(o, trd(7, BUY, 100, 1, 2));
+	put(o, trd(8, BUY, 50, 1, 3));
+	put(o, trd(7, BUY, 100, 1, 4));
+	put(o, trd(7, BUY, 100, 1, 5));
+	put(o, trd(8, BUY, 50, 1, 6));
+	put(o, trd(7, BUY, 100, 10, 7));
+	put(o, trd(8, BUY, 50, 2, 8));
+	put(o, trd(7, BUY, 100, 20, 9));
+	nx_feed_out_flush(o);
+	assert_int_equal(f->nlog, 2);
+	assert_int_equal(st->trades_backlogged, 4);
+	assert_int_equal(st->trades_lost, 3);
+	assert_int_equal(st->backlog_hwm, 4);
+	assert_int_equal(st->losses_announced, 0);
+
+	/* One slot on the ring: trade 3 goes, and the backlog slot it frees
+	 * takes 7's announcement (its loss came first), before anything new. */
+	f->head++;
+	put(o, trd(8, BUY, 50, 4, 10)); /* 8 already lost one: lost too */
+	put(o, trd(7, BUY, 100, 1, 11)); /* backlog full again: lost */
+	nx_feed_out_flush(o);
+	assert_log(f, 2, (struct nx_feed_rec[]){ trd(8, BUY, 50, 1, 3) }, 1);
+	assert_int_equal(st->losses_announced, 1);
+	assert_int_equal(st->trades_lost, 5);
+	assert_int_equal(nx_feed_out_idle(o), 0);
+
+	/* Room: the backlog, then the other announcements in the order of
+	 * their first loss; each instrument's tape is whole: 7 has 1 2 4 5,
+	 * 2 lost (7, 9), 1 lost (11); 8 has 3 6, 2 lost (8, 10). */
+	fr_consume_all(f);
+	f->cap = 64;
+	nx_feed_out_poll(o, b);
+	assert_log(f, 3, (struct nx_feed_rec[]){ trd(7, BUY, 100, 1, 4), trd(7, BUY, 100, 1, 5),
+						 trd(8, BUY, 50, 1, 6), lost(7, 2, 30),
+						 lost(8, 2, 6), lost(7, 1, 1) },
+		   6);
+	assert_int_equal(st->losses_announced, 3);
+	assert_int_equal(nx_feed_out_idle(o), 1);
+	put(o, trd(7, BUY, 100, 1, 12));
+	nx_feed_out_flush(o);
+	assert_log(f, 9, (struct nx_feed_rec[]){ trd(7, BUY, 100, 1, 12) }, 1);
+	nx_feed_out_destroy(o);
+	nx_book_destroy(b);
+	free(f);
+}
+
+/* Several instruments lost trades and the backlog then empties at once: every
+ * announcement goes before any new trade, not only the first. */
+static void test_out_every_loss_announced_before_new_trades(void **state)
+{
+	struct fring *f = fr_new(64);
+	struct nx_feed_out *o = out_new(f, 1);
+	struct nx_book *b = book_new();
+
+	(void)state;
+	open_feed(o, f, b);
+	f->cap = 0;
+	put(o, trd(7, BUY, 100, 1, 1)); /* backlogged */
+	put(o, trd(8, BUY, 50, 2, 2));  /* lost */
+	put(o, trd(9, BUY, 10, 3, 3));  /* lost */
+	nx_feed_out_flush(o);
+	assert_int_equal(nx_feed_out_stats(o)->trades_lost, 2);
+	f->cap = 64;
+	put(o, trd(9, BUY, 10, 4, 4));
+	put(o, trd(8, BUY, 50, 5, 5));
+	nx_feed_out_flush(o);
+	assert_log(f, 0, (struct nx_feed_rec[]){ trd(7, BUY, 100, 1, 1), lost(8, 1, 2),
+						 lost(9, 1, 3), trd(9, BUY, 10, 4, 4),
+						 trd(8, BUY, 50, 5, 5) },
+		   5);
+	nx_feed_out_destroy(o);
+	nx_book_destroy(b);
+	free(f);
+}
+
+/* The publisher's core empties the ring while the shard flushes: room that
+ * appears after the backlog's turn must not let new trades pass it. */
+static void free_all(void *ctx)
+{
+	fr_consume_all(ctx);
+}
+
+static void test_out_backlog_first_when_room_appears(void **state)
+{
+	struct fring *f = fr_new(64);
+	struct nx_feed_out *o = out_new(f, 16);
+	struct nx_book *b = book_new();
+
+	(void)state;
+	open_feed(o, f, b);
+	f->cap = 1;
+	put(o, trd(7, BUY, 100, 1, 1));
+	put(o, trd(7, BUY, 100, 1, 2)); /* backlogged */
+	nx_feed_out_flush(o);
+	assert_int_equal(nx_feed_out_backlog(o), 1);
+	f->after = free_all; /* the ring empties right after the backlog's turn */
+	f->check_ctx = f;
+	put(o, trd(7, BUY, 100, 1, 3));
+	nx_feed_out_flush(o);
+	f->after = NULL;
+	assert_int_equal(f->nlog, 1);
+	for (unsigned k = 0; k < 2; k++) { /* one record a turn */
+		fr_consume_all(f);
+		nx_feed_out_flush(o);
+	}
+	assert_log(f, 0, (struct nx_feed_rec[]){ trd(7, BUY, 100, 1, 1), trd(7, BUY, 100, 1, 2),
+						 trd(7, BUY, 100, 1, 3) },
+		   3);
+	nx_feed_out_destroy(o);
+	nx_book_destroy(b);
+	free(f);
+}
+
+/* --- A random run, checked record by record ------------------------------------------ */
+
+#define R_LIVE  512
+#define R_TAGS  (1u << 16)
+#define R_MAX_LEVELS 64 /* pub_cfg()'s */
+
+struct rworld {
+	struct fring *ring;
+	struct nx_book *book;
+	struct nx_feed_out *out;
+	struct nx_feed_pub *pub;
+	struct nx_feed_sub *sub;
+	uint64_t rng, now;
+	uint16_t tag;
+	nx_clid_t next_cl;
+	unsigned stall;         /* steps the consumer takes nothing */
+	uint64_t engine_trades[3]; /* per instrument: trades the engine made so far */
+	uint64_t out_trades[3]; /* per instrument: trades put on the ring or announced lost */
+	uint64_t stamp[R_TAGS]; /* per tag: its instrument's engine_trades at its event */
+	uint64_t images, announced, checked;
+	size_t nlive;
+	nx_oid_t live[R_LIVE];
+	nx_acct_t live_acct[R_LIVE];
+};
+
+static uint64_t rnd(struct rworld *w)
+{
+	uint64_t z = (w->rng += 0x9E3779B97F4A7C15ull); /* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static unsigned pick(struct rworld *w, unsigned n)
+{
+	return (unsigned)(rnd(w) % n);
+}
+
+static unsigned inst_i(nx_inst_t inst)
+{
+	for (unsigned i = 0; i < 3; i++)
+		if (INSTS[i] == inst)
+			return i;
+	fail_msg("instrument %u", inst);
+	return 0;
+}
+
+static void live_del(struct rworld *w, nx_oid_t oid)
+{
+	for (size_t i = 0; i < w->nlive; i++)
+		if (w->live[i] == oid) {
+			w->nlive--;
+			w->live[i] = w->live[w->nlive];
+			w->live_acct[i] = w->live_acct[w->nlive];
+			return;
+		}
+}
+
+/* The engine's tap, as the shard's: each record tagged (pad) with the
+ * number of trades its instrument had made before it. */
+static void r_tap(void *ctx, const struct nx_event *ev)
+{
+	struct rworld *w = ctx;
+	struct nx_feed_rec r;
+
+	if (ev->type == NX_EV_ACCEPTED && w->nlive < R_LIVE) {
+		w->live[w->nlive] = ev->u.order.oid;
+		w->live_acct[w->nlive++] = ev->u.order.acct;
+	}
+	else if (ev->type == NX_EV_CANCELED)
+		live_del(w, ev->u.cancel.oid);
+	else if (ev->type == NX_EV_TRADE && ev->u.trade.maker.leaves == 0)
+		live_del(w, ev->u.trade.maker.oid);
+	if (ev->type == NX_EV_TRADE && ev->u.trade.taker.leaves == 0)
+		live_del(w, ev->u.trade.taker.oid);
+	if (!nx_feed_rec_of(ev, &r))
+		return;
+	if (++w->tag == 0)
+		w->tag = 1;
+	r.pad = w->tag;
+	w->stamp[w->tag] = w->engine_trades[inst_i(r.inst)];
+	if (r.type == NX_FEED_REC_TRADE)
+		w->engine_trades[inst_i(r.inst)]++;
+	nx_feed_out_rec(w->out, &r);
+}
+
+/* Every record as it is put on the ring. */
+static void r_check(void *ctx, const struct nx_feed_rec *r, unsigned n, int image)
+{
+	struct rworld *w = ctx;
+
+	if (image) { /* a re-image: every trade of its instrument so far is out */
+		unsigned i = inst_i(r[0].inst);
+
+		assert_int_equal(r[0].type, NX_FEED_REC_CLEAR);
+		if (w->out_trades[i] != w->engine_trades[i])
+			fail_msg("re-image of %u ahead of its trades: %llu of %llu out", r[0].inst,
+				 (unsigned long long)w->out_trades[i],
+				 (unsigned long long)w->engine_trades[i]);
+		w->images++;
+		return;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = inst_i(r[k].inst);
+
+		w->checked++;
+		if (r[k].type == NX_FEED_REC_TRADES_LOST) {
+			assert_true(r[k].n > 0 && r[k].qty > 0);
+			w->out_trades[i] += r[k].n;
+			assert_true(w->out_trades[i] <= w->engine_trades[i]);
+			w->announced += r[k].n;
+			continue;
+		}
+		/* In the engine's order: exactly the trades before it are out. */
+		if (w->out_trades[i] != w->stamp[r[k].pad])
+			fail_msg("record type %u of %u after %llu trades out, made after %llu",
+				 r[k].type, r[k].inst, (unsigned long long)w->out_trades[i],
+				 (unsigned long long)w->stamp[r[k].pad]);
+		if (r[k].type == NX_FEED_REC_TRADE)
+			w->out_trades[i]++;
+	}
+}
+
+/* The network: lossless, each packet to the subscriber as it is sent. */
+static void r_send(void *ctx, unsigned ch, const uint8_t *pkt, size_t len, struct nx_addr to)
+{
+	struct rworld *w = ctx;
+
+	(void)to;
+	assert_int_equal(ch, NX_FEED_INCREMENTAL);
+	assert_int_equal(nx_feed_sub_incremental(w->sub, pkt, len), NX_MOLD_DATA);
+}
+
+/* The service core: take up to n records off the ring into the publisher. */
+static void r_consume(struct rworld *w, uint64_t n)
+{
+	while (n-- && w->ring->head < w->ring->tail) {
+		/* the log is the ring's storage here: it must hold every record */
+		assert_true(w->ring->head < w->ring->nlog);
+		struct nx_feed_rec r = w->ring->log[w->ring->head++];
+
+		r.pad = 0;
+		nx_feed_pub_rec(w->pub, &r, w->now);
+	}
+	nx_feed_pub_flush(w->pub, w->now);
+}
+
+/* The consumer, concurrently with the shard: now and then a few records
+ * leave the ring in the middle of a flush. */
+static void r_meanwhile(void *ctx)
+{
+	struct rworld *w = ctx;
+
+	if (!w->stall && pick(w, 4) == 0)
+		r_consume(w, 1 + pick(w, 8));
+}
+
+static struct rworld *rworld_open(uint64_t seed, uint32_t ring, uint32_t backlog)
+{
+	const struct nx_book_config bc = { .max_instruments = 4, .max_accounts = 8,
+					   .max_orders = R_LIVE, .ladder_ticks = 1024 };
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_sub_config sc = sub_cfg();
+	const struct nx_feed_out_config oc = { .instruments = INSTS, .ninstruments = 3,
+					       .max_levels = R_MAX_LEVELS, .backlog = backlog };
+	struct rworld *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	assert_int_equal(pc.max_levels, R_MAX_LEVELS);
+	w->rng = seed;
+	w->ring = fr_new(ring);
+	w->ring->check = r_check;
+	w->ring->after = r_meanwhile;
+	w->ring->check_ctx = w;
+	w->pub = nx_feed_pub_create(&pc, r_send, w);
+	w->sub = nx_feed_sub_create(&sc);
+	w->out = nx_feed_out_create(&oc, fr_enq, w->ring);
+	w->book = nx_book_create(&bc, r_tap, w);
+	assert_true(w->pub && w->sub && w->out && w->book);
+	for (unsigned i = 0; i < 3; i++) {
+		struct nx_instrument in = { .id = INSTS[i], .band_ticks = 50 };
+
+		snprintf(in.symbol, sizeof(in.symbol), "RND%u", i);
+		nx_instrument_defaults(&in);
+		assert_int_equal(nx_book_add_instrument(w->book, &in), 0);
+	}
+	for (nx_acct_t a = 1; a <= 4; a++)
+		assert_int_equal(nx_book_add_account(w->book, &(struct nx_account){ .id = a }), 0);
+	return w;
+}
+
+static void rworld_close(struct rworld *w)
+{
+	nx_book_destroy(w->book);
+	nx_feed_out_destroy(w->out);
+	nx_feed_pub_destroy(w->pub);
+	nx_feed_sub_destroy(w->sub);
+	free(w->ring);
+	free(w);
+}
+
+/* Orders that rest, cross (sweeps make several trades a command), cancel.
+ * Prices span 21 ticks a side: an image is at most 44 records, which the
+ * rings here hold (the appliance's config makes sure of it). */
+static void r_cmd(struct rworld *w)
+{
+	unsigned side = pick(w, 2) ? BUY : SELL, r = pick(w, 100);
+	struct nx_new_order o = {
+		.acct = 1 + pick(w, 4), .inst = INSTS[pick(w, 3)], .cl = ++w->next_cl,
+		.qty = 1 + pick(w, 20), .side = (uint8_t)side, .type = NX_ORD_LIMIT,
+		.tif = NX_TIF_GTC,
+	};
+
+	if (r < 30 && w->nlive) {
+		size_t i = pick(w, (unsigned)w->nlive);
+
+		nx_book_cancel(w->book, &(struct nx_cancel){ .acct = w->live_acct[i],
+							     .cl = ++w->next_cl,
+							     .oid = w->live[i] });
+		return;
+	}
+	o.px = side == BUY ? 990 + pick(w, 13) : 998 + pick(w, 13);
+	if (r < 45) {
+		o.qty = 20 + pick(w, 80); /* a sweep */
+		o.tif = NX_TIF_IOC;
+	}
+	nx_book_new_order(w->book, &o);
+}
+
+/* One loop of the shard and one of the service: commands, the outbox's
+ * turn between bursts, the consumer (stalled now and then). */
+static void r_step(struct rworld *w)
+{
+	for (unsigned k = pick(w, 4); k; k--)
+		r_cmd(w);
+	nx_feed_out_poll(w->out, w->book);
+	if (w->stall) {
+		w->stall--;
+	} else if (pick(w, 100) < 3) {
+		w->stall = 5 + pick(w, 60);
+	} else {
+		r_consume(w, pick(w, 2 * w->ring->cap));
+	}
+	w->now += 1000;
+}
+
+/* Commands stop, the service catches up: everything out, every book
+ * re-imaged; then the subscriber's books and trades are the engine's. */
+static void r_settle(struct rworld *w)
+{
+	struct nx_level_info a[256], b[256];
+	struct nx_feed_inst_info fi;
+	const char *why;
+
+	w->stall = 0;
+	for (unsigned t = 0; t < 100000 && !(nx_feed_out_idle(w->out) &&
+					       w->ring->head == w->ring->tail); t++) {
+		nx_feed_out_poll(w->out, w->book);
+		r_consume(w, w->ring->cap);
+	}
+	assert_int_equal(nx_feed_out_idle(w->out), 1);
+	assert_int_equal(nx_feed_sub_check(w->sub, &why), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(w->out_trades[i], w->engine_trades[i]);
+		assert_int_equal(nx_feed_sub_synced(w->sub, INSTS[i]), 1);
+		assert_int_equal(nx_feed_sub_instrument(w->sub, INSTS[i], &fi), 0);
+		assert_int_equal(fi.trades + fi.trades_lost, w->engine_trades[i]);
+		for (unsigned side = BUY; side <= SELL; side++) {
+			int na = nx_book_depth(w->book, INSTS[i], side, a, 256);
+			int nb = depth_or_empty(w->sub, INSTS[i], side, b, 256);
+
+			assert_int_equal(na, nb);
+			for (int j = 0; j < na; j++) {
+				assert_int_equal(a[j].px, b[j].px);
+				assert_int_equal(a[j].qty, b[j].qty);
+				assert_int_equal(a[j].count, b[j].count);
+			}
+		}
+	}
+	for (int d = 1; d < NX_FEED_PUB_DROP_MAX; d++)
+		assert_int_equal(nx_feed_pub_stats(w->pub)->drops[d], 0);
+}
+
+static void test_out_random(void **state)
+{
+	const struct {
+		uint64_t seed;
+		uint32_t ring, backlog;
+	} runs[] = { { 1, 48, 8 }, { 42, 64, 64 }, { 2026, 48, 1 }, { 7, 48, 4096 },
+		     { 11, 48, 2 }, { 12, 96, 16 } };
+	uint64_t lost = 0, backlogged = 0, images = 0, announced = 0;
+
+	(void)state;
+	for (unsigned k = 0; k < NX_ARRAY_SIZE(runs); k++) {
+		struct rworld *w = rworld_open(runs[k].seed, runs[k].ring, runs[k].backlog);
+		const struct nx_feed_out_stats *st = nx_feed_out_stats(w->out);
+
+		for (unsigned s = 0; s < 8000; s++)
+			r_step(w);
+		r_settle(w);
+		assert_true(w->ring->tail < LOG_MAX); /* the log held every record */
+		assert_int_equal(st->trades_lost, w->announced);
+		assert_true(st->backlog_hwm <= runs[k].backlog);
+		assert_true(w->checked > 3000);
+		lost += st->trades_lost;
+		backlogged += st->trades_backlogged;
+		images += w->images;
+		announced += st->losses_announced;
+		if (getenv("NX_FEED_VERBOSE"))
+			printf("run %u: recs %llu trades %llu backlogged %llu lost %llu in %llu "
+			       "announcements, dropped %llu, images %llu, hwm %llu\n", k,
+			       (unsigned long long)st->recs,
+			       (unsigned long long)(w->engine_trades[0] + w->engine_trades[1] +
+						    w->engine_trades[2]),
+			       (unsigned long long)st->trades_backlogged,
+			       (unsigned long long)st->trades_lost,
+			       (unsigned long long)st->losses_announced,
+			       (unsigned long long)st->dropped, (unsigned long long)w->images,
+			       (unsigned long long)st->backlog_hwm);
+		rworld_close(w);
+	}
+	/* every path was taken */
+	assert_true(lost > 0 && backlogged > lost && images > 12 && announced > 0);
+}
+
+static void test_out_no_alloc(void **state)
+{
+	struct rworld *w = rworld_open(99, 48, 8);
+
+	(void)state;
+	count_window(1);
+	for (unsigned s = 0; s < 3000; s++)
+		r_step(w);
+	r_settle(w);
+	count_window(0);
+	assert_int_equal(g_alloc.allocs, 0);
+	assert_int_equal(g_alloc.frees, 0);
+	assert_true(nx_feed_out_stats(w->out)->trades_lost > 0);
+	rworld_close(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_out_config),
+		cmocka_unit_test(test_out_trades_wait_in_backlog),
+		cmocka_unit_test(test_out_stale_instrument_keeps_its_trades),
+		cmocka_unit_test(test_out_backlog_full_announces),
+		cmocka_unit_test(test_out_every_loss_announced_before_new_trades),
+		cmocka_unit_test(test_out_backlog_first_when_room_appears),
+		cmocka_unit_test(test_out_random),
+		cmocka_unit_test(test_out_no_alloc),
+	};
+
+	count_install();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
