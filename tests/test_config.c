@@ -666,7 +666,7 @@ static void test_market_data(void **state)
 		 "   { symbol = \"MSFT\"; instrument = 2; source = \"last\"; px_mul = 1; px_div = 100; } ); };\n"
 		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
 		 "  retransmit_port = 9302; session = \"NX\"; snapshot_ms = 250; max_levels = 500;\n"
-		 "  ring = 1024; }; };\n",
+		 "  ring = 1024; trade_backlog = 5000; }; };\n",
 		 good_limits, two_inst, good_acct, md_net);
 	if (load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
@@ -701,6 +701,7 @@ static void test_market_data(void **state)
 	assert_int_equal(c.md.feed.heartbeat_ms, 100); /* defaults */
 	assert_int_equal(c.md.feed.history, 65536);
 	assert_int_equal(c.md.feed.ring, 1024);
+	assert_int_equal(c.md.feed.trade_backlog, 5000);
 	assert_int_equal(c.md.feed.retrans_rate, 2000);
 	assert_int_equal(c.md.feed.retrans_total_rate, 20000);
 	nx_config_free(&c);
@@ -713,6 +714,7 @@ static void test_market_data(void **state)
 	assert_true(c.md.enabled);
 	assert_false(c.md.feed.have_session);
 	assert_int_equal(c.md.feed.ring, 65536);
+	assert_int_equal(c.md.feed.trade_backlog, 65536);
 	nx_config_free(&c);
 	/* The retransmission budgets: 0 is no limit. */
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
@@ -822,6 +824,8 @@ static void test_market_data_errors(void **state)
 	   "market_data.feed: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 40000)");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; retrans_rate = 1000000001; };",
 	   "market_data.feed.retrans_rate: must be between 0 and 1000000000");
+	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; trade_backlog = 0; };",
+	   "market_data.feed.trade_backlog: must be between 1 and 16777216");
 	MD("lcore = 0; speed = 1;", "market_data.speed: unknown field");
 #undef MD
 #undef MDL

@@ -51,7 +51,6 @@
 #define NX_NEIGH_CAP   1024   /* learned addresses per port and shard */
 #define NX_STEER_RING  1024   /* frames a shard can be handed between two of its loops */
 #define NX_POLL_NS     1000000 /* engine timers every 1 ms */
-#define NX_FEED_BUF    256    /* book changes a shard collects before its feed ring */
 #define NX_REFPX_RING  1024   /* reference prices in flight to one shard */
 #define NX_AHEAD_MAX   4096   /* ITCH packets held past a gap */
 #define NX_AHEAD_SLOT  1472   /* largest UDP payload of a 1500-byte frame */
@@ -65,18 +64,15 @@ struct nx_txq {
 
 /* A shard's side of the market-data service. */
 struct nx_shard_md {
+	/* The outbox (nx/feed.h) between the engine's tap and the feed ring:
+	 * what a full ring means (book changes re-imaged, trades kept in a
+	 * backlog of feed.trade_backlog, then announced lost) and the
+	 * counters of it (nx_feed_out_stats). NULL: no feed. */
+	struct nx_feed_out *out;
+	const struct nx_book *book;  /* the engine's, for re-images */
 	struct rte_ring *feed;       /* book changes to the publisher (SP/SC, nx_feed_rec) */
 	struct rte_ring *refpx;      /* reference prices from the service (SP/SC, nx_admin) */
-	uint32_t nbuf;
-	uint32_t nstale;             /* instruments waiting for a re-image */
-	uint32_t ninst;
-	nx_inst_t *inst;             /* the shard's instruments, sorted */
-	uint8_t *stale;              /* by index in inst: changes lost to a full ring */
-	struct nx_level_info *levels; /* re-image scratch: NX_FEED_IMAGE_SCRATCH(max_levels) */
-	struct nx_feed_rec *image;   /* re-image records: NX_FEED_IMAGE_RECS(max_levels) */
-	uint32_t max_levels;
-	uint64_t recs, dropped, reimages, ref_px, ref_px_rejected;
-	struct nx_feed_rec buf[NX_FEED_BUF];
+	uint64_t ref_px, ref_px_rejected;
 };
 
 struct nx_port {
@@ -196,9 +192,12 @@ void nx_shard_spill(struct nx_out *out, void *arg);
  * s->tx. Returns 0, or -ENOBUFS (counted in s->io.no_mbuf). */
 int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_t dst_ip,
 	      uint16_t src_port, uint16_t dst_port, const void *payload, size_t len);
-/* The engine's book changes for the feed, in the shard's buffer (the
+/* The engine's book changes for the feed, into the shard's outbox (the
  * engine's tap: ctx is the struct nx_shard). */
 void nx_shard_feed_tap(void *ctx, const struct nx_event *ev);
+/* The outbox's way onto the feed ring (nx_feed_enq_fn; ring is the struct
+ * rte_ring): the shard's single-producer enqueue, burst or bulk. */
+unsigned nx_shard_feed_enq(void *ring, const struct nx_feed_rec *r, unsigned n, int all);
 
 /* service.c */
 int nx_service_init(struct nx_app *a, struct nx_shard *io, int socket);

@@ -16,8 +16,9 @@
  *
  * It never blocks a shard: rings are single-producer single-consumer, a
  * full refpx ring keeps the price for the next loop, and a full feed ring
- * is the shard's to handle (shard.c: the instrument is re-imaged). No
- * locks, no allocation after init; it reads the TSC once a loop.
+ * is the shard's to handle (its outbox, nx/feed.h: book changes re-imaged,
+ * trades kept in a backlog). No locks, no allocation after init; it reads
+ * the TSC once a loop.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -321,11 +322,34 @@ int nx_service_main(void *arg)
 	return 0;
 }
 
+/* Every lcore has stopped, so the shards' outboxes are ours now: what they
+ * still hold (trades in a backlog, losses to announce, instruments to
+ * re-image) goes out before the end of session, a ring's worth at a time.
+ * Each round empties the rings, so the next one moves something until
+ * nothing waits; a round that moves nothing stops it all the same. */
+static void feed_drain_outboxes(struct nx_service *v, uint64_t now_ns)
+{
+	struct nx_app *a = v->io->app;
+	for (;;) {
+		bool waiting = false;
+		for (uint32_t i = 0; i < a->nshards; i++) {
+			struct nx_shard_md *m = &a->shard[i]->md;
+			if (!m->out)
+				continue;
+			nx_feed_out_poll(m->out, m->book);
+			waiting |= !nx_feed_out_idle(m->out);
+		}
+		if (!feed_drain(v, now_ns) || !waiting)
+			return;
+		nx_tx_flush_all(v->io);
+	}
+}
+
 void nx_service_stop(struct nx_service *v)
 {
 	uint64_t now_ns = nx_app_ns(v->io->app, rte_rdtsc());
 	if (v->pub) {
-		feed_drain(v, now_ns);
+		feed_drain_outboxes(v, now_ns);
 		nx_feed_pub_end(v->pub, now_ns);
 	}
 	nx_tx_flush_all(v->io);
@@ -371,21 +395,21 @@ void nx_service_print_final(const struct nx_service *v, FILE *f)
 	ctl_write_io(&w, &v->io->io);
 	for (uint32_t i = 0; i < a->nshards; i++) {
 		const struct nx_shard_md *m = &a->shard[i]->md;
-		if (m->recs || m->dropped || m->ref_px || m->ref_px_rejected)
+		static const struct nx_feed_out_stats none;
+		const struct nx_feed_out_stats *o = m->out ? nx_feed_out_stats(m->out) : &none;
+		if (o->recs || o->dropped || m->ref_px || m->ref_px_rejected)
 			fprintf(f, "shard %u market data: feed_recs %llu feed_dropped %llu reimages %llu "
-				"ref_px %llu ref_px_rejected %llu\n", i, (unsigned long long)m->recs,
-				(unsigned long long)m->dropped, (unsigned long long)m->reimages,
-				(unsigned long long)m->ref_px, (unsigned long long)m->ref_px_rejected);
+				"trades_backlogged %llu backlog_hwm %llu trades_lost %llu "
+				"losses_announced %llu ref_px %llu ref_px_rejected %llu\n", i,
+				(unsigned long long)o->recs, (unsigned long long)o->dropped,
+				(unsigned long long)o->reimages, (unsigned long long)o->trades_backlogged,
+				(unsigned long long)o->backlog_hwm, (unsigned long long)o->trades_lost,
+				(unsigned long long)o->losses_announced, (unsigned long long)m->ref_px,
+				(unsigned long long)m->ref_px_rejected);
 	}
 }
 
 /* --- Set-up ------------------------------------------------------------------------------ */
-
-static int cmp_inst(const void *x, const void *y)
-{
-	nx_inst_t a = *(const nx_inst_t *)x, b = *(const nx_inst_t *)y;
-	return a < b ? -1 : a > b;
-}
 
 /* A shard's rings and scratch for the service. */
 static int shard_md_init(struct nx_app *a, struct nx_shard *s, int socket)
@@ -395,23 +419,23 @@ static int shard_md_init(struct nx_app *a, struct nx_shard *s, int socket)
 	struct nx_shard_md *m = &s->md;
 	char name[RTE_RING_NAMESIZE];
 	if (md->feed.group) {
+		/* every instrument starts stale: its first image opens the feed */
+		const struct nx_feed_out_config oc = {
+			.instruments = sc->instruments, .ninstruments = sc->ninstruments,
+			.max_levels = md->feed.max_levels, .backlog = md->feed.trade_backlog,
+		};
+		size_t bytes = nx_feed_out_memsize(&oc);
+		void *mem = bytes ? rte_zmalloc_socket("nx_feed_out", bytes, RTE_CACHE_LINE_SIZE,
+						       socket) : NULL;
 		snprintf(name, sizeof(name), "nx_feed_%u", s->index);
 		m->feed = rte_ring_create_elem(name, sizeof(struct nx_feed_rec), md->feed.ring, socket,
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
-		m->ninst = sc->ninstruments;
-		m->max_levels = md->feed.max_levels;
-		m->inst = rte_zmalloc_socket("nx_md", m->ninst * sizeof(nx_inst_t), 0, socket);
-		m->stale = rte_zmalloc_socket("nx_md", m->ninst, 0, socket);
-		m->levels = rte_zmalloc_socket("nx_md", NX_FEED_IMAGE_SCRATCH((size_t)m->max_levels) *
-					       sizeof(struct nx_level_info), 0, socket);
-		m->image = rte_zmalloc_socket("nx_md", NX_FEED_IMAGE_RECS((size_t)m->max_levels) *
-					      sizeof(struct nx_feed_rec), 0, socket);
-		if (!m->feed || !m->inst || !m->stale || !m->levels || !m->image)
+		if (!mem || !m->feed ||
+		    !(m->out = nx_feed_out_init(mem, bytes, &oc, nx_shard_feed_enq, m->feed))) {
+			rte_free(mem);
 			return -ENOMEM;
-		memcpy(m->inst, sc->instruments, m->ninst * sizeof(nx_inst_t));
-		qsort(m->inst, m->ninst, sizeof(nx_inst_t), cmp_inst);
-		memset(m->stale, 1, m->ninst); /* re-imaged first: the opening status */
-		m->nstale = m->ninst;
+		}
+		m->book = nx_engine_book(s->e);
 	}
 	if (md->itch.udp_port && md->itch.nmap) {
 		snprintf(name, sizeof(name), "nx_refpx_%u", s->index);
@@ -530,10 +554,7 @@ void nx_service_free(struct nx_app *a)
 			continue;
 		rte_ring_free(m->feed);
 		rte_ring_free(m->refpx);
-		rte_free(m->inst);
-		rte_free(m->stale);
-		rte_free(m->levels);
-		rte_free(m->image);
+		rte_free(m->out);
 	}
 	if (!v)
 		return;

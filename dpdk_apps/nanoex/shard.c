@@ -11,7 +11,8 @@
  *   payload, tx_burst at once (nothing waits for a fuller burst)
  *   then, between bursts: the control mailbox, reference prices from the
  *   market-data service, the engine's timers, and the book changes the
- *   engine reported (its tap) onto the feed ring.
+ *   engine reported (its tap) onto the feed ring, through the outbox
+ *   (nx/feed.h: trades that find the ring full wait in its backlog).
  *
  * No locks, no allocation (mbufs come from the port's pool), no syscalls
  * (an optional idle sleep, off in production), no logging.
@@ -196,84 +197,19 @@ void nx_shard_spill(struct nx_out *out, void *arg)
 
 /* --- The feed's side of a shard ------------------------------------------------ */
 
-/* Index of inst in the shard's sorted instruments, or -1. */
-static int inst_index(const struct nx_shard_md *md, nx_inst_t inst)
+/* What happens when the ring is full is the outbox's (src/feed/out.c, tested
+ * without DPDK): book changes are dropped and re-imaged later, trades wait
+ * in its backlog, trades beyond it are announced lost. */
+unsigned nx_shard_feed_enq(void *ring, const struct nx_feed_rec *r, unsigned n, int all)
 {
-	uint32_t lo = 0, hi = md->ninst;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (md->inst[mid] < inst)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < md->ninst && md->inst[lo] == inst ? (int)lo : -1;
-}
-
-static void mark_stale(struct nx_shard_md *md, nx_inst_t inst)
-{
-	int i = inst_index(md, inst);
-	if (i >= 0 && !md->stale[i]) {
-		md->stale[i] = 1;
-		md->nstale++;
-	}
-}
-
-/* The buffered changes onto the ring. What does not fit is lost to the
- * feed: its instruments are stale until re-imaged, and their later changes
- * are dropped too so that the publisher never applies a change on top of
- * a lost one. */
-static void feed_flush(struct nx_shard *s)
-{
-	struct nx_shard_md *md = &s->md;
-	unsigned n = rte_ring_sp_enqueue_burst_elem(md->feed, md->buf, sizeof(struct nx_feed_rec),
-						    md->nbuf, NULL);
-	md->recs += n;
-	for (unsigned i = n; i < md->nbuf; i++) {
-		md->dropped++;
-		mark_stale(md, md->buf[i].inst);
-	}
-	md->nbuf = 0;
+	return all ? rte_ring_sp_enqueue_bulk_elem(ring, r, sizeof(*r), n, NULL)
+		   : rte_ring_sp_enqueue_burst_elem(ring, r, sizeof(*r), n, NULL);
 }
 
 void nx_shard_feed_tap(void *ctx, const struct nx_event *ev)
 {
 	struct nx_shard *s = ctx;
-	struct nx_shard_md *md = &s->md;
-	struct nx_feed_rec *r = &md->buf[md->nbuf];
-	if (!nx_feed_rec_of(ev, r))
-		return;
-	if (NX_UNLIKELY(md->nstale)) {
-		int i = inst_index(md, r->inst);
-		if (i >= 0 && md->stale[i]) {
-			md->dropped++;
-			return;
-		}
-	}
-	if (++md->nbuf == NX_FEED_BUF)
-		feed_flush(s);
-}
-
-/* Stale instruments: the book as it is now (nx_feed_image: a CLEAR, the
- * trading status and one LEVEL per level, one more than the publisher holds
- * when the side is deeper), when the ring has room for the whole image.
- * Every instrument starts stale, so the feed opens with each one's status. */
-static void feed_reimage(struct nx_shard *s)
-{
-	struct nx_shard_md *md = &s->md;
-	const struct nx_book *b = nx_engine_book(s->e);
-	for (uint32_t i = 0; i < md->ninst && md->nstale; i++) {
-		if (!md->stale[i])
-			continue;
-		uint32_t n = nx_feed_image(b, md->inst[i], md->max_levels, md->levels, md->image);
-		if (!rte_ring_sp_enqueue_bulk_elem(md->feed, md->image, sizeof(struct nx_feed_rec), n,
-						   NULL))
-			return; /* no room yet: next time */
-		md->recs += n;
-		md->stale[i] = 0;
-		md->nstale--;
-		md->reimages++;
-	}
+	nx_feed_out_event(s->md.out, ev);
 }
 
 /* Reference prices the service sent: sequenced admin inputs of the engine. */
@@ -372,10 +308,8 @@ int nx_shard_main(void *arg)
 			build_replies(s);
 			nx_tx_flush_all(s);
 		}
-		if (s->md.nbuf)
-			feed_flush(s);
-		if (NX_UNLIKELY(s->md.nstale))
-			feed_reimage(s);
+		if (s->md.out) /* the buffer, the backlog, re-images */
+			nx_feed_out_poll(s->md.out, s->md.book);
 		if (work)
 			continue;
 		s->io.idle_loops++;
@@ -393,8 +327,8 @@ int nx_shard_main(void *arg)
 		build_replies(s);
 		nx_tx_flush_all(s);
 	} while (left);
-	if (s->md.nbuf)
-		feed_flush(s);
+	if (s->md.out) /* what the backlog still holds: nx_service_stop */
+		nx_feed_out_flush(s->md.out);
 	struct rte_mbuf *m;
 	while (!rte_ring_sc_dequeue(s->steer, (void **)&m))
 		rte_pktmbuf_free(m);

@@ -138,14 +138,25 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (rte_tel_data_add_dict_container(d, "io", io, 0))
 			rte_tel_data_free(io);
 	}
+	/* 16 shards x 9 keys, with the service's own: within the dict's 256 */
 	for (uint32_t i = 0; i < a->nshards; i++) {
 		const struct nx_shard_md *m = &a->shard[i]->md;
+		static const struct nx_feed_out_stats none;
+		const struct nx_feed_out_stats *o = m->out ? nx_feed_out_stats(m->out) : &none;
 		snprintf(key, sizeof(key), "shard%u_feed_recs", i);
-		rte_tel_data_add_dict_u64(d, key, m->recs);
+		rte_tel_data_add_dict_u64(d, key, o->recs);
 		snprintf(key, sizeof(key), "shard%u_feed_dropped", i);
-		rte_tel_data_add_dict_u64(d, key, m->dropped);
+		rte_tel_data_add_dict_u64(d, key, o->dropped);
 		snprintf(key, sizeof(key), "shard%u_reimages", i);
-		rte_tel_data_add_dict_u64(d, key, m->reimages);
+		rte_tel_data_add_dict_u64(d, key, o->reimages);
+		snprintf(key, sizeof(key), "shard%u_trades_backlogged", i);
+		rte_tel_data_add_dict_u64(d, key, o->trades_backlogged);
+		snprintf(key, sizeof(key), "shard%u_backlog_hwm", i);
+		rte_tel_data_add_dict_u64(d, key, o->backlog_hwm);
+		snprintf(key, sizeof(key), "shard%u_trades_lost", i);
+		rte_tel_data_add_dict_u64(d, key, o->trades_lost);
+		snprintf(key, sizeof(key), "shard%u_losses_announced", i);
+		rte_tel_data_add_dict_u64(d, key, o->losses_announced);
 		snprintf(key, sizeof(key), "shard%u_ref_px", i);
 		rte_tel_data_add_dict_u64(d, key, m->ref_px);
 		snprintf(key, sizeof(key), "shard%u_ref_px_rejected", i);

@@ -124,6 +124,8 @@ struct nx_md_feed_config {
 	uint32_t retrans_rate;      /* answers a second to one requester; 0: no limit */
 	uint32_t retrans_total_rate; /* answers a second to all; 0: no limit */
 	uint32_t ring;              /* book changes a shard can queue for the publisher */
+	uint32_t trade_backlog;     /* trades a shard keeps while its ring is full
+	                               (nx_feed_out_config.backlog) */
 };
 
 struct nx_md_config {

@@ -208,7 +208,7 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 {
 	static const char *const names[] = { "group", "incremental_port", "snapshot_port",
 		"retransmit_port", "session", "history", "max_levels", "heartbeat_ms", "snapshot_ms",
-		"retrans_max", "retrans_rate", "retrans_total_rate", "ring", NULL };
+		"retrans_max", "retrans_rate", "retrans_total_rate", "ring", "trade_backlog", NULL };
 	int rc = cfg_only(L, g, names);
 	uint32_t port[3] = { 0, 0, 0 };
 	static const char *const pn[3] = { "incremental_port", "snapshot_port", "retransmit_port" };
@@ -222,6 +222,7 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	f->retrans_rate = 2000;
 	f->retrans_total_rate = 20000;
 	f->ring = 1u << 16;
+	f->trade_backlog = 1u << 16; /* 2 MB a shard: as many trades as the ring holds records */
 	if ((rc = cfg_ip(L, g, "group", 1, &f->group)))
 		return rc;
 	if (!f->group)
@@ -246,7 +247,8 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	    (rc = cfg_u32(L, g, "retrans_rate", 0, NX_FEED_MAX_RETRANS_RATE, &f->retrans_rate)) ||
 	    (rc = cfg_u32(L, g, "retrans_total_rate", 0, NX_FEED_MAX_RETRANS_RATE,
 			  &f->retrans_total_rate)) ||
-	    (rc = cfg_u32(L, g, "ring", 64, 1u << 24, &f->ring)))
+	    (rc = cfg_u32(L, g, "ring", 64, 1u << 24, &f->ring)) ||
+	    (rc = cfg_u32(L, g, "trade_backlog", 1, NX_FEED_MAX_BACKLOG, &f->trade_backlog)))
 		return rc;
 	if (f->ring & (f->ring - 1))
 		return cfg_fail(L, config_setting_get_member(g, "ring"), "must be a power of two");

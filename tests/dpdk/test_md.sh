@@ -157,6 +157,14 @@ M=$(tel "$P" /nanoex/md)
 	|| fail "no snapshot recovery: $(grep -v '^book' "$TMP/deaf.txt")"
 [ "$(field "$M" shard0_feed_dropped)" = 0 ] && ok "no book change lost between shard and publisher" \
 	|| fail "feed ring: $M"
+# The trade tape: nothing waited in the shard's backlog, nothing was lost,
+# and the subscriber that recovers by retransmission heard no TradesLost.
+TRADES=$(awk '/^trades:/ { print $3 }' "$TMP/lossy.txt")
+[ "$(field "$M" shard0_trades_backlogged)" = 0 ] && [ "$(field "$M" shard0_trades_lost)" = 0 ] \
+	&& [ "$(field "$M" shard0_backlog_hwm)" = 0 ] && [ "${TRADES:-0}" -gt 0 ] \
+	&& grep -q '^trades: msgs [0-9]* lost_msgs 0 lost 0$' "$TMP/lossy.txt" \
+	&& ok "no trade held back or lost between shard and publisher ($TRADES trades heard)" \
+	|| fail "trade tape: $(grep '^trades' "$TMP/lossy.txt") $M"
 # No session configured: a name of this start's own, NX + 8 base-36 digits.
 SESS=$(field "$M" feed_session)
 echo "$SESS" | grep -Eq '^NX[0-9A-Z]{8}$' && grep -q "feed session \"$SESS\"" "$TMP/nanoex.log" \
