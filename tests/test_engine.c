@@ -1067,6 +1067,28 @@ static void test_spill_that_cannot_send(void **state)
 	assert_int_equal(msg(f, 0)->u.exec_new.cl_ord_id, 1);
 }
 
+/* nx_engine_shutdown without a spill: a binding whose Terminate finds out
+ * full waits for the next call (its return value), nothing is lost. The
+ * spill commit counted each such wait in out_overflow, whose meaning is a
+ * message that did not get out (a session reply lost), so a clean
+ * shutdown in small steps read as lost Terminates. */
+static void test_shutdown_wait_is_not_overflow(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	f->out.n = 0;
+	f->out.cap = 1;
+	assert_int_equal(nx_engine_shutdown(f->e, f->now, &f->out), 1);
+	assert_int_equal(f->out.n, 1);
+	f->out.n = 0;
+	assert_int_equal(nx_engine_shutdown(f->e, f->now, &f->out), 0);
+	assert_int_equal(f->out.n, 1);
+	f->out.cap = EH_OUT_CAP;
+	assert_int_equal(nx_engine_stats(f->e)->out_overflow, 0);
+	assert_int_equal(nx_engine_stats(f->e)->out_spills, 0);
+}
+
 /* The same inputs give the same bytes out. */
 static void run_script(struct nx_engine *e, uint8_t *log, size_t *loglen)
 {
@@ -1136,6 +1158,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_spill_sends_every_reply),
 		T(test_spill_that_cannot_send),
+		T(test_shutdown_wait_is_not_overflow),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -877,7 +877,10 @@ uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out 
 		struct session *s = &e->sess[i];
 		if (!s->bound)
 			continue;
-		if (out->n >= out->cap && !out_spill(e)) { /* no room for its Terminate: next call */
+		/* No room for its Terminate: next call (a wait, not an overflow:
+		 * nothing is lost, so out_spill's count is only for a spill that
+		 * failed). */
+		if (out->n >= out->cap && (!out->spill || !out_spill(e))) {
 			bound++;
 			continue;
 		}
