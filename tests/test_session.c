@@ -114,8 +114,9 @@ static void test_retransmit_outlived_by_history(void **state)
 
 /* The rest of a retransmission in progress can be overwritten whole
  * before its turn: it used to end without a word, and the client waited
- * for the end of its range for ever. An empty Retransmission now names
- * where the range ends; the client counts the rest expired and is done. */
+ * for the end of its range for ever. An empty Retransmission now names the
+ * first number kept, past the range; the client counts the rest expired
+ * and is done. */
 static void test_retransmit_outlived_whole(void **state)
 {
 	struct fx *f = *state;
@@ -128,11 +129,11 @@ static void test_retransmit_outlived_whole(void **state)
 	assert_true(first > 0 && first < 40);
 	assert_int_not_equal(f->ca.rt_end, 0);
 
-	send_orders(f, 41, 64);    /* 41..104: the history keeps 41..104 */
+	send_orders(f, 41, 70);    /* 41..110: the history keeps 47..110 */
 	poll_timers(f);
 	assert_int_equal(f->nm, 1);
 	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
-	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 41);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 47); /* the first kept */
 	assert_int_equal(f->m[0].u.retransmission.count, 0);
 	assert_int_equal(nx_engine_stats(f->e)->retransmit_expired, 40 - first);
 	assert_int_equal(f->ca.rt_end, 0); /* the client's request is over */
@@ -140,9 +141,9 @@ static void test_retransmit_outlived_whole(void **state)
 	poll_timers(f);
 	assert_int_equal(f->nm, 0);
 	/* and a new one is taken */
-	retransmit_request(f, 104, 1);
+	retransmit_request(f, 110, 1);
 	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
-	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 104);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, 110);
 	assert_int_equal(f->m[0].u.retransmission.count, 1);
 }
 

@@ -140,7 +140,7 @@ void out_retransmit(struct nx_engine *e, struct session *s)
 		s->rt_from += gone;
 		s->rt_left -= (uint32_t)gone;
 		e->st.retransmit_expired += gone;
-		retransmission_hdr(d, s, s->rt_from, 0);
+		retransmission_hdr(d, s, kept, 0); /* rt_from, or past the range: all below is gone */
 		s->last_tx_ns = e->now;
 	}
 	while (s->rt_left && s->bound) {
