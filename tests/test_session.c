@@ -671,6 +671,33 @@ static void test_client_unreadable_datagrams(void **state)
 	assert_int_equal(c.gap_count, 2);
 }
 
+/* A retransmitted message the client cannot read (a newer template) still
+ * had its number: at the span's front it is taken off, and so are the
+ * numbers after it that had arrived (found in a review: they stayed on the
+ * gap and were asked for again). */
+static void test_client_unreadable_front_drains_span(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	struct nx_client_msg m[8];
+	uint8_t buf[256];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 4, 1);
+	client_read(&c, 0, 3, 1); /* late: 2 alone is missing, 3 noted */
+	assert_int_equal(c.gap_from, 2);
+	assert_int_equal(c.gap_count, 2);
+	size_t len = venue_dgram(buf, sizeof(buf), 1, 2, 1);
+	/* the BusinessReject after the Retransmission gets template 250 */
+	size_t at = NX_NXP_OVERHEAD + NX_NXP_RETRANSMISSION_BLOCK_LEN + NX_NXP_SOFH_LEN + 2;
+	buf[at] = 250;
+	buf[at + 1] = 0;
+	assert_int_equal(nx_client_read(&c, buf, len, m, 8), 1); /* the Retransmission only */
+	assert_int_equal(c.skipped, 1);
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.gap_from, 0);
+}
+
 /* Regression (rev17): a datagram that arrived late (reordered behind a
  * later one, so inside the gap's span) was flagged duplicate though it was
  * new, and was left on the gap: its retransmission then came back *not*
@@ -845,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_client_lost_answer_is_not_expiry),
 		cmocka_unit_test(test_client_retransmission_inside_span),
 		cmocka_unit_test(test_client_unreadable_datagrams),
+		cmocka_unit_test(test_client_unreadable_front_drains_span),
 		cmocka_unit_test(test_client_reordered_in_span),
 		cmocka_unit_test(test_client_loss_repeat_reorder_property),
 	};

@@ -177,6 +177,16 @@ static int span_take(struct nx_client *c)
 	return had;
 }
 
+/* A retransmission brought the span's front: take it, and the numbers
+ * after it that had arrived. Returns whether the front had arrived. */
+static int span_take_front(struct nx_client *c)
+{
+	int had = span_take(c);
+	while (c->gap_count && span_noted(c, c->gap_from))
+		span_take(c);
+	return had;
+}
+
 int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap)
 {
@@ -197,7 +207,7 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 			if (seq) {
 				uint64_t my = seq++;
 				if (retrans && c->gap_count && my == c->gap_from)
-					span_take(c);
+					span_take_front(c);
 				else
 					span_note(c, my); /* it had a number: arrived */
 				if (my >= c->expect_seq)
@@ -264,9 +274,7 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 				}
 			} else if (retrans) {
 				if (c->gap_count && my == c->gap_from) {
-					dup = span_take(c); /* the span fills from its front, */
-					while (c->gap_count && span_noted(c, c->gap_from))
-						span_take(c); /* and past what had arrived */
+					dup = span_take_front(c); /* the span fills from its front */
 				} else if (my < c->expect_seq) {
 					/* Asked from inside the span (its front left the
 					 * venue's history): new unless it had arrived. */
