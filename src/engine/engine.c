@@ -233,7 +233,7 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
 #define EXEC_REPORT(e, s, kind, ...)                                             \
 	do {                                                                     \
 		REPORT(e, s, kind, __VA_ARGS__);                                 \
-		if (NX_UNLIKELY((e)->dc[(s)->acct_cfg].to != NIL))               \
+		if (NX_UNLIKELY((s)->dc_to != NIL))                             \
 			drop_copy((e), (s));                                     \
 	} while (0)
 
@@ -242,7 +242,7 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
  * own messages (recoverable, and waiting there while it is not bound). */
 static NX_NOINLINE void drop_copy(struct nx_engine *e, const struct session *s)
 {
-	uint32_t r = e->dc[e->dc[s->acct_cfg].to].sess;
+	uint32_t r = e->dc[s->dc_to].sess;
 	struct session *d = r != NIL ? &e->sess[r] : NULL;
 	if (!d || d->state == S_FINALIZED) {
 		e->st.drop_copy_lost++;
@@ -298,7 +298,7 @@ static void cancel_report(struct nx_engine *e, struct session *s, const struct n
 	REPORT(e, s, exec_canceled, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
 	       .order_id = c->oid, .transact_time = e->now, .canceled_qty = c->qty,
 	       .account = c->acct, .instrument = c->inst, .reason = c->reason, .side = c->side);
-	if (copy && NX_UNLIKELY(e->dc[s->acct_cfg].to != NIL))
+	if (copy && NX_UNLIKELY(s->dc_to != NIL))
 		drop_copy(e, s);
 }
 
@@ -309,7 +309,7 @@ static void replace_report(struct nx_engine *e, struct session *s, const struct 
 	       .order_id = r->oid, .transact_time = e->now, .price = r->px, .qty = r->qty,
 	       .account = r->acct, .instrument = r->inst, .side = r->side,
 	       .kept_priority = r->kept_priority);
-	if (copy && NX_UNLIKELY(e->dc[s->acct_cfg].to != NIL))
+	if (copy && NX_UNLIKELY(s->dc_to != NIL))
 		drop_copy(e, s);
 }
 
@@ -716,7 +716,7 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 		refuse(e, s, m, seq, NX_REJ_ACCOUNT_NOT_PERMITTED);
 		return;
 	}
-	if (NX_UNLIKELY(e->dc[s->acct_cfg].receiver) && m->template_id >= NX_NXP_NEW_ORDER &&
+	if (NX_UNLIKELY(s->dc_receiver) && m->template_id >= NX_NXP_NEW_ORDER &&
 	    m->template_id <= NX_NXP_MASS_CANCEL) {
 		refuse(e, s, m, seq, NX_REJ_ACCOUNT_NOT_PERMITTED); /* a drop copy only reads */
 		return;

@@ -57,8 +57,12 @@ struct session {
 	struct nx_addr addr;      /* binding, valid while bound */
 	uint8_t state, bound, finishing;
 	uint8_t est_seen;         /* an Establish was accepted: est_ts is its timestamp */
+	uint8_t dc_receiver;      /* its account receives drop copies: it may not trade */
 	uint8_t *hist;            /* history slots */
 	uint8_t *hist_len;        /* bytes used per slot */
+	uint32_t dc_to;           /* its account's drop-copy account (index); NIL: none.
+	                             Both dc fields copied from e->dc, to be on the
+	                             session's lines the report path reads anyway */
 };
 
 /* Regression guard: at 32 bits the call counter wrapped after 2^32 calls
@@ -143,11 +147,33 @@ static inline void out_app_begin(struct session *s, uint32_t hist_mask, struct n
 }
 /* Record the message just written there, number it, and send it if bound. */
 void out_app_commit(struct nx_engine *e, struct session *s, size_t len);
-/* A new datagram to `to` in e->out (spilling a full one), or NULL when out
- * stays full (counted in out_overflow). */
-struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to);
 /* e->out is full: 1 if its spill emptied it, else 0 (out_overflow counted). */
 int out_spill(struct nx_engine *e);
+
+/* A new datagram to `to` in e->out, which has room. */
+static inline struct nx_out_dgram *out_dgram_at(struct nx_engine *e, struct nx_addr to)
+{
+	struct nx_out *o = e->out;
+	struct nx_out_dgram *d = &o->d[o->n++];
+	d->to = to;
+	d->len = 0;
+	e->st.tx_dgrams++;
+	return d;
+}
+
+/* out_dgram when out is full: spill, then a datagram in the emptied array,
+ * or NULL when it stays full. Out of line and reached by a tail call, so
+ * the common path saves no registers for it. */
+struct nx_out_dgram *out_dgram_full(struct nx_engine *e, struct nx_addr to);
+
+/* A new datagram to `to` in e->out (spilling a full one), or NULL when out
+ * stays full (counted in out_overflow). */
+static inline struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to)
+{
+	if (NX_UNLIKELY(e->out->n >= e->out->cap))
+		return out_dgram_full(e, to);
+	return out_dgram_at(e, to);
+}
 void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w);
 void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w);
 void out_heartbeat(struct nx_engine *e, struct session *s);

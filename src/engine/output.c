@@ -30,17 +30,11 @@ NX_NOINLINE int out_spill(struct nx_engine *e)
 	return 0;
 }
 
-struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to)
+NX_NOINLINE struct nx_out_dgram *out_dgram_full(struct nx_engine *e, struct nx_addr to)
 {
-	struct nx_out *o = e->out;
-	if (NX_UNLIKELY(o->n >= o->cap) && !out_spill(e))
-		return NULL;
-	struct nx_out_dgram *d = &o->d[o->n++];
-	d->to = to;
-	d->len = 0;
-	e->st.tx_dgrams++;
-	return d;
+	return out_spill(e) ? out_dgram_at(e, to) : NULL;
 }
+
 
 void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w)
 {
@@ -52,12 +46,15 @@ void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w)
 	d->len = (uint16_t)(d->len + w->len);
 }
 
-/* Start a datagram for s with Sequence(seq). */
+static struct nx_out_dgram *seq_dgram_full(struct nx_engine *e, struct session *s, uint64_t seq);
+
+/* Start a datagram for s with Sequence(seq). A full out is left to
+ * seq_dgram_full by a tail call: nothing to save on the way here. */
 static struct nx_out_dgram *seq_dgram(struct nx_engine *e, struct session *s, uint64_t seq)
 {
-	struct nx_out_dgram *d = out_dgram(e, s->addr);
-	if (!d)
-		return NULL;
+	if (NX_UNLIKELY(e->out->n >= e->out->cap))
+		return seq_dgram_full(e, s, seq);
+	struct nx_out_dgram *d = out_dgram_at(e, s->addr);
 	struct nx_nxp_writer w;
 	struct nx_nxp_sequence sq = { .next_seq_no = seq };
 	out_writer(d, &w);
@@ -66,6 +63,12 @@ static struct nx_out_dgram *seq_dgram(struct nx_engine *e, struct session *s, ui
 	s->out_ix = e->out->n - 1; /* d's index, without dividing by its size */
 	s->out_epoch = e->epoch;
 	return d;
+}
+
+static NX_NOINLINE struct nx_out_dgram *seq_dgram_full(struct nx_engine *e, struct session *s,
+							 uint64_t seq)
+{
+	return out_spill(e) ? seq_dgram(e, s, seq) : NULL;
 }
 
 void out_app_commit(struct nx_engine *e, struct session *s, size_t len)

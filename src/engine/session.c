@@ -177,6 +177,8 @@ static void on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 	s->id = n.session_id;
 	s->acct = n.account;
 	s->acct_cfg = ix;
+	s->dc_to = e->dc[ix].to;
+	s->dc_receiver = e->dc[ix].receiver;
 	s->state = S_NEGOTIATED;
 	s->neg_ts = n.timestamp;
 	s->next_recv = 1;
