@@ -128,6 +128,10 @@ $(BUILD)/tests/test_sock_out: $(BUILD)/tests/test_sock_out.o $(BUILD)/dpdk_apps/
 $(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS) -lpthread
 
+# The benches' shared options and statistics (perf/perf_util.c), tested like libnx.
+$(BUILD)/tests/test_perf_util: $(BUILD)/tests/test_perf_util.o $(PERF_SUP) $(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(PERF_SUP) $(TEST_SUP) $(LIB) -lcmocka -lm $(LDLIBS)
+
 # A static pattern: only the bench_* binaries, never perf_util.o itself.
 $(PERF_BINS): $(BUILD)/perf/%: $(BUILD)/perf/%.o $(PERF_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm $(LDLIBS)

@@ -379,12 +379,21 @@ void perf_live_event(struct perf_live *l, const struct nx_event *ev)
 	}
 }
 
+/* 16 for "0x..." (after a sign), else 10: never strtol's base 0, which
+ * reads a leading zero as octal ("--cpu 010" pinned CPU 8, "--reps 08"
+ * was refused). */
+static int num_base(const char *v)
+{
+	v += *v == '-' || *v == '+';
+	return v[0] == '0' && (v[1] == 'x' || v[1] == 'X') ? 16 : 10;
+}
+
 /* A whole number in [lo, hi] (decimal, or 0x hex), or exit(2) naming the option. */
 static long long opt_num(const char *opt, const char *v, long long lo, long long hi)
 {
 	char *end;
 	errno = 0;
-	long long x = strtoll(v, &end, 0);
+	long long x = strtoll(v, &end, num_base(v));
 	if (errno || end == v || *end || x < lo || x > hi) {
 		fprintf(stderr, "%s: expects a whole number from %lld to %lld, not \"%s\"\n", opt, lo,
 			hi, v);
@@ -410,7 +419,7 @@ int perf_opt(int argc, char **argv, int *i, int *reps, int *cpu, uint64_t *seed)
 	} else if (!strcmp(a, "--seed")) {
 		char *end;
 		errno = 0;
-		*seed = strtoull(v, &end, 0);
+		*seed = strtoull(v, &end, num_base(v));
 		if (errno || end == v || *end || *v == '-') {
 			fprintf(stderr, "--seed: expects a whole number, not \"%s\"\n", v);
 			exit(2);

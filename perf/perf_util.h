@@ -115,7 +115,8 @@ uint32_t perf_tsc_overhead(void);
  * reported; 1..PERF_MAX_REPS), --cpu N (pin; -1 picks the idlest) and
  * --seed N. If argv[*i] is one of them with its value, store it, step *i
  * onto the value and return 1; else 0 and nothing changes. A value that is
- * not a whole number in range is an error: a message and exit(2). */
+ * not a whole number in range is an error: a message and exit(2). Numbers
+ * are decimal (a leading zero too), or hex after 0x. */
 #define PERF_MAX_REPS 16
 int perf_opt(int argc, char **argv, int *i, int *reps, int *cpu, uint64_t *seed);
 
