@@ -76,6 +76,29 @@ static int wanted(const struct opts *O, const char *name)
 	return 0;
 }
 
+/* Every case main runs: --case names only these. */
+static const char *const case_names[] = {
+	"snippet_decode", "snippet_decode_switch", "snippet_book", "snippet_book_each",
+	"synth_decode", "synth_decode_switch", "synth_book", "synth_book_noprefetch",
+	"synth_book_each",
+};
+
+/* Is every name in --case a case? (A typo ran nothing and exited 0.) */
+static int cases_known(const char *only)
+{
+	for (const char *p = only;; p++) {
+		size_t n = strcspn(p, ","), k = 0;
+		while (k < NX_ARRAY_SIZE(case_names) &&
+		       (strlen(case_names[k]) != n || strncmp(case_names[k], p, n)))
+			k++;
+		if (k == NX_ARRAY_SIZE(case_names))
+			return 0;
+		p += n;
+		if (!*p)
+			return 1;
+	}
+}
+
 struct input {
 	const char *name;
 	uint8_t *data;
@@ -634,7 +657,10 @@ static int gen_synth(const struct opts *O, struct input *in)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_itch [--quick] [--msgs N] [--reps N] [--cpu N] [--seed N]\n"
-			"                  [--snippet PATH] [--case NAME[,NAME...]]\n");
+			"                  [--snippet PATH] [--case NAME[,NAME...]]\n"
+			"  cases: snippet_decode, snippet_decode_switch, snippet_book, snippet_book_each,\n"
+			"         synth_decode, synth_decode_switch, synth_book, synth_book_noprefetch,\n"
+			"         synth_book_each\n");
 }
 
 int main(int argc, char **argv)
@@ -659,7 +685,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (O.reps < 1 || O.msgs < 100000) {
+	if (O.reps < 1 || O.msgs < 100000 || (O.only && !cases_known(O.only))) {
 		usage();
 		return 2;
 	}
