@@ -27,9 +27,9 @@
  * that range and the collar never refuses the passive orders.
  *
  * A cancel or replace with no resting order to act on is sent as a new
- * order, and a new order beyond --max-live resting ones as a cancel, both
- * counted (`fallback`), so the achieved mix is reported beside the asked
- * one. Randomness is a seeded splitmix64 (--seed): one session in a closed
+ * order, and a new order beyond --max-live resting ones as a cancel (as an
+ * IOC when both hold), all counted (`fallback`), so the achieved mix is
+ * reported beside the asked one. Randomness is a seeded splitmix64 (--seed): one session in a closed
  * loop without warm-up repeats its requests; with several, which session
  * takes which draw follows the order answers arrive in (docs/nxgen.md).
  */
