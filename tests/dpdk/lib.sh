@@ -140,6 +140,27 @@ for k in sys.argv[2].split("."):
 print(d)' "$@"
 }
 
+# The engine's books through telemetry, as nxfeed prints a rebuilt book:
+# engine_books PREFIX INSTRUMENT... -> "book INST SIDE PX QTY ORDERS" lines,
+# best first, up to 10 levels a side.
+engine_books() {
+	_p=$1
+	shift
+	for _i in "$@"; do
+		tel "$_p" "/nanoex/book,$_i" | python3 -c '
+import json, re, sys
+d = list(json.loads(sys.stdin.read()).values())[0]
+for side in ("bid", "ask"):
+    for i in range(10):
+        v = d.get("%s_%d" % (side, i))
+        if v is None:
+            break
+        px, qty, n = re.match(r"(-?\d+) x (-?\d+) \((\d+)\)", v).groups()
+        print("book", d["instrument"], side, px, qty, n)
+'
+	done
+}
+
 # Stop a process with SIGTERM and wait for it: stop PID LOG -> its exit status
 stop() {
 	kill -TERM "$1"

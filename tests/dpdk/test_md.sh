@@ -108,19 +108,7 @@ NXC
 "$BUILD/nxclient" -H "10.96.$NET.1" -p 9100 -c "$TMP/venue.cfg" "$TMP/rest.nxc" >"$TMP/rest.out" 2>&1 \
 	|| { cat "$TMP/rest.out"; fail "resting orders"; }
 sleep 1 # a few snapshot cycles after the last order
-for i in 1 2 3 4; do
-	tel "$P" "/nanoex/book,$i" | python3 -c '
-import json, re, sys
-d = list(json.loads(sys.stdin.read()).values())[0]
-for side in ("bid", "ask"):
-    for i in range(10):
-        v = d.get("%s_%d" % (side, i))
-        if v is None:
-            break
-        px, qty, n = re.match(r"(-?\d+) x (-?\d+) \((\d+)\)", v).groups()
-        print("book", d["instrument"], side, px, qty, n)
-' >>"$TMP/engine.txt"
-done
+engine_books "$P" 1 2 3 4 >>"$TMP/engine.txt"
 wait "$LOSSY"
 RC1=$?
 wait "$LATE"

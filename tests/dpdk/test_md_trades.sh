@@ -64,19 +64,7 @@ LOST=$(field "$M" shard0_trades_lost)
 	&& ok "the backlog overflowed: $LOST trades lost, announced" || fail "losses: $M"
 [ "$(field "$M" shard0_feed_dropped)" -gt 0 ] && [ "$(field "$M" shard0_reimages)" -ge 5 ] \
 	&& ok "level changes dropped, the instrument re-imaged" || fail "re-images: $M"
-for i in 1 2 3 4; do
-	tel "$P" "/nanoex/book,$i" | python3 -c '
-import json, re, sys
-d = list(json.loads(sys.stdin.read()).values())[0]
-for side in ("bid", "ask"):
-    for i in range(10):
-        v = d.get("%s_%d" % (side, i))
-        if v is None:
-            break
-        px, qty, n = re.match(r"(-?\d+) x (-?\d+) \((\d+)\)", v).groups()
-        print("book", d["instrument"], side, px, qty, n)
-' >>"$TMP/engine.txt"
-done
+engine_books "$P" 1 2 3 4 >>"$TMP/engine.txt"
 
 # A clean stop: end of session, and nxfeed prints what it holds.
 stop "$NXPID" && ok "SIGTERM, exit 0" || fail "nanoex exit: $(tail -5 "$TMP/nanoex.log")"
