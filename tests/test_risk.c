@@ -443,15 +443,55 @@ static void test_set_limit_errors(void **state)
 
 /* After a long random run, recount every account's open quantity, open
  * notional and open orders from the book, and positions from the fills. */
-static int64_t g_pos[3][3];
+static int64_t g_pos[4][3];    /* by account 1..3 and instrument */
+static nx_oid_t g_last_oid;
 
 static void tee(void *ctx, const struct nx_event *ev)
 {
 	nx_risk_on_event(ctx, ev);
+	if (ev->type == NX_EV_ACCEPTED)
+		g_last_oid = ev->u.order.oid;
 	if (ev->type == NX_EV_TRADE) {
 		const struct nx_ev_fill *f[2] = { &ev->u.trade.maker, &ev->u.trade.taker };
 		for (int k = 0; k < 2; k++)
 			g_pos[f[k]->acct][f[k]->inst] += f[k]->side == NX_SIDE_BUY ? f[k]->qty : -f[k]->qty;
+	}
+}
+
+/* Every account up to last: open quantities, notional and orders recounted
+ * from the book, positions from the fills tee saw. */
+static void recount(struct fx *f, nx_acct_t last)
+{
+	for (nx_acct_t acct = 1; acct <= last; acct++) {
+		int64_t notional = 0;
+		uint32_t orders = 0;
+		for (nx_inst_t inst = INST; inst <= INST2; inst++) {
+			int64_t open[3] = { 0 };
+			for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
+				struct nx_level_info lv[64];
+				int n = nx_book_depth(f->book, inst, side, lv, 64);
+				for (int k = 0; k < n; k++) {
+					nx_oid_t oids[300];
+					int m = nx_book_level_orders(f->book, inst, side, lv[k].px, oids, 300);
+					for (int j = 0; j < m; j++) {
+						struct nx_order_info oi;
+						assert_int_equal(nx_book_order(f->book, oids[j], &oi), 0);
+						if (oi.acct != acct)
+							continue;
+						open[side] += oi.leaves;
+						notional += oi.leaves * oi.px;
+						orders++;
+					}
+				}
+			}
+			struct nx_risk_exposure e = expo(f, acct, inst);
+			assert_int_equal(e.open_buy, open[NX_SIDE_BUY]);
+			assert_int_equal(e.open_sell, open[NX_SIDE_SELL]);
+			assert_int_equal(e.position, g_pos[acct][inst]);
+		}
+		struct nx_risk_exposure e = expo(f, acct, INST);
+		assert_int_equal(e.open_notional, notional);
+		assert_int_equal(e.open_orders, orders);
 	}
 }
 
@@ -507,37 +547,7 @@ static void test_exposure_follows_book(void **state)
 		}
 		}
 	}
-	for (nx_acct_t acct = A; acct <= B; acct++) {
-		int64_t notional = 0;
-		uint32_t orders = 0;
-		for (nx_inst_t inst = INST; inst <= INST2; inst++) {
-			int64_t open[3] = { 0 };
-			for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
-				struct nx_level_info lv[64];
-				int n = nx_book_depth(f->book, inst, side, lv, 64);
-				for (int k = 0; k < n; k++) {
-					nx_oid_t oids[300];
-					int m = nx_book_level_orders(f->book, inst, side, lv[k].px, oids, 300);
-					for (int j = 0; j < m; j++) {
-						struct nx_order_info oi;
-						assert_int_equal(nx_book_order(f->book, oids[j], &oi), 0);
-						if (oi.acct != acct)
-							continue;
-						open[side] += oi.leaves;
-						notional += oi.leaves * oi.px;
-						orders++;
-					}
-				}
-			}
-			struct nx_risk_exposure e = expo(f, acct, inst);
-			assert_int_equal(e.open_buy, open[NX_SIDE_BUY]);
-			assert_int_equal(e.open_sell, open[NX_SIDE_SELL]);
-			assert_int_equal(e.position, g_pos[acct][inst]);
-		}
-		struct nx_risk_exposure e = expo(f, acct, INST);
-		assert_int_equal(e.open_notional, notional);
-		assert_int_equal(e.open_orders, orders);
-	}
+	recount(f, B);
 }
 
 /* As test_exposure_follows_book, over every path that changes an order:
@@ -545,68 +555,18 @@ static void test_exposure_follows_book(void **state)
  * CO/CB/CN cancels), FOK, icebergs and their refills, market orders with
  * FOK, replaces, mass cancels, kill-switch and halt cancels. The recount
  * runs every few hundred commands, so a drift is caught near its cause. */
-static int64_t g_pos3[4][3];
-static nx_oid_t g_last_oid;
-
-static void tee3(void *ctx, const struct nx_event *ev)
-{
-	nx_risk_on_event(ctx, ev);
-	if (ev->type == NX_EV_ACCEPTED)
-		g_last_oid = ev->u.order.oid;
-	if (ev->type == NX_EV_TRADE) {
-		const struct nx_ev_fill *f[2] = { &ev->u.trade.maker, &ev->u.trade.taker };
-		for (int k = 0; k < 2; k++)
-			g_pos3[f[k]->acct][f[k]->inst] += f[k]->side == NX_SIDE_BUY ? f[k]->qty : -f[k]->qty;
-	}
-}
-
-static void recount3(struct fx *f)
-{
-	for (nx_acct_t acct = 1; acct <= 3; acct++) {
-		int64_t notional = 0;
-		uint32_t orders = 0;
-		for (nx_inst_t inst = INST; inst <= INST2; inst++) {
-			int64_t open[3] = { 0 };
-			for (unsigned side = NX_SIDE_BUY; side <= NX_SIDE_SELL; side++) {
-				struct nx_level_info lv[64];
-				int n = nx_book_depth(f->book, inst, side, lv, 64);
-				for (int k = 0; k < n; k++) {
-					nx_oid_t oids[300];
-					int m = nx_book_level_orders(f->book, inst, side, lv[k].px, oids, 300);
-					for (int j = 0; j < m; j++) {
-						struct nx_order_info oi;
-						assert_int_equal(nx_book_order(f->book, oids[j], &oi), 0);
-						if (oi.acct != acct)
-							continue;
-						open[side] += oi.leaves;
-						notional += oi.leaves * oi.px;
-						orders++;
-					}
-				}
-			}
-			struct nx_risk_exposure e = expo(f, acct, inst);
-			assert_int_equal(e.open_buy, open[NX_SIDE_BUY]);
-			assert_int_equal(e.open_sell, open[NX_SIDE_SELL]);
-			assert_int_equal(e.position, g_pos3[acct][inst]);
-		}
-		struct nx_risk_exposure e = expo(f, acct, INST);
-		assert_int_equal(e.open_notional, notional);
-		assert_int_equal(e.open_orders, orders);
-	}
-}
-
 static void test_exposure_follows_book_every_path(void **state)
 {
 	struct fx *f = *state;
 	uint64_t x = 0x2545f4914f6cdd1dull;
-	memset(g_pos3, 0, sizeof(g_pos3));
+	memset(g_pos, 0, sizeof(g_pos));
 	g_last_oid = 0;
 	/* account 3 shares account 1's self-trade group */
 	struct nx_account ba = { .id = 3, .stp_group = A };
 	assert_int_equal(nx_book_add_account(f->book, &ba), 0);
 	struct nx_account_config c3 = { .id = 3, .limits = lim };
 	assert_int_equal(nx_risk_add_account(f->risk, &c3), 0);
-	nx_book_set_sink(f->book, tee3, f->risk);
+	nx_book_set_sink(f->book, tee, f->risk);
 	for (nx_acct_t a = 1; a <= 3; a++) {
 		nx_risk_set_limit(f->risk, a, NX_LIMIT_MAX_ORDER_NOTIONAL, INT64_MAX);
 		nx_risk_set_limit(f->risk, a, NX_LIMIT_POSITION, INT64_MAX);
@@ -675,9 +635,9 @@ static void test_exposure_follows_book_every_path(void **state)
 			break;
 		}
 		if (step % 500 == 499)
-			recount3(f);
+			recount(f, 3);
 	}
-	recount3(f);
+	recount(f, 3);
 }
 
 /*
