@@ -325,6 +325,10 @@ int nxc_field_match(const struct nx_client_msg *m, int resent, const char *key,
 		if (is_number(want) && t->kind != NXC_K_SYMBOL)
 			return t->is_int ? strtoll(want, NULL, 10) == (int64_t)t->raw
 					 : *want != '-' && strtoull(want, NULL, 10) == t->raw;
+		/* Another name of the value, as nxc_field_check accepts it (side=B
+		 * for BUY): compare what it parses to. */
+		if (t->kind == NXC_K_SIDE && !nxc_enum_parse(NXC_K_SIDE, want, &v))
+			return v == t->raw;
 		return 0;
 	}
 	return -1;

@@ -85,6 +85,18 @@ if [ -x "$sock" ]; then
 	else
 		echo "FAIL connect again: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
 	fi
+	# Regression (rev-cli): side=B and side=S pass expect's check (and new
+	# sends them), but expect compared them with the printed BUY / SELL as
+	# text, so the run failed at run time: "expected side=B, got side=BUY".
+	printf '%s\n' 'connect s=b acct=2' 'new inst=1 side=B qty=1 px=99000' 'expect msg=ExecNew side=B' \
+		'new inst=1 side=s qty=1 px=101000' 'expect msg=ExecNew side=s' >"$tmp/b.nxc"
+	"$nxclient" -c "$tmp/v.cfg" -p "$port" -t 500 --settle 0 "$tmp/b.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 0 ]; then
+		echo "ok   expect side=B / side=s matches BUY / SELL"
+	else
+		echo "FAIL expect side=B: status $st"; cat "$tmp/err"; fail=1
+	fi
 else
 	echo "skip venue checks: $sock not built"
 fi
