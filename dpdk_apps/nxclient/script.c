@@ -113,8 +113,13 @@ void nxs_no_leftovers(struct script *s)
 /* A client order id (or request id): key= if given, else the session's next. */
 uint64_t nxs_next_id(struct script *s, const char *key, uint64_t *next)
 {
-	if (!nxs_field(s, key))
+	if (!nxs_field(s, key)) {
+		/* Counted on from a given 2^64-2: this one is 2^64-1, the next
+		 * would be 0 (only the real pass counts per session). */
+		if (!s->dry && *next == 0)
+			nxs_fail(s, 2, "%s: ids ran out (this one would wrap to 0)", key);
 		return (*next)++;
+	}
 	uint64_t v = nxs_unum(s, key, 1, 0);
 	if (v == UINT64_MAX)
 		nxs_fail(s, 2, "%s: above 2^64-2", key); /* the next one would wrap to 0 */

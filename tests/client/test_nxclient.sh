@@ -97,6 +97,18 @@ if [ -x "$sock" ]; then
 	else
 		echo "FAIL expect side=B: status $st"; cat "$tmp/err"; fail=1
 	fi
+	# Regression (rev-cli): cl= of 2^64-1 was refused, but one of 2^64-2
+	# let the counter run on to 2^64-1 and then wrap: the third order went
+	# out with cl=0 (no client id: it cannot be canceled by orig=).
+	printf '%s\n' 'connect s=c acct=1' 'new inst=1 side=B qty=1 px=99000 cl=18446744073709551614' \
+		'new inst=1 side=B qty=1 px=99000' 'new inst=1 side=B qty=1 px=99000' >"$tmp/w.nxc"
+	"$nxclient" -c "$tmp/v.cfg" -p "$port" -t 500 --settle 0 "$tmp/w.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 2 ] && grep -q 'w.nxc:4: cl: ids ran out' "$tmp/err" && ! grep -q ' cl=0 ' "$tmp/out"; then
+		echo "ok   cl= counted on from 2^64-2 does not wrap to 0"
+	else
+		echo "FAIL cl wraps to 0: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
 else
 	echo "skip venue checks: $sock not built"
 fi
