@@ -19,12 +19,13 @@
  *
  * It stops at the feed's end of session (once nothing is missing), after
  * --duration seconds, or on SIGINT/SIGTERM, and prints per instrument
- *   book INST synced|stale bid|ask PX QTY ORDERS   (best first, --depth levels)
+ *   book INST synced|stale
+ *   book INST bid|ask PX QTY ORDERS   (best first, --depth levels)
  *   trades INST COUNT last PX QTY
  *   trades_lost INST COUNT qty QTY   (the venue announced trades it could
  *                                     not publish: TradesLost, summed)
  * then its counters. Exit status: 0, 1 on bad usage or socket errors, 2
- * when a book is not synced at the end.
+ * when a book is not synced at the end, or nothing was received at all.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -342,6 +343,14 @@ int main(int argc, char **argv)
 	if (print_books(&cfg, sub, o.depth, &unsynced))
 		unsynced = 1;
 	print_stats(sub, dropped);
+	/* Nothing heard (a wrong group or interface, the venue down): the
+	 * empty books above are not the venue's, whatever they say. */
+	if (!nx_feed_sub_mold_stats(sub, NX_FEED_INCREMENTAL)->data_pkts &&
+	    !nx_feed_sub_mold_stats(sub, NX_FEED_INCREMENTAL)->heartbeats &&
+	    !nx_feed_sub_mold_stats(sub, NX_FEED_SNAPSHOT)->data_pkts) {
+		fprintf(stderr, "nxfeed: nothing received from the feed\n");
+		unsynced = 1;
+	}
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	nx_feed_sub_destroy(sub);

@@ -191,4 +191,10 @@ NXC
 stop "$NXPID" && ok "SIGTERM, exit 0" || fail "exit status"
 grep -q "market data out: msgs" "$TMP/nanoex.log" && ok "final market-data counters printed" \
 	|| fail "final: $(tail -5 "$TMP/nanoex.log")"
+# With the venue gone, a subscriber hears nothing: its empty books are not
+# the venue's. Regression (session 16): it printed them synced and exited 0.
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --duration 0.3 >"$TMP/deaf0.txt" 2>&1
+RC=$?
+[ "$RC" = 2 ] && grep -q "nothing received from the feed" "$TMP/deaf0.txt" \
+	&& ok "nxfeed that hears nothing exits 2" || fail "nxfeed with no feed: status $RC: $(tail -3 "$TMP/deaf0.txt")"
 finish
