@@ -68,6 +68,15 @@ static struct field *field(struct script *s, const char *key)
 	return NULL;
 }
 
+/* Whether the line has key=, without using it. */
+static int has(const struct script *s, const char *key)
+{
+	for (unsigned i = 0; i < s->nf; i++)
+		if (!strcmp(s->f[i].key, key))
+			return 1;
+	return 0;
+}
+
 static int64_t num(struct script *s, const char *key, int required, int64_t dflt)
 {
 	struct field *f = field(s, key);
@@ -203,10 +212,15 @@ static void cmd_instrument(struct script *s)
 	strcpy(in.symbol, sym->val);
 	in.kind = (uint8_t)pick(s, "kind", kind_names, 5, NX_KIND_SPOT);
 	in.status = (uint8_t)pick(s, "status", status_names, 4, NX_STATUS_OPEN);
+	/* Defaults only for what is absent, not through nx_instrument_defaults,
+	 * which takes 0 for unset: tick=0 or max=0 written out must fail as in
+	 * the venue file, not run as tick 1 or max 1e12. */
 	in.tick = num(s, "tick", 0, 1);
 	in.lot = num(s, "lot", 0, 1);
-	in.min_qty = num(s, "min", 0, 0);
+	in.min_qty = num(s, "min", 0, in.lot);
 	in.max_qty = num(s, "max", 0, 0);
+	if (!has(s, "max") && in.lot > 0)
+		in.max_qty = INT64_C(1000000000000) / in.lot * in.lot; /* 1e12, on the lot */
 	in.band_ticks = num(s, "band", 0, 0);
 	in.ref_px = num(s, "ref", 0, 0);
 	in.underlying = u32(s, "underlying", 0, 0);
@@ -214,7 +228,6 @@ static void cmd_instrument(struct script *s)
 	in.expiry_ns = num(s, "expiry", 0, 0);
 	in.put_call = (uint8_t)pick(s, "pc", pc_names, 3, 0);
 	no_leftovers(s);
-	nx_instrument_defaults(&in);
 	const char *why;
 	if (nx_instrument_check(&in, &why))
 		die(s, "instrument: %s", why);

@@ -60,4 +60,14 @@ for opt in "--ladder 4294967360" "--orders 4294967297" "--orders 1x" "--accounts
 done
 "$nxreplay" --orders 4 --ladder 128 "$tmp/opt.nxr" >"$tmp/opt.out" 2>&1
 check "valid options still run" "$([ "$(grep -c '^ack' "$tmp/opt.out")" = 2 ]; echo $?)"
+
+# An explicit zero is a value, not "absent" (regression: tick=0, lot=0,
+# min=0 and max=0 were taken for unset and ran as tick 1, lot 1, min = lot,
+# max 1e12: a typo in a golden script ran another instrument without a word).
+for f in tick=0 lot=0 min=0 max=0; do
+	printf 'instrument id=1 symbol=X %s\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100\n' "$f" >"$tmp/zero.nxr"
+	"$nxreplay" "$tmp/zero.nxr" >"$tmp/zero.out" 2>&1
+	rc=$?
+	check "instrument $f is an error" "$([ $rc -eq 2 ] && ! grep -q '^ack' "$tmp/zero.out"; echo $?)"
+done
 exit $fail
