@@ -435,7 +435,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", s.path, strerror(errno));
 			return 2;
 		}
-		char line[LINE_MAX_LEN];
+		/* LINE_MAX_LEN - 1 bytes of text, its newline and the NUL: a
+		 * buffer of LINE_MAX_LEN refused a line of exactly that length */
+		char line[LINE_MAX_LEN + 1];
 		for (s.line = 1; fgets(line, sizeof(line), in); s.line++) {
 			if (!strchr(line, '\n') && !feof(in))
 				die(&s, "line longer than %d bytes", LINE_MAX_LEN - 1);

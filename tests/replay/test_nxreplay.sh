@@ -70,4 +70,21 @@ for f in tick=0 lot=0 min=0 max=0; do
 	rc=$?
 	check "instrument $f is an error" "$([ $rc -eq 2 ] && ! grep -q '^ack' "$tmp/zero.out"; echo $?)"
 done
+
+# Lines up to 1023 bytes run, longer ones are an error (regression: a line
+# of exactly 1023 bytes, newline not counted, was refused as "longer than
+# 1023 bytes": fgets had no room left for its newline).
+pad() { # pad N: a comment that makes "instrument id=1 symbol=X " N bytes long
+	printf 'instrument id=1 symbol=X #'
+	i=26
+	while [ $i -lt "$1" ]; do printf x; i=$((i + 1)); done
+	printf '\n'
+}
+{ pad 1023; echo "new acct=1 cl=1 inst=1 side=B qty=1 px=100"; } >"$tmp/len.nxr"
+"$nxreplay" "$tmp/len.nxr" >"$tmp/len.out" 2>&1
+check "a line of 1023 bytes runs" "$([ $? -eq 0 ] && grep -q '^ack' "$tmp/len.out"; echo $?)"
+{ pad 1024; echo "new acct=1 cl=1 inst=1 side=B qty=1 px=100"; } >"$tmp/len.nxr"
+"$nxreplay" "$tmp/len.nxr" >"$tmp/len.out" 2>&1
+check "a line of 1024 bytes is an error" \
+	"$([ $? -eq 2 ] && grep -q 'line longer than 1023 bytes' "$tmp/len.out"; echo $?)"
 exit $fail
