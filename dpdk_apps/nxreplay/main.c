@@ -362,6 +362,9 @@ static void run_line(struct script *s, char *line)
 		if (s->nf == MAX_FIELDS)
 			die(s, "more than %d fields", MAX_FIELDS);
 		*eq = 0;
+		/* else the second one is left unused and named "unknown field" */
+		if (has(s, tok))
+			die(s, "%s= given twice", tok);
 		s->f[s->nf++] = (struct field){ tok, eq + 1, 0 };
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

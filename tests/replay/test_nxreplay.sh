@@ -87,4 +87,11 @@ check "a line of 1023 bytes runs" "$([ $? -eq 0 ] && grep -q '^ack' "$tmp/len.ou
 "$nxreplay" "$tmp/len.nxr" >"$tmp/len.out" 2>&1
 check "a line of 1024 bytes is an error" \
 	"$([ $? -eq 2 ] && grep -q 'line longer than 1023 bytes' "$tmp/len.out"; echo $?)"
+
+# A key given twice is named as such (regression: "new ... px=1 px=2" said
+# "unknown field px=", a key the command does know).
+printf 'instrument id=1 symbol=X\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100 px=200\n' >"$tmp/dup.nxr"
+"$nxreplay" "$tmp/dup.nxr" >"$tmp/dup.out" 2>&1
+check "a repeated key is an error naming it" \
+	"$([ $? -eq 2 ] && grep -q 'dup.nxr:2: px= given twice' "$tmp/dup.out" && ! grep -q '^ack' "$tmp/dup.out"; echo $?)"
 exit $fail
