@@ -30,6 +30,7 @@ struct script {
 	unsigned line;
 	int echo;
 	int strict_accounts; /* an "account" line was seen: no accounts on first use */
+	int booked;          /* a "book" line was seen */
 	struct nx_book_config cfg;
 	struct nx_book *book;
 	struct field f[MAX_FIELDS];
@@ -177,8 +178,11 @@ static void ensure_account(struct script *s, nx_acct_t id)
 
 static void cmd_book(struct script *s)
 {
-	if (s->book)
+	/* a second book line, the book not yet created, replaced the first's
+	 * capacities: refused like any other command before it */
+	if (s->book || s->booked)
 		die(s, "%s must come before any other command", "book");
+	s->booked = 1;
 	s->cfg.max_orders = u32(s, "orders", 0, s->cfg.max_orders);
 	s->cfg.ladder_ticks = u32(s, "ladder", 0, s->cfg.ladder_ticks);
 	s->cfg.max_instruments = u32(s, "instruments", 0, s->cfg.max_instruments);

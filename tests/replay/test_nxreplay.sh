@@ -94,4 +94,11 @@ printf 'instrument id=1 symbol=X\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100 px=
 "$nxreplay" "$tmp/dup.nxr" >"$tmp/dup.out" 2>&1
 check "a repeated key is an error naming it" \
 	"$([ $? -eq 2 ] && grep -q 'dup.nxr:2: px= given twice' "$tmp/dup.out" && ! grep -q '^ack' "$tmp/dup.out"; echo $?)"
+
+# "book" only as the first command (regression: a second "book" line before
+# any other command was taken, its capacities silently replacing the first's).
+printf 'book orders=1\nbook orders=8\ninstrument id=1 symbol=X\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100\nnew acct=1 cl=2 inst=1 side=B qty=1 px=101\n' >"$tmp/book2.nxr"
+"$nxreplay" "$tmp/book2.nxr" >"$tmp/book2.out" 2>&1
+check "a second book line is an error" \
+	"$([ $? -eq 2 ] && grep -q 'book2.nxr:2: book must come before any other command' "$tmp/book2.out"; echo $?)"
 exit $fail
