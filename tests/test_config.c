@@ -482,6 +482,43 @@ static void test_field_type_errors(void **state)
 	expect_error(t, "sessions.history: must be a power of two", 5);
 }
 
+/* A member named like its section is named in full. Regression: the
+ * location's de-duplication ("book", not "book.book", for a failure of the
+ * section itself) also took a member for its section: "book = { book = 1; }"
+ * said "book: unknown field", as if the section were the unknown one. (Not
+ * expect_error: its check takes "book.book" for a name said twice.) */
+static void test_member_named_as_section(void **state)
+{
+	(void)state;
+	static const struct { const char *text, *want; unsigned line; } cases[] = {
+		{ "book = { book = 1; };\n", "book.book: unknown field", 5 },
+		{ "sessions = { sessions = 1; };\n", "sessions.sessions: unknown field", 5 },
+		{ "net = { net = 1; };\n", "net.net: unknown field", 5 },
+	};
+	char t[2048], err[512], path[64], want[600];
+	struct nx_venue_config c;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(t, sizeof(t), "%s%s%s%s", good_limits, good_inst, good_acct, cases[i].text);
+		assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+		snprintf(want, sizeof(want), "%s:%u: %s", path, cases[i].line, cases[i].want);
+		if (strcmp(err, want))
+			fail_msg("error \"%s\" is not \"%s\"", err, want);
+	}
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; limits = { limits = 5; };\n"
+		 " key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_limits, good_inst);
+	assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+	snprintf(want, sizeof(want), "%s:4: accounts[0].limits.limits: unknown field", path);
+	if (strcmp(err, want))
+		fail_msg("error \"%s\" is not \"%s\"", err, want);
+	/* the section itself is still named once */
+	snprintf(t, sizeof(t), "%s%s%sbook = 5;\n", good_limits, good_inst, good_acct);
+	assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+	snprintf(want, sizeof(want), "%s:5: book: must be a group { ... }", path);
+	if (strcmp(err, want))
+		fail_msg("error \"%s\" is not \"%s\"", err, want);
+}
+
 /* drop_copy: an account's execution reports copied to another account's
  * session (docs/protocol.md#drop-copy). It must name another configured
  * account, one that copies to none. */
@@ -849,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_field_type_errors),
+		cmocka_unit_test(test_member_named_as_section),
 		cmocka_unit_test(test_drop_copy),
 		cmocka_unit_test(test_net_structure_errors),
 		cmocka_unit_test(test_net_shards),

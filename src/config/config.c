@@ -40,8 +40,12 @@ int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : L->path;
 	const char *name = s && config_setting_name(s) ? config_setting_name(s) : NULL;
 	size_t nl = name ? strlen(name) : 0, wl = strlen(L->where);
+	/* a member named like its section ("book = { book = 1; }") is that
+	 * section's member, not the section: its parent bears the name too */
+	const config_setting_t *up = s ? config_setting_parent(s) : NULL;
+	const char *upname = up ? config_setting_name(up) : NULL;
 	if (name && wl >= nl && !strcmp(L->where + wl - nl, name) &&
-	    (wl == nl || L->where[wl - nl - 1] == '.'))
+	    (wl == nl || L->where[wl - nl - 1] == '.') && !(upname && !strcmp(upname, name)))
 		name = NULL; /* s is the section the location names: "book", not "book.book" */
 	if (name && L->where[0])
 		snprintf(L->err, L->errlen, "%s:%u: %s.%s: %s", file, line, L->where, name, msg);
