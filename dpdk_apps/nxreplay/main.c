@@ -172,8 +172,15 @@ static void ensure_book(struct script *s)
 static void ensure_account(struct script *s, nx_acct_t id)
 {
 	struct nx_account a = { .id = id };
-	if (id && !s->strict_accounts)
-		(void)nx_book_add_account(s->book, &a); /* -EEXIST: already there */
+	if (!id || s->strict_accounts)
+		return;
+	/* -EEXIST: already there. A full book stops the run (as an instrument
+	 * does): ignored, the order was rejected UNKNOWN_ACCOUNT as if the
+	 * venue had decided it. */
+	int rc = nx_book_add_account(s->book, &a);
+	if (rc && rc != -EEXIST)
+		die(s, "account %" PRIu32 " cannot be added: %s (book accounts=%" PRIu32 ")", id,
+		    strerror(-rc), s->cfg.max_accounts);
 }
 
 static void cmd_book(struct script *s)

@@ -101,4 +101,13 @@ printf 'book orders=1\nbook orders=8\ninstrument id=1 symbol=X\nnew acct=1 cl=1 
 "$nxreplay" "$tmp/book2.nxr" >"$tmp/book2.out" 2>&1
 check "a second book line is an error" \
 	"$([ $? -eq 2 ] && grep -q 'book2.nxr:2: book must come before any other command' "$tmp/book2.out"; echo $?)"
+
+# An account created on first use that does not fit stops the run, as an
+# instrument that does not fit does (regression: the -ENOSPC was ignored and
+# the order printed "reject ... reason=UNKNOWN_ACCOUNT", a harness limit
+# recorded in the expected output as if the venue had decided it).
+printf 'book accounts=1\ninstrument id=1 symbol=X\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100\nnew acct=2 cl=1 inst=1 side=S qty=1 px=100\n' >"$tmp/acap.nxr"
+"$nxreplay" "$tmp/acap.nxr" >"$tmp/acap.out" 2>&1
+check "an account past the capacity is an error" \
+	"$([ $? -eq 2 ] && grep -q 'acap.nxr:4: account 2' "$tmp/acap.out" && ! grep -q '^reject' "$tmp/acap.out"; echo $?)"
 exit $fail
