@@ -145,6 +145,8 @@ static const char *const side_names[] = { NULL, "B", "S" };
 static const char *const type_names[] = { NULL, "LIMIT", "MARKET" };
 static const char *const tif_names[] = { NULL, "GTC", "IOC", "FOK" };
 static const char *const stp_names[] = { "DEFAULT", "NONE", "CN", "CO", "CB", "DC" };
+/* An account's own mode: DEFAULT ("the account's") is an order's only. */
+static const char *const acct_stp_names[] = { NULL, "NONE", "CN", "CO", "CB", "DC" };
 static const char *const status_names[] = { NULL, "OPEN", "HALTED", "CLOSED" };
 static const char *const kind_names[] = { NULL, "SPOT", "FUTURE", "PERPETUAL", "OPTION" };
 static const char *const pc_names[] = { NULL, "C", "P" };
@@ -203,7 +205,7 @@ static void cmd_account(struct script *s)
 {
 	struct nx_account a = { 0 };
 	a.id = u32(s, "id", 1, 0);
-	a.stp = (uint8_t)pick(s, "stp", stp_names, 6, NX_STP_NONE);
+	a.stp = (uint8_t)pick(s, "stp", acct_stp_names, 6, NX_STP_NONE);
 	a.stp_group = u32(s, "group", 0, 0);
 	no_leftovers(s);
 	ensure_book(s);

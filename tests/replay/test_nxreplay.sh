@@ -110,4 +110,11 @@ printf 'book accounts=1\ninstrument id=1 symbol=X\nnew acct=1 cl=1 inst=1 side=B
 "$nxreplay" "$tmp/acap.nxr" >"$tmp/acap.out" 2>&1
 check "an account past the capacity is an error" \
 	"$([ $? -eq 2 ] && grep -q 'acap.nxr:4: account 2' "$tmp/acap.out" && ! grep -q '^reject' "$tmp/acap.out"; echo $?)"
+
+# An account's STP mode is NONE, CN, CO, CB or DC (regression: stp=DEFAULT,
+# an order's "use the account's", was taken as an account's own mode).
+printf 'account id=1 stp=DEFAULT\n' >"$tmp/astp.nxr"
+"$nxreplay" "$tmp/astp.nxr" >"$tmp/astp.out" 2>&1
+check "account stp=DEFAULT is an error" \
+	"$([ $? -eq 2 ] && grep -q 'stp: unknown value "DEFAULT"' "$tmp/astp.out"; echo $?)"
 exit $fail
