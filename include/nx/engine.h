@@ -144,8 +144,9 @@ uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out
  * one datagram each, as many as out has room for (all of them when out has a
  * spill). Ending a binding runs cancel-on-disconnect for accounts configured
  * with it, as any other end does. Returns the bindings still open for want
- * of room: send out's datagrams and call again until it returns 0. Sessions survive (a client
- * may establish again with a later start of the venue that keeps state). */
+ * of room: send out's datagrams and call again until it returns 0. Sessions
+ * survive (a client may establish again with a later start of the venue that
+ * keeps state). */
 uint32_t nx_engine_shutdown(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
 
 /*

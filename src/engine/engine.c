@@ -269,11 +269,11 @@ static void reject_report(struct nx_engine *e, struct session *s, const struct n
 {
 	if (r->req == NX_REQ_NEW)
 		EXEC_REPORT(e, s, exec_rejected, .cl_ord_id = r->cl, .transact_time = e->now,
-		       .account = r->acct, .instrument = r->inst, .reason = r->reason);
+			    .account = r->acct, .instrument = r->inst, .reason = r->reason);
 	else
 		EXEC_REPORT(e, s, cancel_reject, .cl_ord_id = r->cl, .orig_cl_ord_id = r->orig_cl,
-		       .order_id = r->oid, .transact_time = e->now, .account = r->acct,
-		       .instrument = r->inst, .reason = r->reason, .response_to = r->req);
+			    .order_id = r->oid, .transact_time = e->now, .account = r->acct,
+			    .instrument = r->inst, .reason = r->reason, .response_to = r->req);
 }
 
 /* ExecTrade to the owner of one side of a trade. */
@@ -283,10 +283,10 @@ static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev
 	struct session *s = owner(e, f->tag);
 	if (s)
 		EXEC_REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
-		       .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
-		       .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
-		       .account = f->acct, .instrument = f->inst, .side = f->side,
-		       .liquidity = f->liq, .aggressor = aggressor);
+			    .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
+			    .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
+			    .account = f->acct, .instrument = f->inst, .side = f->side,
+			    .liquidity = f->liq, .aggressor = aggressor);
 }
 
 /* ExecCanceled and ExecReplaced, to the order's session and, when another
@@ -325,10 +325,11 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		nx_risk_on_accepted(e->risk, o);
 		if ((s = owner(e, o->tag)))
 			EXEC_REPORT(e, s, exec_new, .cl_ord_id = o->cl, .order_id = o->oid,
-			       .transact_time = e->now, .price = o->px, .qty = o->qty,
-			       .display_qty = o->display, .account = o->acct, .instrument = o->inst,
-			       .side = o->side, .ord_type = o->type, .time_in_force = o->tif,
-			       .post_only = o->post_only, .stp_mode = o->stp);
+				    .transact_time = e->now, .price = o->px, .qty = o->qty,
+				    .display_qty = o->display, .account = o->acct,
+				    .instrument = o->inst, .side = o->side, .ord_type = o->type,
+				    .time_in_force = o->tif, .post_only = o->post_only,
+				    .stp_mode = o->stp);
 		break;
 	}
 	case NX_EV_REJECTED:
@@ -361,9 +362,9 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		nx_risk_on_cancel(e->risk, c, 0);
 		if ((s = owner(e, c->tag)))
 			EXEC_REPORT(e, s, exec_reduced, .cl_ord_id = c->cl, .req_cl_ord_id = c->req_cl,
-			       .order_id = c->oid, .transact_time = e->now, .reduced_qty = c->qty,
-			       .leaves_qty = c->leaves, .account = c->acct, .instrument = c->inst,
-			       .reason = c->reason, .side = c->side);
+				    .order_id = c->oid, .transact_time = e->now, .reduced_qty = c->qty,
+				    .leaves_qty = c->leaves, .account = c->acct, .instrument = c->inst,
+				    .reason = c->reason, .side = c->side);
 		break;
 	}
 	case NX_EV_REPLACED: {
@@ -378,9 +379,9 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 	case NX_EV_MASS_CANCELED: {
 		const struct nx_ev_mass *m = &ev->u.mass;
 		if (e->cur)
-			EXEC_REPORT(e, e->cur, mass_cancel_report, .cl_ord_id = m->cl, .transact_time = e->now,
-			       .account = m->acct, .instrument = m->inst, .count = m->count,
-			       .side = m->side);
+			EXEC_REPORT(e, e->cur, mass_cancel_report, .cl_ord_id = m->cl,
+				    .transact_time = e->now, .account = m->acct, .instrument = m->inst,
+				    .count = m->count, .side = m->side);
 		break;
 	}
 	default:
