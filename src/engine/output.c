@@ -35,7 +35,6 @@ NX_NOINLINE struct nx_out_dgram *out_dgram_full(struct nx_engine *e, struct nx_a
 	return out_spill(e) ? out_dgram_at(e, to) : NULL;
 }
 
-
 void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w)
 {
 	nx_nxp_writer_init(w, d->data + d->len, sizeof(d->data) - d->len);
@@ -108,8 +107,6 @@ void out_heartbeat(struct nx_engine *e, struct session *s)
 		s->last_tx_ns = e->now;
 }
 
-/* Send what is left of the retransmission being served, as far as out has
- * room: datagrams of Retransmission(first, count) and the kept messages. */
 /* Retransmission(next, count) at the end of d. */
 static void retransmission_hdr(struct nx_out_dgram *d, const struct session *s, uint64_t next,
 			       uint32_t count)
@@ -122,6 +119,8 @@ static void retransmission_hdr(struct nx_out_dgram *d, const struct session *s, 
 	out_done(d, &w);
 }
 
+/* Send what is left of the retransmission being served, as far as out has
+ * room: datagrams of Retransmission(first, count) and the kept messages. */
 void out_retransmit(struct nx_engine *e, struct session *s)
 {
 	/* A request checked against the history when it came may have
