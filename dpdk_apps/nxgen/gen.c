@@ -860,7 +860,9 @@ int nxg_run(const struct nxg_opts *o, const struct nx_venue_config *cfg, struct 
 	flush(g);
 	g->phase = PH_DRAIN;
 	drain(g, (uint64_t)o->timeout_ms * 1000000u + 2 * TIMER_NS);
-	if (g->cur.sent || g->cur.answered)
+	/* The drain's last second, also when all it saw was losses (the
+	 * timeseries sums to the summary). */
+	if (g->cur.sent || g->cur.answered || g->cur.lost)
 		progress(g, nxg_now(&g->clk));
 	/* The measured span, from what happened: to the last measured send (a
 	 * backlog sent after the window lengthens it, so an open loop that
