@@ -128,6 +128,11 @@ $(BUILD)/tests/test_sock_out: $(BUILD)/tests/test_sock_out.o $(BUILD)/dpdk_apps/
 $(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS) -lpthread
 
+# nxgen's core (DPDK-free) against an engine in the process, through a backend of the test's own.
+NXGEN_CORE_OBJ = $(patsubst %,$(BUILD)/dpdk_apps/nxgen/%.o,gen mix clock)
+$(BUILD)/tests/test_nxgen: $(BUILD)/tests/test_nxgen.o $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB) -lcmocka -lm $(LDLIBS)
+
 # The benches' shared options and statistics (perf/perf_util.c), tested like libnx.
 $(BUILD)/tests/test_perf_util: $(BUILD)/tests/test_perf_util.o $(PERF_SUP) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(PERF_SUP) $(TEST_SUP) $(LIB) -lcmocka -lm $(LDLIBS)

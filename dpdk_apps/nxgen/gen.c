@@ -238,8 +238,10 @@ static void close_by_seq(struct nxg_gen *g, struct nxg_sess *s, uint64_t from, u
 			answer(g, s, c, m, ts);
 			continue;
 		}
-		if (rq->measured && rq->kind < NXG_NKINDS)
+		if (rq->measured && rq->kind < NXG_NKINDS) {
 			g->r->n.m_lost[rq->kind]++;
+			g->cur.lost++; /* in its second too, as lose() does */
+		}
 		g->r->n.lost++;
 		nxg_mix_release(s, rq);
 		close_req(g, s, rq, 0, ts); /* refused: nothing more will come */

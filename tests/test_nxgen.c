@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The nanoex authors
+ *
+ * nxgen's core (dpdk_apps/nxgen/gen.c, mix.c, clock.c) against a venue in
+ * the process: a backend of its own (the nxg_io_ops seam) that hands every
+ * datagram to an nx_engine built from docs/examples/venue.cfg, and can lose
+ * chosen datagrams either way, which kernel sockets on loopback never do
+ * on demand. Runs are short (a few hundred ms, real clock).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "nx/engine.h"
+#include "../dpdk_apps/nxgen/nxgen.h"
+
+#define F_IP 0x0a000001u
+#define F_PORT 40000u
+#define F_QCAP 4096
+
+/* The venue in the process, and what it lets through. */
+static struct fake {
+	struct nx_engine *e;
+	struct nx_out out;
+	struct nx_out_dgram d[256];
+	const struct nxg_clock *clk;
+	struct { uint32_t sess; uint16_t len; uint8_t data[NX_NXP_DGRAM_MAX]; } q[F_QCAP];
+	unsigned qh, qn;
+	uint8_t rx[NXG_RX_BURST][NX_NXP_DGRAM_MAX];
+	uint64_t to_venue, to_client;   /* application datagrams seen either way */
+	uint32_t drop_to_venue;         /* lose every Nth application datagram to the venue */
+	uint32_t drop_live;             /* lose every Nth live (not retransmitted) one from it */
+	uint64_t dropped;
+} F;
+
+struct nxg_io { int unused; };
+static struct nxg_io the_io;
+
+static int starts_with(const uint8_t *d, size_t len, uint16_t tid)
+{
+	struct nx_nxp_reader r;
+	struct nx_nxp_msg m;
+	nx_nxp_reader_init(&r, d, len);
+	return nx_nxp_next(&r, &m) > 0 && m.template_id == tid;
+}
+
+/* Queue what the engine produced for its sessions, losing some. */
+static void from_venue(void)
+{
+	for (uint32_t i = 0; i < F.out.n; i++) {
+		const struct nx_out_dgram *d = &F.out.d[i];
+		if (starts_with(d->data, d->len, NX_NXP_SEQUENCE) && d->len > 40 &&
+		    F.drop_live && ++F.to_client % F.drop_live == 0) {
+			F.dropped++;
+			continue;
+		}
+		assert_true(F.qn < F_QCAP);
+		unsigned k = (F.qh + F.qn++) % F_QCAP;
+		F.q[k].sess = d->to.port - F_PORT;
+		F.q[k].len = d->len;
+		memcpy(F.q[k].data, d->data, d->len);
+	}
+	F.out.n = 0;
+}
+
+static struct nxg_io *f_open(const struct nxg_opts *o, const struct nxg_clock *clk, char *err,
+			     size_t errlen)
+{
+	(void)o, (void)err, (void)errlen;
+	F.clk = clk;
+	return &the_io;
+}
+
+static int f_session(struct nxg_io *io, uint32_t idx, uint32_t ip, uint16_t port, char *err,
+		     size_t errlen)
+{
+	(void)io, (void)idx, (void)ip, (void)port, (void)err, (void)errlen;
+	return 0;
+}
+
+static unsigned f_send(struct nxg_io *io, const struct nxg_tx *tx, unsigned n)
+{
+	(void)io;
+	for (unsigned i = 0; i < n; i++) {
+		if (starts_with(tx[i].data, tx[i].len, NX_NXP_SEQUENCE) && tx[i].len > 40 &&
+		    F.drop_to_venue && ++F.to_venue % F.drop_to_venue == 0) {
+			F.dropped++;
+			continue; /* lost on the wire: the venue sees a gap in our numbers */
+		}
+		struct nx_addr src = { .ip = F_IP, .port = (uint16_t)(F_PORT + tx[i].sess) };
+		nx_engine_rx(F.e, tx[i].data, tx[i].len, src, nxg_now(F.clk), &F.out);
+		from_venue();
+	}
+	return n;
+}
+
+static unsigned f_poll(struct nxg_io *io, struct nxg_rx *rx, unsigned cap, uint64_t wait_ns)
+{
+	(void)io, (void)wait_ns;
+	nx_engine_poll(F.e, nxg_now(F.clk), &F.out);
+	from_venue();
+	unsigned n = 0;
+	for (; n < cap && F.qn; n++, F.qh = (F.qh + 1) % F_QCAP, F.qn--) {
+		memcpy(F.rx[n], F.q[F.qh].data, F.q[F.qh].len);
+		rx[n] = (struct nxg_rx){ .sess = F.q[F.qh].sess, .len = F.q[F.qh].len, .data = F.rx[n],
+					 .ts_ns = nxg_now(F.clk) };
+	}
+	return n;
+}
+
+static void f_facts(struct nxg_io *io, FILE *f)
+{
+	(void)io;
+	fprintf(f, "io.backend: in-process engine\n");
+}
+
+static void f_close(struct nxg_io *io)
+{
+	(void)io;
+}
+
+const struct nxg_io_ops nxg_io_sock = { "fake", f_open, f_session, f_send, f_poll, f_facts, f_close };
+const struct nxg_io_ops nxg_io_dpdk = { "fake", f_open, f_session, f_send, f_poll, f_facts, f_close };
+
+static struct nx_venue_config cfg;
+
+static int setup(void **state)
+{
+	char err[256];
+	(void)state;
+	memset(&F, 0, sizeof(F));
+	assert_int_equal(nx_config_load("docs/examples/venue.cfg", &cfg, err, sizeof(err)), 0);
+	for (uint32_t i = 0; i < cfg.naccounts; i++) {
+		cfg.accounts[i].limits.msg_rate = 10000000;
+		cfg.accounts[i].limits.msg_burst = 1000000;
+		cfg.accounts[i].limits.position_limit = 100000000;
+		cfg.accounts[i].limits.max_open_orders = 100000;
+	}
+	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
+	assert_non_null(F.e);
+	F.out = (struct nx_out){ .d = F.d, .cap = 256 };
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nx_engine_destroy(F.e);
+	nx_config_free(&cfg);
+	return 0;
+}
+
+/* main.c's defaults (not linked: it has main), one session, open loop at 2000/s. */
+static void opts(struct nxg_opts *o)
+{
+	static const uint32_t mix[NXG_NKINDS] = { 40, 30, 10, 10, 5, 5 };
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "t");
+	o->config = "docs/examples/venue.cfg";
+	o->io = NXG_IO_SOCK;
+	o->mode = NXG_OPEN;
+	o->rate = 2000;
+	o->arrival = NXG_CONST;
+	o->clock = NXG_CLOCK_MONO;
+	o->busy = 1;
+	o->quiet = 1;
+	o->venue_port = 9100;
+	o->duration_s = 0.3;
+	o->timeout_ms = 200;
+	memcpy(o->mix, mix, sizeof(mix));
+	o->levels = 10;
+	o->max_live = 32;
+	o->window = 1024;
+	o->keepalive_ms = 1000;
+	o->cpu = -1;
+	o->seed = 1;
+	o->naccts = 1;
+	o->accts[0] = 1;
+	o->sessions = 1;
+}
+
+static uint64_t sum(const uint64_t *v)
+{
+	uint64_t s = 0;
+	for (int k = 0; k < NXG_NKINDS; k++)
+		s += v[k];
+	return s;
+}
+
+/* The venue never got some of our requests: its NotApplied closes them as
+ * lost, and the per-second rows count those losses as the summary does. */
+static void not_applied_in_timeseries(void **state)
+{
+	struct nxg_opts o;
+	struct nxg_result r;
+	volatile int stop = 0;
+	(void)state;
+	opts(&o);
+	F.drop_to_venue = 25;
+	assert_int_equal(nxg_run(&o, &cfg, &r, &stop), 0);
+	uint64_t s = 0, a = 0, l = 0;
+	for (uint32_t i = 0; i < r.nts; i++) {
+		s += r.ts[i].sent;
+		a += r.ts[i].answered;
+		l += r.ts[i].lost;
+	}
+	assert_true(r.n.not_applied > 0);
+	assert_true(sum(r.n.m_lost) > 0);
+	assert_int_equal(s, sum(r.n.m_sent));
+	assert_int_equal(a, sum(r.n.m_answered));
+	assert_int_equal(l, sum(r.n.m_lost));
+	nxg_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(not_applied_in_timeseries, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
