@@ -7,6 +7,7 @@
  * chosen datagrams either way, which kernel sockets on loopback never do
  * on demand. Runs are short (a few hundred ms, real clock).
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -31,7 +32,9 @@ static struct fake {
 	uint8_t rx[NXG_RX_BURST][NX_NXP_DGRAM_MAX];
 	uint64_t to_venue, to_client;   /* application datagrams seen either way */
 	uint32_t drop_to_venue;         /* lose every Nth application datagram to the venue */
-	uint32_t drop_live;             /* lose every Nth live (not retransmitted) one from it */
+	uint32_t drop_live;             /* lose every Nth live (not retransmitted) one from it ... */
+	uint64_t drop_until;            /* ... among the first ones (0: all): a loss at the very
+	                                   end is seen only at the next heartbeat, too late */
 	uint64_t dropped;
 } F;
 
@@ -52,7 +55,8 @@ static void from_venue(void)
 	for (uint32_t i = 0; i < F.out.n; i++) {
 		const struct nx_out_dgram *d = &F.out.d[i];
 		if (starts_with(d->data, d->len, NX_NXP_SEQUENCE) && d->len > 40 &&
-		    F.drop_live && ++F.to_client % F.drop_live == 0) {
+		    F.drop_live && ++F.to_client % F.drop_live == 0 &&
+		    (!F.drop_until || F.to_client < F.drop_until)) {
 			F.dropped++;
 			continue;
 		}
@@ -214,10 +218,34 @@ static void not_applied_in_timeseries(void **state)
 	nxg_result_free(&r);
 }
 
+/* Replies lost on the way, their retransmissions not: every one is
+ * recovered at once and answers its request; nothing is lost. */
+static void lost_replies_recovered(void **state)
+{
+	struct nxg_opts o;
+	struct nxg_result r;
+	volatile int stop = 0;
+	(void)state;
+	opts(&o);
+	o.rate = 10000; /* replies closer together than the 1 ms timer tick: gaps overlap */
+	F.drop_live = 3;
+	F.drop_until = 2000;
+	assert_int_equal(nxg_run(&o, &cfg, &r, &stop), 0);
+	print_message("dropped %" PRIu64 " gaps %" PRIu64 " rt %" PRIu64 " rej %" PRIu64 " lost %" PRIu64
+		      " late %" PRIu64 " recovered %" PRIu64 " dup %" PRIu64 " sent %" PRIu64 "\n", F.dropped,
+		      r.n.gaps, r.n.rt_requests, r.n.rt_rejects, r.n.lost, r.n.late, r.n.recovered,
+		      r.n.duplicates, sum(r.n.m_sent));
+	assert_true(F.dropped > 100);
+	assert_int_equal(r.n.lost, 0);
+	assert_int_equal(sum(r.n.m_answered), sum(r.n.m_sent));
+	nxg_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(not_applied_in_timeseries, setup, teardown),
+		cmocka_unit_test_setup_teardown(lost_replies_recovered, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

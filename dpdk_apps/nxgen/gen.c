@@ -386,7 +386,10 @@ static void on_dgram(struct nxg_gen *g, const struct nxg_rx *rx)
 		n->by_template[m->template_id]++;
 		on_msg(g, s, m, rx->ts_ns);
 	}
-	if (s->rt_pending && !s->c.gap_count)
+	/* Recovered, or the range asked for has been served while the span
+	 * grew behind it (a later gap, or more than RT_MAX): ask for the
+	 * rest at the next tick, not after --timeout, when its requests are lost. */
+	if (s->rt_pending && (!s->c.gap_count || !s->c.rt_end))
 		s->rt_pending = 0;
 }
 
