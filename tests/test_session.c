@@ -698,6 +698,39 @@ static void test_client_unreadable_front_drains_span(void **state)
 	assert_int_equal(c.gap_from, 0);
 }
 
+/* The venue refused to resend a gap: nx_client_abandon_gap counts what is
+ * still missing expired, forgets what had arrived inside it and the request
+ * in progress. (nxgen cleared gap_from and gap_count by hand, leaving the
+ * arrival bits to flag a later gap's messages, and the request open.) */
+static void test_client_abandon_gap(void **state)
+{
+	(void)state;
+	struct nx_client c;
+	uint8_t buf[256];
+	nx_client_init(&c, 101, A, key_a);
+	client_read(&c, 0, 1, 1);
+	client_read(&c, 0, 7, 1);
+	client_read(&c, 0, 4, 1); /* late: 2, 3, 5, 6 missing */
+	assert_true(nx_client_retransmit_request(&c, buf, sizeof(buf), 1, 2, 5) > 0);
+	assert_int_not_equal(c.rt_end, 0);
+	assert_int_equal(nx_client_abandon_gap(&c), 4);
+	assert_int_equal(c.expired, 4);
+	assert_int_equal(c.gap_count, 0);
+	assert_int_equal(c.gap_from, 0);
+	assert_int_equal(c.rt_end, 0);
+	/* A later gap starts clean: 4's arrival, noted in the bit 4100 shares
+	 * (NX_CLIENT_SPAN_BITS apart), does not make 4100 a duplicate. */
+	client_read(&c, 0, 4101, 1); /* 8..4100 missing */
+	assert_int_equal(c.gap_from, 8);
+	struct nx_client_msg m[8];
+	size_t len = venue_dgram(buf, sizeof(buf), 1, 4100, 1);
+	assert_int_equal(nx_client_read(&c, buf, len, m, 8), 2);
+	assert_int_equal(m[1].seq, 4100);
+	assert_false(m[1].duplicate);
+	assert_int_equal(nx_client_abandon_gap(&c), 4092); /* 8..4099 */
+	assert_int_equal(nx_client_abandon_gap(&c), 0);    /* nothing left to give up */
+}
+
 /* Regression (rev17): a datagram that arrived late (reordered behind a
  * later one, so inside the gap's span) was flagged duplicate though it was
  * new, and was left on the gap: its retransmission then came back *not*
@@ -873,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_client_retransmission_inside_span),
 		cmocka_unit_test(test_client_unreadable_datagrams),
 		cmocka_unit_test(test_client_unreadable_front_drains_span),
+		cmocka_unit_test(test_client_abandon_gap),
 		cmocka_unit_test(test_client_reordered_in_span),
 		cmocka_unit_test(test_client_loss_repeat_reorder_property),
 	};

@@ -314,9 +314,15 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 		break;
 	case NX_NXP_RETRANSMIT_REJECT:
 		n->rt_rejects++;
+		/* One in progress (a retry of ours while the first is still
+		 * answered): keep the gap, and ask again after the retry time if
+		 * that answer does not fill it. Anything else cannot be had: give
+		 * the gap up through the library, so that what arrived inside it
+		 * and the request in progress are forgotten with it. */
+		if (m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS)
+			break;
 		s->rt_pending = 0;
-		s->c.gap_from = 0; /* cannot be had: give up on it */
-		s->c.gap_count = 0;
+		nx_client_abandon_gap(&s->c);
 		break;
 	case NX_NXP_NOT_APPLIED:
 		n->not_applied += m->u.not_applied.count;

@@ -120,4 +120,13 @@ void nx_client_count(struct nx_client *c);
 int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap);
 
+/*
+ * Give the gap up (the venue refused to resend it, e.g. RETRANSMIT_OUT_OF_RANGE):
+ * its numbers still missing are counted expired and never asked for again,
+ * what was noted as arrived inside it is forgotten, and a retransmission in
+ * progress is over; a message of the old span that still comes is then a
+ * duplicate. Returns how many were missing.
+ */
+uint64_t nx_client_abandon_gap(struct nx_client *c);
+
 #endif /* NX_CLIENT_H */

@@ -300,3 +300,13 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 	*cl = t;
 	return (int)n;
 }
+
+uint64_t nx_client_abandon_gap(struct nx_client *c)
+{
+	uint64_t missing = 0;
+	while (c->gap_count)
+		missing += !span_take(c);
+	c->expired += missing;
+	c->rt_end = 0;
+	return missing;
+}
