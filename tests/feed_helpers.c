@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The nanoex authors
  *
- * Helpers shared by the feed's tests (test_feed.c, test_feed_diff.c): byte
- * order written from docs/market-data.md's tables rather than borrowed from
- * the library under test, MoldUDP64 packets built by hand, a capture of what
- * a publisher sends, and subscriber plumbing. See feed_helpers.h.
+ * Helpers shared by the feed's tests (test_feed_wire.c, test_feed_pub.c,
+ * test_feed_sub.c, test_feed_diff.c): byte order written from
+ * docs/market-data.md's tables rather than borrowed from the library under
+ * test, MoldUDP64 packets built by hand, a capture of what a publisher
+ * sends, publishers and a book to image, and subscriber plumbing. See
+ * feed_helpers.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "feed_helpers.h"
@@ -223,4 +226,62 @@ void pub_recs(struct nx_feed_pub *p, const struct nx_feed_rec *r, unsigned n,
 			nx_feed_pub_flush(p, now);
 	}
 	nx_feed_pub_flush(p, now);
+}
+
+/* --- Publishers and the books they image ------------------------------------ */
+
+struct cap *cap_new(void)
+{
+	struct cap *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	return c;
+}
+
+struct nx_feed_pub *mk_pub(struct cap *c, const struct nx_feed_pub_config *cfg)
+{
+	struct nx_feed_pub *p = nx_feed_pub_create(cfg, cap_send, c);
+
+	assert_non_null(p);
+	return p;
+}
+
+/* n level records, alternating instruments 7 and 8, one packet each. */
+void pub_levels(struct nx_feed_pub *p, unsigned n, unsigned salt)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct nx_feed_rec r = lvl(i % 2 ? 8 : 7, (i / 2) % 2 ? SELL : BUY,
+					   100 + (nx_px_t)((i * 7 + salt) % 11), 1 + i + salt, 1);
+
+		nx_feed_pub_rec(p, &r, 0);
+		nx_feed_pub_flush(p, 0);
+	}
+}
+
+static void no_sink(void *ctx, const struct nx_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+/* A book with `bids` bid levels (100, 99, ...) and one ask, instrument 7. */
+struct nx_book *image_book(unsigned bids)
+{
+	const struct nx_book_config bc = { .max_instruments = 2, .max_accounts = 2,
+					   .max_orders = 64, .ladder_ticks = 1024 };
+	struct nx_book *b = nx_book_create(&bc, no_sink, NULL);
+	struct nx_instrument in = { .id = 7, .symbol = "IMG", .band_ticks = 100 };
+
+	assert_non_null(b);
+	nx_instrument_defaults(&in);
+	assert_int_equal(nx_book_add_instrument(b, &in), 0);
+	assert_int_equal(nx_book_add_account(b, &(struct nx_account){ .id = 1 }), 0);
+	for (unsigned i = 0; i <= bids; i++) {
+		struct nx_new_order o = { .acct = 1, .inst = 7, .cl = 1 + i, .qty = 2 + i,
+					  .side = i < bids ? BUY : SELL,
+					  .px = i < bids ? 100 - (nx_px_t)i : 110,
+					  .type = NX_ORD_LIMIT, .tif = NX_TIF_GTC };
+		nx_book_new_order(b, &o);
+	}
+	return b;
 }

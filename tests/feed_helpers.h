@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The nanoex authors
  *
- * Helpers shared by the feed's tests (test_feed.c, test_feed_diff.c).
+ * Helpers shared by the feed's tests (test_feed_wire.c, test_feed_pub.c,
+ * test_feed_sub.c, test_feed_diff.c).
  * Byte order and packet layout are the tests' own, written from
  * docs/market-data.md, not taken from src/feed/. Functions that check
  * something fail the running cmocka test.
@@ -85,5 +86,16 @@ void assert_same_book(const struct nx_feed_sub *a, const struct nx_feed_sub *b, 
  * and once at the end. */
 void pub_recs(struct nx_feed_pub *p, const struct nx_feed_rec *r, unsigned n, int flush_each,
 	      uint64_t now);
+
+/* Publishers: a zeroed capture (calloc, the caller frees it); a publisher
+ * sending into it (asserting); n level records, alternating instruments 7
+ * and 8, one packet each. */
+struct cap *cap_new(void);
+struct nx_feed_pub *mk_pub(struct cap *c, const struct nx_feed_pub_config *cfg);
+void pub_levels(struct nx_feed_pub *p, unsigned n, unsigned salt);
+
+/* A book with `bids` bid levels (100, 99, ...) and one ask, instrument 7,
+ * its events dropped: what a shard images (nx_feed_image). */
+struct nx_book *image_book(unsigned bids);
 
 #endif /* NX_TESTS_FEED_HELPERS_H */

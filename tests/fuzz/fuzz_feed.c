@@ -16,7 +16,7 @@
  * The subscriber is small (4 instruments, 4 levels a side) so capacities
  * are hit; it and the publisher live in static memory, laid out afresh per
  * input. tests/fuzz/corpus/feed/ holds valid sessions written by
- * tests/test_feed.c (NX_FEED_CORPUS=dir): in order, with a gap and its
+ * tests/test_feed_wire.c (NX_FEED_CORPUS=dir): in order, with a gap and its
  * retransmission, a late joiner, malformed messages (TradesLost among
  * them, valid and not).
  *
