@@ -95,8 +95,8 @@ void bh_assert_bbo(const struct nx_book *b, nx_inst_t inst, const char *exp,
 void bh_assert_check(const struct nx_book *b, const char *file, int line);
 
 /* --- The standard fixture ------------------------------------------------
- * Shared by the book's unit tests (test_book.c, test_book_stp.c,
- * test_book_rejects.c): two instruments, five accounts, a book on the heap
+ * Shared by the book's unit tests (test_book_orders.c, test_book_cancel.c,
+ * test_book_config.c, test_book_stp.c, test_book_rejects.c): two instruments, five accounts, a book on the heap
  * whose sink is a recorder. The short names below (INST, A, BUY, do_new,
  * put, lim, EXPECT ...) are the vocabulary those tests are written in, so
  * include this header only there. The assertion macros expect a

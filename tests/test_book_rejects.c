@@ -5,7 +5,7 @@
  * order, each also pinning which check comes first when an order breaks
  * several rules, plus UNKNOWN_ORDER for cancel and replace. A rejected order
  * must change nothing and use no venue order id. Same fixture as
- * test_book.c (tests/book_helpers.h).
+ * test_book_orders.c (tests/book_helpers.h).
  */
 #include <stdarg.h>
 #include <stddef.h>

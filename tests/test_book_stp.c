@@ -5,7 +5,7 @@
  * mode (NONE, CN, CO, CB, DC), shared STP groups, the account default
  * against the order's own mode, FOK's fillable count under STP, icebergs on
  * either side, and a replace that crosses. Same fixture and checks as
- * test_book.c (tests/book_helpers.h).
+ * test_book_orders.c (tests/book_helpers.h).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  *
  * Unit tests of src/instrument.c: what nx_instrument_defaults fills in, and
  * that nx_instrument_check refuses each invalid field with a reason. No
- * book is involved; adding instruments to a book is test_book.c's.
+ * book is involved; adding instruments to a book is test_book_config.c's.
  */
 #include <stdarg.h>
 #include <stddef.h>
