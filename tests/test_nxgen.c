@@ -157,29 +157,21 @@ static int teardown(void **state)
 }
 
 /* main.c's defaults (not linked: it has main), one session, open loop at 2000/s. */
+/* nxgen's defaults, then a short open-loop run of one session. */
 static void opts(struct nxg_opts *o)
 {
-	static const uint32_t mix[NXG_NKINDS] = { 40, 30, 10, 10, 5, 5 };
-	memset(o, 0, sizeof(*o));
+	nxg_opts_default(o);
 	snprintf(o->name, sizeof(o->name), "t");
 	o->config = "docs/examples/venue.cfg";
-	o->io = NXG_IO_SOCK;
 	o->mode = NXG_OPEN;
 	o->rate = 2000;
 	o->arrival = NXG_CONST;
 	o->clock = NXG_CLOCK_MONO;
-	o->busy = 1;
 	o->quiet = 1;
-	o->venue_port = 9100;
+	o->warmup_s = 0;
 	o->duration_s = 0.3;
 	o->timeout_ms = 200;
-	memcpy(o->mix, mix, sizeof(mix));
-	o->levels = 10;
-	o->max_live = 32;
-	o->window = 1024;
-	o->keepalive_ms = 1000;
-	o->cpu = -1;
-	o->seed = 1;
+	o->src_port = 0;
 	o->naccts = 1;
 	o->accts[0] = 1;
 	o->sessions = 1;

@@ -143,24 +143,21 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		const struct nx_shard_md *m = &a->shard[i]->md;
 		static const struct nx_feed_out_stats none;
 		const struct nx_feed_out_stats *o = m->out ? nx_feed_out_stats(m->out) : &none;
-		snprintf(key, sizeof(key), "shard%u_feed_recs", i);
-		rte_tel_data_add_dict_u64(d, key, o->recs);
-		snprintf(key, sizeof(key), "shard%u_feed_dropped", i);
-		rte_tel_data_add_dict_u64(d, key, o->dropped);
-		snprintf(key, sizeof(key), "shard%u_reimages", i);
-		rte_tel_data_add_dict_u64(d, key, o->reimages);
-		snprintf(key, sizeof(key), "shard%u_trades_backlogged", i);
-		rte_tel_data_add_dict_u64(d, key, o->trades_backlogged);
-		snprintf(key, sizeof(key), "shard%u_backlog_hwm", i);
-		rte_tel_data_add_dict_u64(d, key, o->backlog_hwm);
-		snprintf(key, sizeof(key), "shard%u_trades_lost", i);
-		rte_tel_data_add_dict_u64(d, key, o->trades_lost);
-		snprintf(key, sizeof(key), "shard%u_losses_announced", i);
-		rte_tel_data_add_dict_u64(d, key, o->losses_announced);
-		snprintf(key, sizeof(key), "shard%u_ref_px", i);
-		rte_tel_data_add_dict_u64(d, key, m->ref_px);
-		snprintf(key, sizeof(key), "shard%u_ref_px_rejected", i);
-		rte_tel_data_add_dict_u64(d, key, m->ref_px_rejected);
+#define SHARD_U64(name, v)                                                    \
+	do {                                                                  \
+		snprintf(key, sizeof(key), "shard%u_" name, i);               \
+		rte_tel_data_add_dict_u64(d, key, (v));                      \
+	} while (0)
+		SHARD_U64("feed_recs", o->recs);
+		SHARD_U64("feed_dropped", o->dropped);
+		SHARD_U64("reimages", o->reimages);
+		SHARD_U64("trades_backlogged", o->trades_backlogged);
+		SHARD_U64("backlog_hwm", o->backlog_hwm);
+		SHARD_U64("trades_lost", o->trades_lost);
+		SHARD_U64("losses_announced", o->losses_announced);
+		SHARD_U64("ref_px", m->ref_px);
+		SHARD_U64("ref_px_rejected", m->ref_px_rejected);
+#undef SHARD_U64
 	}
 	pthread_mutex_unlock(&a->ctl.lock);
 	return 0;

@@ -92,29 +92,6 @@ static void usage(void)
 "               -c venue.cfg --io dpdk --src-ip 10.97.0.2 -n 100000\n", NXG_MAX_LIVE);
 }
 
-void nxg_opts_default(struct nxg_opts *o)
-{
-	static const uint32_t mix[NXG_NKINDS] = { 40, 30, 10, 10, 5, 5 };
-	memset(o, 0, sizeof(*o));
-	o->io = NXG_IO_SOCK;
-	o->mode = NXG_CLOSED;
-	o->arrival = NXG_POISSON;
-	o->clock = NXG_CLOCK_TSC;
-	o->busy = 1;
-	o->venue_port = 9100;
-	o->warmup_s = 1;
-	o->duration_s = 10;
-	o->timeout_ms = 1000;
-	memcpy(o->mix, mix, sizeof(mix));
-	o->levels = 10;
-	o->max_live = 32;
-	o->window = 1024;
-	o->keepalive_ms = 1000;
-	o->cpu = -1;
-	o->seed = 1;
-	o->src_port = 40000;
-}
-
 static int num(const char *v, double lo, double hi, double *out)
 {
 	char *end;
