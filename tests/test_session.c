@@ -363,6 +363,53 @@ static void test_first_message_bad_rest_read(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->drop_malformed, 1);
 }
 
+/* --- Reflection and amplification (security review, 2026-11) -------------- */
+
+/* A datagram of session messages is read to its end, and every refused
+ * one used to get its own reply datagram: from a forged source, one
+ * datagram of 35 RetransmitRequests (or Negotiates with a wrong key) made
+ * the venue send 35 datagrams to a third party, more packets and more bytes
+ * on the wire than the stranger sent. A refusal now ends its datagram: at
+ * most one reply, smaller than the request it answers. */
+static void test_refusals_do_not_amplify(void **state)
+{
+	struct fx *f = *state;
+	struct nx_addr victim = { 0x0b000009, 53 };
+	uint8_t buf[1472];
+	struct nx_nxp_writer w;
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	int k = 0;
+	for (;; k++) {
+		struct nx_nxp_retransmit_request rq = { .session_id = 101, .timestamp = (uint64_t)k,
+							.from_seq_no = 1, .count = 1 };
+		if (!nx_nxp_encode_retransmit_request(&w, &rq))
+			break;
+	}
+	assert_true(k >= 30);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, victim, f->now, &f->out);
+	assert_int_equal(f->out.n, 1);
+	assert_true(f->out.d[0].len < w.len / (size_t)k + 1);
+
+	nx_nxp_writer_init(&w, buf, sizeof(buf));
+	uint8_t bad[32] = { 7 };
+	for (k = 0;; k++) {
+		struct nx_nxp_negotiate n = { .session_id = 1000 + (uint64_t)k, .timestamp = 1,
+					      .account = A, .client_flow = NX_NXP_FLOW_IDEMPOTENT };
+		memcpy(n.secret_key, bad, 32);
+		if (!nx_nxp_encode_negotiate(&w, &n))
+			break;
+	}
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, victim, f->now, &f->out);
+	assert_int_equal(f->out.n, 1);
+	/* a bound client's address is a third party to a forger too */
+	login(f, &f->ca, f->aa);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, w.len, f->aa, f->now, &f->out);
+	assert_int_equal(f->out.n, 1);
+}
+
 /* --- The client library's side ------------------------------------------------ */
 
 /* A venue datagram: Sequence (or Retransmission) of `first`, then n
@@ -897,6 +944,7 @@ int main(void)
 		T(test_clock_step_back),
 		T(test_cancel_on_disconnect_is_per_session),
 		T(test_first_message_bad_rest_read),
+		T(test_refusals_do_not_amplify),
 		cmocka_unit_test(test_client_gaps_span),
 		cmocka_unit_test(test_client_span_duplicates),
 		cmocka_unit_test(test_client_skips_unknown_template),

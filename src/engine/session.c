@@ -142,7 +142,9 @@ static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t 
 	return 0;
 }
 
-static void on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
+/* Negotiate, Establish and RetransmitRequest return 1 when they were refused
+ * (the caller ends the datagram there), else 0. */
+static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
 {
 	struct nx_nxp_negotiate n;
 	uint32_t ix;
@@ -157,7 +159,7 @@ static void on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		if (s->acct == n.account && s->neg_ts == n.timestamp && s->state == S_NEGOTIATED) {
 			REPLY(e, src, negotiation_response, .session_id = n.session_id,
 			      .request_timestamp = n.timestamp, .server_flow = NX_NXP_FLOW_RECOVERABLE);
-			return; /* a retry of an accepted Negotiate */
+			return 0; /* a retry of an accepted Negotiate */
 		}
 		why = NX_REJ_SESSION_ID_IN_USE;
 	}
@@ -167,7 +169,7 @@ static void on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		e->st.rejects[why]++;
 		REPLY(e, src, negotiation_reject, .session_id = n.session_id,
 		      .request_timestamp = n.timestamp, .code = (uint16_t)why);
-		return;
+		return 1;
 	}
 	s = &e->sess[e->nsess];
 	uint8_t *hist = s->hist, *hist_len = s->hist_len;
@@ -191,9 +193,10 @@ static void on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 	e->st.sessions_negotiated++;
 	REPLY(e, src, negotiation_response, .session_id = n.session_id, .request_timestamp = n.timestamp,
 	      .server_flow = NX_NXP_FLOW_RECOVERABLE);
+	return 0;
 }
 
-static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
+static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
 {
 	struct nx_nxp_establish est;
 	uint32_t ix;
@@ -222,7 +225,7 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		e->st.rejects[why]++;
 		REPLY(e, src, establishment_reject, .session_id = est.session_id,
 		      .request_timestamp = est.timestamp, .code = (uint16_t)why);
-		return;
+		return 1;
 	}
 	/* Bound here with the same timestamp (else refused above): a retry,
 	 * answered with the very EstablishmentAck it repeats. */
@@ -244,10 +247,11 @@ static void on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct
 		session_not_applied(e, s, s->next_recv, (uint32_t)(est.next_seq_no - s->next_recv));
 		s->next_recv = est.next_seq_no;
 	}
+	return 0;
 }
 
-static void on_retransmit_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
-				  struct nx_addr src)
+static int on_retransmit_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+				 struct nx_addr src)
 {
 	struct nx_nxp_retransmit_request rq;
 	nx_nxp_decode_retransmit_request(m, &rq);
@@ -267,12 +271,13 @@ static void on_retransmit_request(struct nx_engine *e, struct session *s, const 
 		e->st.rejects[why]++;
 		REPLY(e, src, retransmit_reject, .session_id = rq.session_id,
 		      .request_timestamp = rq.timestamp, .code = (uint16_t)why);
-		return;
+		return 1;
 	}
 	s->rt_from = rq.from_seq_no;
 	s->rt_left = rq.count;
 	s->rt_req_ts = rq.timestamp;
 	out_retransmit(e, s);
+	return 0;
 }
 
 /* The client will send no application message after last: what of it
@@ -296,7 +301,12 @@ static void on_finished_sending(struct nx_engine *e, struct session *s, uint64_t
 	REPLY(e, src, finished_sending, .session_id = s->id, .last_seq_no = s->next_send - 1);
 }
 
-/* A datagram of session messages (first already read), from src. */
+/* A datagram of session messages (first already read), from src. Its
+ * source is not verified: a refusal (to anyone, the key or the session id
+ * unknown) ends the datagram, so a forged source gets at most one reply
+ * datagram per datagram sent, smaller than the request it answers; read
+ * to the end, 35 refused messages in one datagram were 35 datagrams to a
+ * third party. The rest is dropped and counted (drop_unbound). */
 void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
 		      struct nx_addr src)
 {
@@ -311,15 +321,16 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		struct session *s = session_by_addr(e, src);
 		if (s)
 			s->last_rx_ns = e->now;
+		int refused = 0;
 		switch (m.template_id) {
 		case NX_NXP_NEGOTIATE:
-			on_negotiate(e, &m, src);
+			refused = on_negotiate(e, &m, src);
 			break;
 		case NX_NXP_ESTABLISH:
-			on_establish(e, &m, src);
+			refused = on_establish(e, &m, src);
 			break;
 		case NX_NXP_RETRANSMIT_REQUEST:
-			on_retransmit_request(e, s, &m, src);
+			refused = on_retransmit_request(e, s, &m, src);
 			break;
 		case NX_NXP_TERMINATE:
 			if (s && nx_nxp_terminate_session_id(&m) == s->id)
@@ -347,6 +358,11 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 			else
 				e->st.drop_unsequenced++; /* application message with no Sequence */
 			break;
+		}
+		if (refused) {
+			while ((rc = nx_nxp_next(r, &m)) != 0 && !(rc < 0 && nx_nxp_err_fatal(rc)))
+				e->st.drop_unbound++;
+			return;
 		}
 	}
 }
