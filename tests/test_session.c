@@ -410,6 +410,29 @@ static void test_refusals_do_not_amplify(void **state)
 	assert_int_equal(f->out.n, 1);
 }
 
+/* One request per session at a time: but an answer that fit the output was
+ * over before the datagram's next message was read, so one datagram of 30
+ * RetransmitRequests for the whole history was served 30 times, a 1260-byte
+ * datagram answered with 30 x 30 reports (an unthrottled flood the shard
+ * spends its output on; at an address the session was bound to by a forged
+ * Establish, a third party's). A RetransmitRequest now ends its datagram. */
+static void test_one_retransmission_per_datagram(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	send_orders(f, 1, 30); /* venue messages 1..30 */
+	uint8_t buf[1472];
+	size_t len = 0, n;
+	int k = 0;
+	for (; (n = nx_client_retransmit_request(&f->ca, buf + len, sizeof(buf) - len, f->now, 1, 30));
+	     k++)
+		len += n;
+	assert_true(k >= 30);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, len, f->aa, f->now, &f->out);
+	assert_int_equal(nx_engine_stats(f->e)->retransmitted, 30);
+}
+
 /* --- The client library's side ------------------------------------------------ */
 
 /* A venue datagram: Sequence (or Retransmission) of `first`, then n
@@ -945,6 +968,7 @@ int main(void)
 		T(test_cancel_on_disconnect_is_per_session),
 		T(test_first_message_bad_rest_read),
 		T(test_refusals_do_not_amplify),
+		T(test_one_retransmission_per_datagram),
 		cmocka_unit_test(test_client_gaps_span),
 		cmocka_unit_test(test_client_span_duplicates),
 		cmocka_unit_test(test_client_skips_unknown_template),

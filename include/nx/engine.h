@@ -79,7 +79,7 @@ struct nx_engine_stats {
 	uint64_t drop_malformed;     /* framing or message errors (nx_nxp_err) */
 	uint64_t drop_unbound;       /* traffic from an address with no session (or not the
 	                                session it names); the rest of a datagram after a
-	                                refused Negotiate, Establish or RetransmitRequest */
+	                                refused Negotiate or Establish, or a RetransmitRequest */
 	uint64_t drop_unsequenced;   /* application messages without a Sequence first */
 	uint64_t drop_duplicate;     /* client messages already applied (resent) */
 	uint64_t drop_direction;     /* messages only the venue sends */

@@ -142,8 +142,9 @@ static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t 
 	return 0;
 }
 
-/* Negotiate, Establish and RetransmitRequest return 1 when they were refused
- * (the caller ends the datagram there), else 0. */
+/* Negotiate, Establish and RetransmitRequest return 1 when they end the
+ * datagram (session_datagram says why): refused, or a RetransmitRequest
+ * served; else 0. */
 static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
 {
 	struct nx_nxp_negotiate n;
@@ -277,7 +278,7 @@ static int on_retransmit_request(struct nx_engine *e, struct session *s, const s
 	s->rt_left = rq.count;
 	s->rt_req_ts = rq.timestamp;
 	out_retransmit(e, s);
-	return 0;
+	return 1;
 }
 
 /* The client will send no application message after last: what of it
@@ -306,7 +307,10 @@ static void on_finished_sending(struct nx_engine *e, struct session *s, uint64_t
  * unknown) ends the datagram, so a forged source gets at most one reply
  * datagram per datagram sent, smaller than the request it answers; read
  * to the end, 35 refused messages in one datagram were 35 datagrams to a
- * third party. The rest is dropped and counted (drop_unbound). */
+ * third party. A RetransmitRequest ends it too: an answer that fits the
+ * output is over before the next message is read, so "one request at a
+ * time" let one datagram ask for the whole history 30 times. The rest is
+ * dropped and counted (drop_unbound). */
 void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
 		      struct nx_addr src)
 {
@@ -321,16 +325,16 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		struct session *s = session_by_addr(e, src);
 		if (s)
 			s->last_rx_ns = e->now;
-		int refused = 0;
+		int end = 0;
 		switch (m.template_id) {
 		case NX_NXP_NEGOTIATE:
-			refused = on_negotiate(e, &m, src);
+			end = on_negotiate(e, &m, src);
 			break;
 		case NX_NXP_ESTABLISH:
-			refused = on_establish(e, &m, src);
+			end = on_establish(e, &m, src);
 			break;
 		case NX_NXP_RETRANSMIT_REQUEST:
-			refused = on_retransmit_request(e, s, &m, src);
+			end = on_retransmit_request(e, s, &m, src);
 			break;
 		case NX_NXP_TERMINATE:
 			if (s && nx_nxp_terminate_session_id(&m) == s->id)
@@ -359,7 +363,7 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 				e->st.drop_unsequenced++; /* application message with no Sequence */
 			break;
 		}
-		if (refused) {
+		if (end) {
 			while ((rc = nx_nxp_next(r, &m)) != 0 && !(rc < 0 && nx_nxp_err_fatal(rc)))
 				e->st.drop_unbound++;
 			return;
