@@ -32,6 +32,12 @@ struct nx_engine *make_engine(void)
 
 struct nx_engine *make_engine_with(const struct nx_instrument *inst, const struct nx_limits *limits)
 {
+	return make_engine_capped(inst, limits, 0);
+}
+
+struct nx_engine *make_engine_capped(const struct nx_instrument *inst, const struct nx_limits *limits,
+				     uint32_t sessions_per_account)
+{
 	struct nx_account_config acc[3];
 	struct nx_instrument in = *inst; /* the config's pointer is not const */
 	struct nx_limits lim = *limits;
@@ -45,7 +51,7 @@ struct nx_engine *make_engine_with(const struct nx_instrument *inst, const struc
 	struct nx_venue_config c = { .path = "test", .max_orders = 1024, .ladder_ticks = 4096,
 				     .max_sessions = 8, .keepalive_ms = 1000, .history = EH_HISTORY,
 				     .ninstruments = 1, .naccounts = 3, .instruments = &in,
-				     .accounts = acc };
+				     .accounts = acc, .sessions_per_account = sessions_per_account };
 	char err[256];
 	struct nx_engine *e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
 	if (!e)

@@ -46,6 +46,9 @@ extern const struct nx_limits eh_limits;
 struct nx_engine *make_engine(void);
 /* The same with another instrument INST (the config is copied) and limits. */
 struct nx_engine *make_engine_with(const struct nx_instrument *inst, const struct nx_limits *limits);
+/* The same with sessions.per_account (0: no cap). */
+struct nx_engine *make_engine_capped(const struct nx_instrument *inst, const struct nx_limits *limits,
+				     uint32_t sessions_per_account);
 /* Send a datagram from `from` at f->now (f->out.cap datagrams of room);
  * decode every reply, by its address's client, into f->m. Returns f->nm. */
 int rx(struct fx *f, struct nx_addr from, const void *buf, size_t len);

@@ -522,6 +522,28 @@ static void test_member_named_as_section(void **state)
 /* drop_copy: an account's execution reports copied to another account's
  * session (docs/protocol.md#drop-copy). It must name another configured
  * account, one that copies to none. */
+/* sessions.per_account: 0 (no cap) by default, 0 .. 2^20. */
+static void test_sessions_per_account(void **state)
+{
+	(void)state;
+	char t[2048], err[512], path[64];
+	struct nx_venue_config c;
+	snprintf(t, sizeof(t), "%s%s%ssessions = { max = 64; per_account = 4; };\n", good_limits,
+		 good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.sessions_per_account, 4);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.sessions_per_account, 0);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { per_account = -1; };\n", good_limits, good_inst,
+		 good_acct);
+	expect_error(t, "sessions.per_account", 5);
+}
+
 static void test_drop_copy(void **state)
 {
 	(void)state;
@@ -888,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_member_named_as_section),
 		cmocka_unit_test(test_drop_copy),
+		cmocka_unit_test(test_sessions_per_account),
 		cmocka_unit_test(test_net_structure_errors),
 		cmocka_unit_test(test_net_shards),
 		cmocka_unit_test(test_net_errors),

@@ -414,6 +414,34 @@ static void test_negotiate_refusals(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->drop_direction, 1);
 }
 
+/* sessions.per_account: one account cannot take every session slot of the
+ * shard (its key suffices to negotiate them, and slots are never given
+ * back), so the others can still log in. Found by a security review. */
+static void test_sessions_per_account(void **state)
+{
+	struct fx *f = *state;
+	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
+				      .ref_px = 1000 };
+	uint8_t buf[256];
+	struct nx_client c;
+	nx_instrument_defaults(&inst);
+	nx_engine_destroy(f->e);
+	f->e = make_engine_capped(&inst, &eh_limits, 3);
+	for (uint64_t id = 1; id <= 3; id++) {
+		nx_client_init(&c, id, A, key_a);
+		rx(f, f->aa, buf, nx_client_negotiate(&c, buf, sizeof(buf), id));
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	}
+	nx_client_init(&c, 4, A, key_a);
+	expect_neg_reject(f, &c, f->aa, NX_REJ_SESSION_CAPACITY); /* A's share is taken */
+	login(f, &f->cb, f->ab);                                    /* B still logs in */
+	/* a retry of an accepted Negotiate takes no second slot */
+	nx_client_init(&c, 3, A, key_a);
+	rx(f, f->aa, buf, nx_client_negotiate(&c, buf, sizeof(buf), 3));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_NEGOTIATION_RESPONSE);
+	assert_int_equal(nx_engine_stats(f->e)->sessions_negotiated, 4);
+}
+
 /* An Establish from another address moves the session there (fail-over):
  * replies follow it, the old address is unbound, no order is canceled
  * (A is cancel-on-disconnect: the session did not end). One whose
@@ -1144,6 +1172,7 @@ int main(void)
 		T(test_heartbeat_and_timeout),
 		T(test_terminate),
 		T(test_negotiate_refusals),
+		T(test_sessions_per_account),
 		T(test_failover_and_establish_gap),
 		T(test_retransmit_in_progress),
 		T(test_finalize),

@@ -142,6 +142,7 @@ struct nx_venue_config {
 	uint32_t ladder_ticks;
 	/* Sessions. */
 	uint32_t max_sessions;
+	uint32_t sessions_per_account; /* session slots one account may take; 0: no cap */
 	uint32_t keepalive_ms;      /* heartbeat interval the venue asks for */
 	uint32_t history;           /* sent messages kept per session for retransmission */
 	uint32_t ninstruments, naccounts;

@@ -55,7 +55,7 @@
 	X(SESSION_BLOCKED,   135, "session or account disabled")               \
 	X(BAD_KEEPALIVE,     136, "keepalive interval out of range")           \
 	X(NOT_ESTABLISHED,   137, "application message before establishment")  \
-	X(SESSION_CAPACITY,  138, "no free session slot")                      \
+	X(SESSION_CAPACITY,  138, "no free session slot for the account")    \
 	X(RETRANSMIT_OUT_OF_RANGE, 139, "retransmit range not available")      \
 	X(RETRANSMIT_TOO_MANY, 140, "retransmit count above the venue maximum") \
 	X(RETRANSMIT_IN_PROGRESS, 141, "a retransmit request is in flight")    \

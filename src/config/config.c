@@ -402,12 +402,15 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 			return rc;
 	}
 	if ((g = config_lookup(cf, "sessions"))) {
-		static const char *const names[] = { "max", "keepalive_ms", "history", NULL };
+		static const char *const names[] = { "max", "per_account", "keepalive_ms", "history",
+			NULL };
 		snprintf(L->where, sizeof(L->where), "sessions");
 		if ((rc = cfg_only(L, g, names)))
 			return rc;
 		if (!cfg_int(L, g, "max", 1, 1 << 20, &v, &rc))
 			c->max_sessions = (uint32_t)v;
+		if (!rc && !cfg_int(L, g, "per_account", 0, 1 << 20, &v, &rc))
+			c->sessions_per_account = (uint32_t)v;
 		if (!rc && !cfg_int(L, g, "keepalive_ms", 10, 600000, &v, &rc))
 			c->keepalive_ms = (uint32_t)v;
 		if (!rc && !cfg_int(L, g, "history", 16, 1 << 24, &v, &rc)) {

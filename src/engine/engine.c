@@ -96,7 +96,7 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 	size_t idcap = nx_pow2_ceil_u64(n * 2), acap = nx_pow2_ceil_u64((size_t)c->naccounts * 2);
 	size_t words = (n + 63) / 64, sums = (words + 63) / 64;
 	size_t bytes = (words + sums) * sizeof(uint64_t) + n * sizeof(struct session) +
-		       (2 * idcap + acap) * sizeof(uint32_t) + c->naccounts * sizeof(struct acct_dc) +
+		       (2 * idcap + acap) * sizeof(uint32_t) + c->naccounts * sizeof(struct acct_state) +
 		       n * hist * (HIST_SLOT + 1);
 	if (!(e->mem = engine_alloc(e, bytes))) {
 		snprintf(err, errlen, "%s: cannot allocate %zu bytes for %zu sessions", c->path, bytes, n);
@@ -122,10 +122,10 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 	idmap_clear(&e->by_acct);
 	for (uint32_t i = 0; i < c->naccounts; i++) /* unique: the book refused duplicates */
 		idmap_insert(&e->by_acct, idmap_mix(c->accounts[i].id), i);
-	e->dc = (struct acct_dc *)p;
-	p += c->naccounts * sizeof(struct acct_dc);
+	e->acct_st = (struct acct_state *)p;
+	p += c->naccounts * sizeof(struct acct_state);
 	for (uint32_t i = 0; i < c->naccounts; i++)
-		e->dc[i] = (struct acct_dc){ .to = NIL, .sess = NIL };
+		e->acct_st[i] = (struct acct_state){ .to = NIL, .sess = NIL };
 	for (uint32_t i = 0; i < c->naccounts; i++) {
 		nx_acct_t to = c->accounts[i].drop_copy;
 		uint32_t r = NIL;
@@ -136,8 +136,8 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 				 "account, one that copies to none", c->path, c->accounts[i].id, to);
 			return -EINVAL;
 		}
-		e->dc[i].to = r;
-		e->dc[r].receiver = 1;
+		e->acct_st[i].to = r;
+		e->acct_st[r].receiver = 1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		e->sess[i].hist = (uint8_t *)p;
@@ -242,7 +242,7 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
  * own messages (recoverable, and waiting there while it is not bound). */
 static NX_NOINLINE void drop_copy(struct nx_engine *e, const struct session *s)
 {
-	uint32_t r = e->dc[s->dc_to].sess;
+	uint32_t r = e->acct_st[s->dc_to].sess;
 	struct session *d = r != NIL ? &e->sess[r] : NULL;
 	if (!d || d->state == S_FINALIZED) {
 		e->st.drop_copy_lost++;

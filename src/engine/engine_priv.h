@@ -61,7 +61,7 @@ struct session {
 	uint8_t *hist;            /* history slots */
 	uint8_t *hist_len;        /* bytes used per slot */
 	uint32_t dc_to;           /* its account's drop-copy account (index); NIL: none.
-	                             Both dc fields copied from e->dc, to be on the
+	                             Both dc fields copied from e->acct_st, to be on the
 	                             session's lines the report path reads anyway */
 };
 
@@ -70,11 +70,13 @@ struct session {
  * index matched again, so a message joined a datagram of another call. */
 NX_STATIC_ASSERT(sizeof(((struct session *)0)->out_epoch) == 8, "out_epoch must not wrap");
 
-/* Drop copy, per account (index in cfg.accounts). */
-struct acct_dc {
+/* What the engine keeps per account (index in cfg.accounts): its drop copy,
+ * and how many sessions it negotiated (sessions.per_account). */
+struct acct_state {
 	uint32_t to;              /* the receiving account's index; NIL: no copies */
 	uint32_t sess;            /* a receiver's session that gets them (its latest
 	                             established); NIL: none yet */
+	uint32_t negotiated;      /* session slots it took (never given back) */
 	uint8_t receiver;         /* another account copies to this one: it may not trade */
 };
 
@@ -85,7 +87,7 @@ struct nx_engine {
 	uint32_t nsess;
 	struct idmap by_id, by_addr;
 	struct idmap by_acct;     /* account id -> index in cfg.accounts */
-	struct acct_dc *dc;       /* by account index */
+	struct acct_state *acct_st; /* by account index */
 	/* Bound sessions, one bit a slot, and one summary bit a word of them:
 	 * the timers visit these alone, in slot order, not every session the
 	 * shard ever negotiated (slots are never reused). */

@@ -80,8 +80,8 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 	s->bound = 1;
 	session_bound_set(e, s, 1);
 	idmap_insert(&e->by_addr, addr_key(a), (uint32_t)(s - e->sess));
-	if (e->dc[s->acct_cfg].receiver) /* the drop copies go to the latest established */
-		e->dc[s->acct_cfg].sess = (uint32_t)(s - e->sess);
+	if (e->acct_st[s->acct_cfg].receiver) /* the drop copies go to the latest established */
+		e->acct_st[s->acct_cfg].sess = (uint32_t)(s - e->sess);
 }
 
 /* --- Replies to session messages ---------------------------------------------- */
@@ -164,8 +164,10 @@ static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 		}
 		why = NX_REJ_SESSION_ID_IN_USE;
 	}
-	if (!why && e->nsess == e->cfg.max_sessions)
-		why = NX_REJ_SESSION_CAPACITY;
+	if (!why && (e->nsess == e->cfg.max_sessions ||
+		     (e->cfg.sessions_per_account &&
+		      e->acct_st[ix].negotiated >= e->cfg.sessions_per_account)))
+		why = NX_REJ_SESSION_CAPACITY; /* the shard's slots, or the account's share */
 	if (why) {
 		e->st.rejects[why]++;
 		REPLY(e, src, negotiation_reject, .session_id = n.session_id,
@@ -180,8 +182,9 @@ static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	s->id = n.session_id;
 	s->acct = n.account;
 	s->acct_cfg = ix;
-	s->dc_to = e->dc[ix].to;
-	s->dc_receiver = e->dc[ix].receiver;
+	e->acct_st[ix].negotiated++;
+	s->dc_to = e->acct_st[ix].to;
+	s->dc_receiver = e->acct_st[ix].receiver;
 	s->state = S_NEGOTIATED;
 	s->neg_ts = n.timestamp;
 	s->next_recv = 1;
