@@ -5,8 +5,9 @@
  * execution reports are copied to the drop-copy account DC, B's are not.
  * What DC gets (every execution report of A, byte for byte, in its own
  * numbered flow, nothing of B, nothing twice), that it is kept while DC is
- * not bound and recovered after, that DC may not trade, what is counted
- * lost when DC has no session, and the configurations the engine refuses.
+ * not bound and recovered after, that copies made while DC has no session
+ * wait for its next one (and how many may), that DC may not trade, and the
+ * configurations the engine refuses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,19 +229,143 @@ static void test_receiver_may_not_trade(void **state)
 	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 0);
 }
 
-/* No session of DC here yet: the copies have nowhere to go, counted. */
-static void test_lost_without_a_session(void **state)
+/* Ask DC's venue flow for [from, from + count) and check what came back is
+ * A's answers to client order ids cl0, cl0 + 1, ... */
+static void recover(struct dfx *f, uint64_t from, uint32_t count, uint64_t cl0)
+{
+	uint8_t buf[256];
+	rx(f, 2, buf, nx_client_retransmit_request(&f->c[2], buf, sizeof(buf), f->now + 9, from,
+						    count));
+	assert_int_equal(f->n[2], (int)count);
+	for (uint32_t i = 0; i < count; i++) {
+		assert_int_equal(f->m[2][i].seq, from + i);
+		assert_true(f->m[2][i].retransmitted);
+		const struct nx_client_msg *m = &f->m[2][i];
+		if (m->template_id == NX_NXP_EXEC_REJECTED) /* past A's open-order limit */
+			assert_int_equal(m->u.exec_rejected.cl_ord_id, cl0 + i);
+		else
+			assert_int_equal(m->u.exec_new.cl_ord_id, cl0 + i);
+		assert_true(m->template_id == NX_NXP_EXEC_NEW || m->template_id == NX_NXP_EXEC_REJECTED);
+	}
+}
+
+/* Regression (copies_before_the_receiver_logs_in): with no session of DC
+ * on the shard yet, A's copies were counted lost. They wait, enter the flow
+ * of DC's first session as its first numbers, and come back by
+ * retransmission: the EstablishmentAck numbers past them. */
+static void test_waits_for_the_first_session(void **state)
 {
 	struct dfx *f = *state;
+	uint8_t buf[256];
 	login(f, 0);
 	new_order(f, 0, 1, NX_SIDE_BUY, 990, 1);
-	assert_int_equal(f->n[0], 1);
-	assert_int_equal(nx_engine_stats(f->e)->drop_copies, 0);
-	assert_int_equal(nx_engine_stats(f->e)->drop_copy_lost, 1);
-	login(f, 2); /* from now on */
 	new_order(f, 0, 2, NX_SIDE_BUY, 991, 1);
+	assert_int_equal(f->n[0], 1);
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->drop_copy_waited, 2);
+	assert_int_equal(st->drop_copies, 0);
+	assert_int_equal(st->drop_copy_lost, 0);
+	/* DC negotiates: the copies are numbered 1 and 2 in its flow */
+	struct nx_client_msg m[8];
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, nx_client_negotiate(&f->c[2], buf, sizeof(buf), f->now + 1),
+		     f->addr[2], f->now, &f->out);
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(st->drop_copies, 2);
+	f->out.n = 0;
+	nx_engine_rx(f->e, buf, nx_client_establish(&f->c[2], buf, sizeof(buf), f->now + 2, 1000),
+		     f->addr[2], f->now, &f->out);
+	assert_int_equal(f->out.n, 1); /* the ack alone: nothing sent before it */
+	assert_int_equal(nx_client_read(&f->c[2], f->out.d[0].data, f->out.d[0].len, m, 8), 1);
+	assert_int_equal(m[0].template_id, NX_NXP_ESTABLISHMENT_ACK);
+	assert_int_equal(m[0].u.establishment_ack.next_seq_no, 3);
+	recover(f, 1, 2, 1);
+	new_order(f, 0, 3, NX_SIDE_BUY, 992, 1); /* live from now on, numbered after them */
 	assert_int_equal(f->n[2], 1);
-	assert_int_equal(f->m[2][0].seq, 1);
+	assert_int_equal(f->m[2][0].seq, 3);
+	assert_false(f->m[2][0].retransmitted);
+	assert_int_equal(st->drop_copy_lost, 0);
+}
+
+/* DC's only session finished: later copies wait for its next session,
+ * which a new Negotiate makes. */
+static void test_waits_after_the_session_finished(void **state)
+{
+	struct dfx *f = *state;
+	uint8_t buf[256];
+	login(f, 2);
+	login(f, 0);
+	new_order(f, 0, 1, NX_SIDE_BUY, 990, 1);
+	assert_int_equal(f->n[2], 1);
+	rx(f, 2, buf, nx_client_finished_sending(&f->c[2], buf, sizeof(buf)));
+	rx(f, 2, buf, nx_client_finished_receiving(&f->c[2], buf, sizeof(buf)));
+	new_order(f, 0, 2, NX_SIDE_BUY, 991, 1);
+	assert_int_equal(f->n[2], 0);
+	assert_int_equal(nx_engine_stats(f->e)->drop_copy_waited, 1);
+	nx_client_init(&f->c[2], 200, DC, key_dc); /* a new session of DC */
+	login(f, 2);
+	recover(f, 1, 1, 2);
+	assert_int_equal(nx_engine_stats(f->e)->drop_copy_lost, 0);
+}
+
+/* A session of DC negotiated but not established takes the copies into its
+ * history at once; it gets them back after establishing. */
+static void test_negotiated_session_keeps_them(void **state)
+{
+	struct dfx *f = *state;
+	uint8_t buf[256];
+	login(f, 0);
+	rx(f, 2, buf, nx_client_negotiate(&f->c[2], buf, sizeof(buf), f->now + 1));
+	new_order(f, 0, 1, NX_SIDE_BUY, 990, 1);
+	new_order(f, 0, 2, NX_SIDE_BUY, 991, 1);
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->drop_copies, 2);
+	assert_int_equal(st->drop_copy_waited, 0);
+	rx(f, 2, buf, nx_client_establish(&f->c[2], buf, sizeof(buf), f->now + 2, 1000));
+	recover(f, 1, 2, 1);
+}
+
+/* DC established session X, then negotiated a second one, Y, that did not
+ * establish; X finished. The copies made then wait, and Y takes them when
+ * it establishes: nothing is stranded in a session no one will use. */
+static void test_waiting_copies_go_to_the_next_established(void **state)
+{
+	struct dfx *f = *state;
+	uint8_t buf[256];
+	struct nx_client y;
+	nx_client_init(&y, 300, DC, key_dc);
+	login(f, 2);
+	login(f, 0);
+	struct nx_client x = f->c[2];
+	f->c[2] = y;
+	rx(f, 2, buf, nx_client_negotiate(&f->c[2], buf, sizeof(buf), f->now + 1)); /* Y, same address */
+	y = f->c[2];
+	f->c[2] = x;
+	rx(f, 2, buf, nx_client_finished_sending(&f->c[2], buf, sizeof(buf)));
+	rx(f, 2, buf, nx_client_finished_receiving(&f->c[2], buf, sizeof(buf)));
+	new_order(f, 0, 1, NX_SIDE_BUY, 990, 1);
+	assert_int_equal(nx_engine_stats(f->e)->drop_copy_waited, 1);
+	f->c[2] = y;
+	rx(f, 2, buf, nx_client_establish(&f->c[2], buf, sizeof(buf), f->now + 2, 1000));
+	recover(f, 1, 1, 1);
+}
+
+/* At most `history` (64 here) copies wait; the rest are counted lost, and
+ * the receiver's flow holds the ones that waited, in order. */
+static void test_waiting_is_bounded(void **state)
+{
+	struct dfx *f = *state;
+	uint8_t buf[256];
+	login(f, 0);
+	for (uint64_t cl = 1; cl <= 70; cl++)
+		new_order(f, 0, cl, NX_SIDE_BUY, 900 + (int64_t)cl, 1);
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->drop_copy_waited, 64);
+	assert_int_equal(st->drop_copy_lost, 6);
+	login(f, 2);
+	recover(f, 1, 30, 1);
+	recover(f, 31, 34, 31);
+	(void)buf;
 }
 
 /* A cancel by another session of the account answers both sessions; the
@@ -295,7 +420,11 @@ int main(void)
 		T(test_copies_every_report_of_the_account),
 		T(test_kept_while_unbound),
 		T(test_receiver_may_not_trade),
-		T(test_lost_without_a_session),
+		T(test_waits_for_the_first_session),
+		T(test_waits_after_the_session_finished),
+		T(test_negotiated_session_keeps_them),
+		T(test_waiting_copies_go_to_the_next_established),
+		T(test_waiting_is_bounded),
 		T(test_one_copy_of_a_cross_session_cancel),
 		cmocka_unit_test(test_bad_configurations),
 	};

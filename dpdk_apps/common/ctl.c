@@ -212,7 +212,7 @@ static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
 	ST(throttled); ST(orders); ST(cancels); ST(replaces); ST(fills);
 	ST(sessions_negotiated); ST(sessions_established); ST(sessions_terminated);
 	ST(retransmitted); ST(retransmit_expired); ST(drop_finished); ST(seq_violations);
-	ST(drop_copies); ST(drop_copy_lost);
+	ST(drop_copies); ST(drop_copy_waited); ST(drop_copy_lost);
 #undef ST
 	for (unsigned r = 1; r < 256; r++)
 		if (st->rejects[r]) {

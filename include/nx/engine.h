@@ -100,9 +100,12 @@ struct nx_engine_stats {
 	                                before their turn came (not sent) */
 	uint64_t drop_finished;      /* client application messages after its FinishedSending */
 	uint64_t seq_violations;     /* bindings ended for impossible sequence numbers */
-	uint64_t drop_copies;        /* execution reports copied to a drop-copy session */
-	uint64_t drop_copy_lost;     /* reports of an account with a drop copy whose receiver
-	                                had no session here (never established, or finished) */
+	uint64_t drop_copies;        /* execution reports copied into a drop-copy session's flow */
+	uint64_t drop_copy_waited;   /* copies that waited for their receiver's next session
+	                                (none yet, or finished); counted again in drop_copies
+	                                when one takes them */
+	uint64_t drop_copy_lost;     /* copies that found no session and no room to wait
+	                                (`history` of them wait at most) */
 };
 
 /*

@@ -139,6 +139,26 @@ static int build(struct nx_engine *e, const struct nx_venue_config *c, char *err
 		e->acct_st[i].to = r;
 		e->acct_st[r].receiver = 1;
 	}
+	/* Room for each receiver's copies to wait for its next session. */
+	size_t receivers = 0;
+	for (uint32_t i = 0; i < c->naccounts; i++)
+		receivers += e->acct_st[i].receiver;
+	if (receivers) {
+		size_t wbytes = receivers * hist * (HIST_SLOT + 1);
+		uint8_t *w = e->wait_mem = engine_alloc(e, wbytes);
+		if (!w) {
+			snprintf(err, errlen, "%s: cannot allocate %zu bytes for drop copies", c->path,
+				 wbytes);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < c->naccounts; i++)
+			if (e->acct_st[i].receiver) {
+				e->acct_st[i].wait = w;
+				w += hist * HIST_SLOT;
+				e->acct_st[i].wait_len = w;
+				w += hist;
+			}
+	}
 	for (size_t i = 0; i < n; i++) {
 		e->sess[i].hist = (uint8_t *)p;
 		p += hist * HIST_SLOT;
@@ -201,7 +221,8 @@ void nx_engine_destroy(struct nx_engine *e)
 	if (!e)
 		return;
 	struct nx_engine_alloc a = e->alloc;
-	void *p[] = { e->book_mem, e->risk_mem, e->mem, e->cfg.instruments, e->cfg.accounts, e };
+	void *p[] = { e->book_mem, e->risk_mem, e->mem, e->wait_mem, e->cfg.instruments,
+		      e->cfg.accounts, e };
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (p[i])
 			a.free(a.ctx, p[i]);
@@ -239,21 +260,24 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
 
 /* A copy of the message s was just sent, the same bytes under the next
  * number of the receiving account's session, kept in its history like its
- * own messages (recoverable, and waiting there while it is not bound). */
+ * own messages (recoverable, and waiting there while it is not bound). With
+ * no such session (none yet, or it finished), the copy waits for the next. */
 static NX_NOINLINE void drop_copy(struct nx_engine *e, const struct session *s)
 {
-	uint32_t r = e->acct_st[s->dc_to].sess;
-	struct session *d = r != NIL ? &e->sess[r] : NULL;
-	if (!d || d->state == S_FINALIZED) {
-		e->st.drop_copy_lost++;
-		return;
-	}
+	struct acct_state *a = &e->acct_st[s->dc_to];
 	uint32_t from = (uint32_t)((s->next_send - 1) & e->hist_mask);
-	uint32_t to = (uint32_t)(d->next_send & e->hist_mask);
+	const uint8_t *msg = s->hist + (size_t)from * HIST_SLOT;
 	uint8_t len = s->hist_len[from];
-	memcpy(d->hist + (size_t)to * HIST_SLOT, s->hist + (size_t)from * HIST_SLOT, len);
-	out_app_commit(e, d, len);
-	e->st.drop_copies++;
+	if (a->sess != NIL && e->sess[a->sess].state != S_FINALIZED) {
+		out_app_copy(e, &e->sess[a->sess], msg, len);
+		e->st.drop_copies++;
+	} else if (a->wait_n < e->cfg.history) {
+		memcpy(a->wait + (size_t)a->wait_n * HIST_SLOT, msg, len);
+		a->wait_len[a->wait_n++] = len;
+		e->st.drop_copy_waited++;
+	} else {
+		e->st.drop_copy_lost++;
+	}
 }
 
 /* The session that owns an order: its tag is session_tag(). */

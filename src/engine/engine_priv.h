@@ -74,10 +74,18 @@ NX_STATIC_ASSERT(sizeof(((struct session *)0)->out_epoch) == 8, "out_epoch must 
  * and how many sessions it negotiated (sessions.per_account). */
 struct acct_state {
 	uint32_t to;              /* the receiving account's index; NIL: no copies */
-	uint32_t sess;            /* a receiver's session that gets them (its latest
-	                             established); NIL: none yet */
+	uint32_t sess;            /* a receiver's session that gets them: its latest
+	                             established, or before that the first it
+	                             negotiated; NIL: none yet */
 	uint32_t negotiated;      /* session slots it took (never given back) */
 	uint8_t receiver;         /* another account copies to this one: it may not trade */
+	/* A receiver's copies made while it has no session to take them (none
+	 * yet, or its session finished): up to `history` of them wait here, as
+	 * sent, and go into the flow of its next session when it negotiates or
+	 * establishes. Further copies are lost (drop_copy_lost). */
+	uint32_t wait_n;
+	uint8_t *wait;            /* wait_n slots of HIST_SLOT bytes */
+	uint8_t *wait_len;
 };
 
 struct nx_engine {
@@ -105,6 +113,7 @@ struct nx_engine {
 	struct nx_engine_stats st;
 	struct nx_venue_config cfg; /* accounts and instruments copied, no restricted lists */
 	void *mem;                /* sessions, maps, history: one allocation */
+	void *wait_mem;           /* the receivers' waiting copies; NULL: no receiver */
 	void *book_mem, *risk_mem;
 	struct nx_engine_alloc alloc; /* where all of it came from */
 };
@@ -124,6 +133,12 @@ void session_not_applied(struct nx_engine *e, struct session *s, uint64_t from, 
 /* Client numbers the venue cannot follow (a jump NotApplied cannot report,
  * or past 2^64 - 2): the binding ends with Terminate(PROTOCOL_VIOLATION). */
 void session_seq_violation(struct nx_engine *e, struct session *s);
+/* Session s of drop-copy receiver account ix negotiated or is binding: it
+ * becomes where the copies go when the account has no such session (or
+ * always, bound: the latest established takes them), and the copies
+ * waiting for one enter its flow. s is not bound: they wait in its
+ * history, and its EstablishmentAck numbers past them. */
+void session_take_copies(struct nx_engine *e, struct session *s, int binding);
 /* The message-rate throttle: refill s's token bucket (tokens in units of
  * 1e-9 message, msg_rate a second, at most msg_burst) up to now and take
  * one message's worth; 0 when there is not one. Inline: once a message. */
@@ -149,6 +164,9 @@ static inline void out_app_begin(struct session *s, uint32_t hist_mask, struct n
 }
 /* Record the message just written there, number it, and send it if bound. */
 void out_app_commit(struct nx_engine *e, struct session *s, size_t len);
+/* The same for a message already framed elsewhere (len bytes at msg): a
+ * drop copy, the bytes of another session's message. */
+void out_app_copy(struct nx_engine *e, struct session *s, const uint8_t *msg, uint8_t len);
 /* e->out is full: 1 if its spill emptied it, else 0 (out_overflow counted). */
 int out_spill(struct nx_engine *e);
 

@@ -101,6 +101,12 @@ void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
 	e->st.tx_msgs++;
 }
 
+void out_app_copy(struct nx_engine *e, struct session *s, const uint8_t *msg, uint8_t len)
+{
+	memcpy(s->hist + (size_t)(s->next_send & e->hist_mask) * HIST_SLOT, msg, len);
+	out_app_commit(e, s, len);
+}
+
 void out_heartbeat(struct nx_engine *e, struct session *s)
 {
 	if (seq_dgram(e, s, s->next_send))

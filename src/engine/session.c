@@ -76,12 +76,28 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 		session_unbind(e, other, NX_REJ_VENUE_SHUTDOWN, 0); /* the address moved on */
 	if (s->bound)
 		unbind_addr(e, s); /* fail-over: the old binding ends, the session goes on */
+	if (e->acct_st[s->acct_cfg].receiver) /* unbound still: waiting copies join its history */
+		session_take_copies(e, s, 1);
 	s->addr = a;
 	s->bound = 1;
 	session_bound_set(e, s, 1);
 	idmap_insert(&e->by_addr, addr_key(a), (uint32_t)(s - e->sess));
-	if (e->acct_st[s->acct_cfg].receiver) /* the drop copies go to the latest established */
-		e->acct_st[s->acct_cfg].sess = (uint32_t)(s - e->sess);
+}
+
+void session_take_copies(struct nx_engine *e, struct session *s, int binding)
+{
+	struct acct_state *a = &e->acct_st[s->acct_cfg];
+	/* The latest established takes the copies; before one is, the first
+	 * negotiated. Copies wait only while there is none of either, and
+	 * whoever comes next takes them, so none is left behind. */
+	if (binding || a->sess == NIL || e->sess[a->sess].state == S_FINALIZED)
+		a->sess = (uint32_t)(s - e->sess);
+	if (!a->wait_n || a->sess != (uint32_t)(s - e->sess))
+		return;
+	for (uint32_t i = 0; i < a->wait_n; i++)
+		out_app_copy(e, s, a->wait + (size_t)i * HIST_SLOT, a->wait_len[i]);
+	e->st.drop_copies += a->wait_n;
+	a->wait_n = 0;
 }
 
 /* --- Replies to session messages ---------------------------------------------- */
@@ -195,6 +211,8 @@ static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	s->bucket_ns = e->now;
 	idmap_insert(&e->by_id, idmap_mix(s->id), e->nsess++);
 	e->st.sessions_negotiated++;
+	if (s->dc_receiver)
+		session_take_copies(e, s, 0);
 	REPLY(e, src, negotiation_response, .session_id = n.session_id, .request_timestamp = n.timestamp,
 	      .server_flow = NX_NXP_FLOW_RECOVERABLE);
 	return 0;
