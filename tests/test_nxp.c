@@ -429,7 +429,7 @@ static void test_err_version(void **state)
 
 static void test_err_template(void **state)
 {
-	static const uint16_t bad[] = { 0, 4, 9, 10, 17, 19, 99, 104, 209, 302, 404, 412,
+	static const uint16_t bad[] = { 0, 4, 9, 10, 17, 19, 99, 105, 210, 302, 404, 412,
 					NX_NXP_TID_LIMIT - 1, NX_NXP_TID_LIMIT, 0xFFFF };
 	uint8_t b[128];
 	size_t n = base(b);

@@ -344,6 +344,83 @@ static void test_cancel_on_disconnect_is_per_session(void **state)
 	assert_int_equal(nx_book_order_by_cl(nx_engine_book(f->e), A, 2, &oi), 0);
 }
 
+/* SetCancelOnDisconnect(mode) from client c at a; returns the answer. */
+static const struct nx_client_msg *set_cod(struct fx *f, struct nx_client *c, struct nx_addr a,
+					   uint64_t req, uint8_t mode)
+{
+	uint8_t buf[256];
+	struct nx_nxp_writer w;
+	struct nx_nxp_set_cancel_on_disconnect r = { .req_id = req, .mode = mode };
+	nx_client_begin(c, &w, buf, sizeof(buf));
+	assert_true(nx_client_set_cancel_on_disconnect(c, &w, &r) > 0);
+	rx(f, a, buf, w.len);
+	assert_int_equal(count_msgs(f), 1);
+	return msg(f, 0);
+}
+
+/* Resting orders of A's session after its binding ends and it comes back. */
+static uint32_t left_after_terminate(struct fx *f)
+{
+	uint8_t buf[256];
+	rx(f, f->aa, buf, nx_client_terminate(&f->ca, buf, sizeof(buf), 0));
+	uint32_t n = nx_book_order_count(nx_engine_book(f->e));
+	f->now += MS;
+	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	return n;
+}
+
+/* Cancel-on-disconnect is chosen per session (issue 3): the account's
+ * configuration is each new session's default, and SetCancelOnDisconnect
+ * changes it for that session alone, for every later end of its binding,
+ * until it is set again. A (configured on) turns it off, then back to its
+ * default; B (configured off) turns it on. */
+static void test_cancel_on_disconnect_chosen_per_session(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	const struct nx_client_msg *m = set_cod(f, &f->ca, f->aa, 7, NX_NXP_COD_OFF);
+	assert_int_equal(m->template_id, NX_NXP_CANCEL_ON_DISCONNECT_ACK);
+	assert_int_equal(m->u.cancel_on_disconnect_ack.req_id, 7);
+	assert_int_equal(m->u.cancel_on_disconnect_ack.mode, NX_NXP_COD_OFF);
+	assert_int_equal(m->u.cancel_on_disconnect_ack.transact_time, f->now);
+	assert_int_equal(m->seq, 1); /* a venue application message: numbered, recoverable */
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(left_after_terminate(f), 1);
+	assert_int_equal(left_after_terminate(f), 1); /* kept over bindings */
+	m = set_cod(f, &f->ca, f->aa, 8, NX_NXP_COD_DEFAULT);
+	assert_int_equal(m->u.cancel_on_disconnect_ack.mode, NX_NXP_COD_ON);
+	assert_int_equal(left_after_terminate(f), 0);
+
+	/* B: off by configuration, on by request */
+	login(f, &f->cb, f->ab);
+	m = set_cod(f, &f->cb, f->ab, 1, NX_NXP_COD_ON);
+	assert_int_equal(m->u.cancel_on_disconnect_ack.mode, NX_NXP_COD_ON);
+	o = order(B, 1, NX_SIDE_SELL, 1100, 1);
+	send_order(f, &f->cb, f->ab, &o);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 1);
+	uint8_t buf[256];
+	rx(f, f->ab, buf, nx_client_terminate(&f->cb, buf, sizeof(buf), 0));
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 0);
+}
+
+/* A mode outside the enum is refused BAD_FIELD, naming the request, and
+ * changes nothing. */
+static void test_cancel_on_disconnect_bad_mode(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	const struct nx_client_msg *m = set_cod(f, &f->ca, f->aa, 9, 3);
+	assert_int_equal(m->template_id, NX_NXP_BUSINESS_REJECT);
+	assert_int_equal(m->u.business_reject.reason, NX_REJ_BAD_FIELD);
+	assert_int_equal(m->u.business_reject.ref_id, 9);
+	assert_int_equal(m->u.business_reject.ref_template_id, NX_NXP_SET_CANCEL_ON_DISCONNECT);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(left_after_terminate(f), 0); /* still the account's: on */
+}
+
 /* A message error (not a framing error) in a session datagram's first
  * message used to drop the whole datagram; the receiver steps over it. */
 static void test_first_message_bad_rest_read(void **state)
@@ -966,6 +1043,8 @@ int main(void)
 		T(test_finished_sending_reports_missing),
 		T(test_clock_step_back),
 		T(test_cancel_on_disconnect_is_per_session),
+		T(test_cancel_on_disconnect_chosen_per_session),
+		T(test_cancel_on_disconnect_bad_mode),
 		T(test_first_message_bad_rest_read),
 		T(test_refusals_do_not_amplify),
 		T(test_one_retransmission_per_datagram),

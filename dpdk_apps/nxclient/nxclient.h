@@ -55,6 +55,7 @@ enum nxc_kind {
 	NXC_K_SCOPE,    /* VENUE ACCOUNT INSTRUMENT */
 	NXC_K_LIMIT,    /* NOTIONAL POSITION CREDIT OPEN_ORDERS MSG_RATE MSG_BURST */
 	NXC_K_FLOW,     /* RECOVERABLE IDEMPOTENT UNSEQUENCED NONE */
+	NXC_K_COD,      /* DEFAULT OFF ON (CancelOnDisconnectMode) */
 	NXC_K_TEMPLATE, /* message names */
 	NXC_K_SYMBOL,   /* char[16] */
 	NXC_K_TIME,     /* nanoseconds of a clock: printed with --times only */
@@ -129,7 +130,7 @@ enum nxc_want_kind {
 	NXC_W_TIME,      /* nothing: the whole timeout (wait ms=) */
 	NXC_W_ANY,       /* any message queued for the session (expect) */
 	NXC_W_NEGOTIATE, NXC_W_ESTABLISH, NXC_W_TERMINATE, NXC_W_RETRANS,
-	NXC_W_NEW, NXC_W_CANCEL, NXC_W_REPLACE, NXC_W_MASS, NXC_W_INSTR, NXC_W_ADMIN,
+	NXC_W_NEW, NXC_W_CANCEL, NXC_W_REPLACE, NXC_W_MASS, NXC_W_INSTR, NXC_W_ADMIN, NXC_W_COD,
 };
 
 struct nxc_want {

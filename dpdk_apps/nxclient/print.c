@@ -65,6 +65,7 @@ static const struct {
 	{ "id", "id", NXC_K_NUM },
 	{ "scope", "scope", NXC_K_SCOPE },
 	{ "on", "on", NXC_K_NUM },
+	{ "mode", "mode", NXC_K_COD },
 	{ "limit_kind", "kind", NXC_K_LIMIT },
 	{ "value", "value", NXC_K_INT },
 	{ "status", "status", NXC_K_STATUS },
@@ -106,6 +107,7 @@ static const char *const scope_names[] = { NULL, "VENUE", "ACCOUNT", "INSTRUMENT
 static const char *const limit_names[] = { NULL, "NOTIONAL", "POSITION", "CREDIT", "OPEN_ORDERS",
 					   "MSG_RATE", "MSG_BURST" };
 static const char *const flow_names[] = { "RECOVERABLE", "IDEMPOTENT", "UNSEQUENCED", "NONE" };
+static const char *const cod_names[] = { "DEFAULT", "OFF", "ON" };
 
 static const struct {
 	const char *const *names;
@@ -118,6 +120,7 @@ static const struct {
 	T_(NXC_K_INSTKIND, instkind_names), T_(NXC_K_STATUS, status_names),
 	T_(NXC_K_PC, pc_names),       T_(NXC_K_SCOPE, scope_names),
 	T_(NXC_K_LIMIT, limit_names), T_(NXC_K_FLOW, flow_names),
+	T_(NXC_K_COD, cod_names),
 #undef T_
 };
 

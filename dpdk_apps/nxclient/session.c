@@ -201,6 +201,9 @@ int nxc_answers(const struct nxc_want *w, const struct nx_client_msg *m)
 	case NXC_W_INSTR:
 		return t == NX_NXP_INSTRUMENT_DEFINITION && m->u.instrument_definition.req_id == w->id &&
 		       m->u.instrument_definition.index >= m->u.instrument_definition.total;
+	case NXC_W_COD:
+		return t == NX_NXP_CANCEL_ON_DISCONNECT_ACK &&
+		       m->u.cancel_on_disconnect_ack.req_id == w->id;
 	case NXC_W_ADMIN:
 		return (t == NX_NXP_ADMIN_ACK && m->u.admin_ack.req_id == w->id) ||
 		       (t == NX_NXP_ADMIN_REJECT && m->u.admin_reject.req_id == w->id);

@@ -173,6 +173,19 @@ static void cmd_instruments(struct script *s)
 	nxs_request(s, ss, &m, NXC_W_INSTR, m.u.instrument_definition_request.req_id);
 }
 
+/* SetCancelOnDisconnect for the session: mode=ON|OFF|DEFAULT. */
+static void cmd_cod(struct script *s)
+{
+	struct nxc_session *ss = nxs_session(s, 1);
+	struct nx_client_msg m = { .template_id = NX_NXP_SET_CANCEL_ON_DISCONNECT };
+	struct nx_nxp_set_cancel_on_disconnect *o = &m.u.set_cancel_on_disconnect;
+	if (!ss)
+		return;
+	o->req_id = nxs_next_id(s, "req", &ss->next_req);
+	o->mode = (uint8_t)nxs_pick(s, "mode", NXC_K_COD, 1, 0, UINT8_MAX);
+	nxs_request(s, ss, &m, NXC_W_COD, o->req_id);
+}
+
 /* Admin requests: every one starts with reqId and is answered by
  * AdminAck / AdminReject. */
 static void cmd_kill(struct script *s)
@@ -382,6 +395,7 @@ const struct nxs_verb nxs_verbs[] = {
 	{ "connect", cmd_connect },     { "new", cmd_new },
 	{ "cancel", cmd_cancel },       { "replace", cmd_replace },
 	{ "masscancel", cmd_masscancel }, { "instruments", cmd_instruments },
+	{ "cod", cmd_cod },
 	{ "kill", cmd_kill },           { "status", cmd_status },
 	{ "refprice", cmd_refprice },   { "limit", cmd_limit },
 	{ "heartbeat", cmd_heartbeat }, { "terminate", cmd_terminate },

@@ -92,6 +92,8 @@ size_t nx_client_replace(struct nx_client *c, struct nx_nxp_writer *w, const str
 size_t nx_client_mass_cancel(struct nx_client *c, struct nx_nxp_writer *w, const struct nx_nxp_mass_cancel *o);
 size_t nx_client_instrument_request(struct nx_client *c, struct nx_nxp_writer *w,
 				    const struct nx_nxp_instrument_definition_request *o);
+size_t nx_client_set_cancel_on_disconnect(struct nx_client *c, struct nx_nxp_writer *w,
+					  const struct nx_nxp_set_cancel_on_disconnect *o);
 /* Any other client message, already encoded by the caller through w: count it. */
 void nx_client_count(struct nx_client *c);
 

@@ -131,6 +131,12 @@ const char *nx_nxp_strerror(int rc);
  * (nxp.c pins each with a static assert); RejectReason and CancelReason are
  * the codes of nx/reason.h. */
 
+enum nx_nxp_cod {             /* CancelOnDisconnectMode */
+	NX_NXP_COD_DEFAULT = 0,      /* the account's configured choice (request only) */
+	NX_NXP_COD_OFF     = 1,
+	NX_NXP_COD_ON      = 2,
+};
+
 enum nx_nxp_flow {            /* FlowType, FIXP values */
 	NX_NXP_FLOW_RECOVERABLE = 0,
 	NX_NXP_FLOW_IDEMPOTENT  = 1,
@@ -168,6 +174,7 @@ enum nx_nxp_flow {            /* FlowType, FIXP values */
 	M(CANCEL_ORDER, cancel_order, CancelOrder, 101, 28, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
 	M(CANCEL_REPLACE, cancel_replace, CancelReplace, 102, 44, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
 	M(MASS_CANCEL, mass_cancel, MassCancel, 103, 17, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
+	M(SET_CANCEL_ON_DISCONNECT, set_cancel_on_disconnect, SetCancelOnDisconnect, 104, 9, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
 	M(EXEC_NEW, exec_new, ExecNew, 200, 61, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(EXEC_TRADE, exec_trade, ExecTrade, 201, 75, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(EXEC_CANCELED, exec_canceled, ExecCanceled, 202, 51, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
@@ -177,6 +184,7 @@ enum nx_nxp_flow {            /* FlowType, FIXP values */
 	M(CANCEL_REJECT, cancel_reject, CancelReject, 206, 43, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(MASS_CANCEL_REPORT, mass_cancel_report, MassCancelReport, 207, 29, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(BUSINESS_REJECT, business_reject, BusinessReject, 208, 28, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
+	M(CANCEL_ON_DISCONNECT_ACK, cancel_on_disconnect_ack, CancelOnDisconnectAck, 209, 17, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(INSTRUMENT_DEFINITION_REQUEST, instrument_definition_request, InstrumentDefinitionRequest, 300, 12, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
 	M(INSTRUMENT_DEFINITION, instrument_definition, InstrumentDefinition, 301, 107, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(SET_KILL_SWITCH, set_kill_switch, SetKillSwitch, 400, 14, NX_NXP_F_CLIENT | NX_NXP_F_SEQ | NX_NXP_F_ADMIN) \
@@ -291,6 +299,10 @@ enum nx_nxp_flow {            /* FlowType, FIXP values */
 	F(m, instrument, u32, 12) \
 	F(m, side, u8, 16)
 
+#define NX_NXP_FIELDS_set_cancel_on_disconnect(F, m) \
+	F(m, req_id, u64, 0) \
+	F(m, mode, u8, 8)
+
 #define NX_NXP_FIELDS_exec_new(F, m) \
 	F(m, cl_ord_id, u64, 0) \
 	F(m, order_id, u64, 8) \
@@ -380,6 +392,11 @@ enum nx_nxp_flow {            /* FlowType, FIXP values */
 	F(m, instrument, u32, 20) \
 	F(m, count, u32, 24) \
 	F(m, side, u8, 28)
+
+#define NX_NXP_FIELDS_cancel_on_disconnect_ack(F, m) \
+	F(m, req_id, u64, 0) \
+	F(m, transact_time, u64, 8) \
+	F(m, mode, u8, 16)
 
 #define NX_NXP_FIELDS_business_reject(F, m) \
 	F(m, ref_seq_no, u64, 0) \

@@ -117,6 +117,8 @@ APP(nx_client_replace, cancel_replace, struct nx_nxp_cancel_replace)
 APP(nx_client_mass_cancel, mass_cancel, struct nx_nxp_mass_cancel)
 APP(nx_client_instrument_request, instrument_definition_request,
     struct nx_nxp_instrument_definition_request)
+APP(nx_client_set_cancel_on_disconnect, set_cancel_on_disconnect,
+    struct nx_nxp_set_cancel_on_disconnect)
 
 static void decode(const struct nx_nxp_msg *m, struct nx_client_msg *out)
 {

@@ -562,6 +562,23 @@ static void on_replace(struct nx_engine *e, struct session *s, const struct nx_n
 	nx_book_replace(e->book, &r); /* an unknown order is the book's reject */
 }
 
+/* SetCancelOnDisconnect: this session's choice from now on, for every later
+ * end of its binding, until it chooses again. */
+static void on_set_cod(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
+		       uint64_t seq)
+{
+	struct nx_nxp_set_cancel_on_disconnect r;
+	nx_nxp_decode_set_cancel_on_disconnect(m, &r);
+	if (r.mode > NX_NXP_COD_ON) {
+		business_reject(e, s, seq, m->template_id, r.req_id, NX_REJ_BAD_FIELD);
+		return;
+	}
+	s->cod = r.mode == NX_NXP_COD_DEFAULT ? e->cfg.accounts[s->acct_cfg].cancel_on_disconnect
+					      : r.mode == NX_NXP_COD_ON;
+	REPORT(e, s, cancel_on_disconnect_ack, .req_id = r.req_id, .transact_time = e->now,
+	       .mode = s->cod ? NX_NXP_COD_ON : NX_NXP_COD_OFF);
+}
+
 static void on_instrument_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
 				  uint64_t seq)
 {
@@ -771,6 +788,9 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 	}
 	case NX_NXP_INSTRUMENT_DEFINITION_REQUEST:
 		on_instrument_request(e, s, m, seq);
+		break;
+	case NX_NXP_SET_CANCEL_ON_DISCONNECT:
+		on_set_cod(e, s, m, seq);
 		break;
 	default:
 		if (m->flags & NX_NXP_F_ADMIN)

@@ -58,6 +58,8 @@ struct session {
 	uint8_t state, bound, finishing;
 	uint8_t est_seen;         /* an Establish was accepted: est_ts is its timestamp */
 	uint8_t dc_receiver;      /* its account receives drop copies: it may not trade */
+	uint8_t cod;              /* cancel-on-disconnect: its account's choice, or
+	                             what SetCancelOnDisconnect chose since */
 	uint8_t *hist;            /* history slots */
 	uint8_t *hist_len;        /* bytes used per slot */
 	uint32_t dc_to;           /* its account's drop-copy account (index); NIL: none.

@@ -61,7 +61,7 @@ void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int s
 	unbind_addr(e, s);
 	s->rt_left = 0;
 	e->st.sessions_terminated++;
-	if (e->cfg.accounts[s->acct_cfg].cancel_on_disconnect) {
+	if (s->cod) {
 		struct session *prev = e->cur;
 		e->cur = s;
 		nx_book_cancel_tagged(e->book, s->acct, session_tag(e, s), NX_CXL_DISCONNECT);
@@ -201,6 +201,7 @@ static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	e->acct_st[ix].negotiated++;
 	s->dc_to = e->acct_st[ix].to;
 	s->dc_receiver = e->acct_st[ix].receiver;
+	s->cod = e->cfg.accounts[ix].cancel_on_disconnect;
 	s->state = S_NEGOTIATED;
 	s->neg_ts = n.timestamp;
 	s->next_recv = 1;

@@ -109,6 +109,19 @@ if [ -x "$sock" ]; then
 	else
 		echo "FAIL cl wraps to 0: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
 	fi
+	# SetCancelOnDisconnect (issue 3: chosen per session): account 1 is
+	# configured on; this session turns it off, so its order outlives the
+	# end of its binding and can be canceled after connecting again.
+	printf '%s\n' 'connect s=d acct=1' 'cod mode=OFF' 'expect msg=CancelOnDisconnectAck mode=OFF' \
+		'new inst=1 side=B qty=1 px=99000 cl=777' 'terminate' 'connect s=d' 'cancel orig=777' \
+		'expect msg=ExecCanceled reason=USER' >"$tmp/d.nxc"
+	"$nxclient" -c "$tmp/v.cfg" -p "$port" -t 500 --settle 0 "$tmp/d.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 0 ]; then
+		echo "ok   cod mode=OFF: the order outlives the binding"
+	else
+		echo "FAIL cod mode=OFF: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
 else
 	echo "skip venue checks: $sock not built"
 fi
