@@ -412,10 +412,12 @@ out_shards:
 	/* Ports stop before the memory their queues point into is freed. */
 	nx_ports_close(a);
 	shards_free(a);
+	nx_ports_free_pools(a);
 	goto out_cfg;
 out_ports:
 	ctl_stop(&a->ctl);
 	nx_ports_close(a);
+	nx_ports_free_pools(a);
 out_cfg:
 	nx_config_free(&a->cfg);
 out_eal:

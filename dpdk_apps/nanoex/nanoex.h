@@ -174,6 +174,10 @@ static inline uint32_t nx_port_index(const struct nx_app *a, uint16_t port_id)
 /* port.c */
 int nx_ports_init(struct nx_app *a, char *err, size_t errlen);
 void nx_ports_close(struct nx_app *a);
+/* After nx_ports_close and once no mbuf is held anywhere (shards and the
+ * service freed): the ports' mbuf pools, so their pages go back to DPDK and
+ * a clean stop leaves (almost) no hugepage file behind. */
+void nx_ports_free_pools(struct nx_app *a);
 
 /* shard.c */
 int nx_shard_main(void *arg); /* lcore entry: arg is the struct nx_shard */

@@ -200,3 +200,11 @@ void nx_ports_close(struct nx_app *a)
 		rte_eth_dev_close(p->id);
 	}
 }
+
+void nx_ports_free_pools(struct nx_app *a)
+{
+	for (uint32_t i = 0; i < a->nports; i++) {
+		rte_mempool_free(a->port[i].pool);
+		a->port[i].pool = NULL;
+	}
+}
