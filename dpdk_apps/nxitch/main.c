@@ -22,7 +22,12 @@
  * (orphans first), live orders and levels; for pcap input the MoldUDP64
  * sequencing: packets by kind, drops by reason, each gap found and what
  * was lost (what the capture never held within the window). Exit status:
- * 0, 1 on bad usage or unreadable input, 2 when --check fails.
+ * 0, 1 on bad usage or unreadable input, 2 when --check fails, 3
+ * (NXITCH_EXIT_TRUNCATED) when the input is truncated: a BinaryFILE that
+ * ends inside a message block, a pcap that ends inside a record or holds a
+ * MoldUDP64 datagram cut short. The report of what was read is printed all
+ * the same, with a "truncated:" line saying where it stopped and why (and
+ * that line on stderr); a --check failure (2) takes precedence.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,6 +79,26 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 	*data = buf;
 	*len = n;
 	return 0;
+}
+
+/* Where and why a BinaryFILE stops at byte used of len: inside the length
+ * prefix or the message of block nblk + 1. */
+static void binfile_truncated(const uint8_t *data, size_t len, size_t used, size_t nblk,
+			      char *why, size_t cap)
+{
+	size_t left = len - used;
+
+	if (left < NX_MOLD_BLOCK_PREFIX) {
+		snprintf(why, cap, "the file ends inside the length prefix of message block %zu "
+			 "at byte %zu (%zu of its 2 bytes); the %zu blocks before it were read",
+			 nblk + 1, used, left, nblk);
+		return;
+	}
+	snprintf(why, cap, "the file ends inside message block %zu at byte %zu (its length "
+		 "prefix says %u bytes, the file holds %zu%s%c%s); the %zu blocks before it "
+		 "were read", nblk + 1, used, nx_itch_be16(data + used), left - 2,
+		 left > 2 ? ", type '" : "", left > 2 ? (char)data[used + 2] : ' ',
+		 left > 2 ? "'" : "", nblk);
 }
 
 static void print_px(uint32_t px, char *buf, size_t cap)
@@ -192,6 +217,7 @@ int main(int argc, char **argv)
 	struct nx_mdbook *b;
 	uint8_t *data = NULL;
 	size_t len = 0;
+	char why[512] = "";
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -247,27 +273,34 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.pcap) {
-		rc = nxitch_pcap(&o, b, data, len) ? 1 : 0; /* the reason is on stderr */
+		rc = nxitch_pcap(&o, b, data, len, why, sizeof(why));
+		rc = rc < 0 ? 1 : 0; /* the reason is on stderr; a truncation in why */
 	} else {
 		size_t used = 0, n = nx_mdbook_apply_blocks(b, data, len, SIZE_MAX, &used);
-		printf("nxitch: %s: BinaryFILE, %zu messages in %zu bytes\n", o.path, n, len);
-		if (used != len) {
-			printf("nxitch: %zu trailing bytes are not a whole message block\n",
-			       len - used);
-		}
+		printf("nxitch: %s: BinaryFILE, %zu messages in %zu bytes\n", o.path, n, used);
+		if (used != len)
+			binfile_truncated(data, len, used, n, why, sizeof(why));
 	}
+	if (why[0])
+		printf("truncated: %s\n", why);
 	if (rc == 0) {
 		print_counts(b);
 		if (o.book && print_book(b, o.book, o.depth))
 			rc = 1;
 		if (o.check) {
-			char why[256];
-			if (nx_mdbook_check(b, why, sizeof(why))) {
-				printf("check: FAILED: %s\n", why);
+			char bad[256];
+			if (nx_mdbook_check(b, bad, sizeof(bad))) {
+				printf("check: FAILED: %s\n", bad);
 				rc = 2;
 			} else {
 				printf("check: ok\n");
 			}
+		}
+		if (why[0]) {
+			fflush(stdout); /* the report first, then the error after it */
+			fprintf(stderr, "nxitch: %s: truncated: %s\n", o.path, why);
+			if (rc == 0)
+				rc = NXITCH_EXIT_TRUNCATED;
 		}
 	}
 	nx_mdbook_destroy(b);

@@ -34,31 +34,44 @@ static uint32_t ld32(const uint8_t *p, int swap)
 
 struct frame_stats {
 	uint64_t records, truncated, not_ip4, fragments, not_udp, bad_udp, other_port, datagrams;
+	uint64_t cut;       /* datagrams (possibly) to the port whose bytes the record lacks */
+	uint64_t first_cut; /* record number of the first of them */
 };
 
-/* The UDP payload of an Ethernet frame, or NULL (counted). */
-static const uint8_t *udp_payload(const uint8_t *f, size_t len, int port, size_t *plen,
-				  struct frame_stats *fs)
+/*
+ * The UDP payload of an Ethernet frame of len captured bytes, or NULL
+ * (counted). short_rec: the record holds less than the frame had on the
+ * wire (snaplen). A frame is read when its IPv4 packet is whole, whatever
+ * was cut after it (a trailer, the FCS). A datagram to the port whose
+ * packet the record does not hold whole, or a short record cut before its
+ * headers tell what it was, is a cut MoldUDP64 packet (fs->cut): its
+ * messages are not in the capture. A short record whose headers say it
+ * is not ours is only counted.
+ */
+static const uint8_t *udp_payload(const uint8_t *f, size_t len, int short_rec, int port,
+				  size_t *plen, struct frame_stats *fs, uint64_t rec_no)
 {
 	size_t off = 14, ihl, tot, ulen;
 	unsigned type;
 
-	if (len < off) {
-		fs->not_ip4++;
-		return NULL;
-	}
+	if (len < off)
+		goto cut_headers;
 	type = nx_itch_be16(f + 12);
-	if (type == 0x8100 && len >= off + 4) {
+	if (type == 0x8100) {
+		if (len < off + 4)
+			goto cut_headers;
 		type = nx_itch_be16(f + 16);
 		off += 4;
 	}
-	if (type != 0x0800 || len < off + 20 || (f[off] >> 4) != 4) {
+	if (type != 0x0800) {
 		fs->not_ip4++;
 		return NULL;
 	}
+	if (len < off + 20)
+		goto cut_headers;
 	ihl = (size_t)(f[off] & 15) * 4;
 	tot = nx_itch_be16(f + off + 2);
-	if (ihl < 20 || tot < ihl || tot > len - off) {
+	if ((f[off] >> 4) != 4 || ihl < 20 || tot < ihl) {
 		fs->not_ip4++;
 		return NULL;
 	}
@@ -70,19 +83,32 @@ static const uint8_t *udp_payload(const uint8_t *f, size_t len, int port, size_t
 		fs->not_udp++;
 		return NULL;
 	}
-	off += ihl;
+	if (len < off + ihl + 8)
+		goto cut_headers;
 	tot -= ihl;
-	if (tot < 8 || (ulen = nx_itch_be16(f + off + 4)) < 8 || ulen > tot) {
+	if (tot < 8 || (ulen = nx_itch_be16(f + off + ihl + 4)) < 8 || ulen > tot) {
 		fs->bad_udp++;
 		return NULL;
 	}
-	if (port && nx_itch_be16(f + off + 2) != port) {
+	if (port && nx_itch_be16(f + off + ihl + 2) != port) {
 		fs->other_port++;
 		return NULL;
 	}
+	if (tot > len - off - ihl) /* the IPv4 packet runs past the record */
+		goto cut;
 	fs->datagrams++;
 	*plen = ulen - 8;
-	return f + off + 8;
+	return f + off + ihl + 8;
+
+cut_headers:
+	if (!short_rec) { /* a whole frame this short is not IPv4 */
+		fs->not_ip4++;
+		return NULL;
+	}
+cut:
+	if (!fs->cut++)
+		fs->first_cut = rec_no;
+	return NULL;
 }
 
 static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
@@ -220,16 +246,45 @@ static void give_up(struct walk *w)
 	drain(w);
 }
 
+/* Packets the receiver dropped as TRUNCATED (a block runs past the end of
+ * the datagram) that name the session it follows: that session's messages
+ * cut short. A datagram of another session is foreign traffic (any UDP
+ * datagram of 20 bytes or more is read as a header, so most foreign ones
+ * fail this check), and one that came before the session was known counts
+ * if it names the session found later. */
+struct cut_mold {
+	uint64_t n, first_rec;       /* of the followed session */
+	uint64_t early_n, early_rec; /* before latching, naming early_session */
+	char early_session[NX_MOLD_SESSION_LEN];
+};
+
+static void note_cut_mold(struct cut_mold *c, const struct nx_mold_rx *rx, const uint8_t *pl,
+			  uint64_t rec_no)
+{
+	if (rx->latched) {
+		if (!memcmp(rx->session, pl, NX_MOLD_SESSION_LEN) && !c->n++)
+			c->first_rec = rec_no;
+	} else if (!c->early_n) {
+		memcpy(c->early_session, pl, NX_MOLD_SESSION_LEN);
+		c->early_n = 1;
+		c->early_rec = rec_no;
+	} else if (!memcmp(c->early_session, pl, NX_MOLD_SESSION_LEN)) {
+		c->early_n++;
+	}
+}
+
 int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t *data,
-		size_t len)
+		size_t len, char *why, size_t cap)
 {
 	struct frame_stats fs = { 0 };
 	struct walk w = { .o = o, .b = b, .window_ns = (uint64_t)o->window_ms * 1000000u };
 	struct nx_mold_rx_config rc = { .hold_on_gap = o->window_ms > 0 };
-	size_t off = PCAP_GLOBAL_LEN;
-	uint32_t magic, link;
-	int swap, ns, err = 0;
+	struct cut_mold cm = { 0 };
+	size_t off = PCAP_GLOBAL_LEN, at;
+	uint32_t magic, link, incl = 0;
+	int swap, ns, err = 0, n;
 
+	why[0] = '\0';
 	if (len < PCAP_GLOBAL_LEN) {
 		fprintf(stderr, "nxitch: %s: too short for a pcap file\n", o->path);
 		return -EINVAL;
@@ -249,26 +304,30 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		return -EINVAL;
 	}
 	nx_mold_rx_init(&w.rx, &rc);
-	while (len - off >= PCAP_RECORD_LEN) {
+	while (off < len) {
 		const uint8_t *rec = data + off, *pl;
-		uint32_t incl = ld32(rec + 8, swap), orig = ld32(rec + 12, swap);
-		uint64_t ts = (uint64_t)ld32(rec, swap) * 1000000000u +
-			      (uint64_t)ld32(rec + 4, swap) * (ns ? 1u : 1000u);
+		uint32_t orig;
+		uint64_t ts;
 		size_t plen;
 
+		if (len - off < PCAP_RECORD_LEN)
+			break; /* the file ends inside this record's header */
+		incl = ld32(rec + 8, swap);
+		orig = ld32(rec + 12, swap);
+		ts = (uint64_t)ld32(rec, swap) * 1000000000u +
+		     (uint64_t)ld32(rec + 4, swap) * (ns ? 1u : 1000u);
 		if (incl > len - off - PCAP_RECORD_LEN)
-			break; /* the file ends inside this record */
+			break; /* the file ends inside this record's bytes */
 		off += PCAP_RECORD_LEN + incl;
 		fs.records++;
 		/* A gap held longer than the window (capture time) is given up. */
 		while (w.head < w.n && (w.n - w.head >= MAX_HELD ||
 					(ts > w.h[w.head].ts && ts - w.h[w.head].ts > w.window_ns)))
 			give_up(&w);
-		if (incl < orig) {
+		if (incl < orig)
 			fs.truncated++;
-			continue;
-		}
-		pl = udp_payload(rec + PCAP_RECORD_LEN, incl, o->port, &plen, &fs);
+		pl = udp_payload(rec + PCAP_RECORD_LEN, incl, incl < orig, o->port, &plen, &fs,
+				 fs.records);
 		if (!pl)
 			continue;
 		switch (feed(&w, pl, plen)) {
@@ -281,6 +340,9 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		case NX_MOLD_DATA:
 			drain(&w);
 			break;
+		case NX_MOLD_DROP_TRUNCATED:
+			note_cut_mold(&cm, &w.rx, pl, fs.records);
+			break;
 		default:
 			break;
 		}
@@ -289,13 +351,19 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		give_up(&w);
 	if (rc.hold_on_gap)
 		nx_mold_rx_skip(&w.rx); /* a tail loss found by a heartbeat or the end */
+	if (cm.early_n && w.rx.latched &&
+	    !memcmp(cm.early_session, w.rx.session, NX_MOLD_SESSION_LEN)) {
+		cm.n += cm.early_n;
+		cm.first_rec = cm.early_rec; /* it came first */
+	}
 	printf("nxitch: %s: pcap (%s timestamps), %llu records, %llu UDP datagrams%s\n", o->path,
 	       ns ? "ns" : "us", (unsigned long long)fs.records, (unsigned long long)fs.datagrams,
 	       off != len ? ", file ends inside a record" : "");
-	if (fs.truncated || fs.not_ip4 || fs.fragments || fs.not_udp || fs.bad_udp ||
+	if (fs.truncated || fs.cut || fs.not_ip4 || fs.fragments || fs.not_udp || fs.bad_udp ||
 	    fs.other_port)
-		printf("  skipped frames: truncated %llu, not IPv4 %llu, fragments %llu, not UDP "
-		       "%llu, bad UDP %llu, other port %llu\n", (unsigned long long)fs.truncated,
+		printf("  skipped frames: truncated %llu (datagrams cut %llu), not IPv4 %llu, "
+		       "fragments %llu, not UDP %llu, bad UDP %llu, other port %llu\n",
+		       (unsigned long long)fs.truncated, (unsigned long long)fs.cut,
 		       (unsigned long long)fs.not_ip4, (unsigned long long)fs.fragments,
 		       (unsigned long long)fs.not_udp, (unsigned long long)fs.bad_udp,
 		       (unsigned long long)fs.other_port);
@@ -303,9 +371,35 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		printf("  (%llu more gaps not printed)\n",
 		       (unsigned long long)(w.gap_lines - MAX_GAP_LINES));
 	print_mold(&w.rx, w.kinds);
+
+	/* What made the capture truncated, the first cause found in the file
+	 * named with where it is; the others follow as counts. */
+	n = 0;
+	if (off != len) {
+		at = fs.records + 1;
+		if (len - off < PCAP_RECORD_LEN)
+			n = snprintf(why, cap, "the file ends inside the header of record %zu at "
+				     "byte %zu (%zu of its %u bytes); the %zu records before it "
+				     "were read", at, off, len - off, PCAP_RECORD_LEN, at - 1);
+		else
+			n = snprintf(why, cap, "the file ends inside record %zu at byte %zu (its "
+				     "header says %u bytes captured, the file holds %zu); the %zu "
+				     "records before it were read", at, off, incl,
+				     len - off - PCAP_RECORD_LEN, at - 1);
+	}
+	if (fs.cut && n >= 0 && (size_t)n < cap)
+		n += snprintf(why + n, cap - (size_t)n, "%s%llu datagram%s captured short, "
+			      "the first in record %llu", n ? "; " : "",
+			      (unsigned long long)fs.cut, fs.cut == 1 ? "" : "s",
+			      (unsigned long long)fs.first_cut);
+	if (cm.n && n >= 0 && (size_t)n < cap)
+		n += snprintf(why + n, cap - (size_t)n, "%s%llu MoldUDP64 packet%s of the session "
+			      "ending inside a message block, the first in record %llu",
+			      n ? "; " : "", (unsigned long long)cm.n, cm.n == 1 ? "" : "s",
+			      (unsigned long long)cm.first_rec);
 out:
 	free(w.h);
 	if (err)
 		fprintf(stderr, "nxitch: %s: %s\n", o->path, strerror(-err));
-	return err;
+	return err ? err : why[0] ? 1 : 0;
 }

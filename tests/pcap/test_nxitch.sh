@@ -111,6 +111,100 @@ PY
 	expect held-past-end-msgs "messages delivered 3, duplicates 0, gaps 1 (3 messages), lost 0"
 fi
 
+# Truncated inputs: the report of what was read is printed, a "truncated:"
+# line says where the input stops and why, and the exit status is 3. Both
+# used to exit 0, the pcap one with only "file ends inside a record" in its
+# header line and the BinaryFILE one with "N trailing bytes".
+status() { # status NAME WANT: the last run's exit status
+	if [ "$rc" -eq "$2" ]; then echo "ok   $1 exit $2"; else echo "FAIL $1 exit $rc, not $2"; fail=1; fi
+}
+size=$(wc -c <"$dir/mold_gap.pcap")
+head -c $((size - 5)) "$dir/mold_gap.pcap" >"$tmp/cut_data.pcap"
+"$nxitch" --pcap "$tmp/cut_data.pcap" >"$out" 2>"$tmp/err"; rc=$?
+status  cut-data 3
+expect  cut-data-why "truncated: the file ends inside record 10 at byte 1201 (its header says 62 bytes captured, the file holds 57); the 9 records before it were read"
+expect  cut-data-read "messages delivered 12, duplicates 2, gaps 1 (3 messages), lost 3"
+expect  cut-data-book "live orders 5 (peak 5), live levels 5 (peak 5)"
+grep -qF "nxitch: $tmp/cut_data.pcap: truncated: the file ends inside record 10" "$tmp/err" &&
+	echo "ok   cut-data stderr" || { echo "FAIL cut-data: no truncation on stderr"; fail=1; }
+head -c 1208 "$dir/mold_gap.pcap" >"$tmp/cut_hdr.pcap"
+"$nxitch" --pcap "$tmp/cut_hdr.pcap" >"$out" 2>&1; rc=$?
+status  cut-header 3
+expect  cut-header-why "truncated: the file ends inside the header of record 10 at byte 1201 (7 of its 16 bytes); the 9 records before it were read"
+head -c 1201 "$dir/mold_gap.pcap" >"$tmp/whole.pcap" # ends between records: whole
+"$nxitch" --pcap "$tmp/whole.pcap" >"$out" 2>&1; rc=$?
+status  whole-records 0
+if grep -q truncated: "$out"; then echo "FAIL whole-records: says truncated"; fail=1; fi
+# --check failing is reported as 2 even on a truncated input (not tested
+# here: the book's checker does not fail on any input we can write).
+
+if command -v python3 >/dev/null; then
+	python3 - "$dir" "$tmp" <<'PY' || { echo "FAIL truncated inputs"; fail=1; }
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from gen_mold_pcap import A, R, S, mold, udp_frame, arp_frame
+d, t = sys.argv[2], 34200 * 10**9
+msgs = [S(b"O", t), R(1, "AAPL", t + 10), A(1, 1, b"B", 100, "AAPL", 1500000, t + 100)]
+blocks = b"".join(struct.pack(">H", len(m)) + m for m in msgs)   # 14 + 41 + 38 bytes
+open(d + "/bin_whole.itch", "wb").write(blocks)
+open(d + "/bin_msg.itch", "wb").write(blocks[:55 + 2 + 10])      # A cut after 10 bytes
+open(d + "/bin_prefix.itch", "wb").write(blocks[:55 + 1])        # inside its length prefix
+
+def pcap(name, recs):  # recs: (frame, bytes captured or None: all, bytes on the wire or None)
+    with open(d + "/" + name, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, (fr, incl, orig) in enumerate(recs):
+            incl = len(fr) if incl is None else incl
+            f.write(struct.pack("<IIII", 1577716200, 1000 * i, incl,
+                                len(fr) if orig is None else orig) + fr[:incl])
+p13 = mold(1, msgs[:2] + [R(2, "MSFT", t + 20)])
+p45 = mold(4, [A(1, 2, b"S", 200, "AAPL", 1500500, t + 200), A(1, 3, b"B", 50, "AAPL", 1499000, t + 300)])
+# the last record captured short of its frame (snaplen): its datagram is cut
+pcap("snap.pcap", [(udp_frame(p13), None, None), (udp_frame(p45), 60, None)])
+# a whole datagram whose MoldUDP64 packet ends inside a block (10 bytes cut)
+pcap("mold_cut.pcap", [(udp_frame(p13), None, None), (udp_frame(p45[:-10]), None, None)])
+# the same packet first, before the session is known: it names that session
+pcap("mold_cut_first.pcap", [(udp_frame(p45[:-10]), None, None), (udp_frame(p13), None, None)])
+# not truncations: an ARP frame captured short, a data frame whose FCS was
+# not captured (its IPv4 packet is whole), and a datagram of another
+# session that a MoldUDP64 reader would find cut
+other = b"OTHERSESS1" + struct.pack(">QH", 1, 5)
+fcs = udp_frame(p45) + b"\0\0\0\0"
+pcap("not_cut.pcap", [(udp_frame(p13), None, None), (arp_frame(), 20, None),
+                      (fcs, len(fcs) - 4, None), (udp_frame(other), None, None)])
+PY
+	"$nxitch" "$tmp/bin_whole.itch" >"$out" 2>&1; rc=$?
+	status bin-whole 0
+	expect bin-whole "BinaryFILE, 3 messages in 93 bytes"
+	"$nxitch" "$tmp/bin_msg.itch" >"$out" 2>"$tmp/err"; rc=$?
+	status bin-msg 3
+	expect bin-msg-read "BinaryFILE, 2 messages in 55 bytes"
+	expect bin-msg-why "truncated: the file ends inside message block 3 at byte 55 (its length prefix says 36 bytes, the file holds 10, type 'A'); the 2 blocks before it were read"
+	expect bin-msg-counts "R STOCK_DIRECTORY               1"
+	grep -qF "truncated: the file ends inside message block 3" "$tmp/err" &&
+		echo "ok   bin-msg stderr" || { echo "FAIL bin-msg: no truncation on stderr"; fail=1; }
+	"$nxitch" "$tmp/bin_prefix.itch" >"$out" 2>&1; rc=$?
+	status bin-prefix 3
+	expect bin-prefix-why "truncated: the file ends inside the length prefix of message block 3 at byte 55 (1 of its 2 bytes); the 2 blocks before it were read"
+	"$nxitch" --pcap "$tmp/snap.pcap" >"$out" 2>&1; rc=$?
+	status snaplen 3
+	expect snaplen-count "skipped frames: truncated 1 (datagrams cut 1)"
+	expect snaplen-why "truncated: 1 datagram captured short, the first in record 2"
+	expect snaplen-read "messages delivered 3, duplicates 0"
+	"$nxitch" --pcap "$tmp/mold_cut.pcap" >"$out" 2>&1; rc=$?
+	status mold-cut 3
+	expect mold-cut-drop "dropped TRUNCATED              1"
+	expect mold-cut-why "truncated: 1 MoldUDP64 packet of the session ending inside a message block, the first in record 2"
+	"$nxitch" --pcap "$tmp/mold_cut_first.pcap" >"$out" 2>&1; rc=$?
+	status mold-cut-first 3
+	expect mold-cut-first-why "the first in record 1"
+	"$nxitch" --pcap "$tmp/not_cut.pcap" >"$out" 2>&1; rc=$?
+	status not-cut 0
+	expect not-cut-count "skipped frames: truncated 2 (datagrams cut 0), not IPv4 1"
+	expect not-cut-fcs "messages delivered 5, duplicates 0"
+	expect not-cut-other "dropped TRUNCATED              1"
+fi
+
 if [ -f "$snippet" ]; then
 	"$nxitch" --check --book HDS --depth 3 "$snippet" >"$out" 2>&1
 	expect total   "total                        1000"
