@@ -215,6 +215,31 @@ static void cmd_account(struct script *s)
 		die(s, "account rejected: %s", strerror(-rc));
 }
 
+/*
+ * The fields that belong to an instrument's kind (include/nx/instrument.h):
+ * an option has underlying=, strike=, pc= and expiry=, a future expiry=,
+ * a spot or a perpetual none of them. Another kind's field is refused, as
+ * the venue file refuses it (docs/configuration.md), not carried along: a
+ * spot given pc=C or a perpetual given expiry= used to run without a word.
+ * A missing one is named here by its key (nx_instrument_check would say
+ * put_call, and not which of underlying and strike).
+ */
+static void kind_fields(struct script *s, unsigned kind)
+{
+	static const char *const opt_keys[] = { "underlying", "strike", "pc", "expiry" };
+	const char *kname = kind_names[kind];
+
+	for (unsigned k = 0; k < sizeof(opt_keys) / sizeof(opt_keys[0]); k++) {
+		int is_expiry = !strcmp(opt_keys[k], "expiry");
+		int belongs = kind == NX_KIND_OPTION || (is_expiry && kind == NX_KIND_FUTURE);
+		if (!belongs && has(s, opt_keys[k]))
+			die(s, "%s= given on a %s: only %s has one", opt_keys[k], kname,
+			    is_expiry ? "a FUTURE or an OPTION" : "an OPTION");
+		if (belongs && !has(s, opt_keys[k]))
+			die(s, "missing %s= (every %s has one)", opt_keys[k], kname);
+	}
+}
+
 static void cmd_instrument(struct script *s)
 {
 	struct nx_instrument in = { 0 };
@@ -224,6 +249,7 @@ static void cmd_instrument(struct script *s)
 		die(s, "%s= must be 1 to 15 characters", "symbol");
 	strcpy(in.symbol, sym->val);
 	in.kind = (uint8_t)pick(s, "kind", kind_names, 5, NX_KIND_SPOT);
+	kind_fields(s, in.kind);
 	in.status = (uint8_t)pick(s, "status", status_names, 4, NX_STATUS_OPEN);
 	/* Defaults only for what is absent, not through nx_instrument_defaults,
 	 * which takes 0 for unset: tick=0 or max=0 written out must fail as in
@@ -245,6 +271,13 @@ static void cmd_instrument(struct script *s)
 	if (nx_instrument_check(&in, &why))
 		die(s, "instrument: %s", why);
 	ensure_book(s);
+	if (in.kind == NX_KIND_OPTION) {
+		struct nx_instrument u;
+		if (in.underlying == in.id)
+			die(s, "underlying: must be another instrument than the option");
+		if (nx_book_instrument(s->book, in.underlying, &u))
+			die(s, "underlying: no instrument %" PRIu32 " defined above", in.underlying);
+	}
 	int rc = nx_book_add_instrument(s->book, &in);
 	if (rc == -ERANGE)
 		die(s, "instrument rejected: max x the book's max_orders (%u) passes 2^63 - 1",

@@ -4,8 +4,9 @@
 #
 # nxreplay beyond the golden files: a dump of a side deeper than 256 levels
 # prints every level (it stopped at 256), and 0/1 fields refuse other values
-# (post=256 was truncated to 0 and entered an ordinary order), and capacity
-# options refuse values that do not parse or pass 2^32-1.
+# (post=256 was truncated to 0 and entered an ordinary order), capacity
+# options refuse values that do not parse or pass 2^32-1, and an instrument
+# takes only its kind's fields.
 # Usage: tests/replay/test_nxreplay.sh [NXREPLAY]   (default build/nxreplay)
 # Exit 0 pass, 1 fail, 77 skip (no binary).
 nxreplay=${1:-${BUILD:-build}/nxreplay}
@@ -117,4 +118,44 @@ printf 'account id=1 stp=DEFAULT\n' >"$tmp/astp.nxr"
 "$nxreplay" "$tmp/astp.nxr" >"$tmp/astp.out" 2>&1
 check "account stp=DEFAULT is an error" \
 	"$([ $? -eq 2 ] && grep -q 'stp: unknown value "DEFAULT"' "$tmp/astp.out"; echo $?)"
+
+# Each kind takes its own fields (include/nx/instrument.h): an option
+# underlying=, strike=, pc= and expiry=; a future expiry=; a spot or a
+# perpetual none (regression: a spot given pc=C, or a perpetual given
+# expiry=, ran without a word). The error names the line and the field;
+# nothing after it runs.
+kind_case() { # kind_case NAME FIELDS EXPECTED-ERROR ("" : runs)
+	printf 'instrument id=1 symbol=U\ninstrument id=2 symbol=D %s\nnew acct=1 cl=1 inst=1 side=B qty=1 px=100\n' "$2" >"$tmp/kind.nxr"
+	"$nxreplay" "$tmp/kind.nxr" >"$tmp/kind.out" 2>&1
+	rc=$?
+	if [ -z "$3" ]; then
+		check "$1 runs" "$([ $rc -eq 0 ] && grep -q '^ack' "$tmp/kind.out"; echo $?)"
+	else
+		check "$1 is an error" "$([ $rc -eq 2 ] && grep -qF "kind.nxr:2: $3" "$tmp/kind.out" &&
+			! grep -q '^ack' "$tmp/kind.out"; echo $?)"
+	fi
+}
+kind_case "spot underlying=" "underlying=1" "underlying= given on a SPOT: only an OPTION has one"
+kind_case "spot strike=" "kind=spot strike=100" "strike= given on a SPOT: only an OPTION has one"
+kind_case "spot pc=" "kind=SPOT pc=C" "pc= given on a SPOT: only an OPTION has one"
+kind_case "spot expiry=" "kind=SPOT expiry=1" "expiry= given on a SPOT: only a FUTURE or an OPTION has one"
+kind_case "perpetual expiry=" "kind=PERPETUAL expiry=1" "expiry= given on a PERPETUAL: only a FUTURE or an OPTION has one"
+kind_case "perpetual pc=" "kind=PERPETUAL pc=P" "pc= given on a PERPETUAL: only an OPTION has one"
+kind_case "future strike=" "kind=FUTURE expiry=1 strike=100" "strike= given on a FUTURE: only an OPTION has one"
+kind_case "future underlying=" "kind=FUTURE expiry=1 underlying=1" "underlying= given on a FUTURE: only an OPTION has one"
+kind_case "future pc=" "kind=FUTURE expiry=1 pc=C" "pc= given on a FUTURE: only an OPTION has one"
+kind_case "spot underlying=0" "underlying=0" "underlying= given on a SPOT: only an OPTION has one"
+kind_case "future without expiry=" "kind=FUTURE" "missing expiry= (every FUTURE has one)"
+kind_case "option without underlying=" "kind=OPTION strike=100 pc=C expiry=1" "missing underlying= (every OPTION has one)"
+kind_case "option without strike=" "kind=OPTION underlying=1 pc=C expiry=1" "missing strike= (every OPTION has one)"
+kind_case "option without pc=" "kind=OPTION underlying=1 strike=100 expiry=1" "missing pc= (every OPTION has one)"
+kind_case "option without expiry=" "kind=OPTION underlying=1 strike=100 pc=P" "missing expiry= (every OPTION has one)"
+kind_case "option on itself" "kind=OPTION underlying=2 strike=100 pc=P expiry=1" "underlying: must be another instrument than the option"
+kind_case "option on nothing" "kind=OPTION underlying=7 strike=100 pc=P expiry=1" "underlying: no instrument 7 defined above"
+kind_case "option strike=0" "kind=OPTION underlying=1 strike=0 pc=P expiry=1" "instrument: an option needs an underlying and a strike > 0"
+kind_case "option expiry=0" "kind=OPTION underlying=1 strike=100 pc=P expiry=0" "instrument: futures and options need an expiry"
+kind_case "a spot" "kind=SPOT" ""
+kind_case "a perpetual" "kind=PERPETUAL" ""
+kind_case "a future" "kind=FUTURE expiry=1700000000000000000" ""
+kind_case "an option" "kind=OPTION underlying=1 strike=100 pc=C expiry=1700000000000000000" ""
 exit $fail
