@@ -180,7 +180,17 @@ static void send_session_msg(struct nxg_gen *g, struct nxg_sess *s, int what, ui
 
 /* --- Receiving ---------------------------------------------------------------------- */
 
-static void record(struct nxg_gen *g, const struct nxg_req *rq, uint64_t ts)
+static uint16_t reject_reason(const struct nx_client_msg *m)
+{
+	switch (m->template_id) {
+	case NX_NXP_EXEC_REJECTED: return m->u.exec_rejected.reason;
+	case NX_NXP_CANCEL_REJECT: return m->u.cancel_reject.reason;
+	case NX_NXP_BUSINESS_REJECT: return m->u.business_reject.reason;
+	default: return 0;
+	}
+}
+
+static void record(struct nxg_gen *g, const struct nxg_req *rq, int rejected, uint64_t ts)
 {
 	if (ts > g->last_meas_done)
 		g->last_meas_done = ts;
@@ -190,6 +200,10 @@ static void record(struct nxg_gen *g, const struct nxg_req *rq, uint64_t ts)
 	nx_hist_record(g->sec_h, lat);
 	g->r->n.m_answered[rq->kind]++;
 	g->cur.answered++;
+	if (rejected) {
+		g->r->n.m_rejected[rq->kind]++;
+		g->cur.rejects++;
+	}
 }
 
 /* Free rq's slot: answered, refused, or (lost) declared lost at ts. */
@@ -220,7 +234,7 @@ static void answer(struct nxg_gen *g, struct nxg_sess *s, uint64_t cl, const str
 	}
 	g->r->n.answered++;
 	if (rq->measured && rq->kind < NXG_NKINDS)
-		record(g, rq, ts);
+		record(g, rq, reject_reason(m) != 0, ts);
 	nxg_mix_on_report(s, m, rq);
 	close_req(g, s, rq, 0, ts);
 }
@@ -261,24 +275,16 @@ static void lose_all(struct nxg_gen *g, struct nxg_sess *s, uint64_t now)
 	}
 }
 
-static uint16_t reject_reason(const struct nx_client_msg *m)
-{
-	switch (m->template_id) {
-	case NX_NXP_EXEC_REJECTED: return m->u.exec_rejected.reason;
-	case NX_NXP_CANCEL_REJECT: return m->u.cancel_reject.reason;
-	case NX_NXP_BUSINESS_REJECT: return m->u.business_reject.reason;
-	default: return 0;
-	}
-}
-
 static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client_msg *m, uint64_t ts)
 {
 	struct nxg_counts *n = &g->r->n;
 	uint16_t why = reject_reason(m);
-	if (why) {
+	/* Every reject, all phases; the second's row counts only those that
+	 * answer a measured request (record), like its other columns: it
+	 * counted every reject received, so its first row held the warm-up's
+	 * and its rows the late answers of requests already counted lost. */
+	if (why)
 		n->rejects[why & 0xff]++;
-		g->cur.rejects++;
-	}
 	if (m->seq) {
 		n->msgs_in++;
 		if (m->retransmitted)

@@ -236,6 +236,7 @@ struct nxg_counts {
 	uint64_t m_sent[NXG_NKINDS];        /* measured window */
 	uint64_t m_answered[NXG_NKINDS];
 	uint64_t m_lost[NXG_NKINDS];
+	uint64_t m_rejected[NXG_NKINDS];    /* of m_answered: answered by a reject */
 	uint64_t lost, late, answered;      /* all phases */
 	uint64_t rejects[256];              /* by reason, every reject message received */
 	uint64_t by_template[NX_NXP_TID_LIMIT];
@@ -246,7 +247,12 @@ struct nxg_counts {
 	uint64_t window_full;               /* open loop: no session had a free slot */
 };
 
-struct nxg_sec {                            /* one row of timeseries.csv */
+/* One row of timeseries.csv: what happened to the measured requests during
+ * one second (sent then, answered then, declared lost then; rejects: those
+ * of the answered whose answer was a reject), and the latencies of those
+ * answers. Every column counts the same requests over the same second, so
+ * each sums over the rows to the measured count of the summary. */
+struct nxg_sec {
 	uint32_t t;
 	uint64_t sent, answered, lost, rejects;
 	uint64_t p50, p90, p99, p999, max;

@@ -10,7 +10,8 @@
  *   latency_<kind>.hgrm    the same per request kind that was sent
  *   send_lag.hgrm          actual minus intended send time (the generator's own lag)
  *   counts.txt             every counter, "name value" per line (for scripts)
- *   timeseries.csv         per second: sent, answered, lost, rejects, percentiles
+ *   timeseries.csv         per second of the measured requests: sent, answered,
+ *                          lost, rejects (answers that were rejects), percentiles
  *   plot.gp                the gnuplot script; run here when gnuplot is installed:
  *   latency_distribution.svg, latency_over_time.svg
  *   cmdline.txt            the exact command line
@@ -193,7 +194,8 @@ void nxg_report_counts(FILE *f, const struct nxg_result *r)
 		fprintf(f, "measured_%s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", nxg_kind_name[k],
 			n->m_sent[k], n->m_answered[k], n->m_lost[k]);
 	fprintf(f, "measured_sent %" PRIu64 "\nmeasured_answered %" PRIu64 "\nmeasured_lost %" PRIu64
-		"\n", sum_kinds(n->m_sent), sum_kinds(n->m_answered), sum_kinds(n->m_lost));
+		"\nmeasured_rejected %" PRIu64 "\n", sum_kinds(n->m_sent), sum_kinds(n->m_answered),
+		sum_kinds(n->m_lost), sum_kinds(n->m_rejected));
 	for (unsigned t = 0; t < NX_NXP_TID_LIMIT; t++)
 		if (n->by_template[t])
 			fprintf(f, "msg_%s %" PRIu64 "\n", nx_nxp_template_name(t), n->by_template[t]);

@@ -123,16 +123,20 @@ else
 	cat "$TMP/drop.txt" "$TMP/e"; fail "nxgen --drop-every 3"
 fi
 
-# timeseries.csv adds up to the summary: its sent, answered and lost columns
-# sum to the measured counts (a last second of the drain with only losses
-# in it was not written: every reply dropped, the CSV said 71 of 100 lost).
+# timeseries.csv adds up to the summary: its sent, answered, lost and
+# rejects columns sum to the measured counts (a last second of the drain
+# with only losses in it was not written: every reply dropped, the CSV said
+# 71 of 100 lost), and no row has more rejects than answers (the column
+# counted every reject received, the warm-up's too).
 csv_adds_up() { # csv_adds_up DIR: "" if it does, else what differs
-	awk -F, -v c="$1/counts.txt" 'NR > 1 { s += $2; a += $3; l += $4 }
+	awk -F, -v c="$1/counts.txt" 'NR > 1 { s += $2; a += $3; l += $4; r += $5
+			if ($5 > $3) bad = bad " second " $1 " rejects " $5 " > answered " $3 }
 		END { while ((getline line < c) > 0) { split(line, f, " ")
 			if (f[1] == "measured_sent") ms = f[2]; if (f[1] == "measured_answered") ma = f[2]
-			if (f[1] == "measured_lost") ml = f[2] }
-		if (s != ms || a != ma || l != ml || ms == "")
-			printf "csv sent %d answered %d lost %d, summary %s %s %s", s, a, l, ms, ma, ml }' \
+			if (f[1] == "measured_lost") ml = f[2]; if (f[1] == "measured_rejected") mr = f[2] }
+		if (s != ms || a != ma || l != ml || r != mr || ms == "" || bad != "")
+			printf "csv sent %d answered %d lost %d rejects %d, summary %s %s %s %s%s",
+				s, a, l, r, ms, ma, ml, mr, bad }' \
 		"$1/timeseries.csv"
 }
 d=$(csv_adds_up "$TMP/drop")
