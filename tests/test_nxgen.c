@@ -248,6 +248,43 @@ static void rejects_in_timeseries(void **state)
 	nxg_result_free(&r);
 }
 
+/* The venue gets none of our requests (every one lost on the way), so
+ * with --window 4 every window is full from the fourth request on, until
+ * --timeout frees it. With --idle sleep the loop must then wait in the
+ * poll (for an answer or the next tick), never poll without waiting and
+ * come back empty: it did, a spin for as long as the windows were full.
+ * --idle busy spins, which shows the counter counts. (This backend
+ * returns at once whatever the wait: what is checked is the wait asked.) */
+static void sleep_when_windows_full(void **state)
+{
+	for (int busy = 0; busy <= 1; busy++) {
+		struct nxg_opts o;
+		struct nxg_result r;
+		volatile int stop = 0;
+		(void)state;
+		opts(&o);
+		o.busy = (uint8_t)busy;
+		o.rate = 200;       /* 40 requests: 10 rounds of 4 lost after 50 ms */
+		o.duration_s = 0.2;
+		o.window = 4;
+		o.timeout_ms = 50;
+		F.drop_to_venue = 1;
+		F.to_venue = 0;
+		assert_int_equal(nxg_run(&o, &cfg, &r, &stop), 0);
+		print_message("idle %s: window_full %" PRIu64 " polls %" PRIu64 " empty %" PRIu64
+			      " spun %" PRIu64 "\n", busy ? "busy" : "sleep", r.n.window_full,
+			      r.n.polls, r.n.polls_empty, r.n.polls_spun);
+		assert_true(r.n.window_full > 0);
+		assert_true(sum(r.n.m_lost) > 0);
+		assert_true(r.n.polls_empty > 0);
+		if (busy)
+			assert_true(r.n.polls_spun > 0);
+		else
+			assert_int_equal(r.n.polls_spun, 0);
+		nxg_result_free(&r);
+	}
+}
+
 /* Replies lost on the way, their retransmissions not: every one is
  * recovered at once and answers its request; nothing is lost. */
 static void lost_replies_recovered(void **state)
@@ -279,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_applied_in_timeseries, setup, teardown),
 		cmocka_unit_test_setup_teardown(lost_replies_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejects_in_timeseries, setup, teardown),
+		cmocka_unit_test_setup_teardown(sleep_when_windows_full, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -410,6 +410,11 @@ static void pump(struct nxg_gen *g, uint64_t wait_ns)
 {
 	flush(g);
 	unsigned k = g->ops->poll(g->io, g->rx, NXG_RX_BURST, wait_ns);
+	g->r->n.polls++;
+	if (!k) {
+		g->r->n.polls_empty++;
+		g->r->n.polls_spun += !wait_ns;
+	}
 	for (unsigned i = 0; i < k; i++)
 		on_dgram(g, &g->rx[i]);
 }
@@ -603,6 +608,7 @@ static void load(struct nxg_gen *g, volatile int *stop)
 		g->sess[i].last_done = now; /* closed loop: the first request is due now */
 	for (;;) {
 		uint32_t up = 0;
+		int full = 0; /* open loop: a request is due and every window is full */
 		now = nxg_now(&g->clk);
 		if (*stop)
 			return;
@@ -636,6 +642,7 @@ static void load(struct nxg_gen *g, volatile int *stop)
 					if (g->stalled != g->next_send)
 						g->r->n.window_full++;
 					g->stalled = g->next_send;
+					full = 1;
 					break; /* retried next loop; its latency counts from its slot */
 				}
 				send_request(g, s, g->next_send, now, measured_now(g, g->next_send), -1, 0);
@@ -658,7 +665,13 @@ static void load(struct nxg_gen *g, volatile int *stop)
 			timers(g, now);
 		uint64_t wait = 0;
 		if (!g->o->busy) {
-			uint64_t due = g->o->mode == NXG_OPEN ? g->next_send : g->next_timer;
+			/* Nothing to do before the next send, or, with every window
+			 * full, before an answer frees a slot (the poll returns as
+			 * soon as one arrives) or the next tick expires one: wait in
+			 * the poll. The overdue send used to make this 0, and the
+			 * loop spun on empty polls for as long as the venue was
+			 * behind. --idle busy never waits (DPDK never sleeps). */
+			uint64_t due = g->o->mode == NXG_OPEN && !full ? g->next_send : g->next_timer;
 			wait = due > now ? due - now : 0;
 			if (wait > TIMER_NS)
 				wait = TIMER_NS;

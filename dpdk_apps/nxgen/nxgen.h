@@ -245,6 +245,9 @@ struct nxg_counts {
 	uint64_t all_down;                  /* the load ended because no session was up */
 	uint64_t fallback;                  /* cancel/replace without a resting order: sent as new */
 	uint64_t window_full;               /* open loop: no session had a free slot */
+	uint64_t polls, polls_empty;        /* backend polls, all phases; those that got nothing */
+	uint64_t polls_spun;                /* of polls_empty, those not allowed to wait: the
+	                                       loop spinning (--idle busy does, sleep must not) */
 };
 
 /* One row of timeseries.csv: what happened to the measured requests during

@@ -124,6 +124,9 @@ void nxg_report_summary(FILE *f, const struct nxg_result *r)
 	if (n->window_full)
 		fprintf(f, "  window full: %" PRIu64 " sends waited because every session had --window "
 			"%u requests in flight (the venue is behind)\n", n->window_full, o->window);
+	fprintf(f, "  poll loop (--idle %s): %" PRIu64 " polls, %" PRIu64 " empty, %" PRIu64
+		" of them without waiting\n", o->busy ? "busy" : "sleep", n->polls, n->polls_empty,
+		n->polls_spun);
 	fprintf(f, "  replies:");
 	for (unsigned t = 0; t < NX_NXP_TID_LIMIT; t++)
 		if (n->by_template[t] && t != NX_NXP_SEQUENCE)
@@ -184,7 +187,7 @@ void nxg_report_counts(FILE *f, const struct nxg_result *r)
 	C_(dgrams_out); C_(dgrams_in); C_(msgs_out); C_(msgs_in); C_(tx_fail); C_(answered);
 	C_(lost); C_(late); C_(gaps); C_(gap_msgs); C_(rt_requests); C_(rt_rejects); C_(recovered);
 	C_(duplicates); C_(hb_out); C_(hb_in); C_(dropped_test); C_(not_applied); C_(terminated);
-	C_(fallback); C_(window_full);
+	C_(fallback); C_(window_full); C_(polls); C_(polls_empty); C_(polls_spun);
 #undef C_
 	fprintf(f, "sessions %u\n", r->nsess);
 	for (int k = 0; k <= NXG_NKINDS; k++)

@@ -139,6 +139,12 @@ csv_adds_up() { # csv_adds_up DIR: "" if it does, else what differs
 				s, a, l, r, ms, ma, ml, mr, bad }' \
 		"$1/timeseries.csv"
 }
+# --idle sleep (every run here) waits in the poll whenever it has nothing to
+# do: no poll came back empty without having been allowed to wait (the
+# loop spun while every window was full; tests/test_nxgen.c fills them).
+sp=$(cnt "$TMP/drop/counts.txt" polls_spun) pe=$(cnt "$TMP/drop/counts.txt" polls_empty)
+[ "$sp" = 0 ] && [ "$pe" -gt 0 ] && ok "--idle sleep never spins: $pe empty polls, each one waited" ||
+	fail "--idle sleep: $sp of $pe empty polls did not wait"
 d=$(csv_adds_up "$TMP/drop")
 [ -z "$d" ] && ok "timeseries.csv adds up to the summary (--drop-every 3)" || fail "timeseries.csv (--drop-every 3): $d"
 if gen -s 1 --rate 100 --arrival const -w 0 -d 1 -t 300 --drop-every 1 -o "$TMP/all" >/dev/null 2>"$TMP/e"; then
