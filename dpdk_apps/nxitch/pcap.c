@@ -8,7 +8,9 @@
  * not ours, so nx_net_classify's address checks do not apply; checksums
  * are not verified: a capture tool trusts its capture), and a MoldUDP64
  * receiver feeding the book, holding packets past a gap for a window of
- * capture time (below).
+ * capture time (below). A capture cut short (the file inside a record, a
+ * datagram of ours captured short, a packet of the session inside a
+ * block) is reported, where and why, for main() to exit 3.
  */
 #include <errno.h>
 #include <stdio.h>
