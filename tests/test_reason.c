@@ -27,7 +27,7 @@ static void test_reason_names_round_trip(void **state)
 	};
 
 	(void)state;
-	/* 21 book reasons (1-63), 10 pre-trade risk (64-127), 25 session (128-191), no duplicates */
+	/* 21 book reasons (1-63), 10 pre-trade risk (64-127), 26 session (128-191), no duplicates */
 	size_t book = 0, risk = 0, session = 0;
 	for (size_t i = 0; i < NX_ARRAY_SIZE(rej); i++) {
 		book += rej[i].code >= 1 && rej[i].code <= 63;
@@ -38,7 +38,7 @@ static void test_reason_names_round_trip(void **state)
 	}
 	assert_int_equal(book, 21);
 	assert_int_equal(risk, 10);
-	assert_int_equal(session, 25);
+	assert_int_equal(session, 26);
 	assert_int_equal(NX_ARRAY_SIZE(rej), book + risk + session);
 	for (size_t i = 0; i < NX_ARRAY_SIZE(rej); i++) {
 		assert_string_equal(nx_reject_name(rej[i].code), rej[i].name);

@@ -59,6 +59,7 @@
  *  150 PROTOCOL_VIOLATION      session protocol violated [UnspecifiedError]
  *  151 VENUE_SHUTDOWN          the venue is closing the session
  *  152 STALE_ESTABLISH         Establish older than the last accepted one
+ *  153 RETRANSMIT_THROTTLED    retransmission budget spent [RequestLimitExceeded]
  *
  * ---------------------------------------------------------------------------
  */

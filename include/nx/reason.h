@@ -69,7 +69,8 @@
 	X(KEEPALIVE_TIMEOUT, 149, "peer silent longer than its keepalive")     \
 	X(PROTOCOL_VIOLATION, 150, "session protocol violated")                \
 	X(VENUE_SHUTDOWN,    151, "the venue is closing the session")          \
-	X(STALE_ESTABLISH,   152, "Establish older than the session's last one")
+	X(STALE_ESTABLISH,   152, "Establish older than the session's last one") \
+	X(RETRANSMIT_THROTTLED, 153, "retransmission volume above the session's budget")
 
 enum nx_reject_reason {
 	NX_REJ_NONE = 0,
