@@ -38,6 +38,25 @@ struct nx_engine *make_engine_with(const struct nx_instrument *inst, const struc
 struct nx_engine *make_engine_capped(const struct nx_instrument *inst, const struct nx_limits *limits,
 				     uint32_t sessions_per_account)
 {
+	char err[256];
+	struct nx_engine *e = make_engine_cfg(inst, limits, sessions_per_account, 0, 0, err, sizeof(err));
+	if (!e)
+		fail_msg("%s", err);
+	return e;
+}
+
+struct nx_engine *make_engine_retransmit(uint32_t rate, uint32_t burst, char *err, size_t errlen)
+{
+	struct nx_instrument inst = { .id = INST, .symbol = "BTC-USD", .band_ticks = 100,
+				      .ref_px = 1000 };
+	nx_instrument_defaults(&inst);
+	return make_engine_cfg(&inst, &eh_limits, 0, rate, burst, err, errlen);
+}
+
+struct nx_engine *make_engine_cfg(const struct nx_instrument *inst, const struct nx_limits *limits,
+				  uint32_t sessions_per_account, uint32_t retransmit_rate,
+				  uint32_t retransmit_burst, char *err, size_t errlen)
+{
 	struct nx_account_config acc[3];
 	struct nx_instrument in = *inst; /* the config's pointer is not const */
 	struct nx_limits lim = *limits;
@@ -51,12 +70,10 @@ struct nx_engine *make_engine_capped(const struct nx_instrument *inst, const str
 	struct nx_venue_config c = { .path = "test", .max_orders = 1024, .ladder_ticks = 4096,
 				     .max_sessions = 8, .keepalive_ms = 1000, .history = EH_HISTORY,
 				     .ninstruments = 1, .naccounts = 3, .instruments = &in,
-				     .accounts = acc, .sessions_per_account = sessions_per_account };
-	char err[256];
-	struct nx_engine *e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
-	if (!e)
-		fail_msg("%s", err);
-	return e;
+				     .accounts = acc, .sessions_per_account = sessions_per_account,
+				     .retransmit_rate = retransmit_rate,
+				     .retransmit_burst = retransmit_burst };
+	return nx_engine_create(&c, NULL, NULL, err, errlen);
 }
 
 /* Decode every datagram of f->out (to any address, by its client) into f->m. */

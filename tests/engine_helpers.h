@@ -49,6 +49,13 @@ struct nx_engine *make_engine_with(const struct nx_instrument *inst, const struc
 /* The same with sessions.per_account (0: no cap). */
 struct nx_engine *make_engine_capped(const struct nx_instrument *inst, const struct nx_limits *limits,
 				     uint32_t sessions_per_account);
+/* The same with every setting: sessions.per_account, retransmit_rate (0: no
+ * budget) and retransmit_burst. NULL, with err, when the engine refuses it. */
+struct nx_engine *make_engine_cfg(const struct nx_instrument *inst, const struct nx_limits *limits,
+				  uint32_t sessions_per_account, uint32_t retransmit_rate,
+				  uint32_t retransmit_burst, char *err, size_t errlen);
+/* make_engine() with a retransmission budget; NULL, with err, if refused. */
+struct nx_engine *make_engine_retransmit(uint32_t rate, uint32_t burst, char *err, size_t errlen);
 /* Send a datagram from `from` at f->now (f->out.cap datagrams of room);
  * decode every reply, by its address's client, into f->m. Returns f->nm. */
 int rx(struct fx *f, struct nx_addr from, const void *buf, size_t len);

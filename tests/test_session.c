@@ -1032,6 +1032,186 @@ static void test_client_loss_repeat_reorder_property(void **state)
 	}
 }
 
+/* --- The retransmission budget (sessions.retransmit_rate, _burst) ----------------- */
+
+/* The file's defaults at this fixture's history: 10,000 messages a second,
+ * four histories deep. */
+#define RT_RATE NX_RETRANSMIT_RATE_DEFAULT
+#define RT_BURST (NX_RETRANSMIT_BURST_HISTORIES * EH_HISTORY)
+
+/* The fixture's engine replaced by one with this budget (rate 0: none). */
+static void use_budget(struct fx *f, uint32_t rate, uint32_t burst)
+{
+	char err[256];
+	nx_engine_destroy(f->e);
+	f->e = make_engine_retransmit(rate, burst, err, sizeof(err));
+	if (!f->e)
+		fail_msg("%s", err);
+}
+
+/* RetransmitRequest(from, count) from c at address a; 1 when it was served
+ * (count messages resent: more than f->m holds, so counted by the engine),
+ * 0 when refused RETRANSMIT_THROTTLED. Any other answer fails. */
+static int rt_ask(struct fx *f, struct nx_client *c, struct nx_addr a, uint64_t from, uint32_t count)
+{
+	uint8_t buf[256];
+	uint64_t before = nx_engine_stats(f->e)->retransmitted;
+	rx(f, a, buf, nx_client_retransmit_request(c, buf, sizeof(buf), f->now, from, count));
+	if (f->nm == 1 && f->m[0].template_id == NX_NXP_RETRANSMIT_REJECT) {
+		assert_int_equal(f->m[0].u.retransmit_reject.code, NX_REJ_RETRANSMIT_THROTTLED);
+		assert_int_equal(nx_engine_stats(f->e)->retransmitted, before);
+		return 0;
+	}
+	assert_int_equal(f->m[0].template_id, NX_NXP_RETRANSMISSION);
+	assert_int_equal(f->m[0].u.retransmission.next_seq_no, from);
+	assert_int_equal(nx_engine_stats(f->e)->retransmitted, before + count);
+	return 1;
+}
+
+/* A RetransmitRequest made the venue resend up to its whole history, and
+ * nothing bounded how often: back to back, one client's 42-byte requests
+ * became a flood of resent messages, on the shard's core. Now each session
+ * has a budget of messages resent: a request it cannot cover is refused
+ * whole, RETRANSMIT_THROTTLED, counted, and costs nothing. */
+static void test_retransmit_budget_refuses_burst(void **state)
+{
+	struct fx *f = *state;
+	use_budget(f, RT_RATE, RT_BURST);
+	/* Negotiated, not established: no session at the address, so no
+	 * request to charge (a negotiated session cannot ask). */
+	uint8_t buf[256];
+	rx(f, f->aa, buf, nx_client_negotiate(&f->ca, buf, sizeof(buf), f->now + 1));
+	rx(f, f->aa, buf, nx_client_retransmit_request(&f->ca, buf, sizeof(buf), f->now, 1, 1));
+	assert_int_equal(msg(f, 0)->u.retransmit_reject.code, NX_REJ_RETRANSMIT_WRONG_SESSION);
+	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 2, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+
+	send_orders(f, 1, EH_HISTORY); /* venue messages 1..64 */
+	for (uint32_t i = 0; i < NX_RETRANSMIT_BURST_HISTORIES; i++)
+		assert_true(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY)); /* the whole history, 4 times */
+	assert_false(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY));
+	assert_false(rt_ask(f, &f->ca, f->aa, EH_HISTORY, 1));
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->retransmit_throttled, 2);
+	assert_int_equal(st->rejects[NX_REJ_RETRANSMIT_THROTTLED], 2);
+	assert_int_equal(st->retransmitted, RT_BURST);
+	/* Binding again (a move to another port) gives no fresh budget. */
+	struct nx_addr moved = { IP_A, 5001 };
+	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	assert_false(rt_ask(f, &f->ca, moved, 1, 1));
+	/* Other sessions have their own. */
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(B, 1, NX_SIDE_SELL, 1100, 1);
+	send_order(f, &f->cb, f->ab, &o);
+	assert_true(rt_ask(f, &f->cb, f->ab, 1, 1));
+	assert_int_equal(st->retransmit_throttled, 3);
+}
+
+/* The budget refills at retransmit_rate, to the nanosecond, up to
+ * retransmit_burst; a refused request spends nothing; a clock that steps
+ * back adds nothing. */
+static void test_retransmit_budget_refills(void **state)
+{
+	struct fx *f = *state;
+	use_budget(f, RT_RATE, RT_BURST);
+	login(f, &f->ca, f->aa);
+	send_orders(f, 1, EH_HISTORY);
+	for (uint32_t i = 0; i < NX_RETRANSMIT_BURST_HISTORIES; i++)
+		assert_true(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY));
+	/* 64 messages at 10,000 a second: 6.4 ms */
+	f->now += 6400000 - 1;
+	assert_false(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY));
+	f->now += 1;
+	assert_true(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY));
+	assert_false(rt_ask(f, &f->ca, f->aa, 1, 1));
+	f->now += 100000; /* one message's worth */
+	assert_true(rt_ask(f, &f->ca, f->aa, 1, 1));
+	assert_false(rt_ask(f, &f->ca, f->aa, 1, 1));
+	f->now -= 1000 * MS; /* the clock steps back a second: nothing added */
+	assert_false(rt_ask(f, &f->ca, f->aa, 1, 1));
+	f->now += 100000; /* and the refill goes on from there */
+	assert_true(rt_ask(f, &f->ca, f->aa, 1, 1));
+	/* An hour later the bucket holds the burst, no more. */
+	f->now += 3600000 * MS;
+	for (uint32_t i = 0; i < NX_RETRANSMIT_BURST_HISTORIES; i++)
+		assert_true(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY));
+	assert_false(rt_ask(f, &f->ca, f->aa, 1, 1));
+	assert_int_equal(nx_engine_stats(f->e)->retransmit_throttled, 5);
+}
+
+/* The defaults never refuse a client's normal recovery: every other
+ * datagram of its flow lost for 40 s and recovered through the client
+ * library's gap, then a fail-over to another port that recovers the whole
+ * history and, its answer lost too, asks for it all again. */
+static void test_retransmit_budget_normal_recovery(void **state)
+{
+	struct fx *f = *state;
+	use_budget(f, RT_RATE, RT_BURST);
+	login(f, &f->ca, f->aa);
+	uint8_t buf[1500];
+	uint64_t cl = 1;
+	for (int round = 0; round < 400; round++) {
+		struct nx_nxp_writer w;
+		nx_client_begin(&f->ca, &w, buf, sizeof(buf));
+		for (int k = 0; k < 20; k++, cl++) {
+			struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 900 + (int64_t)(cl % 50), 1);
+			assert_true(nx_client_new_order(&f->ca, &w, &o) > 0);
+		}
+		if (round % 2 == 0) { /* the answer is lost */
+			f->out.n = 0;
+			nx_engine_rx(f->e, buf, w.len, f->aa, f->now, &f->out);
+		} else {
+			rx(f, f->aa, buf, w.len);
+			assert_int_equal(f->ca.gap_count, 20);
+			assert_true(rt_ask(f, &f->ca, f->aa, f->ca.gap_from, (uint32_t)f->ca.gap_count));
+			assert_int_equal(f->ca.gap_count, 0);
+		}
+		f->now += 100 * MS;
+	}
+	struct nx_addr moved = { IP_A, 5001 };
+	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
+	uint64_t from = f->ca.expect_seq - EH_HISTORY;
+	assert_true(rt_ask(f, &f->ca, moved, from, EH_HISTORY));
+	assert_true(rt_ask(f, &f->ca, moved, from, EH_HISTORY));
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->retransmit_throttled, 0);
+	assert_int_equal(st->rejects[NX_REJ_RETRANSMIT_THROTTLED], 0);
+	assert_int_equal(st->retransmitted, 200 * 20 + 2 * EH_HISTORY);
+}
+
+/* retransmit_rate 0: no budget, whatever the burst (a config built in code
+ * without the fields, as before they existed). */
+static void test_retransmit_budget_disabled(void **state)
+{
+	struct fx *f = *state;
+	use_budget(f, 0, 0);
+	login(f, &f->ca, f->aa);
+	send_orders(f, 1, EH_HISTORY);
+	for (int i = 0; i < 100; i++)
+		assert_true(rt_ask(f, &f->ca, f->aa, 1, EH_HISTORY));
+	assert_int_equal(nx_engine_stats(f->e)->retransmit_throttled, 0);
+	assert_int_equal(nx_engine_stats(f->e)->retransmitted, 100 * EH_HISTORY);
+}
+
+/* A bucket smaller than the history could never serve a request for all of
+ * it (requests are served whole): the engine refuses it, naming the field. */
+static void test_retransmit_budget_below_history_refused(void **state)
+{
+	(void)state;
+	char err[256];
+	struct nx_engine *e = make_engine_retransmit(RT_RATE, EH_HISTORY - 1, err, sizeof(err));
+	assert_null(e);
+	assert_non_null(strstr(err, "sessions.retransmit_burst"));
+	e = make_engine_retransmit(RT_RATE, EH_HISTORY, err, sizeof(err));
+	assert_non_null(e);
+	nx_engine_destroy(e);
+	e = make_engine_retransmit(0, 1, err, sizeof(err)); /* no budget: the burst is not used */
+	assert_non_null(e);
+	nx_engine_destroy(e);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1048,6 +1228,11 @@ int main(void)
 		T(test_first_message_bad_rest_read),
 		T(test_refusals_do_not_amplify),
 		T(test_one_retransmission_per_datagram),
+		T(test_retransmit_budget_refuses_burst),
+		T(test_retransmit_budget_refills),
+		T(test_retransmit_budget_normal_recovery),
+		T(test_retransmit_budget_disabled),
+		cmocka_unit_test(test_retransmit_budget_below_history_refused),
 		cmocka_unit_test(test_client_gaps_span),
 		cmocka_unit_test(test_client_span_duplicates),
 		cmocka_unit_test(test_client_skips_unknown_template),

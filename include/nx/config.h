@@ -135,6 +135,13 @@ struct nx_md_config {
 	struct nx_md_feed_config feed;
 };
 
+/* The file's defaults for sessions.retransmit_rate and _burst: ten times
+ * what a session recovering from 1% loss of a busy flow (100,000 messages
+ * a second) asks for, and four whole histories at once (a reconnect that
+ * recovers everything, with its answer lost and asked for again). */
+#define NX_RETRANSMIT_RATE_DEFAULT 10000u
+#define NX_RETRANSMIT_BURST_HISTORIES 4u
+
 struct nx_venue_config {
 	char path[256];             /* the file it came from */
 	/* Capacities of each shard's book. */
@@ -145,6 +152,14 @@ struct nx_venue_config {
 	uint32_t sessions_per_account; /* session slots one account may take; 0: no cap */
 	uint32_t keepalive_ms;      /* heartbeat interval the venue asks for */
 	uint32_t history;           /* sent messages kept per session for retransmission */
+	/* Retransmission budget of each session: a token bucket in messages
+	 * resent, refilled at retransmit_rate a second up to retransmit_burst
+	 * (>= history, so a request for the whole history can be served). A
+	 * RetransmitRequest is served whole or refused RETRANSMIT_THROTTLED.
+	 * retransmit_rate 0: no limit (what a config built in code without
+	 * setting it gets; the file loader's defaults are below). */
+	uint32_t retransmit_rate;   /* messages a second */
+	uint32_t retransmit_burst;  /* messages */
 	uint32_t ninstruments, naccounts;
 	struct nx_instrument *instruments;
 	struct nx_account_config *accounts;

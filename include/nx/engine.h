@@ -17,8 +17,9 @@
  * Guarantees: after nx_engine_create nothing allocates, locks, logs, reads a
  * clock or makes a system call; time is the now_ns argument (a wall clock
  * may step back: the session timers restart from the earlier time rather
- * than read the step as a timeout, and the throttle adds nothing). The same
- * sequence of calls with the same arguments gives byte-identical output.
+ * than read the step as a timeout, and the message throttle and the
+ * retransmission budget add nothing). The same sequence of calls with the
+ * same arguments gives byte-identical output.
  * Every venue application message is kept in its session's history before
  * it is placed in an output datagram, so a datagram lost on the wire is
  * recovered by the client's RetransmitRequest (while its session's history
@@ -98,6 +99,10 @@ struct nx_engine_stats {
 	uint64_t retransmitted;      /* messages resent */
 	uint64_t retransmit_expired; /* requested messages overwritten in the history
 	                                before their turn came (not sent) */
+	uint64_t retransmit_throttled; /* RetransmitRequests refused RETRANSMIT_THROTTLED:
+	                                the session's retransmission budget
+	                                (sessions.retransmit_rate, _burst) could not
+	                                cover them */
 	uint64_t drop_finished;      /* client application messages after its FinishedSending */
 	uint64_t seq_violations;     /* bindings ended for impossible sequence numbers */
 	uint64_t drop_copies;        /* execution reports copied into a drop-copy session's flow */

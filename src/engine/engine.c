@@ -200,6 +200,12 @@ struct nx_engine *nx_engine_create_in(const struct nx_venue_config *c, nx_event_
 		snprintf(err, errlen, "%s: sessions.history must be a power of two", c->path);
 		goto err;
 	}
+	if (c->retransmit_rate && c->retransmit_burst < c->history) {
+		/* all or nothing: a smaller bucket could never serve the whole history */
+		snprintf(err, errlen, "%s: sessions.retransmit_burst must be at least sessions.history",
+			 c->path);
+		goto err;
+	}
 	e->tap = tap;
 	e->tap_ctx = tap_ctx;
 	if (build(e, c, err, errlen))

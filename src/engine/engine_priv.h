@@ -65,6 +65,11 @@ struct session {
 	uint32_t dc_to;           /* its account's drop-copy account (index); NIL: none.
 	                             Both dc fields copied from e->acct_st, to be on the
 	                             session's lines the report path reads anyway */
+	/* Retransmission budget (cold: read by RetransmitRequest only), in
+	 * 1e-9 messages, full at Negotiate and never refilled by a new
+	 * binding (a client that moves gets no fresh budget). */
+	uint64_t rt_tokens;
+	uint64_t rt_bucket_ns;    /* when rt_tokens was last refilled */
 };
 
 /* Regression guard: at 32 bits the call counter wrapped after 2^32 calls

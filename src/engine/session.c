@@ -4,7 +4,8 @@
  * The session layer (docs/protocol.md "Sessions"): negotiate, establish
  * and bind, the idempotent client flow (gaps reported with NotApplied,
  * duplicates skipped), retransmission requests, terminate, finish,
- * keepalive timeouts and cancel-on-disconnect, and the message throttle.
+ * keepalive timeouts and cancel-on-disconnect, the message throttle and
+ * the retransmission budget.
  *
  * A datagram is either session messages only, or Sequence then application
  * messages. Session messages from an address are checked against the
@@ -210,6 +211,8 @@ static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	const struct nx_limits *l = &e->cfg.accounts[ix].limits;
 	s->tokens = (uint64_t)l->msg_burst * 1000000000u;
 	s->bucket_ns = e->now;
+	s->rt_tokens = (uint64_t)e->cfg.retransmit_burst * 1000000000u;
+	s->rt_bucket_ns = e->now;
 	idmap_insert(&e->by_id, idmap_mix(s->id), e->nsess++);
 	e->st.sessions_negotiated++;
 	if (s->dc_receiver)
@@ -273,6 +276,30 @@ static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	return 0;
 }
 
+/* The retransmission budget (sessions.retransmit_rate, _burst): refill s's
+ * bucket up to now, the msg_rate throttle's arithmetic in 1e-9 messages,
+ * and take count messages' worth; 0, taking nothing, when it holds less.
+ * All or nothing: a partial grant could not be told on the wire from an
+ * answer datagram lost on the way (a Retransmission counts only its own
+ * datagram), so the client would ask for the rest at once, while a refusal
+ * says "later". burst >= history, so a full bucket covers any request. */
+static int retransmit_budget_take(struct nx_engine *e, struct session *s, uint32_t count)
+{
+	uint64_t rate = e->cfg.retransmit_rate;
+	if (!rate)
+		return 1;
+	uint64_t cap = (uint64_t)e->cfg.retransmit_burst * 1000000000u;
+	uint64_t dt = e->now > s->rt_bucket_ns ? e->now - s->rt_bucket_ns : 0; /* a step back adds nothing */
+	s->rt_bucket_ns = e->now;
+	unsigned __int128 add = (unsigned __int128)dt * rate;
+	s->rt_tokens = add >= cap || s->rt_tokens + (uint64_t)add >= cap ? cap : s->rt_tokens + (uint64_t)add;
+	uint64_t cost = (uint64_t)count * 1000000000u;
+	if (s->rt_tokens < cost)
+		return 0;
+	s->rt_tokens -= cost;
+	return 1;
+}
+
 static int on_retransmit_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
 				 struct nx_addr src)
 {
@@ -290,6 +317,10 @@ static int on_retransmit_request(struct nx_engine *e, struct session *s, const s
 		 rq.count - 1 > sent - rq.from_seq_no ||
 		 (s->next_send > e->cfg.history && rq.from_seq_no < s->next_send - e->cfg.history))
 		why = NX_REJ_RETRANSMIT_OUT_OF_RANGE;
+	else if (!retransmit_budget_take(e, s, rq.count)) {
+		why = NX_REJ_RETRANSMIT_THROTTLED; /* last: only a request that would be served pays */
+		e->st.retransmit_throttled++;
+	}
 	if (why) {
 		e->st.rejects[why]++;
 		REPLY(e, src, retransmit_reject, .session_id = rq.session_id,
