@@ -211,8 +211,8 @@ static void write_stats(const struct ctl_writer *w, const struct ctl_io *io,
 	ST(drop_direction); ST(drop_no_session); ST(out_overflow); ST(out_spills); ST(not_applied);
 	ST(throttled); ST(orders); ST(cancels); ST(replaces); ST(fills);
 	ST(sessions_negotiated); ST(sessions_established); ST(sessions_terminated);
-	ST(retransmitted); ST(retransmit_expired); ST(drop_finished); ST(seq_violations);
-	ST(drop_copies); ST(drop_copy_waited); ST(drop_copy_lost);
+	ST(retransmitted); ST(retransmit_expired); ST(retransmit_throttled); ST(drop_finished);
+	ST(seq_violations); ST(drop_copies); ST(drop_copy_waited); ST(drop_copy_lost);
 #undef ST
 	for (unsigned r = 1; r < 256; r++)
 		if (st->rejects[r]) {
