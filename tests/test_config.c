@@ -74,6 +74,8 @@ static void test_example_loads(void **state)
 	assert_int_equal(c.max_orders, 65536);
 	assert_int_equal(c.ladder_ticks, 16384);
 	assert_int_equal(c.max_sessions, 64);
+	assert_int_equal(c.retransmit_rate, 10000);
+	assert_int_equal(c.retransmit_burst, 16384);
 	assert_int_equal(c.ninstruments, 4);
 	assert_int_equal(c.naccounts, 3);
 	const struct nx_instrument *opt = nx_config_instrument(&c, 4);
@@ -544,6 +546,57 @@ static void test_sessions_per_account(void **state)
 	expect_error(t, "sessions.per_account", 5);
 }
 
+/* sessions.retransmit_rate and _burst: each session's budget of messages
+ * resent. By default 10,000 a second, four histories deep; rate 0 turns it
+ * off; a burst below the history (which could never serve a request for
+ * all of it) is refused while the rate is set. */
+static void test_sessions_retransmit_budget(void **state)
+{
+	(void)state;
+	char t[2048], err[512], path[64];
+	struct nx_venue_config c;
+	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 256; retransmit_rate = 500;\n"
+		 " retransmit_burst = 300; };\n", good_limits, good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.retransmit_rate, 500);
+	assert_int_equal(c.retransmit_burst, 300);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.retransmit_rate, NX_RETRANSMIT_RATE_DEFAULT);
+	assert_int_equal(c.retransmit_rate, 10000);
+	assert_int_equal(c.retransmit_burst, 4 * 1024); /* four of the default history */
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 4096; };\n", good_limits, good_inst,
+		 good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.retransmit_burst, 4 * 4096); /* follows the history */
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_rate = 0; retransmit_burst = 1; };\n",
+		 good_limits, good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.retransmit_rate, 0); /* off: the burst is not used */
+	nx_config_free(&c);
+
+	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_rate = -1; };\n", good_limits,
+		 good_inst, good_acct);
+	expect_error(t, "sessions.retransmit_rate: must be between 0 and 1073741824", 5);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_rate = \"fast\"; };\n", good_limits,
+		 good_inst, good_acct);
+	expect_error(t, "sessions.retransmit_rate: must be an integer", 5);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_burst = 0; };\n", good_limits,
+		 good_inst, good_acct);
+	expect_error(t, "sessions.retransmit_burst: must be between 1 and 1073741824", 5);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 256;\n retransmit_burst = 255; };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "sessions.retransmit_burst: must be at least history (256) while "
+		     "retransmit_rate is set", 6);
+}
+
 static void test_drop_copy(void **state)
 {
 	(void)state;
@@ -911,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_member_named_as_section),
 		cmocka_unit_test(test_drop_copy),
 		cmocka_unit_test(test_sessions_per_account),
+		cmocka_unit_test(test_sessions_retransmit_budget),
 		cmocka_unit_test(test_net_structure_errors),
 		cmocka_unit_test(test_net_shards),
 		cmocka_unit_test(test_net_errors),

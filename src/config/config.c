@@ -385,6 +385,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	c->max_sessions = DEF_MAX_SESSIONS;
 	c->keepalive_ms = DEF_KEEPALIVE_MS;
 	c->history = DEF_HISTORY;
+	c->retransmit_rate = NX_RETRANSMIT_RATE_DEFAULT;
+	int have_burst = 0;
 	if ((g = config_lookup(cf, "book"))) {
 		static const char *const names[] = { "max_orders", "ladder_ticks", NULL };
 		snprintf(L->where, sizeof(L->where), "book");
@@ -403,7 +405,7 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	}
 	if ((g = config_lookup(cf, "sessions"))) {
 		static const char *const names[] = { "max", "per_account", "keepalive_ms", "history",
-			NULL };
+			"retransmit_rate", "retransmit_burst", NULL };
 		snprintf(L->where, sizeof(L->where), "sessions");
 		if ((rc = cfg_only(L, g, names)))
 			return rc;
@@ -419,9 +421,23 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 					    "must be a power of two");
 			c->history = (uint32_t)v;
 		}
+		if (!rc && !cfg_int(L, g, "retransmit_rate", 0, 1 << 30, &v, &rc))
+			c->retransmit_rate = (uint32_t)v;
+		if (!rc && !cfg_int(L, g, "retransmit_burst", 1, 1 << 30, &v, &rc) && !rc) {
+			/* served whole: a smaller bucket could never serve a request
+			 * for the whole history */
+			if (c->retransmit_rate && v < c->history)
+				return cfg_fail(L, config_setting_get_member(g, "retransmit_burst"),
+					    "must be at least history (%u) while retransmit_rate is set",
+					    c->history);
+			c->retransmit_burst = (uint32_t)v;
+			have_burst = 1;
+		}
 		if (rc)
 			return rc;
 	}
+	if (!have_burst)
+		c->retransmit_burst = NX_RETRANSMIT_BURST_HISTORIES * c->history;
 	struct nx_limits dflt = { 0 };
 	unsigned dflt_have = 0;
 	snprintf(L->where, sizeof(L->where), "limits");
