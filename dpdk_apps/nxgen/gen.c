@@ -321,11 +321,13 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 	case NX_NXP_RETRANSMIT_REJECT:
 		n->rt_rejects++;
 		/* One in progress (a retry of ours while the first is still
-		 * answered): keep the gap, and ask again after the retry time if
-		 * that answer does not fill it. Anything else cannot be had: give
-		 * the gap up through the library, so that what arrived inside it
-		 * and the request in progress are forgotten with it. */
-		if (m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS)
+		 * answered), or the session's retransmission budget spent for
+		 * now: keep the gap, and ask again after the retry time if
+		 * nothing fills it. Anything else cannot be had: give the gap up
+		 * through the library, so that what arrived inside it and the
+		 * request in progress are forgotten with it. */
+		if (m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS ||
+		    m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_THROTTLED)
 			break;
 		s->rt_pending = 0;
 		nx_client_abandon_gap(&s->c);
