@@ -38,6 +38,9 @@ static struct nx_engine *make(void)
 	acc[0].drop_copy = 3;
 	struct nx_venue_config c = { .path = "fuzz", .max_orders = 64, .ladder_ticks = 64,
 				     .max_sessions = 6, .keepalive_ms = 100, .history = 16,
+				     /* a budget the inputs can both spend and wait out:
+				      * a message a millisecond, two histories deep */
+				     .retransmit_rate = 1000, .retransmit_burst = 32,
 				     .ninstruments = 1, .naccounts = 3, .instruments = &inst,
 				     .accounts = acc };
 	char err[128];
