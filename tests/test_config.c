@@ -198,6 +198,15 @@ static void test_bad_values(void **state)
 	char t[2048];
 	snprintf(t, sizeof(t), "%s%s%sbook = { ladder_ticks = 1000; };\n", good_limits, good_inst, good_acct);
 	expect_error(t, "ladder_ticks: must be a power of two", 5);
+	/* Regression (out_of_range_power_of_two): a value out of range was
+	 * then tested as a power of two with the previous field's value (or
+	 * an uninitialised one), and the error said "must be a power of two". */
+	snprintf(t, sizeof(t), "%s%s%sbook = { max_orders = 1000; ladder_ticks = 8388608; };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "ladder_ticks: must be between 64 and 4194304", 5);
+	snprintf(t, sizeof(t), "%s%s%ssessions = { max = 1000; history = 33554432; };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "history: must be between 16 and 16777216", 5);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n tick = 0; } );\n%s",
 		 good_limits, good_acct);
 	expect_error(t, "instruments[0]: tick must be > 0", 3);

@@ -72,7 +72,6 @@ int cfg_only(struct loader *L, const config_setting_t *g, const char *const *all
 	return 0;
 }
 
-/* An integer member in [lo, hi]. 1 if absent (and *v untouched), 0 if read. */
 int cfg_int(struct loader *L, const config_setting_t *g, const char *name, int64_t lo,
 		   int64_t hi, int64_t *v, int *rc)
 {
@@ -82,12 +81,12 @@ int cfg_int(struct loader *L, const config_setting_t *g, const char *name, int64
 	int t = config_setting_type(m);
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
 		*rc = cfg_fail(L, m, "must be an integer");
-		return 0;
+		return -1;
 	}
 	long long x = config_setting_get_int64(m);
 	if (x < lo || x > hi) {
 		*rc = cfg_fail(L, m, "must be between %lld and %lld", (long long)lo, (long long)hi);
-		return 0;
+		return -1;
 	}
 	*v = x;
 	return 0;
@@ -126,7 +125,7 @@ static int get_id(struct loader *L, const config_setting_t *g, uint32_t *id)
 {
 	int64_t v = 0;
 	int rc = 0;
-	if (cfg_int(L, g, "id", 1, UINT32_MAX, &v, &rc))
+	if (cfg_int(L, g, "id", 1, UINT32_MAX, &v, &rc) > 0)
 		return cfg_missing(L, g, "id");
 	if (!rc)
 		*id = (uint32_t)v;
@@ -157,7 +156,7 @@ static int load_limits(struct loader *L, const config_setting_t *g, struct nx_li
 	int64_t v;
 	for (unsigned i = 0; names[i]; i++) {
 		int64_t hi = i < 3 ? INT64_MAX : UINT32_MAX;
-		if (cfg_int(L, g, names[i], 0, hi, &v, &rc))
+		if (cfg_int(L, g, names[i], 0, hi, &v, &rc) > 0)
 			continue;
 		if (rc)
 			return rc;
@@ -222,7 +221,7 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	};
 	unsigned have = 0;
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-		if (cfg_int(L, g, ints[i].name, INT64_MIN, INT64_MAX, &v, &rc))
+		if (cfg_int(L, g, ints[i].name, INT64_MIN, INT64_MAX, &v, &rc) > 0)
 			continue;
 		if (rc)
 			return rc;
@@ -423,7 +422,7 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 		}
 		if (!rc && !cfg_int(L, g, "retransmit_rate", 0, 1 << 30, &v, &rc))
 			c->retransmit_rate = (uint32_t)v;
-		if (!rc && !cfg_int(L, g, "retransmit_burst", 1, 1 << 30, &v, &rc) && !rc) {
+		if (!rc && !cfg_int(L, g, "retransmit_burst", 1, 1 << 30, &v, &rc)) {
 			/* served whole: a smaller bucket could never serve a request
 			 * for the whole history */
 			if (c->retransmit_rate && v < c->history)

@@ -100,7 +100,7 @@ static int load_map(struct loader *L, const config_setting_t *e, const struct nx
 		return cfg_fail(L, config_setting_get_member(e, "symbol"),
 				"must be an ITCH stock symbol of 1 to 8 characters");
 	strcpy(m->symbol, s);
-	if (cfg_int(L, e, "instrument", 1, UINT32_MAX, &v, &rc))
+	if (cfg_int(L, e, "instrument", 1, UINT32_MAX, &v, &rc) > 0)
 		return cfg_missing(L, e, "instrument");
 	if (rc)
 		return rc;
@@ -143,7 +143,7 @@ static int load_itch(struct loader *L, const config_setting_t *g, const struct n
 	it->max_levels = 1u << 18;
 	it->max_locates = 16384;
 	it->ref_interval_us = 1000;
-	if (cfg_int(L, g, "udp_port", 1, 65535, &v, &rc))
+	if (cfg_int(L, g, "udp_port", 1, 65535, &v, &rc) > 0)
 		return group_fail(L, g, "missing udp_port");
 	if (rc)
 		return rc;
@@ -291,7 +291,7 @@ int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_con
 		return rc;
 	if (!c->net.nports)
 		return cfg_fail(L, g, "needs the net section (the appliance's ports and shards)");
-	if (cfg_int(L, g, "lcore", 0, 1023, &v, &rc))
+	if (cfg_int(L, g, "lcore", 0, 1023, &v, &rc) > 0)
 		return cfg_missing(L, g, "lcore");
 	if (rc)
 		return rc;

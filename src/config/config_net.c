@@ -50,12 +50,12 @@ static int load_shard(struct loader *L, const config_setting_t *g, const struct 
 	int64_t v;
 	if (rc)
 		return rc;
-	if (cfg_int(L, g, "lcore", 0, 1023, &v, &rc))
+	if (cfg_int(L, g, "lcore", 0, 1023, &v, &rc) > 0)
 		return cfg_missing(L, g, "lcore");
 	if (rc)
 		return rc;
 	s->lcore = (uint32_t)v;
-	if (cfg_int(L, g, "udp_port", 1, 65535, &v, &rc))
+	if (cfg_int(L, g, "udp_port", 1, 65535, &v, &rc) > 0)
 		return cfg_missing(L, g, "udp_port");
 	if (rc)
 		return rc;

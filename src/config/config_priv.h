@@ -27,8 +27,9 @@ __attribute__((format(printf, 3, 4)))
 int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...);
 /* Every member of group g must be named in allowed (NULL-terminated). */
 int cfg_only(struct loader *L, const config_setting_t *g, const char *const *allowed);
-/* An integer member in [lo, hi]: 1 if absent (*v untouched), 0 if read or
- * failed (then *rc is set). */
+/* An integer member in [lo, hi]: 0 if read into *v, 1 if absent, -1 if
+ * present but not an integer in range (*rc set). *v is written only on 0,
+ * so `if (!cfg_int(...))` guards exactly the uses of a value read. */
 int cfg_int(struct loader *L, const config_setting_t *g, const char *name, int64_t lo, int64_t hi,
 	    int64_t *v, int *rc);
 /* A string member, NULL if absent or failed (then *rc is set). */
