@@ -542,9 +542,14 @@ const char *nx_feed_pub_drop_text(int reason);
  *   record (count and quantity) goes into the backlog as soon as it has
  *   room, exactly where the lost trades would have been. Subscribers see
  *   TradesLost, never a silent hole.
- * - A stale instrument is re-imaged only when none of its trades (and no
- *   loss of its trades) waits: a re-image never overtakes a trade that
- *   happened before it.
+ * - A stale instrument is re-imaged only when the backlog is empty (no
+ *   trade of any instrument, and no loss, waits): a re-image never
+ *   overtakes a trade that happened before it, nor takes the ring room
+ *   backlogged trades wait for. Re-images go in the order the instruments
+ *   became stale, at most NX_FEED_OUT_REIMAGE_RECS records of them a call:
+ *   finding the next one costs nothing however many instruments the
+ *   shard has, and an instrument waits only for the images queued ahead
+ *   of it.
  *
  * So for each instrument the ring carries its trades and losses in the
  * engine's order, and its book changes in the engine's order or replaced by
@@ -563,6 +568,11 @@ const char *nx_feed_pub_drop_text(int reason);
 typedef unsigned (*nx_feed_enq_fn)(void *ctx, const struct nx_feed_rec *r, unsigned n, int all);
 
 #define NX_FEED_OUT_BUF     256u      /* records collected from the tap before a flush */
+/* Re-image records one nx_feed_out_reimage puts (and more only to finish
+ * its first image): four full buffers' worth, 32 KB copied between two
+ * bursts, so a shard with thousands of stale instruments (every one at
+ * start) opens them over several loops instead of stalling one. */
+#define NX_FEED_OUT_REIMAGE_RECS (4u * NX_FEED_OUT_BUF)
 #define NX_FEED_MAX_BACKLOG (1u << 24) /* 512 MB of records: far past any sane setting */
 
 struct nx_feed_out_config {
@@ -632,10 +642,12 @@ void nx_feed_out_rec(struct nx_feed_out *o, const struct nx_feed_rec *r);
 void nx_feed_out_flush(struct nx_feed_out *o);
 
 /*
- * Re-image the stale instruments whose trades have all left (nx_feed_image
- * from b, the shard's book, each image put whole or not at all), after a
- * flush. Stops at the first image the ring has no room for: the rest wait
- * for the next call.
+ * Re-image stale instruments (nx_feed_image from b, the shard's book, each
+ * image put whole or not at all), after a flush, and only once the backlog
+ * is empty. In the order they became stale (at init: every instrument, in
+ * id order); stops at the first image the ring has no room for, or once
+ * this call has put NX_FEED_OUT_REIMAGE_RECS records: the rest wait for the
+ * next call. Costs O(1) when nothing can be re-imaged, else O(records put).
  */
 void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b);
 

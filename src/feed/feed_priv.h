@@ -3,8 +3,9 @@
  *
  * What the publisher and the subscriber of nx/feed.h share: little-endian
  * field access, the instrument map, the bounded sorted level arrays that
- * are both sides' image of a book, and the memory layout arithmetic.
- * Private to src/feed/.
+ * are both sides' image of a book, and the memory layout arithmetic; the
+ * subscriber's and the outbox's state, for white-box tests. Private to
+ * src/feed/ (and those tests).
  */
 #ifndef NX_FEED_PRIV_H
 #define NX_FEED_PRIV_H
@@ -214,6 +215,40 @@ struct nx_feed_sub {
 	} img;
 
 	struct nx_feed_sub_stats st;
+};
+
+/* The outbox (out.c), here so that tests/test_feed_out.c can see, white-box,
+ * that a re-image visits the stale instruments only (its cost is not
+ * observable from outside). */
+struct out_inst {
+	uint64_t bl_last;       /* backlog position + 1 of its last record there; 0: none */
+	uint64_t lost;          /* trades lost, not announced yet */
+	nx_qty_t lost_qty;      /* their quantity (saturated) */
+};
+
+struct nx_feed_out {
+	/* The tap's. */
+	uint32_t nbuf;
+	uint32_t nstale;        /* instruments in the stale queue */
+	uint32_t nlost;         /* instruments in the announcement queue */
+	uint32_t ninst;
+	uint64_t bl_head, bl_tail, bl_mask;
+	struct nx_feed_rec *bl;
+	nx_feed_enq_fn enq;
+	void *ctx;
+	nx_inst_t *inst;        /* sorted */
+	uint8_t *stale;         /* by index in inst: 1 iff in the stale queue */
+	struct out_inst *in;
+	uint32_t *lostq;        /* indices of instruments with a loss waiting, FIFO */
+	uint32_t lostq_head;
+	uint32_t *staleq;       /* indices of stale instruments, FIFO, in the order they
+	                           became stale: [staleq_head, + nstale) mod ninst */
+	uint32_t staleq_head;
+	uint32_t max_levels;
+	struct nx_level_info *levels; /* re-image scratch */
+	struct nx_feed_rec *image;    /* one re-image */
+	struct nx_feed_out_stats st;
+	struct nx_feed_rec buf[NX_FEED_OUT_BUF];
 };
 
 #endif /* NX_FEED_PRIV_H */

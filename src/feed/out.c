@@ -6,14 +6,20 @@
  * cannot take, a backlog. It owns no ring: it puts records through the
  * caller's enqueue callback, so it runs (and is tested) without DPDK.
  *
- * State, all in the caller's block: the buffer the tap fills; the backlog,
- * a ring of records at free-running indices [bl_head, bl_tail) (a power of
- * two of slots); per instrument (sorted ids, found by binary search) its
- * stale flag, the backlog position one past its last record there
- * (bl_last: it has records waiting iff bl_last > bl_head, so leaving the
- * backlog updates nothing per instrument) and its lost trades not yet
- * announced; the queue of instruments whose losses wait for backlog room,
- * in the order they were first lost (each at most once); re-image scratch.
+ * State, all in the caller's block (struct nx_feed_out, feed_priv.h): the
+ * buffer the tap fills; the backlog, a ring of records at free-running
+ * indices [bl_head, bl_tail) (a power of two of slots); per instrument
+ * (sorted ids, found by binary search) its stale flag, the backlog position
+ * one past its last record there (bl_last: it has records waiting iff
+ * bl_last > bl_head, so leaving the backlog updates nothing per instrument)
+ * and its lost trades not yet announced; the queue of instruments whose
+ * losses wait for backlog room, in the order they were first lost (each at
+ * most once); the queue of stale instruments, in the order they became
+ * stale (each at most once: the stale flag guards it); re-image scratch.
+ *
+ * The stale queue is what keeps a re-image's cost to the instruments it
+ * images: nx_feed_out_reimage once walked every instrument on each call
+ * while any was stale, and the shard calls it between every two bursts.
  *
  * Invariants, which the ordering promises of nx/feed.h rest on:
  * - the backlog holds records only while the ring is full: the flush that
@@ -26,7 +32,12 @@
  * - an instrument with a loss waiting loses its later trades too (they
  *   would otherwise be published before the announcement of earlier ones);
  * - a stale instrument is re-imaged only after the buffer was flushed and
- *   when it has nothing in the backlog and no loss waiting.
+ *   when the backlog is empty (so no loss waits either): the backlog's
+ *   trades go first, of its instrument and of every other, so a re-image
+ *   never takes ring room the trades need (the first invariant);
+ * - re-images go in the order the instruments became stale, and one call
+ *   puts at most NX_FEED_OUT_REIMAGE_RECS records of them (at least one
+ *   image): an instrument waits for the images ahead of it only.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,38 +46,10 @@
 #include "feed_priv.h"
 #include "../mem.h"
 
-struct out_inst {
-	uint64_t bl_last;       /* backlog position + 1 of its last record there; 0: none */
-	uint64_t lost;          /* trades lost, not announced yet */
-	nx_qty_t lost_qty;      /* their quantity (saturated) */
-};
-
-struct nx_feed_out {
-	/* The tap's. */
-	uint32_t nbuf;
-	uint32_t nstale;        /* instruments waiting for a re-image */
-	uint32_t nlost;         /* instruments in the announcement queue */
-	uint32_t ninst;
-	uint64_t bl_head, bl_tail, bl_mask;
-	struct nx_feed_rec *bl;
-	nx_feed_enq_fn enq;
-	void *ctx;
-	nx_inst_t *inst;        /* sorted */
-	uint8_t *stale;         /* by index in inst */
-	struct out_inst *in;
-	uint32_t *lostq;        /* indices of instruments with a loss waiting, FIFO */
-	uint32_t lostq_head;
-	uint32_t max_levels;
-	struct nx_level_info *levels; /* re-image scratch */
-	struct nx_feed_rec *image;    /* one re-image */
-	struct nx_feed_out_stats st;
-	struct nx_feed_rec buf[NX_FEED_OUT_BUF];
-};
-
 /* --- Lifecycle --------------------------------------------------------------------- */
 
 struct out_layout {
-	size_t inst, stale, in, lostq, levels, image, bl, total;
+	size_t inst, stale, in, lostq, staleq, levels, image, bl, total;
 	uint64_t bl_slots;
 };
 
@@ -95,6 +78,7 @@ static int out_layout(const struct nx_feed_out_config *cfg, struct out_layout *o
 	o->stale = feed_lay(&L, cfg->ninstruments, 1);
 	o->in = feed_lay(&L, cfg->ninstruments, sizeof(struct out_inst));
 	o->lostq = feed_lay(&L, cfg->ninstruments, sizeof(uint32_t));
+	o->staleq = feed_lay(&L, cfg->ninstruments, sizeof(uint32_t));
 	o->levels = feed_lay(&L, NX_FEED_IMAGE_SCRATCH((size_t)cfg->max_levels),
 			     sizeof(struct nx_level_info));
 	o->image = feed_lay(&L, NX_FEED_IMAGE_RECS((size_t)cfg->max_levels),
@@ -135,6 +119,7 @@ struct nx_feed_out *nx_feed_out_init(void *mem, size_t len, const struct nx_feed
 	o->stale = (uint8_t *)(m + L.stale);
 	o->in = (struct out_inst *)(m + L.in);
 	o->lostq = (uint32_t *)(m + L.lostq);
+	o->staleq = (uint32_t *)(m + L.staleq);
 	o->levels = (struct nx_level_info *)(m + L.levels);
 	o->image = (struct nx_feed_rec *)(m + L.image);
 	o->bl = (struct nx_feed_rec *)(m + L.bl);
@@ -150,7 +135,10 @@ struct nx_feed_out *nx_feed_out_init(void *mem, size_t len, const struct nx_feed
 			errno = EINVAL;
 			return NULL;
 		}
-	memset(o->stale, 1, o->ninst); /* re-imaged first: the opening status */
+	/* Re-imaged first, in id order: the opening status. */
+	memset(o->stale, 1, o->ninst);
+	for (uint32_t i = 0; i < o->ninst; i++)
+		o->staleq[i] = i;
 	o->nstale = o->ninst;
 	return o;
 }
@@ -198,9 +186,14 @@ static int64_t inst_index(const struct nx_feed_out *o, nx_inst_t inst)
 	return lo < o->ninst && o->inst[lo] == inst ? (int64_t)lo : -1;
 }
 
+/* Each instrument is queued at most once (the flag), so ninst slots hold
+ * the queue. */
 static void mark_stale(struct nx_feed_out *o, uint32_t i)
 {
 	if (!o->stale[i]) {
+		uint32_t at = o->staleq_head + o->nstale;
+
+		o->staleq[at >= o->ninst ? at - o->ninst : at] = i;
 		o->stale[i] = 1;
 		o->nstale++;
 	}
@@ -363,18 +356,24 @@ void nx_feed_out_rec(struct nx_feed_out *o, const struct nx_feed_rec *r)
 
 void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b)
 {
+	uint32_t put = 0;
+
 	if (o->nbuf) /* the buffer may hold trades of a stale instrument */
 		nx_feed_out_flush(o);
-	for (uint32_t i = 0; i < o->ninst && o->nstale; i++) {
-		uint32_t n;
+	/* The backlog's trades first, every instrument's: an image would take
+	 * the ring room they wait for (and could overtake its own). */
+	if (o->bl_head != o->bl_tail || o->nlost)
+		return;
+	while (o->nstale && put < NX_FEED_OUT_REIMAGE_RECS) {
+		uint32_t i = o->staleq[o->staleq_head];
+		uint32_t n = nx_feed_image(b, o->inst[i], o->max_levels, o->levels, o->image);
 
-		if (!o->stale[i] || o->in[i].bl_last > o->bl_head || o->in[i].lost)
-			continue; /* its trades first */
-		n = nx_feed_image(b, o->inst[i], o->max_levels, o->levels, o->image);
 		if (!o->enq(o->ctx, o->image, n, 1))
-			return; /* no room yet: next time */
+			return; /* no room yet: it stays first for next time */
+		put += n;
 		o->st.recs += n;
 		o->stale[i] = 0;
+		o->staleq_head = o->staleq_head + 1 == o->ninst ? 0 : o->staleq_head + 1;
 		o->nstale--;
 		o->st.reimages++;
 	}
