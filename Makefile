@@ -54,7 +54,7 @@ PERF_BINS = $(PERF_SRC:perf/%.c=$(BUILD)/perf/%)
 # Shared timing and reporting (perf/perf_util.[ch]): built once, linked into every bench.
 PERF_SUP  = $(BUILD)/perf/perf_util.o
 # Tests linked with DPDK (rules below); defined before `all` names them.
-DPDK_TEST_BINS = $(BUILD)/tests/dpdk/test_txq
+DPDK_TEST_BINS = $(BUILD)/tests/dpdk/test_txq $(BUILD)/tests/dpdk/test_feed_stop
 
 .PHONY: all lib apps tests perf-bins test unit golden dpdk-test fuzz run perf check asan ubsan deps clean
 
@@ -118,6 +118,13 @@ $(BUILD)/tests/dpdk/%.o: tests/dpdk/%.c
 $(BUILD)/tests/dpdk/test_txq: $(BUILD)/tests/dpdk/test_txq.o $(BUILD)/dpdk_apps/nanoex/shard.o \
 		$(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(DPDK_LIBS) $(LDLIBS) -lpthread
+
+# The service's stop, with the real service and shard objects; the port is a
+# net_ring made from the test's own rings (rte_eth_from_rings: its PMD linked).
+$(BUILD)/tests/dpdk/test_feed_stop: $(BUILD)/tests/dpdk/test_feed_stop.o \
+		$(BUILD)/dpdk_apps/nanoex/service.o $(BUILD)/dpdk_apps/nanoex/shard.o \
+		$(COMMON_OBJ) $(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lrte_net_ring $(DPDK_LIBS) $(LDLIBS) -lpthread
 
 # nanoex-sock's way out, with real sockets.
 $(BUILD)/tests/test_sock_out: $(BUILD)/tests/test_sock_out.o $(BUILD)/dpdk_apps/nanoex-sock/out.o \

@@ -55,6 +55,11 @@
 #define NX_AHEAD_MAX   4096   /* ITCH packets held past a gap */
 #define NX_AHEAD_SLOT  1472   /* largest UDP payload of a 1500-byte frame */
 #define NX_TXQ_CAP     (NX_BURST_MAX + NX_OUT_DGRAMS)
+/* Loops in a row in which the TX queue takes nothing before the stop gives
+ * the feed's remains up: each pauses (rte_pause, tens of ns), so about
+ * 0.05-0.1 s, against the ~1 ms a 10G link takes to empty a 1,024-frame
+ * queue of 1,400-byte packets. */
+#define NX_STOP_STALL_LOOPS (1u << 20)
 
 /* Pending frames for one port's TX queue. */
 struct nx_txq {
@@ -134,6 +139,10 @@ struct nx_service {
 	char feed_session[11];       /* its MoldUDP64 session name, NUL-terminated */
 	uint8_t group_mac[6];
 	uint64_t feed_pkts[3], feed_bytes, feed_no_mbuf, feed_no_neigh, requests_in;
+	/* The stop's drain gave up (the TX queue took nothing for
+	 * NX_STOP_STALL_LOOPS loops): feed frames freed unsent (also in
+	 * tx_full), and records still on the rings or in the backlogs. */
+	uint64_t feed_stop_lost_pkts, feed_stop_unsent_recs;
 };
 
 struct nx_app {
@@ -188,8 +197,15 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 /* An empty loop: rte_pause, or, with idle_sleep_us, a sleep after 64 empty
  * loops in a row (*idle counts them; the caller zeroes it on work). */
 void nx_idle(const struct nx_app *a, unsigned *idle);
-/* Send what s->tx holds on every port. */
+/* Send what s->tx holds on every port: what the NIC refuses after a few
+ * tries is freed and counted (tx_full). */
 void nx_tx_flush_all(struct nx_shard *s);
+/* Offer what s->tx holds to the NIC once per port, keeping what it does not
+ * take, in order, for a later call (for a caller that can wait: the
+ * service's stop). Returns the frames sent. */
+uint32_t nx_tx_offer_all(struct nx_shard *s);
+/* Frames s->tx holds, every port. */
+uint32_t nx_tx_held(const struct nx_shard *s);
 /* struct nx_out's spill for a shard (arg): build the replies into frames. */
 void nx_shard_spill(struct nx_out *out, void *arg);
 /* A UDP frame from our address on port pi to (dst_ip, dst_mac), queued in

@@ -322,36 +322,121 @@ int nx_service_main(void *arg)
 	return 0;
 }
 
-/* Every lcore has stopped, so the shards' outboxes are ours now: what they
- * still hold (trades in a backlog, losses to announce, instruments to
- * re-image) goes out before the end of session, a ring's worth at a time.
- * Each round empties the rings, so the next one moves something until
- * nothing waits; a round that moves nothing stops it all the same. */
-static void feed_drain_outboxes(struct nx_service *v, uint64_t now_ns)
+/* --- Stopping: the outboxes' remains, at the pace of the TX queue ----------------------- */
+
+/* Up to max records from the shards' rings into the publisher, each shard's
+ * outbox polled first so that what it still holds (backlog, announcements,
+ * re-images) comes onto its ring; the open packet sent. Every packet the
+ * publisher sends carries at least one of the messages given it since its
+ * last flush (nx/feed.h), so this sends at most max packets. Returns the
+ * records taken. */
+static unsigned feed_drain_max(struct nx_service *v, uint64_t now_ns, unsigned max)
 {
 	struct nx_app *a = v->io->app;
-	for (;;) {
-		bool waiting = false;
-		for (uint32_t i = 0; i < a->nshards; i++) {
-			struct nx_shard_md *m = &a->shard[i]->md;
-			if (!m->out)
-				continue;
+	struct nx_feed_rec recs[64];
+	unsigned total = 0;
+	for (uint32_t i = 0; i < a->nshards && total < max; i++) {
+		struct nx_shard_md *m = &a->shard[i]->md;
+		unsigned n, want;
+		if (m->out)
 			nx_feed_out_poll(m->out, m->book);
-			waiting |= !nx_feed_out_idle(m->out);
-		}
-		if (!feed_drain(v, now_ns) || !waiting)
-			return;
-		nx_tx_flush_all(v->io);
+		do {
+			want = RTE_MIN((unsigned)NX_ARRAY_SIZE(recs), max - total);
+			n = rte_ring_sc_dequeue_burst_elem(m->feed, recs, sizeof(recs[0]), want, NULL);
+			for (unsigned k = 0; k < n; k++)
+				nx_feed_pub_rec(v->pub, &recs[k], now_ns);
+			total += n;
+		} while (n == want && total < max);
 	}
+	if (total)
+		nx_feed_pub_flush(v->pub, now_ns);
+	return total;
+}
+
+/* Records the stop could not publish: on the rings and in the backlogs. */
+static uint64_t feed_unsent(const struct nx_service *v)
+{
+	const struct nx_app *a = v->io->app;
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < a->nshards; i++) {
+		const struct nx_shard_md *m = &a->shard[i]->md;
+		n += rte_ring_count(m->feed) + (m->out ? nx_feed_out_backlog(m->out) : 0);
+	}
+	return n;
+}
+
+static bool feed_idle(const struct nx_service *v)
+{
+	const struct nx_app *a = v->io->app;
+	for (uint32_t i = 0; i < a->nshards; i++) {
+		const struct nx_shard_md *m = &a->shard[i]->md;
+		if (!rte_ring_empty(m->feed) || (m->out && !nx_feed_out_idle(m->out)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Every lcore has stopped, so the shards' outboxes are ours now: what they
+ * still hold (trades in a backlog, losses to announce, instruments to
+ * re-image) goes out before the end of session, then the end itself.
+ *
+ * At the pace of the TX queue: this once pushed a ring's worth of records a
+ * round through the publisher (65,536 records, about 2,000 packets, by
+ * default) into a queue of a few hundred frames, and what the NIC did not
+ * take within tx_flush's few tries was freed and counted tx_full: lost for
+ * good, with no one left to answer a retransmission request. Now each loop
+ * offers the held frames to the NIC once, keeping what it refuses, and
+ * gives the publisher only as many records as the frames they can make fit
+ * beside them (one packet at most per record, one kept for the end of
+ * session). Loops that move nothing pause. A queue that takes nothing for
+ * NX_STOP_STALL_LOOPS loops in a row is not draining (a link down): the
+ * end of session is made anyway, what is held is freed, and both it
+ * (feed_stop_lost_pkts) and the records left (feed_stop_unsent_recs) are
+ * counted. A link that drains, however slowly, gets everything: the amount
+ * is finite, since nothing new comes in.
+ */
+static void feed_stop(struct nx_service *v, uint64_t now_ns)
+{
+	struct nx_shard *s = v->io;
+	uint32_t stalled = 0;
+	bool ended = false;
+	nx_feed_pub_flush(v->pub, now_ns); /* none open: the loop flushes each drain */
+	for (;;) {
+		uint32_t sent = nx_tx_offer_all(s);
+		unsigned room = NX_TXQ_CAP - s->tx[0].n; /* the groups' port */
+		unsigned moved = 0;
+		if (room >= 2) {
+			moved = feed_drain_max(v, now_ns, room - 1);
+			if (!moved && !ended && feed_idle(v)) {
+				nx_feed_pub_end(v->pub, now_ns); /* one packet: flushed above */
+				ended = true;
+				moved = 1;
+			}
+		}
+		if (ended && !nx_tx_held(s))
+			return;
+		if (sent || moved) {
+			stalled = 0;
+			continue;
+		}
+		if (++stalled == NX_STOP_STALL_LOOPS)
+			break;
+		rte_pause();
+	}
+	uint64_t full = s->io.tx_full;
+	v->feed_stop_unsent_recs = feed_unsent(v);
+	if (!ended)
+		nx_feed_pub_end(v->pub, now_ns);
+	nx_tx_flush_all(s);
+	v->feed_stop_lost_pkts = s->io.tx_full - full;
 }
 
 void nx_service_stop(struct nx_service *v)
 {
 	uint64_t now_ns = nx_app_ns(v->io->app, rte_rdtsc());
-	if (v->pub) {
-		feed_drain_outboxes(v, now_ns);
-		nx_feed_pub_end(v->pub, now_ns);
-	}
+	if (v->pub)
+		feed_stop(v, now_ns);
 	nx_tx_flush_all(v->io);
 	/* The shards have stopped: what they steered here and the service
 	 * never took goes back to its pool, as a shard empties its own ring. */
@@ -383,12 +468,14 @@ void nx_service_print_final(const struct nx_service *v, FILE *f)
 	if (v->pub) {
 		const struct nx_feed_pub_stats *p = nx_feed_pub_stats(v->pub);
 		fprintf(f, "market data out: msgs %llu incremental_pkts %llu snapshot_pkts %llu "
-			"snapshots %llu retransmit_pkts %llu requests %llu throttled %llu no_mbuf %llu\n",
+			"snapshots %llu retransmit_pkts %llu requests %llu throttled %llu no_mbuf %llu "
+			"stop_lost_pkts %llu stop_unsent_recs %llu\n",
 			(unsigned long long)p->msgs, (unsigned long long)v->feed_pkts[0],
 			(unsigned long long)v->feed_pkts[1], (unsigned long long)p->snapshots,
 			(unsigned long long)v->feed_pkts[2], (unsigned long long)p->requests,
 			(unsigned long long)p->drops[-NX_FEED_PUB_REQ_THROTTLED],
-			(unsigned long long)v->feed_no_mbuf);
+			(unsigned long long)v->feed_no_mbuf, (unsigned long long)v->feed_stop_lost_pkts,
+			(unsigned long long)v->feed_stop_unsent_recs);
 	}
 	fprintf(f, "market-data service (lcore %u): I/O counters that are not zero\n", v->io->lcore);
 	struct ctl_writer w = { print_nonzero, NULL, NULL, f };

@@ -18,6 +18,7 @@
  * (an optional idle sleep, off in production), no logging.
  */
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -61,6 +62,34 @@ void nx_tx_flush_all(struct nx_shard *s)
 	for (uint32_t pi = 0; pi < s->app->nports; pi++)
 		if (s->tx[pi].n)
 			tx_flush(s, &s->app->port[pi], &s->tx[pi]);
+}
+
+/* One offer to the NIC; what it does not take stays queued, in order. */
+static uint16_t tx_offer(struct nx_shard *s, struct nx_port *p, struct nx_txq *t)
+{
+	uint16_t sent = rte_eth_tx_burst(p->id, (uint16_t)s->index, t->m, t->n);
+	if (sent && sent < t->n)
+		memmove(t->m, t->m + sent, (size_t)(t->n - sent) * sizeof(t->m[0]));
+	t->n = (uint16_t)(t->n - sent);
+	s->io.tx_pkts += sent;
+	return sent;
+}
+
+uint32_t nx_tx_offer_all(struct nx_shard *s)
+{
+	uint32_t sent = 0;
+	for (uint32_t pi = 0; pi < s->app->nports; pi++)
+		if (s->tx[pi].n)
+			sent += tx_offer(s, &s->app->port[pi], &s->tx[pi]);
+	return sent;
+}
+
+uint32_t nx_tx_held(const struct nx_shard *s)
+{
+	uint32_t n = 0;
+	for (uint32_t pi = 0; pi < s->app->nports; pi++)
+		n += s->tx[pi].n;
+	return n;
 }
 
 int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_t dst_ip,

@@ -127,6 +127,8 @@ static int on_md(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "feed_level_overflow", f->level_overflow);
 		rte_tel_data_add_dict_u64(d, "feed_no_mbuf", v->feed_no_mbuf);
 		rte_tel_data_add_dict_u64(d, "feed_no_neigh", v->feed_no_neigh);
+		rte_tel_data_add_dict_u64(d, "feed_stop_lost_pkts", v->feed_stop_lost_pkts);
+		rte_tel_data_add_dict_u64(d, "feed_stop_unsent_recs", v->feed_stop_unsent_recs);
 	}
 	/* Frames on the service's queue (RSS, steering): counted here only,
 	 * in a dict of their own (a telemetry dict holds 256 entries). */

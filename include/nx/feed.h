@@ -468,7 +468,11 @@ void nx_feed_pub_destroy(struct nx_feed_pub *p);
 void nx_feed_pub_rec(struct nx_feed_pub *p, const struct nx_feed_rec *r, uint64_t now_ns);
 
 /* Send the open incremental packet, if any. Call it after each drain of
- * the shards' rings: nothing else bounds how long a message waits. */
+ * the shards' rings: nothing else bounds how long a message waits. Every
+ * incremental packet sent carries at least one message numbered since the
+ * previous one was sent, so after a flush, k records and another flush send
+ * at most k packets: a caller pacing a transmit queue gives the publisher
+ * no more records than it has room for frames (the appliance's stop). */
 void nx_feed_pub_flush(struct nx_feed_pub *p, uint64_t now_ns);
 
 /*
