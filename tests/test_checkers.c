@@ -135,13 +135,13 @@ static void test_feed_sub_check_finds_corruption(void **state)
 	const char *why = NULL;
 	assert_non_null(s);
 	assert_int_equal(nx_feed_sub_check(s, &why), 0);
-	assert_int_equal(s->hold_max, 4);
+	assert_int_equal(s->hold.slots, 4);
 
-	s->nhold = s->hold_max + 1; /* more packets held than there are slots */
+	s->hold.n = s->hold.slots + 1; /* more packets held than there are slots */
 	assert_int_not_equal(nx_feed_sub_check(s, &why), 0);
 	assert_non_null(why);
 	assert_string_equal(why, "hold count or delivery base corrupt");
-	s->nhold = 0;
+	s->hold.n = 0;
 	assert_int_equal(nx_feed_sub_check(s, &why), 0);
 	nx_feed_sub_destroy(s);
 }

@@ -13,6 +13,9 @@
  *   the retransmission arrives, then re-fed packets delivered), found by
  *   data, heartbeats and end packets; each gap reported once; the missing
  *   range and the request packet, clamped;
+ * - the hold of packets past a gap: kept in order, one per number, bounded;
+ *   drained as far as the receiver can take; given up to the first held,
+ *   and what an end of session left undeliverable let go;
  * - joining mid-stream (latch) versus from sequence 1;
  * - every drop reason, and that a drop changes no state;
  * - the block walk (BinaryFILE) on whole, empty and truncated input.
@@ -390,6 +393,142 @@ static void test_end_of_session(void **state)
 	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DROP_AFTER_END);
 }
 
+/* --- The hold (nx_mold_hold) ------------------------------------------------------ */
+
+struct drained {
+	struct nx_mold_rx *rx;
+	uint64_t seq[16];
+	int kind[16];
+	int n;
+};
+
+static void deliver(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct drained *d = ctx;
+	struct nx_mold_pkt r;
+	assert_true(d->n < 16);
+	d->seq[d->n] = ((uint64_t)pkt[16] << 8) | pkt[17]; /* low bytes of the number */
+	d->kind[d->n++] = nx_mold_rx_packet(d->rx, pkt, len, &r);
+}
+
+/* Kept in sequence order whatever the arrival order, one per number,
+ * refused when too big or full; drained lowest first and only as far as
+ * the receiver can take; slots reused after a pop. */
+static void test_hold_order_dup_full(void **state)
+{
+	uint64_t mem[1024];
+	struct nx_mold_hold h;
+	struct nx_mold_rx rx;
+	struct nx_mold_pkt r;
+	struct drained d = { .rx = &rx };
+	struct pk p;
+	size_t len;
+	uint64_t seq;
+	(void)state;
+	assert_true(nx_mold_hold_memsize(4, 64) <= sizeof(mem));
+	nx_mold_hold_init(&h, mem, 4, 64);
+	assert_null(nx_mold_hold_first(&h, &len, &seq));
+	rx_from(&rx, 1, 1);
+	mk(&p, SESS, 1, 1);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	const uint64_t order[] = { 9, 5, 7, 3 };
+	for (int i = 0; i < 4; i++) {
+		mk(&p, SESS, order[i], 1);
+		assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+		assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_KEPT);
+	}
+	mk(&p, SESS, 7, 1);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_DUP);
+	mk(&p, SESS, 11, 1);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_FULL);
+	mk(&p, SESS, 12, 20); /* 20 blocks: more than 64 bytes */
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_TOO_BIG);
+	assert_non_null(nx_mold_hold_first(&h, &len, &seq));
+	assert_int_equal(seq, 3);
+	/* 2 arrives: 2 and 3 go on; 5 waits for 4 */
+	mk(&p, SESS, 2, 1);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	nx_mold_hold_drain(&h, &rx, deliver, &d);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.seq[0], 3);
+	assert_int_equal(d.kind[0], NX_MOLD_DATA);
+	assert_int_equal(rx.next, 4);
+	/* a freed slot takes a packet that sorts first */
+	mk(&p, SESS, 4, 1);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_KEPT);
+	mk(&p, SESS, 6, 1);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_FULL);
+	d.n = 0;
+	nx_mold_hold_drain(&h, &rx, deliver, &d); /* 4, 5; 7 waits for 6 */
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.seq[0], 4);
+	assert_int_equal(d.seq[1], 5);
+	assert_int_equal(rx.next, 6);
+	/* the front and the end both move: every slot used again in order */
+	for (uint64_t s = 13; s <= 14; s++) {
+		mk(&p, SESS, s, 1);
+		assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_KEPT);
+	}
+	const uint64_t want[] = { 7, 9, 13, 14 };
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *b = nx_mold_hold_first(&h, &len, &seq);
+		assert_non_null(b);
+		assert_int_equal(seq, want[i]);
+		assert_int_equal(b[17], (uint8_t)want[i]);
+		assert_int_equal(len, 20 + 2 + 3 + want[i] % 5);
+		nx_mold_hold_pop(&h);
+	}
+	assert_null(nx_mold_hold_first(&h, &len, &seq));
+}
+
+/* Giving the gap up skips to the first held packet only (the hole before
+ * it counted lost) and drains what follows; with an end of session that
+ * came after packets were held past it, those can never be delivered: they
+ * are fed once (dropped AFTER_END) and let go rather than held for ever. */
+static void test_hold_give_up(void **state)
+{
+	uint64_t mem[1024];
+	struct nx_mold_hold h;
+	struct nx_mold_rx rx;
+	struct nx_mold_pkt r;
+	struct drained d = { .rx = &rx };
+	struct pk p;
+	size_t len;
+	uint64_t seq;
+	(void)state;
+	nx_mold_hold_init(&h, mem, 8, 64);
+	rx_from(&rx, 1, 1);
+	mk(&p, SESS, 1, 1);
+	feed(&rx, &p, &r);
+	for (uint64_t s = 4; s <= 5; s++) {
+		mk(&p, SESS, s, 1);
+		assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+		nx_mold_hold_put(&h, p.b, p.n);
+	}
+	mk(&p, SESS, 8, 1);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+	nx_mold_hold_put(&h, p.b, p.n);
+	nx_mold_hold_give_up(&h, &rx, deliver, &d); /* 2..3 lost; 4, 5; 6..7 still missing */
+	assert_int_equal(rx.st.lost_msgs, 2);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(rx.next, 6);
+	assert_non_null(nx_mold_hold_first(&h, &len, &seq));
+	assert_int_equal(seq, 8);
+	/* the end comes at 7: 8 can never be delivered */
+	mk(&p, SESS, 7, 0xffff);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_END);
+	mk(&p, SESS, 6, 1);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	d.n = 0;
+	nx_mold_hold_drain(&h, &rx, deliver, &d);
+	assert_int_equal(d.n, 0); /* drain leaves it: 8 > next */
+	nx_mold_hold_give_up(&h, &rx, deliver, &d);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.kind[0], NX_MOLD_DROP_AFTER_END);
+	assert_null(nx_mold_hold_first(&h, &len, &seq));
+	assert_int_equal(rx.st.lost_msgs, 2);
+}
+
 static void test_latch_mid_stream(void **state)
 {
 	struct nx_mold_rx rx;
@@ -585,6 +724,8 @@ int main(void)
 		cmocka_unit_test(test_gap_hold_skip_to),
 		cmocka_unit_test(test_hold_heartbeat_reveals_tail_loss),
 		cmocka_unit_test(test_end_of_session),
+		cmocka_unit_test(test_hold_order_dup_full),
+		cmocka_unit_test(test_hold_give_up),
 		cmocka_unit_test(test_latch_mid_stream),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_max_count_and_empty_blocks),

@@ -129,9 +129,8 @@ struct nx_service {
 	uint64_t itch_foreign;       /* multicast feed: unicast on its port not from the
 	                                request server, dropped */
 	uint64_t ref_sent, ref_full;
-	uint8_t *ahead;              /* packets held past a gap: NX_AHEAD_MAX x NX_AHEAD_SLOT */
-	uint16_t *ahead_len;
-	uint32_t nahead;
+	struct nx_mold_hold ahead;   /* packets past a gap: NX_AHEAD_MAX of NX_AHEAD_SLOT bytes */
+	void *ahead_mem;
 	uint64_t ahead_dropped;      /* past a gap with no room to hold them */
 	/* Outbound: the venue's feed (NXM). */
 	struct nx_feed_pub *pub;     /* NULL: no feed */

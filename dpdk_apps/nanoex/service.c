@@ -67,30 +67,17 @@ static int itch_deliver(struct nx_service *v, const uint8_t *p, size_t len, uint
 	return k;
 }
 
-static uint8_t *ahead_slot(struct nx_service *v, uint32_t i)
-{
-	return v->ahead + (size_t)i * NX_AHEAD_SLOT;
-}
+/* itch_deliver for the packets held past a gap (nx_mold_hold): the time
+ * of the packet that let them go. */
+struct held_ctx {
+	struct nx_service *v;
+	uint64_t now_ns;
+};
 
-/* Packets held past a gap, fed again once the gap moved: delivered in
- * order, duplicates dropped, those still past a gap kept. */
-static void ahead_replay(struct nx_service *v, uint64_t now_ns)
+static void held_deliver(void *ctx, const uint8_t *pkt, size_t len)
 {
-	uint64_t before;
-	do {
-		uint32_t keep = 0;
-		before = v->mold.next;
-		for (uint32_t i = 0; i < v->nahead; i++) {
-			if (itch_deliver(v, ahead_slot(v, i), v->ahead_len[i], now_ns) != NX_MOLD_AHEAD)
-				continue;
-			if (keep != i) {
-				memcpy(ahead_slot(v, keep), ahead_slot(v, i), v->ahead_len[i]);
-				v->ahead_len[keep] = v->ahead_len[i];
-			}
-			keep++;
-		}
-		v->nahead = keep;
-	} while (v->nahead && v->mold.next != before);
+	const struct held_ctx *h = ctx;
+	itch_deliver(h->v, pkt, len, h->now_ns);
 }
 
 static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t now_ns)
@@ -99,15 +86,14 @@ static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint
 	v->itch_pkts++;
 	int k = itch_deliver(v, pkt->payload, pkt->payload_len, now_ns);
 	if (k == NX_MOLD_AHEAD) {
-		/* Past a gap: kept for when the gap is filled or given up. */
-		if (v->nahead < NX_AHEAD_MAX && pkt->payload_len <= NX_AHEAD_SLOT) {
-			memcpy(ahead_slot(v, v->nahead), pkt->payload, pkt->payload_len);
-			v->ahead_len[v->nahead++] = (uint16_t)pkt->payload_len;
-		} else {
+		/* Past a gap: kept for when the gap is filled or given up (a
+		 * copy of one held already is dropped: the first will do). */
+		int h = nx_mold_hold_put(&v->ahead, pkt->payload, pkt->payload_len);
+		if (h == NX_MOLD_HOLD_FULL || h == NX_MOLD_HOLD_TOO_BIG)
 			v->ahead_dropped++;
-		}
-	} else if (k == NX_MOLD_DATA && v->nahead) {
-		ahead_replay(v, now_ns);
+	} else if (k == NX_MOLD_DATA && v->ahead.n) {
+		struct held_ctx hc = { v, now_ns };
+		nx_mold_hold_drain(&v->ahead, &v->mold, held_deliver, &hc);
 	}
 	/* An answer filled part of a gap: ask for the rest at once (an answer
 	 * is one packet while the feed keeps going), and the give-up clock
@@ -120,17 +106,11 @@ static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint
 
 /* Give up the hole before the first packet held past it (nothing held:
  * the whole outstanding range), counted lost, then feed the held packets
- * again. */
+ * that follow; those an end of session left undeliverable are let go. */
 static void itch_give_up(struct nx_service *v, uint64_t now_ns)
 {
-	uint64_t first = UINT64_MAX;
-	for (uint32_t i = 0; i < v->nahead; i++) {
-		uint64_t seq = nx_itch_be64(ahead_slot(v, i) + NX_MOLD_SESSION_LEN);
-		if (seq < first)
-			first = seq;
-	}
-	nx_mold_rx_skip_to(&v->mold, first);
-	ahead_replay(v, now_ns);
+	struct held_ctx hc = { v, now_ns };
+	nx_mold_hold_give_up(&v->ahead, &v->mold, held_deliver, &hc);
 }
 
 /* The neighbour's MAC and the port it is on, or -1. */
@@ -550,10 +530,11 @@ static int itch_init(struct nx_app *a, struct nx_service *v, int socket)
 	memcpy(mc.session, it->session, sizeof(mc.session));
 	nx_mold_rx_init(&v->mold, &mc);
 	if (mc.hold_on_gap) {
-		v->ahead = rte_malloc_socket("nx_ahead", (size_t)NX_AHEAD_MAX * NX_AHEAD_SLOT, 0, socket);
-		v->ahead_len = rte_malloc_socket("nx_ahead", NX_AHEAD_MAX * sizeof(uint16_t), 0, socket);
-		if (!v->ahead || !v->ahead_len)
+		v->ahead_mem = rte_malloc_socket("nx_ahead", nx_mold_hold_memsize(NX_AHEAD_MAX,
+										  NX_AHEAD_SLOT), 8, socket);
+		if (!v->ahead_mem)
 			return -ENOMEM;
+		nx_mold_hold_init(&v->ahead, v->ahead_mem, NX_AHEAD_MAX, NX_AHEAD_SLOT);
 	}
 	if (nx_mdref_init(&v->ref, &a->cfg))
 		return -EINVAL;
@@ -646,8 +627,7 @@ void nx_service_free(struct nx_app *a)
 	if (!v)
 		return;
 	rte_free(v->book);
-	rte_free(v->ahead);
-	rte_free(v->ahead_len);
+	rte_free(v->ahead_mem);
 	rte_free(v->pub);
 	rte_free(v->pub_ids);
 	rte_free(v);

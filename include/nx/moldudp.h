@@ -270,6 +270,53 @@ uint64_t nx_mold_rx_skip_to(struct nx_mold_rx *rx, uint64_t seq);
 size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
 			  uint16_t max_count);
 
+/*
+ * A hold of packets past a gap, for a receiver in hold_on_gap mode: copies
+ * of up to `slots` packets of at most slot_len bytes, in memory the caller
+ * gives (nx_mold_hold_memsize bytes, any alignment of 8), kept in order of
+ * their sequence numbers, one per number. The lowest comes out first, so
+ * draining after a retransmission is in order and touches only what the
+ * receiver can take. put is a binary search and a move of slot indices;
+ * first and pop are O(1). No allocation, lock or system call.
+ */
+struct nx_mold_hold {
+	uint8_t *data;          /* slot s at s x slot_len */
+	uint64_t *seq;          /* by slot: the packet's first sequence number */
+	uint32_t *len;          /* by slot */
+	uint32_t *order;        /* held slots by sequence number: order[head, head + n) */
+	uint32_t *free;         /* free slots: free[0, nfree) */
+	uint32_t slots, slot_len, head, n, nfree;
+};
+
+enum nx_mold_hold_put {
+	NX_MOLD_HOLD_KEPT = 0,
+	NX_MOLD_HOLD_DUP,       /* a packet with this sequence number is held already */
+	NX_MOLD_HOLD_TOO_BIG,   /* longer than slot_len */
+	NX_MOLD_HOLD_FULL,      /* every slot is taken */
+};
+
+size_t nx_mold_hold_memsize(uint32_t slots, uint32_t slot_len);
+void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32_t slot_len);
+/* Keep a copy of pkt, a packet the receiver called NX_MOLD_AHEAD (so its
+ * header is valid). Returns an enum nx_mold_hold_put. */
+int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len);
+/* The held packet with the lowest sequence number, *len and *seq set; NULL
+ * when nothing is held. */
+const uint8_t *nx_mold_hold_first(const struct nx_mold_hold *h, size_t *len, uint64_t *seq);
+/* Let the first go. Its bytes stay as they are until the next put. */
+void nx_mold_hold_pop(struct nx_mold_hold *h);
+/* Deliver, lowest first, every held packet rx can take now (numbered at or
+ * below rx->next), through deliver(ctx, pkt, len), which feeds it to rx. */
+void nx_mold_hold_drain(struct nx_mold_hold *h, const struct nx_mold_rx *rx,
+			void (*deliver)(void *ctx, const uint8_t *pkt, size_t len), void *ctx);
+/* Give the gap up: the hole before the first held packet is counted lost
+ * (nx_mold_rx_skip_to; the whole outstanding range when nothing is held),
+ * then what is held is drained. A first packet rx can never take (numbered
+ * past an end of session that came after it was held: nothing is missing
+ * before it) is fed once more, for rx to drop and count, and let go. */
+void nx_mold_hold_give_up(struct nx_mold_hold *h, struct nx_mold_rx *rx,
+			  void (*deliver)(void *ctx, const uint8_t *pkt, size_t len), void *ctx);
+
 /* Names of drop reasons and verdicts (static strings; "?" if unknown). */
 const char *nx_mold_drop_name(int reason);
 const char *nx_mold_drop_text(int reason);

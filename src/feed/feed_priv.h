@@ -183,12 +183,6 @@ struct sub_replay {
 	struct nx_feed_rec r;
 };
 
-struct sub_hold {
-	uint64_t seq;           /* the packet's first sequence number */
-	uint32_t len;
-	uint32_t used;
-};
-
 struct nx_feed_sub {
 	struct nx_mold_rx inc;
 	uint64_t base;          /* delivery is contiguous from here; 0: nothing latched */
@@ -201,9 +195,7 @@ struct nx_feed_sub {
 	uint32_t max_levels;
 	uint8_t new_stale;      /* instruments first named from now on start stale */
 
-	struct sub_hold *hold;
-	uint8_t *hold_data;     /* slot i at i x payload */
-	uint32_t nhold, hold_max, payload;
+	struct nx_mold_hold hold; /* incremental packets past a gap */
 
 	struct nx_mold_rx snap;
 	struct {                /* the image being assembled */

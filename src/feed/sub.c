@@ -42,7 +42,7 @@
 /* --- Lifecycle --------------------------------------------------------------------- */
 
 struct sub_layout {
-	size_t slots, inst, lv, hold, hold_data, ring, total;
+	size_t slots, inst, lv, hold, ring, total;
 	uint32_t payload;
 	uint64_t ring_slots;
 };
@@ -69,8 +69,7 @@ static int sub_layout(const struct nx_feed_sub_config *cfg, struct sub_layout *o
 	o->inst = feed_lay(&L, cfg->max_instruments, sizeof(struct sub_inst));
 	o->lv = feed_lay(&L, 2ull * cfg->max_instruments * cfg->max_levels,
 			 sizeof(struct nx_level_info));
-	o->hold = feed_lay(&L, cfg->hold_pkts, sizeof(struct sub_hold));
-	o->hold_data = feed_lay(&L, cfg->hold_pkts, o->payload);
+	o->hold = feed_lay(&L, 1, nx_mold_hold_memsize(cfg->hold_pkts, o->payload));
 	o->ring = feed_lay(&L, o->ring_slots, sizeof(struct sub_replay));
 	o->total = L.off;
 	return !L.bad;
@@ -107,13 +106,10 @@ struct nx_feed_sub *nx_feed_sub_init(void *mem, size_t len, const struct nx_feed
 		      cfg->max_instruments);
 	s->inst = (struct sub_inst *)((char *)mem + o.inst);
 	s->lv = (struct nx_level_info *)((char *)mem + o.lv);
-	s->hold = (struct sub_hold *)((char *)mem + o.hold);
-	s->hold_data = (uint8_t *)mem + o.hold_data;
+	nx_mold_hold_init(&s->hold, (char *)mem + o.hold, cfg->hold_pkts, o.payload);
 	s->ring = (struct sub_replay *)((char *)mem + o.ring);
 	s->ring_mask = o.ring_slots - 1;
 	s->max_levels = cfg->max_levels;
-	s->hold_max = cfg->hold_pkts;
-	s->payload = o.payload;
 	sub_start_rx(s, cfg->from_start);
 	return s;
 }
@@ -432,67 +428,34 @@ static uint64_t pkt_seq(const uint8_t *pkt)
 	return nx_itch_be64(((const struct nx_mold_hdr *)(const void *)pkt)->seq);
 }
 
-static const uint8_t *hold_bytes(const struct nx_feed_sub *s, uint32_t i)
-{
-	return s->hold_data + (size_t)i * s->payload;
-}
-
-/* The held packet with the lowest sequence number, or -1. */
-static int64_t hold_first(const struct nx_feed_sub *s)
-{
-	int64_t best = -1;
-
-	for (uint32_t i = 0; s->nhold && i < s->hold_max; i++)
-		if (s->hold[i].used && (best < 0 || s->hold[i].seq < s->hold[best].seq))
-			best = i;
-	return best;
-}
-
 /* Keep an AHEAD packet. 1 if it was dealt with (held, or dropped as a
  * duplicate or too big: the gap's retransmission covers it), 0 if full. */
 static int hold_put(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 {
-	uint64_t seq = pkt_seq(pkt);
-	int64_t free_slot = -1;
-
-	if (len > s->payload) {
+	switch (nx_mold_hold_put(&s->hold, pkt, len)) {
+	case NX_MOLD_HOLD_KEPT:
+		s->st.held++;
+		return 1;
+	case NX_MOLD_HOLD_DUP:
+		s->st.hold_dups++;
+		return 1;
+	case NX_MOLD_HOLD_TOO_BIG:
 		s->st.hold_too_big++;
 		return 1;
-	}
-	for (uint32_t i = 0; i < s->hold_max; i++) {
-		if (!s->hold[i].used) {
-			if (free_slot < 0)
-				free_slot = i;
-		} else if (s->hold[i].seq == seq) {
-			s->st.hold_dups++;
-			return 1;
-		}
-	}
-	if (free_slot < 0)
+	default:
 		return 0;
-	memcpy(s->hold_data + (size_t)free_slot * s->payload, pkt, len);
-	s->hold[free_slot] = (struct sub_hold){ .seq = seq, .len = (uint32_t)len, .used = 1 };
-	s->nhold++;
-	s->st.held++;
-	return 1;
+	}
 }
 
-/* Release slot i; its bytes stay intact until the next hold_put. */
-static void hold_release(struct nx_feed_sub *s, int64_t i)
+static void deliver_held(void *ctx, const uint8_t *pkt, size_t len)
 {
-	s->hold[i].used = 0;
-	s->nhold--;
+	inc_packet(ctx, pkt, len);
 }
 
 /* Feed held packets that the receiver has caught up with, in order. */
 static void drain(struct nx_feed_sub *s)
 {
-	int64_t i;
-
-	while ((i = hold_first(s)) >= 0 && s->hold[i].seq <= s->inc.next) {
-		hold_release(s, i);
-		inc_packet(s, hold_bytes(s, (uint32_t)i), s->hold[i].len);
-	}
+	nx_mold_hold_drain(&s->hold, &s->inc, deliver_held, s);
 }
 
 /* Skip the gap by feeding pkt (a packet after it) in skip mode, then the
@@ -512,14 +475,15 @@ static int skip_with(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 void nx_feed_sub_give_up(struct nx_feed_sub *s)
 {
 	uint8_t hb[NX_MOLD_HDR_LEN];
-	uint64_t first, count;
-	int64_t i;
+	uint64_t first, count, seq;
+	const uint8_t *p;
+	size_t len;
 
 	if (!nx_mold_rx_missing(&s->inc, &first, &count))
 		return;
-	while ((i = hold_first(s)) >= 0) {
-		hold_release(s, i);
-		if (skip_with(s, hold_bytes(s, (uint32_t)i), s->hold[i].len) == NX_MOLD_DATA)
+	while ((p = nx_mold_hold_first(&s->hold, &len, &seq))) {
+		nx_mold_hold_pop(&s->hold); /* its bytes stay: nothing is put below */
+		if (skip_with(s, p, len) == NX_MOLD_DATA)
 			return;
 	}
 	nx_mold_hdr_write(hb, s->inc.session, s->inc.high, NX_MOLD_COUNT_HEARTBEAT);
@@ -530,14 +494,16 @@ void nx_feed_sub_give_up(struct nx_feed_sub *s)
  * the packet and the earliest held one comes first, then take the packet. */
 static int hold_full(struct nx_feed_sub *s, const uint8_t *pkt, size_t len)
 {
-	int64_t i = hold_first(s);
+	uint64_t seq;
+	size_t hlen;
+	const uint8_t *h = nx_mold_hold_first(&s->hold, &hlen, &seq);
 	int rc;
 
 	s->st.hold_full++;
-	if (i < 0 || pkt_seq(pkt) < s->hold[i].seq)
+	if (!h || pkt_seq(pkt) < seq)
 		return skip_with(s, pkt, len);
-	hold_release(s, i);
-	skip_with(s, hold_bytes(s, (uint32_t)i), s->hold[i].len);
+	nx_mold_hold_pop(&s->hold);
+	skip_with(s, h, hlen);
 	rc = inc_packet(s, pkt, len);
 	if (rc == NX_MOLD_DATA)
 		drain(s);
@@ -795,7 +761,8 @@ int nx_feed_sub_check(const struct nx_feed_sub *s, const char **why)
 			return -EFAULT;
 		}
 	}
-	if (s->nhold > s->hold_max || (s->base && s->inc.next && s->base > s->inc.next)) {
+	if (s->hold.n > s->hold.slots || s->hold.n + s->hold.nfree != s->hold.slots ||
+	    (s->base && s->inc.next && s->base > s->inc.next)) {
 		*why = "hold count or delivery base corrupt";
 		return -EFAULT;
 	}

@@ -250,6 +250,114 @@ size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
 	return nx_mold_request_build(out, cap, rx->session, first, (uint16_t)n);
 }
 
+/* --- The hold ------------------------------------------------------------------- */
+
+size_t nx_mold_hold_memsize(uint32_t slots, uint32_t slot_len)
+{
+	size_t per = sizeof(uint64_t) + 3 * sizeof(uint32_t);
+	return (size_t)slots * per + (((size_t)slots * slot_len + 7) & ~(size_t)7);
+}
+
+void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32_t slot_len)
+{
+	uint8_t *p = mem;
+	h->seq = (uint64_t *)(void *)p;
+	p += (size_t)slots * sizeof(uint64_t);
+	h->len = (uint32_t *)(void *)p;
+	p += (size_t)slots * sizeof(uint32_t);
+	h->order = (uint32_t *)(void *)p;
+	p += (size_t)slots * sizeof(uint32_t);
+	h->free = (uint32_t *)(void *)p;
+	p += (size_t)slots * sizeof(uint32_t);
+	h->data = p;
+	h->slots = slots;
+	h->slot_len = slot_len;
+	h->head = h->n = 0;
+	h->nfree = slots;
+	for (uint32_t i = 0; i < slots; i++)
+		h->free[i] = slots - 1 - i; /* slot 0 first */
+}
+
+int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len)
+{
+	uint64_t seq = nx_itch_be64(((const struct nx_mold_hdr *)(const void *)pkt)->seq);
+	uint32_t lo = h->head, hi = h->head + h->n;
+	while (lo < hi) { /* the first held number >= seq */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (h->seq[h->order[mid]] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->head + h->n && h->seq[h->order[lo]] == seq)
+		return NX_MOLD_HOLD_DUP;
+	if (len > h->slot_len)
+		return NX_MOLD_HOLD_TOO_BIG;
+	if (!h->nfree)
+		return NX_MOLD_HOLD_FULL;
+	if (h->head + h->n == h->slots) { /* the end is taken: close the drained front */
+		memmove(h->order, h->order + h->head, (size_t)h->n * sizeof(uint32_t));
+		lo -= h->head;
+		h->head = 0;
+	}
+	uint32_t s = h->free[--h->nfree];
+	memmove(h->order + lo + 1, h->order + lo, (size_t)(h->head + h->n - lo) * sizeof(uint32_t));
+	h->order[lo] = s;
+	h->n++;
+	h->seq[s] = seq;
+	h->len[s] = (uint32_t)len;
+	memcpy(h->data + (size_t)s * h->slot_len, pkt, len);
+	return NX_MOLD_HOLD_KEPT;
+}
+
+const uint8_t *nx_mold_hold_first(const struct nx_mold_hold *h, size_t *len, uint64_t *seq)
+{
+	if (!h->n)
+		return NULL;
+	uint32_t s = h->order[h->head];
+	*len = h->len[s];
+	*seq = h->seq[s];
+	return h->data + (size_t)s * h->slot_len;
+}
+
+void nx_mold_hold_pop(struct nx_mold_hold *h)
+{
+	if (!h->n)
+		return;
+	h->free[h->nfree++] = h->order[h->head];
+	if (--h->n)
+		h->head++;
+	else
+		h->head = 0;
+}
+
+void nx_mold_hold_drain(struct nx_mold_hold *h, const struct nx_mold_rx *rx,
+			void (*deliver)(void *ctx, const uint8_t *pkt, size_t len), void *ctx)
+{
+	const uint8_t *p;
+	size_t len;
+	uint64_t seq;
+	while ((p = nx_mold_hold_first(h, &len, &seq)) && seq <= rx->next) {
+		nx_mold_hold_pop(h);
+		deliver(ctx, p, len); /* nothing is put meanwhile: p stays intact */
+	}
+}
+
+void nx_mold_hold_give_up(struct nx_mold_hold *h, struct nx_mold_rx *rx,
+			  void (*deliver)(void *ctx, const uint8_t *pkt, size_t len), void *ctx)
+{
+	const uint8_t *p;
+	size_t len;
+	uint64_t seq;
+	p = nx_mold_hold_first(h, &len, &seq);
+	nx_mold_rx_skip_to(rx, p ? seq : UINT64_MAX);
+	while ((p = nx_mold_hold_first(h, &len, &seq)) && seq > rx->next) {
+		nx_mold_hold_pop(h); /* past the end: dropped (AFTER_END) and counted by rx */
+		deliver(ctx, p, len);
+	}
+	nx_mold_hold_drain(h, rx, deliver, ctx);
+}
+
 struct name_row {
 	const char *name, *text;
 };
