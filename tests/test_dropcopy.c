@@ -308,6 +308,42 @@ static void test_waits_after_the_session_finished(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->drop_copy_lost, 0);
 }
 
+/* Regression (copy_after_finished_sending): DC's session X sent
+ * FinishedSending and the venue answered with its own FinishedSending
+ * (lastSeqNo 0). A copy made before X's FinishedReceiving arrived was
+ * numbered 1 in X's flow, past the lastSeqNo the venue had announced, and
+ * X then finalized: a client that finished at lastSeqNo, or lost that
+ * datagram, could never recover it, and DC's next session did not get it.
+ * It waits for the next session instead. */
+static void test_no_copy_past_finished_sending(void **state)
+{
+	struct dfx *f = *state;
+	uint8_t buf[256];
+	struct nx_client_msg m[8];
+	login(f, 2);
+	login(f, 0);
+	rx(f, 2, buf, nx_client_finished_sending(&f->c[2], buf, sizeof(buf)));
+	int fs = 0;
+	for (uint32_t i = 0; i < f->out.n; i++) {
+		int got = nx_client_read(&f->c[2], f->out.d[i].data, f->out.d[i].len, m, 8);
+		for (int j = 0; j < got; j++)
+			if (m[j].template_id == NX_NXP_FINISHED_SENDING) {
+				assert_int_equal(m[j].u.finished_sending.last_seq_no, 0);
+				fs = 1;
+			}
+	}
+	assert_true(fs);
+	new_order(f, 0, 1, NX_SIDE_BUY, 990, 1);
+	assert_int_equal(f->n[0], 1);
+	assert_int_equal(f->n[2], 0); /* nothing after the venue's FinishedSending */
+	rx(f, 2, buf, nx_client_finished_receiving(&f->c[2], buf, sizeof(buf)));
+	assert_int_equal(nx_engine_stats(f->e)->drop_copy_waited, 1);
+	nx_client_init(&f->c[2], 200, DC, key_dc); /* DC's next session has it */
+	login(f, 2);
+	recover(f, 1, 1, 1);
+	assert_int_equal(nx_engine_stats(f->e)->drop_copy_lost, 0);
+}
+
 /* A session of DC negotiated but not established takes the copies into its
  * history at once; it gets them back after establishing. */
 static void test_negotiated_session_keeps_them(void **state)
@@ -422,6 +458,7 @@ int main(void)
 		T(test_receiver_may_not_trade),
 		T(test_waits_for_the_first_session),
 		T(test_waits_after_the_session_finished),
+		T(test_no_copy_past_finished_sending),
 		T(test_negotiated_session_keeps_them),
 		T(test_waiting_copies_go_to_the_next_established),
 		T(test_waiting_is_bounded),

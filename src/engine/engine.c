@@ -267,14 +267,17 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
 /* A copy of the message s was just sent, the same bytes under the next
  * number of the receiving account's session, kept in its history like its
  * own messages (recoverable, and waiting there while it is not bound). With
- * no such session (none yet, or it finished), the copy waits for the next. */
+ * no such session (none yet, or it finished), the copy waits for the next.
+ * A session that is finishing (finalized ones too) takes none: the venue
+ * told its client where its flow ends (FinishedSending), and a copy
+ * numbered past that would be lost with it. */
 static NX_NOINLINE void drop_copy(struct nx_engine *e, const struct session *s)
 {
 	struct acct_state *a = &e->acct_st[s->dc_to];
 	uint32_t from = (uint32_t)((s->next_send - 1) & e->hist_mask);
 	const uint8_t *msg = s->hist + (size_t)from * HIST_SLOT;
 	uint8_t len = s->hist_len[from];
-	if (a->sess != NIL && e->sess[a->sess].state != S_FINALIZED) {
+	if (a->sess != NIL && !e->sess[a->sess].finishing) {
 		out_app_copy(e, &e->sess[a->sess], msg, len);
 		e->st.drop_copies++;
 	} else if (a->wait_n < e->cfg.history) {

@@ -90,8 +90,12 @@ void session_take_copies(struct nx_engine *e, struct session *s, int binding)
 	struct acct_state *a = &e->acct_st[s->acct_cfg];
 	/* The latest established takes the copies; before one is, the first
 	 * negotiated. Copies wait only while there is none of either, and
-	 * whoever comes next takes them, so none is left behind. */
-	if (binding || a->sess == NIL || e->sess[a->sess].state == S_FINALIZED)
+	 * whoever comes next takes them, so none is left behind. A session
+	 * that is finishing (its flow ended at the venue's FinishedSending;
+	 * finalized ones too) takes none, even when it binds again. */
+	if (s->finishing)
+		return;
+	if (binding || a->sess == NIL || e->sess[a->sess].finishing)
 		a->sess = (uint32_t)(s - e->sess);
 	if (!a->wait_n || a->sess != (uint32_t)(s - e->sess))
 		return;
