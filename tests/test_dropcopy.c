@@ -344,6 +344,38 @@ static void test_no_copy_past_finished_sending(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->drop_copy_lost, 0);
 }
 
+/* Regression (copies_wait_beside_a_live_session): DC's session X is
+ * established and bound; a later session Y of DC established (so took the
+ * copies) and finished. The copies then waited for a next session while X
+ * was there reading, and past `history` of them were lost. The session
+ * bound latest of the others, X, takes them, live. */
+static void test_finished_session_hands_copies_to_a_bound_one(void **state)
+{
+	struct dfx *f = *state;
+	uint8_t buf[256];
+	login(f, 2); /* X */
+	struct nx_addr x_addr = f->addr[2];
+	struct nx_client x = f->c[2];
+	f->addr[2] = (struct nx_addr){ 0x0a000009u, 7000 };
+	nx_client_init(&f->c[2], 300, DC, key_dc);
+	login(f, 2); /* Y, from another address: X stays bound */
+	rx(f, 2, buf, nx_client_finished_sending(&f->c[2], buf, sizeof(buf)));
+	rx(f, 2, buf, nx_client_finished_receiving(&f->c[2], buf, sizeof(buf)));
+	f->addr[2] = x_addr;
+	f->c[2] = x;
+	login(f, 0);
+	for (uint64_t cl = 1; cl <= 70; cl++) {
+		new_order(f, 0, cl, NX_SIDE_BUY, 900 + (int64_t)cl, 1);
+		assert_int_equal(f->n[2], 1);
+		assert_int_equal(f->m[2][0].seq, cl);
+		assert_false(f->m[2][0].retransmitted);
+	}
+	const struct nx_engine_stats *st = nx_engine_stats(f->e);
+	assert_int_equal(st->drop_copies, 70);
+	assert_int_equal(st->drop_copy_waited, 0);
+	assert_int_equal(st->drop_copy_lost, 0);
+}
+
 /* A session of DC negotiated but not established takes the copies into its
  * history at once; it gets them back after establishing. */
 static void test_negotiated_session_keeps_them(void **state)
@@ -459,6 +491,7 @@ int main(void)
 		T(test_waits_for_the_first_session),
 		T(test_waits_after_the_session_finished),
 		T(test_no_copy_past_finished_sending),
+		T(test_finished_session_hands_copies_to_a_bound_one),
 		T(test_negotiated_session_keeps_them),
 		T(test_waiting_copies_go_to_the_next_established),
 		T(test_waiting_is_bounded),

@@ -47,6 +47,8 @@ struct session {
 	uint64_t neg_ts, est_ts;  /* timestamps of the accepted Negotiate / Establish
 	                             (est_ts valid once est_seen: 0 is a timestamp too) */
 	uint64_t ack_send, ack_recv; /* what its EstablishmentAck said, for a retry */
+	uint64_t bind_n;          /* e->binds at its latest binding: of a drop-copy
+	                             account's bound sessions, the latest established */
 	uint64_t rt_from, rt_req_ts; /* retransmission being served */
 	uint32_t rt_left;
 	uint32_t keepalive_ms;    /* the client's */
@@ -83,7 +85,8 @@ struct acct_state {
 	uint32_t to;              /* the receiving account's index; NIL: no copies */
 	uint32_t sess;            /* a receiver's session that gets them: its latest
 	                             established, or before that the first it
-	                             negotiated; NIL: none yet */
+	                             negotiated; when that one finishes, its
+	                             bound session established latest; NIL: none */
 	uint32_t negotiated;      /* session slots it took (never given back) */
 	uint8_t receiver;         /* another account copies to this one: it may not trade */
 	/* A receiver's copies made while it has no session to take them (none
@@ -116,6 +119,7 @@ struct nx_engine {
 	uint64_t epoch;           /* the call's number */
 	struct session *cur;      /* session whose request is being applied */
 	uint64_t keepalive_ns;    /* the venue's heartbeat interval */
+	uint64_t binds;           /* bindings made: orders sessions' bind_n */
 	uint32_t hist_mask;
 	struct nx_engine_stats st;
 	struct nx_venue_config cfg; /* accounts and instruments copied, no restricted lists */

@@ -81,6 +81,7 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 		session_take_copies(e, s, 1);
 	s->addr = a;
 	s->bound = 1;
+	s->bind_n = ++e->binds;
 	session_bound_set(e, s, 1);
 	idmap_insert(&e->by_addr, addr_key(a), (uint32_t)(s - e->sess));
 }
@@ -103,6 +104,26 @@ void session_take_copies(struct nx_engine *e, struct session *s, int binding)
 		out_app_copy(e, s, a->wait + (size_t)i * HIST_SLOT, a->wait_len[i]);
 	e->st.drop_copies += a->wait_n;
 	a->wait_n = 0;
+}
+
+/* Receiver session s, which took its account's copies, is finishing: the
+ * account's other bound session that established latest takes them from
+ * now on, live; with none, they wait for its next session. Once per
+ * session (cold): the bound sessions only are visited. */
+static void handover_copies(struct nx_engine *e, const struct session *s)
+{
+	struct acct_state *a = &e->acct_st[s->acct_cfg];
+	struct session *best = NULL;
+	for (uint32_t w = 0; w < e->bound_words; w++)
+		for (uint64_t bits = e->bound_bits[w]; bits; bits &= bits - 1) {
+			struct session *t = &e->sess[w * 64 + (uint32_t)NX_CTZ64(bits)];
+			if (t != s && t->acct_cfg == s->acct_cfg && !t->finishing &&
+			    (!best || t->bind_n > best->bind_n))
+				best = t;
+		}
+	a->sess = NIL;
+	if (best)
+		session_take_copies(e, best, 1);
 }
 
 /* --- Replies to session messages ---------------------------------------------- */
@@ -354,6 +375,8 @@ static void on_finished_sending(struct nx_engine *e, struct session *s, uint64_t
 		session_not_applied(e, s, s->next_recv, (uint32_t)(last - s->next_recv + 1));
 		s->next_recv = last + 1;
 	}
+	if (!s->finishing && s->dc_receiver && e->acct_st[s->acct_cfg].sess == (uint32_t)(s - e->sess))
+		handover_copies(e, s);
 	s->finishing = 1;
 	REPLY(e, src, finished_receiving, .session_id = s->id);
 	REPLY(e, src, finished_sending, .session_id = s->id, .last_seq_no = s->next_send - 1);
