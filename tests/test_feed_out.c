@@ -11,6 +11,9 @@
  *   its instrument's backlogged trades even when the ring has room;
  * - the backlog full: trades lost, then announced (TRADES_LOST) in their
  *   place, an instrument's later trades lost until then;
+ * - the backlog drained, and losses announced, at most
+ *   NX_FEED_OUT_DRAIN_RECS records a poll, in order, to a subscriber that
+ *   ends with the engine's book;
  * - a random run: the real book (nx_book) through the outbox, a ring of a
  *   few records whose consumer stalls now and then, a backlog small enough
  *   to overflow, then the publisher and a subscriber. An oracle checks
@@ -776,6 +779,207 @@ static void test_out_stale_snapshot_consistent(void **state)
 	free(w);
 }
 
+/* --- The backlog drains a bounded amount a poll ----------------------------------------- */
+
+/* Regression ("one outbox poll can copy up to a full ring of backlog, about
+ * 2 MB, on the shard core"): when the ring had room again, a flush drained
+ * the whole backlog into it at once, between two bursts of the core that
+ * matches orders. Now a flush puts at most NX_FEED_OUT_DRAIN_RECS records
+ * of it, and the polls after it go on in order: a trade made meanwhile
+ * waits behind the backlog, book changes of that time are re-imaged once
+ * it is empty, and a subscriber ends with the engine's book and its whole
+ * tape (heard plus announced lost). */
+#define DRAIN_BACKLOG (4u * NX_FEED_OUT_DRAIN_RECS)
+#define DRAIN_LOST    100u
+
+static void test_out_backlog_drain_bounded_per_poll(void **state)
+{
+	const struct nx_book_config bc = { .max_instruments = 4, .max_accounts = 4,
+					   .max_orders = 2 * (DRAIN_BACKLOG + DRAIN_LOST),
+					   .ladder_ticks = 256 };
+	struct nx_feed_pub_config pc = pub_cfg();
+	const struct nx_feed_out_config oc = { .instruments = INSTS, .ninstruments = 3,
+					       .max_levels = 64, .backlog = DRAIN_BACKLOG };
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct sworld *w = calloc(1, sizeof(*w));
+	const struct nx_feed_out_stats *st;
+	struct nx_feed_inst_info fi;
+	const unsigned sells = DRAIN_BACKLOG + DRAIN_LOST;
+	uint64_t recs, polls = 0;
+	nx_tid_t last_tid = 0;
+	size_t from;
+	int announced = 0;
+
+	(void)state;
+	assert_non_null(w);
+	w->ring = fr_new(LOG_MAX / 2);
+	w->book = nx_book_create(&bc, s_tap, w);
+	w->out = nx_feed_out_create(&oc, fr_enq, w->ring);
+	w->pub = nx_feed_pub_create(&pc, s_send, w);
+	w->from_start = mk_sub(&sc);
+	assert_true(w->book && w->out && w->pub);
+	st = nx_feed_out_stats(w->out);
+	for (unsigned i = 0; i < 3; i++) {
+		struct nx_instrument in = { .id = INSTS[i], .band_ticks = 50 };
+
+		snprintf(in.symbol, sizeof(in.symbol), "DRN%u", i);
+		nx_instrument_defaults(&in);
+		assert_int_equal(nx_book_add_instrument(w->book, &in), 0);
+	}
+	for (nx_acct_t a = 1; a <= 2; a++)
+		assert_int_equal(nx_book_add_account(w->book, &(struct nx_account){ .id = a }), 0);
+
+	/* The opening and a deep ask on 7, all on the feed. */
+	for (unsigned k = 0; k < sells; k++) {
+		s_order(w, 2, SELL, 101, 1, NX_TIF_GTC);
+		nx_feed_out_poll(w->out, w->book);
+		s_consume(w);
+	}
+	s_order(w, 1, BUY, 99, 3, NX_TIF_GTC);
+	nx_feed_out_poll(w->out, w->book);
+	s_consume(w);
+	assert_int_equal(nx_feed_out_idle(w->out), 1);
+	assert_true(s_is_engine(w, w->from_start));
+
+	/* The ring full: one buy sweeps them all. The backlog fills, the rest
+	 * is lost (to be announced), the level changes dropped, 7 stale. */
+	w->ring->cap = 0;
+	s_order(w, 1, BUY, 101, sells, NX_TIF_IOC);
+	nx_feed_out_poll(w->out, w->book);
+	assert_int_equal(nx_feed_out_backlog(w->out), DRAIN_BACKLOG);
+	assert_int_equal(st->trades_lost, DRAIN_LOST);
+	assert_int_equal(nx_feed_out_stale(w->out), 1);
+
+	/* The ring empties. One poll puts NX_FEED_OUT_DRAIN_RECS records of
+	 * the backlog, not all of it; the room it made takes the announcement. */
+	w->ring->cap = LOG_MAX / 2;
+	from = w->ring->nlog;
+	recs = st->recs;
+	nx_feed_out_poll(w->out, w->book);
+	polls++;
+	assert_int_equal(st->recs - recs, NX_FEED_OUT_DRAIN_RECS);
+	assert_int_equal(nx_feed_out_backlog(w->out),
+			 DRAIN_BACKLOG - NX_FEED_OUT_DRAIN_RECS + 1);
+	assert_int_equal(st->losses_announced, 1);
+	s_consume(w);
+
+	/* Meanwhile: a bid changes (dropped: 7 is stale) and a trade is made;
+	 * the trade waits behind the backlog. */
+	s_order(w, 2, SELL, 99, 1, NX_TIF_IOC);
+
+	/* Every poll puts at most the bound, the last one the image after the
+	 * backlog's last records (they share it). */
+	while (!nx_feed_out_idle(w->out)) {
+		recs = st->recs;
+		nx_feed_out_poll(w->out, w->book);
+		polls++;
+		assert_true(st->recs - recs <= NX_FEED_OUT_DRAIN_RECS);
+		if (!nx_feed_out_idle(w->out))
+			assert_int_equal(st->recs - recs, NX_FEED_OUT_DRAIN_RECS);
+		s_consume(w);
+		assert_true(polls < 100);
+	}
+	/* DRAIN_BACKLOG trades, the announcement, the late trade: */
+	assert_int_equal(polls, (DRAIN_BACKLOG + 2 + NX_FEED_OUT_DRAIN_RECS - 1) /
+					NX_FEED_OUT_DRAIN_RECS);
+	assert_int_equal(st->reimages, 3 + 1);
+
+	/* On the ring, in the engine's order: the backlogged trades, the
+	 * announcement of the lost ones, the late trade, then 7's image. */
+	for (size_t k = from; k < w->ring->nlog; k++) {
+		const struct nx_feed_rec *r = &w->ring->log[k];
+
+		if (r->type == NX_FEED_REC_TRADE) {
+			assert_true(r->n > last_tid);
+			assert_true(announced == (r->n > DRAIN_BACKLOG + DRAIN_LOST));
+			last_tid = r->n;
+		} else if (r->type == NX_FEED_REC_TRADES_LOST) {
+			assert_false(announced);
+			assert_int_equal(last_tid, DRAIN_BACKLOG);
+			assert_int_equal(r->n, DRAIN_LOST);
+			assert_int_equal(r->qty, DRAIN_LOST);
+			announced = 1;
+		} else {
+			assert_int_equal(last_tid, DRAIN_BACKLOG + DRAIN_LOST + 1);
+		}
+	}
+	assert_true(announced);
+
+	/* The subscriber holds the engine's book and its whole tape. */
+	assert_true(s_is_engine(w, w->from_start));
+	assert_int_equal(nx_feed_sub_instrument(w->from_start, 7, &fi), 0);
+	assert_int_equal(fi.trades, DRAIN_BACKLOG + 1);
+	assert_int_equal(fi.trades_lost, DRAIN_LOST);
+	assert_int_equal(fi.trades_lost_qty, DRAIN_LOST);
+
+	nx_book_destroy(w->book);
+	nx_feed_out_destroy(w->out);
+	nx_feed_pub_destroy(w->pub);
+	nx_feed_sub_destroy(w->from_start);
+	free(w->ring);
+	free(w);
+}
+
+/* The same bound for announcements: they go into the room a flush's drain
+ * made, so a flush announces no more losses than it drained. 65,536
+ * instruments each lose a trade behind a backlog of 16; once the ring has
+ * room, one poll used to announce (and put) all 65,520 losses. Now each
+ * poll puts NX_FEED_OUT_DRAIN_RECS records, in the order of the losses. */
+static void test_out_announcements_bounded_per_poll(void **state)
+{
+	struct fring *f = fr_new(4 * MANY);
+	struct nx_feed_out *o = out_many(f);
+	struct nx_book *b = book_new();
+	const struct nx_feed_out_stats *st = nx_feed_out_stats(o);
+	uint64_t recs, polls = 0;
+	nx_inst_t next_trade = 1, next_lost = 17;
+
+	(void)state;
+	while (nx_feed_out_stale(o))
+		nx_feed_out_poll(o, b);
+	fr_consume_all(f);
+	f->nlog = 0;
+
+	f->cap = 0;
+	for (nx_inst_t i = 1; i <= MANY; i++) {
+		put(o, trd(i, BUY, 5, 1, i));
+		nx_feed_out_poll(o, b); /* a burst's flush: no room */
+	}
+	assert_int_equal(nx_feed_out_backlog(o), 16);
+	assert_int_equal(st->trades_lost, MANY - 16);
+	assert_int_equal(f->nlog, 0);
+
+	f->cap = 4 * MANY;
+	while (!nx_feed_out_idle(o)) {
+		size_t from = f->nlog;
+
+		recs = st->recs;
+		nx_feed_out_poll(o, b);
+		polls++;
+		assert_true(st->recs - recs <= NX_FEED_OUT_DRAIN_RECS);
+		if (!nx_feed_out_idle(o))
+			assert_int_equal(st->recs - recs, NX_FEED_OUT_DRAIN_RECS);
+		for (size_t k = from; k < f->nlog; k++) {
+			if (f->log[k].type == NX_FEED_REC_TRADE) {
+				assert_int_equal(f->log[k].inst, next_trade++);
+			} else {
+				assert_int_equal(f->log[k].type, NX_FEED_REC_TRADES_LOST);
+				assert_int_equal(next_trade, 17); /* after the backlogged trades */
+				assert_int_equal(f->log[k].inst, next_lost++);
+				assert_int_equal(f->log[k].n, 1);
+			}
+		}
+		fr_consume_all(f);
+		assert_true(polls <= MANY);
+	}
+	assert_int_equal(next_lost, MANY + 1);
+	assert_int_equal(st->losses_announced, MANY - 16);
+	assert_int_equal(polls, MANY / NX_FEED_OUT_DRAIN_RECS);
+	nx_feed_out_destroy(o);
+	nx_book_destroy(b);
+	free(f);
+}
+
 /* --- A random run, checked record by record ------------------------------------------ */
 
 #define R_LIVE  512
@@ -1131,6 +1335,8 @@ int main(void)
 		cmocka_unit_test(test_out_reimage_visits_stale_only),
 		cmocka_unit_test(test_out_reimage_oldest_first),
 		cmocka_unit_test(test_out_stale_snapshot_consistent),
+		cmocka_unit_test(test_out_backlog_drain_bounded_per_poll),
+		cmocka_unit_test(test_out_announcements_bounded_per_poll),
 		cmocka_unit_test(test_out_random),
 		cmocka_unit_test(test_out_no_alloc),
 	};

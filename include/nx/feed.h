@@ -538,9 +538,11 @@ const char *nx_feed_pub_drop_text(int reason);
  * - TRADE records are kept: one that does not fit, and every later one
  *   while any waits (so the tape keeps its order), goes into the backlog,
  *   a FIFO of `backlog` records allocated at init. Each flush drains the
- *   backlog into the ring before any new record. While it holds anything
- *   the ring is full, so the book changes of that time are dropped as
- *   above.
+ *   backlog into the ring before any new record, at most
+ *   NX_FEED_OUT_DRAIN_RECS records of it a flush: a full backlog drains
+ *   over several polls, never in one. While it holds anything the ring is
+ *   full or the flush's share is spent, so the book changes of that time
+ *   are dropped as above and the trades join the backlog's tail.
  * - A TRADE that finds the backlog full is lost, and so is every later
  *   trade of its instrument until the loss is announced: one TRADES_LOST
  *   record (count and quantity) goes into the backlog as soon as it has
@@ -550,10 +552,18 @@ const char *nx_feed_pub_drop_text(int reason);
  *   trade of any instrument, and no loss, waits): a re-image never
  *   overtakes a trade that happened before it, nor takes the ring room
  *   backlogged trades wait for. Re-images go in the order the instruments
- *   became stale, at most NX_FEED_OUT_REIMAGE_RECS records of them a call:
- *   finding the next one costs nothing however many instruments the
- *   shard has, and an instrument waits only for the images queued ahead
- *   of it.
+ *   became stale, at most NX_FEED_OUT_REIMAGE_RECS records of them a call,
+ *   less what its flush drained of the backlog: finding the next one
+ *   costs nothing however many instruments the shard has, and an
+ *   instrument waits only for the images queued ahead of it.
+ *
+ * So a call's work on the shard's core is bounded by constants, not by
+ * the backlog's size or the number of instruments: a flush puts at most
+ * NX_FEED_OUT_DRAIN_RECS records of the backlog (announcements included:
+ * it announces only into the room its own drain made) and its buffer's
+ * NX_FEED_OUT_BUF; a poll, that flush and re-images within the same
+ * NX_FEED_OUT_REIMAGE_RECS, plus the end of the image it started (at
+ * most NX_FEED_IMAGE_RECS(max_levels): an image goes whole).
  *
  * So for each instrument the ring carries its trades and losses in the
  * engine's order, and its book changes in the engine's order or replaced by
@@ -577,6 +587,15 @@ typedef unsigned (*nx_feed_enq_fn)(void *ctx, const struct nx_feed_rec *r, unsig
  * bursts, so a shard with thousands of stale instruments (every one at
  * start) opens them over several loops instead of stalling one. */
 #define NX_FEED_OUT_REIMAGE_RECS (4u * NX_FEED_OUT_BUF)
+/* Backlog records (trades, TRADES_LOST) one flush puts on the ring besides
+ * its buffer: as many as a call's re-images, 32 KB copied between two
+ * bursts. The whole backlog (65,536 records, 2 MB, by default) once went
+ * in one flush when the ring emptied, hundreds of microseconds on the
+ * matching core; it now drains over ceil(backlog / 1,024) polls (64 by
+ * default) if no trade or loss joins it. At least NX_FEED_OUT_BUF (checked
+ * in out.c), so a flush with room on the ring drains more of the backlog
+ * than its buffer can add to it: with room, the backlog always shrinks. */
+#define NX_FEED_OUT_DRAIN_RECS (4u * NX_FEED_OUT_BUF)
 #define NX_FEED_MAX_BACKLOG (1u << 24) /* 512 MB of records: far past any sane setting */
 
 struct nx_feed_out_config {
@@ -638,10 +657,11 @@ void nx_feed_out_rec(struct nx_feed_out *o, const struct nx_feed_rec *r);
 
 /*
  * Onto the ring: first the backlog (and losses waiting to be announced,
- * into it), then, if it is empty, the buffer; what does not fit is
- * backlogged (trades), lost and to be announced (trades, backlog full) or
- * dropped (the rest, instruments stale). Call it between bursts: nothing
- * else bounds how long a record waits in the buffer or the backlog.
+ * into it), at most NX_FEED_OUT_DRAIN_RECS records of it, then, if it is
+ * empty, the buffer; what does not go is backlogged (trades), lost and to
+ * be announced (trades, backlog full) or dropped (the rest, instruments
+ * stale). Call it between bursts: nothing else bounds how long a record
+ * waits in the buffer or the backlog. Costs O(records put + NX_FEED_OUT_BUF).
  */
 void nx_feed_out_flush(struct nx_feed_out *o);
 
@@ -650,14 +670,16 @@ void nx_feed_out_flush(struct nx_feed_out *o);
  * image put whole or not at all), after a flush, and only once the backlog
  * is empty. In the order they became stale (at init: every instrument, in
  * id order); stops at the first image the ring has no room for, or once
- * this call has put NX_FEED_OUT_REIMAGE_RECS records: the rest wait for the
- * next call. Costs O(1) when nothing can be re-imaged, else O(records put).
+ * this call has put NX_FEED_OUT_REIMAGE_RECS records, the backlog's its
+ * flush drained included: the rest wait for the next call. Costs O(1) when
+ * nothing can be re-imaged, else O(records put).
  */
 void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b);
 
 /* Between bursts: nx_feed_out_flush if anything waits, then
- * nx_feed_out_reimage if an instrument is stale. Cheap when there is
- * nothing to do. */
+ * nx_feed_out_reimage if an instrument is stale, the two within one
+ * NX_FEED_OUT_REIMAGE_RECS of backlog and images (and the end of an
+ * image). Cheap when there is nothing to do. */
 void nx_feed_out_poll(struct nx_feed_out *o, const struct nx_book *b);
 
 /* 1 when nothing waits (buffer and backlog empty, no loss unannounced, no

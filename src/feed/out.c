@@ -22,13 +22,17 @@
  * while any was stale, and the shard calls it between every two bursts.
  *
  * Invariants, which the ordering promises of nx/feed.h rest on:
- * - the backlog holds records only while the ring is full: the flush that
- *   could not drain it stopped because the ring took less than it was
- *   offered, and nothing else is put on the ring before the backlog is
- *   empty;
+ * - the backlog holds records only while the ring is full or the last
+ *   flush spent its share: the flush that could not drain it stopped
+ *   because the ring took less than it was offered or because it had put
+ *   NX_FEED_OUT_DRAIN_RECS records of it, and nothing else is put on the
+ *   ring before the backlog is empty;
  * - a loss waits for its announcement only while the backlog is full: each
  *   flush first drains the backlog, then moves waiting announcements into
- *   the room that made, before any new trade can take it;
+ *   the room that made, before any new trade can take it. So the room a
+ *   flush finds for announcements is the room its own drain made: it
+ *   announces at most as many losses as it drained records, and the
+ *   drain's bound bounds them too;
  * - an instrument with a loss waiting loses its later trades too (they
  *   would otherwise be published before the announcement of earlier ones);
  * - a stale instrument is re-imaged only after the buffer was flushed and
@@ -36,8 +40,16 @@
  *   trades go first, of its instrument and of every other, so a re-image
  *   never takes ring room the trades need (the first invariant);
  * - re-images go in the order the instruments became stale, and one call
- *   puts at most NX_FEED_OUT_REIMAGE_RECS records of them (at least one
- *   image): an instrument waits for the images ahead of it only.
+ *   puts at most NX_FEED_OUT_REIMAGE_RECS records of backlog and images
+ *   together (finishing the image it started): an instrument waits for
+ *   the images ahead of it only.
+ *
+ * So one call does a bounded amount of work on the shard's core whatever
+ * the backlog's size and the number of instruments: a flush puts at most
+ * NX_FEED_OUT_DRAIN_RECS records of the backlog and its buffer's
+ * NX_FEED_OUT_BUF; a poll adds re-images up to the same budget, less what
+ * its flush drained, and the end of one image. A flush once drained the
+ * whole backlog (2 MB by default) in one go when the ring emptied.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -217,9 +229,10 @@ static void bl_push(struct nx_feed_out *o, uint32_t i, const struct nx_feed_rec 
 		o->st.backlog_hwm = held;
 }
 
-/* As much of the backlog onto the ring as it takes, oldest first. Returns
- * 1 if the backlog is empty now. */
-static int bl_drain(struct nx_feed_out *o)
+/* As much of the backlog onto the ring as it takes, oldest first, and no
+ * more than *budget records (what is put is taken from it). Returns 1 if
+ * the backlog is empty now. */
+static int bl_drain(struct nx_feed_out *o, uint32_t *budget)
 {
 	while (o->bl_head != o->bl_tail) {
 		uint64_t at = o->bl_head & o->bl_mask;
@@ -228,11 +241,14 @@ static int bl_drain(struct nx_feed_out *o)
 
 		if (n > o->bl_mask + 1 - at) /* up to the end of the slots */
 			n = o->bl_mask + 1 - at;
-		if (n > UINT32_MAX)
-			n = UINT32_MAX;
+		if (n > *budget)
+			n = *budget;
+		if (!n)
+			return 0; /* this call's share is spent */
 		k = o->enq(o->ctx, &o->bl[at], (unsigned)n, 0);
 		o->bl_head += k;
 		o->st.recs += k;
+		*budget -= k;
 		if (k < n)
 			return 0; /* the ring is full */
 	}
@@ -299,18 +315,25 @@ static void overflow(struct nx_feed_out *o, const struct nx_feed_rec *r)
 
 /* --- Flushing ------------------------------------------------------------------------ */
 
-void nx_feed_out_flush(struct nx_feed_out *o)
+NX_STATIC_ASSERT(NX_FEED_OUT_DRAIN_RECS >= NX_FEED_OUT_BUF,
+		 "a flush drains at least as many as its buffer can add to the backlog");
+
+/* nx_feed_out_flush; returns the records of the backlog it put on the ring
+ * (trades and announcements), at most NX_FEED_OUT_DRAIN_RECS. */
+static uint32_t out_flush(struct nx_feed_out *o)
 {
-	uint32_t sent = 0;
+	uint32_t budget = NX_FEED_OUT_DRAIN_RECS, sent = 0;
 	int empty = o->bl_head == o->bl_tail;
 
 	if (NX_UNLIKELY(!empty || o->nlost)) {
-		empty = bl_drain(o);
+		empty = bl_drain(o, &budget);
 		/* Each turn announces at least one loss: after it, no loss
-		 * waits unless the backlog is full. */
+		 * waits unless the backlog is full. Announcements fill only
+		 * room the drains made, so the budget bounds them too; once it
+		 * is spent they wait in the backlog for the next flush. */
 		while (o->nlost && bl_room(o)) {
 			announce(o);
-			empty = bl_drain(o);
+			empty = bl_drain(o, &budget);
 		}
 	}
 	if (empty && o->nbuf) { /* in the tap's order, straight on */
@@ -320,6 +343,12 @@ void nx_feed_out_flush(struct nx_feed_out *o)
 	for (uint32_t k = sent; k < o->nbuf; k++)
 		overflow(o, &o->buf[k]);
 	o->nbuf = 0;
+	return NX_FEED_OUT_DRAIN_RECS - budget;
+}
+
+void nx_feed_out_flush(struct nx_feed_out *o)
+{
+	out_flush(o);
 }
 
 static void buffer(struct nx_feed_out *o)
@@ -354,12 +383,10 @@ void nx_feed_out_rec(struct nx_feed_out *o, const struct nx_feed_rec *r)
 
 /* --- Re-images ----------------------------------------------------------------------- */
 
-void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b)
+/* Re-images after a flush that put `put` records of the backlog: they
+ * share one budget. */
+static void reimage(struct nx_feed_out *o, const struct nx_book *b, uint32_t put)
 {
-	uint32_t put = 0;
-
-	if (o->nbuf) /* the buffer may hold trades of a stale instrument */
-		nx_feed_out_flush(o);
 	/* The backlog's trades first, every instrument's: an image would take
 	 * the ring room they wait for (and could overtake its own). */
 	if (o->bl_head != o->bl_tail || o->nlost)
@@ -379,12 +406,20 @@ void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b)
 	}
 }
 
+void nx_feed_out_reimage(struct nx_feed_out *o, const struct nx_book *b)
+{
+	/* the buffer may hold trades of a stale instrument */
+	reimage(o, b, o->nbuf ? out_flush(o) : 0);
+}
+
 void nx_feed_out_poll(struct nx_feed_out *o, const struct nx_book *b)
 {
+	uint32_t put = 0;
+
 	if (o->nbuf || o->bl_head != o->bl_tail || o->nlost)
-		nx_feed_out_flush(o);
+		put = out_flush(o);
 	if (NX_UNLIKELY(o->nstale))
-		nx_feed_out_reimage(o, b);
+		reimage(o, b, put);
 }
 
 /* --- Queries ------------------------------------------------------------------------- */
