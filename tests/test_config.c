@@ -377,6 +377,42 @@ static void test_int64_overflow(void **state)
 	expect_error(t, "instruments[0]: band must be between 0 and 1e12 ticks", 3);
 }
 
+/* A literal that does not fit is named by its setting's full path, like
+ * every other error. Regression: only the last name before the '=' was
+ * given ("credit_limit: 5000000000 does not fit"), which the top-level
+ * limits and every account's share, as every instrument shares ref_px;
+ * an array's element was named by the array. */
+static void test_int_literal_paths(void **state)
+{
+	(void)state;
+	char t[2048], inc[64];
+	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s },\n { id = 8; %s\n"
+		 "  limits = { max_open_orders = 4294967296; }; } );\n", good_limits, good_inst, key, key);
+	expect_error(t, "accounts[1].limits.max_open_orders: 4294967296 does not fit in 32 bits", 6);
+	/* two settings of that name on the line: the one that does not fit */
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s limits = { credit_limit = 1; }; }, "
+		 "{ id = 8; %s limits = { credit_limit = 5000000000; }; } );\n", good_limits, good_inst,
+		 key, key);
+	expect_error(t, "accounts[1].limits.credit_limit: 5000000000 does not fit in 32 bits", 4);
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n"
+		 " { id = 2; symbol = \"Y\"; ref_px = 9223372036854775808L; } );\n%s", good_limits,
+		 good_acct);
+	expect_error(t, "instruments[1].ref_px: 9223372036854775808L does not fit in 64 bits", 4);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s\n restricted = [ 1, 4294967297 ]; } );\n",
+		 good_limits, good_inst, key);
+	expect_error(t, "accounts[0].restricted[1]: 4294967297 does not fit in 32 bits", 5);
+	/* the value on a line below its name */
+	snprintf(t, sizeof(t), "%s%s%sbook = { ladder_ticks = 1024; max_orders =\n 5000000000; };\n",
+		 good_limits, good_inst, good_acct);
+	expect_error(t, "book.max_orders: 5000000000 does not fit in 32 bits", 6);
+	/* in an @include'd file too */
+	const char *const rm[] = { inc, NULL };
+	write_temp(inc, "# book\nbook = {\n max_orders = 5000000000; };\n");
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, inc, good_acct);
+	expect_error_in(t, inc, 3, ": book.max_orders: 5000000000 does not fit in 32 bits", rm);
+}
+
 /* Option fields on another kind, and an option's underlying. Regressions:
  * a spot with put_call, strike and underlying (an option whose kind was
  * left out) loaded as a spot and was published with them; expiry_ns on a
@@ -966,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_include_names_its_file),
 		cmocka_unit_test(test_include_errors),
 		cmocka_unit_test(test_int64_overflow),
+		cmocka_unit_test(test_int_literal_paths),
 		cmocka_unit_test(test_instrument_kinds),
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_structure_errors),

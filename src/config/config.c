@@ -552,7 +552,7 @@ int nx_config_load(const char *path, struct nx_venue_config *out, char *err, siz
 		}
 		goto out;
 	}
-	if (!(rc = cfg_check_int_literals(&L)))
+	if (!(rc = cfg_check_int_literals(&L, config_root_setting(&cf))))
 		rc = load_root(&L, &cf, out);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);

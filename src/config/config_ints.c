@@ -18,7 +18,9 @@
  * 4294967296 as 0, and 3000000000 became a negative number refused as "must
  * be between 0 and ...". The file is scanned for such literals first (outside
  * strings and comments) and the first one fails with its line and the
- * setting it belongs to. A hex literal above 0x7fffffff is the same case.
+ * full path of the setting it belongs to (accounts[2].limits.credit_limit,
+ * found in libconfig's tree, which holds the truncated value). A hex
+ * literal above 0x7fffffff is the same case.
  * With the L, a literal past 64 bits is saturated (decimal) or wrapped (hex)
  * as silently: refused too. Every file the main one @includes is scanned
  * like it, and named in the message.
@@ -87,6 +89,54 @@ static int slurp(const char *path, char **out, size_t *len)
 }
 
 #define MAX_DEPTH 10 /* libconfig's own limit on @include nesting */
+#define PATH_CAP 160
+
+/* The integer setting a bad literal was read into: the k-th integer (0
+ * first) of `file`, counted in document order, which is the order of
+ * libconfig's tree (its line is no key: a named setting has the line of its
+ * name, which may be above its value's). */
+struct lit_find {
+	const char *file, *name; /* name: the setting's, or its array's, as the scan saw it */
+	unsigned k;
+	char *out;               /* its full path, when found and named `name` */
+	int done;
+};
+
+static void lit_walk(const config_setting_t *s, char *path, size_t len, struct lit_find *f)
+{
+	for (int i = 0; !f->done && i < config_setting_length(s); i++) {
+		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
+		const char *nm = config_setting_name(m);
+		int w = nm ? snprintf(path + len, PATH_CAP - len, "%s%s", len ? "." : "", nm)
+			   : snprintf(path + len, PATH_CAP - len, "[%d]", i);
+		size_t l2 = w < 0 || len + (size_t)w >= PATH_CAP ? PATH_CAP - 1 : len + (size_t)w;
+		int t = config_setting_type(m);
+		const char *file = config_setting_source_file(m);
+		if (config_setting_is_aggregate(m))
+			lit_walk(m, path, l2, f);
+		else if ((t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) && file &&
+			 !strcmp(file, f->file) && !f->k--) {
+			const char *who = nm ? nm : config_setting_name(s);
+			if (who && !strcmp(who, f->name))
+				memcpy(f->out, path, l2 + 1);
+			f->done = 1;
+		}
+		path[len] = 0;
+	}
+}
+
+/* The full path of the setting the k-th integer literal of file went to,
+ * or the name the scan saw (no tree, or a disagreement with it). */
+static const char *lit_path(const config_setting_t *root, const char *file, unsigned k,
+			    const char *name, char out[PATH_CAP])
+{
+	char path[PATH_CAP] = "";
+	struct lit_find f = { .file = file, .name = name, .k = k, .out = out };
+	out[0] = 0;
+	if (root && name[0])
+		lit_walk(root, path, 0, &f);
+	return out[0] ? out : name[0] ? name : "value";
+}
 
 /* An @include directive at t[i] ('@' first on its line, libconfig's rule):
  * the file it names into name, and i past it; 0 if it is not one. */
@@ -116,15 +166,15 @@ static int include_at(const char *t, size_t n, size_t *i, char *name, size_t cap
 
 /* The file path (the main file at depth 0, else one it @includes, named as
  * libconfig names it: as written, relative to the working directory). */
-static int scan_file(struct loader *L, const char *path, int depth)
+static int scan_file(struct loader *L, const config_setting_t *root, const char *path, int depth)
 {
 	char *t;
 	size_t n;
 	int rc = slurp(path, &t, &n);
 	if (rc)
 		return rc == -ENOENT ? 0 : rc; /* libconfig read it; nothing more to say */
-	unsigned line = 1;
-	char ident[64] = "", name[64] = "";
+	unsigned line = 1, nth = 0; /* integer literals so far in the file */
+	char ident[64] = "", name[64] = "", where[PATH_CAP];
 	for (size_t i = 0; i < n && !rc;) {
 		char c = t[i];
 		if (c == '\n') {
@@ -142,7 +192,7 @@ static int scan_file(struct loader *L, const char *path, int depth)
 			if (!include_at(t, n, &i, inc, sizeof(inc)))
 				i++;
 			else if (depth + 1 < MAX_DEPTH)
-				rc = scan_file(L, inc, depth + 1);
+				rc = scan_file(L, root, inc, depth + 1);
 		} else if (c == '#' || (c == '/' && i + 1 < n && t[i + 1] == '/')) {
 			while (i < n && t[i] != '\n')
 				i++;
@@ -182,9 +232,10 @@ static int scan_file(struct loader *L, const char *path, int depth)
 					    ? 0x8000000000000000ull : 0x7fffffffffffffffull)) {
 					snprintf(L->err, L->errlen, "%s:%u: %s: %.*s does not fit in 64 bits "
 						 "(-9223372036854775808 .. 9223372036854775807)", path, line,
-						 name[0] ? name : "value", (int)(i - s), t + s);
+						 lit_path(root, path, nth, name, where), (int)(i - s), t + s);
 					rc = -EINVAL;
 				}
+				nth++;
 				continue;
 			}
 			if (frac || (!hex && i < n && (t[i] == '.' || t[i] == 'e' || t[i] == 'E'))) {
@@ -196,9 +247,10 @@ static int scan_file(struct loader *L, const char *path, int depth)
 				int len = (int)(e - s);
 				snprintf(L->err, L->errlen, "%s:%u: %s: %.*s does not fit in 32 bits: "
 					 "write it with the L suffix, %.*sL", path, line,
-					 name[0] ? name : "value", len, t + s, len, t + s);
+					 lit_path(root, path, nth, name, where), len, t + s, len, t + s);
 				rc = -EINVAL;
 			}
+			nth++;
 		} else {
 			i++;
 		}
@@ -207,7 +259,7 @@ static int scan_file(struct loader *L, const char *path, int depth)
 	return rc;
 }
 
-int cfg_check_int_literals(struct loader *L)
+int cfg_check_int_literals(struct loader *L, const config_setting_t *root)
 {
-	return scan_file(L, L->path, 0);
+	return scan_file(L, root, L->path, 0);
 }

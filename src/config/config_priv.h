@@ -46,7 +46,8 @@ int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_con
 /* config_ints.c: 0, or -EINVAL naming the first integer literal of the file
  * L->path, or of a file it @includes, that does not fit in 32 bits and lacks
  * the L suffix (libconfig 1.5 reads it modulo 2^32 without a word), or that
- * has the L and does not fit in 64 bits (saturated or wrapped). -ENOMEM. */
-int cfg_check_int_literals(struct loader *L);
+ * has the L and does not fit in 64 bits (saturated or wrapped), by the full
+ * path of its setting in root (the file as libconfig read it). -ENOMEM. */
+int cfg_check_int_literals(struct loader *L, const config_setting_t *root);
 
 #endif /* NX_CONFIG_PRIV_H */
