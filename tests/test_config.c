@@ -482,7 +482,17 @@ static void test_structure_errors(void **state)
 	/* Limits must all be set: the file has no defaults and the account sets only one. */
 	snprintf(t, sizeof(t), "%saccounts = ( { id = 7; limits = { msg_rate = 5; };\n key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_inst);
-	expect_error(t, "accounts[0]: limits: every limit must be set", 2);
+	expect_error(t, "accounts[0].limits.max_order_notional: missing: every limit must be set", 2);
+	/* Regression: the message listed all six limits, not the one missing. */
+	snprintf(t, sizeof(t), "limits = { max_order_notional = 1000; position_limit = 10; credit_limit = 5000;\n"
+		 "  max_open_orders = 5; msg_rate = 100; };\n%s%s", good_inst, good_acct);
+	expect_error(t, "accounts[0].limits.msg_burst: missing: every limit must be set, in the "
+		     "account's limits or in the top-level limits", 4);
+	snprintf(t, sizeof(t), "%saccounts = ( { id = 7; limits = { max_order_notional = 1000; "
+		 "position_limit = 10;\n credit_limit = 5000; max_open_orders = 5; msg_burst = 10; };\n"
+		 " key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+		 good_inst);
+	expect_error(t, "accounts[0].limits.msg_rate: missing", 2);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 1; symbol = \"Y\"; } );\n%s",
 		 good_limits, good_acct);
 	expect_error(t, "instruments[1]: id 1 used twice", 4);

@@ -145,11 +145,14 @@ static int get_required_str(struct loader *L, const config_setting_t *g, const c
 
 /* --- Sections ------------------------------------------------------------- */
 
+/* The limits, in the bit order of load_limits' *have. */
+static const char *const limit_names[] = { "max_order_notional", "position_limit", "credit_limit",
+	"max_open_orders", "msg_rate", "msg_burst", NULL };
+
 static int load_limits(struct loader *L, const config_setting_t *g, struct nx_limits *lim,
 		       unsigned *have)
 {
-	static const char *const names[] = { "max_order_notional", "position_limit", "credit_limit",
-		"max_open_orders", "msg_rate", "msg_burst", NULL };
+	const char *const *names = limit_names;
 	int rc = cfg_only(L, g, names);
 	if (rc)
 		return rc;
@@ -343,10 +346,13 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 		if (rc)
 			return rc;
 	}
-	if (have != 0x3f)
-		return cfg_fail(L, g, "limits: every limit must be set here or in the top-level limits "
-			    "(max_order_notional, position_limit, credit_limit, max_open_orders, "
-			    "msg_rate, msg_burst)");
+	for (unsigned i = 0; limit_names[i]; i++)
+		if (!(have & 1u << i)) { /* named, the account's line: it may have no limits group */
+			size_t n = strlen(L->where);
+			snprintf(L->where + n, sizeof(L->where) - n, ".limits.%s", limit_names[i]);
+			return cfg_fail(L, g, "missing: every limit must be set, in the account's "
+					"limits or in the top-level limits");
+		}
 	const config_setting_t *r = config_setting_get_member(g, "restricted");
 	if (r) {
 		if (!config_setting_is_array(r) && !config_setting_is_list(r))
