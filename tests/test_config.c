@@ -919,8 +919,8 @@ static void test_market_data_errors(void **state)
 	expect_error(t, "market_data: needs the net section", lines_before(t, "market_data") + 1);
 	MD(it, "market_data: missing lcore");
 	MD("lcore = 0;", "market_data: needs itch { ... } or feed { ... }");
-	MD("lcore = 1; itch = { udp_port = 9200; };", "market_data: lcore 1 runs shard 0");
-	MD("lcore = 0; itch = { udp_port = 9100; };", "market_data: udp port 9100 is shard 0's");
+	MD("lcore = 1; itch = { udp_port = 9200; };", "market_data.lcore: lcore 1 runs shard 0");
+	MD("lcore = 0; itch = { udp_port = 9100; };", "market_data.itch.udp_port: udp port 9100 is shard 0's");
 	MD("lcore = 0; itch = { group = \"239.1.1.1\"; };", "market_data.itch: missing udp_port");
 	MD("lcore = 0; itch = { udp_port = 9200; group = \"10.1.1.1\"; };",
 	   "market_data.itch.group: must be an IPv4 multicast group");
@@ -974,11 +974,11 @@ static void test_market_data_errors(void **state)
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; };",
 	   "market_data.feed: missing retransmit_port");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9300; retransmit_port = 9302; };",
-	   "must differ");
+	   "market_data.feed.snapshot_port: incremental_port, snapshot_port and retransmit_port must differ");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9100; };",
-	   "market_data: udp port 9100 is shard 0's");
-	MD("lcore = 0; itch = { udp_port = 9302; };\n feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; };",
-	   "itch.udp_port and feed.retransmit_port must differ");
+	   "market_data.feed.retransmit_port: udp port 9100 is shard 0's");
+	MDL("lcore = 0; itch = { udp_port = 9302; };\n feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; };",
+	    "market_data.feed.retransmit_port: itch.udp_port and feed.retransmit_port must differ", 1);
 	snprintf(t, sizeof(t), "lcore = 0; %s\n feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; ring = 1000; };", it);
 	char body[1024];
 	memcpy(body, t, sizeof(body));
@@ -986,9 +986,9 @@ static void test_market_data_errors(void **state)
 	/* Regression: a ring too small for one re-image was accepted, and a
 	 * shard could then never re-image a stale instrument. */
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 32; ring = 64; };",
-	   "market_data.feed: ring 64 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 32)");
+	   "market_data.feed.ring: ring 64 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 32)");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; max_levels = 40000; };",
-	   "market_data.feed: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 40000)");
+	   "market_data.feed.max_levels: ring 65536 cannot hold an instrument's re-image: it must be at least 2 x max_levels + 5 (max_levels 40000)");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; retrans_rate = 1000000001; };",
 	   "market_data.feed.retrans_rate: must be between 0 and 1000000000");
 	MD("lcore = 0; feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; trade_backlog = 0; };",
@@ -996,6 +996,44 @@ static void test_market_data_errors(void **state)
 	MD("lcore = 0; speed = 1;", "market_data.speed: unknown field");
 #undef MD
 #undef MDL
+}
+
+/* A conflict between market_data's fields and the shards, or among its
+ * own, names the field that conflicts, on its line. Regression: it named
+ * the market_data (or feed) group on its first line, and "udp port 9100 is
+ * shard 0's" did not say whether itch.udp_port or feed.retransmit_port. */
+static void test_market_data_conflict_lines(void **state)
+{
+	(void)state;
+	char t[4096];
+	static const struct { const char *body, *at, *msg; } cases[] = {
+		{ "itch = {\n udp_port = 9100; };", "udp_port = 9100; }",
+		  "market_data.itch.udp_port: udp port 9100 is shard 0's" },
+		{ "feed = { group = \"239.2.2.2\";\n incremental_port = 9300; snapshot_port = 9301;\n"
+		  " retransmit_port = 9100; };", "retransmit_port = 9100",
+		  "market_data.feed.retransmit_port: udp port 9100 is shard 0's" },
+		{ "itch = { udp_port = 9302; };\n feed = { group = \"239.2.2.2\";\n incremental_port = 9300;"
+		  " snapshot_port = 9301;\n retransmit_port = 9302; };", "retransmit_port = 9302",
+		  "market_data.feed.retransmit_port: itch.udp_port and feed.retransmit_port must differ" },
+		{ "feed = { group = \"239.2.2.2\";\n incremental_port = 9300;\n snapshot_port = 9300;"
+		  " retransmit_port = 9302; };", "snapshot_port = 9300",
+		  "market_data.feed.snapshot_port: incremental_port, snapshot_port and retransmit_port "
+		  "must differ" },
+		{ "feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
+		  " retransmit_port = 9302;\n ring = 64; max_levels = 32; };", "ring = 64",
+		  "market_data.feed.ring: ring 64 cannot hold an instrument's re-image" },
+		{ "feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
+		  " retransmit_port = 9302;\n max_levels = 40000; };", "max_levels = 40000",
+		  "market_data.feed.max_levels: ring 65536 cannot hold an instrument's re-image" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(t, sizeof(t), "%s%s%s%smarket_data = {\n lcore = 0;\n %s };\n", good_limits,
+			 two_inst, good_acct, md_net, cases[i].body);
+		expect_error(t, cases[i].msg, lines_before(t, cases[i].at) + 1);
+	}
+	snprintf(t, sizeof(t), "%s%s%s%smarket_data = {\n itch = { udp_port = 9200; };\n lcore = 1; };\n",
+		 good_limits, two_inst, good_acct, md_net);
+	expect_error(t, "market_data.lcore: lcore 1 runs shard 0", lines_before(t, "lcore = 1; }") + 1);
 }
 
 int main(void)
@@ -1026,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_net_errors),
 		cmocka_unit_test(test_market_data),
 		cmocka_unit_test(test_market_data_errors),
+		cmocka_unit_test(test_market_data_conflict_lines),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -237,7 +237,8 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	f->snapshot_port = (uint16_t)port[1];
 	f->retransmit_port = (uint16_t)port[2];
 	if (port[0] == port[1] || port[0] == port[2] || port[1] == port[2])
-		return group_fail(L, g, "incremental_port, snapshot_port and retransmit_port must differ");
+		return cfg_fail(L, config_setting_get_member(g, pn[port[0] == port[1] ? 1 : 2]),
+				"incremental_port, snapshot_port and retransmit_port must differ");
 	if ((rc = cfg_session(L, g, f->session, &f->have_session)) ||
 	    (rc = cfg_u32(L, g, "history", 1, 1u << 24, &f->history)) ||
 	    (rc = cfg_u32(L, g, "max_levels", 1, 1u << 20, &f->max_levels)) ||
@@ -256,26 +257,47 @@ static int load_feed(struct loader *L, const config_setting_t *g, struct nx_md_f
 	 * CLEAR, STATUS, max_levels + 1 a side) into a ring that holds ring - 1:
 	 * smaller, and the instrument could never be re-imaged (its changes
 	 * dropped for good). */
-	if ((uint64_t)f->ring - 1 < NX_FEED_IMAGE_RECS((uint64_t)f->max_levels))
-		return group_fail(L, g, "ring %u cannot hold an instrument's re-image: it must be at "
-				  "least 2 x max_levels + 5 (max_levels %u)", f->ring, f->max_levels);
+	if ((uint64_t)f->ring - 1 < NX_FEED_IMAGE_RECS((uint64_t)f->max_levels)) {
+		/* the ring if set, else the max_levels that outgrew its default */
+		const config_setting_t *m = config_setting_get_member(g, "ring");
+		return cfg_fail(L, m ? m : config_setting_get_member(g, "max_levels"),
+				"ring %u cannot hold an instrument's re-image: it must be at least 2 x "
+				"max_levels + 5 (max_levels %u)", f->ring, f->max_levels);
+	}
 	return 0;
 }
 
-/* The UDP ports the service lcore receives on are no shard's. */
+/* The UDP ports the service lcore receives on are no shard's, nor its
+ * lcore; a conflict is named at the market_data field that makes it. */
 static int check_ports(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c)
 {
 	const struct nx_md_config *md = &c->md;
-	uint16_t mine[2] = { md->itch.udp_port, md->feed.group ? md->feed.retransmit_port : 0 };
+	const config_setting_t *it = config_setting_get_member(g, "itch");
+	const config_setting_t *fd = config_setting_get_member(g, "feed");
+	const struct {
+		uint16_t port;
+		const char *where;
+		const config_setting_t *s;
+	} mine[2] = {
+		{ md->itch.udp_port, "market_data.itch",
+		  it ? config_setting_get_member(it, "udp_port") : NULL },
+		{ md->feed.group ? md->feed.retransmit_port : 0, "market_data.feed",
+		  fd ? config_setting_get_member(fd, "retransmit_port") : NULL },
+	};
 	for (int k = 0; k < 2; k++)
-		for (uint32_t i = 0; mine[k] && i < c->net.nshards; i++)
-			if (c->net.shards[i].udp_port == mine[k])
-				return cfg_fail(L, g, "udp port %u is shard %u's", mine[k], i);
-	if (mine[0] && mine[0] == mine[1])
-		return cfg_fail(L, g, "itch.udp_port and feed.retransmit_port must differ");
+		for (uint32_t i = 0; mine[k].port && i < c->net.nshards; i++)
+			if (c->net.shards[i].udp_port == mine[k].port) {
+				snprintf(L->where, sizeof(L->where), "%s", mine[k].where);
+				return cfg_fail(L, mine[k].s, "udp port %u is shard %u's", mine[k].port, i);
+			}
+	if (mine[0].port && mine[0].port == mine[1].port) {
+		snprintf(L->where, sizeof(L->where), "%s", mine[1].where);
+		return cfg_fail(L, mine[1].s, "itch.udp_port and feed.retransmit_port must differ");
+	}
 	for (uint32_t i = 0; i < c->net.nshards; i++)
 		if (c->net.shards[i].lcore == md->lcore)
-			return cfg_fail(L, g, "lcore %u runs shard %u", md->lcore, i);
+			return cfg_fail(L, config_setting_get_member(g, "lcore"), "lcore %u runs shard %u",
+					md->lcore, i);
 	return 0;
 }
 
