@@ -787,19 +787,24 @@ static void test_net_errors(void **state)
 	expect_error(t, "net.shards[0].instruments: element 0: must be a configured instrument", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "instrument 2 is in no shard", 6);
+	expect_error(t, "net.shards: instrument 2 is in no shard", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
 		 " { lcore = 2; udp_port = 10; instruments = [ 1, 2 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "instrument 1 is in shards 0 and 1", 6);
+	expect_error(t, "net.shards[1].instruments: instrument 1 is in shards 0 and 1", 7);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
 		 " { lcore = 1; udp_port = 10; instruments = [ 2 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "shards 0 and 1 share lcore 1", 6);
+	expect_error(t, "net.shards[1].lcore: shards 0 and 1 share lcore 1", 7);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
 		 " { lcore = 2; udp_port = 9; instruments = [ 2 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "shards 0 and 1 share udp_port 9", 6);
+	expect_error(t, "net.shards[1].udp_port: shards 0 and 1 share udp_port 9", 7);
+	/* Regression: the checks across shards named "shards", not net.shards,
+	 * and a clash on the first line of the list, not the clashing field's. */
+	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9;\n"
+		 "   instruments = [ 1, 2,\n 1 ]; } ); };\n", good_limits, two_inst, good_acct, port);
+	expect_error(t, "net.shards[0].instruments: instrument 1 is in shard 0 twice", 7);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n burst = 0; };\n", good_limits, good_inst, good_acct, port);
 	expect_error(t, "net.burst: must be between 1 and 256", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n speed = 9; };\n", good_limits, good_inst, good_acct, port);

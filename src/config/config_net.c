@@ -81,18 +81,31 @@ static int load_shard(struct loader *L, const config_setting_t *g, const struct 
 	return 0;
 }
 
+/* A clash found at shard i's member name: named there, on its line. */
+static int shard_fail(struct loader *L, const config_setting_t *ss, uint32_t i, const char *name,
+		      const char *msg)
+{
+	snprintf(L->where, sizeof(L->where), "net.shards[%u]", i);
+	return cfg_fail(L, config_setting_get_member(config_setting_get_elem(ss, i), name), "%s", msg);
+}
+
 /* Every instrument in exactly one shard; lcores and UDP ports distinct. */
-static int check_shards(struct loader *L, const config_setting_t *g, const struct nx_venue_config *c)
+static int check_shards(struct loader *L, const config_setting_t *ss, const struct nx_venue_config *c)
 {
 	const struct nx_net_config *n = &c->net;
+	char msg[128];
 	for (uint32_t i = 0; i < n->nshards; i++)
 		for (uint32_t j = 0; j < i; j++) {
-			if (n->shards[i].lcore == n->shards[j].lcore)
-				return cfg_fail(L, g, "shards %u and %u share lcore %u", j, i,
-						n->shards[i].lcore);
-			if (n->shards[i].udp_port == n->shards[j].udp_port)
-				return cfg_fail(L, g, "shards %u and %u share udp_port %u", j, i,
-						n->shards[i].udp_port);
+			if (n->shards[i].lcore == n->shards[j].lcore) {
+				snprintf(msg, sizeof(msg), "shards %u and %u share lcore %u", j, i,
+					 n->shards[i].lcore);
+				return shard_fail(L, ss, i, "lcore", msg);
+			}
+			if (n->shards[i].udp_port == n->shards[j].udp_port) {
+				snprintf(msg, sizeof(msg), "shards %u and %u share udp_port %u", j, i,
+					 n->shards[i].udp_port);
+				return shard_fail(L, ss, i, "udp_port", msg);
+			}
 		}
 	for (uint32_t k = 0; k < c->ninstruments; k++) {
 		nx_inst_t id = c->instruments[k].id;
@@ -101,14 +114,23 @@ static int check_shards(struct loader *L, const config_setting_t *g, const struc
 			for (uint32_t j = 0; j < n->shards[i].ninstruments; j++) {
 				if (n->shards[i].instruments[j] != id)
 					continue;
-				if (owner >= 0)
-					return cfg_fail(L, g, "instrument %u is in shards %d and %u",
-							id, owner, i);
+				if (owner == (int)i) {
+					snprintf(msg, sizeof(msg), "instrument %u is in shard %u twice", id, i);
+					return shard_fail(L, ss, i, "instruments", msg);
+				}
+				if (owner >= 0) {
+					snprintf(msg, sizeof(msg), "instrument %u is in shards %d and %u", id,
+						 owner, i);
+					return shard_fail(L, ss, i, "instruments", msg);
+				}
 				owner = (int)i;
 			}
-		if (owner < 0)
-			return cfg_fail(L, g, "instrument %u is in no shard", id);
+		if (owner < 0) {
+			snprintf(L->where, sizeof(L->where), "net");
+			return cfg_fail(L, ss, "instrument %u is in no shard", id);
+		}
 	}
+	L->where[0] = 0;
 	return 0;
 }
 
@@ -171,7 +193,6 @@ int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_co
 		if ((rc = load_shard(L, config_setting_get_elem(ss, i), c, &n->shards[i])))
 			return rc;
 	}
-	L->where[0] = 0;
 	return check_shards(L, ss, c);
 }
 
