@@ -63,6 +63,16 @@ static void expect_error(const char *text, const char *needle, unsigned line)
 	assert_null(c.instruments);
 }
 
+/* Lines of text before the first line that contains what. */
+static unsigned lines_before(const char *text, const char *what)
+{
+	const char *end = strstr(text, what);
+	unsigned n = 0;
+	for (const char *p = text; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+
 static void test_example_loads(void **state)
 {
 	(void)state;
@@ -209,7 +219,7 @@ static void test_bad_values(void **state)
 	expect_error(t, "history: must be between 16 and 16777216", 5);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n tick = 0; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0]: tick must be > 0", 3);
+	expect_error(t, "instruments[0].tick: must be > 0", 4);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; kind = \"swap\"; } );\n%s",
 		 good_limits, good_acct);
 	expect_error(t, "instruments[0].kind: must be spot", 3);
@@ -261,7 +271,7 @@ static void test_int_without_l(void **state)
 	/* -2^31 fits: the value reaches the checks */
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n band = -2147483648; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0]: band must be between 0 and 1e12 ticks", 3);
+	expect_error(t, "instruments[0].band: must be between 0 and 1e12 ticks", 4);
 	/* with the L, in strings and comments: fine */
 	snprintf(t, sizeof(t), "# credit_limit = 5000000000\n%sinstruments = ( { id = 1; symbol = \"5000000000\";\n"
 		 " ref_px = 4294967396L; /* 9999999999 */ } );\n%s", good_limits, good_acct);
@@ -374,7 +384,7 @@ static void test_int64_overflow(void **state)
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n band = -9223372036854775808L; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0]: band must be between 0 and 1e12 ticks", 3);
+	expect_error(t, "instruments[0].band: must be between 0 and 1e12 ticks", 4);
 }
 
 /* A literal that does not fit is named by its setting's full path, like
@@ -453,6 +463,45 @@ static void test_instrument_kinds(void **state)
 	nx_config_free(&c);
 }
 
+/* An instrument's bad field is named, on its own line. Regression: the
+ * checks of nx_instrument_check named the instrument on its first line
+ * ("instruments[0]: min_qty must be a positive multiple of lot" on the
+ * line of its "{"), as did an id used twice. */
+static void test_instrument_field_lines(void **state)
+{
+	(void)state;
+	char t[2048];
+	static const struct { const char *body, *at, *msg; } cases[] = {
+		{ "lot = 10;\n min_qty = 15;", "min_qty = 15",
+		  "instruments[1].min_qty: must be a positive multiple of lot" },
+		{ "lot = 10;\n max_qty = 1005;", "max_qty = 1005",
+		  "instruments[1].max_qty: must be a multiple of lot and >= min_qty" },
+		{ "tick = 5;\n ref_px = 102;", "ref_px = 102",
+		  "instruments[1].ref_px: must be a non-negative multiple of tick" },
+		{ "tick = 5;\n band = -1;", "band = -1",
+		  "instruments[1].band: must be between 0 and 1e12 ticks" },
+		{ "kind = \"option\"; underlying = 1; put_call = \"put\"; expiry_ns = 5L; tick = 5;\n"
+		  " strike = 12;", "strike = 12", "instruments[1].strike: must be a multiple of tick" },
+		{ "kind = \"future\";\n expiry_ns = 0;", "expiry_ns = 0",
+		  "instruments[1].expiry_ns: futures and options need an expiry" },
+		{ "lot = 0;", "lot = 0", "instruments[1].lot: must be > 0" },
+		/* what no field holds: the instrument */
+		{ "kind = \"future\";\n tick = 5;", "id = 2", "instruments[1]: futures and options need an expiry" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 2;\n"
+			 " symbol = \"C\";\n %s } );\n%s", good_limits, cases[i].body, good_acct);
+		expect_error(t, cases[i].msg, lines_before(t, cases[i].at) + 1);
+	}
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { symbol = \"Y\";\n"
+		 " id = 1; } );\n%s", good_limits, good_acct);
+	expect_error(t, "instruments[1].id: id 1 used twice", 5);
+	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; },\n"
+		 " { key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n id = 7; } );\n",
+		 good_limits, good_inst);
+	expect_error(t, "accounts[1].id: id 7 used twice", 6);
+}
+
 /* Symbols: unique, printable ASCII without spaces. Regressions: two
  * instruments named alike loaded (a client resolving the name got either);
  * a tab, a space or a multi-byte character went out in InstrumentDefinition. */
@@ -495,7 +544,7 @@ static void test_structure_errors(void **state)
 	expect_error(t, "accounts[0].limits.msg_rate: missing", 2);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 1; symbol = \"Y\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[1]: id 1 used twice", 4);
+	expect_error(t, "instruments[1].id: id 1 used twice", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = [ 9 ]; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
 	expect_error(t, "accounts[0].restricted: instrument 9 is not configured", 4);
@@ -811,16 +860,6 @@ static void test_net_errors(void **state)
 	expect_error(t, "net.speed: unknown field", 6);
 }
 
-/* Lines of text before the first line that contains what. */
-static unsigned lines_before(const char *text, const char *what)
-{
-	const char *end = strstr(text, what);
-	unsigned n = 0;
-	for (const char *p = text; p < end; p++)
-		n += *p == '\n';
-	return n;
-}
-
 static const char md_net[] =
 	"net = { ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );\n"
 	" shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1, 2 ]; } ); };\n";
@@ -1058,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_int_literal_paths),
 		cmocka_unit_test(test_instrument_kinds),
 		cmocka_unit_test(test_symbols),
+		cmocka_unit_test(test_instrument_field_lines),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_member_named_as_section),

@@ -267,8 +267,26 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 		return cfg_fail(L, m, "only a future or an option has one (kind is %s)",
 				nx_inst_kind_name(in->kind));
 	const char *why;
-	if (nx_instrument_check(in, &why))
+	if (nx_instrument_check(in, &why)) {
+		/* "tick must be > 0": named at tick, on its line, when the file
+		 * sets it; else (a default, a field left out) the instrument */
+		static const struct { const char *why, *field; } whole[] = {
+			{ "futures and options need an expiry", "expiry_ns" },
+			{ "an option needs an underlying and a strike > 0", "strike" },
+		};
+		for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]); k++)
+			if (!strcmp(why, whole[k].why) && (m = config_setting_get_member(g, whole[k].field)))
+				return cfg_fail(L, m, "%s", why);
+		size_t n = strcspn(why, " ");
+		char field[16];
+		if (n < sizeof(field) && why[n]) {
+			memcpy(field, why, n);
+			field[n] = 0;
+			if ((m = config_setting_get_member(g, field)))
+				return cfg_fail(L, m, "%s", why + n + 1);
+		}
 		return cfg_fail(L, g, "%s", why);
+	}
 	return 0;
 }
 
@@ -465,7 +483,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 			return rc;
 		for (uint32_t j = 0; j < i; j++) {
 			if (c->instruments[j].id == c->instruments[i].id)
-				return cfg_fail(L, e, "id %u used twice", c->instruments[i].id);
+				return cfg_fail(L, config_setting_get_member(e, "id"), "id %u used twice",
+						c->instruments[i].id);
 			if (!strcmp(c->instruments[j].symbol, c->instruments[i].symbol))
 				return cfg_fail(L, config_setting_get_member(e, "symbol"),
 						"%s is instruments[%u]'s symbol too",
@@ -503,7 +522,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 			return rc;
 		for (uint32_t j = 0; j < i; j++)
 			if (c->accounts[j].id == a->id)
-				return cfg_fail(L, e, "id %u used twice", a->id);
+				return cfg_fail(L, config_setting_get_member(e, "id"), "id %u used twice",
+						a->id);
 		for (uint32_t k = 0; k < a->nrestricted; k++)
 			if (!nx_config_instrument(c, a->restricted[k]))
 				return cfg_fail(L, config_setting_get_member(e, "restricted"),
