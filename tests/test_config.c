@@ -239,7 +239,16 @@ static void test_bad_values(void **state)
 	expect_error(t, "accounts[0].key: must be hex digits", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; source = \"10.0.0\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
-	expect_error(t, "accounts[0].source: must be \"any\" or an IPv4 address", 4);
+	expect_error(t, "accounts[0].source: must be \"any\" or a unicast IPv4 address", 4);
+	/* Regression: a group or the broadcast address was taken, and no
+	 * session could ever come from it: the account was locked out. */
+	static const char *const nonunicast[] = { "239.1.1.1", "224.0.0.1", "255.255.255.255",
+		"240.0.0.1" };
+	for (size_t i = 0; i < sizeof(nonunicast) / sizeof(nonunicast[0]); i++) {
+		snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; source = \"%s\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
+			 good_limits, good_inst, nonunicast[i]);
+		expect_error(t, "accounts[0].source: must be \"any\" or a unicast IPv4 address", 4);
+	}
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; stp = \"maybe\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
 	expect_error(t, "accounts[0].stp: must be none", 4);

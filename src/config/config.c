@@ -321,10 +321,12 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 	if (rc)
 		return rc;
 	if (src && strcmp(src, "any")) {
+		/* a datagram's sender: never 0, a group (224/4), 240/4 or the
+		 * broadcast address, and the account could never log in */
 		struct in_addr ia;
-		if (inet_pton(AF_INET, src, &ia) != 1 || !ia.s_addr)
+		if (inet_pton(AF_INET, src, &ia) != 1 || !ia.s_addr || (ntohl(ia.s_addr) >> 28) >= 0xe)
 			return cfg_fail(L, config_setting_get_member(g, "source"),
-				    "must be \"any\" or an IPv4 address");
+				    "must be \"any\" or a unicast IPv4 address");
 		a->src_ip = ntohl(ia.s_addr);
 	}
 	a->stp = NX_STP_NONE;
