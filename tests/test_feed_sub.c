@@ -399,6 +399,50 @@ static void test_sub_hold(void **state)
 	free(c);
 }
 
+/* A packet starting at a held number but carrying more messages (a
+ * retransmission packed differently from the live feed) replaces the held
+ * one: its messages past the held packet are delivered when the gap fills,
+ * not asked for again (or lost in a give-up). */
+static void test_sub_hold_keeps_the_longer(void **state)
+{
+	struct cap *c = cap_new();
+	struct nx_feed_pub_config pc = pub_cfg();
+	struct nx_feed_pub *p = mk_pub(c, &pc);
+	struct nx_feed_sub_config sc = sub_cfg();
+	struct nx_feed_sub *s = mk_sub(&sc), *ref = mk_sub(&sc);
+	const struct nx_feed_sub_stats *st = nx_feed_sub_stats(s);
+	const uint8_t *m;
+	size_t len;
+	struct pk two;
+	uint8_t req[20];
+
+	(void)state;
+	pub_levels(p, 6, 0); /* seq 1 .. 6, one a packet */
+	to_sub_range(ref, c, 0, 6);
+	assert_int_equal(cap_seq(&c->p[3]), 4);
+	to_sub_range(s, c, 0, 1);
+	assert_int_equal(to_sub(s, &c->p[3]), NX_MOLD_AHEAD); /* 2, 3 and 5 lost */
+	pk_start(&two, FH_SESS, 4); /* 4 and 5 in one packet */
+	m = cap_msg(&c->p[3], 0, &len);
+	pk_add(&two, m, len);
+	m = cap_msg(&c->p[4], 0, &len);
+	pk_add(&two, m, len);
+	assert_int_equal(nx_feed_sub_incremental(s, two.b, two.n), NX_MOLD_AHEAD);
+	assert_int_equal(st->hold_dups, 0);
+	to_sub_range(s, c, 1, 3);
+	assert_int_equal(nx_feed_sub_last_seq(s), 5);
+	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
+	assert_int_equal(to_sub(s, &c->p[5]), NX_MOLD_DATA);
+	assert_int_equal(st->msgs, 6);
+	assert_int_equal(st->give_ups, 0);
+	assert_same_book(s, ref, 7);
+	assert_same_book(s, ref, 8);
+	nx_feed_sub_destroy(s);
+	nx_feed_sub_destroy(ref);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
 /* Regression (fuzzer): an end of session arrives while a packet past it is
  * held; giving up must not start delivery beyond what the receiver takes. */
 static void test_sub_give_up_after_end(void **state)
@@ -974,6 +1018,7 @@ int main(void)
 		cmocka_unit_test(test_sub_give_up),
 		cmocka_unit_test(test_sub_too_old),
 		cmocka_unit_test(test_sub_hold),
+		cmocka_unit_test(test_sub_hold_keeps_the_longer),
 		cmocka_unit_test(test_sub_give_up_after_end),
 		cmocka_unit_test(test_sub_broken_image),
 		cmocka_unit_test(test_sub_late_joiner),

@@ -13,7 +13,8 @@
  *   the retransmission arrives, then re-fed packets delivered), found by
  *   data, heartbeats and end packets; each gap reported once; the missing
  *   range and the request packet, clamped;
- * - the hold of packets past a gap: kept in order, one per number, bounded;
+ * - the hold of packets past a gap: kept in order, one per number (the one
+ *   with the most messages), bounded;
  *   drained as far as the receiver can take; given up to the first held,
  *   and what an end of session left undeliverable let go;
  * - joining mid-stream (latch) versus from sequence 1;
@@ -529,6 +530,57 @@ static void test_hold_give_up(void **state)
 	assert_int_equal(rx.st.lost_msgs, 2);
 }
 
+/* One per number, but the one that carries the most: a packet starting at
+ * a held number with more messages (repackaged: a retransmission server
+ * need not cut packets where the live feed did) takes the held one's
+ * place, even in a full hold, or the messages past the held one are lost
+ * with it (the ITCH input before the hold kept both). A shorter one is the
+ * duplicate. */
+static void test_hold_keeps_the_longest_of_a_number(void **state)
+{
+	uint64_t mem[1024];
+	struct nx_mold_hold h;
+	struct nx_mold_rx rx;
+	struct nx_mold_pkt r;
+	struct drained d = { .rx = &rx };
+	struct pk p;
+	size_t len;
+	uint64_t seq;
+	(void)state;
+	nx_mold_hold_init(&h, mem, 2, 128);
+	rx_from(&rx, 1, 1);
+	mk(&p, SESS, 1, 1);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	mk(&p, SESS, 5, 1); /* 2 .. 4 lost */
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_KEPT);
+	mk(&p, SESS, 9, 1);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_KEPT);
+	mk(&p, SESS, 5, 3); /* 5 .. 7: takes the place of 5 alone, hold full or not */
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_KEPT);
+	mk(&p, SESS, 5, 2); /* 5 .. 6: covered */
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_DUP);
+	mk(&p, SESS, 5, 20); /* longer, but more than 128 bytes */
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_TOO_BIG);
+	mk(&p, SESS, 10, 1);
+	assert_int_equal(nx_mold_hold_put(&h, p.b, p.n), NX_MOLD_HOLD_FULL);
+	assert_non_null(nx_mold_hold_first(&h, &len, &seq));
+	assert_int_equal(seq, 5);
+	assert_int_equal(len, 20 + (2 + 3) + (2 + 4) + (2 + 5));
+	/* 2 .. 4 arrive: 5 .. 7 go on; 9 waits for 8 */
+	mk(&p, SESS, 2, 3);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	nx_mold_hold_drain(&h, &rx, deliver, &d);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.kind[0], NX_MOLD_DATA);
+	assert_int_equal(rx.next, 8);
+	assert_int_equal(rx.st.msgs, 7);
+	assert_non_null(nx_mold_hold_first(&h, &len, &seq));
+	assert_int_equal(seq, 9);
+}
+
 static void test_latch_mid_stream(void **state)
 {
 	struct nx_mold_rx rx;
@@ -726,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_end_of_session),
 		cmocka_unit_test(test_hold_order_dup_full),
 		cmocka_unit_test(test_hold_give_up),
+		cmocka_unit_test(test_hold_keeps_the_longest_of_a_number),
 		cmocka_unit_test(test_latch_mid_stream),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_max_count_and_empty_blocks),

@@ -87,7 +87,8 @@ static void itch_packet(struct nx_service *v, const struct nx_net_pkt *pkt, uint
 	int k = itch_deliver(v, pkt->payload, pkt->payload_len, now_ns);
 	if (k == NX_MOLD_AHEAD) {
 		/* Past a gap: kept for when the gap is filled or given up (a
-		 * copy of one held already is dropped: the first will do). */
+		 * copy of one held already is dropped; of two starting at one
+		 * number, the one with more messages is kept). */
 		int h = nx_mold_hold_put(&v->ahead, pkt->payload, pkt->payload_len);
 		if (h == NX_MOLD_HOLD_FULL || h == NX_MOLD_HOLD_TOO_BIG)
 			v->ahead_dropped++;

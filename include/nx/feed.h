@@ -735,7 +735,7 @@ struct nx_feed_sub_stats {
 	uint64_t level_capacity;   /* levels dropped at max_levels (the book is incomplete) */
 	uint64_t level_unknown;    /* removals of a level the book does not hold */
 	uint64_t held;             /* AHEAD packets copied into the hold */
-	uint64_t hold_dups;        /* AHEAD packets already held */
+	uint64_t hold_dups;        /* AHEAD packets already held (their number, no more messages) */
 	uint64_t hold_too_big;     /* AHEAD packets longer than max_payload: dropped */
 	uint64_t hold_full;        /* AHEAD packets that found the hold full: a give-up */
 	uint64_t give_ups;         /* gaps skipped (every book stale), by nx_feed_sub_give_up

@@ -274,7 +274,9 @@ size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
  * A hold of packets past a gap, for a receiver in hold_on_gap mode: copies
  * of up to `slots` packets of at most slot_len bytes, in memory the caller
  * gives (nx_mold_hold_memsize bytes, any alignment of 8), kept in order of
- * their sequence numbers, one per number. The lowest comes out first, so
+ * their sequence numbers, one per number: of two starting at one number,
+ * the one with more messages (a retransmission may be cut where the live
+ * feed was not). The lowest comes out first, so
  * draining after a retransmission is in order and touches only what the
  * receiver can take. put is a binary search and a move of slot indices;
  * first and pop are O(1). No allocation, lock or system call.
@@ -290,7 +292,9 @@ struct nx_mold_hold {
 
 enum nx_mold_hold_put {
 	NX_MOLD_HOLD_KEPT = 0,
-	NX_MOLD_HOLD_DUP,       /* a packet with this sequence number is held already */
+	NX_MOLD_HOLD_DUP,       /* a packet with this sequence number and at least as
+	                           many messages is held already (one with fewer is
+	                           replaced: KEPT) */
 	NX_MOLD_HOLD_TOO_BIG,   /* longer than slot_len */
 	NX_MOLD_HOLD_FULL,      /* every slot is taken */
 };

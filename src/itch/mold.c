@@ -278,6 +278,12 @@ void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32
 		h->free[i] = slots - 1 - i; /* slot 0 first */
 }
 
+/* A held (AHEAD: data) packet's message count. */
+static unsigned hold_count(const uint8_t *pkt)
+{
+	return nx_itch_be16(((const struct nx_mold_hdr *)(const void *)pkt)->count);
+}
+
 int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len)
 {
 	uint64_t seq = nx_itch_be64(((const struct nx_mold_hdr *)(const void *)pkt)->seq);
@@ -289,8 +295,18 @@ int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len)
 		else
 			hi = mid;
 	}
-	if (lo < h->head + h->n && h->seq[h->order[lo]] == seq)
-		return NX_MOLD_HOLD_DUP;
+	if (lo < h->head + h->n && h->seq[h->order[lo]] == seq) {
+		/* One per number, but the one with the most messages: a packet
+		 * repackaged (a retransmission) may carry past the held one. */
+		uint32_t s = h->order[lo];
+		if (hold_count(h->data + (size_t)s * h->slot_len) >= hold_count(pkt))
+			return NX_MOLD_HOLD_DUP;
+		if (len > h->slot_len)
+			return NX_MOLD_HOLD_TOO_BIG;
+		h->len[s] = (uint32_t)len;
+		memcpy(h->data + (size_t)s * h->slot_len, pkt, len);
+		return NX_MOLD_HOLD_KEPT;
+	}
 	if (len > h->slot_len)
 		return NX_MOLD_HOLD_TOO_BIG;
 	if (!h->nfree)
