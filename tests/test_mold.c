@@ -482,6 +482,19 @@ static void test_hold_order_dup_full(void **state)
 	assert_null(nx_mold_hold_first(&h, &len, &seq));
 }
 
+/* The hold's size: every array and slot fits, 0 for no slots, and a size
+ * past what a size_t counts is SIZE_MAX (no allocation succeeds), not the
+ * product wrapped to a few bytes that init would then run past. */
+static void test_hold_memsize(void **state)
+{
+	(void)state;
+	assert_int_equal(nx_mold_hold_memsize(0, 1472), 0);
+	assert_true(nx_mold_hold_memsize(3, 5) >= 3 * (8 + 3 * 4) + 3 * 5);
+	assert_true(nx_mold_hold_memsize(4096, 1472) >= (size_t)4096 * (20 + 1472));
+	for (uint32_t l = UINT32_MAX - 24; l != 0; l++) /* to UINT32_MAX */
+		assert_true(nx_mold_hold_memsize(UINT32_MAX, l) >= (size_t)UINT32_MAX * 20);
+}
+
 /* Giving the gap up skips to the first held packet only (the hole before
  * it counted lost) and drains what follows; with an end of session that
  * came after packets were held past it, those can never be delivered: they
@@ -776,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_gap_hold_skip_to),
 		cmocka_unit_test(test_hold_heartbeat_reveals_tail_loss),
 		cmocka_unit_test(test_end_of_session),
+		cmocka_unit_test(test_hold_memsize),
 		cmocka_unit_test(test_hold_order_dup_full),
 		cmocka_unit_test(test_hold_give_up),
 		cmocka_unit_test(test_hold_keeps_the_longest_of_a_number),

@@ -299,6 +299,7 @@ enum nx_mold_hold_put {
 	NX_MOLD_HOLD_FULL,      /* every slot is taken */
 };
 
+/* Bytes for slots of slot_len; SIZE_MAX when that does not fit a size_t. */
 size_t nx_mold_hold_memsize(uint32_t slots, uint32_t slot_len);
 void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32_t slot_len);
 /* Keep a copy of pkt, a packet the receiver called NX_MOLD_AHEAD (so its

@@ -254,8 +254,15 @@ size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
 
 size_t nx_mold_hold_memsize(uint32_t slots, uint32_t slot_len)
 {
-	size_t per = sizeof(uint64_t) + 3 * sizeof(uint32_t);
-	return (size_t)slots * per + (((size_t)slots * slot_len + 7) & ~(size_t)7);
+	size_t per = sizeof(uint64_t) + 3 * sizeof(uint32_t), data;
+	/* Too large for a size_t: SIZE_MAX, which no allocation gives, rather
+	 * than a product wrapped to a few bytes that init would run past. */
+	if (slots && (slot_len > (SIZE_MAX - 7) / slots || slots > SIZE_MAX / per))
+		return SIZE_MAX;
+	data = ((size_t)slots * slot_len + 7) & ~(size_t)7;
+	if (data > SIZE_MAX - (size_t)slots * per)
+		return SIZE_MAX;
+	return (size_t)slots * per + data;
 }
 
 void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32_t slot_len)
