@@ -498,7 +498,8 @@ static void test_hold_memsize(void **state)
 /* Giving the gap up skips to the first held packet only (the hole before
  * it counted lost) and drains what follows; with an end of session that
  * came after packets were held past it, those can never be delivered: they
- * are fed once (dropped AFTER_END) and let go rather than held for ever. */
+ * are fed once (dropped AFTER_END) and let go rather than held for ever,
+ * whether the gap before the end is given up or filled. */
 static void test_hold_give_up(void **state)
 {
 	uint64_t mem[1024];
@@ -534,13 +535,34 @@ static void test_hold_give_up(void **state)
 	mk(&p, SESS, 6, 1);
 	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
 	d.n = 0;
-	nx_mold_hold_drain(&h, &rx, deliver, &d);
-	assert_int_equal(d.n, 0); /* drain leaves it: 8 > next */
-	nx_mold_hold_give_up(&h, &rx, deliver, &d);
+	nx_mold_hold_drain(&h, &rx, deliver, &d); /* 8 is past the end: let go */
 	assert_int_equal(d.n, 1);
 	assert_int_equal(d.kind[0], NX_MOLD_DROP_AFTER_END);
 	assert_null(nx_mold_hold_first(&h, &len, &seq));
 	assert_int_equal(rx.st.lost_msgs, 2);
+
+	/* Held past an end that came later, and the gap then filled by data
+	 * (no give-up ever comes: nothing is missing): the drain lets them go. */
+	rx_from(&rx, 1, 1);
+	mk(&p, SESS, 1, 1);
+	feed(&rx, &p, &r);
+	for (uint64_t s = 5; s <= 6; s++) {
+		mk(&p, SESS, s, 1);
+		assert_int_equal(feed(&rx, &p, &r), NX_MOLD_AHEAD);
+		nx_mold_hold_put(&h, p.b, p.n);
+	}
+	mk(&p, SESS, 4, 0xffff);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_END);
+	mk(&p, SESS, 2, 2);
+	assert_int_equal(feed(&rx, &p, &r), NX_MOLD_DATA);
+	uint64_t f, n;
+	assert_int_equal(nx_mold_rx_missing(&rx, &f, &n), 0);
+	d.n = 0;
+	nx_mold_hold_drain(&h, &rx, deliver, &d);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.kind[0], NX_MOLD_DROP_AFTER_END);
+	assert_int_equal(d.kind[1], NX_MOLD_DROP_AFTER_END);
+	assert_null(nx_mold_hold_first(&h, &len, &seq));
 }
 
 /* One per number, but the one that carries the most: a packet starting at

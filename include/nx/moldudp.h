@@ -311,14 +311,15 @@ const uint8_t *nx_mold_hold_first(const struct nx_mold_hold *h, size_t *len, uin
 /* Let the first go. Its bytes stay as they are until the next put. */
 void nx_mold_hold_pop(struct nx_mold_hold *h);
 /* Deliver, lowest first, every held packet rx can take now (numbered at or
- * below rx->next), through deliver(ctx, pkt, len), which feeds it to rx. */
+ * below rx->next), through deliver(ctx, pkt, len), which feeds it to rx and
+ * must not put. Once rx has seen the end of session, packets numbered past
+ * it can never be delivered: they are fed too (rx drops and counts them,
+ * AFTER_END) and let go, not held for the rest of the day. */
 void nx_mold_hold_drain(struct nx_mold_hold *h, const struct nx_mold_rx *rx,
 			void (*deliver)(void *ctx, const uint8_t *pkt, size_t len), void *ctx);
 /* Give the gap up: the hole before the first held packet is counted lost
  * (nx_mold_rx_skip_to; the whole outstanding range when nothing is held),
- * then what is held is drained. A first packet rx can never take (numbered
- * past an end of session that came after it was held: nothing is missing
- * before it) is fed once more, for rx to drop and count, and let go. */
+ * then what is held is drained as above. */
 void nx_mold_hold_give_up(struct nx_mold_hold *h, struct nx_mold_rx *rx,
 			  void (*deliver)(void *ctx, const uint8_t *pkt, size_t len), void *ctx);
 

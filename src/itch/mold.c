@@ -360,7 +360,11 @@ void nx_mold_hold_drain(struct nx_mold_hold *h, const struct nx_mold_rx *rx,
 	const uint8_t *p;
 	size_t len;
 	uint64_t seq;
-	while ((p = nx_mold_hold_first(h, &len, &seq)) && seq <= rx->next) {
+	/* Past an end of session nothing is missing and nothing can be
+	 * delivered: such a packet (it sorts after every deliverable one) is
+	 * fed once for rx to drop and count (AFTER_END), and let go. */
+	while ((p = nx_mold_hold_first(h, &len, &seq)) &&
+	       (seq <= rx->next || (rx->ended && seq >= rx->end_seq))) {
 		nx_mold_hold_pop(h);
 		deliver(ctx, p, len); /* nothing is put meanwhile: p stays intact */
 	}
@@ -374,10 +378,6 @@ void nx_mold_hold_give_up(struct nx_mold_hold *h, struct nx_mold_rx *rx,
 	uint64_t seq;
 	p = nx_mold_hold_first(h, &len, &seq);
 	nx_mold_rx_skip_to(rx, p ? seq : UINT64_MAX);
-	while ((p = nx_mold_hold_first(h, &len, &seq)) && seq > rx->next) {
-		nx_mold_hold_pop(h); /* past the end: dropped (AFTER_END) and counted by rx */
-		deliver(ctx, p, len);
-	}
 	nx_mold_hold_drain(h, rx, deliver, ctx);
 }
 
