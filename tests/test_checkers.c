@@ -143,6 +143,13 @@ static void test_feed_sub_check_finds_corruption(void **state)
 	assert_string_equal(why, "hold count or delivery base corrupt");
 	s->hold.n = 0;
 	assert_int_equal(nx_feed_sub_check(s, &why), 0);
+	s->hold.head = s->hold.slots; /* the held run would reach past the slots */
+	s->hold.n = 1;
+	s->hold.nfree = s->hold.slots - 1;
+	assert_int_not_equal(nx_feed_sub_check(s, &why), 0);
+	s->hold.head = s->hold.n = 0;
+	s->hold.nfree = s->hold.slots;
+	assert_int_equal(nx_feed_sub_check(s, &why), 0);
 	nx_feed_sub_destroy(s);
 }
 

@@ -762,6 +762,7 @@ int nx_feed_sub_check(const struct nx_feed_sub *s, const char **why)
 		}
 	}
 	if (s->hold.n > s->hold.slots || s->hold.n + s->hold.nfree != s->hold.slots ||
+	    s->hold.head + s->hold.n > s->hold.slots ||
 	    (s->base && s->inc.next && s->base > s->inc.next)) {
 		*why = "hold count or delivery base corrupt";
 		return -EFAULT;
