@@ -533,10 +533,7 @@ static void test_structure_errors(void **state)
 {
 	(void)state;
 	char t[2048];
-	snprintf(t, sizeof(t), "%s%s", good_limits, good_acct);
-	expect_error(t, "missing instruments", 0);
-	snprintf(t, sizeof(t), "%s%s", good_limits, good_inst);
-	expect_error(t, "missing accounts", 0);
+	/* a section left out: see test_missing_section */
 	/* Limits must all be set: the file has no defaults and the account sets only one. */
 	snprintf(t, sizeof(t), "%saccounts = ( { id = 7; limits = { msg_rate = 5; };\n key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_inst);
@@ -559,6 +556,38 @@ static void test_structure_errors(void **state)
 	expect_error(t, "accounts[0].restricted: instrument 9 is not configured", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; } );\n", good_limits, good_inst);
 	expect_error(t, "accounts[0]: missing key", 4);
+}
+
+/* A required section left out has no line: the message names the file and
+ * the section, "venue.cfg: instruments: missing ...". Regression: it said
+ * "venue.cfg:0: missing instruments = ...", a line the file does not have.
+ * An empty list, or one of the wrong type, is named on its own line. */
+static void test_missing_section(void **state)
+{
+	(void)state;
+	static const struct { const char *inst, *acct, *want; } cases[] = {
+		{ "", good_acct, "instruments: missing: a venue needs at least one instrument, "
+		  "instruments = ( { id = ...; symbol = ...; } )" },
+		{ good_inst, "", "accounts: missing: a venue needs at least one account, "
+		  "accounts = ( { id = ...; key = ...; } )" },
+		{ "", "", "instruments: missing" },
+	};
+	char t[2048], err[512], path[64], want[600];
+	struct nx_venue_config c;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(t, sizeof(t), "# venue\n%s%s%s", good_limits, cases[i].inst, cases[i].acct);
+		assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+		snprintf(want, sizeof(want), "%s: %s", path, cases[i].want);
+		if (strncmp(err, want, strlen(want)))
+			fail_msg("error \"%s\" does not start with \"%s\"", err, want);
+		assert_null(c.instruments);
+	}
+	snprintf(t, sizeof(t), "%s%s\ninstruments = ( );\n", good_limits, good_acct);
+	expect_error(t, "instruments: must be a non-empty list", 5);
+	snprintf(t, sizeof(t), "%s%s\naccounts =\n ( );\n", good_limits, good_inst);
+	expect_error(t, "accounts: must be a non-empty list", 5);
+	snprintf(t, sizeof(t), "%s%s\ninstruments = 5;\n", good_limits, good_acct);
+	expect_error(t, "instruments: must be a non-empty list", 5);
 }
 
 /* The type and presence errors of every kind of field, each naming its
@@ -1108,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_instrument_field_lines),
 		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_missing_section),
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_member_named_as_section),
 		cmocka_unit_test(test_drop_copy),

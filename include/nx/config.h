@@ -5,7 +5,8 @@
  * limits, restricted instruments) and capacities, in libconfig syntax
  * (docs/configuration.md). Loading is cold code run once at start-up; it
  * allocates, reads the file and validates every field. A bad file fails
- * with one message naming the file, the line and the field.
+ * with one message naming the file, the line and the field (the file and
+ * the section alone for a required section left out, which has no line).
  *
  * Not thread-safe; a loaded configuration is plain data and may be read
  * from any thread once loaded.
@@ -170,7 +171,8 @@ struct nx_venue_config {
 /*
  * Load and validate a configuration file into *out (zeroed first). Returns
  * 0, or -EINVAL / -ENOENT / -ENOMEM with a one-line message in err
- * ("venue.cfg:12: accounts[1].limits.credit_limit: must be >= 0").
+ * ("venue.cfg:12: accounts[1].limits.credit_limit: must be >= 0";
+ * "venue.cfg: accounts: missing: ..." for a section left out).
  * On failure *out holds nothing to free.
  */
 int nx_config_load(const char *path, struct nx_venue_config *out, char *err, size_t errlen);

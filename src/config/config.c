@@ -47,12 +47,19 @@ int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 	if (name && wl >= nl && !strcmp(L->where + wl - nl, name) &&
 	    (wl == nl || L->where[wl - nl - 1] == '.') && !(upname && !strcmp(upname, name)))
 		name = NULL; /* s is the section the location names: "book", not "book.book" */
-	if (name && L->where[0])
-		snprintf(L->err, L->errlen, "%s:%u: %s.%s: %s", file, line, L->where, name, msg);
-	else if (name || L->where[0])
-		snprintf(L->err, L->errlen, "%s:%u: %s: %s", file, line, name ? name : L->where, msg);
+	/* "file:line", or the file alone for what has no line (the root: a
+	 * section left out), rather than a line 0 the file does not have */
+	char at[4096 + 16];
+	if (line)
+		snprintf(at, sizeof(at), "%s:%u", file, line);
 	else
-		snprintf(L->err, L->errlen, "%s:%u: %s", file, line, msg);
+		snprintf(at, sizeof(at), "%s", file);
+	if (name && L->where[0])
+		snprintf(L->err, L->errlen, "%s: %s.%s: %s", at, L->where, name, msg);
+	else if (name || L->where[0])
+		snprintf(L->err, L->errlen, "%s: %s: %s", at, name ? name : L->where, msg);
+	else
+		snprintf(L->err, L->errlen, "%s: %s", at, msg);
 	return -EINVAL;
 }
 
@@ -471,8 +478,9 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 
 	const config_setting_t *ins = config_lookup(cf, "instruments");
 	L->where[0] = 0;
-	if (!ins)
-		return cfg_fail(L, root, "missing instruments = ( { ... }, ... )");
+	if (!ins) /* named with the file alone: a section left out has no line */
+		return cfg_fail(L, root, "instruments: missing: a venue needs at least one instrument, "
+				"instruments = ( { id = ...; symbol = ...; } )");
 	if (!config_setting_is_list(ins) || !config_setting_length(ins))
 		return cfg_fail(L, ins, "must be a non-empty list ( { ... }, ... )");
 	c->ninstruments = (uint32_t)config_setting_length(ins);
@@ -510,7 +518,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	const config_setting_t *acs = config_lookup(cf, "accounts");
 	L->where[0] = 0;
 	if (!acs)
-		return cfg_fail(L, root, "missing accounts = ( { ... }, ... )");
+		return cfg_fail(L, root, "accounts: missing: a venue needs at least one account, "
+				"accounts = ( { id = ...; key = ...; } )");
 	if (!config_setting_is_list(acs) || !config_setting_length(acs))
 		return cfg_fail(L, acs, "must be a non-empty list ( { ... }, ... )");
 	c->naccounts = (uint32_t)config_setting_length(acs);
