@@ -365,6 +365,31 @@ static void test_include_errors(void **state)
 	expect_error_in(t, inc2, 2, "history: 4294967312 does not fit in 32 bits", rm);
 }
 
+/* An @include that cannot be opened is named, at the including file's
+ * line. Regression: "venue.cfg:3: cannot open include file" did not say
+ * which file, nor why. */
+static void test_include_missing_names_it(void **state)
+{
+	(void)state;
+	char inc[64], t[2048], body[512], want[512];
+	const char *const rm[] = { inc, NULL };
+	snprintf(t, sizeof(t), "%s%s@include \"/nonexistent/nx_limits.cfg\"\n%s", good_limits,
+		 good_inst, good_acct);
+	struct nx_venue_config c;
+	char err[512], path[64];
+	assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+	snprintf(want, sizeof(want), "%s:4: cannot open include file \"/nonexistent/nx_limits.cfg\": "
+		 "No such file or directory", path);
+	if (strncmp(err, want, strlen(want)))
+		fail_msg("error \"%s\" does not start with \"%s\"", err, want);
+	/* nested, indented, after a comment line: the file that names it, its line */
+	write_temp(inc, "# book\n\n  @include \"nx_no_such_include.cfg\"\n");
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, inc, good_acct);
+	snprintf(body, sizeof(body), "cannot open include file \"nx_no_such_include.cfg\": No such "
+		 "file or directory (a relative @include is read from the working directory)");
+	expect_error_in(t, inc, 3, body, rm);
+}
+
 /* A literal with the L past 64 bits: libconfig saturates a decimal one
  * (ref_px = 9223372036854775808L loaded as INT64_MAX, credit_limit =
  * 99999999999999999999L as an idle limit) and wraps a hex one, without a
@@ -1131,6 +1156,7 @@ int main(void)
 		cmocka_unit_test(test_int_without_l),
 		cmocka_unit_test(test_include_names_its_file),
 		cmocka_unit_test(test_include_errors),
+		cmocka_unit_test(test_include_missing_names_it),
 		cmocka_unit_test(test_int64_overflow),
 		cmocka_unit_test(test_int_literal_paths),
 		cmocka_unit_test(test_instrument_kinds),

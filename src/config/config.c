@@ -583,8 +583,24 @@ int nx_config_load(const char *path, struct nx_venue_config *out, char *err, siz
 		} else {
 			/* an error in an @include'd file names that file */
 			const char *file = config_error_file(&cf) ? config_error_file(&cf) : path;
-			snprintf(err, errlen, "%s:%d: %s", file, config_error_line(&cf),
-				 config_error_text(&cf));
+			const char *text = config_error_text(&cf);
+			char inc[4096];
+			/* libconfig (1.5) does not say which: named from the line of
+			 * the directive, and why from opening it as libconfig does
+			 * (the path as written, relative to the working directory) */
+			if (text && !strcmp(text, "cannot open include file") &&
+			    !cfg_include_on_line(file, config_error_line(&cf), inc, sizeof(inc))) {
+				FILE *fp = fopen(inc, "r");
+				int e = fp ? 0 : errno;
+				if (fp)
+					fclose(fp);
+				snprintf(err, errlen, "%s:%d: cannot open include file \"%s\"%s%s%s", file,
+					 config_error_line(&cf), inc, e ? ": " : "", e ? strerror(e) : "",
+					 inc[0] != '/' ? " (a relative @include is read from the working "
+					 "directory)" : "");
+			} else {
+				snprintf(err, errlen, "%s:%d: %s", file, config_error_line(&cf), text);
+			}
 			rc = -EINVAL;
 		}
 		goto out;

@@ -24,6 +24,9 @@
  * With the L, a literal past 64 bits is saturated (decimal) or wrapped (hex)
  * as silently: refused too. Every file the main one @includes is scanned
  * like it, and named in the message.
+ *
+ * And the file an @include names, which libconfig's "cannot open include
+ * file" leaves out (cfg_include_on_line).
  */
 static int is_ident(char c)
 {
@@ -257,6 +260,21 @@ static int scan_file(struct loader *L, const config_setting_t *root, const char 
 	}
 	free(t);
 	return rc;
+}
+
+int cfg_include_on_line(const char *file, int line, char *name, size_t cap)
+{
+	char *t;
+	size_t n, i = 0;
+	if (line < 1 || slurp(file, &t, &n))
+		return -1;
+	for (int l = 1; l < line && i < n; i++)
+		l += t[i] == '\n';
+	while (i < n && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	int found = include_at(t, n, &i, name, cap);
+	free(t);
+	return found ? 0 : -1;
 }
 
 int cfg_check_int_literals(struct loader *L, const config_setting_t *root)

@@ -50,4 +50,8 @@ int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_con
  * path of its setting in root (the file as libconfig read it). -ENOMEM. */
 int cfg_check_int_literals(struct loader *L, const config_setting_t *root);
 
+/* config_ints.c: 0 and the file it names in name if line `line` of file is
+ * an @include directive, else -1. */
+int cfg_include_on_line(const char *file, int line, char *name, size_t cap);
+
 #endif /* NX_CONFIG_PRIV_H */
