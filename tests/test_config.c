@@ -18,6 +18,8 @@
 
 #include "nx/book.h"
 #include "nx/config.h"
+#include "nx/risk.h"
+#include "../src/config/config_priv.h" /* white-box: the loader with smaller list limits */
 
 static const char good_limits[] =
 	"limits = { max_order_notional = 1000; position_limit = 10; credit_limit = 5000;\n"
@@ -615,6 +617,66 @@ static void test_missing_section(void **state)
 	expect_error(t, "instruments: must be a non-empty list", 5);
 }
 
+/* The most instruments and accounts a venue may list are the engine's: past
+ * them the loader refuses the list at its first entry too many, on that
+ * entry's line. Regression: any number loaded, and nx_engine_create failed
+ * later with "capacities too large for one shard", naming no line. The
+ * real limits (2^20 and 2^24) would take a file of gigabytes: the check is
+ * run with small ones (cfg_load), and the limits nx_config_load passes are
+ * shown to be those nx_book and nx_risk take. */
+static void test_list_limits(void **state)
+{
+	(void)state;
+	char t[4096], err[512], path[64], want[600];
+	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
+	struct nx_venue_config c;
+	/* three instruments, two accounts: at the limits, they load */
+	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"A\"; },\n"
+		 " { id = 2; symbol = \"B\"; },\n { id = 3; symbol = \"C\"; } );\n"
+		 "accounts = ( { id = 7; %s },\n { id = 8; %s } );\n", good_limits, key, key);
+	write_temp(path, t);
+	int rc = cfg_load(path, &c, err, sizeof(err), 3, 2);
+	if (rc)
+		fail_msg("%s", err);
+	assert_int_equal(c.ninstruments, 3);
+	assert_int_equal(c.naccounts, 2);
+	nx_config_free(&c);
+	/* one past: named at the first entry too many, on its line */
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err), 2, 2), -EINVAL);
+	assert_null(c.instruments);
+	snprintf(want, sizeof(want), "%s:5: instruments[2]: past the most instruments a venue may "
+		 "have, 2 (the list has 3)", path);
+	if (strcmp(err, want))
+		fail_msg("error \"%s\" is not \"%s\"", err, want);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err), 3, 1), -EINVAL);
+	assert_null(c.accounts);
+	snprintf(want, sizeof(want), "%s:7: accounts[1]: past the most accounts a venue may have, 1 "
+		 "(the list has 2)", path);
+	if (strcmp(err, want))
+		fail_msg("error \"%s\" is not \"%s\"", err, want);
+	unlink(path);
+	/* nx_config_load's limits are the engine's: a book and a risk state
+	 * take them, and refuse one more */
+	struct nx_book_config bc = { .max_instruments = NX_BOOK_MAX_INSTRUMENTS, .max_accounts = 1,
+				     .max_orders = 1, .ladder_ticks = 64 };
+	struct nx_risk_config rk = { .max_instruments = NX_BOOK_MAX_INSTRUMENTS, .max_accounts = 1 };
+	assert_true(nx_book_memsize(&bc) > 0);
+	assert_true(nx_risk_memsize(&rk) > 0);
+	bc.max_instruments++;
+	rk.max_instruments++;
+	assert_int_equal(nx_book_memsize(&bc), 0);
+	assert_int_equal(nx_risk_memsize(&rk), 0);
+	bc = (struct nx_book_config){ .max_instruments = 1, .max_accounts = NX_BOOK_MAX_ACCOUNTS,
+				      .max_orders = 1, .ladder_ticks = 64 };
+	rk = (struct nx_risk_config){ .max_instruments = 1, .max_accounts = NX_BOOK_MAX_ACCOUNTS };
+	assert_true(nx_book_memsize(&bc) > 0);
+	assert_true(nx_risk_memsize(&rk) > 0);
+	bc.max_accounts++;
+	rk.max_accounts++;
+	assert_int_equal(nx_book_memsize(&bc), 0);
+	assert_int_equal(nx_risk_memsize(&rk), 0);
+}
+
 /* The type and presence errors of every kind of field, each naming its
  * file, line and field: a group given a scalar, an integer given a string,
  * a string given an integer, a boolean given an integer, a missing id, bad
@@ -1164,6 +1226,7 @@ int main(void)
 		cmocka_unit_test(test_instrument_field_lines),
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_missing_section),
+		cmocka_unit_test(test_list_limits),
 		cmocka_unit_test(test_field_type_errors),
 		cmocka_unit_test(test_member_named_as_section),
 		cmocka_unit_test(test_drop_copy),

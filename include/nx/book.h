@@ -66,9 +66,15 @@ enum nx_stp {
 	                       quantity, no trade; whichever reaches 0 is canceled */
 };
 
+/* The most instruments and accounts one book takes (and one risk state,
+ * nx/risk.h, and so one engine and one venue file: nx_config_load refuses
+ * a longer list). */
+#define NX_BOOK_MAX_INSTRUMENTS (UINT32_C(1) << 20)
+#define NX_BOOK_MAX_ACCOUNTS    (UINT32_C(1) << 24)
+
 struct nx_book_config {
-	uint32_t max_instruments; /* books; >= 1 */
-	uint32_t max_accounts;    /* >= 1 */
+	uint32_t max_instruments; /* books; 1 .. NX_BOOK_MAX_INSTRUMENTS */
+	uint32_t max_accounts;    /* 1 .. NX_BOOK_MAX_ACCOUNTS */
 	uint32_t max_orders;      /* live orders across all books; 1 .. 2^30 */
 	uint32_t ladder_ticks;    /* price window per book side, in ticks: a power
 	                             of two in [64, 2^22]; live prices on one side

@@ -32,8 +32,8 @@
 struct nx_risk;
 
 struct nx_risk_config {
-	uint32_t max_accounts;
-	uint32_t max_instruments;
+	uint32_t max_accounts;    /* 1 .. NX_BOOK_MAX_ACCOUNTS */
+	uint32_t max_instruments; /* 1 .. NX_BOOK_MAX_INSTRUMENTS */
 };
 
 /* What a check needs to know about an order. px is the limit price; for a

@@ -44,8 +44,8 @@ static int lay(size_t *cur, size_t n, size_t sz, size_t *off)
 static int layout_of(const struct nx_book_config *c, struct layout *L)
 {
 	if (!c || !c->max_instruments || !c->max_accounts || !c->max_orders ||
-	    c->max_orders > (UINT32_C(1) << 30) || c->max_instruments > (UINT32_C(1) << 20) ||
-	    c->max_accounts > (UINT32_C(1) << 24) || !nx_is_pow2_u64(c->ladder_ticks) ||
+	    c->max_orders > (UINT32_C(1) << 30) || c->max_instruments > NX_BOOK_MAX_INSTRUMENTS ||
+	    c->max_accounts > NX_BOOK_MAX_ACCOUNTS || !nx_is_pow2_u64(c->ladder_ticks) ||
 	    c->ladder_ticks < 64 || c->ladder_ticks > (UINT32_C(1) << 22))
 		return -1;
 	memset(L, 0, sizeof(*L));

@@ -403,6 +403,20 @@ static int load_account(struct loader *L, const config_setting_t *g, const struc
 
 /* --- The file ------------------------------------------------------------- */
 
+/* A list no longer than the engine takes (max entries): refused at its
+ * first entry too many, on that entry's line, before anything is allocated
+ * (else nx_engine_create failed later, naming no line). */
+static int check_length(struct loader *L, const config_setting_t *list, const char *name,
+			uint32_t max)
+{
+	uint32_t n = (uint32_t)config_setting_length(list);
+	if (n <= max)
+		return 0;
+	snprintf(L->where, sizeof(L->where), "%s[%u]", name, max);
+	return cfg_fail(L, config_setting_get_elem(list, max), "past the most %s a venue may have, "
+			"%u (the list has %u)", name, max, n);
+}
+
 static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 {
 	static const char *const top[] = { "book", "sessions", "limits", "instruments", "accounts",
@@ -483,6 +497,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 				"instruments = ( { id = ...; symbol = ...; } )");
 	if (!config_setting_is_list(ins) || !config_setting_length(ins))
 		return cfg_fail(L, ins, "must be a non-empty list ( { ... }, ... )");
+	if ((rc = check_length(L, ins, "instruments", L->max_instruments)))
+		return rc;
 	c->ninstruments = (uint32_t)config_setting_length(ins);
 	if (!(c->instruments = calloc(c->ninstruments, sizeof(*c->instruments))))
 		return -ENOMEM;
@@ -522,6 +538,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 				"accounts = ( { id = ...; key = ...; } )");
 	if (!config_setting_is_list(acs) || !config_setting_length(acs))
 		return cfg_fail(L, acs, "must be a non-empty list ( { ... }, ... )");
+	if ((rc = check_length(L, acs, "accounts", L->max_accounts)))
+		return rc;
 	c->naccounts = (uint32_t)config_setting_length(acs);
 	if (!(c->accounts = calloc(c->naccounts, sizeof(*c->accounts))))
 		return -ENOMEM;
@@ -566,7 +584,14 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 
 int nx_config_load(const char *path, struct nx_venue_config *out, char *err, size_t errlen)
 {
-	struct loader L = { .path = path, .err = err, .errlen = errlen };
+	return cfg_load(path, out, err, errlen, NX_BOOK_MAX_INSTRUMENTS, NX_BOOK_MAX_ACCOUNTS);
+}
+
+int cfg_load(const char *path, struct nx_venue_config *out, char *err, size_t errlen,
+	     uint32_t max_instruments, uint32_t max_accounts)
+{
+	struct loader L = { .path = path, .err = err, .errlen = errlen,
+			    .max_instruments = max_instruments, .max_accounts = max_accounts };
 	config_t cf;
 	int rc;
 	memset(out, 0, sizeof(*out));

@@ -21,7 +21,14 @@ struct loader {
 	char *err;
 	size_t errlen;
 	char where[96]; /* the field being read, e.g. "accounts[2].limits" */
+	uint32_t max_instruments, max_accounts; /* the longest lists taken */
 };
+
+/* nx_config_load with other limits on the instruments and accounts lists
+ * than the engine's (NX_BOOK_MAX_INSTRUMENTS, NX_BOOK_MAX_ACCOUNTS), so
+ * that a test can check the check without a file of gigabytes. */
+int cfg_load(const char *path, struct nx_venue_config *out, char *err, size_t errlen,
+	     uint32_t max_instruments, uint32_t max_accounts);
 
 __attribute__((format(printf, 3, 4)))
 int cfg_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...);

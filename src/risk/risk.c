@@ -109,8 +109,8 @@ static int lay(size_t *cur, size_t n, size_t sz, size_t *off)
 
 static int layout_of(const struct nx_risk_config *c, struct layout *L)
 {
-	if (!c || !c->max_accounts || !c->max_instruments || c->max_accounts > (1u << 24) ||
-	    c->max_instruments > (1u << 20))
+	if (!c || !c->max_accounts || !c->max_instruments || c->max_accounts > NX_BOOK_MAX_ACCOUNTS ||
+	    c->max_instruments > NX_BOOK_MAX_INSTRUMENTS)
 		return -1;
 	L->acct_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_accounts * 2);
 	L->inst_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_instruments * 2);
