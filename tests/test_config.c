@@ -880,6 +880,12 @@ static void test_net_structure_errors(void **state)
 	NET(b, "device d0 used twice");
 	snprintf(b, sizeof(b), "%s shards = ( );", port);
 	NET(b, "net.shards: must be a list of 1 to");
+	/* Regression: two ports with one address loaded (nanoex answered ARP
+	 * for it on both; nanoex-sock failed to bind the second, naming no
+	 * line) */
+	snprintf(b, sizeof(b), "ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; },"
+		 " { device = \"d1\"; ipv4 = \"10.0.0.1\"; } ); %s", sh);
+	NET(b, "net.ports[1].ipv4: ports 0 and 1 share ipv4 10.0.0.1");
 	snprintf(b, sizeof(b), "%s shards = ( { udp_port = 9; instruments = [ 1 ]; } );", port);
 	NET(b, "net.shards[0]: missing lcore");
 	snprintf(b, sizeof(b), "%s shards = ( { lcore = 1; instruments = [ 1 ]; } );", port);
@@ -1194,6 +1200,16 @@ static void test_market_data_conflict_lines(void **state)
 		{ "feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
 		  " retransmit_port = 9302;\n max_levels = 40000; };", "max_levels = 40000",
 		  "market_data.feed.max_levels: ring 65536 cannot hold an instrument's re-image" },
+		/* Regression: the ITCH feed and the venue's own on one group and
+		 * port loaded; each side's packets would be taken for the other's */
+		{ "itch = { udp_port = 9300; group = \"239.2.2.2\"; };\n feed = { group = \"239.2.2.2\";\n"
+		  " incremental_port = 9300; snapshot_port = 9301; retransmit_port = 9302; };",
+		  "incremental_port = 9300", "market_data.feed.incremental_port: 239.2.2.2:9300 is "
+		  "itch's group and udp_port too" },
+		{ "itch = { udp_port = 9301;\n group = \"239.2.2.2\"; };\n feed = { group = \"239.2.2.2\";"
+		  " incremental_port = 9300;\n snapshot_port = 9301; retransmit_port = 9302; };",
+		  "snapshot_port = 9301", "market_data.feed.snapshot_port: 239.2.2.2:9301 is itch's "
+		  "group and udp_port too" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(t, sizeof(t), "%s%s%s%smarket_data = {\n lcore = 0;\n %s };\n", good_limits,
@@ -1203,6 +1219,23 @@ static void test_market_data_conflict_lines(void **state)
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = {\n itch = { udp_port = 9200; };\n lcore = 1; };\n",
 		 good_limits, two_inst, good_acct, md_net);
 	expect_error(t, "market_data.lcore: lcore 1 runs shard 0", lines_before(t, "lcore = 1; }") + 1);
+	/* the same port on another group, or a unicast ITCH feed on a feed
+	 * port: no clash (the feed goes to its group, the ITCH feed comes to
+	 * the venue's address or its own group) */
+	static const char *const fine[] = {
+		"itch = { udp_port = 9300; group = \"239.1.1.1\"; };",
+		"itch = { udp_port = 9300; };",
+	};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		char err[512], path[64];
+		struct nx_venue_config c;
+		snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0; %s\n feed = { group = "
+			 "\"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; "
+			 "retransmit_port = 9302; }; };\n", good_limits, two_inst, good_acct, md_net, fine[i]);
+		if (load_text(t, &c, err, sizeof(err), path))
+			fail_msg("%s", err);
+		nx_config_free(&c);
+	}
 }
 
 int main(void)

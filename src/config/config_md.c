@@ -294,6 +294,21 @@ static int check_ports(struct loader *L, const config_setting_t *g, const struct
 		snprintf(L->where, sizeof(L->where), "%s", mine[1].where);
 		return cfg_fail(L, mine[1].s, "itch.udp_port and feed.retransmit_port must differ");
 	}
+	/* An ITCH feed on the venue feed's group and one of its ports: each
+	 * side's datagrams would reach the other's receivers (the venue's
+	 * subscribers would get ITCH, and the service any venue feed on the
+	 * segment as ITCH). */
+	static const char *const fport[2] = { "incremental_port", "snapshot_port" };
+	const uint16_t fp[2] = { md->feed.incremental_port, md->feed.snapshot_port };
+	for (int k = 0; k < 2; k++)
+		if (md->itch.udp_port && md->itch.group && md->itch.group == md->feed.group &&
+		    md->itch.udp_port == fp[k]) {
+			uint32_t gr = md->feed.group;
+			snprintf(L->where, sizeof(L->where), "market_data.feed");
+			return cfg_fail(L, config_setting_get_member(fd, fport[k]),
+					"%u.%u.%u.%u:%u is itch's group and udp_port too", gr >> 24,
+					gr >> 16 & 255, gr >> 8 & 255, gr & 255, fp[k]);
+		}
 	for (uint32_t i = 0; i < c->net.nshards; i++)
 		if (c->net.shards[i].lcore == md->lcore)
 			return cfg_fail(L, config_setting_get_member(g, "lcore"), "lcore %u runs shard %u",

@@ -173,10 +173,19 @@ int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_co
 		snprintf(L->where, sizeof(L->where), "net.ports[%u]", i);
 		if ((rc = load_port(L, config_setting_get_elem(ps, i), &n->ports[i])))
 			return rc;
-		for (uint32_t j = 0; j < i; j++)
+		for (uint32_t j = 0; j < i; j++) {
 			if (!strcmp(n->ports[i].device, n->ports[j].device))
 				return cfg_fail(L, config_setting_get_elem(ps, i),
 						"device %s used twice", n->ports[i].device);
+			/* one address on two ports: nanoex would answer ARP for it
+			 * on both, nanoex-sock fail to bind it twice */
+			uint32_t ip = n->ports[i].ipv4;
+			if (ip == n->ports[j].ipv4)
+				return cfg_fail(L, config_setting_get_member(config_setting_get_elem(ps, i),
+									     "ipv4"),
+						"ports %u and %u share ipv4 %u.%u.%u.%u", j, i, ip >> 24,
+						ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+		}
 	}
 	L->where[0] = 0;
 	const config_setting_t *ss = config_setting_get_member(g, "shards");
