@@ -523,6 +523,20 @@ static void test_instrument_field_lines(void **state)
 		{ "lot = 0;", "lot = 0", "instruments[1].lot: must be > 0" },
 		/* what no field holds: the instrument */
 		{ "kind = \"future\";\n tick = 5;", "id = 2", "instruments[1]: futures and options need an expiry" },
+		/* Regression: an option's strike of 0 or less, and a strike given
+		 * to an option without an underlying, both said "strike: an
+		 * option needs an underlying and a strike > 0", the second on
+		 * the wrong field; a field left out was not named */
+		{ "kind = \"option\"; underlying = 1; put_call = \"put\"; expiry_ns = 5L;\n strike = -5;",
+		  "strike = -5", "instruments[1].strike: must be > 0" },
+		{ "kind = \"option\"; underlying = 1; put_call = \"put\"; expiry_ns = 5L;\n strike = 0;",
+		  "strike = 0", "instruments[1].strike: must be > 0" },
+		{ "kind = \"option\"; put_call = \"put\"; expiry_ns = 5L;\n strike = 5;", "id = 2",
+		  "instruments[1]: missing underlying" },
+		{ "kind = \"option\"; underlying = 1; put_call = \"put\";\n expiry_ns = 5L;", "id = 2",
+		  "instruments[1]: missing strike" },
+		{ "kind = \"option\"; underlying = 1; strike = 5;\n expiry_ns = 5L;", "id = 2",
+		  "instruments[1]: missing put_call" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 2;\n"

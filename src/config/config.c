@@ -273,13 +273,23 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	    (m = config_setting_get_member(g, "expiry_ns")))
 		return cfg_fail(L, m, "only a future or an option has one (kind is %s)",
 				nx_inst_kind_name(in->kind));
+	/* An option's own fields, each named: nx_instrument_check says "an
+	 * option needs an underlying and a strike > 0" for either, which named
+	 * the strike for an underlying left out. */
+	if (in->kind == NX_KIND_OPTION) {
+		static const char *const need[] = { "underlying", "strike", "put_call" };
+		for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+			if (!config_setting_get_member(g, need[k]))
+				return cfg_missing(L, g, need[k]);
+		if (in->strike <= 0)
+			return cfg_fail(L, config_setting_get_member(g, "strike"), "must be > 0");
+	}
 	const char *why;
 	if (nx_instrument_check(in, &why)) {
 		/* "tick must be > 0": named at tick, on its line, when the file
 		 * sets it; else (a default, a field left out) the instrument */
 		static const struct { const char *why, *field; } whole[] = {
 			{ "futures and options need an expiry", "expiry_ns" },
-			{ "an option needs an underlying and a strike > 0", "strike" },
 		};
 		for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]); k++)
 			if (!strcmp(why, whole[k].why) && (m = config_setting_get_member(g, whole[k].field)))
