@@ -373,7 +373,7 @@ static void test_include_errors(void **state)
 static void test_include_missing_names_it(void **state)
 {
 	(void)state;
-	char inc[64], t[2048], body[512], want[512];
+	char inc[64], t[2048], body[512], want[640];
 	const char *const rm[] = { inc, NULL };
 	snprintf(t, sizeof(t), "%s%s@include \"/nonexistent/nx_limits.cfg\"\n%s", good_limits,
 		 good_inst, good_acct);
@@ -390,6 +390,22 @@ static void test_include_missing_names_it(void **state)
 	snprintf(body, sizeof(body), "cannot open include file \"nx_no_such_include.cfg\": No such "
 		 "file or directory (a relative @include is read from the working directory)");
 	expect_error_in(t, inc, 3, body, rm);
+	/* Regression: an @include of a directory ended the process (libconfig's
+	 * scanner: "input in flex scanner failed", exit 2), at any depth */
+	char dir[64] = "/tmp/nx_incdir_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, dir, good_acct);
+	snprintf(body, sizeof(body), "cannot read include file \"%s\": a directory", dir);
+	struct nx_venue_config c2;
+	assert_int_equal(load_text(t, &c2, err, sizeof(err), path), -EINVAL);
+	snprintf(want, sizeof(want), "%s:4: %s", path, body);
+	if (strcmp(err, want))
+		fail_msg("error \"%s\" is not \"%s\"", err, want);
+	snprintf(t, sizeof(t), "# book\n@include \"%s\"\n", dir);
+	write_temp(inc, t);
+	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, inc, good_acct);
+	expect_error_in(t, inc, 2, body, rm);
+	rmdir(dir);
 }
 
 /* A literal with the L past 64 bits: libconfig saturates a decimal one

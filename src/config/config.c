@@ -611,6 +611,8 @@ int cfg_load(const char *path, struct nx_venue_config *out, char *err, size_t er
 	}
 	strcpy(out->path, path);
 	config_init(&cf);
+	if ((rc = cfg_check_includes(&L)))
+		goto out;
 	if (!config_read_file(&cf, path)) {
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO) {
 			snprintf(err, errlen, "%s: cannot read the file", path);
@@ -642,9 +644,9 @@ int cfg_load(const char *path, struct nx_venue_config *out, char *err, size_t er
 	}
 	if (!(rc = cfg_check_int_literals(&L, config_root_setting(&cf))))
 		rc = load_root(&L, &cf, out);
+out:
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
-out:
 	config_destroy(&cf);
 	if (rc)
 		nx_config_free(out);

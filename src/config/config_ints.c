@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_priv.h"
 
@@ -168,8 +169,11 @@ static int include_at(const char *t, size_t n, size_t *i, char *name, size_t cap
 }
 
 /* The file path (the main file at depth 0, else one it @includes, named as
- * libconfig names it: as written, relative to the working directory). */
-static int scan_file(struct loader *L, const config_setting_t *root, const char *path, int depth)
+ * libconfig names it: as written, relative to the working directory).
+ * pre: before libconfig reads the file, only the @includes are followed,
+ * and one that names something other than a regular file fails. */
+static int scan_file(struct loader *L, const config_setting_t *root, const char *path, int depth,
+		     int pre)
 {
 	char *t;
 	size_t n;
@@ -194,8 +198,21 @@ static int scan_file(struct loader *L, const config_setting_t *root, const char 
 			char inc[4096];
 			if (!include_at(t, n, &i, inc, sizeof(inc)))
 				i++;
-			else if (depth + 1 < MAX_DEPTH)
-				rc = scan_file(L, root, inc, depth + 1);
+			else if (depth + 1 < MAX_DEPTH) {
+				/* libconfig opens a directory and its scanner then
+				 * ends the process ("input in flex scanner failed");
+				 * a FIFO would block it. A missing file is left to
+				 * libconfig, which reports it. */
+				struct stat st;
+				if (pre && !stat(inc, &st) && !S_ISREG(st.st_mode)) {
+					snprintf(L->err, L->errlen, "%s:%u: cannot read include file \"%s\": %s",
+						 path, line, inc, S_ISDIR(st.st_mode) ? "a directory"
+						 : "not a regular file");
+					rc = -EINVAL;
+				} else {
+					rc = scan_file(L, root, inc, depth + 1, pre);
+				}
+			}
 		} else if (c == '#' || (c == '/' && i + 1 < n && t[i + 1] == '/')) {
 			while (i < n && t[i] != '\n')
 				i++;
@@ -212,6 +229,8 @@ static int scan_file(struct loader *L, const config_setting_t *root, const char 
 		} else if (c == '=' || c == ':') {
 			memcpy(name, ident, sizeof(name));
 			i++;
+		} else if (pre) {
+			i++; /* only the @includes, strings and comments matter */
 		} else if (is_digit(c) || ((c == '-' || c == '+') && i + 1 < n && is_digit(t[i + 1]))) {
 			size_t s = i, d;
 			int frac = i > 0 && t[i - 1] == '.'; /* the digits of .5 */
@@ -279,5 +298,10 @@ int cfg_include_on_line(const char *file, int line, char *name, size_t cap)
 
 int cfg_check_int_literals(struct loader *L, const config_setting_t *root)
 {
-	return scan_file(L, root, L->path, 0);
+	return scan_file(L, root, L->path, 0, 0);
+}
+
+int cfg_check_includes(struct loader *L)
+{
+	return scan_file(L, NULL, L->path, 0, 1);
 }

@@ -57,6 +57,11 @@ int cfg_load_md(struct loader *L, const config_setting_t *g, struct nx_venue_con
  * path of its setting in root (the file as libconfig read it). -ENOMEM. */
 int cfg_check_int_literals(struct loader *L, const config_setting_t *root);
 
+/* config_ints.c, before libconfig reads L->path: 0, or -EINVAL naming the
+ * first @include, in it or in a file it includes, of something other than
+ * a regular file (a directory made libconfig's scanner end the process). */
+int cfg_check_includes(struct loader *L);
+
 /* config_ints.c: 0 and the file it names in name if line `line` of file is
  * an @include directive, else -1. */
 int cfg_include_on_line(const char *file, int line, char *name, size_t cap);
