@@ -182,6 +182,12 @@ void nxs_no_answer(struct script *s, const struct nxc_session *ss, const char *w
 void nxs_request(struct script *s, struct nxc_session *ss, struct nx_client_msg *m,
 		 uint8_t kind, uint64_t id)
 {
+	nxs_request_answer(s, ss, m, kind, id, NULL);
+}
+
+void nxs_request_answer(struct script *s, struct nxc_session *ss, struct nx_client_msg *m,
+			uint8_t kind, uint64_t id, struct nx_client_msg *answer)
+{
 	nxs_no_leftovers(s);
 	if (s->rc || s->dry)
 		return;
@@ -196,6 +202,8 @@ void nxs_request(struct script *s, struct nxc_session *ss, struct nx_client_msg 
 		w.end = m->u.retransmit_request.from_seq_no + m->u.retransmit_request.count;
 	if (!nxc_run(s->x, &w, s->x->timeout_ms))
 		nxs_no_answer(s, ss, nx_nxp_template_name(m->template_id));
+	else if (answer)
+		*answer = w.answer;
 }
 
 static void run_line(struct script *s, char *line)

@@ -59,6 +59,10 @@ void nxs_no_answer(struct script *s, const struct nxc_session *ss, const char *w
 /* Check the fields, send m on ss, wait for what answers it (kind, id). */
 void nxs_request(struct script *s, struct nxc_session *ss, struct nx_client_msg *m,
 		 uint8_t kind, uint64_t id);
+/* The same, and the message that answered it into *answer (template_id 0:
+ * none did by itself, e.g. a retransmission that reached the range's end). */
+void nxs_request_answer(struct script *s, struct nxc_session *ss, struct nx_client_msg *m,
+			uint8_t kind, uint64_t id, struct nx_client_msg *answer);
 
 struct nxs_verb {
 	const char *verb;

@@ -289,8 +289,15 @@ static void cmd_recover(struct script *s)
 	}
 	o->session_id = ss->c.session_id;
 	o->timestamp = nxc_wall_ns();
-	nxs_request(s, ss, &m, NXC_W_RETRANS, 0);
-	if (!s->rc && !s->dry && ss->dropped_from >= o->from_seq_no &&
+	struct nx_client_msg ans = { 0 };
+	nxs_request_answer(s, ss, &m, NXC_W_RETRANS, 0, &ans);
+	/* Refused for now (the session's retransmission budget spent, or an
+	 * answer still going on): nothing was resent, so what drop discarded
+	 * stays for the next recover, as the library's gap does. */
+	int later = ans.template_id == NX_NXP_RETRANSMIT_REJECT &&
+		    (ans.u.retransmit_reject.code == NX_REJ_RETRANSMIT_THROTTLED ||
+		     ans.u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS);
+	if (!s->rc && !s->dry && !later && ss->dropped_from >= o->from_seq_no &&
 	    ss->dropped_to - o->from_seq_no < o->count)
 		ss->dropped_from = ss->dropped_to = 0;
 }

@@ -122,6 +122,35 @@ if [ -x "$sock" ]; then
 	else
 		echo "FAIL cod mode=OFF: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
 	fi
+	# Regression (rev-retx): a recover refused RETRANSMIT_THROTTLED ("ask
+	# again later") still forgot what drop had discarded, as if it had been
+	# resent, so asking again said "nothing to recover" and failed the run.
+	# A venue of its own with a budget of 16 messages, refilled at one a
+	# second: the two recovers of 8 spend it, the four dropped need 4 s.
+	port2=$((port + 1))
+	sed -e 's/history = 4096;/history = 16;/' -e 's/retransmit_rate = 10000;/retransmit_rate = 1;/' \
+		-e 's/retransmit_burst = 16384;/retransmit_burst = 16;/' -e "s/udp_port = $port;/udp_port = $port2;/" \
+		"$tmp/v.cfg" >"$tmp/v2.cfg"
+	"$sock" --config "$tmp/v2.cfg" --bind 127.0.0.1 --prefix "${prefix}b" >"$tmp/sock2.log" 2>&1 &
+	spid2=$!
+	trap 'kill $spid $spid2 2>/dev/null; wait $spid $spid2 2>/dev/null; rm -rf "$tmp" "/var/run/dpdk/$prefix" "/var/run/dpdk/${prefix}b"' EXIT
+	for _ in $(seq 1 50); do grep -q "running;" "$tmp/sock2.log" && break; sleep 0.1; done
+	{
+		echo 'connect s=t acct=1'
+		for _ in 1 2 3 4 5 6 7 8; do echo 'new inst=1 side=BUY qty=1 px=99000'; done
+		echo 'recover from=1 count=8'; echo 'recover from=1 count=8'
+		echo 'drop n=4'
+		for _ in 1 2 3 4; do echo 'new inst=1 side=BUY qty=1 px=99000'; done
+		echo 'recover'; echo 'expect msg=RetransmitReject code=RETRANSMIT_THROTTLED'
+		echo 'recover'
+	} >"$tmp/t.nxc"
+	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/t.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 0 ] && [ "$(grep -c 'RetransmitRequest from=9 count=4' "$tmp/out")" = 2 ]; then
+		echo "ok   recover refused RETRANSMIT_THROTTLED keeps the dropped range for the next"
+	else
+		echo "FAIL recover after RETRANSMIT_THROTTLED: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
 else
 	echo "skip venue checks: $sock not built"
 fi
