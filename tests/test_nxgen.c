@@ -37,6 +37,9 @@ static struct fake {
 	                                   end is seen only at the next heartbeat, too late */
 	uint64_t dropped;
 	uint64_t delay_ns;              /* every datagram from the venue arrives this late */
+	int spend_rt_budget;            /* before the first RetransmitRequest reaches the venue,
+	                                   spend its session's retransmission budget */
+	uint64_t rt_seen, rt_throttled; /* RetransmitRequests from nxgen; refused THROTTLED */
 } F;
 
 struct nxg_io { int unused; };
@@ -86,10 +89,40 @@ static int f_session(struct nxg_io *io, uint32_t idx, uint32_t ip, uint16_t port
 	return 0;
 }
 
+/* nxgen's RetransmitRequest rt, from src, is about to reach the venue:
+ * send the venue the same request until the session's budget refuses it,
+ * answers unseen, so that the real one is refused RETRANSMIT_THROTTLED
+ * (sessions.retransmit_rate is low enough that no token comes back in the
+ * microseconds before it). */
+static void spend_budget(const uint8_t *rt, size_t len, struct nx_addr src)
+{
+	const struct nx_engine_stats *st = nx_engine_stats(F.e);
+	uint64_t before = st->retransmit_throttled;
+	for (int k = 0; st->retransmit_throttled == before; k++) {
+		assert_true(k < 100000);
+		nx_engine_rx(F.e, rt, len, src, nxg_now(F.clk), &F.out);
+		F.out.n = 0; /* the answers are lost on the way */
+	}
+}
+
 static unsigned f_send(struct nxg_io *io, const struct nxg_tx *tx, unsigned n)
 {
 	(void)io;
 	for (unsigned i = 0; i < n; i++) {
+		if (starts_with(tx[i].data, tx[i].len, NX_NXP_RETRANSMIT_REQUEST)) {
+			struct nx_addr src = { .ip = F_IP, .port = (uint16_t)(F_PORT + tx[i].sess) };
+			uint64_t before = nx_engine_stats(F.e)->retransmit_throttled;
+			if (F.spend_rt_budget) {
+				F.spend_rt_budget = 0;
+				spend_budget(tx[i].data, tx[i].len, src);
+				before = nx_engine_stats(F.e)->retransmit_throttled;
+			}
+			F.rt_seen++;
+			nx_engine_rx(F.e, tx[i].data, tx[i].len, src, nxg_now(F.clk), &F.out);
+			F.rt_throttled += nx_engine_stats(F.e)->retransmit_throttled - before;
+			from_venue();
+			continue;
+		}
 		if (starts_with(tx[i].data, tx[i].len, NX_NXP_SEQUENCE) && tx[i].len > 40 &&
 		    F.drop_to_venue && ++F.to_venue % F.drop_to_venue == 0) {
 			F.dropped++;
@@ -310,6 +343,46 @@ static void lost_replies_recovered(void **state)
 	nxg_result_free(&r);
 }
 
+/* A RetransmitRequest refused RETRANSMIT_THROTTLED means "later": nxgen
+ * keeps the gap and asks again after --timeout, when the venue's budget
+ * has refilled, and the gap is recovered. One reply datagram is lost; the
+ * session's budget is spent just before nxgen's request for it arrives.
+ * Given up instead (as for the other refusals), nothing is ever resent;
+ * asked again at every tick, the requests would be hundreds. */
+static void throttled_gap_asked_again(void **state)
+{
+	struct nxg_opts o;
+	struct nxg_result r;
+	volatile int stop = 0;
+	char err[256];
+	(void)state;
+	/* a message every 10 ms: none comes back before the real request,
+	 * ten by the time nxgen asks again */
+	nx_engine_destroy(F.e);
+	cfg.retransmit_rate = 100;
+	cfg.retransmit_burst = cfg.history;
+	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
+	assert_non_null(F.e);
+	opts(&o);
+	memset(o.mix, 0, sizeof(o.mix));
+	o.mix[NXG_NEW] = 1; /* one ExecNew a reply datagram: a gap of one */
+	o.timeout_ms = 100;
+	F.drop_live = 20; /* the 20th reply datagram only */
+	F.drop_until = 21;
+	F.spend_rt_budget = 1;
+	assert_int_equal(nxg_run(&o, &cfg, &r, &stop), 0);
+	print_message("dropped %" PRIu64 " rt %" PRIu64 " rej %" PRIu64 " throttled %" PRIu64
+		      " recovered %" PRIu64 " lost %" PRIu64 " late %" PRIu64 "\n", F.dropped,
+		      r.n.rt_requests, r.n.rt_rejects, F.rt_throttled, r.n.recovered, r.n.lost, r.n.late);
+	assert_int_equal(F.dropped, 1);
+	assert_true(F.rt_throttled >= 1);         /* the first request was refused ... */
+	assert_int_equal(r.n.rt_rejects, F.rt_throttled);
+	assert_int_equal(F.rt_seen, F.rt_throttled + 1); /* ... and asked again once, served */
+	assert_true(r.n.rt_requests <= 3);        /* after --timeout, not at every tick */
+	assert_int_equal(r.n.recovered, 1);       /* the lost ExecNew came back */
+	nxg_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lost_replies_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejects_in_timeseries, setup, teardown),
 		cmocka_unit_test_setup_teardown(sleep_when_windows_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(throttled_gap_asked_again, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
