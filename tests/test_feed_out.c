@@ -19,9 +19,15 @@
  *   to overflow, then the publisher and a subscriber. An oracle checks
  *   every record as it is put: for each instrument, trades in the engine's
  *   order, every one published or counted in a TRADES_LOST, no book change
- *   and no re-image ahead of a trade that happened before it. After a
- *   settle the subscriber's books equal the engine's and its trades plus
- *   the announced losses equal the engine's trades. No allocation.
+ *   and no re-image ahead of a trade that happened before it; after every
+ *   call, the per-call bounds (the backlog's share, images only within the
+ *   poll's budget), the queue of stale instruments exactly the order they
+ *   went stale in as the test sees it (each once), and no poll stopping
+ *   short of what the ring and its budget let it do. Runs with many
+ *   instruments, rings and backlogs past 1,024 records and long stalls
+ *   reach the bounds. After a settle the subscriber's books equal the
+ *   engine's and its trades plus the announced losses equal the engine's
+ *   trades. No allocation.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +48,7 @@
 
 /* --- A fake ring -------------------------------------------------------------- */
 
-#define LOG_MAX (1u << 16)
+#define LOG_MAX (1u << 18)
 
 struct fring {
 	uint32_t cap;           /* records it holds */
@@ -52,7 +58,8 @@ struct fring {
 	/* for the random run: checks on every record put, and the consumer's
 	 * turn after each call (it runs on another core: the ring may have
 	 * room again between two calls of one flush) */
-	void (*check)(void *ctx, const struct nx_feed_rec *r, unsigned n, int image);
+	void (*check)(void *ctx, const struct nx_feed_rec *r, unsigned n, unsigned asked,
+		      int image);
 	void (*after)(void *ctx);
 	void *check_ctx;
 };
@@ -61,14 +68,18 @@ static unsigned fr_enq(void *ctx, const struct nx_feed_rec *r, unsigned n, int a
 {
 	struct fring *f = ctx;
 	uint64_t room = f->cap - (f->tail - f->head);
+	unsigned asked = n;
 
 	if (n > room) {
-		if (all)
+		if (all) {
+			if (f->check)
+				f->check(f->check_ctx, r, 0, asked, all);
 			return 0;
+		}
 		n = (unsigned)room;
 	}
-	if (f->check && n)
-		f->check(f->check_ctx, r, n, all);
+	if (f->check)
+		f->check(f->check_ctx, r, n, asked, all);
 	for (unsigned i = 0; i < n; i++)
 		if (f->nlog < LOG_MAX)
 			f->log[f->nlog++] = r[i];
@@ -985,6 +996,8 @@ static void test_out_announcements_bounded_per_poll(void **state)
 #define R_LIVE  512
 #define R_TAGS  (1u << 16)
 #define R_MAX_LEVELS 64 /* pub_cfg()'s */
+#define R_NI    48      /* instruments of a run, at most: ids 7, 8, 9, ... */
+#define R_PEND  4096
 
 struct rworld {
 	struct fring *ring;
@@ -996,13 +1009,30 @@ struct rworld {
 	uint16_t tag;
 	nx_clid_t next_cl;
 	unsigned stall;         /* steps the consumer takes nothing */
-	uint64_t engine_trades[3]; /* per instrument: trades the engine made so far */
-	uint64_t out_trades[3]; /* per instrument: trades put on the ring or announced lost */
+	unsigned stall_span;    /* a stall lasts 5 .. 5 + stall_span - 1 steps */
+	unsigned cmd_span;      /* commands a step: 0 .. cmd_span - 1 */
+	uint32_t ninst;
+	nx_inst_t ids[R_NI];    /* 7, 8, ...: sorted, so index i is the outbox's index i */
+	uint64_t engine_trades[R_NI]; /* per instrument: trades the engine made so far */
+	uint64_t out_trades[R_NI]; /* per instrument: trades put on the ring or announced lost */
 	uint64_t stamp[R_TAGS]; /* per tag: its instrument's engine_trades at its event */
 	uint64_t images, announced, checked;
 	size_t nlive;
 	nx_oid_t live[R_LIVE];
 	nx_acct_t live_acct[R_LIVE];
+	/* What the current outbox call put: records of the backlog, of the
+	 * buffer, of images; whether a put of the backlog or the buffer was cut
+	 * short, or an image refused (the ring had no room). */
+	uint32_t call_bl, call_buf, call_img;
+	int call_bl_short, call_buf_short, call_img_refused;
+	uint64_t full_budget_polls; /* polls whose backlog and images reached the bound */
+	/* The order instruments go stale in, as the test sees it: a book change
+	 * of an instrument not stale that a flush did not put makes it stale. */
+	uint32_t oq[R_NI], oq_head, oq_n;
+	uint8_t ostale[R_NI];
+	uint32_t npend;         /* records given to the outbox since its buffer was last empty */
+	uint16_t pend[R_PEND];  /* their tags */
+	uint8_t pend_book[R_TAGS], pend_inst[R_TAGS], seen[R_TAGS];
 };
 
 static uint64_t rnd(struct rworld *w)
@@ -1019,10 +1049,10 @@ static unsigned pick(struct rworld *w, unsigned n)
 	return (unsigned)(rnd(w) % n);
 }
 
-static unsigned inst_i(nx_inst_t inst)
+static unsigned inst_i(const struct rworld *w, nx_inst_t inst)
 {
-	for (unsigned i = 0; i < 3; i++)
-		if (INSTS[i] == inst)
+	for (unsigned i = 0; i < w->ninst; i++)
+		if (w->ids[i] == inst)
 			return i;
 	fail_msg("instrument %u", inst);
 	return 0;
@@ -1039,12 +1069,79 @@ static void live_del(struct rworld *w, nx_oid_t oid)
 		}
 }
 
+static void call_start(struct rworld *w)
+{
+	w->call_bl = w->call_buf = w->call_img = 0;
+	w->call_bl_short = w->call_buf_short = w->call_img_refused = 0;
+}
+
+/* The outbox's buffer is empty: every record given it since it last was
+ * has been put or not, for good. A book change not put, of an instrument
+ * not stale, makes it stale: it joins the end of the queue. */
+static void pend_settle(struct rworld *w)
+{
+	for (uint32_t k = 0; k < w->npend; k++) {
+		uint16_t t = w->pend[k];
+		unsigned i = w->pend_inst[t];
+
+		if (w->pend_book[t] && !w->seen[t] && !w->ostale[i]) {
+			w->ostale[i] = 1;
+			w->oq[(w->oq_head + w->oq_n++) % R_NI] = i;
+		}
+	}
+	w->npend = 0;
+}
+
+/* After each outbox call: the per-call bounds, the queue of stale
+ * instruments exactly the test's (each stale one once, in the order they
+ * went stale), and no call that stops short of what it could do. */
+static void call_end(struct rworld *w, int poll)
+{
+	const struct nx_feed_out *o = w->out;
+	int bl_empty = o->bl_head == o->bl_tail;
+
+	if (o->nbuf == 0)
+		pend_settle(w);
+	assert_true(w->call_bl <= NX_FEED_OUT_DRAIN_RECS);
+	assert_true(w->call_buf <= NX_FEED_OUT_BUF);
+	assert_int_equal(o->nstale, w->oq_n);
+	for (uint32_t k = 0; k < w->oq_n; k++)
+		assert_int_equal(o->staleq[(o->staleq_head + k) % o->ninst],
+				 w->oq[(w->oq_head + k) % R_NI]);
+	for (uint32_t i = 0; i < w->ninst; i++)
+		assert_int_equal(o->stale[i], w->ostale[i]);
+	if (!poll) {
+		assert_int_equal(w->call_img, 0);
+		return;
+	}
+	/* The backlog stays only if the ring refused some or the flush's
+	 * share is spent. */
+	if (!bl_empty)
+		assert_true(w->call_bl_short || w->call_buf_short ||
+			    w->call_bl == NX_FEED_OUT_DRAIN_RECS);
+	/* Stale instruments stay, with nothing in their way, only if the ring
+	 * refused an image or the poll's budget is spent. */
+	if (o->nstale && bl_empty && !o->nlost)
+		assert_true(w->call_img_refused ||
+			    w->call_bl + w->call_img >= NX_FEED_OUT_REIMAGE_RECS);
+	if (w->call_bl + w->call_img >= NX_FEED_OUT_REIMAGE_RECS)
+		w->full_budget_polls++;
+}
+
+static void r_poll(struct rworld *w)
+{
+	call_start(w);
+	nx_feed_out_poll(w->out, w->book);
+	call_end(w, 1);
+}
+
 /* The engine's tap, as the shard's: each record tagged (pad) with the
  * number of trades its instrument had made before it. */
 static void r_tap(void *ctx, const struct nx_event *ev)
 {
 	struct rworld *w = ctx;
 	struct nx_feed_rec r;
+	unsigned i;
 
 	if (ev->type == NX_EV_ACCEPTED && w->nlive < R_LIVE) {
 		w->live[w->nlive] = ev->u.order.oid;
@@ -1061,30 +1158,68 @@ static void r_tap(void *ctx, const struct nx_event *ev)
 	if (++w->tag == 0)
 		w->tag = 1;
 	r.pad = w->tag;
-	w->stamp[w->tag] = w->engine_trades[inst_i(r.inst)];
+	i = inst_i(w, r.inst);
+	w->stamp[w->tag] = w->engine_trades[i];
 	if (r.type == NX_FEED_REC_TRADE)
-		w->engine_trades[inst_i(r.inst)]++;
+		w->engine_trades[i]++;
+	assert_true(w->npend < R_PEND);
+	w->pend[w->npend++] = w->tag;
+	w->pend_book[w->tag] = r.type != NX_FEED_REC_TRADE;
+	w->pend_inst[w->tag] = (uint8_t)i;
+	w->seen[w->tag] = 0;
+	call_start(w);
 	nx_feed_out_rec(w->out, &r);
+	call_end(w, 0);
 }
 
-/* Every record as it is put on the ring. */
-static void r_check(void *ctx, const struct nx_feed_rec *r, unsigned n, int image)
+/* Every record as it is put on the ring (n of asked; image: put whole or
+ * refused). */
+static void r_check(void *ctx, const struct nx_feed_rec *r, unsigned n, unsigned asked,
+		    int image)
 {
 	struct rworld *w = ctx;
+	const struct nx_feed_out *o = w->out;
 
 	if (image) { /* a re-image: every trade of its instrument so far is out */
-		unsigned i = inst_i(r[0].inst);
+		unsigned i;
 
+		if (!n) {
+			w->call_img_refused = 1;
+			return;
+		}
+		i = inst_i(w, r[0].inst);
 		assert_int_equal(r[0].type, NX_FEED_REC_CLEAR);
 		if (w->out_trades[i] != w->engine_trades[i])
 			fail_msg("re-image of %u ahead of its trades: %llu of %llu out", r[0].inst,
 				 (unsigned long long)w->out_trades[i],
 				 (unsigned long long)w->engine_trades[i]);
+		/* never beside a backlog (its trades have the ring first), started
+		 * only within the poll's budget, the oldest stale first */
+		assert_true(o->bl_head == o->bl_tail && !o->nlost);
+		assert_true(w->call_bl + w->call_img < NX_FEED_OUT_REIMAGE_RECS);
+		assert_int_equal(o->nbuf, 0);
+		pend_settle(w);
+		assert_true(w->oq_n > 0);
+		if (w->oq[w->oq_head] != i)
+			fail_msg("re-image of %u while %u went stale before it", r[0].inst,
+				 w->ids[w->oq[w->oq_head]]);
+		w->oq_head = (w->oq_head + 1) % R_NI;
+		w->oq_n--;
+		w->ostale[i] = 0;
+		w->call_img += n;
 		w->images++;
 		return;
 	}
+	if (r >= o->bl && r < o->bl + o->bl_mask + 1) {
+		w->call_bl += n;
+		w->call_bl_short |= n < asked;
+	} else {
+		assert_ptr_equal(r, o->buf);
+		w->call_buf += n;
+		w->call_buf_short |= n < asked;
+	}
 	for (unsigned k = 0; k < n; k++) {
-		unsigned i = inst_i(r[k].inst);
+		unsigned i = inst_i(w, r[k].inst);
 
 		w->checked++;
 		if (r[k].type == NX_FEED_REC_TRADES_LOST) {
@@ -1094,6 +1229,10 @@ static void r_check(void *ctx, const struct nx_feed_rec *r, unsigned n, int imag
 			w->announced += r[k].n;
 			continue;
 		}
+		w->seen[r[k].pad] = 1;
+		/* A book change of a stale instrument never goes. */
+		if (r[k].type != NX_FEED_REC_TRADE)
+			assert_int_equal(w->ostale[i], 0);
 		/* In the engine's order: exactly the trades before it are out. */
 		if (w->out_trades[i] != w->stamp[r[k].pad])
 			fail_msg("record type %u of %u after %llu trades out, made after %llu",
@@ -1138,18 +1277,35 @@ static void r_meanwhile(void *ctx)
 		r_consume(w, 1 + pick(w, 8));
 }
 
-static struct rworld *rworld_open(uint64_t seed, uint32_t ring, uint32_t backlog)
+static struct rworld *rworld_open(uint64_t seed, uint32_t ring, uint32_t backlog,
+				  uint32_t ninst, unsigned stall_span, unsigned cmd_span)
 {
-	const struct nx_book_config bc = { .max_instruments = 4, .max_accounts = 8,
+	const struct nx_book_config bc = { .max_instruments = R_NI, .max_accounts = 8,
 					   .max_orders = R_LIVE, .ladder_ticks = 1024 };
 	struct nx_feed_pub_config pc = pub_cfg();
 	struct nx_feed_sub_config sc = sub_cfg();
-	const struct nx_feed_out_config oc = { .instruments = INSTS, .ninstruments = 3,
-					       .max_levels = R_MAX_LEVELS, .backlog = backlog };
+	struct nx_feed_out_config oc = { .ninstruments = ninst, .max_levels = R_MAX_LEVELS,
+					 .backlog = backlog };
 	struct rworld *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
 	assert_int_equal(pc.max_levels, R_MAX_LEVELS);
+	assert_true(ninst >= 3 && ninst <= R_NI);
+	w->ninst = ninst;
+	w->stall_span = stall_span;
+	w->cmd_span = cmd_span;
+	for (uint32_t i = 0; i < ninst; i++)
+		w->ids[i] = 7 + i; /* 7, 8, 9 first: INSTS */
+	/* every instrument starts stale, in id order */
+	for (uint32_t i = 0; i < ninst; i++) {
+		w->oq[i] = i;
+		w->ostale[i] = 1;
+	}
+	w->oq_n = ninst;
+	oc.instruments = w->ids;
+	pc.instruments = w->ids;
+	pc.ninstruments = ninst;
+	sc.max_instruments = R_NI;
 	w->rng = seed;
 	w->ring = fr_new(ring);
 	w->ring->check = r_check;
@@ -1160,8 +1316,8 @@ static struct rworld *rworld_open(uint64_t seed, uint32_t ring, uint32_t backlog
 	w->out = nx_feed_out_create(&oc, fr_enq, w->ring);
 	w->book = nx_book_create(&bc, r_tap, w);
 	assert_true(w->pub && w->sub && w->out && w->book);
-	for (unsigned i = 0; i < 3; i++) {
-		struct nx_instrument in = { .id = INSTS[i], .band_ticks = 50 };
+	for (unsigned i = 0; i < ninst; i++) {
+		struct nx_instrument in = { .id = w->ids[i], .band_ticks = 50 };
 
 		snprintf(in.symbol, sizeof(in.symbol), "RND%u", i);
 		nx_instrument_defaults(&in);
@@ -1189,7 +1345,7 @@ static void r_cmd(struct rworld *w)
 {
 	unsigned side = pick(w, 2) ? BUY : SELL, r = pick(w, 100);
 	struct nx_new_order o = {
-		.acct = 1 + pick(w, 4), .inst = INSTS[pick(w, 3)], .cl = ++w->next_cl,
+		.acct = 1 + pick(w, 4), .inst = w->ids[pick(w, w->ninst)], .cl = ++w->next_cl,
 		.qty = 1 + pick(w, 20), .side = (uint8_t)side, .type = NX_ORD_LIMIT,
 		.tif = NX_TIF_GTC,
 	};
@@ -1214,13 +1370,13 @@ static void r_cmd(struct rworld *w)
  * turn between bursts, the consumer (stalled now and then). */
 static void r_step(struct rworld *w)
 {
-	for (unsigned k = pick(w, 4); k; k--)
+	for (unsigned k = pick(w, w->cmd_span); k; k--)
 		r_cmd(w);
-	nx_feed_out_poll(w->out, w->book);
+	r_poll(w);
 	if (w->stall) {
 		w->stall--;
 	} else if (pick(w, 100) < 3) {
-		w->stall = 5 + pick(w, 60);
+		w->stall = 5 + pick(w, w->stall_span);
 	} else {
 		r_consume(w, pick(w, 2 * w->ring->cap));
 	}
@@ -1238,19 +1394,20 @@ static void r_settle(struct rworld *w)
 	w->stall = 0;
 	for (unsigned t = 0; t < 100000 && !(nx_feed_out_idle(w->out) &&
 					       w->ring->head == w->ring->tail); t++) {
-		nx_feed_out_poll(w->out, w->book);
+		r_poll(w);
 		r_consume(w, w->ring->cap);
 	}
 	assert_int_equal(nx_feed_out_idle(w->out), 1);
+	assert_int_equal(w->oq_n, 0);
 	assert_int_equal(nx_feed_sub_check(w->sub, &why), 0);
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < w->ninst; i++) {
 		assert_int_equal(w->out_trades[i], w->engine_trades[i]);
-		assert_int_equal(nx_feed_sub_synced(w->sub, INSTS[i]), 1);
-		assert_int_equal(nx_feed_sub_instrument(w->sub, INSTS[i], &fi), 0);
+		assert_int_equal(nx_feed_sub_synced(w->sub, w->ids[i]), 1);
+		assert_int_equal(nx_feed_sub_instrument(w->sub, w->ids[i], &fi), 0);
 		assert_int_equal(fi.trades + fi.trades_lost, w->engine_trades[i]);
 		for (unsigned side = BUY; side <= SELL; side++) {
-			int na = nx_book_depth(w->book, INSTS[i], side, a, 256);
-			int nb = depth_or_empty(w->sub, INSTS[i], side, b, 256);
+			int na = nx_book_depth(w->book, w->ids[i], side, a, 256);
+			int nb = depth_or_empty(w->sub, w->ids[i], side, b, 256);
 
 			assert_int_equal(na, nb);
 			for (int j = 0; j < na; j++) {
@@ -1266,49 +1423,60 @@ static void r_settle(struct rworld *w)
 
 static void test_out_random(void **state)
 {
+	/* Small rings and backlogs (every path, the backlog's slots wrapping
+	 * many times); then many instruments, rings and backlogs past the
+	 * per-poll bounds and stalls long enough to reach them. */
 	const struct {
 		uint64_t seed;
-		uint32_t ring, backlog;
-	} runs[] = { { 1, 48, 8 }, { 42, 64, 64 }, { 2026, 48, 1 }, { 7, 48, 4096 },
-		     { 11, 48, 2 }, { 12, 96, 16 } };
-	uint64_t lost = 0, backlogged = 0, images = 0, announced = 0;
+		uint32_t ring, backlog, ninst, steps;
+		unsigned stall_span, cmd_span;
+	} runs[] = { { 1, 48, 8, 3, 8000, 60, 4 },          { 42, 64, 64, 3, 8000, 60, 4 },
+		     { 2026, 48, 1, 3, 8000, 60, 4 },       { 7, 48, 4096, 3, 8000, 60, 4 },
+		     { 11, 48, 2, 3, 8000, 60, 4 },         { 12, 96, 16, 3, 8000, 60, 4 },
+		     { 5, 1024, 4096, 40, 3000, 900, 48 },  { 6, 1536, 1024, 48, 3000, 700, 48 },
+		     { 8, 2048, 8192, 24, 3000, 1200, 48 } };
+	uint64_t lost = 0, backlogged = 0, images = 0, announced = 0, full_budget = 0;
 
 	(void)state;
 	for (unsigned k = 0; k < NX_ARRAY_SIZE(runs); k++) {
-		struct rworld *w = rworld_open(runs[k].seed, runs[k].ring, runs[k].backlog);
+		struct rworld *w = rworld_open(runs[k].seed, runs[k].ring, runs[k].backlog,
+					       runs[k].ninst, runs[k].stall_span, runs[k].cmd_span);
 		const struct nx_feed_out_stats *st = nx_feed_out_stats(w->out);
 
-		for (unsigned s = 0; s < 8000; s++)
+		for (unsigned s = 0; s < runs[k].steps; s++)
 			r_step(w);
 		r_settle(w);
 		assert_true(w->ring->tail < LOG_MAX); /* the log held every record */
 		assert_int_equal(st->trades_lost, w->announced);
-		assert_true(st->backlog_hwm <= runs[k].backlog);
+		assert_true(st->backlog_hwm <= nx_pow2_ceil_u64(runs[k].backlog));
 		assert_true(w->checked > 3000);
 		lost += st->trades_lost;
 		backlogged += st->trades_backlogged;
 		images += w->images;
 		announced += st->losses_announced;
+		full_budget += w->full_budget_polls;
 		if (getenv("NX_FEED_VERBOSE"))
 			printf("run %u: recs %llu trades %llu backlogged %llu lost %llu in %llu "
-			       "announcements, dropped %llu, images %llu, hwm %llu\n", k,
+			       "announcements, dropped %llu, images %llu, hwm %llu, "
+			       "full-budget polls %llu\n", k,
 			       (unsigned long long)st->recs,
-			       (unsigned long long)(w->engine_trades[0] + w->engine_trades[1] +
-						    w->engine_trades[2]),
+			       (unsigned long long)w->checked,
 			       (unsigned long long)st->trades_backlogged,
 			       (unsigned long long)st->trades_lost,
 			       (unsigned long long)st->losses_announced,
 			       (unsigned long long)st->dropped, (unsigned long long)w->images,
-			       (unsigned long long)st->backlog_hwm);
+			       (unsigned long long)st->backlog_hwm,
+			       (unsigned long long)w->full_budget_polls);
 		rworld_close(w);
 	}
-	/* every path was taken */
+	/* every path was taken, the per-poll bound reached too */
 	assert_true(lost > 0 && backlogged > lost && images > 12 && announced > 0);
+	assert_true(full_budget > 0);
 }
 
 static void test_out_no_alloc(void **state)
 {
-	struct rworld *w = rworld_open(99, 48, 8);
+	struct rworld *w = rworld_open(99, 48, 8, 3, 60, 4);
 
 	(void)state;
 	count_window(1);
