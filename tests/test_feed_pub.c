@@ -6,7 +6,8 @@
  * end of session, snapshot chunking and pacing, the image's max_levels
  * overflow (and a shard's image of a deeper book), refused records,
  * retransmission answers (in range, partly out of range, clamped, wrong
- * session, too old, not yet sent) and their rate limits, session names.
+ * session, too old, not yet sent) and their rate limits, session names,
+ * the drain of the shards' rings (a quota from each in turn).
  * What it sends is captured (tests/feed_helpers.h) and decoded back.
  *
  * The wire format is tested in test_feed_wire.c, the subscriber in
@@ -736,6 +737,136 @@ static void test_pub_retransmit_budget(void **state)
 	free(c);
 }
 
+/* --- Draining the shards' rings ---------------------------------------------- */
+
+/* Sources for nx_feed_pub_drain: a queue per source of trades of its own
+ * instrument (FH_INSTS[src]), trade ids counting its records from 1. A
+ * firehose source is refilled as fast as it is emptied, up to `cap`: a
+ * shard as fast as the service. */
+#define DRAIN_SRCS 3
+
+struct drain_srcs {
+	uint64_t have[DRAIN_SRCS];   /* records it holds now */
+	uint64_t given[DRAIN_SRCS];  /* records taken from it */
+	unsigned calls[DRAIN_SRCS];
+	int firehose[DRAIN_SRCS];
+	uint64_t cap;
+	unsigned max_asked;
+};
+
+static unsigned drain_deq(void *ctx, uint32_t src, struct nx_feed_rec *r, unsigned max)
+{
+	struct drain_srcs *d = ctx;
+	unsigned n = 0;
+
+	assert_true(src < DRAIN_SRCS);
+	d->calls[src]++;
+	if (max > d->max_asked)
+		d->max_asked = max;
+	while (n < max && (d->firehose[src] ? d->given[src] < d->cap : d->have[src] > 0)) {
+		r[n++] = trd(FH_INSTS[src], BUY, 100, 1, ++d->given[src]);
+		if (!d->firehose[src])
+			d->have[src]--;
+	}
+	return n;
+}
+
+/* Every incremental message captured in c from packet *from on, in order:
+ * sequence numbers contiguous from *seq; each a trade whose instrument is
+ * want[k].inst and trade id want[k].n. */
+static void assert_drained(const struct cap *c, size_t *from, uint64_t *seq,
+			   const struct nx_feed_rec *want, unsigned nwant)
+{
+	unsigned k = 0;
+
+	for (; *from < c->n; (*from)++) {
+		const struct cap_pkt *pk = &c->p[*from];
+
+		assert_int_equal(pk->ch, NX_FEED_INCREMENTAL);
+		assert_int_equal(cap_seq(pk), *seq);
+		for (unsigned i = 0; i < cap_count(pk); i++, k++, (*seq)++) {
+			struct nx_feed_msg m;
+
+			assert_int_equal(cap_decode(c, *from, i, &m), NX_FEED_TPL_TRADE);
+			assert_true(k < nwant);
+			assert_int_equal(m.rec.inst, want[k].inst);
+			assert_int_equal(m.rec.n, want[k].n);
+		}
+	}
+	assert_int_equal(k, nwant);
+}
+
+/* Expected trades: n of instrument inst from trade id first. */
+static unsigned want_trades(struct nx_feed_rec *w, unsigned at, nx_inst_t inst, uint64_t first,
+			    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		w[at + i] = trd(inst, BUY, 100, 1, first + i);
+	return at + n;
+}
+
+/* Regression (review of the market-data service): its loop emptied each
+ * shard's ring before moving on, so a shard that refilled its ring as fast
+ * as the service emptied it held the service there: the other shards'
+ * records, the feed's heartbeats and snapshots, retransmission answers and
+ * the ITCH feed waited for as long as it kept up. nx_feed_pub_drain takes
+ * at most quota records of each source a round. Here source 0 is such a
+ * shard (10,000 records behind it), source 1 holds 3 records and
+ * source 2 quota + 5: each round takes quota of source 0, then the others'
+ * share, in each source's order, numbered contiguously and flushed. Draining
+ * source 0 empty, as the loop did, takes all 10,000 first. */
+static void test_pub_drain_round_robin(void **state)
+{
+	enum { QUOTA = 100 }; /* not a multiple of NX_FEED_DRAIN_CHUNK */
+	struct drain_srcs d = { .have = { 0, 3, QUOTA + 5 }, .firehose = { 1, 0, 0 },
+				.cap = 10000 };
+	struct nx_feed_rec want[3 * QUOTA];
+	struct nx_feed_pub_config cfg = pub_cfg();
+	struct cap *c = cap_new();
+	struct nx_feed_pub *p;
+	uint64_t seq = 1;
+	size_t from = 0;
+	unsigned n;
+
+	(void)state;
+	p = mk_pub(c, &cfg);
+
+	/* Round 1: QUOTA of the firehose, all 3 of source 1, QUOTA of source 2. */
+	assert_int_equal(nx_feed_pub_drain(p, drain_deq, &d, DRAIN_SRCS, QUOTA, 0), 2 * QUOTA + 3);
+	assert_int_equal(d.given[0], QUOTA);
+	assert_int_equal(d.given[1], 3);
+	assert_int_equal(d.given[2], QUOTA);
+	assert_int_equal(d.calls[1], 1); /* gave fewer than asked: not asked again */
+	assert_true(d.max_asked <= NX_FEED_DRAIN_CHUNK);
+	n = want_trades(want, 0, FH_INSTS[0], 1, QUOTA);
+	n = want_trades(want, n, FH_INSTS[1], 1, 3);
+	n = want_trades(want, n, FH_INSTS[2], 1, QUOTA);
+	assert_drained(c, &from, &seq, want, n); /* flushed: every message sent */
+	assert_int_equal(nx_feed_pub_stats(p)->msgs, 2 * QUOTA + 3);
+
+	/* Round 2: the firehose's next QUOTA, source 1 empty, the last 5 of 2. */
+	assert_int_equal(nx_feed_pub_drain(p, drain_deq, &d, DRAIN_SRCS, QUOTA, 1), QUOTA + 5);
+	n = want_trades(want, 0, FH_INSTS[0], QUOTA + 1, QUOTA);
+	n = want_trades(want, n, FH_INSTS[2], QUOTA + 1, 5);
+	assert_drained(c, &from, &seq, want, n);
+
+	/* A quota that is a multiple of the chunk: exactly that, no extra ask;
+	 * quota 0 or no source: nothing asked, nothing sent. */
+	memset(d.calls, 0, sizeof(d.calls));
+	assert_int_equal(nx_feed_pub_drain(p, drain_deq, &d, 1, 2 * NX_FEED_DRAIN_CHUNK, 2),
+			 2 * NX_FEED_DRAIN_CHUNK);
+	assert_int_equal(d.calls[0], 2);
+	n = want_trades(want, 0, FH_INSTS[0], 2 * QUOTA + 1, 2 * NX_FEED_DRAIN_CHUNK);
+	assert_drained(c, &from, &seq, want, n);
+	memset(d.calls, 0, sizeof(d.calls));
+	assert_int_equal(nx_feed_pub_drain(p, drain_deq, &d, DRAIN_SRCS, 0, 3), 0);
+	assert_int_equal(nx_feed_pub_drain(p, drain_deq, &d, 0, QUOTA, 3), 0);
+	assert_int_equal(d.calls[0] + d.calls[1] + d.calls[2], 0);
+	assert_int_equal(c->n, from);
+	nx_feed_pub_destroy(p);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_pub_bad_recs),
 		cmocka_unit_test(test_pub_retransmit),
 		cmocka_unit_test(test_pub_retransmit_budget),
+		cmocka_unit_test(test_pub_drain_round_robin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

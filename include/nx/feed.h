@@ -18,7 +18,8 @@
  * incremental packets back to the requester).
  *
  * Publisher (struct nx_feed_pub): fed struct nx_feed_rec records (from
- * nx_feed_rec_of on the engine's events, through per-shard rings); numbers
+ * nx_feed_rec_of on the engine's events, through per-shard rings, which
+ * nx_feed_pub_drain takes a bounded quota of each in turn); numbers
  * each message as it is appended, fills packets up to max_payload, keeps
  * the last `history` messages for retransmission and its own image of
  * every published instrument's levels (it may not read the engine's book)
@@ -474,6 +475,34 @@ void nx_feed_pub_rec(struct nx_feed_pub *p, const struct nx_feed_rec *r, uint64_
  * at most k packets: a caller pacing a transmit queue gives the publisher
  * no more records than it has room for frames (the appliance's stop). */
 void nx_feed_pub_flush(struct nx_feed_pub *p, uint64_t now_ns);
+
+/* A shard's ring as the publisher's core sees it, the consumer's end of the
+ * outbox's nx_feed_enq_fn: take up to max records of source src into r,
+ * oldest first (as rte_ring_sc_dequeue_burst); return how many, fewer than
+ * max when it holds no more for now. */
+typedef unsigned (*nx_feed_deq_fn)(void *ctx, uint32_t src, struct nx_feed_rec *r, unsigned max);
+
+#define NX_FEED_DRAIN_CHUNK 64u /* records nx_feed_pub_drain takes at once: 2 KB of stack */
+
+/*
+ * One round of the publisher's core over its sources (the shards' rings):
+ * from each of sources 0 .. nsrc - 1 in turn, its records in its order,
+ * NX_FEED_DRAIN_CHUNK at a time, until it gives fewer than asked (empty
+ * for now) or quota records have come from it, each to nx_feed_pub_rec;
+ * then nx_feed_pub_flush if any came. Returns the records taken: at most
+ * nsrc x quota, whatever the sources hold and however fast they refill.
+ * So a caller that runs one round between its other duties (receiving,
+ * answering requests, nx_feed_pub_poll) does each of them at least once
+ * every nsrc x quota records; a source that fills as fast as it is
+ * emptied gets quota a round and delays neither the other sources nor
+ * those duties. (The appliance once emptied each ring before the next: a
+ * shard as fast as the service held it indefinitely.) A source's records
+ * keep their order across rounds; sources are interleaved, which is sound
+ * when, as the appliance's shards, they publish disjoint instruments.
+ * quota 0 takes nothing. deq runs on the caller's thread, synchronously.
+ */
+uint64_t nx_feed_pub_drain(struct nx_feed_pub *p, nx_feed_deq_fn deq, void *ctx, uint32_t nsrc,
+			   unsigned quota, uint64_t now_ns);
 
 /*
  * Timers. Incremental channel idle (nothing sent) for heartbeat_ns: the open

@@ -336,6 +336,30 @@ void nx_feed_pub_rec(struct nx_feed_pub *p, const struct nx_feed_rec *r, uint64_
 	append(p, seq, slot, nx_feed_encode_rec(slot, NX_FEED_MSG_MAX, r), now_ns);
 }
 
+/* The shards' rings, a quota from each in turn (nx/feed.h). */
+uint64_t nx_feed_pub_drain(struct nx_feed_pub *p, nx_feed_deq_fn deq, void *ctx, uint32_t nsrc,
+			   unsigned quota, uint64_t now_ns)
+{
+	struct nx_feed_rec r[NX_FEED_DRAIN_CHUNK];
+	uint64_t total = 0;
+
+	for (uint32_t src = 0; src < nsrc && quota; src++) {
+		unsigned left = quota, want, n;
+
+		do {
+			want = left < NX_FEED_DRAIN_CHUNK ? left : NX_FEED_DRAIN_CHUNK;
+			n = deq(ctx, src, r, want);
+			for (unsigned k = 0; k < n; k++)
+				nx_feed_pub_rec(p, &r[k], now_ns);
+			left -= n;
+			total += n;
+		} while (n == want && left);
+	}
+	if (total)
+		nx_feed_pub_flush(p, now_ns);
+	return total;
+}
+
 /* --- Snapshots ----------------------------------------------------------------------- */
 
 /* Level k of an instrument's image: bids best first, then asks. */
