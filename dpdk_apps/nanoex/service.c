@@ -11,8 +11,16 @@
  *     refpx ring, applied there between bursts as NX_ADMIN_REF_PX
  *   ITCH gaps -> a retransmission request to the configured server, again
  *     every request_ms until filled
- *   every shard's feed ring -> the publisher (nx/feed.h) -> incremental,
- *     snapshot and retransmission packets -> tx_burst
+ *   every shard's feed ring, NX_FEED_QUOTA records of each in turn -> the
+ *     publisher (nx/feed.h) -> incremental packets; its timers -> heartbeats
+ *     and snapshots; retransmission answers (from RX above) -> tx_burst
+ *
+ * Every part of a loop is bounded: a burst per port and one from the
+ * steering ring, NX_FEED_QUOTA records a shard, the publisher's timers. So
+ * RX (the ITCH feed, retransmission requests) and the timers run at least
+ * once every nshards x NX_FEED_QUOTA records however fast a shard fills
+ * its ring, and a shard's records wait behind at most one quota of each
+ * other shard's.
  *
  * It never blocks a shard: rings are single-producer single-consumer, a
  * full refpx ring keeps the price for the next loop, and a full feed ring
@@ -205,25 +213,11 @@ static void feed_send(void *ctx, unsigned channel, const uint8_t *pkt, size_t le
 	v->feed_bytes += len;
 }
 
-/* Every shard's book changes into the publisher. Returns how many. */
-static unsigned feed_drain(struct nx_service *v, uint64_t now_ns)
+/* A shard's feed ring, for nx_feed_pub_drain: the service is its consumer. */
+static unsigned feed_deq(void *ctx, uint32_t i, struct nx_feed_rec *r, unsigned max)
 {
-	struct nx_app *a = v->io->app;
-	struct nx_feed_rec recs[64];
-	unsigned total = 0;
-	for (uint32_t i = 0; i < a->nshards; i++) {
-		unsigned n;
-		do {
-			n = rte_ring_sc_dequeue_burst_elem(a->shard[i]->md.feed, recs, sizeof(recs[0]),
-							   NX_ARRAY_SIZE(recs), NULL);
-			for (unsigned k = 0; k < n; k++)
-				nx_feed_pub_rec(v->pub, &recs[k], now_ns);
-			total += n;
-		} while (n == NX_ARRAY_SIZE(recs));
-	}
-	if (total)
-		nx_feed_pub_flush(v->pub, now_ns);
-	return total;
+	const struct nx_app *a = ctx;
+	return rte_ring_sc_dequeue_burst_elem(a->shard[i]->md.feed, r, sizeof(*r), max, NULL);
 }
 
 /* Is pkt the feed's? A forged feed sent to our address would move the books
@@ -288,7 +282,8 @@ int nx_service_main(void *arg)
 		if (v->book)
 			itch_tick(v, now_ns);
 		if (v->pub) {
-			work += feed_drain(v, now_ns);
+			work += (unsigned)nx_feed_pub_drain(v->pub, feed_deq, a, a->nshards,
+							    NX_FEED_QUOTA, now_ns);
 			nx_feed_pub_poll(v->pub, now_ns);
 		}
 		nx_tx_flush_all(s);

@@ -18,6 +18,14 @@
  * (the end of session among them). Now the stop paces the publisher by the frames the queue has room
  * for and keeps what it refuses; it gives up only after the queue takes
  * nothing for NX_STOP_STALL_LOOPS loops, and counts what it lost.
+ *
+ * The service's loop (nx_service_main) too, on the same port: two shards,
+ * one of which keeps its ring full (the TX callback refills it each time
+ * the service sends), must not keep the other shard's records, the feed's
+ * timers or a retransmission answer waiting for more than one loop's
+ * quota of records (NX_FEED_QUOTA a shard). The loop once emptied each
+ * ring before the next. The clock is frozen (now_ns 0): nothing here
+ * depends on time.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,10 +50,11 @@
 
 #define TRADES   40000u
 #define INC_PORT 31001
+#define NQ       3 /* queue pairs: a shard's each, the service's (1 with one shard, 2 with two) */
 
 static struct nx_app app;
 static struct rte_mempool *pool;
-static struct rte_ring *txr[2]; /* the port's queues: 0 the shard's, 1 the service's */
+static struct rte_ring *rxr[NQ], *txr[NQ]; /* the port's queues, RX and TX apart */
 static uint16_t port;
 
 /* The NIC behind the service's queue: per_call frames sent each time the
@@ -108,67 +117,91 @@ static uint64_t nic_rest(struct nic *n)
 }
 
 struct venue {
-	struct nx_engine *e;
-	struct nx_shard *shard, *io;
+	uint32_t nshards;
+	struct nx_engine *e[2];
+	struct nx_shard *shard[2], *io;
 	struct nx_service *v;
 };
 
-/* One shard (instrument INST) and the service, as nanoex sets them up; the
- * shard's outbox given its opening image and TRADES trades, of which its
- * ring (1,023 records) takes the first ones and its backlog the rest, as
- * after a burst the service had no time for. */
-static void venue_open(struct venue *w)
+/* nshards shards (shard i trades instrument INST + i) and the service on
+ * queue nshards, as nanoex sets them up; feed rings of `ring` records. */
+static void venue_base(struct venue *w, uint32_t nshards, uint32_t ring, uint32_t snapshot_ms)
 {
-	static nx_inst_t ids[1] = { INST };
-	static struct nx_instrument inst = { .id = INST };
+	static nx_inst_t ids[2] = { INST, INST + 1 };
+	static struct nx_instrument inst[2] = { { .id = INST }, { .id = INST + 1 } };
 	static const struct nx_md_feed_config feed = {
 		.group = NX_NET_IP4(239, 1, 2, 3), .incremental_port = INC_PORT,
 		.snapshot_port = INC_PORT + 1, .retransmit_port = INC_PORT + 2,
 		.session = { 'N', 'X', 'S', 'T', 'O', 'P', 'T', 'E', 'S', 'T' }, .have_session = 1,
-		.history = 1u << 16, .max_levels = 16, .retrans_max = 100, .ring = 1024,
+		.history = 1u << 16, .max_levels = 16, .retrans_max = 100,
 		.trade_backlog = 1u << 17,
 	};
 	struct nx_port p0 = app.port[0];
-	struct nx_feed_out *o;
+	size_t nb = nx_net_neigh_memsize(NX_NEIGH_CAP);
+	void *nm;
 
+	assert_true(nshards >= 1 && nshards <= 2 && nshards < NQ);
 	memset(&app, 0, sizeof(app));
+	memset(w, 0, sizeof(*w));
+	w->nshards = nshards;
 	app.port[0] = p0;
 	app.nports = 1;
-	app.nshards = 1;
-	app.nqueues = 2;
-	app.cfg.ninstruments = 1;
-	app.cfg.instruments = &inst;
-	app.cfg.net.nshards = 1;
-	app.cfg.net.shards[0].ninstruments = 1;
-	app.cfg.net.shards[0].instruments = ids;
+	app.nshards = nshards;
+	app.nqueues = nshards + 1;
+	app.burst = 32;
+	app.cfg.ninstruments = nshards;
+	app.cfg.instruments = inst;
+	app.cfg.net.nshards = nshards;
 	app.cfg.md.enabled = 1;
 	app.cfg.md.lcore = rte_get_main_lcore();
 	app.cfg.md.feed = feed;
-	w->e = make_engine();
-	w->shard = rte_zmalloc("s", sizeof(*w->shard), RTE_CACHE_LINE_SIZE);
+	app.cfg.md.feed.ring = ring;
+	app.cfg.md.feed.snapshot_ms = snapshot_ms;
+	app.shard_of_udp[feed.retransmit_port] = (uint8_t)(nshards + 1);
+	for (uint32_t i = 0; i < nshards; i++) {
+		app.cfg.net.shards[i].ninstruments = 1;
+		app.cfg.net.shards[i].instruments = &ids[i];
+		w->e[i] = make_engine();
+		w->shard[i] = rte_zmalloc("s", sizeof(*w->shard[i]), RTE_CACHE_LINE_SIZE);
+		assert_true(w->e[i] && w->shard[i]);
+		w->shard[i]->app = &app;
+		w->shard[i]->index = i;
+		w->shard[i]->e = w->e[i];
+		app.shard[i] = w->shard[i];
+	}
 	w->io = rte_zmalloc("io", sizeof(*w->io), RTE_CACHE_LINE_SIZE);
-	assert_true(w->e && w->shard && w->io);
-	w->shard->app = w->io->app = &app;
-	w->shard->index = 0;
-	w->shard->e = w->e;
-	w->io->index = 1;
+	nm = rte_zmalloc("neigh", nb, RTE_CACHE_LINE_SIZE);
+	assert_true(w->io && nm);
+	w->io->app = &app;
+	w->io->index = nshards;
+	w->io->neigh[0] = nx_net_neigh_init(nm, nb, NX_NEIGH_CAP);
 	w->io->steer = rte_ring_create("t_steer", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	assert_non_null(w->io->steer);
-	app.shard[0] = w->shard;
-	app.shard[1] = w->io;
+	assert_true(w->io->neigh[0] && w->io->steer);
+	app.shard[nshards] = w->io;
 	assert_int_equal(nx_service_init(&app, w->io, SOCKET_ID_ANY), 0);
 	w->v = app.svc;
 	assert_non_null(w->v->pub);
-	o = w->shard->md.out;
+}
+
+/* One shard (instrument INST) and the service; the shard's outbox given its
+ * opening image and TRADES trades, of which its ring (1,023 records) takes
+ * the first ones and its backlog the rest, as after a burst the service had
+ * no time for. */
+static void venue_open(struct venue *w)
+{
+	struct nx_feed_out *o;
+
+	venue_base(w, 1, 1024, 0);
+	o = w->shard[0]->md.out;
 	assert_non_null(o);
-	nx_feed_out_poll(o, w->shard->md.book); /* the opening image: CLEAR, STATUS */
+	nx_feed_out_poll(o, w->shard[0]->md.book); /* the opening image: CLEAR, STATUS */
 	for (uint32_t t = 1; t <= TRADES; t++) {
 		struct nx_feed_rec r = { .type = NX_FEED_REC_TRADE, .side = NX_SIDE_BUY,
 					 .inst = INST, .px = 1000, .qty = 1, .n = t };
 		nx_feed_out_rec(o, &r);
 	}
 	nx_feed_out_flush(o);
-	assert_int_equal(rte_ring_count(w->shard->md.feed), 1023);
+	assert_int_equal(rte_ring_count(w->shard[0]->md.feed), 1023);
 	assert_int_equal(nx_feed_out_backlog(o), TRADES + 2 - 1023);
 	assert_int_equal(nx_feed_out_stats(o)->trades_lost, 0);
 }
@@ -177,9 +210,12 @@ static void venue_close(struct venue *w)
 {
 	nx_service_free(&app);
 	rte_ring_free(w->io->steer);
+	rte_free(w->io->neigh[0]);
 	rte_free(w->io);
-	rte_free(w->shard);
-	nx_engine_destroy(w->e);
+	for (uint32_t i = 0; i < w->nshards; i++) {
+		rte_free(w->shard[i]);
+		nx_engine_destroy(w->e[i]);
+	}
 }
 
 static struct nx_feed_sub *subscriber(void)
@@ -222,7 +258,7 @@ static void test_stop_paced_by_tx(void **state)
 	assert_int_equal(nx_feed_sub_instrument(n.sub, INST, &fi), 0);
 	assert_int_equal(fi.trades, TRADES);
 	assert_int_equal(fi.synced, 1);
-	assert_int_equal(nx_feed_out_idle(w.shard->md.out), 1);
+	assert_int_equal(nx_feed_out_idle(w.shard[0]->md.out), 1);
 	nx_feed_sub_destroy(n.sub);
 	venue_close(&w);
 	assert_int_equal(rte_mempool_avail_count(pool), avail); /* each frame freed once */
@@ -268,6 +304,265 @@ static void test_stop_gives_up_on_a_dead_queue(void **state)
 	assert_int_equal(rte_mempool_avail_count(pool), avail);
 }
 
+/* --- The loop: one shard keeps its ring full ------------------------------------------ */
+
+#define FIRE_RING (1u << 15) /* shard 0's feed ring: 32,767 records */
+#define FIRE_CAP  (1u << 18) /* records the fast shard makes in all: ends the old drain */
+#define LOOP_CAP  1000u      /* loops before the test stops the service: a hang guard */
+#define REQ_PORT  40000
+#define REQ_IP    NX_NET_IP4(10, 0, 0, 2)
+
+/* The NIC behind the service's queue (what it sends, in order) and the fast
+ * shard behind shard 0's ring. Set in TX callbacks: counters, no asserts. */
+struct watch {
+	struct venue *w;
+	int refill;              /* keep shard 0's ring full */
+	uint64_t fire_put;       /* trades put on shard 0's ring: ids 1 .. fire_put */
+	uint64_t fire_seen;      /* of them sent, each the next id */
+	uint64_t next_seq;       /* the next incremental message expected */
+	uint64_t other_seq[2];   /* the sequence numbers of shard 1's trades 1 and 2; 0: unseen */
+	uint64_t snap_last_seq;  /* the first snapshot's lastSeq */
+	uint64_t answer_after;   /* the last incremental message sent before the answer */
+	uint64_t inj_msgs;       /* messages numbered when the request and trade 2 came */
+	uint64_t inj_loop, answer_loop, snap_loop, other2_loop; /* the service's loops then */
+	unsigned snaps, answers, ends, others, bad;
+	int injected;
+};
+
+static uint64_t be64(const uint8_t *p)
+{
+	return nx_itch_be64(p);
+}
+
+static struct nx_feed_rec fire_trade(nx_inst_t inst, uint64_t tid)
+{
+	return (struct nx_feed_rec){ .type = NX_FEED_REC_TRADE, .side = NX_SIDE_BUY, .inst = inst,
+				     .px = 1000, .qty = 1, .n = tid };
+}
+
+static void fire_refill(struct watch *x)
+{
+	struct rte_ring *r = x->w->shard[0]->md.feed;
+	struct nx_feed_rec recs[64];
+	unsigned room, n, put;
+
+	while (x->fire_put < FIRE_CAP && (room = rte_ring_free_count(r)) > 0) {
+		n = RTE_MIN(room, (unsigned)NX_ARRAY_SIZE(recs));
+		n = (unsigned)RTE_MIN((uint64_t)n, FIRE_CAP - x->fire_put);
+		for (unsigned k = 0; k < n; k++)
+			recs[k] = fire_trade(INST, x->fire_put + k + 1);
+		put = rte_ring_sp_enqueue_burst_elem(r, recs, sizeof(recs[0]), n, NULL);
+		x->fire_put += put;
+		if (put < n)
+			break;
+	}
+}
+
+static void watch_incremental(struct watch *x, const uint8_t *pl, size_t len)
+{
+	uint64_t seq = be64(pl + 10);
+	unsigned count = nx_net_ld_be16(pl + 18), k = 0;
+	struct nx_mold_blocks it;
+	const uint8_t *msg;
+	size_t ml;
+
+	if (seq != x->next_seq)
+		x->bad++;
+	if (count == NX_MOLD_COUNT_END) {
+		x->ends++;
+		return;
+	}
+	nx_mold_blocks_init(&it, pl + NX_MOLD_HDR_LEN, len - NX_MOLD_HDR_LEN);
+	for (; nx_mold_blocks_next(&it, &msg, &ml) == 1; k++) {
+		struct nx_feed_msg m;
+		int t = nx_feed_decode(msg, ml, &m);
+
+		if (t != NX_FEED_TPL_TRADE) {
+			x->others += t > 0;
+			x->bad += t <= 0;
+		} else if (m.rec.inst == INST) {
+			x->bad += m.rec.n != ++x->fire_seen; /* shard 0's order */
+		} else if (m.rec.inst == INST + 1 && m.rec.n >= 1 && m.rec.n <= 2 &&
+			   !x->other_seq[m.rec.n - 1] && (m.rec.n == 1 || x->other_seq[0])) {
+			x->other_seq[m.rec.n - 1] = seq + k;
+			if (m.rec.n == 2)
+				x->other2_loop = x->w->io->io.loops;
+		} else {
+			x->bad++;
+		}
+	}
+	x->bad += k != count;
+	x->next_seq = seq + count;
+}
+
+static void watch_frame(struct watch *x, const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *pl = f + NX_NET_UDP_HDR_LEN;
+	size_t len = m->data_len - NX_NET_UDP_HDR_LEN;
+	struct nx_feed_msg sm;
+
+	if (m->data_len < NX_NET_UDP_HDR_LEN + NX_MOLD_HDR_LEN) {
+		x->bad++;
+		return;
+	}
+	switch (nx_net_ld_be16(f + 36)) { /* the UDP destination port */
+	case INC_PORT:
+		watch_incremental(x, pl, len);
+		break;
+	case INC_PORT + 1:
+		if (len < NX_MOLD_HDR_LEN + NX_MOLD_BLOCK_PREFIX ||
+		    nx_feed_decode(pl + NX_MOLD_HDR_LEN + NX_MOLD_BLOCK_PREFIX,
+				   len - NX_MOLD_HDR_LEN - NX_MOLD_BLOCK_PREFIX, &sm) !=
+			    NX_FEED_TPL_SNAPSHOT_LEVELS) {
+			x->bad++;
+		} else if (x->snaps++ == 0) {
+			x->snap_last_seq = sm.snap.last_seq;
+			x->snap_loop = x->w->io->io.loops;
+		}
+		break;
+	case REQ_PORT:
+		if (x->answers++ == 0) {
+			x->answer_after = x->next_seq - 1;
+			x->answer_loop = x->w->io->io.loops;
+		}
+		break;
+	default:
+		x->bad++;
+	}
+}
+
+/* What the service's queue holds, seen and freed. */
+static void watch_drain(struct watch *x)
+{
+	void *m;
+
+	while (!rte_ring_sc_dequeue(txr[x->w->nshards], &m)) {
+		watch_frame(x, m);
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* Once the feed is moving: a retransmission request arrives for the
+ * service (a frame on its RX queue) and shard 1 makes a second trade. */
+static void inject(struct watch *x)
+{
+	const struct nx_net_if client = { .mac = { 2, 0, 0, 0, 0, 2 }, .ip = REQ_IP };
+	const struct nx_md_feed_config *fc = &app.cfg.md.feed;
+	struct nx_feed_rec r = fire_trade(INST + 1, 2);
+	uint8_t req[NX_MOLD_REQUEST_LEN], *f;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	x->injected = 1;
+	x->inj_msgs = nx_feed_pub_stats(x->w->v->pub)->msgs;
+	x->inj_loop = x->w->io->io.loops;
+	if (rte_ring_sp_enqueue_elem(x->w->shard[1]->md.feed, &r, sizeof(r)))
+		x->bad++;
+	f = m ? (uint8_t *)rte_pktmbuf_append(m, NX_NET_UDP_HDR_LEN + sizeof(req)) : NULL;
+	if (!f || nx_mold_request_build(req, sizeof(req), fc->session, 1, 5) != sizeof(req) ||
+	    !nx_net_udp_build(f, NX_NET_UDP_HDR_LEN + sizeof(req), &client, app.port[0].ifc.mac,
+			      app.port[0].ifc.ip, REQ_PORT, fc->retransmit_port, req, sizeof(req), 0) ||
+	    rte_ring_sp_enqueue(rxr[x->w->nshards], m)) {
+		x->bad++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static uint16_t watch_cb(uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts, uint16_t nb,
+			 void *arg)
+{
+	struct watch *x = arg;
+
+	(void)port_id;
+	(void)queue;
+	(void)pkts;
+	watch_drain(x);
+	if (x->refill)
+		fire_refill(x);
+	if (!x->injected && x->next_seq > 1)
+		inject(x);
+	if ((x->answers && x->snaps && x->other_seq[1]) || x->fire_put >= FIRE_CAP ||
+	    x->w->io->io.loops >= LOOP_CAP)
+		app.quit = true;
+	return nb;
+}
+
+/* Regression (review of the market-data service): its loop emptied each
+ * shard's ring before it moved on, so a shard that refilled its ring as
+ * fast as the service emptied it kept the service there, and with it the
+ * other shards' records, the feed's timers, retransmission answers and the
+ * ITCH feed, for as long as it kept up. Here shard 0's ring is refilled
+ * each time the service sends (the old drain sent FIRE_CAP records before
+ * anything else), and shard 1 has a trade waiting. Each of these must go
+ * out within one loop's feed work (2 x NX_FEED_QUOTA records) of becoming
+ * due, and within two loops: shard 1's first trade, the first snapshot (the
+ * publisher's timers; heartbeats go only on an idle channel, and the fast
+ * shard keeps it busy), and, once the feed moves, an answer to a
+ * retransmission request and shard 1's second trade. Each shard's records
+ * keep their order, and the numbers are contiguous. Then the stop puts all
+ * that shard 0's ring still holds on the feed, at the queue's pace, and the
+ * end of session. */
+static void test_loop_fair_to_shards_and_duties(void **state)
+{
+	const uint64_t bound = 2 * (uint64_t)NX_FEED_QUOTA; /* nshards x the quota */
+	struct venue w;
+	struct watch x = { .w = &w, .refill = 1, .next_seq = 1 };
+	struct nx_feed_rec r1 = fire_trade(INST + 1, 1);
+	unsigned avail = rte_mempool_avail_count(pool);
+	const struct rte_eth_rxtx_callback *cb;
+
+	(void)state;
+	venue_base(&w, 2, FIRE_RING, 1000);
+	fire_refill(&x);
+	assert_int_equal(x.fire_put, FIRE_RING - 1);
+	assert_int_equal(rte_ring_sp_enqueue_elem(w.shard[1]->md.feed, &r1, sizeof(r1)), 0);
+	cb = rte_eth_add_tx_callback(port, 2, watch_cb, &x);
+	assert_non_null(cb);
+	nx_service_main(w.v); /* until watch_cb sets quit */
+	watch_drain(&x);
+
+	assert_int_equal(x.bad, 0);
+	/* Shard 1's trade, behind a full ring of shard 0's: one loop's work. */
+	assert_true(x.other_seq[0] > 0);
+	assert_true(x.other_seq[0] <= bound);
+	assert_true(x.fire_seen > 0);
+	assert_true(x.fire_put < FIRE_CAP); /* the fast shard never ran out */
+	/* The timers: the first snapshot after at most one loop's work. */
+	assert_true(x.snaps > 0);
+	assert_true(x.snap_last_seq <= bound);
+	/* Arriving while shard 0 keeps its ring full: the request is answered
+	 * and shard 1's second trade sent after at most one loop's work, and
+	 * seen on the wire within two loops (each loop's frames go out as the
+	 * next one sends). */
+	assert_int_equal(x.injected, 1);
+	assert_int_equal(x.answers, 1);
+	assert_true(x.answer_after - x.inj_msgs <= bound);
+	assert_true(x.other_seq[1] > x.inj_msgs);
+	assert_true(x.other_seq[1] - x.inj_msgs <= bound);
+	assert_true(x.answer_loop - x.inj_loop <= 2);
+	assert_true(x.other2_loop - x.inj_loop <= 2);
+	assert_true(x.snap_loop <= 2);
+	assert_int_equal(w.io->io.tx_full, 0);
+
+	/* The stop: the rest of shard 0's ring, the outboxes' opening images,
+	 * then the end of session, nothing lost. */
+	x.refill = 0;
+	nx_service_stop(w.v);
+	watch_drain(&x);
+	assert_int_equal(rte_eth_remove_tx_callback(port, 2, cb), 0);
+	assert_int_equal(x.bad, 0);
+	assert_int_equal(x.ends, 1);
+	assert_int_equal(x.fire_seen, x.fire_put);
+	assert_int_equal(x.next_seq, nx_feed_pub_stats(w.v->pub)->msgs + 1);
+	assert_int_equal(x.next_seq - 1, x.fire_put + 2 + x.others);
+	assert_true(x.others >= 2); /* each instrument's opening image */
+	assert_int_equal(w.v->feed_stop_lost_pkts, 0);
+	assert_int_equal(w.v->feed_stop_unsent_recs, 0);
+	assert_int_equal(w.io->io.tx_full, 0);
+	venue_close(&w);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
 int main(int argc, char **argv)
 {
 	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
@@ -276,6 +571,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stop_paced_by_tx),
 		cmocka_unit_test(test_stop_gives_up_on_a_dead_queue),
+		cmocka_unit_test(test_loop_fair_to_shards_and_duties),
 	};
 	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 	struct rte_eth_conf conf = { 0 };
@@ -290,19 +586,28 @@ int main(int argc, char **argv)
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	pool = rte_pktmbuf_pool_create("feed_stop", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
-	txr[0] = rte_ring_create("t_tx0", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	txr[1] = rte_ring_create("t_tx1", 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!pool || !txr[0] || !txr[1]) {
-		puts("skip: no mbuf pool or rings");
+	for (int q = 0; q < NQ; q++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "t_rx%d", q);
+		rxr[q] = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "t_tx%d", q);
+		txr[q] = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!rxr[q] || !txr[q]) {
+			puts("skip: no rings");
+			return 77;
+		}
+	}
+	if (!pool) {
+		puts("skip: no mbuf pool");
 		return 77;
 	}
-	p = rte_eth_from_rings("feed_stop", txr, 2, txr, 2, (unsigned)rte_socket_id());
-	if (p < 0 || rte_eth_dev_configure((uint16_t)p, 2, 2, &conf) ||
-	    rte_eth_rx_queue_setup((uint16_t)p, 0, 64, SOCKET_ID_ANY, NULL, pool) ||
-	    rte_eth_rx_queue_setup((uint16_t)p, 1, 64, SOCKET_ID_ANY, NULL, pool) ||
-	    rte_eth_tx_queue_setup((uint16_t)p, 0, 64, SOCKET_ID_ANY, NULL) ||
-	    rte_eth_tx_queue_setup((uint16_t)p, 1, 64, SOCKET_ID_ANY, NULL) ||
-	    rte_eth_dev_start((uint16_t)p)) {
+	p = rte_eth_from_rings("feed_stop", rxr, NQ, txr, NQ, (unsigned)rte_socket_id());
+	rc = p < 0 || rte_eth_dev_configure((uint16_t)p, NQ, NQ, &conf);
+	for (int q = 0; q < NQ && !rc; q++)
+		rc = rte_eth_rx_queue_setup((uint16_t)p, (uint16_t)q, 64, SOCKET_ID_ANY, NULL, pool) ||
+		     rte_eth_tx_queue_setup((uint16_t)p, (uint16_t)q, 64, SOCKET_ID_ANY, NULL);
+	if (rc || rte_eth_dev_start((uint16_t)p)) {
 		puts("skip: the ring port did not start");
 		return 77;
 	}
@@ -314,8 +619,10 @@ int main(int argc, char **argv)
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
-	rte_ring_free(txr[0]);
-	rte_ring_free(txr[1]);
+	for (int q = 0; q < NQ; q++) {
+		rte_ring_free(rxr[q]);
+		rte_ring_free(txr[q]);
+	}
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	rmdir(rundir);
