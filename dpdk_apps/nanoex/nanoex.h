@@ -147,9 +147,10 @@ struct nx_service {
 	char feed_session[11];       /* its MoldUDP64 session name, NUL-terminated */
 	uint8_t group_mac[6];
 	uint64_t feed_pkts[3], feed_bytes, feed_no_mbuf, feed_no_neigh, requests_in;
-	/* The stop's drain gave up (the TX queue took nothing for
-	 * NX_STOP_STALL_LOOPS loops): feed frames freed unsent (also in
-	 * tx_full), and records still on the rings or in the backlogs. */
+	/* The stop's feed packets lost: frames freed unsent when its drain
+	 * gave up (the TX queue took nothing for NX_STOP_STALL_LOOPS loops;
+	 * also in tx_full) and packets with no mbuf (also in feed_no_mbuf);
+	 * and the records the drain left on the rings or in the backlogs. */
 	uint64_t feed_stop_lost_pkts, feed_stop_unsent_recs;
 };
 

@@ -371,14 +371,22 @@ static bool feed_idle(const struct nx_service *v)
  * (feed_stop_lost_pkts) and the records left (feed_stop_unsent_recs) are
  * counted. A link that drains, however slowly, gets everything: the amount
  * is finite, since nothing new comes in.
+ *
+ * A packet the pool had no mbuf for (feed_no_mbuf) is lost as surely, on
+ * either path, and feed_stop_lost_pkts counts it too (it once counted only
+ * tx_full). The stop does not wait for mbufs: once the shards have stopped
+ * only this lcore allocates, and it holds at most its queue's NX_TXQ_CAP
+ * frames and its NIC ring's, so a pool that runs dry here is too small for
+ * the TX rings (net.mbufs), not a pace to keep.
  */
 static void feed_stop(struct nx_service *v, uint64_t now_ns)
 {
 	struct nx_shard *s = v->io;
+	const uint64_t full = s->io.tx_full, no_mbuf = v->feed_no_mbuf;
 	uint32_t stalled = 0;
 	bool ended = false;
 	nx_feed_pub_flush(v->pub, now_ns); /* none open: the loop flushes each drain */
-	for (;;) {
+	while (!ended || nx_tx_held(s)) {
 		uint32_t sent = nx_tx_offer_all(s);
 		unsigned room = NX_TXQ_CAP - s->tx[0].n; /* the groups' port */
 		unsigned moved = 0;
@@ -390,22 +398,20 @@ static void feed_stop(struct nx_service *v, uint64_t now_ns)
 				moved = 1;
 			}
 		}
-		if (ended && !nx_tx_held(s))
-			return;
 		if (sent || moved) {
 			stalled = 0;
 			continue;
 		}
-		if (++stalled == NX_STOP_STALL_LOOPS)
+		if (++stalled == NX_STOP_STALL_LOOPS) {
+			v->feed_stop_unsent_recs = feed_unsent(v);
+			if (!ended)
+				nx_feed_pub_end(v->pub, now_ns);
+			nx_tx_flush_all(s);
 			break;
+		}
 		rte_pause();
 	}
-	uint64_t full = s->io.tx_full;
-	v->feed_stop_unsent_recs = feed_unsent(v);
-	if (!ended)
-		nx_feed_pub_end(v->pub, now_ns);
-	nx_tx_flush_all(s);
-	v->feed_stop_lost_pkts = s->io.tx_full - full;
+	v->feed_stop_lost_pkts = (s->io.tx_full - full) + (v->feed_no_mbuf - no_mbuf);
 }
 
 void nx_service_stop(struct nx_service *v)

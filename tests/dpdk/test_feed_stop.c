@@ -17,7 +17,8 @@
  * 888 were freed, lost with no one left to answer a retransmission request
  * (the end of session among them). Now the stop paces the publisher by the frames the queue has room
  * for and keeps what it refuses; it gives up only after the queue takes
- * nothing for NX_STOP_STALL_LOOPS loops, and counts what it lost.
+ * nothing for NX_STOP_STALL_LOOPS loops, and counts what it lost, packets
+ * the pool had no mbuf for included.
  *
  * The service's loop (nx_service_main) too, on the same port: two shards,
  * one of which keeps its ring full (the TX callback refills it each time
@@ -250,6 +251,7 @@ static void test_stop_paced_by_tx(void **state)
 	assert_int_equal(rte_eth_remove_tx_callback(port, 1, cb), 0);
 
 	assert_int_equal(w.io->io.tx_full, 0);
+	assert_int_equal(w.v->feed_stop_lost_pkts, 0);
 	assert_int_equal(n.bad, 0);
 	assert_int_equal(n.ended, 1);
 	assert_int_equal(n.sent, w.v->feed_pkts[NX_FEED_INCREMENTAL]);
@@ -299,6 +301,47 @@ static void test_stop_gives_up_on_a_dead_queue(void **state)
 	assert_int_equal(ps->msgs + w.v->feed_stop_unsent_recs, TRADES + 2);
 	assert_int_equal(ps->ends, 1); /* made, though not sent */
 	assert_int_equal(n.ended, 0);
+	nx_feed_sub_destroy(n.sub);
+	venue_close(&w);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
+/* Regression (review of the stop): a packet the pool had no mbuf for was
+ * counted in feed_no_mbuf only, so feed_stop_lost_pkts said 0 of a stop
+ * that lost it for good. With no mbuf at all every packet the stop makes is
+ * lost, the end of session's too, and every one is counted lost. */
+static void test_stop_counts_packets_without_mbuf(void **state)
+{
+	static struct rte_mbuf *held[8192];
+	struct venue w;
+	struct nic n = { .per_call = 64, .budget = UINT64_MAX };
+	unsigned avail = rte_mempool_avail_count(pool), nheld = 0;
+	const struct rte_eth_rxtx_callback *cb;
+	const struct nx_feed_pub_stats *ps;
+
+	(void)state;
+	venue_open(&w);
+	n.sub = subscriber();
+	cb = rte_eth_add_tx_callback(port, 1, nic_cb, &n);
+	assert_non_null(cb);
+	while (nheld < NX_ARRAY_SIZE(held) && (held[nheld] = rte_pktmbuf_alloc(pool)) != NULL)
+		nheld++;
+	assert_int_equal(rte_mempool_avail_count(pool), 0);
+	nx_service_stop(w.v);
+	assert_int_equal(rte_eth_remove_tx_callback(port, 1, cb), 0);
+	for (unsigned i = 0; i < nheld; i++)
+		rte_pktmbuf_free(held[i]);
+	ps = nx_feed_pub_stats(w.v->pub);
+
+	assert_int_equal(ps->msgs, TRADES + 2); /* every record published ... */
+	assert_int_equal(ps->ends, 1);
+	assert_true(ps->pkts[NX_FEED_INCREMENTAL] > 1);
+	assert_int_equal(n.sent, 0);            /* ... and no packet sent */
+	assert_int_equal(w.v->feed_pkts[NX_FEED_INCREMENTAL], 0);
+	assert_int_equal(w.v->feed_no_mbuf, ps->pkts[NX_FEED_INCREMENTAL]);
+	assert_int_equal(w.v->feed_stop_lost_pkts, ps->pkts[NX_FEED_INCREMENTAL]);
+	assert_int_equal(w.v->feed_stop_unsent_recs, 0);
+	assert_int_equal(w.io->io.tx_full, 0);
 	nx_feed_sub_destroy(n.sub);
 	venue_close(&w);
 	assert_int_equal(rte_mempool_avail_count(pool), avail);
@@ -571,6 +614,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stop_paced_by_tx),
 		cmocka_unit_test(test_stop_gives_up_on_a_dead_queue),
+		cmocka_unit_test(test_stop_counts_packets_without_mbuf),
 		cmocka_unit_test(test_loop_fair_to_shards_and_duties),
 	};
 	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
