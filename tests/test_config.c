@@ -1268,6 +1268,180 @@ static void test_market_data_conflict_lines(void **state)
 	}
 }
 
+/* --- A venue near the size the engine takes ------------------------------- */
+
+/*
+ * The checks for repeated ids and symbols and for ids that must name a
+ * configured instrument or account (underlying, restricted, drop_copy,
+ * net.shards' lists and their coverage, market_data.itch.map) compared each
+ * entry with every other: at BIG_N instruments and BIG_N accounts a load
+ * took over ten seconds, and a file of 2^20 instruments would have taken
+ * hours. Indexed, it takes a third of a second, most of it libconfig's
+ * parse (no time is asserted: a regression shows as a test that crawls).
+ * One entry a line, so that an error's line is the entry's.
+ */
+#define BIG_N      50000u
+#define BIG_SHARDS 4u
+
+enum big_dup { BIG_NONE, BIG_INST_ID, BIG_INST_SYM_FIRST, BIG_ACCT_ID, BIG_SHARD_TWICE };
+
+struct big {
+	char *text;
+	unsigned line;           /* the line the error is expected on */
+	char want[160];          /* and what it says */
+};
+
+static uint32_t big_inst_id(uint32_t i) { return 7 * i + 3; } /* none below 2^31: no L */
+static uint32_t big_acct_id(uint32_t i) { return 11 * i + 5; }
+
+/* Line number of the next line written to f, which holds *line lines. */
+static void big_line(FILE *f, unsigned *line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	(*line)++;
+}
+
+static void big_venue(struct big *b, enum big_dup dup)
+{
+	size_t len;
+	FILE *f = open_memstream(&b->text, &len);
+	unsigned line = 0; /* lines written */
+	const uint32_t n = BIG_N, late = n - 2; /* the entry made a duplicate */
+	assert_non_null(f);
+	b->line = 0;
+	b->want[0] = 0;
+	big_line(f, &line, "%s", good_limits);
+	line++; /* good_limits is two lines */
+	big_line(f, &line, "instruments = (\n");
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t id = big_inst_id(i), sym = i;
+		if (i == late && dup == BIG_INST_ID) {
+			id = big_inst_id(n / 2);
+			snprintf(b->want, sizeof(b->want), "instruments[%u].id: id %u used twice", i, id);
+			b->line = line + 1;
+		}
+		if (i == late && dup == BIG_INST_SYM_FIRST) {
+			/* the id of a later entry than the symbol's: the symbol is named */
+			id = big_inst_id(n / 2);
+			sym = n / 3;
+			snprintf(b->want, sizeof(b->want),
+				 "instruments[%u].symbol: S%u is instruments[%u]'s symbol too", i, sym, sym);
+			b->line = line + 1;
+		}
+		const char *sep = i + 1 < n ? "," : "";
+		if (i % 100 == 99 && i + 1 < n) /* an option on the next one, listed after it */
+			big_line(f, &line, " { id = %u; symbol = \"S%u\"; kind = \"option\"; underlying = %u;"
+				 " strike = 100; put_call = \"call\"; expiry_ns = 1L; }%s\n", id, sym,
+				 big_inst_id(i + 1), sep);
+		else
+			big_line(f, &line, " { id = %u; symbol = \"S%u\"; }%s\n", id, sym, sep);
+	}
+	big_line(f, &line, ");\naccounts = (\n");
+	line++;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t id = big_acct_id(i);
+		if (i == late && dup == BIG_ACCT_ID) {
+			id = big_acct_id(n / 2);
+			snprintf(b->want, sizeof(b->want), "accounts[%u].id: id %u used twice", i, id);
+			b->line = line + 1;
+		}
+		fprintf(f, " { id = %u; key = \"%s\";", id,
+			"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+		if (i % 50 == 0) /* two instruments, in different shards */
+			fprintf(f, " restricted = [ %u, %u ];", big_inst_id((i * 7) % n),
+				big_inst_id((i * 7 + 1) % n));
+		if (i % 1000 == 1)
+			fprintf(f, " drop_copy = %u;", big_acct_id(n - 1)); /* one listed after */
+		big_line(f, &line, " }%s\n", i + 1 < n ? "," : "");
+	}
+	big_line(f, &line, ");\nnet = { ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );\n");
+	line++;
+	big_line(f, &line, " shards = (\n");
+	for (uint32_t s = 0; s < BIG_SHARDS; s++) {
+		fprintf(f, "  { lcore = %u; udp_port = %u; instruments = [", s + 1, 9100 + s);
+		for (uint32_t i = s; i < n; i += BIG_SHARDS) /* round robin, each list in file order */
+			fprintf(f, "%s%u", i == s ? " " : ", ", big_inst_id(i));
+		/* the last but one instrument (another shard's) in the last
+		 * shard too: named there, at the end of its list */
+		if (dup == BIG_SHARD_TWICE && s == BIG_SHARDS - 1) {
+			fprintf(f, ", %u", big_inst_id(late));
+			snprintf(b->want, sizeof(b->want), "net.shards[%u].instruments: instrument %u is "
+				 "in shards %u and %u", s, big_inst_id(late), late % BIG_SHARDS, s);
+			b->line = line + 1;
+		}
+		big_line(f, &line, " ]; }%s\n", s + 1 < BIG_SHARDS ? "," : "");
+	}
+	big_line(f, &line, " ); };\n");
+	big_line(f, &line, "market_data = { lcore = 0; itch = { udp_port = 9200; map = (\n");
+	for (uint32_t k = 0; k < NX_MD_MAX_MAP; k++)
+		big_line(f, &line, "  { symbol = \"M%u\"; instrument = %u; }%s\n", k,
+			 big_inst_id(n - 1 - 3 * k), k + 1 < NX_MD_MAX_MAP ? "," : "");
+	big_line(f, &line, " ); }; };\n");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(lines_before(b->text, "market_data"), line - NX_MD_MAX_MAP - 2);
+}
+
+static void test_big_venue_loads(void **state)
+{
+	(void)state;
+	struct big b;
+	struct nx_venue_config c, one;
+	char err[512], path[64];
+	big_venue(&b, BIG_NONE);
+	int rc = load_text(b.text, &c, err, sizeof(err), path);
+	free(b.text);
+	if (rc)
+		fail_msg("%s", err);
+	assert_int_equal(c.ninstruments, BIG_N);
+	assert_int_equal(c.naccounts, BIG_N);
+	assert_int_equal(c.instruments[BIG_N - 1].id, big_inst_id(BIG_N - 1));
+	assert_int_equal(c.instruments[99].kind, NX_KIND_OPTION);
+	assert_int_equal(c.instruments[99].underlying, big_inst_id(100));
+	assert_int_equal(c.accounts[1001].drop_copy, big_acct_id(BIG_N - 1));
+	assert_int_equal(c.md.itch.nmap, NX_MD_MAX_MAP);
+	uint32_t restricted = 0, kept = 0, insts = 0;
+	for (uint32_t i = 0; i < c.naccounts; i++)
+		restricted += c.accounts[i].nrestricted;
+	assert_int_equal(restricted, 2 * (BIG_N / 50));
+	/* The appliance's start-up: one configuration a shard. */
+	for (uint32_t s = 0; s < c.net.nshards; s++) {
+		assert_int_equal(nx_config_shard(&c, s, &one), 0);
+		assert_int_equal(one.ninstruments, BIG_N / BIG_SHARDS);
+		assert_int_equal(one.instruments[0].id, big_inst_id(s));
+		assert_int_equal(one.instruments[one.ninstruments - 1].id,
+				 big_inst_id(BIG_N - BIG_SHARDS + s));
+		assert_int_equal(one.naccounts, BIG_N);
+		for (uint32_t i = 0; i < one.naccounts; i++)
+			for (uint32_t k = 0; k < one.accounts[i].nrestricted; k++) {
+				/* instrument 7 x + 3 is instruments[x], in shard x % 4 */
+				assert_int_equal((one.accounts[i].restricted[k] - 3) / 7 % BIG_SHARDS, s);
+				kept++;
+			}
+		insts += one.ninstruments;
+		nx_config_free(&one);
+	}
+	assert_int_equal(kept, restricted); /* each in exactly one shard's cut */
+	assert_int_equal(insts, BIG_N);
+	nx_config_free(&c);
+}
+
+static void test_big_venue_duplicates(void **state)
+{
+	(void)state;
+	static const enum big_dup dups[] = { BIG_INST_ID, BIG_INST_SYM_FIRST, BIG_ACCT_ID,
+					     BIG_SHARD_TWICE };
+	for (size_t k = 0; k < sizeof(dups) / sizeof(dups[0]); k++) {
+		struct big b;
+		big_venue(&b, dups[k]);
+		assert_true(b.line > 0);
+		expect_error(b.text, b.want, b.line);
+		free(b.text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1301,6 +1475,8 @@ int main(void)
 		cmocka_unit_test(test_market_data),
 		cmocka_unit_test(test_market_data_errors),
 		cmocka_unit_test(test_market_data_conflict_lines),
+		cmocka_unit_test(test_big_venue_loads),
+		cmocka_unit_test(test_big_venue_duplicates),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

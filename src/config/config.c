@@ -510,23 +510,31 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	if ((rc = check_length(L, ins, "instruments", L->max_instruments)))
 		return rc;
 	c->ninstruments = (uint32_t)config_setting_length(ins);
-	if (!(c->instruments = calloc(c->ninstruments, sizeof(*c->instruments))))
+	if (!(c->instruments = calloc(c->ninstruments, sizeof(*c->instruments))) ||
+	    cfg_index_alloc(&L->inst_ids, c->ninstruments) ||
+	    cfg_index_alloc(&L->inst_syms, c->ninstruments))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < c->ninstruments; i++) {
 		snprintf(L->where, sizeof(L->where), "instruments[%u]", i);
 		const config_setting_t *e = config_setting_get_elem(ins, i);
-		if ((rc = load_instrument(L, e, &c->instruments[i], c->max_orders)))
+		struct nx_instrument *in = &c->instruments[i];
+		if ((rc = load_instrument(L, e, in, c->max_orders)))
 			return rc;
-		for (uint32_t j = 0; j < i; j++) {
-			if (c->instruments[j].id == c->instruments[i].id)
-				return cfg_fail(L, config_setting_get_member(e, "id"), "id %u used twice",
-						c->instruments[i].id);
-			if (!strcmp(c->instruments[j].symbol, c->instruments[i].symbol))
-				return cfg_fail(L, config_setting_get_member(e, "symbol"),
-						"%s is instruments[%u]'s symbol too",
-						c->instruments[i].symbol, j);
-		}
+		/* Against the instruments before it, each unique: the first of
+		 * them that shares its id or its symbol is named (its id when
+		 * one shares both), as a walk of them found it. */
+		uint32_t j = cfg_inst_ix(&L->inst_ids, c->instruments, in->id);
+		uint32_t k = cfg_sym_ix(&L->inst_syms, c->instruments, in->symbol);
+		if (j != IDMAP_EMPTY && (k == IDMAP_EMPTY || j <= k))
+			return cfg_fail(L, config_setting_get_member(e, "id"), "id %u used twice",
+					in->id);
+		if (k != IDMAP_EMPTY)
+			return cfg_fail(L, config_setting_get_member(e, "symbol"),
+					"%s is instruments[%u]'s symbol too", in->symbol, k);
+		cfg_inst_add(&L->inst_ids, c->instruments, i);
+		cfg_sym_add(&L->inst_syms, c->instruments, i);
 	}
+	cfg_index_free(&L->inst_syms);
 	/* An option's underlying: another configured instrument (it may come
 	 * later in the list). */
 	for (uint32_t i = 0; i < c->ninstruments; i++) {
@@ -538,7 +546,7 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 								       "underlying");
 		if (in->underlying == in->id)
 			return cfg_fail(L, u, "must be another instrument than the option");
-		if (!nx_config_instrument(c, in->underlying))
+		if (cfg_inst_ix(&L->inst_ids, c->instruments, in->underlying) == IDMAP_EMPTY)
 			return cfg_fail(L, u, "instrument %u is not configured", in->underlying);
 	}
 	const config_setting_t *acs = config_lookup(cf, "accounts");
@@ -551,7 +559,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 	if ((rc = check_length(L, acs, "accounts", L->max_accounts)))
 		return rc;
 	c->naccounts = (uint32_t)config_setting_length(acs);
-	if (!(c->accounts = calloc(c->naccounts, sizeof(*c->accounts))))
+	if (!(c->accounts = calloc(c->naccounts, sizeof(*c->accounts))) ||
+	    cfg_index_alloc(&L->acct_ids, c->naccounts))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < c->naccounts; i++) {
 		snprintf(L->where, sizeof(L->where), "accounts[%u]", i);
@@ -559,12 +568,12 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 		struct nx_account_config *a = &c->accounts[i];
 		if ((rc = load_account(L, e, &dflt, dflt_have, a)))
 			return rc;
-		for (uint32_t j = 0; j < i; j++)
-			if (c->accounts[j].id == a->id)
-				return cfg_fail(L, config_setting_get_member(e, "id"), "id %u used twice",
-						a->id);
+		if (cfg_acct_ix(&L->acct_ids, c->accounts, a->id) != IDMAP_EMPTY)
+			return cfg_fail(L, config_setting_get_member(e, "id"), "id %u used twice",
+					a->id);
+		cfg_acct_add(&L->acct_ids, c->accounts, i);
 		for (uint32_t k = 0; k < a->nrestricted; k++)
-			if (!nx_config_instrument(c, a->restricted[k]))
+			if (cfg_inst_ix(&L->inst_ids, c->instruments, a->restricted[k]) == IDMAP_EMPTY)
 				return cfg_fail(L, config_setting_get_member(e, "restricted"),
 					    "instrument %u is not configured", a->restricted[k]);
 	}
@@ -577,14 +586,17 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 		snprintf(L->where, sizeof(L->where), "accounts[%u]", i);
 		const config_setting_t *m = config_setting_get_member(config_setting_get_elem(acs, i),
 								      "drop_copy");
-		if (!(r = nx_config_account(c, a->drop_copy)))
+		uint32_t ix = cfg_acct_ix(&L->acct_ids, c->accounts, a->drop_copy);
+		if (ix == IDMAP_EMPTY)
 			return cfg_fail(L, m, "account %u is not configured", a->drop_copy);
+		r = &c->accounts[ix];
 		if (r == a)
 			return cfg_fail(L, m, "must be another account");
 		if (r->drop_copy)
 			return cfg_fail(L, m, "account %u copies its own reports to account %u: a "
 				    "drop-copy account copies to none", r->id, r->drop_copy);
 	}
+	cfg_index_free(&L->acct_ids);
 	if ((g = config_lookup(cf, "net")) && (rc = cfg_load_net(L, g, c)))
 		return rc;
 	if ((g = config_lookup(cf, "market_data")))
@@ -647,6 +659,9 @@ int cfg_load(const char *path, struct nx_venue_config *out, char *err, size_t er
 out:
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
+	cfg_index_free(&L.inst_ids);
+	cfg_index_free(&L.inst_syms);
+	cfg_index_free(&L.acct_ids);
 	config_destroy(&cf);
 	if (rc)
 		nx_config_free(out);

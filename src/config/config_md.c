@@ -104,7 +104,7 @@ static int load_map(struct loader *L, const config_setting_t *e, const struct nx
 		return cfg_missing(L, e, "instrument");
 	if (rc)
 		return rc;
-	if (!nx_config_instrument(c, (nx_inst_t)v))
+	if (cfg_inst_ix(&L->inst_ids, c->instruments, (nx_inst_t)v) == IDMAP_EMPTY)
 		return cfg_fail(L, config_setting_get_member(e, "instrument"),
 				"must be a configured instrument id");
 	m->inst = (nx_inst_t)v;

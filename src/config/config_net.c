@@ -74,7 +74,8 @@ static int load_shard(struct loader *L, const config_setting_t *g, const struct 
 		int t = config_setting_type(e);
 		long long x = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64
 			    ? config_setting_get_int64(e) : 0;
-		if (x < 1 || x > UINT32_MAX || !nx_config_instrument(c, (nx_inst_t)x))
+		if (x < 1 || x > UINT32_MAX ||
+		    cfg_inst_ix(&L->inst_ids, c->instruments, (nx_inst_t)x) == IDMAP_EMPTY)
 			return cfg_fail(L, ins, "element %d: must be a configured instrument id", i);
 		s->instruments[s->ninstruments++] = (nx_inst_t)x;
 	}
@@ -88,6 +89,9 @@ static int shard_fail(struct loader *L, const config_setting_t *ss, uint32_t i, 
 	snprintf(L->where, sizeof(L->where), "net.shards[%u]", i);
 	return cfg_fail(L, config_setting_get_member(config_setting_get_elem(ss, i), name), "%s", msg);
 }
+
+#define NONE 0xff /* no shard, in check_shards' places */
+_Static_assert(NX_NET_MAX_SHARDS < NONE, "a shard number fits in a byte below NONE");
 
 /* Every instrument in exactly one shard; lcores and UDP ports distinct. */
 static int check_shards(struct loader *L, const config_setting_t *ss, const struct nx_venue_config *c)
@@ -107,31 +111,44 @@ static int check_shards(struct loader *L, const config_setting_t *ss, const stru
 				return shard_fail(L, ss, i, "udp_port", msg);
 			}
 		}
-	for (uint32_t k = 0; k < c->ninstruments; k++) {
+	/* Each instrument's first two places, in the order of the shards and
+	 * of their lists: one pass over the lists, where a walk of them for
+	 * each instrument took instruments x entries. The first instrument
+	 * (in the instruments list) placed twice, or nowhere, is named as
+	 * that walk named it: at its second place. */
+	uint8_t *at = malloc(2 * (size_t)c->ninstruments);
+	if (!at)
+		return -ENOMEM;
+	memset(at, NONE, 2 * (size_t)c->ninstruments);
+	for (uint32_t i = 0; i < n->nshards; i++)
+		for (uint32_t j = 0; j < n->shards[i].ninstruments; j++) {
+			/* load_shard took configured ids only */
+			uint32_t k = cfg_inst_ix(&L->inst_ids, c->instruments, n->shards[i].instruments[j]);
+			if (at[2 * k] == NONE)
+				at[2 * k] = (uint8_t)i;
+			else if (at[2 * k + 1] == NONE)
+				at[2 * k + 1] = (uint8_t)i;
+		}
+	int rc = 0;
+	for (uint32_t k = 0; k < c->ninstruments && !rc; k++) {
 		nx_inst_t id = c->instruments[k].id;
-		int owner = -1;
-		for (uint32_t i = 0; i < n->nshards; i++)
-			for (uint32_t j = 0; j < n->shards[i].ninstruments; j++) {
-				if (n->shards[i].instruments[j] != id)
-					continue;
-				if (owner == (int)i) {
-					snprintf(msg, sizeof(msg), "instrument %u is in shard %u twice", id, i);
-					return shard_fail(L, ss, i, "instruments", msg);
-				}
-				if (owner >= 0) {
-					snprintf(msg, sizeof(msg), "instrument %u is in shards %d and %u", id,
-						 owner, i);
-					return shard_fail(L, ss, i, "instruments", msg);
-				}
-				owner = (int)i;
-			}
-		if (owner < 0) {
+		unsigned owner = at[2 * k], i = at[2 * k + 1];
+		if (i != NONE) {
+			if (owner == i)
+				snprintf(msg, sizeof(msg), "instrument %u is in shard %u twice", id, i);
+			else
+				snprintf(msg, sizeof(msg), "instrument %u is in shards %u and %u", id,
+					 owner, i);
+			rc = shard_fail(L, ss, i, "instruments", msg);
+		} else if (owner == NONE) {
 			snprintf(L->where, sizeof(L->where), "net");
-			return cfg_fail(L, ss, "instrument %u is in no shard", id);
+			rc = cfg_fail(L, ss, "instrument %u is in no shard", id);
 		}
 	}
-	L->where[0] = 0;
-	return 0;
+	free(at);
+	if (!rc)
+		L->where[0] = 0;
+	return rc;
 }
 
 int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_config *c)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nx/config.h"
+#include "../idmap.h"
 
 struct loader {
 	const char *path;
@@ -22,6 +23,9 @@ struct loader {
 	size_t errlen;
 	char where[96]; /* the field being read, e.g. "accounts[2].limits" */
 	uint32_t max_instruments, max_accounts; /* the longest lists taken */
+	/* What has been loaded so far, by key (config_index.c): positions in
+	 * c->instruments and c->accounts. Freed by cfg_load on every path. */
+	struct idmap inst_ids, inst_syms, acct_ids;
 };
 
 /* nx_config_load with other limits on the instruments and accounts lists
@@ -43,6 +47,23 @@ int cfg_int(struct loader *L, const config_setting_t *g, const char *name, int64
 const char *cfg_str(struct loader *L, const config_setting_t *g, const char *name, int *rc);
 int cfg_bool(struct loader *L, const config_setting_t *g, const char *name, uint8_t *v);
 int cfg_missing(struct loader *L, const config_setting_t *g, const char *name);
+
+/* config_index.c: hash indexes of positions in a loaded array, filled in
+ * file order (each key added once: the loader refuses a repeated one), so
+ * that checking an entry against those before it, or an id against the
+ * whole list, is a probe rather than a walk of the list. */
+/* A table for n entries, every position empty; -ENOMEM. */
+int cfg_index_alloc(struct idmap *m, uint32_t n);
+void cfg_index_free(struct idmap *m);
+/* The position of the entry with this key, or IDMAP_EMPTY (also when the
+ * table was never allocated). */
+uint32_t cfg_inst_ix(const struct idmap *m, const struct nx_instrument *in, nx_inst_t id);
+uint32_t cfg_sym_ix(const struct idmap *m, const struct nx_instrument *in, const char *sym);
+uint32_t cfg_acct_ix(const struct idmap *m, const struct nx_account_config *a, nx_acct_t id);
+/* Add entry ix, whose key is absent. */
+void cfg_inst_add(struct idmap *m, const struct nx_instrument *in, uint32_t ix);
+void cfg_sym_add(struct idmap *m, const struct nx_instrument *in, uint32_t ix);
+void cfg_acct_add(struct idmap *m, const struct nx_account_config *a, uint32_t ix);
 
 /* config_net.c: the optional net section into c->net (instruments loaded). */
 int cfg_load_net(struct loader *L, const config_setting_t *g, struct nx_venue_config *c);
