@@ -967,6 +967,13 @@ static void test_net_shards(void **state)
 	assert_string_equal(s1.net.ports[0].device, "net_memif0");
 	nx_config_free(&s0);
 	nx_config_free(&s1);
+	/* A configuration not from the loader, whose shard lists an id that
+	 * is no instrument: refused (the walk it replaced dereferenced NULL). */
+	c.net.shards[1].instruments[0] = 3;
+	assert_int_equal(nx_config_shard(&c, 1, &s1), -EINVAL);
+	assert_null(s1.instruments);
+	assert_null(s1.accounts);
+	c.net.shards[1].instruments[0] = 2;
 	nx_config_free(&c);
 }
 

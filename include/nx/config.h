@@ -184,11 +184,16 @@ void nx_config_free(struct nx_venue_config *cfg);
  * The configuration of shard `shard` alone, into *out (zeroed first): the
  * same accounts, capacities and net section, only the shard's instruments,
  * and restricted lists cut to them. Free it with nx_config_free. Returns 0,
- * -EINVAL (no such shard) or -ENOMEM.
+ * -EINVAL (no such shard, or the shard lists an id that is no configured
+ * instrument: a configuration not from nx_config_load) or -ENOMEM. Time and
+ * memory linear in the configuration (it builds an index of the
+ * instruments for the call).
  */
 int nx_config_shard(const struct nx_venue_config *cfg, uint32_t shard, struct nx_venue_config *out);
 
-/* The shard that trades this instrument, or -1 (none, or no net section). */
+/* The shard that trades this instrument, or -1 (none, or no net section).
+ * A walk of the shards' lists, as the two below walk theirs: for a few
+ * look-ups, not for one per instrument or account. */
 int nx_config_shard_of(const struct nx_venue_config *cfg, nx_inst_t id);
 
 /* The account / instrument with this id, or NULL. */

@@ -231,12 +231,20 @@ int nx_config_shard_of(const struct nx_venue_config *c, nx_inst_t id)
 	return -1;
 }
 
+/* The appliance calls it once a shard at start-up: by an index of the
+ * instruments (config_index.c) and each one's first shard, built for the
+ * call, rather than a walk of the instruments for each of the shard's and
+ * of every shard's lists for each restricted id (nx_config_instrument,
+ * nx_config_shard_of), which took instruments^2 / shards steps a shard. */
 int nx_config_shard(const struct nx_venue_config *c, uint32_t shard, struct nx_venue_config *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (shard >= c->net.nshards)
 		return -EINVAL;
 	const struct nx_shard_config *s = &c->net.shards[shard];
+	struct idmap ids = { NULL, 0 };
+	uint8_t *owner = NULL;
+	int rc = -ENOMEM;
 	*out = *c;
 	out->instruments = NULL;
 	out->accounts = NULL;
@@ -244,10 +252,30 @@ int nx_config_shard(const struct nx_venue_config *c, uint32_t shard, struct nx_v
 	out->net.nshards = 0;
 	out->ninstruments = out->naccounts = 0;
 	if (!(out->instruments = calloc(s->ninstruments, sizeof(*out->instruments))) ||
-	    !(out->accounts = calloc(c->naccounts, sizeof(*out->accounts))))
-		goto nomem;
-	for (uint32_t j = 0; j < s->ninstruments; j++)
-		out->instruments[out->ninstruments++] = *nx_config_instrument(c, s->instruments[j]);
+	    !(out->accounts = calloc(c->naccounts, sizeof(*out->accounts))) ||
+	    cfg_index_alloc(&ids, c->ninstruments) ||
+	    !(owner = malloc(c->ninstruments ? c->ninstruments : 1)))
+		goto fail;
+	/* the first of a repeated id, as nx_config_instrument finds it */
+	for (uint32_t k = 0; k < c->ninstruments; k++)
+		if (cfg_inst_ix(&ids, c->instruments, c->instruments[k].id) == IDMAP_EMPTY)
+			cfg_inst_add(&ids, c->instruments, k);
+	/* the first shard that lists it, as nx_config_shard_of finds it */
+	memset(owner, NONE, c->ninstruments);
+	for (uint32_t i = c->net.nshards; i-- > 0;)
+		for (uint32_t j = 0; j < c->net.shards[i].ninstruments; j++) {
+			uint32_t k = cfg_inst_ix(&ids, c->instruments, c->net.shards[i].instruments[j]);
+			if (k != IDMAP_EMPTY)
+				owner[k] = (uint8_t)i;
+		}
+	for (uint32_t j = 0; j < s->ninstruments; j++) {
+		uint32_t k = cfg_inst_ix(&ids, c->instruments, s->instruments[j]);
+		if (k == IDMAP_EMPTY) { /* not configured: a config built without the loader */
+			rc = -EINVAL;
+			goto fail;
+		}
+		out->instruments[out->ninstruments++] = c->instruments[k];
+	}
 	for (uint32_t i = 0; i < c->naccounts; i++) {
 		struct nx_account_config *a = &out->accounts[out->naccounts++];
 		*a = c->accounts[i];
@@ -256,19 +284,25 @@ int nx_config_shard(const struct nx_venue_config *c, uint32_t shard, struct nx_v
 		if (!c->accounts[i].nrestricted)
 			continue;
 		if (!(a->restricted = calloc(c->accounts[i].nrestricted, sizeof(nx_inst_t))))
-			goto nomem;
-		for (uint32_t k = 0; k < c->accounts[i].nrestricted; k++)
-			if (nx_config_shard_of(c, c->accounts[i].restricted[k]) == (int)shard)
-				a->restricted[a->nrestricted++] = c->accounts[i].restricted[k];
+			goto fail;
+		for (uint32_t r = 0; r < c->accounts[i].nrestricted; r++) {
+			uint32_t k = cfg_inst_ix(&ids, c->instruments, c->accounts[i].restricted[r]);
+			if (k != IDMAP_EMPTY && owner[k] == shard)
+				a->restricted[a->nrestricted++] = c->accounts[i].restricted[r];
+		}
 	}
 	/* The net section stays whole (ports and sizes) but names only this shard. */
 	out->net.nshards = 1;
 	out->net.shards[0] = *s;
 	if (!(out->net.shards[0].instruments = calloc(s->ninstruments, sizeof(nx_inst_t))))
-		goto nomem;
+		goto fail;
 	memcpy(out->net.shards[0].instruments, s->instruments, s->ninstruments * sizeof(nx_inst_t));
+	cfg_index_free(&ids);
+	free(owner);
 	return 0;
-nomem:
+fail:
+	cfg_index_free(&ids);
+	free(owner);
 	nx_config_free(out);
-	return -ENOMEM;
+	return rc;
 }
