@@ -131,6 +131,10 @@ struct nx_service {
 	struct nx_mdbook *book;      /* NULL: no inbound feed */
 	struct nx_mold_rx mold;
 	struct nx_mdref ref;
+	struct {                     /* the shard of each mapped instrument, by id: */
+		nx_inst_t inst;      /* found by a binary search, not a walk of the */
+		uint32_t shard;      /* shards' instrument lists a price */
+	} ref_shard[NX_MD_MAX_MAP];
 	bool book_changed;
 	uint64_t next_request_ns, next_resolve_ns, next_ref_ns;
 	uint64_t gap_since_ns;       /* the outstanding gap was first asked for; 0: none */

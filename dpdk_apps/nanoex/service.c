@@ -46,14 +46,28 @@
 
 /* --- Inbound: ITCH over MoldUDP64 ------------------------------------------------ */
 
+/* The shard of mapped instrument inst (ref_shard, sorted at start-up), or -1. */
+static int ref_shard_of(const struct nx_service *v, nx_inst_t inst)
+{
+	uint32_t lo = 0, hi = v->ref.n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v->ref_shard[mid].inst < inst)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->ref.n && v->ref_shard[lo].inst == inst ? (int)v->ref_shard[lo].shard : -1;
+}
+
 static int refpx_emit(void *ctx, nx_inst_t inst, nx_px_t px)
 {
 	struct nx_service *v = ctx;
 	struct nx_app *a = v->io->app;
-	int sh = nx_config_shard_of(&a->cfg, inst);
+	int sh = ref_shard_of(v, inst);
 	struct nx_admin cmd = { .op = NX_ADMIN_REF_PX, .id = inst, .value = px };
 	if (sh < 0)
-		return 0; /* every configured instrument has a shard: cannot happen */
+		return 0; /* every mapped instrument has a shard: cannot happen */
 	if (rte_ring_sp_enqueue_elem(a->shard[sh]->md.refpx, &cmd, sizeof(cmd))) {
 		v->ref_full++;
 		return -1;
@@ -540,6 +554,17 @@ static int itch_init(struct nx_app *a, struct nx_service *v, int socket)
 	}
 	if (nx_mdref_init(&v->ref, &a->cfg))
 		return -EINVAL;
+	for (uint32_t i = 0; i < v->ref.n; i++) { /* at most NX_MD_MAX_MAP: insertion sort */
+		nx_inst_t inst = v->ref.e[i].map.inst;
+		int sh = nx_config_shard_of(&a->cfg, inst);
+		if (sh < 0)
+			return -EINVAL; /* the loader refuses a map entry outside every shard */
+		uint32_t j = i;
+		for (; j > 0 && v->ref_shard[j - 1].inst > inst; j--)
+			v->ref_shard[j] = v->ref_shard[j - 1];
+		v->ref_shard[j].inst = inst;
+		v->ref_shard[j].shard = (uint32_t)sh;
+	}
 	if (!it->group)
 		return 0;
 	for (uint32_t pi = 0; pi < a->nports; pi++) {

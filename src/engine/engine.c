@@ -588,32 +588,40 @@ static void on_set_cod(struct nx_engine *e, struct session *s, const struct nx_n
 	       .mode = s->cod ? NX_NXP_COD_ON : NX_NXP_COD_OFF);
 }
 
+/* InstrumentDefinition `index` of `total` for instrument in, answering req. */
+static void instrument_definition(struct nx_engine *e, struct session *s, uint64_t req,
+				  const struct nx_instrument *in, uint32_t index, uint32_t total)
+{
+	struct nx_nxp_writer w;
+	struct nx_nxp_instrument_definition d = { .req_id = req, .tick = in->tick, .lot = in->lot,
+		.min_qty = in->min_qty, .max_qty = in->max_qty, .band_ticks = in->band_ticks,
+		.ref_px = nx_risk_ref_px(e->risk, in->id), .strike = in->strike,
+		.expiry = in->expiry_ns, .instrument = in->id, .underlying = in->underlying,
+		.index = index, .total = total, .kind = in->kind, .status = in->status,
+		.put_call = in->put_call };
+	memcpy(d.symbol, in->symbol, sizeof(d.symbol));
+	out_app_begin(s, e->hist_mask, &w);
+	out_app_commit(e, s, nx_nxp_encode_instrument_definition(&w, &d));
+}
+
+/* One instrument is found through the book's index, not a walk of the
+ * configuration: a request for one costs the same whatever the shard holds. */
 static void on_instrument_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
 				  uint64_t seq)
 {
 	uint64_t req = nx_nxp_instrument_definition_request_req_id(m);
 	nx_inst_t want = nx_nxp_instrument_definition_request_instrument(m);
-	uint32_t total = want ? 1 : e->cfg.ninstruments, index = 0;
-	if (want && !nx_config_instrument(&e->cfg, want)) {
-		business_reject(e, s, seq, m->template_id, req, NX_REJ_UNKNOWN_INSTRUMENT);
+	struct nx_instrument in;
+	if (want) {
+		if (nx_book_instrument(e->book, want, &in))
+			business_reject(e, s, seq, m->template_id, req, NX_REJ_UNKNOWN_INSTRUMENT);
+		else
+			instrument_definition(e, s, req, &in, 1, 1);
 		return;
 	}
-	for (uint32_t i = 0; i < e->cfg.ninstruments; i++) {
-		struct nx_instrument in;
-		if (want && e->cfg.instruments[i].id != want)
-			continue;
-		nx_book_instrument(e->book, e->cfg.instruments[i].id, &in);
-		nx_px_t ref = nx_risk_ref_px(e->risk, in.id);
-		struct nx_nxp_writer w;
-		struct nx_nxp_instrument_definition d = { .req_id = req, .tick = in.tick, .lot = in.lot,
-			.min_qty = in.min_qty, .max_qty = in.max_qty, .band_ticks = in.band_ticks,
-			.ref_px = ref, .strike = in.strike, .expiry = in.expiry_ns, .instrument = in.id,
-			.underlying = in.underlying, .index = ++index, .total = total, .kind = in.kind,
-			.status = in.status, .put_call = in.put_call };
-		memcpy(d.symbol, in.symbol, sizeof(d.symbol));
-		out_app_begin(s, e->hist_mask, &w);
-		out_app_commit(e, s, nx_nxp_encode_instrument_definition(&w, &d));
-	}
+	for (uint32_t i = 0; i < e->cfg.ninstruments; i++)
+		if (!nx_book_instrument(e->book, e->cfg.instruments[i].id, &in))
+			instrument_definition(e, s, req, &in, i + 1, e->cfg.ninstruments);
 }
 
 static void admin_reply(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
