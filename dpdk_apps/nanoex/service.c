@@ -228,10 +228,16 @@ static void feed_send(void *ctx, unsigned channel, const uint8_t *pkt, size_t le
 }
 
 /* A shard's feed ring, for nx_feed_pub_drain: the service is its consumer. */
-static unsigned feed_deq(void *ctx, uint32_t i, struct nx_feed_rec *r, unsigned max)
+struct feed_rings {
+	const struct nx_app *a;
+	uint32_t first;              /* source 0 is this shard's ring */
+};
+
+static unsigned feed_deq(void *ctx, uint32_t src, struct nx_feed_rec *r, unsigned max)
 {
-	const struct nx_app *a = ctx;
-	return rte_ring_sc_dequeue_burst_elem(a->shard[i]->md.feed, r, sizeof(*r), max, NULL);
+	const struct feed_rings *f = ctx;
+	return rte_ring_sc_dequeue_burst_elem(f->a->shard[f->first + src]->md.feed, r, sizeof(*r),
+					      max, NULL);
 }
 
 /* Is pkt the feed's? A forged feed sent to our address would move the books
@@ -296,8 +302,9 @@ int nx_service_main(void *arg)
 		if (v->book)
 			itch_tick(v, now_ns);
 		if (v->pub) {
-			work += (unsigned)nx_feed_pub_drain(v->pub, feed_deq, a, a->nshards,
-							    NX_FEED_QUOTA, now_ns);
+			work += (unsigned)nx_feed_pub_drain(v->pub, feed_deq,
+							    &(struct feed_rings){ a, 0 },
+							    a->nshards, NX_FEED_QUOTA, now_ns);
 			nx_feed_pub_poll(v->pub, now_ns);
 		}
 		nx_tx_flush_all(s);
@@ -323,23 +330,14 @@ int nx_service_main(void *arg)
 static unsigned feed_drain_max(struct nx_service *v, uint64_t now_ns, unsigned max)
 {
 	struct nx_app *a = v->io->app;
-	struct nx_feed_rec recs[64];
 	unsigned total = 0;
 	for (uint32_t i = 0; i < a->nshards && total < max; i++) {
 		struct nx_shard_md *m = &a->shard[i]->md;
-		unsigned n, want;
 		if (m->out)
 			nx_feed_out_poll(m->out, m->book);
-		do {
-			want = RTE_MIN((unsigned)NX_ARRAY_SIZE(recs), max - total);
-			n = rte_ring_sc_dequeue_burst_elem(m->feed, recs, sizeof(recs[0]), want, NULL);
-			for (unsigned k = 0; k < n; k++)
-				nx_feed_pub_rec(v->pub, &recs[k], now_ns);
-			total += n;
-		} while (n == want && total < max);
+		total += (unsigned)nx_feed_pub_drain(v->pub, feed_deq, &(struct feed_rings){ a, i }, 1,
+						     max - total, now_ns);
 	}
-	if (total)
-		nx_feed_pub_flush(v->pub, now_ns);
 	return total;
 }
 

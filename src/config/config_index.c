@@ -17,13 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nx/cc.h"
 #include "config_priv.h"
 
 int cfg_index_alloc(struct idmap *m, uint32_t n)
 {
-	uint64_t cap = 2;
-	while (cap < 2 * (uint64_t)n)
-		cap *= 2;
+	uint64_t cap = nx_pow2_ceil_u64(2 * (uint64_t)n + 2); /* load <= 1/2, never full */
 	if (!(m->tab = malloc(cap * sizeof(*m->tab)))) {
 		m->mask = 0;
 		return -ENOMEM;
