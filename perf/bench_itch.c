@@ -158,24 +158,22 @@ static NX_ALWAYS_INLINE uint64_t decode_one_switch(const uint8_t *m, size_t l)
 }
 
 /* Decode up to max blocks from *pp (max 0: to the end, the whole-pass
- * loop, which then has no count to test); returns the checksum, advances
- * *pp. */
+ * loop, which then has no count to test) with the library's block walker,
+ * as nxitch and the book walk a file; returns the checksum, advances *pp. */
 static NX_ALWAYS_INLINE uint64_t decode_run(const uint8_t **pp, const uint8_t *end, size_t max,
 					    size_t *n, int sw)
 {
-	const uint8_t *p = *pp;
+	struct nx_mold_blocks it;
+	const uint8_t *m;
 	uint64_t sum = 0;
-	size_t k = 0;
+	size_t k = 0, l;
 
-	while ((!max || k < max) && end - p >= 2) {
-		size_t l = nx_itch_be16(p);
-		if (NX_UNLIKELY(l > (size_t)(end - p) - 2))
-			break;
-		sum += sw ? decode_one_switch(p + 2, l) : decode_one(p + 2, l);
-		p += 2 + l;
+	nx_mold_blocks_init(&it, *pp, (size_t)(end - *pp));
+	while ((!max || k < max) && nx_mold_blocks_next(&it, &m, &l) == 1) {
+		sum += sw ? decode_one_switch(m, l) : decode_one(m, l);
 		k++;
 	}
-	*pp = p;
+	*pp = it.p;
 	*n += k;
 	return sum;
 }

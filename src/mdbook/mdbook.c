@@ -787,6 +787,8 @@ size_t nx_mdbook_apply_blocks(struct nx_mdbook *b, const uint8_t *data, size_t l
 	for (;;) {
 		if (npf < max_msgs && block_ok(pf, end)) {
 			struct pf_slot *q = &ring[npf % RING];
+			/* The walk's own chain, as in nx_mold_blocks_next. */
+			NX_PREFETCH((const uint8_t *)((uintptr_t)pf + NX_MOLD_WALK_PREFETCH));
 			q->blk = pf;
 			stage1(b, q, pf + NX_MOLD_BLOCK_PREFIX, nx_itch_be16(pf));
 			pf += NX_MOLD_BLOCK_PREFIX + q->len;
