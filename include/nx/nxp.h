@@ -45,7 +45,7 @@
  *  136 BAD_KEEPALIVE           keepalive interval out of range [KeepaliveInterval]
  *  137 NOT_ESTABLISHED         application message before establishment
  *  138 SESSION_CAPACITY        no free session slot
- *  139 RETRANSMIT_OUT_OF_RANGE range not (or no longer) available [OutOfRange]
+ *  139 RETRANSMIT_OUT_OF_RANGE range empty, from 0, or past the last sent [OutOfRange]
  *  140 RETRANSMIT_TOO_MANY     count above the venue maximum [RequestLimitExceeded]
  *  141 RETRANSMIT_IN_PROGRESS  a retransmit request is in flight [ReRequestInProgress]
  *  142 RETRANSMIT_WRONG_SESSION session id is not this session [InvalidSession]

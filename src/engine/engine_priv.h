@@ -208,6 +208,12 @@ static inline struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr
 void out_writer(struct nx_out_dgram *d, struct nx_nxp_writer *w);
 void out_done(struct nx_out_dgram *d, const struct nx_nxp_writer *w);
 void out_heartbeat(struct nx_engine *e, struct session *s);
+/* The first number s's history still holds: it keeps the last `history`
+ * messages sent, so every number below this one is overwritten. */
+static inline uint64_t out_first_kept(const struct nx_engine *e, const struct session *s)
+{
+	return s->next_send > e->cfg.history ? s->next_send - e->cfg.history : 1;
+}
 void out_retransmit(struct nx_engine *e, struct session *s);
 
 /* The tag of the orders a session enters (nx_new_order.tag): its slot + 1,

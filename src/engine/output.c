@@ -129,14 +129,14 @@ static void retransmission_hdr(struct nx_out_dgram *d, const struct session *s, 
  * room: datagrams of Retransmission(first, count) and the kept messages. */
 void out_retransmit(struct nx_engine *e, struct session *s)
 {
-	/* A request checked against the history when it came may have
-	 * outlived part of it by now (the rest is served in later calls, and
-	 * newer messages take the oldest slots): what was overwritten is not
+	/* A request may start below the history when it comes, or outlive
+	 * part of it by now (the rest is served in later calls, and newer
+	 * messages take the oldest slots): what was overwritten is not
 	 * sent. An empty Retransmission naming the first number kept says so,
 	 * at the front of the datagram that goes on from there (or alone when
 	 * nothing is left): the client tells it from an answer datagram lost
 	 * on the way, whose numbers it must ask for again. */
-	uint64_t kept = s->next_send > e->cfg.history ? s->next_send - e->cfg.history : 1;
+	uint64_t kept = out_first_kept(e, s);
 	struct nx_out_dgram *d = NULL;
 	if (s->rt_left && s->rt_from < kept) {
 		/* No room (or no binding): the next call tries again. */

@@ -303,7 +303,9 @@ static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 
 /* The retransmission budget (sessions.retransmit_rate, _burst): refill s's
  * bucket up to now, the msg_rate throttle's arithmetic in 1e-9 messages,
- * and take count messages' worth; 0, taking nothing, when it holds less.
+ * and take count messages' worth (those a request will resend: what its
+ * range lost to the history costs nothing); 0, taking nothing, when it
+ * holds less.
  * All or nothing: a partial grant could not be told on the wire from an
  * answer datagram lost on the way (a Retransmission counts only its own
  * datagram), so the client would ask for the rest at once, while a refusal
@@ -325,6 +327,17 @@ static int retransmit_budget_take(struct nx_engine *e, struct session *s, uint32
 	return 1;
 }
 
+/* How many of the sent messages from .. from + count - 1 s's history still
+ * holds: its newest ones. A range that starts below the history is served
+ * all the same (out_retransmit says with an empty Retransmission what is
+ * gone, and sends the rest): refusing it lost the rest too. */
+static uint32_t retransmit_kept(const struct nx_engine *e, const struct session *s, uint64_t from,
+				uint32_t count)
+{
+	uint64_t kept = out_first_kept(e, s), end = from + count; /* end <= next_send */
+	return end <= kept ? 0 : from >= kept ? count : (uint32_t)(end - kept);
+}
+
 static int on_retransmit_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
 				 struct nx_addr src)
 {
@@ -339,10 +352,9 @@ static int on_retransmit_request(struct nx_engine *e, struct session *s, const s
 	else if (rq.count > e->cfg.history)
 		why = NX_REJ_RETRANSMIT_TOO_MANY;
 	else if (!rq.count || !rq.from_seq_no || rq.from_seq_no > sent ||
-		 rq.count - 1 > sent - rq.from_seq_no ||
-		 (s->next_send > e->cfg.history && rq.from_seq_no < s->next_send - e->cfg.history))
+		 rq.count - 1 > sent - rq.from_seq_no)
 		why = NX_REJ_RETRANSMIT_OUT_OF_RANGE;
-	else if (!retransmit_budget_take(e, s, rq.count)) {
+	else if (!retransmit_budget_take(e, s, retransmit_kept(e, s, rq.from_seq_no, rq.count))) {
 		why = NX_REJ_RETRANSMIT_THROTTLED; /* last: only a request that would be served pays */
 		e->st.retransmit_throttled++;
 	}
