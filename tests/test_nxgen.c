@@ -383,6 +383,45 @@ static void throttled_gap_asked_again(void **state)
 	nxg_result_free(&r);
 }
 
+/* A run of replies longer than the venue's history is lost, so the gap's
+ * front has left the history when nxgen asks: the venue used to refuse
+ * RETRANSMIT_OUT_OF_RANGE, and nxgen gave the whole gap up, with the
+ * replies still kept. It asks for at most a history (more is refused
+ * TOO_MANY); the venue says with an empty Retransmission what is gone
+ * and resends the rest, and nxgen asks at once for what is left. The
+ * gone replies' requests are lost; every other one is recovered. */
+static void gap_older_than_history_recovered(void **state)
+{
+	struct nxg_opts o;
+	struct nxg_result r;
+	volatile int stop = 0;
+	char err[256];
+	(void)state;
+	nx_engine_destroy(F.e);
+	cfg.history = 16; /* 80 ms of replies at 200/s */
+	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
+	assert_non_null(F.e);
+	opts(&o);
+	memset(o.mix, 0, sizeof(o.mix));
+	o.mix[NXG_NEW] = 1; /* one ExecNew a reply datagram ... */
+	o.max_live = NXG_MAX_LIVE; /* ... and never a cancel instead */
+	o.rate = 200; /* 60 requests in 0.3 s: fewer than max_live */
+	o.timeout_ms = 300; /* the kept replies come back well inside it */
+	F.drop_live = 1;
+	F.drop_until = 41; /* the first 40 replies */
+	assert_int_equal(nxg_run(&o, &cfg, &r, &stop), 0);
+	print_message("dropped %" PRIu64 " rt %" PRIu64 " rej %" PRIu64 " recovered %" PRIu64
+		      " lost %" PRIu64 " late %" PRIu64 "\n", F.dropped, r.n.rt_requests, r.n.rt_rejects,
+		      r.n.recovered, r.n.lost, r.n.late);
+	assert_int_equal(F.dropped, 40);
+	assert_int_equal(r.n.rt_rejects, 0);
+	assert_true(r.n.recovered > 0);
+	assert_true(r.n.lost > 0);                       /* the front of the gap is gone ... */
+	assert_int_equal(r.n.recovered + r.n.lost, 40); /* ... and only that */
+	assert_int_equal(r.n.late, 0);
+	nxg_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rejects_in_timeseries, setup, teardown),
 		cmocka_unit_test_setup_teardown(sleep_when_windows_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(throttled_gap_asked_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(gap_older_than_history_recovered, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@
 
 #define LOGIN_RESEND_NS  500000000u  /* Negotiate/Establish resent while unanswered */
 #define TIMER_NS         1000000u    /* timeouts, heartbeats, gaps: every 1 ms */
-#define RT_MAX           1000u       /* messages asked for in one RetransmitRequest */
+#define RT_MAX           1000u       /* messages asked for in one RetransmitRequest, at most */
 #define CLOSE_WAIT_NS    500000000u  /* for the venue's Terminate answers */
 #define LOST_BIT         (UINT64_C(1) << 63) /* a slot whose request timed out */
 
@@ -71,6 +71,8 @@ struct nxg_gen {
 	struct nxg_sec cur;                 /* the second being counted */
 	struct nx_hist *sec_h;
 	uint16_t refused_code;
+	uint32_t rt_max;                    /* RT_MAX, or the venue's history if smaller: the
+	                                       venue refuses more (RETRANSMIT_TOO_MANY) */
 	unsigned ntx;
 	struct nxg_tx tx[NXG_TX_BURST];
 	uint8_t txbuf[NXG_TX_BURST][NX_NXP_DGRAM_MAX];
@@ -163,7 +165,7 @@ static void send_session_msg(struct nxg_gen *g, struct nxg_sess *s, int what, ui
 		g->r->n.hb_out++;
 		break;
 	case NX_NXP_RETRANSMIT_REQUEST: {
-		uint32_t cnt = s->c.gap_count > RT_MAX ? RT_MAX : (uint32_t)s->c.gap_count;
+		uint32_t cnt = s->c.gap_count > g->rt_max ? g->rt_max : (uint32_t)s->c.gap_count;
 		n = nx_client_retransmit_request(&s->c, b, NX_NXP_DGRAM_MAX, nxg_wall_ns(),
 						 s->c.gap_from, cnt);
 		g->r->n.rt_requests++;
@@ -323,9 +325,13 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 		/* One in progress (a retry of ours while the first is still
 		 * answered), or the session's retransmission budget spent for
 		 * now: keep the gap, and ask again after the retry time if
-		 * nothing fills it. Anything else cannot be had: give the gap up
-		 * through the library, so that what arrived inside it and the
-		 * request in progress are forgotten with it. */
+		 * nothing fills it. Anything else cannot be had (numbers the
+		 * venue never sent, OUT_OF_RANGE; a venue whose history is
+		 * smaller than -c says, TOO_MANY): give the gap up through the
+		 * library, so that what arrived inside it and the request in
+		 * progress are forgotten with it. A gap whose front left the
+		 * venue's history is not refused: an empty Retransmission says
+		 * what is gone (the library counts it expired), the rest comes. */
 		if (m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS ||
 		    m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_THROTTLED)
 			break;
@@ -401,7 +407,7 @@ static void on_dgram(struct nxg_gen *g, const struct nxg_rx *rx)
 		on_msg(g, s, m, rx->ts_ns);
 	}
 	/* Recovered, or the range asked for has been served while the span
-	 * grew behind it (a later gap, or more than RT_MAX): ask for the
+	 * grew behind it (a later gap, or more than rt_max): ask for the
 	 * rest at the next tick, not after --timeout, when its requests are lost. */
 	if (s->rt_pending && (!s->c.gap_count || !s->c.rt_end))
 		s->rt_pending = 0;
@@ -746,6 +752,7 @@ static int setup(struct nxg_gen *g, const struct nx_venue_config *cfg, char *err
 	uint32_t used[NX_NET_MAX_SHARDS + 1], nused = 0;
 	int has_net = cfg->net.nshards > 0;
 
+	g->rt_max = cfg->history && cfg->history < RT_MAX ? cfg->history : RT_MAX;
 	for (uint32_t i = 0; i < cfg->ninstruments && g->ninst < NXG_MAX_INSTS; i++) {
 		const struct nx_instrument *in = &cfg->instruments[i];
 		int want = !o->ninsts;
