@@ -123,11 +123,14 @@ int nx_client_read(struct nx_client *c, const void *data, size_t len, struct nx_
 		   unsigned cap);
 
 /*
- * Give the gap up (the venue refused to resend it, e.g. RETRANSMIT_OUT_OF_RANGE):
- * its numbers still missing are counted expired and never asked for again,
- * what was noted as arrived inside it is forgotten, and a retransmission in
- * progress is over; a message of the old span that still comes is then a
- * duplicate. Returns how many were missing.
+ * Give the gap up (the venue refused to resend it, RETRANSMIT_OUT_OF_RANGE:
+ * numbers it never sent): its numbers still missing are counted expired and
+ * never asked for again, what was noted as arrived inside it is forgotten,
+ * and a retransmission in progress is over; a message of the old span that
+ * still comes is then a duplicate. Returns how many were missing. A gap
+ * whose front has left the venue's history needs none of this: the venue
+ * answers for it, and its empty Retransmission (nx_client_read) takes what
+ * is gone off the gap.
  */
 uint64_t nx_client_abandon_gap(struct nx_client *c);
 

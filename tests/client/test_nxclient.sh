@@ -151,6 +151,28 @@ if [ -x "$sock" ]; then
 	else
 		echo "FAIL recover after RETRANSMIT_THROTTLED: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
 	fi
+	# A gap whose front has left the venue's history (16 here): 2..11
+	# dropped, 12..21 keep 6..21. recover was refused RETRANSMIT_OUT_OF_RANGE
+	# and the gap stayed for ever; now the venue says 2..5 are gone (an
+	# empty Retransmission) and resends 6..11, the run's last line.
+	{
+		echo 'connect s=h acct=1'
+		echo 'new inst=1 side=BUY qty=1 px=99000'
+		echo 'drop n=10'
+		for _ in $(seq 1 20); do echo 'new inst=1 side=BUY qty=1 px=99000'; done
+		echo 'recover'
+		echo 'expect msg=Retransmission next=6 count=0'
+		echo 'expect msg=Retransmission next=6 count=6'
+		for n in 6 7 8 9 10 11; do echo "expect msg=ExecNew seq=$n resent=1"; done
+		echo 'expect msg=none'
+	} >"$tmp/h.nxc"
+	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/h.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 0 ] && grep -q 'RetransmitRequest from=2 count=10' "$tmp/out"; then
+		echo "ok   recover of a gap older than the history: what is kept comes back"
+	else
+		echo "FAIL recover of a gap older than the history: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
 else
 	echo "skip venue checks: $sock not built"
 fi
