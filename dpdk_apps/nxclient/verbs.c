@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #include "nx/book.h"
-#include "nx/reason.h"
 #include "script.h"
 
 static unsigned reject_code(const struct nx_client_msg *m)
@@ -291,13 +290,14 @@ static void cmd_recover(struct script *s)
 	o->timestamp = nxc_wall_ns();
 	struct nx_client_msg ans = { 0 };
 	nxs_request_answer(s, ss, &m, NXC_W_RETRANS, 0, &ans);
-	/* Refused for now (the session's retransmission budget spent, or an
-	 * answer still going on): nothing was resent, so what drop discarded
-	 * stays for the next recover, as the library's gap does. */
-	int later = ans.template_id == NX_NXP_RETRANSMIT_REJECT &&
-		    (ans.u.retransmit_reject.code == NX_REJ_RETRANSMIT_THROTTLED ||
-		     ans.u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS);
-	if (!s->rc && !s->dry && !later && ss->dropped_from >= o->from_seq_no &&
+	/* Refused, for now (the session's retransmission budget spent, an
+	 * answer still going on) or for the range asked (not sent yet, longer
+	 * than the venue's history): nothing was resent, so what drop
+	 * discarded stays for the next recover, as the library's gap does.
+	 * Numbers the venue's history lost are not refused: its empty
+	 * Retransmission says they are gone, and the answer is served. */
+	int refused = ans.template_id == NX_NXP_RETRANSMIT_REJECT;
+	if (!s->rc && !s->dry && !refused && ss->dropped_from >= o->from_seq_no &&
 	    ss->dropped_to - o->from_seq_no < o->count)
 		ss->dropped_from = ss->dropped_to = 0;
 }
