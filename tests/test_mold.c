@@ -14,7 +14,8 @@
  *   data, heartbeats and end packets; each gap reported once; the missing
  *   range and the request packet, clamped;
  * - the hold of packets past a gap: kept in order, one per number (the one
- *   with the most messages), bounded;
+ *   with the most messages), bounded; the oldest put time, by hand and
+ *   against a brute-force model;
  *   drained as far as the receiver can take; given up to the first held,
  *   and what an end of session left undeliverable let go;
  * - joining mid-stream (latch) versus from sequence 1;
@@ -616,6 +617,115 @@ static void test_hold_keeps_the_longest_of_a_number(void **state)
 	assert_int_equal(seq, 9);
 }
 
+/* The oldest put time: the earliest of everything held, whatever the
+ * order of numbers and times, kept by a packet that takes a held one's
+ * place, untouched by a refused put, and still right after pops and after
+ * the drained front is closed up. */
+static void test_hold_oldest(void **state)
+{
+	uint64_t mem[1024], t = 0;
+	struct nx_mold_hold h;
+	struct pk p;
+	(void)state;
+	nx_mold_hold_init(&h, mem, 4, 64);
+	assert_int_equal(nx_mold_hold_oldest(&h, &t), 0);
+	const uint64_t seq[] = { 9, 5, 7, 3 }, at[] = { 30, 20, 40, 50 };
+	for (int i = 0; i < 4; i++) {
+		mk(&p, SESS, seq[i], 1);
+		assert_int_equal(nx_mold_hold_put_at(&h, p.b, p.n, at[i]), NX_MOLD_HOLD_KEPT);
+	}
+	assert_int_equal(nx_mold_hold_oldest(&h, &t), 1);
+	assert_int_equal(t, 20);
+	mk(&p, SESS, 5, 2); /* takes 5's place: the hole before 5 waits since 20 */
+	assert_int_equal(nx_mold_hold_put_at(&h, p.b, p.n, 60), NX_MOLD_HOLD_KEPT);
+	mk(&p, SESS, 11, 1);
+	assert_int_equal(nx_mold_hold_put_at(&h, p.b, p.n, 1), NX_MOLD_HOLD_FULL);
+	mk(&p, SESS, 9, 1);
+	assert_int_equal(nx_mold_hold_put_at(&h, p.b, p.n, 1), NX_MOLD_HOLD_DUP);
+	/* held: 3 at 50, 5 at 20, 7 at 40, 9 at 30 */
+	const uint64_t after_pop[] = { 20, 30, 30 }; /* 3 goes, then 5, then 7 */
+	for (int i = 0; i < 3; i++) {
+		nx_mold_hold_pop(&h);
+		assert_int_equal(nx_mold_hold_oldest(&h, &t), 1);
+		assert_int_equal(t, after_pop[i]);
+	}
+	/* Times falling as numbers rise: every put passes back over the held.
+	 * 9 sits in the last place, so 13 closes up the drained front first. */
+	const uint64_t seq2[] = { 13, 15, 17 }, at2[] = { 25, 24, 23 };
+	for (int i = 0; i < 3; i++) {
+		mk(&p, SESS, seq2[i], 1);
+		assert_int_equal(nx_mold_hold_put_at(&h, p.b, p.n, at2[i]), NX_MOLD_HOLD_KEPT);
+		assert_int_equal(nx_mold_hold_oldest(&h, &t), 1);
+		assert_int_equal(t, at2[i]);
+	}
+	const uint64_t want[] = { 23, 23, 23 }; /* 9, 13, 15 go; 17 (23) stays */
+	for (int i = 0; i < 3; i++) {
+		nx_mold_hold_pop(&h);
+		assert_int_equal(nx_mold_hold_oldest(&h, &t), 1);
+		assert_int_equal(t, want[i]);
+	}
+	nx_mold_hold_pop(&h);
+	assert_int_equal(nx_mold_hold_oldest(&h, &t), 0);
+}
+
+/* The hold against a model of a few lines (an unsorted array, searched in
+ * full): random puts (numbers in a small range, so many meet a held one;
+ * 1 to 3 messages; times up and down) and pops; after each step the put's
+ * result, the first packet and the oldest time agree. */
+static void test_hold_oldest_vs_model(void **state)
+{
+	enum { SLOTS = 8 };
+	struct held { uint64_t seq, at; unsigned count; } m[SLOTS];
+	uint64_t mem[2048], seq, t, x = 88172645463325252ull;
+	struct nx_mold_hold h;
+	unsigned n = 0;
+	struct pk p;
+	size_t len;
+	(void)state;
+	assert_true(nx_mold_hold_memsize(SLOTS, 64) <= sizeof(mem));
+	nx_mold_hold_init(&h, mem, SLOTS, 64);
+	for (int step = 0; step < 200000; step++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		if (x % 3 == 0) {
+			unsigned lo = 0;
+			for (unsigned i = 1; i < n; i++)
+				if (m[i].seq < m[lo].seq)
+					lo = i;
+			nx_mold_hold_pop(&h);
+			if (n)
+				m[lo] = m[--n];
+		} else {
+			uint64_t s = 2 + (x >> 8) % 24, at = (x >> 16) % 1000;
+			unsigned c = 1 + (unsigned)((x >> 32) % 3), i;
+			int want = NX_MOLD_HOLD_KEPT;
+			for (i = 0; i < n && m[i].seq != s; i++)
+				;
+			if (i < n && m[i].count >= c)
+				want = NX_MOLD_HOLD_DUP;
+			else if (i < n)
+				m[i].count = c; /* its time stays */
+			else if (n == SLOTS)
+				want = NX_MOLD_HOLD_FULL;
+			else
+				m[n++] = (struct held){ s, at, c };
+			mk(&p, SESS, s, c);
+			assert_int_equal(nx_mold_hold_put_at(&h, p.b, p.n, at), want);
+		}
+		uint64_t lo_seq = UINT64_MAX, lo_at = UINT64_MAX;
+		for (unsigned i = 0; i < n; i++) {
+			lo_seq = m[i].seq < lo_seq ? m[i].seq : lo_seq;
+			lo_at = m[i].at < lo_at ? m[i].at : lo_at;
+		}
+		assert_int_equal(h.n, n);
+		assert_int_equal(nx_mold_hold_oldest(&h, &t), n > 0);
+		if (n) {
+			assert_non_null(nx_mold_hold_first(&h, &len, &seq));
+			assert_int_equal(seq, lo_seq);
+			assert_int_equal(t, lo_at);
+		}
+	}
+}
+
 static void test_latch_mid_stream(void **state)
 {
 	struct nx_mold_rx rx;
@@ -815,6 +925,8 @@ int main(void)
 		cmocka_unit_test(test_hold_order_dup_full),
 		cmocka_unit_test(test_hold_give_up),
 		cmocka_unit_test(test_hold_keeps_the_longest_of_a_number),
+		cmocka_unit_test(test_hold_oldest),
+		cmocka_unit_test(test_hold_oldest_vs_model),
 		cmocka_unit_test(test_latch_mid_stream),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_max_count_and_empty_blocks),

@@ -291,11 +291,21 @@ size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
  * feed was not). The lowest comes out first, so
  * draining after a retransmission is in order and touches only what the
  * receiver can take. put is a binary search and a move of slot indices;
- * first and pop are O(1). No allocation, lock or system call.
+ * first, pop and oldest are O(1). No allocation, lock or system call.
+ *
+ * A packet held keeps the time it was put (nx_mold_hold_put_at, on the
+ * caller's clock: the hold reads none), so a caller can give a gap up by
+ * how long the packets behind it have waited, whatever order they came in
+ * (a tool replaying a capture gives up by capture time). n (packets held)
+ * and slots may be read; the other fields are private.
  */
 struct nx_mold_hold {
 	uint8_t *data;          /* slot s at s x slot_len */
 	uint64_t *seq;          /* by slot: the packet's first sequence number */
+	uint64_t *since;        /* by place in order: the earliest put time of the
+	                           packets held from that place on, so since[head]
+	                           is the oldest's (a suffix minimum: a pop from the
+	                           front keeps it whole) */
 	uint32_t *len;          /* by slot */
 	uint32_t *order;        /* held slots by sequence number: order[head, head + n) */
 	uint32_t *free;         /* free slots: free[0, nfree) */
@@ -315,8 +325,21 @@ enum nx_mold_hold_put {
 size_t nx_mold_hold_memsize(uint32_t slots, uint32_t slot_len);
 void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32_t slot_len);
 /* Keep a copy of pkt, a packet the receiver called NX_MOLD_AHEAD (so its
- * header is valid). Returns an enum nx_mold_hold_put. */
+ * header is valid). Returns an enum nx_mold_hold_put. Put at time 0: for
+ * callers that never ask nx_mold_hold_oldest. */
 int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len);
+/* nx_mold_hold_put, the packet put at now (any unit; times need not rise
+ * from one put to the next). A packet that takes the place of a held one
+ * of its number keeps the held one's time: the hole before that number
+ * has waited since then. O(1) more than put when times rise, at worst a
+ * pass over the held packets that sort before it. */
+int nx_mold_hold_put_at(struct nx_mold_hold *h, const uint8_t *pkt, size_t len, uint64_t now);
+/* The earliest put time of any packet held, in *put: every message before
+ * that packet has been missing at least since then, so a caller that gives
+ * gaps up by age gives up while it is too old (each nx_mold_hold_give_up
+ * delivers or lets go of at least one packet, so such a loop ends).
+ * Returns 1, or 0 (*put untouched) when nothing is held. */
+int nx_mold_hold_oldest(const struct nx_mold_hold *h, uint64_t *put);
 /* The held packet with the lowest sequence number, *len and *seq set; NULL
  * when nothing is held. */
 const uint8_t *nx_mold_hold_first(const struct nx_mold_hold *h, size_t *len, uint64_t *seq);

@@ -254,7 +254,7 @@ size_t nx_mold_rx_request(const struct nx_mold_rx *rx, uint8_t *out, size_t cap,
 
 size_t nx_mold_hold_memsize(uint32_t slots, uint32_t slot_len)
 {
-	size_t per = sizeof(uint64_t) + 3 * sizeof(uint32_t), data;
+	size_t per = 2 * sizeof(uint64_t) + 3 * sizeof(uint32_t), data;
 	/* Too large for a size_t: SIZE_MAX, which no allocation gives, rather
 	 * than a product wrapped to a few bytes that init would run past. */
 	if (slots && (slot_len > (SIZE_MAX - 7) / slots || slots > SIZE_MAX / per))
@@ -269,6 +269,8 @@ void nx_mold_hold_init(struct nx_mold_hold *h, void *mem, uint32_t slots, uint32
 {
 	uint8_t *p = mem;
 	h->seq = (uint64_t *)(void *)p;
+	p += (size_t)slots * sizeof(uint64_t);
+	h->since = (uint64_t *)(void *)p;
 	p += (size_t)slots * sizeof(uint64_t);
 	h->len = (uint32_t *)(void *)p;
 	p += (size_t)slots * sizeof(uint32_t);
@@ -292,6 +294,11 @@ static unsigned hold_count(const uint8_t *pkt)
 }
 
 int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len)
+{
+	return nx_mold_hold_put_at(h, pkt, len, 0);
+}
+
+int nx_mold_hold_put_at(struct nx_mold_hold *h, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	uint64_t seq = nx_itch_be64(((const struct nx_mold_hdr *)(const void *)pkt)->seq);
 	uint32_t lo = h->head, hi = h->head + h->n;
@@ -320,12 +327,20 @@ int nx_mold_hold_put(struct nx_mold_hold *h, const uint8_t *pkt, size_t len)
 		return NX_MOLD_HOLD_FULL;
 	if (h->head + h->n == h->slots) { /* the end is taken: close the drained front */
 		memmove(h->order, h->order + h->head, (size_t)h->n * sizeof(uint32_t));
+		memmove(h->since, h->since + h->head, (size_t)h->n * sizeof(uint64_t));
 		lo -= h->head;
 		h->head = 0;
 	}
-	uint32_t s = h->free[--h->nfree];
-	memmove(h->order + lo + 1, h->order + lo, (size_t)(h->head + h->n - lo) * sizeof(uint32_t));
+	uint32_t s = h->free[--h->nfree], after = h->head + h->n - lo;
+	memmove(h->order + lo + 1, h->order + lo, (size_t)after * sizeof(uint32_t));
+	memmove(h->since + lo + 1, h->since + lo, (size_t)after * sizeof(uint64_t));
 	h->order[lo] = s;
+	h->since[lo] = after && h->since[lo + 1] < now ? h->since[lo + 1] : now;
+	/* The places before lo now also cover this packet; they rise towards
+	 * lo, so the first not later than now ends the pass (at once when
+	 * times rise). */
+	for (uint32_t i = lo; i-- > h->head && h->since[i] > now;)
+		h->since[i] = now;
 	h->n++;
 	h->seq[s] = seq;
 	h->len[s] = (uint32_t)len;
@@ -341,6 +356,14 @@ const uint8_t *nx_mold_hold_first(const struct nx_mold_hold *h, size_t *len, uin
 	*len = h->len[s];
 	*seq = h->seq[s];
 	return h->data + (size_t)s * h->slot_len;
+}
+
+int nx_mold_hold_oldest(const struct nx_mold_hold *h, uint64_t *put)
+{
+	if (!h->n)
+		return 0;
+	*put = h->since[h->head];
+	return 1;
 }
 
 void nx_mold_hold_pop(struct nx_mold_hold *h)
