@@ -5,8 +5,10 @@
 # nxitch end to end: the pcap path on tests/pcap/mold_gap.pcap (MoldUDP64
 # written from the specification by gen_mold_pcap.py, with a heartbeat, a
 # duplicate, a gap, foreign frames and the end of session) and the
-# BinaryFILE path on the real snippet (skipped if absent). Checks the
-# committed pcap is what the generator writes, then greps the report.
+# BinaryFILE path on the real snippet (skipped if absent), and captures
+# written here for the hold of packets past a gap (its window in capture
+# time) and for truncations. Checks the committed pcap is what
+# the generator writes, then greps the report.
 # Usage: tests/pcap/test_nxitch.sh [NXITCH]   (default build/nxitch)
 # Exit 0 pass, 1 fail, 77 skip (no binary).
 nxitch=${1:-${BUILD:-build}/nxitch}
@@ -109,6 +111,44 @@ PY
 	rc=$?; [ $rc -eq 0 ] && echo "ok   held-past-end exit 0" || { echo "FAIL held-past-end exit $rc (124: hung)"; fail=1; }
 	expect held-past-end-drop "dropped AFTER_END              1"
 	expect held-past-end-msgs "messages delivered 3, duplicates 0, gaps 1 (3 messages), lost 0"
+
+	# The window, in capture time: a held packet waits for at most that long.
+	python3 - "$dir" "$tmp" <<'PY' || { echo "FAIL window captures"; fail=1; }
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+from gen_mold_pcap import A, R, S, mold, udp_frame
+d, t = sys.argv[2], 34200 * 10**9
+
+def pcap(name, recs):  # recs: (capture time in ms, MoldUDP64 packet)
+    with open(d + "/" + name, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for ms, pkt in recs:
+            fr = udp_frame(pkt)
+            f.write(struct.pack("<IIII", 1577716200 + ms // 1000, ms % 1000 * 1000, len(fr),
+                                len(fr)) + fr)
+
+def add(ref):  # an AAPL buy of 100 at 100.00 + ref cents
+    return A(1, ref, b"B", 100, "AAPL", 1000000 + 100 * ref, t + ref)
+
+p13 = mold(1, [S(b"O", t), R(1, "AAPL", t + 1), R(2, "MSFT", t + 2)])
+# 7..8 held at 100 ms past the gap 4..6, whose messages come at 1300 ms:
+# past a 1000 ms window (given up at the heartbeat of 1200 ms), within 1200.
+pcap("late.pcap", [(0, p13), (100, mold(7, [add(7), add(8)])), (500, mold(9, count=0)),
+                   (1200, mold(9, count=0)), (1300, mold(4, [add(4), add(5), add(6)])),
+                   (1400, mold(9, count=0xFFFF))])
+PY
+	# Given up after the window, mid-capture: 4..6 then comes as a duplicate.
+	"$nxitch" --pcap "$tmp/late.pcap" >"$out" 2>&1
+	expect late-held   "AHEAD      packets          1"
+	expect late-dup    "DUPLICATE  packets          1"
+	expect late-lost   "messages delivered 5, duplicates 3, gaps 1 (3 messages), lost 3"
+	# Filled within a longer window; at exactly the window the packet still waits.
+	"$nxitch" --pcap --window-ms 1200 "$tmp/late.pcap" >"$out" 2>&1
+	expect late-filled "messages delivered 8, duplicates 0, gaps 1 (3 messages), lost 0"
+	"$nxitch" --pcap --window-ms 1199 "$tmp/late.pcap" >"$out" 2>&1
+	expect late-edge   "messages delivered 5, duplicates 3, gaps 1 (3 messages), lost 3"
+	"$nxitch" --pcap --window-ms 0 "$tmp/late.pcap" >"$out" 2>&1
+	expect late-skip   "AHEAD      packets          0"
 fi
 
 # Truncated inputs: the report of what was read is printed, a "truncated:"
