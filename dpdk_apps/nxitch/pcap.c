@@ -12,6 +12,7 @@
  * datagram of ours captured short, a packet of the session inside a
  * block) is reported, where and why, for main() to exit 3.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,39 @@ static uint32_t ld32(const uint8_t *p, int swap)
 	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 		     (uint32_t)p[3] << 24;
 	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* A pcap file: its bytes, its byte order and timestamp unit. */
+struct pcap {
+	const uint8_t *data;
+	size_t len;
+	int swap, ns;
+};
+
+struct rec {
+	const uint8_t *frame;
+	uint32_t incl, orig; /* bytes captured, bytes the frame had on the wire */
+	uint64_t ts;         /* capture time, ns */
+};
+
+/* The record at *off, and *off moved past it. 0 when the file ends at *off
+ * or inside the record: *off stays, and r->incl is set if the record's
+ * header is whole. */
+static int next_rec(const struct pcap *f, size_t *off, struct rec *r)
+{
+	const uint8_t *h = f->data + *off;
+
+	if (f->len - *off < PCAP_RECORD_LEN)
+		return 0;
+	r->incl = ld32(h + 8, f->swap);
+	if (r->incl > f->len - *off - PCAP_RECORD_LEN)
+		return 0;
+	r->orig = ld32(h + 12, f->swap);
+	r->ts = (uint64_t)ld32(h, f->swap) * 1000000000u +
+		(uint64_t)ld32(h + 4, f->swap) * (f->ns ? 1u : 1000u);
+	r->frame = h + PCAP_RECORD_LEN;
+	*off += PCAP_RECORD_LEN + r->incl;
+	return 1;
 }
 
 struct frame_stats {
@@ -113,7 +147,7 @@ cut:
 	return NULL;
 }
 
-static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
+static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds, uint64_t superseded)
 {
 	const struct nx_mold_stats *st = &rx->st;
 	char session[11];
@@ -126,6 +160,10 @@ static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
 		printf("  %-10s packets %10llu%s\n", nx_mold_kind_name(k),
 		       (unsigned long long)kinds[k],
 		       k == NX_MOLD_AHEAD && kinds[k] ? "  (held past a gap, then fed again)" : "");
+	if (superseded)
+		printf("  superseded packets %10llu  (of the AHEAD: another of their number, with as "
+		       "many messages or more, was held and fed instead)\n",
+		       (unsigned long long)superseded);
 	for (int r = 1; r < (int)NX_MOLD_DROP_MAX; r++)
 		if (st->drops[r])
 			printf("  dropped %-13s %10llu  (%s)\n", nx_mold_drop_name(-r),
@@ -140,27 +178,31 @@ static void print_mold(const struct nx_mold_rx *rx, const uint64_t *kinds)
  * The MoldUDP64 walk. A capture may hold what a gap lost after the packet
  * that revealed it: a retransmission answer, the other line of an A/B
  * feed, a reordered packet. So the receiver holds (hold_on_gap) and
- * packets past a gap are kept (pointers into the file, sorted by sequence
- * number) and fed again once it is filled; a gap still open window_ns of
- * capture time after its first held packet arrived, or at the end of the
- * file, is given up up to the earliest held packet (nx_mold_rx_skip_to:
- * the hole counted lost). window_ns 0: plain skip mode, nothing held.
+ * packets past a gap are kept in an nx_mold_hold, put at their capture
+ * time, and fed again once it is filled. Every message before a held
+ * packet has been missing since that packet came, so once the oldest held
+ * packet has waited more than window_ns of capture time, or at the end of
+ * the file, the hole before the first held packet is given up
+ * (nx_mold_hold_give_up: counted lost), until none has waited that long.
+ * window_ns 0: plain skip mode, nothing held.
+ *
+ * The hold copies packets into slots as long as the longest datagram of
+ * the capture (a first pass finds it), so none is too big; one slot per
+ * datagram, as each is held at most once, up to MAX_HELD packets and
+ * HOLD_BYTES of slots. A full hold gives its first hole up before the next
+ * packet, as the window would have later.
  */
-#define MAX_HELD (1u << 22)
-
-struct held {
-	const uint8_t *pl;
-	size_t len;
-	uint64_t seq, ts;
-};
+#define MAX_HELD   (1u << 22)   /* nxitch's cap when it kept its own hold */
+#define HOLD_BYTES (1ull << 30)  /* copies beside the capture, itself in memory: ~730,000
+				    datagrams of 1,472 bytes (a 1,500-byte MTU) */
 
 struct walk {
 	const struct nxitch_opts *o;
 	struct nx_mdbook *b;
 	struct nx_mold_rx rx;
+	struct nx_mold_hold hold;
 	uint64_t kinds[NX_MOLD_AHEAD + 1], gap_lines, window_ns;
-	struct held *h;         /* [head, n) sorted by seq */
-	size_t head, n, cap;
+	uint64_t superseded; /* AHEAD packets another of their number was held instead of */
 };
 
 static int feed(struct walk *w, const uint8_t *pl, size_t len)
@@ -186,66 +228,35 @@ static int feed(struct walk *w, const uint8_t *pl, size_t len)
 	return k;
 }
 
-/* Keep an AHEAD packet (its header was validated by the receiver). */
-static int hold(struct walk *w, const uint8_t *pl, size_t len, uint64_t ts)
+static void feed_held(void *ctx, const uint8_t *pkt, size_t len)
 {
-	uint64_t seq = nx_itch_be64(pl + NX_MOLD_SESSION_LEN);
-	size_t lo = w->head, hi = w->n;
-
-	if (w->head == w->n)
-		w->head = w->n = lo = hi = 0;
-	if (w->n == w->cap) {
-		if (w->head) { /* reuse the drained front */
-			memmove(w->h, w->h + w->head, (w->n - w->head) * sizeof(*w->h));
-			w->n -= w->head;
-			lo = w->head = 0;
-			hi = w->n;
-		} else {
-			size_t ncap = w->cap ? w->cap * 2 : 1024;
-			struct held *nh = realloc(w->h, ncap * sizeof(*nh));
-			if (!nh)
-				return -ENOMEM;
-			w->h = nh;
-			w->cap = ncap;
-		}
-	}
-	while (lo < hi) { /* after every held packet of seq <= this one's */
-		size_t mid = lo + (hi - lo) / 2;
-		if (w->h[mid].seq <= seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(w->h + lo + 1, w->h + lo, (w->n - lo) * sizeof(*w->h));
-	w->h[lo] = (struct held){ .pl = pl, .len = len, .seq = seq, .ts = ts };
-	w->n++;
-	return 0;
+	feed(ctx, pkt, len);
 }
 
-/* Feed the held packets the receiver has caught up with, in order. */
-static void drain(struct walk *w)
+/* Keep an AHEAD packet arrived at ts. Of two starting at one number the
+ * hold keeps the one with more messages: the other is never fed again. */
+static void hold(struct walk *w, const uint8_t *pl, size_t len, uint64_t ts)
 {
-	while (w->head < w->n && w->h[w->head].seq <= w->rx.next) {
-		const struct held *e = &w->h[w->head++];
-		feed(w, e->pl, e->len);
-	}
+	uint32_t held = w->hold.n;
+	int r = nx_mold_hold_put_at(&w->hold, pl, len, ts);
+
+	/* Never full (give_up_old makes room) nor too big (sized by the capture). */
+	assert(r == NX_MOLD_HOLD_KEPT || r == NX_MOLD_HOLD_DUP);
+	(void)r; /* read by the assert only */
+	if (w->hold.n == held)
+		w->superseded++;
 }
 
-/* Give up the hole before the earliest held packet (counted lost), then
- * feed what is held. A packet numbered past an end of session that came
- * after it was held can never be delivered (nothing is missing up to the
- * end, so nothing moves the receiver to it): it is fed once more, for the
- * receiver to drop and count (AFTER_END), and no longer held. */
-static void give_up(struct walk *w)
+/* Before the record of capture time ts: give up gaps the oldest held
+ * packet has waited for longer than the window (time running backwards in
+ * the capture gives nothing up), and the first gap when the hold is full. */
+static void give_up_old(struct walk *w, uint64_t ts)
 {
-	const struct held *e = &w->h[w->head];
+	uint64_t put;
 
-	nx_mold_rx_skip_to(&w->rx, e->seq);
-	if (e->seq > w->rx.next) {
-		w->head++;
-		feed(w, e->pl, e->len);
-	}
-	drain(w);
+	while (nx_mold_hold_oldest(&w->hold, &put) &&
+	       (w->hold.n == w->hold.slots || (ts > put && ts - put > w->window_ns)))
+		nx_mold_hold_give_up(&w->hold, &w->rx, feed_held, w);
 }
 
 /* Packets the receiver dropped as TRUNCATED (a block runs past the end of
@@ -275,6 +286,27 @@ static void note_cut_mold(struct cut_mold *c, const struct nx_mold_rx *rx, const
 	}
 }
 
+/* The hold's slots: one per datagram the walk will read, as long as the
+ * longest, within MAX_HELD and HOLD_BYTES. */
+static void size_hold(const struct nxitch_opts *o, const struct pcap *f, uint32_t *slots,
+		      uint32_t *slot_len)
+{
+	struct frame_stats scratch = { 0 };
+	size_t off = PCAP_GLOBAL_LEN, plen, longest = 0;
+	uint64_t n = 0;
+	struct rec r;
+
+	while (next_rec(f, &off, &r))
+		if (udp_payload(r.frame, r.incl, r.incl < r.orig, o->port, &plen, &scratch, 0)) {
+			n++;
+			longest = plen > longest ? plen : longest;
+		}
+	*slot_len = (uint32_t)longest; /* a UDP length is 16 bits */
+	if (longest && n > HOLD_BYTES / longest)
+		n = HOLD_BYTES / longest;
+	*slots = n > MAX_HELD ? MAX_HELD : n ? (uint32_t)n : 1;
+}
+
 int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t *data,
 		size_t len, char *why, size_t cap)
 {
@@ -282,9 +314,12 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 	struct walk w = { .o = o, .b = b, .window_ns = (uint64_t)o->window_ms * 1000000u };
 	struct nx_mold_rx_config rc = { .hold_on_gap = o->window_ms > 0 };
 	struct cut_mold cm = { 0 };
+	struct pcap f = { .data = data, .len = len };
+	struct rec r = { 0 };
 	size_t off = PCAP_GLOBAL_LEN, at;
-	uint32_t magic, link, incl = 0;
-	int swap, ns, err = 0, n;
+	uint32_t magic, link, slots = 1, slot_len = 0;
+	void *held;
+	int n;
 
 	why[0] = '\0';
 	if (len < PCAP_GLOBAL_LEN) {
@@ -292,55 +327,47 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		return -EINVAL;
 	}
 	magic = ld32(data, 0);
-	swap = magic == __builtin_bswap32(PCAP_MAGIC_US) || magic == __builtin_bswap32(PCAP_MAGIC_NS);
-	magic = ld32(data, swap);
+	f.swap = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
+		 magic == __builtin_bswap32(PCAP_MAGIC_NS);
+	magic = ld32(data, f.swap);
 	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS) {
 		fprintf(stderr, "nxitch: %s: not a pcap file (magic %08x)\n", o->path, magic);
 		return -EINVAL;
 	}
-	ns = magic == PCAP_MAGIC_NS;
-	link = ld32(data + 20, swap) & 0xffff; /* the top bits may carry FCS flags */
+	f.ns = magic == PCAP_MAGIC_NS;
+	link = ld32(data + 20, f.swap) & 0xffff; /* the top bits may carry FCS flags */
 	if (link != LINKTYPE_ETHERNET) {
 		fprintf(stderr, "nxitch: %s: link type %u, only Ethernet (1) is read\n", o->path,
 			link);
 		return -EINVAL;
 	}
+	if (rc.hold_on_gap) /* skip mode holds nothing: one empty slot */
+		size_hold(o, &f, &slots, &slot_len);
+	held = malloc(nx_mold_hold_memsize(slots, slot_len));
+	if (!held) {
+		fprintf(stderr, "nxitch: %s: %s\n", o->path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	nx_mold_hold_init(&w.hold, held, slots, slot_len);
 	nx_mold_rx_init(&w.rx, &rc);
-	while (off < len) {
-		const uint8_t *rec = data + off, *pl;
-		uint32_t orig;
-		uint64_t ts;
+	while (next_rec(&f, &off, &r)) {
+		const uint8_t *pl;
 		size_t plen;
 
-		if (len - off < PCAP_RECORD_LEN)
-			break; /* the file ends inside this record's header */
-		incl = ld32(rec + 8, swap);
-		orig = ld32(rec + 12, swap);
-		ts = (uint64_t)ld32(rec, swap) * 1000000000u +
-		     (uint64_t)ld32(rec + 4, swap) * (ns ? 1u : 1000u);
-		if (incl > len - off - PCAP_RECORD_LEN)
-			break; /* the file ends inside this record's bytes */
-		off += PCAP_RECORD_LEN + incl;
 		fs.records++;
-		/* A gap held longer than the window (capture time) is given up. */
-		while (w.head < w.n && (w.n - w.head >= MAX_HELD ||
-					(ts > w.h[w.head].ts && ts - w.h[w.head].ts > w.window_ns)))
-			give_up(&w);
-		if (incl < orig)
+		give_up_old(&w, r.ts);
+		if (r.incl < r.orig)
 			fs.truncated++;
-		pl = udp_payload(rec + PCAP_RECORD_LEN, incl, incl < orig, o->port, &plen, &fs,
-				 fs.records);
+		pl = udp_payload(r.frame, r.incl, r.incl < r.orig, o->port, &plen, &fs, fs.records);
 		if (!pl)
 			continue;
 		switch (feed(&w, pl, plen)) {
 		case NX_MOLD_AHEAD:
-			if (hold(&w, pl, plen, ts)) {
-				err = -ENOMEM;
-				goto out;
-			}
+			hold(&w, pl, plen, r.ts);
 			break;
 		case NX_MOLD_DATA:
-			drain(&w);
+		case NX_MOLD_END: /* lets go of what it left undeliverable */
+			nx_mold_hold_drain(&w.hold, &w.rx, feed_held, &w);
 			break;
 		case NX_MOLD_DROP_TRUNCATED:
 			note_cut_mold(&cm, &w.rx, pl, fs.records);
@@ -349,8 +376,9 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 			break;
 		}
 	}
-	while (w.head < w.n) /* the end of the capture: nothing more will come */
-		give_up(&w);
+	while (w.hold.n) /* the end of the capture: nothing more will come */
+		nx_mold_hold_give_up(&w.hold, &w.rx, feed_held, &w);
+	free(held);
 	if (rc.hold_on_gap)
 		nx_mold_rx_skip(&w.rx); /* a tail loss found by a heartbeat or the end */
 	if (cm.early_n && w.rx.latched &&
@@ -359,7 +387,7 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		cm.first_rec = cm.early_rec; /* it came first */
 	}
 	printf("nxitch: %s: pcap (%s timestamps), %llu records, %llu UDP datagrams%s\n", o->path,
-	       ns ? "ns" : "us", (unsigned long long)fs.records, (unsigned long long)fs.datagrams,
+	       f.ns ? "ns" : "us", (unsigned long long)fs.records, (unsigned long long)fs.datagrams,
 	       off != len ? ", file ends inside a record" : "");
 	if (fs.truncated || fs.cut || fs.not_ip4 || fs.fragments || fs.not_udp || fs.bad_udp ||
 	    fs.other_port)
@@ -372,7 +400,7 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 	if (w.gap_lines > MAX_GAP_LINES)
 		printf("  (%llu more gaps not printed)\n",
 		       (unsigned long long)(w.gap_lines - MAX_GAP_LINES));
-	print_mold(&w.rx, w.kinds);
+	print_mold(&w.rx, w.kinds, w.superseded);
 
 	/* What made the capture truncated, the first cause found in the file
 	 * named with where it is; the others follow as counts. */
@@ -386,7 +414,7 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 		else
 			n = snprintf(why, cap, "the file ends inside record %zu at byte %zu (its "
 				     "header says %u bytes captured, the file holds %zu); the %zu "
-				     "records before it were read", at, off, incl,
+				     "records before it were read", at, off, r.incl,
 				     len - off - PCAP_RECORD_LEN, at - 1);
 	}
 	if (fs.cut && n >= 0 && (size_t)n < cap)
@@ -399,9 +427,5 @@ int nxitch_pcap(const struct nxitch_opts *o, struct nx_mdbook *b, const uint8_t 
 			      "ending inside a message block, the first in record %llu",
 			      n ? "; " : "", (unsigned long long)cm.n, cm.n == 1 ? "" : "s",
 			      (unsigned long long)cm.first_rec);
-out:
-	free(w.h);
-	if (err)
-		fprintf(stderr, "nxitch: %s: %s\n", o->path, strerror(-err));
-	return err ? err : why[0] ? 1 : 0;
+	return why[0] ? 1 : 0;
 }

@@ -7,8 +7,9 @@
 # duplicate, a gap, foreign frames and the end of session) and the
 # BinaryFILE path on the real snippet (skipped if absent), and captures
 # written here for the hold of packets past a gap (its window in capture
-# time) and for truncations. Checks the committed pcap is what
-# the generator writes, then greps the report.
+# time, one packet per number, an end of session) and for truncations.
+# Checks the committed pcap is what the generator writes, then greps the
+# report.
 # Usage: tests/pcap/test_nxitch.sh [NXITCH]   (default build/nxitch)
 # Exit 0 pass, 1 fail, 77 skip (no binary).
 nxitch=${1:-${BUILD:-build}/nxitch}
@@ -136,6 +137,22 @@ p13 = mold(1, [S(b"O", t), R(1, "AAPL", t + 1), R(2, "MSFT", t + 2)])
 pcap("late.pcap", [(0, p13), (100, mold(7, [add(7), add(8)])), (500, mold(9, count=0)),
                    (1200, mold(9, count=0)), (1300, mold(4, [add(4), add(5), add(6)])),
                    (1400, mold(9, count=0xFFFF))])
+# 10 held at 100 ms (gap 2..9), then 5 at 900 ms (still past 2..4): at
+# 1500 ms 10 has waited 1400 ms, so both holes are given up before 6..9
+# comes. The window used to run from the lowest-numbered held packet (5).
+pcap("oldest.pcap", [(0, mold(1, [S(b"O", t)])), (100, mold(10, [add(10)])),
+                     (900, mold(5, [add(5)])), (1500, mold(6, [add(6), add(7), add(8), add(9)])),
+                     (1600, mold(11, count=0xFFFF))])
+# Past a gap, two lines of one feed: 7 alone, then 7..8 on the other line
+# (cut differently), then 7..8 again; 4..6 fills the gap.
+p78 = mold(7, [add(7), add(8)])
+pcap("lines.pcap", [(0, p13), (1, mold(7, [add(7)])), (2, p78), (3, p78),
+                    (4, mold(4, [add(4), add(5), add(6)])), (5, mold(9, count=0xFFFF))])
+# 10 held at 100 ms, then the end of session at 6: 10 can never be
+# delivered. 2..5 comes at 1200 ms, when 10 would have waited 1100 ms.
+pcap("end_lets_go.pcap", [(0, mold(1, [S(b"O", t)])), (100, mold(10, [add(10)])),
+                          (200, mold(6, count=0xFFFF)),
+                          (1200, mold(2, [add(2), add(3), add(4), add(5)]))])
 PY
 	# Given up after the window, mid-capture: 4..6 then comes as a duplicate.
 	"$nxitch" --pcap "$tmp/late.pcap" >"$out" 2>&1
@@ -149,6 +166,24 @@ PY
 	expect late-edge   "messages delivered 5, duplicates 3, gaps 1 (3 messages), lost 3"
 	"$nxitch" --pcap --window-ms 0 "$tmp/late.pcap" >"$out" 2>&1
 	expect late-skip   "AHEAD      packets          0"
+	# Measured from the oldest held packet, not the lowest-numbered (which
+	# gave "delivered 7, ... lost 3": 6..9 came 1400 ms after 10 was held).
+	"$nxitch" --pcap "$tmp/oldest.pcap" >"$out" 2>&1
+	expect oldest-lost "messages delivered 3, duplicates 4, gaps 1 (8 messages), lost 7"
+	expect oldest-dup  "DUPLICATE  packets          1"
+	# One held per number, the one with most messages: the others are not
+	# fed again (both used to be: "DATA 4, DUPLICATE 1, duplicates 3").
+	"$nxitch" --pcap "$tmp/lines.pcap" >"$out" 2>&1
+	expect lines-ahead "AHEAD      packets          3"
+	expect lines-sup   "superseded packets          2"
+	expect lines-data  "DATA       packets          3"
+	expect lines-dup   "DUPLICATE  packets          0"
+	expect lines-msgs  "messages delivered 8, duplicates 0, gaps 1 (3 messages), lost 0"
+	# The end of session lets 10 go at once; it used to wait out the window,
+	# then give 2..5 up with it ("lost 4"), just before 2..5 came.
+	"$nxitch" --pcap "$tmp/end_lets_go.pcap" >"$out" 2>&1
+	expect end-lets-go-drop "dropped AFTER_END              1"
+	expect end-lets-go-msgs "messages delivered 5, duplicates 0, gaps 1 (8 messages), lost 0"
 fi
 
 # Truncated inputs: the report of what was read is printed, a "truncated:"
