@@ -541,6 +541,22 @@ static NX_ALWAYS_INLINE void level_unlink(struct nx_book *b, struct order *o)
 		ladder_close(l, o->ticks);
 }
 
+/* Take the head of level lv of ladder l, the maker just filled (so it shows
+ * nothing): level_unlink() for the one order matching removes, without
+ * finding its level again or testing for a predecessor. The caller touched
+ * the level. */
+static NX_ALWAYS_INLINE void level_pop_head(struct nx_book *b, struct ladder *l, struct level *lv,
+					    const struct order *m)
+{
+	lv->head = m->next;
+	if (m->next != NIL)
+		b->orders[m->next].prev = NIL;
+	else
+		lv->tail = NIL;
+	if (--lv->count == 0)
+		ladder_close(l, m->ticks);
+}
+
 /* Enter a new order (queued at its level already) in its account's list
  * and the id maps. */
 static NX_ALWAYS_INLINE void rest_links(struct nx_book *b, struct order *o)
@@ -598,29 +614,39 @@ static void rest_alone(struct nx_book *b, struct order *o)
 	emit_level_now(b, ib, o->side, o->ticks, lv);
 }
 
-/* Return an order's slot to the pool, undoing rest()'s links (not the level).
- * Inline where it runs once a command or more (a filled maker in the match
- * loop, a cancel), a call elsewhere. */
-static NX_ALWAYS_INLINE void release_inline(struct nx_book *b, struct order *o)
+/* Undo rest_links() for a resting order: its account list and id maps. */
+static NX_ALWAYS_INLINE void unlink_resting(struct nx_book *b, struct order *o, uint32_t s)
 {
-	uint32_t s = slot_of(b, o);
-	if (o->resting) {
-		struct account *a = &b->accts[o->acct_ix];
-		if (o->aprev != NIL)
-			b->orders[o->aprev].anext = o->anext;
-		else
-			a->head = o->anext;
-		if (o->anext != NIL)
-			b->orders[o->anext].aprev = o->aprev;
-		else
-			a->tail = o->aprev;
-		oid_erase(b, o->oid, s);
-		growmap_erase(&b->by_cl, o->cl_tag, s);
-		o->resting = 0;
-	}
+	struct account *a = &b->accts[o->acct_ix];
+	if (o->aprev != NIL)
+		b->orders[o->aprev].anext = o->anext;
+	else
+		a->head = o->anext;
+	if (o->anext != NIL)
+		b->orders[o->anext].aprev = o->aprev;
+	else
+		a->tail = o->aprev;
+	oid_erase(b, o->oid, s);
+	growmap_erase(&b->by_cl, o->cl_tag, s);
+	o->resting = 0;
+}
+
+static NX_ALWAYS_INLINE void free_slot(struct nx_book *b, struct order *o, uint32_t s)
+{
 	o->next = b->free_head;
 	b->free_head = s;
 	b->live--;
+}
+
+/* Return an order's slot to the pool, undoing rest()'s links (not the level).
+ * Inline where it runs once a command or more (a cancel), a call elsewhere;
+ * the match loop, whose makers all rest, calls the two halves itself. */
+static NX_ALWAYS_INLINE void release_inline(struct nx_book *b, struct order *o)
+{
+	uint32_t s = slot_of(b, o);
+	if (o->resting)
+		unlink_resting(b, o, s);
+	free_slot(b, o, s);
 }
 
 static void release(struct nx_book *b, struct order *o)
@@ -824,8 +850,10 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			if (m->visible)
 				continue;
 			if (!m->leaves) {
-				level_unlink(b, m);
-				release_inline(b, m);
+				uint32_t ms = slot_of(b, m);
+				level_pop_head(b, l, lv, m);
+				unlink_resting(b, m, ms);
+				free_slot(b, m, ms);
 			} else if (lv->count > 1) { /* iceberg: refill at the back */
 				level_unlink(b, m);
 				m->visible = shown(m);
