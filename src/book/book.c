@@ -426,6 +426,22 @@ static inline void fill_order(struct nx_ev_fill *e, const struct order *o, nx_in
 	e->tag = o->tag;
 }
 
+/* A maker's side of trade t: fill_order() and fill_trade() but for what
+ * match() wrote once for all its makers (instrument, side, order price). */
+static inline void maker_fill(struct nx_ev_fill *e, const struct order *o,
+			      const struct nx_ev_trade *t)
+{
+	e->acct = o->acct;
+	e->cl = o->cl;
+	e->oid = o->oid;
+	e->tag = o->tag;
+	e->tid = t->tid;
+	e->px = t->px;
+	e->qty = t->qty;
+	e->leaves = o->leaves;
+	e->cum = o->cum;
+}
+
 static inline void fill_trade(struct nx_ev_fill *e, const struct order *o,
 			      const struct nx_ev_trade *t)
 {
@@ -753,9 +769,11 @@ static NX_ALWAYS_INLINE void prefetch_order(const struct nx_book *b, uint32_t sl
 	}
 }
 
-/* Start loading what release() of resting order o writes besides o: its
- * account-list neighbours and its client-id and order-id entries. */
-static NX_ALWAYS_INLINE void prefetch_release(const struct nx_book *b, const struct order *o)
+/* Start loading what release() of resting order o (in slot s) writes
+ * besides o: its account-list neighbours and its client-id and order-id
+ * entries. */
+static NX_ALWAYS_INLINE void prefetch_release(const struct nx_book *b, const struct order *o,
+					      uint32_t s)
 {
 	NX_PREFETCH_W(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, o->cl_tag)]);
 	if (o->aprev != NIL)
@@ -763,7 +781,7 @@ static NX_ALWAYS_INLINE void prefetch_release(const struct nx_book *b, const str
 	if (o->anext != NIL)
 		NX_PREFETCH_W(&b->orders[o->anext]);
 	const struct tagmap_ent *r = &b->oid_ring[o->oid & b->oid_ring_mask];
-	if (r->slot != slot_of(b, o))
+	if (r->slot != s)
 		NX_PREFETCH_W(&b->by_oid.cur.tab[tagmap_pos(&b->by_oid.cur, book_tag_oid(o->oid))]);
 }
 
@@ -797,11 +815,14 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 	nx_px_t tick = d->tick;
 	struct nx_event *tev = &b->ev[NX_EV_TRADE];
 	struct nx_ev_trade *te = &tev->u.trade;
-	/* The taker's side of the event is written once: nothing else writes
-	 * this buffer, and the sink may not. */
+	/* What stays the same over the match is written once: the taker's side
+	 * of the event and the makers' instrument and side (nothing else
+	 * writes this buffer, and the sink may not). */
 	te->inst = d->id;
 	te->aggressor = t->side;
 	fill_order(&te->taker, t, d->id, t->ticks * tick); /* its limit; 0: market */
+	te->maker.inst = d->id;
+	te->maker.side = nx_side_other(t->side);
 	while (t->leaves && l->nlevels) {
 		int64_t px = t->side == NX_SIDE_BUY ? l->lo : l->hi;
 		if (!crosses(t->side, limit, px))
@@ -809,14 +830,17 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 		struct level *lv = &l->lv[ladder_slot(l, px)];
 		touch_level(b, lv, t->book, os, px);
 		prefetch_order(b, lv->head); /* both lines at once, then its release */
-		prefetch_release(b, &b->orders[lv->head]);
+		prefetch_release(b, &b->orders[lv->head], lv->head);
 		if (l->nlevels > 1) { /* the next level's head, while this one trades */
 			int64_t nx = t->side == NX_SIDE_BUY ? ladder_above(l, px) : ladder_below(l, px);
 			if (crosses(t->side, limit, nx))
 				prefetch_order(b, l->lv[ladder_slot(l, nx)].head);
 		}
+		te->px = px * tick;
+		te->maker.order_px = te->px; /* every maker's limit: the level */
 		do {
-			struct order *m = &b->orders[lv->head];
+			uint32_t ms = lv->head;
+			struct order *m = &b->orders[ms];
 			/* A two-stage pipeline over the queue: the maker after next
 			 * starts loading, and the next one (loaded during this
 			 * maker's predecessor) has what releasing it will touch
@@ -825,7 +849,7 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 			if (m->next != NIL) {
 				const struct order *n = &b->orders[m->next];
 				prefetch_order(b, n->next);
-				prefetch_release(b, n);
+				prefetch_release(b, n, m->next);
 			}
 			if (t->stp != NX_STP_NONE && m->stp_group == t->stp_group) {
 				if (self_trade(b, t, m, lv))
@@ -833,24 +857,20 @@ static int match(struct nx_book *b, struct order *t, int64_t limit)
 				continue;
 			}
 			int64_t q = t->leaves < m->visible ? t->leaves : m->visible;
-			nx_tid_t tid = b->next_tid++;
 			m->visible -= q;
 			m->leaves -= q;
 			m->cum += q;
 			lv->qty -= q;
 			t->leaves -= q;
 			t->cum += q;
-			te->tid = tid;
-			te->px = px * tick;
+			te->tid = b->next_tid++;
 			te->qty = q;
-			fill_order(&te->maker, m, d->id, te->px); /* its limit: the level */
-			fill_trade(&te->maker, m, te);
+			maker_fill(&te->maker, m, te);
 			fill_trade(&te->taker, t, te);
 			b->emit(b->ctx, tev);
 			if (m->visible)
 				continue;
 			if (!m->leaves) {
-				uint32_t ms = slot_of(b, m);
 				level_pop_head(b, l, lv, m);
 				unlink_resting(b, m, ms);
 				free_slot(b, m, ms);
@@ -1030,7 +1050,7 @@ int nx_book_new_order(struct nx_book *b, const struct nx_new_order *r)
 	e->tag = r->tag;
 	b->emit(b->ctx, ev);
 	if (first != NIL) { /* loaded during the event: what its release touches */
-		prefetch_release(b, &b->orders[first]);
+		prefetch_release(b, &b->orders[first], first);
 		prefetch_order(b, b->orders[first].next);
 	}
 
