@@ -684,9 +684,11 @@ static inline void nx_nxp_writer_init(struct nx_nxp_writer *w, void *buf, size_t
  * writer unchanged when it does not fit. c16 fields are copied up to their
  * first NUL and zero-padded; every other byte of the block comes from v.
  */
-/* They are inline, field stores straight from the caller's struct: a caller
- * that builds the struct in place (the engine's reports) compiles to the
- * stores alone, with no struct on the stack and no call. */
+/* They are always inlined, field stores straight from the caller's struct:
+ * a caller that builds the struct in place (the engine's reports) compiles
+ * to the stores alone, with no struct on the stack and no call. (Plain
+ * inline was not enough: GCC kept ExecTrade, encoded twice a trade, out of
+ * line, and each report went through a struct on the stack.) */
 static inline void nx_nxp_st_u16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -753,7 +755,7 @@ static inline uint8_t *nx_nxp_put_header_(struct nx_nxp_writer *w, uint16_t tid,
 
 #define NX_NXP_EFIELD_(m, f, t, off) NX_NXP_PUT_##t(b + (off), v->f);
 #define NX_NXP_X_(N, n, S, ID, LEN, FL)                                             \
-	static inline size_t nx_nxp_encode_##n(struct nx_nxp_writer *w,              \
+	static NX_ALWAYS_INLINE size_t nx_nxp_encode_##n(struct nx_nxp_writer *w,    \
 					       const struct nx_nxp_##n *v)           \
 	{                                                                            \
 		uint8_t *b = nx_nxp_put_header_(w, ID, NX_NXP_VERSION, LEN);         \
