@@ -252,7 +252,7 @@ const struct nx_book *nx_engine_book(const struct nx_engine *e)
 		struct nx_nxp_writer w_;                                         \
 		struct nx_nxp_##kind v_ = { __VA_ARGS__ };                       \
 		out_app_begin((s), (e)->hist_mask, &w_);                         \
-		out_app_commit((e), (s), nx_nxp_encode_##kind(&w_, &v_));        \
+		out_app_commit((e), (s), w_.buf, nx_nxp_encode_##kind(&w_, &v_)); \
 	} while (0)
 
 /* The same, for an execution report, which s's account's drop-copy session
@@ -601,7 +601,7 @@ static void instrument_definition(struct nx_engine *e, struct session *s, uint64
 		.put_call = in->put_call };
 	memcpy(d.symbol, in->symbol, sizeof(d.symbol));
 	out_app_begin(s, e->hist_mask, &w);
-	out_app_commit(e, s, nx_nxp_encode_instrument_definition(&w, &d));
+	out_app_commit(e, s, w.buf, nx_nxp_encode_instrument_definition(&w, &d));
 }
 
 /* One instrument is found through the book's index, not a walk of the

@@ -16,6 +16,8 @@
 #ifndef NX_ENGINE_PRIV_H
 #define NX_ENGINE_PRIV_H
 
+#include <string.h>
+
 #include "nx/book.h"
 #include "nx/engine.h"
 #include "nx/nxp.h"
@@ -173,8 +175,21 @@ static inline void out_app_begin(struct session *s, uint32_t hist_mask, struct n
 {
 	nx_nxp_writer_init(w, s->hist + (size_t)(s->next_send & hist_mask) * HIST_SLOT, HIST_SLOT);
 }
-/* Record the message just written there, number it, and send it if bound. */
-void out_app_commit(struct nx_engine *e, struct session *s, size_t len);
+/* Record the message just written there (len bytes), number it, and return
+ * where those bytes go in a datagram to s, or NULL when they are not sent
+ * now (s not bound, or out full: they wait in the history). */
+uint8_t *out_app_place(struct nx_engine *e, struct session *s, size_t len);
+/* Record the message just written at msg, s's history slot (the writer's
+ * buffer), number it, and send it if bound. Inline, so that the copy into the
+ * datagram has the length the encoder gave as a constant: a few vector
+ * moves instead of a call to memcpy. */
+static NX_ALWAYS_INLINE void out_app_commit(struct nx_engine *e, struct session *s,
+					    const uint8_t *msg, size_t len)
+{
+	uint8_t *to = out_app_place(e, s, len);
+	if (NX_LIKELY(to != NULL))
+		memcpy(to, msg, len);
+}
 /* The same for a message already framed elsewhere (len bytes at msg): a
  * drop copy, the bytes of another session's message. */
 void out_app_copy(struct nx_engine *e, struct session *s, const uint8_t *msg, uint8_t len);

@@ -70,10 +70,9 @@ static NX_NOINLINE struct nx_out_dgram *seq_dgram_full(struct nx_engine *e, stru
 	return out_spill(e) ? seq_dgram(e, s, seq) : NULL;
 }
 
-void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
+uint8_t *out_app_place(struct nx_engine *e, struct session *s, size_t len)
 {
 	uint64_t seq = s->next_send++;
-	const uint8_t *msg = s->hist + (size_t)(seq & e->hist_mask) * HIST_SLOT;
 	s->hist_len[seq & e->hist_mask] = (uint8_t)len;
 	/* The ring is larger than L2: start owning the next slot's lines now,
 	 * so the session's next message does not wait for them. */
@@ -81,7 +80,7 @@ void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
 	NX_PREFETCH_W(next);
 	NX_PREFETCH_W(next + NX_CACHE_LINE);
 	if (!s->bound)
-		return; /* kept: the client recovers it after establishing again */
+		return NULL; /* kept: the client recovers it after establishing again */
 	struct nx_out_dgram *d = NULL;
 	if (s->out_epoch == e->epoch && s->out_ix < e->out->n) {
 		d = &e->out->d[s->out_ix];
@@ -93,18 +92,20 @@ void out_app_commit(struct nx_engine *e, struct session *s, size_t len)
 		 * datagram, if any, must take nothing more, or a later, shorter
 		 * message would follow the Sequence under this one's number. */
 		s->out_ix = NIL;
-		return;
+		return NULL;
 	}
-	memcpy(d->data + d->len, msg, len);
+	uint8_t *to = d->data + d->len;
 	d->len = (uint16_t)(d->len + len);
 	s->last_tx_ns = e->now;
 	e->st.tx_msgs++;
+	return to;
 }
 
 void out_app_copy(struct nx_engine *e, struct session *s, const uint8_t *msg, uint8_t len)
 {
-	memcpy(s->hist + (size_t)(s->next_send & e->hist_mask) * HIST_SLOT, msg, len);
-	out_app_commit(e, s, len);
+	uint8_t *slot = s->hist + (size_t)(s->next_send & e->hist_mask) * HIST_SLOT;
+	memcpy(slot, msg, len);
+	out_app_commit(e, s, slot, len);
 }
 
 void out_heartbeat(struct nx_engine *e, struct session *s)

@@ -146,7 +146,7 @@ void session_not_applied(struct nx_engine *e, struct session *s, uint64_t from, 
 	struct nx_nxp_writer w;
 	struct nx_nxp_not_applied na = { .from_seq_no = from, .count = count };
 	out_app_begin(s, e->hist_mask, &w);
-	out_app_commit(e, s, nx_nxp_encode_not_applied(&w, &na));
+	out_app_commit(e, s, w.buf, nx_nxp_encode_not_applied(&w, &na));
 	e->st.not_applied += count;
 }
 
