@@ -431,7 +431,7 @@ void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 
 /* One side of a trade on instrument index i: the order's open exposure
  * shrinks by the fill, the account's position moves by it. */
-static void on_fill(struct nx_risk *r, uint32_t i, const struct nx_ev_fill *f)
+static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, const struct nx_ev_fill *f)
 {
 	uint32_t a = acct_ix(r, f->acct);
 	if (a == NIL)
