@@ -430,7 +430,9 @@ void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 }
 
 /* One side of a trade on instrument index i: the order's open exposure
- * shrinks by the fill, the account's position moves by it. */
+ * shrinks by the fill, the account's position moves by it. The held bit
+ * changes only when the position leaves or reaches zero (a fill moves it,
+ * so at most one of the two is zero). */
 static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, const struct nx_ev_fill *f)
 {
 	uint32_t a = acct_ix(r, f->acct);
@@ -438,14 +440,11 @@ static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, const struct
 		return;
 	open_delta(r, a, i, f->side, -f->qty, 0 - notional_mod(f->order_px, f->qty), f->leaves ? 0 : -1);
 	struct rpos *p = cell(r, a, i);
-	r->accts[a].abs_lots -= abs_clamped(p->pos);
-	p->pos += f->side == NX_SIDE_BUY ? f->qty : -f->qty;
-	r->accts[a].abs_lots += abs_clamped(p->pos);
-	uint64_t *held = &r->held[(size_t)a * r->words + (i >> 6)];
-	if (p->pos)
-		*held |= UINT64_C(1) << (i & 63);
-	else
-		*held &= ~(UINT64_C(1) << (i & 63));
+	int64_t was = p->pos;
+	p->pos = was + (f->side == NX_SIDE_BUY ? f->qty : -f->qty);
+	r->accts[a].abs_lots += abs_clamped(p->pos) - abs_clamped(was);
+	if ((was == 0) != (p->pos == 0))
+		r->held[(size_t)a * r->words + (i >> 6)] ^= UINT64_C(1) << (i & 63);
 }
 
 void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
