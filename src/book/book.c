@@ -426,6 +426,16 @@ static inline void fill_order(struct nx_ev_fill *e, const struct order *o, nx_in
 	e->tag = o->tag;
 }
 
+static inline void fill_trade(struct nx_ev_fill *e, const struct order *o,
+			      const struct nx_ev_trade *t)
+{
+	e->tid = t->tid;
+	e->px = t->px;
+	e->qty = t->qty;
+	e->leaves = o->leaves;
+	e->cum = o->cum;
+}
+
 /* A maker's side of trade t: fill_order() and fill_trade() but for what
  * match() wrote once for all its makers (instrument, side, order price). */
 static inline void maker_fill(struct nx_ev_fill *e, const struct order *o,
@@ -435,21 +445,7 @@ static inline void maker_fill(struct nx_ev_fill *e, const struct order *o,
 	e->cl = o->cl;
 	e->oid = o->oid;
 	e->tag = o->tag;
-	e->tid = t->tid;
-	e->px = t->px;
-	e->qty = t->qty;
-	e->leaves = o->leaves;
-	e->cum = o->cum;
-}
-
-static inline void fill_trade(struct nx_ev_fill *e, const struct order *o,
-			      const struct nx_ev_trade *t)
-{
-	e->tid = t->tid;
-	e->px = t->px;
-	e->qty = t->qty;
-	e->leaves = o->leaves;
-	e->cum = o->cum;
+	fill_trade(e, o, t);
 }
 
 /* --- Levels: touch before changing, publish at the end of the command ----- */
