@@ -135,8 +135,9 @@ $(BUILD)/tests/test_sock_out: $(BUILD)/tests/test_sock_out.o $(BUILD)/dpdk_apps/
 $(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS) -lpthread
 
-# nxgen's core (DPDK-free) against an engine in the process, through a backend of the test's own.
-NXGEN_CORE_OBJ = $(patsubst %,$(BUILD)/dpdk_apps/nxgen/%.o,gen mix clock)
+# nxgen's core (DPDK-free) against an engine in the process, through a backend of the test's own;
+# its reports too (DPDK-free), to check what the summary says of a run.
+NXGEN_CORE_OBJ = $(patsubst %,$(BUILD)/dpdk_apps/nxgen/%.o,gen mix clock report)
 $(BUILD)/tests/test_nxgen: $(BUILD)/tests/test_nxgen.o $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB) -lcmocka -lm $(LDLIBS)
 

@@ -221,6 +221,31 @@ static uint64_t sum(const uint64_t *v)
 	return s;
 }
 
+/* The summary's session line and the greppable line say how many venue
+ * messages expired (r->n.expired), at their ends. */
+static void report_says_expired(const struct nxg_result *r)
+{
+	char buf[16384], want[64];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	nxg_report_summary(f, r);
+	fclose(f);
+	const char *sl = strstr(buf, "\n  session: ");
+	assert_non_null(sl);
+	snprintf(want, sizeof(want), ", expired %" PRIu64 "\n", r->n.expired);
+	const char *e = strstr(sl + 1, want);
+	assert_non_null(e);
+	assert_ptr_equal(e + strlen(want) - 1, strchr(sl + 1, '\n')); /* on that line, its end */
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	nxg_report_line(f, r);
+	fclose(f);
+	snprintf(want, sizeof(want), " all_down=%" PRIu64 " expired=%" PRIu64 "\n", r->n.all_down,
+		 r->n.expired);
+	assert_true(strlen(buf) > strlen(want));
+	assert_string_equal(buf + strlen(buf) - strlen(want), want);
+}
+
 /* The venue never got some of our requests: its NotApplied closes them as
  * lost, and the per-second rows count those losses as the summary does. */
 static void not_applied_in_timeseries(void **state)
@@ -419,6 +444,8 @@ static void gap_older_than_history_recovered(void **state)
 	assert_true(r.n.lost > 0);                       /* the front of the gap is gone ... */
 	assert_int_equal(r.n.recovered + r.n.lost, 40); /* ... and only that */
 	assert_int_equal(r.n.late, 0);
+	assert_int_equal(r.n.expired, r.n.lost);         /* one reply a number, said gone */
+	report_says_expired(&r);
 	nxg_result_free(&r);
 }
 

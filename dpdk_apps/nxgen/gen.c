@@ -936,8 +936,10 @@ out:
 		g->ops->close(g->io);
 	}
 	if (g->sess)
-		for (uint32_t i = 0; i < g->nsess; i++)
+		for (uint32_t i = 0; i < g->nsess; i++) {
+			r->n.expired += g->sess[i].c.expired;
 			free(g->sess[i].req);
+		}
 	free(g->sess);
 	nx_hist_destroy(g->sec_h);
 	free(g);

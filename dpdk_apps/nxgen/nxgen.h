@@ -241,6 +241,9 @@ struct nxg_counts {
 	uint64_t rejects[256];              /* by reason, every reject message received */
 	uint64_t by_template[NX_NXP_TID_LIMIT];
 	uint64_t gaps, gap_msgs, rt_requests, rt_rejects, recovered, duplicates;
+	uint64_t expired;                   /* venue messages its history no longer held (the
+	                                       client library's expired, summed over sessions
+	                                       at the end of the run) */
 	uint64_t hb_out, hb_in, dropped_test, not_applied, terminated;
 	uint64_t all_down;                  /* the load ended because no session was up */
 	uint64_t fallback;                  /* cancel/replace without a resting order: sent as new */
