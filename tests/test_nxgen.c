@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "nx/engine.h"
+#include "nx/reason.h"
 #include "../dpdk_apps/nxgen/nxgen.h"
 
 #define F_IP 0x0a000001u
@@ -449,6 +450,55 @@ static void gap_older_than_history_recovered(void **state)
 	nxg_result_free(&r);
 }
 
+/* The same loss, against a venue whose history (16) is smaller than the
+ * -c file says (4096: nxgen asks for up to 1000 at once). Its first
+ * request, for the whole gap of 40, is refused RETRANSMIT_TOO_MANY.
+ * nxgen gave the whole gap up then, with the replies the venue still
+ * kept: none recovered, all 40 counted expired. Now it halves the count
+ * and asks again at the next tick, until the venue takes it; the gap's
+ * front is said gone (expired), the rest recovered. */
+static void venue_history_smaller_than_config(void **state)
+{
+	struct nxg_opts o;
+	struct nxg_result r;
+	volatile int stop = 0;
+	char err[256];
+	(void)state;
+	struct nx_venue_config v = cfg; /* the venue's own file: the history only differs */
+	v.history = 16;
+	assert_true(cfg.history > 1000); /* what nxgen reads: its own maximum, 1000, applies */
+	nx_engine_destroy(F.e);
+	F.e = nx_engine_create(&v, NULL, NULL, err, sizeof(err));
+	assert_non_null(F.e);
+	opts(&o);
+	memset(o.mix, 0, sizeof(o.mix));
+	o.mix[NXG_NEW] = 1;
+	o.max_live = NXG_MAX_LIVE;
+	o.rate = 200;
+	o.timeout_ms = 300;
+	F.drop_live = 1;
+	F.drop_until = 41; /* the first 40 replies */
+	assert_int_equal(nxg_run(&o, &cfg, &r, &stop), 0);
+	const struct nx_engine_stats *st = nx_engine_stats(F.e);
+	print_message("dropped %" PRIu64 " gap_msgs %" PRIu64 " rt %" PRIu64 " rej %" PRIu64
+		      " too_many %" PRIu64 " recovered %" PRIu64 " expired %" PRIu64 " lost %" PRIu64
+		      " late %" PRIu64 "\n", F.dropped, r.n.gap_msgs, r.n.rt_requests, r.n.rt_rejects,
+		      st->rejects[NX_REJ_RETRANSMIT_TOO_MANY], r.n.recovered, r.n.expired, r.n.lost,
+		      r.n.late);
+	assert_int_equal(F.dropped, 40);
+	assert_int_equal(r.n.gap_msgs, 40);
+	assert_true(st->rejects[NX_REJ_RETRANSMIT_TOO_MANY] >= 1); /* asked too much at first ... */
+	assert_int_equal(r.n.rt_rejects, st->rejects[NX_REJ_RETRANSMIT_TOO_MANY]);
+	assert_true(r.n.rt_rejects <= 3);                /* ... 40, 20, 10: halved each time */
+	assert_true(r.n.recovered > 0);                  /* ... then recovered what was kept */
+	assert_true(r.n.expired > 0 && r.n.expired < 40); /* the rest is gone, not given up */
+	assert_int_equal(r.n.recovered + r.n.expired, 40);
+	assert_int_equal(r.n.lost, r.n.expired);
+	assert_int_equal(r.n.late, 0);
+	report_says_expired(&r);
+	nxg_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sleep_when_windows_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(throttled_gap_asked_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(gap_older_than_history_recovered, setup, teardown),
+		cmocka_unit_test_setup_teardown(venue_history_smaller_than_config, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,7 +72,8 @@ struct nxg_gen {
 	struct nx_hist *sec_h;
 	uint16_t refused_code;
 	uint32_t rt_max;                    /* RT_MAX, or the venue's history if smaller: the
-	                                       venue refuses more (RETRANSMIT_TOO_MANY) */
+	                                       venue refuses more (RETRANSMIT_TOO_MANY); halved
+	                                       when it refuses anyway (a -c that is not its file) */
 	unsigned ntx;
 	struct nxg_tx tx[NXG_TX_BURST];
 	uint8_t txbuf[NXG_TX_BURST][NX_NXP_DGRAM_MAX];
@@ -169,6 +170,7 @@ static void send_session_msg(struct nxg_gen *g, struct nxg_sess *s, int what, ui
 		n = nx_client_retransmit_request(&s->c, b, NX_NXP_DGRAM_MAX, nxg_wall_ns(),
 						 s->c.gap_from, cnt);
 		g->r->n.rt_requests++;
+		s->rt_count = cnt;
 		s->rt_pending = 1;
 		s->rt_sent = now;
 		break;
@@ -320,24 +322,40 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 		s->state = NXG_S_DOWN;
 		lose_all(g, s, ts); /* nothing more will come for them */
 		break;
-	case NX_NXP_RETRANSMIT_REJECT:
+	case NX_NXP_RETRANSMIT_REJECT: {
+		uint16_t code = m->u.retransmit_reject.code;
 		n->rt_rejects++;
 		/* One in progress (a retry of ours while the first is still
 		 * answered), or the session's retransmission budget spent for
 		 * now: keep the gap, and ask again after the retry time if
-		 * nothing fills it. Anything else cannot be had (numbers the
-		 * venue never sent, OUT_OF_RANGE; a venue whose history is
-		 * smaller than -c says, TOO_MANY): give the gap up through the
-		 * library, so that what arrived inside it and the request in
-		 * progress are forgotten with it. A gap whose front left the
-		 * venue's history is not refused: an empty Retransmission says
-		 * what is gone (the library counts it expired), the rest comes. */
-		if (m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_IN_PROGRESS ||
-		    m->u.retransmit_reject.code == NX_REJ_RETRANSMIT_THROTTLED)
+		 * nothing fills it. */
+		if (code == NX_REJ_RETRANSMIT_IN_PROGRESS || code == NX_REJ_RETRANSMIT_THROTTLED)
 			break;
 		s->rt_pending = 0;
+		/* TOO_MANY: the venue's history is smaller than -c says (the
+		 * count is checked before the budget, so none of it was spent).
+		 * Keep the gap and ask for at most half the count refused, for
+		 * every session (one venue, one history), never below 1. With
+		 * rt_pending clear the next tick (TIMER_NS) asks again, not
+		 * --timeout later: the refusal is the answer, nothing is in
+		 * progress to wait for, and each refusal halves the count, so
+		 * the asking ends. The count then served may start below the
+		 * history: its empty Retransmission says what is gone (the
+		 * library counts it expired) and the rest comes. A count of 1
+		 * refused cannot shrink: given up like the rest. */
+		if (code == NX_REJ_RETRANSMIT_TOO_MANY && s->rt_count > 1) {
+			if (s->rt_count / 2 < g->rt_max)
+				g->rt_max = s->rt_count / 2;
+			break;
+		}
+		/* Anything else cannot be had (numbers the venue never sent,
+		 * OUT_OF_RANGE): give the gap up through the library, so that
+		 * what arrived inside it and the request in progress are
+		 * forgotten with it. A gap whose front left the venue's history
+		 * is not refused: an empty Retransmission says what is gone. */
 		nx_client_abandon_gap(&s->c);
 		break;
+	}
 	case NX_NXP_NOT_APPLIED:
 		n->not_applied += m->u.not_applied.count;
 		close_by_seq(g, s, m->u.not_applied.from_seq_no, m->u.not_applied.count, m, ts);

@@ -208,6 +208,7 @@ struct nxg_sess {
 	uint8_t state;
 	uint8_t rt_pending;         /* a RetransmitRequest is out */
 	uint16_t port;
+	uint32_t rt_count;          /* the count it asked for (refused TOO_MANY: rt_max halves it) */
 	uint32_t ninsts;
 	uint32_t insts[NXG_MAX_INSTS]; /* indexes into gen->inst */
 	uint64_t last_tx, rt_sent;
