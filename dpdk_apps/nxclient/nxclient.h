@@ -4,7 +4,7 @@
  * nxclient, a scripted NXP client over kernel UDP sockets (docs/nxclient.md):
  * the private header shared by its files.
  *
- *   main.c     options, the venue configuration (keys by account), exit codes
+ *   main.c     options, the venue configuration (keys, history), exit codes
  *   script.c   the script language: lines, fields, sessions by name, requests
  *   verbs.c    one function per script command (script.h between the two)
  *   session.c  sockets, sending, the receive pump, answers, drops, heartbeats
@@ -151,7 +151,7 @@ struct nxc {
 	int times;            /* print time-dependent fields and heartbeats */
 	int echo;             /* copy the script's comment lines into the transcript */
 	FILE *out;            /* the transcript */
-	const struct nx_venue_config *cfg; /* keys by account, or NULL */
+	const struct nx_venue_config *cfg; /* keys by account, the history (recover), or NULL */
 	struct nxc_session sess[NXC_MAX_SESSIONS];
 	unsigned nsess;
 	uint8_t *rxbuf;

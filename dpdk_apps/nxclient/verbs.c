@@ -6,10 +6,12 @@
  * pass) builds the client message, sends it and waits for what answers it.
  * Client order ids and request ids count per session from 1 unless given.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 
 #include "nx/book.h"
+#include "nx/reason.h"
 #include "script.h"
 
 static unsigned reject_code(const struct nx_client_msg *m)
@@ -265,27 +267,62 @@ static void cmd_terminate(struct script *s)
 		ss->state = NXC_S_NEGOTIATED;
 }
 
+/* recover with no from/count asked for count numbers up to end (one past
+ * the last), more than the venue's history: refused RETRANSMIT_TOO_MANY.
+ * Without the venue's file (or with a -c that is not its file) nxclient
+ * cannot know how much it keeps, so it does not guess: it says how to ask
+ * for the newest part. */
+static void recover_hint(const struct script *s, const struct nxc_session *ss, uint64_t end,
+			 uint32_t count)
+{
+	char cfg[96] = "";
+	if (s->x->cfg)
+		snprintf(cfg, sizeof(cfg), "; -c says %u, not the venue's", s->x->cfg->history);
+	fprintf(stderr, "%s:%u: hint: %s: count=%u refused RETRANSMIT_TOO_MANY (more than the "
+		"venue's history%s): ask for the newest part, recover s=%s from=%" PRIu64 "-N count=N, "
+		"N at most its sessions.history\n", s->path, s->line, ss->name, count, cfg, ss->name, end);
+}
+
 static void cmd_recover(struct script *s)
 {
 	struct nxc_session *ss = nxs_session(s, 1);
 	struct nx_client_msg m = { .template_id = NX_NXP_RETRANSMIT_REQUEST };
 	struct nx_nxp_retransmit_request *o = &m.u.retransmit_request;
+	uint64_t from = 0, count = 0;
+	int automatic = 1, newest = 0;
 	if (!ss)
 		return;
 	if (nxs_field(s, "from") || nxs_field(s, "count")) {
-		o->from_seq_no = nxs_unum(s, "from", 1, 0);
-		o->count = nxs_u32(s, "count", 1, 0);
+		from = nxs_unum(s, "from", 1, 0);
+		count = nxs_u32(s, "count", 1, 0);
+		automatic = 0;
 	} else if (ss->c.gap_count) { /* the gap the client library saw */
-		o->from_seq_no = ss->c.gap_from;
-		o->count = (uint32_t)ss->c.gap_count;
+		from = ss->c.gap_from;
+		count = ss->c.gap_count;
 	} else if (ss->dropped_from) { /* what we dropped, before any later message showed it */
-		o->from_seq_no = ss->dropped_from;
-		o->count = (uint32_t)(ss->dropped_to - ss->dropped_from + 1);
+		from = ss->dropped_from;
+		count = ss->dropped_to - ss->dropped_from + 1;
 	} else if (!s->dry) {
 		nxs_no_leftovers(s);
 		nxs_fail(s, 1, "%s: nothing to recover (no gap seen, nothing dropped)", ss->name);
 		return;
 	}
+	/* Longer than the venue's history (known from its file, -c): asked
+	 * whole, it is refused RETRANSMIT_TOO_MANY. The venue sent the
+	 * range's last number and keeps only its last `history` messages,
+	 * so nothing older than the range's newest `history` numbers is
+	 * held: ask for those. For the library's gap (a later message seen,
+	 * so even that part starts below what the venue keeps) the answer
+	 * opens with an empty Retransmission, which takes the older numbers
+	 * off the gap (expired). */
+	if (automatic && s->x->cfg && count > s->x->cfg->history) {
+		from += count - s->x->cfg->history;
+		count = s->x->cfg->history;
+		newest = 1;
+	}
+	uint64_t end = from + count;
+	o->from_seq_no = from;
+	o->count = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count; /* refused TOO_MANY */
 	o->session_id = ss->c.session_id;
 	o->timestamp = nxc_wall_ns();
 	struct nx_client_msg ans = { 0 };
@@ -295,10 +332,14 @@ static void cmd_recover(struct script *s)
 	 * than the venue's history): nothing was resent, so what drop
 	 * discarded stays for the next recover, as the library's gap does.
 	 * Numbers the venue's history lost are not refused: its empty
-	 * Retransmission says they are gone, and the answer is served. */
+	 * Retransmission says they are gone, and the answer is served; so
+	 * is what drop discarded below the newest part asked for. */
 	int refused = ans.template_id == NX_NXP_RETRANSMIT_REJECT;
-	if (!s->rc && !s->dry && !refused && ss->dropped_from >= o->from_seq_no &&
-	    ss->dropped_to - o->from_seq_no < o->count)
+	if (refused && automatic && ans.u.retransmit_reject.code == NX_REJ_RETRANSMIT_TOO_MANY)
+		recover_hint(s, ss, end, o->count);
+	if (!s->rc && !s->dry && !refused && ss->dropped_to >= o->from_seq_no &&
+	    ss->dropped_to - o->from_seq_no < o->count &&
+	    (ss->dropped_from >= o->from_seq_no || newest))
 		ss->dropped_from = ss->dropped_to = 0;
 }
 

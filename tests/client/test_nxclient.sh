@@ -194,6 +194,74 @@ if [ -x "$sock" ]; then
 	else
 		echo "FAIL recover after RETRANSMIT_OUT_OF_RANGE: status $st"; cat "$tmp/out" "$tmp/err"; fail=1
 	fi
+	# A gap longer than the venue's history (16): 2..21 dropped, 22 and
+	# 23 show it. recover asked for all 20 and was refused
+	# RETRANSMIT_TOO_MANY, recovering nothing. With the venue's file (-c)
+	# nxclient knows the history: it asks for the newest 16 (6..21); the
+	# venue keeps 8..23, says 2..7 are gone and resends 8..21.
+	{
+		echo 'connect s=n acct=1'
+		echo 'new inst=1 side=BUY qty=1 px=99000'
+		echo 'drop n=20'
+		for _ in $(seq 1 22); do echo 'new inst=1 side=BUY qty=1 px=99000'; done
+		echo 'recover'
+		echo 'expect msg=Retransmission next=8 count=0'
+		echo 'expect msg=Retransmission next=8 count=14'
+		for n in $(seq 8 21); do echo "expect msg=ExecNew seq=$n resent=1"; done
+		echo 'expect msg=none'
+	} >"$tmp/n.nxc"
+	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/n.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 0 ] && grep -q 'RetransmitRequest from=6 count=16' "$tmp/out" && [ ! -s "$tmp/err" ]; then
+		echo "ok   recover of a gap longer than the history (-c): asks for its newest part"
+	else
+		echo "FAIL recover of a gap longer than the history (-c): status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
+	# What drop discarded, longer than the history with no later message
+	# (2..21): the newest 16 are all kept and come back; 2..5 are gone, so
+	# nothing is left for a next recover (it must not ask for 2.. again).
+	{
+		echo 'connect s=m acct=1'
+		echo 'new inst=1 side=BUY qty=1 px=99000'
+		echo 'drop n=20'
+		for _ in $(seq 1 20); do echo 'new inst=1 side=BUY qty=1 px=99000'; done
+		echo 'recover'
+		echo 'expect msg=Retransmission next=6 count=16'
+		echo 'recover'
+	} >"$tmp/m.nxc"
+	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/m.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 1 ] && grep -q 'RetransmitRequest from=6 count=16' "$tmp/out" &&
+	   [ "$(grep -c RetransmitRequest "$tmp/out")" = 1 ] && grep -q 'm.nxc:26: m: nothing to recover' "$tmp/err"; then
+		echo "ok   recover of a drop longer than the history (-c): its newest part, then nothing left"
+	else
+		echo "FAIL recover of a drop longer than the history (-c): status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
+	# The same without -c (the key given): nxclient cannot know the
+	# history and does not guess. It asks for all 20, is refused
+	# RETRANSMIT_TOO_MANY, and says how to ask for the newest part; asked
+	# so (from=22-16), the venue serves it. It said nothing before.
+	key1=$(sed -n 's/.*id = 1; key = "\([0-9a-f]*\)".*/\1/p' "$cfg")
+	{
+		echo "connect s=k acct=1 key=$key1"
+		echo 'new inst=1 side=BUY qty=1 px=99000'
+		echo 'drop n=20'
+		for _ in $(seq 1 22); do echo 'new inst=1 side=BUY qty=1 px=99000'; done
+		echo 'recover'
+		echo 'expect msg=RetransmitReject code=RETRANSMIT_TOO_MANY'
+		echo 'recover from=6 count=16'
+		echo 'expect msg=Retransmission next=8 count=0'
+		echo 'expect msg=Retransmission next=8 count=14'
+	} >"$tmp/k.nxc"
+	"$nxclient" -p "$port2" -t 500 --settle 0 "$tmp/k.nxc" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 0 ] && grep -q 'RetransmitRequest from=2 count=20' "$tmp/out" &&
+	   [ "$(wc -l <"$tmp/err")" = 1 ] &&
+	   grep -q '^.*k.nxc:26: hint: k: count=20 refused RETRANSMIT_TOO_MANY .*recover s=k from=22-N count=N' "$tmp/err"; then
+		echo "ok   recover refused RETRANSMIT_TOO_MANY (no -c): one line says how to ask"
+	else
+		echo "FAIL recover refused RETRANSMIT_TOO_MANY (no -c): status $st"; cat "$tmp/out" "$tmp/err"; fail=1
+	fi
 else
 	echo "skip venue checks: $sock not built"
 fi
