@@ -189,6 +189,21 @@ static void test_price_collar(void **state)
 	assert_int_equal(nx_risk_set_ref_px(f->risk, INST2, 7), -EINVAL); /* off the tick */
 	assert_int_equal(nx_risk_set_ref_px(f->risk, INST2, -5), -EINVAL);
 	assert_int_equal(nx_risk_set_ref_px(f->risk, 99, 5), -ENOENT);
+	/* A trade under an external reference leaves it in use, and is the
+	 * reference once it is cleared (the risk state keeps the one in use
+	 * apart from both: regression for its upkeep). */
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 2000), 0);
+	assert_int_equal(order(f, A, INST, NX_SIDE_SELL, 1995, 1), 0);
+	assert_int_equal(order(f, B, INST, NX_SIDE_BUY, 1995, 1), 0);
+	assert_int_equal(nx_risk_ref_px(f->risk, INST), 2000);
+	assert_int_equal(expo(f, A, INST).ref_px, 2000);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 2010, 1), 0);
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 0), 0);
+	assert_int_equal(nx_risk_ref_px(f->risk, INST), 1995);
+	assert_int_equal(expo(f, A, INST).ref_px, 1995);
+	assert_int_equal(check(f, A, INST, NX_SIDE_BUY, 2006, 1), NX_REJ_RISK_PRICE_COLLAR);
+	assert_int_equal(nx_risk_set_ref_px(f->risk, INST, 0), 0); /* again: still the last trade */
+	assert_int_equal(nx_risk_ref_px(f->risk, INST), 1995);
 }
 
 /* Regression: a limit price of 0 or below is the book's BAD_PRICE, as a

@@ -68,6 +68,8 @@ struct rinst {
 	int64_t band_ticks;
 	nx_px_t last_px;   /* last trade, or the configured reference until one */
 	nx_px_t ext_px;    /* external reference set by an admin; 0: none */
+	nx_px_t ref;       /* the one in use: ext_px if set, else last_px (kept so,
+			      for the exposure sum's loop) */
 };
 
 struct rpos {
@@ -237,7 +239,7 @@ int nx_risk_add_instrument(struct nx_risk *r, const struct nx_instrument *in)
 		return -ENOSPC;
 	uint32_t ix = r->ninst++;
 	r->insts[ix] = (struct rinst){ .id = in->id, .tick = in->tick, .band_ticks = in->band_ticks,
-		.last_px = in->ref_px };
+		.last_px = in->ref_px, .ref = in->ref_px };
 	idmap_insert(&r->inst_map, idmap_mix(in->id), ix);
 	if (in->id < DIRECT_IDS)
 		r->inst_dir[in->id] = ix;
@@ -290,19 +292,20 @@ static inline int64_t add_sat(int64_t a, int64_t b)
 
 static inline nx_px_t ref_px(const struct rinst *in)
 {
-	return in->ext_px ? in->ext_px : in->last_px;
+	return in->ref;
 }
 
 /* |position| x reference over the instruments the account holds. */
 static int64_t position_exposure(const struct nx_risk *r, uint32_t a)
 {
 	const uint64_t *held = &r->held[(size_t)a * r->words];
+	const struct rpos *row = cell(r, a, 0);
 	int64_t sum = 0;
 	for (uint32_t w = 0; w < r->words; w++)
 		for (uint64_t bits = held[w]; bits; bits &= bits - 1) {
 			uint32_t i = (w << 6) + (uint32_t)NX_CTZ64(bits);
-			int64_t p = cell(r, a, i)->pos;
-			sum = add_sat(sum, mul_sat(p < 0 ? -p : p, ref_px(&r->insts[i])));
+			int64_t p = row[i].pos;
+			sum = add_sat(sum, mul_sat(p < 0 ? -p : p, r->insts[i].ref));
 		}
 	return sum;
 }
@@ -452,7 +455,9 @@ void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
 	uint32_t i = inst_ix(r, t->inst);
 	if (i == NIL)
 		return;
-	r->insts[i].last_px = t->px;
+	struct rinst *in = &r->insts[i];
+	in->last_px = t->px;
+	in->ref = in->ext_px ? in->ext_px : t->px;
 	raise_max_ref(r, t->px);
 	on_fill(r, i, &t->maker);
 	on_fill(r, i, &t->taker);
@@ -526,6 +531,7 @@ int nx_risk_set_ref_px(struct nx_risk *r, nx_inst_t inst, nx_px_t px)
 	if (px < 0 || px % r->insts[i].tick)
 		return -EINVAL;
 	r->insts[i].ext_px = px;
+	r->insts[i].ref = px ? px : r->insts[i].last_px;
 	raise_max_ref(r, px);
 	return 0;
 }
