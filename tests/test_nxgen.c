@@ -5,7 +5,10 @@
  * the process: a backend of its own (the nxg_io_ops seam) that hands every
  * datagram to an nx_engine built from docs/examples/venue.cfg, and can lose
  * chosen datagrams either way, which kernel sockets on loopback never do
- * on demand. Runs are short (a few hundred ms, real clock).
+ * on demand. Runs are short (a few hundred ms, real clock), or, for what
+ * must happen at a given time, on a clock of the test's own (F.now_ns,
+ * nxg_opts.test_now_ns) that every poll moves F_POLL_NS, so the machine's
+ * speed cannot change what the run does.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #define F_IP 0x0a000001u
 #define F_PORT 40000u
 #define F_QCAP 4096
+#define F_POLL_NS 10000u  /* the test clock: what one poll of the backend takes */
 
 /* The venue in the process, and what it lets through. */
 static struct fake {
@@ -41,6 +45,7 @@ static struct fake {
 	int spend_rt_budget;            /* before the first RetransmitRequest reaches the venue,
 	                                   spend its session's retransmission budget */
 	uint64_t rt_seen, rt_throttled; /* RetransmitRequests from nxgen; refused THROTTLED */
+	uint64_t now_ns;                /* the test clock, when the run's opts point at it */
 } F;
 
 struct nxg_io { int unused; };
@@ -139,6 +144,8 @@ static unsigned f_send(struct nxg_io *io, const struct nxg_tx *tx, unsigned n)
 static unsigned f_poll(struct nxg_io *io, struct nxg_rx *rx, unsigned cap, uint64_t wait_ns)
 {
 	(void)io, (void)wait_ns;
+	if (F.clk->kind == NXG_CLOCK_TEST)
+		F.now_ns += F_POLL_NS;
 	nx_engine_poll(F.e, nxg_now(F.clk), &F.out);
 	from_venue();
 	unsigned n = 0;

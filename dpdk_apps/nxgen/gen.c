@@ -885,7 +885,7 @@ int nxg_run(const struct nxg_opts *o, const struct nx_venue_config *cfg, struct 
 	    !(g->sec_h = nx_hist_create(NXG_HIST_HIGHEST, NX_HIST_DIGITS_DEFAULT)) ||
 	    !(r->ts = calloc(r->cap_ts, sizeof(*r->ts))))
 		goto out;
-	nxg_clock_init(&g->clk, o->clock);
+	nxg_clock_init(&g->clk, o->clock, o->test_now_ns);
 	snprintf(r->clock_what, sizeof(r->clock_what), "%s", g->clk.what);
 	if (setup(g, cfg, err, sizeof(err)))
 		goto fail;

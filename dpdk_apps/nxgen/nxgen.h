@@ -68,7 +68,7 @@ extern const char *const nxg_kind_name[NXG_NKINDS];
 enum nxg_io_kind { NXG_IO_SOCK, NXG_IO_DPDK };
 enum nxg_mode { NXG_CLOSED, NXG_OPEN };
 enum nxg_arrival { NXG_CONST, NXG_POISSON };
-enum nxg_clock_kind { NXG_CLOCK_TSC, NXG_CLOCK_MONO };
+enum nxg_clock_kind { NXG_CLOCK_TSC, NXG_CLOCK_MONO, NXG_CLOCK_TEST };
 
 struct nxg_opts {
 	char name[32];              /* label of the run (compare mode: "A", "B" or name=) */
@@ -97,6 +97,9 @@ struct nxg_opts {
 	uint32_t keepalive_ms;
 	int cpu;                    /* pin the generator to this CPU; -1: no */
 	uint32_t drop_every;        /* test: drop every Nth received datagram (0: none) */
+	const uint64_t *test_now_ns; /* test: the clock reads this (ns), moved by the test's
+	                               backend, so a run's timing does not depend on the
+	                               machine; NULL (the command line): --clock */
 	uint64_t seed;
 	const char *out;            /* results folder, or NULL */
 	/* DPDK backend */
@@ -113,13 +116,15 @@ int nxg_opt_set(struct nxg_opts *o, const char *name, const char *val, char *err
 
 struct nxg_clock {
 	uint8_t kind;               /* enum nxg_clock_kind actually in use */
+	const uint64_t *test_ns;    /* NXG_CLOCK_TEST: now */
 	uint64_t tsc0, ns0;
 	uint64_t ns_per_tsc_q32;    /* 32.32 fixed point */
 	double tsc_hz;
 	char what[160];             /* how it was set up, for the report */
 };
 
-int nxg_clock_init(struct nxg_clock *c, int want);
+/* want: enum nxg_clock_kind; test_ns, if not NULL, overrides it (NXG_CLOCK_TEST). */
+int nxg_clock_init(struct nxg_clock *c, int want, const uint64_t *test_ns);
 uint64_t nxg_mono_ns(void);
 uint64_t nxg_wall_ns(void);
 
@@ -135,8 +140,8 @@ static inline uint64_t nxg_rdtsc(void)
 /* Now on the generator's clock, in ns. */
 static inline uint64_t nxg_now(const struct nxg_clock *c)
 {
-	if (c->kind == NXG_CLOCK_MONO)
-		return nxg_mono_ns();
+	if (c->kind != NXG_CLOCK_TSC) /* one test on the TSC path, as before the test clock */
+		return c->kind == NXG_CLOCK_MONO ? nxg_mono_ns() : *c->test_ns;
 	return c->ns0 + (uint64_t)(((unsigned __int128)(nxg_rdtsc() - c->tsc0) * c->ns_per_tsc_q32) >> 32);
 }
 
