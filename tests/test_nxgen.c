@@ -45,6 +45,7 @@ static struct fake {
 	int spend_rt_budget;            /* before the first RetransmitRequest reaches the venue,
 	                                   spend its session's retransmission budget */
 	uint64_t rt_seen, rt_throttled; /* RetransmitRequests from nxgen; refused THROTTLED */
+	uint64_t rt_at[8];              /* when the first RetransmitRequests reached the venue */
 	uint64_t now_ns;                /* the test clock, when the run's opts point at it */
 } F;
 
@@ -123,6 +124,8 @@ static unsigned f_send(struct nxg_io *io, const struct nxg_tx *tx, unsigned n)
 				spend_budget(tx[i].data, tx[i].len, src);
 				before = nx_engine_stats(F.e)->retransmit_throttled;
 			}
+			if (F.rt_seen < sizeof(F.rt_at) / sizeof(F.rt_at[0]))
+				F.rt_at[F.rt_seen] = nxg_now(F.clk);
 			F.rt_seen++;
 			nx_engine_rx(F.e, tx[i].data, tx[i].len, src, nxg_now(F.clk), &F.out);
 			F.rt_throttled += nx_engine_stats(F.e)->retransmit_throttled - before;
@@ -377,11 +380,13 @@ static void lost_replies_recovered(void **state)
 }
 
 /* A RetransmitRequest refused RETRANSMIT_THROTTLED means "later": nxgen
- * keeps the gap and asks again after --timeout, when the venue's budget
- * has refilled, and the gap is recovered. One reply datagram is lost; the
- * session's budget is spent just before nxgen's request for it arrives.
- * Given up instead (as for the other refusals), nothing is ever resent;
- * asked again at every tick, the requests would be hundreds. */
+ * keeps the gap and asks again when the venue's budget has refilled
+ * (count / rate: 10 ms here; it used to wait --timeout), and the gap is
+ * recovered. One reply datagram is lost; the session's budget is spent
+ * just before nxgen's request for it arrives. Given up instead (as for
+ * the other refusals), nothing is ever resent; asked again at every
+ * tick, about ten. (On the real clock: when it is asked
+ * again is throttled_gap_asked_again_when_refilled's, on the test's.) */
 static void throttled_gap_asked_again(void **state)
 {
 	struct nxg_opts o;
@@ -390,7 +395,7 @@ static void throttled_gap_asked_again(void **state)
 	char err[256];
 	(void)state;
 	/* a message every 10 ms: none comes back before the real request,
-	 * ten by the time nxgen asks again */
+	 * one by the time nxgen asks again */
 	nx_engine_destroy(F.e);
 	cfg.retransmit_rate = 100;
 	cfg.retransmit_burst = cfg.history;
@@ -411,8 +416,94 @@ static void throttled_gap_asked_again(void **state)
 	assert_true(F.rt_throttled >= 1);         /* the first request was refused ... */
 	assert_int_equal(r.n.rt_rejects, F.rt_throttled);
 	assert_int_equal(F.rt_seen, F.rt_throttled + 1); /* ... and asked again once, served */
-	assert_true(r.n.rt_requests <= 3);        /* after --timeout, not at every tick */
+	assert_true(r.n.rt_requests <= 3);        /* when refilled, not at every tick */
 	assert_int_equal(r.n.recovered, 1);       /* the lost ExecNew came back */
+	nxg_result_free(&r);
+}
+
+/* The THROTTLED scenario, on the test clock: the venue's history is 64
+ * and its budget 64 deep, refilled at 200 a second; the first 4 replies
+ * are lost, and the budget is spent just before nxgen's request for them
+ * arrives, so it is refused with nothing left in the bucket. nxgen reads
+ * mine (-c: the venue's file but for what a test changes); --timeout is
+ * timeout_ms. Returns the wait between the two first RetransmitRequests
+ * (0: there was no second). */
+static uint64_t throttled_run(struct nx_venue_config *mine, uint32_t timeout_ms, struct nxg_result *r)
+{
+	struct nxg_opts o;
+	volatile int stop = 0;
+	char err[256];
+	nx_engine_destroy(F.e);
+	cfg.history = mine->history = 64;
+	cfg.retransmit_rate = 200;
+	cfg.retransmit_burst = 64; /* at least history */
+	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
+	assert_non_null(F.e);
+	opts(&o);
+	F.now_ns = 1000000000u;
+	o.test_now_ns = &F.now_ns;
+	memset(o.mix, 0, sizeof(o.mix));
+	o.mix[NXG_NEW] = 1;        /* one ExecNew a reply datagram ... */
+	o.max_live = NXG_MAX_LIVE; /* ... and never a cancel instead */
+	o.rate = 200;              /* 60 requests in 0.3 s, fewer than max_live and history */
+	o.timeout_ms = timeout_ms;
+	F.drop_live = 1;
+	F.drop_until = 5;          /* the first 4 replies */
+	F.spend_rt_budget = 1;
+	assert_int_equal(nxg_run(&o, mine, r, &stop), 0);
+	uint64_t wait = F.rt_seen > 1 ? F.rt_at[1] - F.rt_at[0] : 0;
+	print_message("dropped %" PRIu64 " rt %" PRIu64 " seen %" PRIu64 " throttled %" PRIu64
+		      " rej %" PRIu64 " retry after %.3f ms recovered %" PRIu64 " lost %" PRIu64
+		      " late %" PRIu64 "\n", F.dropped, r->n.rt_requests, F.rt_seen, F.rt_throttled,
+		      r->n.rt_rejects, (double)wait / 1e6, r->n.recovered, r->n.lost, r->n.late);
+	assert_int_equal(F.dropped, 4);
+	assert_int_equal(r->n.gap_msgs, 4);
+	assert_int_equal(F.rt_throttled, 1);     /* refused once ... */
+	assert_int_equal(r->n.rt_rejects, 1);
+	assert_int_equal(F.rt_seen, 2);          /* ... asked again once, served */
+	assert_int_equal(r->n.rt_requests, 2);
+	assert_int_equal(r->n.recovered, 4);
+	assert_int_equal(r->n.expired, 0);
+	return wait;
+}
+
+/* RETRANSMIT_THROTTLED says when it can be served: the venue's budget
+ * refills at sessions.retransmit_rate, so count / rate after the refusal
+ * it covers the count refused, whatever it held then. nxgen reads -c's
+ * rate and asks again then, not --timeout later: it asked only after the
+ * timeout, when the gap's requests (sent before the request) had been
+ * lost already (here the run was over first: never asked again). With
+ * nothing left in the bucket at the refusal, 4 / 200 s = 20 ms later it
+ * holds exactly 4, and the request asked again then is served. */
+static void throttled_gap_asked_again_when_refilled(void **state)
+{
+	struct nxg_result r;
+	(void)state;
+	uint64_t wait = throttled_run(&cfg, 1000, &r);
+	/* not before the bucket can cover it, and at the first 1 ms tick after */
+	assert_true(wait >= 4 * 1000000000u / 200);
+	assert_true(wait <= 4 * 1000000000u / 200 + 1000000u + 2 * F_POLL_NS);
+	assert_int_equal(r.n.lost, 0);
+	assert_int_equal(r.n.late, 0);
+	assert_int_equal(sum(r.n.m_answered), sum(r.n.m_sent));
+	nxg_result_free(&r);
+}
+
+/* A -c without the budget (retransmit_rate 0, here not the venue's own
+ * file) says nothing of when the venue can serve: nxgen asks again after
+ * --timeout, as it always did, by when the gap's requests are lost (their
+ * replies then come late). */
+static void throttled_without_rate_waits_timeout(void **state)
+{
+	struct nxg_result r;
+	(void)state;
+	struct nx_venue_config mine = cfg;
+	mine.retransmit_rate = 0;
+	uint64_t wait = throttled_run(&mine, 100, &r);
+	assert_true(wait > 100000000u);
+	assert_true(wait <= 100000000u + 1000000u + 2 * F_POLL_NS);
+	assert_int_equal(r.n.lost, 4);
+	assert_int_equal(r.n.late, 4);
 	nxg_result_free(&r);
 }
 
@@ -514,6 +605,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rejects_in_timeseries, setup, teardown),
 		cmocka_unit_test_setup_teardown(sleep_when_windows_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(throttled_gap_asked_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(throttled_gap_asked_again_when_refilled, setup, teardown),
+		cmocka_unit_test_setup_teardown(throttled_without_rate_waits_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(gap_older_than_history_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(venue_history_smaller_than_config, setup, teardown),
 	};

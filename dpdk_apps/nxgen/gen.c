@@ -74,6 +74,9 @@ struct nxg_gen {
 	uint32_t rt_max;                    /* RT_MAX, or the venue's history if smaller: the
 	                                       venue refuses more (RETRANSMIT_TOO_MANY); halved
 	                                       when it refuses anyway (a -c that is not its file) */
+	uint32_t rt_rate;                   /* -c's sessions.retransmit_rate (messages a second,
+	                                       0: no limit): when a THROTTLED request can be
+	                                       served */
 	unsigned ntx;
 	struct nxg_tx tx[NXG_TX_BURST];
 	uint8_t txbuf[NXG_TX_BURST][NX_NXP_DGRAM_MAX];
@@ -326,11 +329,30 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 		uint16_t code = m->u.retransmit_reject.code;
 		n->rt_rejects++;
 		/* One in progress (a retry of ours while the first is still
-		 * answered), or the session's retransmission budget spent for
-		 * now: keep the gap, and ask again after the retry time if
-		 * nothing fills it. */
-		if (code == NX_REJ_RETRANSMIT_IN_PROGRESS || code == NX_REJ_RETRANSMIT_THROTTLED)
+		 * answered): keep the gap, and ask again after the retry time
+		 * if nothing fills it. */
+		if (code == NX_REJ_RETRANSMIT_IN_PROGRESS)
 			break;
+		/* The session's retransmission budget spent for now: keep the
+		 * gap. The bucket refills at -c's retransmit_rate and held less
+		 * than the count when the venue refused (before ts), so count /
+		 * rate after ts it covers it, whatever it held: ask again then
+		 * (the timer path, at its first tick from rt_retry_at), not
+		 * after --timeout, when the gap's requests, sent before ours,
+		 * are lost. Held more than nothing, it could have served
+		 * sooner; nxgen cannot know how much. A gap grown meanwhile
+		 * asks for more, a -c rate above the venue's too soon: refused
+		 * again (free), a new wait. Rate 0 (a -c without a budget, not
+		 * the venue's file): no way to know, so as before, the gap kept
+		 * with rt_pending set and asked again after the retry time. */
+		if (code == NX_REJ_RETRANSMIT_THROTTLED) {
+			if (g->rt_rate) {
+				s->rt_pending = 0;
+				s->rt_retry_at = ts + ((uint64_t)s->rt_count * 1000000000u + g->rt_rate - 1) /
+						 g->rt_rate;
+			}
+			break;
+		}
 		s->rt_pending = 0;
 		/* TOO_MANY: the venue's history is smaller than -c says (the
 		 * count is checked before the budget, so none of it was spent).
@@ -524,7 +546,7 @@ static void timers(struct nxg_gen *g, uint64_t now)
 		if (s->state != NXG_S_UP)
 			continue;
 		expire(g, s, now);
-		if (s->c.gap_count && (!s->rt_pending || now - s->rt_sent > rt_to))
+		if (s->c.gap_count && (s->rt_pending ? now - s->rt_sent > rt_to : now >= s->rt_retry_at))
 			send_session_msg(g, s, NX_NXP_RETRANSMIT_REQUEST, now);
 		if (ka && now - s->last_tx >= ka)
 			send_session_msg(g, s, NX_NXP_SEQUENCE, now);
@@ -771,6 +793,7 @@ static int setup(struct nxg_gen *g, const struct nx_venue_config *cfg, char *err
 	int has_net = cfg->net.nshards > 0;
 
 	g->rt_max = cfg->history && cfg->history < RT_MAX ? cfg->history : RT_MAX;
+	g->rt_rate = cfg->retransmit_rate;
 	for (uint32_t i = 0; i < cfg->ninstruments && g->ninst < NXG_MAX_INSTS; i++) {
 		const struct nx_instrument *in = &cfg->instruments[i];
 		int want = !o->ninsts;

@@ -217,6 +217,8 @@ struct nxg_sess {
 	uint32_t ninsts;
 	uint32_t insts[NXG_MAX_INSTS]; /* indexes into gen->inst */
 	uint64_t last_tx, rt_sent;
+	uint64_t rt_retry_at;       /* refused THROTTLED: ask again no sooner (the venue's
+	                               budget covers the count then) */
 	uint64_t last_done;         /* the last request answered or declared lost (closed
 	                               loop: the next one is due then) */
 	uint64_t next_cl, tail;     /* next clOrdId; oldest that may still be in flight */
