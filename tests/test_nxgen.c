@@ -233,17 +233,20 @@ static uint64_t sum(const uint64_t *v)
 }
 
 /* The summary's session line and the greppable line say how many venue
- * messages expired (r->n.expired), at their ends. */
-static void report_says_expired(const struct nxg_result *r)
+ * messages expired (r->n.expired), then how many RetransmitRequests were
+ * refused THROTTLED (r->n.rt_throttled), at their ends: each appended
+ * last, so the fields before keep their places. */
+static void report_tail(const struct nxg_result *r)
 {
-	char buf[16384], want[64];
+	char buf[16384], want[96];
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	assert_non_null(f);
 	nxg_report_summary(f, r);
 	fclose(f);
 	const char *sl = strstr(buf, "\n  session: ");
 	assert_non_null(sl);
-	snprintf(want, sizeof(want), ", expired %" PRIu64 "\n", r->n.expired);
+	snprintf(want, sizeof(want), ", expired %" PRIu64 ", retransmit throttled %" PRIu64 "\n",
+		 r->n.expired, r->n.rt_throttled);
 	const char *e = strstr(sl + 1, want);
 	assert_non_null(e);
 	assert_ptr_equal(e + strlen(want) - 1, strchr(sl + 1, '\n')); /* on that line, its end */
@@ -251,8 +254,8 @@ static void report_says_expired(const struct nxg_result *r)
 	assert_non_null(f);
 	nxg_report_line(f, r);
 	fclose(f);
-	snprintf(want, sizeof(want), " all_down=%" PRIu64 " expired=%" PRIu64 "\n", r->n.all_down,
-		 r->n.expired);
+	snprintf(want, sizeof(want), " all_down=%" PRIu64 " expired=%" PRIu64 " rt_throttled=%" PRIu64
+		 "\n", r->n.all_down, r->n.expired, r->n.rt_throttled);
 	assert_true(strlen(buf) > strlen(want));
 	assert_string_equal(buf + strlen(buf) - strlen(want), want);
 }
@@ -415,6 +418,7 @@ static void throttled_gap_asked_again(void **state)
 	assert_int_equal(F.dropped, 1);
 	assert_true(F.rt_throttled >= 1);         /* the first request was refused ... */
 	assert_int_equal(r.n.rt_rejects, F.rt_throttled);
+	assert_int_equal(r.n.rt_throttled, F.rt_throttled);
 	assert_int_equal(F.rt_seen, F.rt_throttled + 1); /* ... and asked again once, served */
 	assert_true(r.n.rt_requests <= 3);        /* when refilled, not at every tick */
 	assert_int_equal(r.n.recovered, 1);       /* the lost ExecNew came back */
@@ -460,6 +464,8 @@ static uint64_t throttled_run(struct nx_venue_config *mine, uint32_t timeout_ms,
 	assert_int_equal(r->n.gap_msgs, 4);
 	assert_int_equal(F.rt_throttled, 1);     /* refused once ... */
 	assert_int_equal(r->n.rt_rejects, 1);
+	assert_int_equal(r->n.rt_throttled, 1);  /* counted apart from the other refusals */
+	report_tail(r);
 	assert_int_equal(F.rt_seen, 2);          /* ... asked again once, served */
 	assert_int_equal(r->n.rt_requests, 2);
 	assert_int_equal(r->n.recovered, 4);
@@ -544,7 +550,7 @@ static void gap_older_than_history_recovered(void **state)
 	assert_int_equal(r.n.recovered + r.n.lost, 40); /* ... and only that */
 	assert_int_equal(r.n.late, 0);
 	assert_int_equal(r.n.expired, r.n.lost);         /* one reply a number, said gone */
-	report_says_expired(&r);
+	report_tail(&r);
 	nxg_result_free(&r);
 }
 
@@ -587,13 +593,14 @@ static void venue_history_smaller_than_config(void **state)
 	assert_int_equal(r.n.gap_msgs, 40);
 	assert_true(st->rejects[NX_REJ_RETRANSMIT_TOO_MANY] >= 1); /* asked too much at first ... */
 	assert_int_equal(r.n.rt_rejects, st->rejects[NX_REJ_RETRANSMIT_TOO_MANY]);
+	assert_int_equal(r.n.rt_throttled, 0);
 	assert_true(r.n.rt_rejects <= 3);                /* ... 40, 20, 10: halved each time */
 	assert_true(r.n.recovered > 0);                  /* ... then recovered what was kept */
 	assert_true(r.n.expired > 0 && r.n.expired < 40); /* the rest is gone, not given up */
 	assert_int_equal(r.n.recovered + r.n.expired, 40);
 	assert_int_equal(r.n.lost, r.n.expired);
 	assert_int_equal(r.n.late, 0);
-	report_says_expired(&r);
+	report_tail(&r);
 	nxg_result_free(&r);
 }
 

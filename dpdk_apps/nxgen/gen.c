@@ -346,6 +346,7 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 		 * the venue's file): no way to know, so as before, the gap kept
 		 * with rt_pending set and asked again after the retry time. */
 		if (code == NX_REJ_RETRANSMIT_THROTTLED) {
+			n->rt_throttled++;
 			if (g->rt_rate) {
 				s->rt_pending = 0;
 				s->rt_retry_at = ts + ((uint64_t)s->rt_count * 1000000000u + g->rt_rate - 1) /

@@ -259,6 +259,8 @@ struct nxg_counts {
 	uint64_t polls, polls_empty;        /* backend polls, all phases; those that got nothing */
 	uint64_t polls_spun;                /* of polls_empty, those not allowed to wait: the
 	                                       loop spinning (--idle busy does, sleep must not) */
+	uint64_t rt_throttled;              /* of rt_rejects, RETRANSMIT_THROTTLED: the venue's
+	                                       retransmission budget, not a lost message */
 };
 
 /* One row of timeseries.csv: what happened to the measured requests during

@@ -108,9 +108,9 @@ void nxg_report_summary(FILE *f, const struct nxg_result *r)
 	fprintf(f, "\n  session: gaps %" PRIu64 " (%" PRIu64 " messages), retransmit requests %" PRIu64
 		" (rejected %" PRIu64 "), recovered %" PRIu64 ", duplicates %" PRIu64 ", not applied %"
 		PRIu64 ", heartbeats out %" PRIu64 " in %" PRIu64 ", terminated by venue %" PRIu64
-		", expired %" PRIu64 "\n", n->gaps, n->gap_msgs, n->rt_requests, n->rt_rejects,
-		n->recovered, n->duplicates, n->not_applied, n->hb_out, n->hb_in, n->terminated,
-		n->expired);
+		", expired %" PRIu64 ", retransmit throttled %" PRIu64 "\n", n->gaps, n->gap_msgs,
+		n->rt_requests, n->rt_rejects, n->recovered, n->duplicates, n->not_applied, n->hb_out,
+		n->hb_in, n->terminated, n->expired, n->rt_throttled);
 	if (nx_hist_saturated(r->h[NXG_NKINDS]) || nx_hist_saturated(r->lag))
 		fprintf(f, "  warning: %" PRIu64 " latencies and %" PRIu64 " send lags above %.0f s "
 			"were recorded as %.0f s: max and the top percentiles are understated\n",
@@ -173,12 +173,12 @@ void nxg_report_line(FILE *f, const struct nxg_result *r)
 		" answered=%" PRIu64 " lost=%" PRIu64 " per_s=%.0f rejects=%" PRIu64 " retrans=%" PRIu64
 		" min_us=%.3f p50_us=%.3f p90_us=%.3f p99_us=%.3f p999_us=%.3f p9999_us=%.3f"
 		" max_us=%.3f mean_us=%.3f saturated=%" PRIu64 " all_down=%" PRIu64 " expired=%" PRIu64
-		"\n", r->o.name, r->o.io == NXG_IO_DPDK ? "dpdk" : "sock",
+		" rt_throttled=%" PRIu64 "\n", r->o.name, r->o.io == NXG_IO_DPDK ? "dpdk" : "sock",
 		r->o.mode == NXG_OPEN ? "open" : "closed", r->o.mode == NXG_OPEN ? r->o.rate : 0,
 		r->nsess, r->secs, sum_kinds(n->m_sent), sum_kinds(n->m_answered),
 		sum_kinds(n->m_lost), r->achieved_rate, all_rejects(n), n->recovered,
 		us(nx_hist_min(h)), us(v[0]), us(v[1]), us(v[2]), us(v[3]), us(v[4]), us(nx_hist_max(h)),
-		nx_hist_mean(h) / 1e3, nx_hist_saturated(h), n->all_down, n->expired);
+		nx_hist_mean(h) / 1e3, nx_hist_saturated(h), n->all_down, n->expired, n->rt_throttled);
 }
 
 void nxg_report_counts(FILE *f, const struct nxg_result *r)
@@ -189,6 +189,7 @@ void nxg_report_counts(FILE *f, const struct nxg_result *r)
 	C_(lost); C_(late); C_(gaps); C_(gap_msgs); C_(rt_requests); C_(rt_rejects); C_(recovered);
 	C_(duplicates); C_(hb_out); C_(hb_in); C_(dropped_test); C_(not_applied); C_(terminated);
 	C_(fallback); C_(window_full); C_(polls); C_(polls_empty); C_(polls_spun); C_(expired);
+	C_(rt_throttled);
 #undef C_
 	fprintf(f, "sessions %u\n", r->nsess);
 	for (int k = 0; k <= NXG_NKINDS; k++)
