@@ -54,14 +54,20 @@ grep -q "market-data service on lcore 0 (main): itch in feed out" "$TMP/nanoex.l
 	&& ok "the service runs on the main lcore" || fail "service: $(cat "$TMP/nanoex.log")"
 
 # 1. The venue's feed.
-"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration 6 --drop-incremental 7 \
+# The subscribers run until told to stop, after the last order and a few
+# snapshot cycles (--duration only bounds a run that hangs). They ran for
+# fixed durations (6 s, 4 s), with about 1.5 s to spare after the last
+# orders; a CI run on a busy host saw every subscriber end before them
+# (regression, session 19).
+SUB_MAX=60
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration $SUB_MAX --drop-incremental 7 \
 	--drop-snapshot 5 --drop-answer 3 >"$TMP/lossy.txt" 2>&1 &
 LOSSY=$!
 PIDS="$PIDS $LOSSY"
 # Every retransmission answer lost: its gaps are given up and its books
 # rebuilt from snapshots. (The lossy one recovers by retransmission alone
 # since nxfeed asks again as soon as an answer arrives, session 14.)
-"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration 6 --drop-incremental 7 \
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration $SUB_MAX --drop-incremental 7 \
 	--drop-answer 1 >"$TMP/deaf.txt" 2>&1 &
 DEAF=$!
 PIDS="$PIDS $DEAF"
@@ -71,7 +77,7 @@ taskset -c 0 "$BUILD/nxgen" -c "$TMP/venue.cfg" -H "10.96.$NET.1" -a 1 -s 2 --ra
 GEN=$!
 PIDS="$PIDS $GEN"
 sleep 1
-"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration 4 --late >"$TMP/late.txt" 2>&1 &
+"$BUILD/nxfeed" -c "$TMP/venue.cfg" --bind "$HOST" --duration $SUB_MAX --late >"$TMP/late.txt" 2>&1 &
 LATE=$!
 PIDS="$PIDS $LATE"
 wait "$GEN" || { cat "$TMP/gen.txt"; fail "nxgen"; }
@@ -109,6 +115,7 @@ NXC
 	|| { cat "$TMP/rest.out"; fail "resting orders"; }
 sleep 1 # a few snapshot cycles after the last order
 engine_books "$P" 1 2 3 4 >>"$TMP/engine.txt"
+kill -TERM "$LOSSY" "$LATE" "$DEAF" 2>/dev/null
 wait "$LOSSY"
 RC1=$?
 wait "$LATE"
