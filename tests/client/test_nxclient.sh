@@ -134,6 +134,11 @@ if [ -x "$sock" ]; then
 	"$sock" --config "$tmp/v2.cfg" --bind 127.0.0.1 --prefix "${prefix}b" >"$tmp/sock2.log" 2>&1 &
 	spid2=$!
 	trap 'kill $spid $spid2 2>/dev/null; wait $spid $spid2 2>/dev/null; rm -rf "$tmp" "/var/run/dpdk/$prefix" "/var/run/dpdk/${prefix}b"' EXIT
+	# run2 SCRIPT: nxclient with that venue's file; its status in st, output in out and err
+	run2() {
+		"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$1" >"$tmp/out" 2>"$tmp/err"
+		st=$?
+	}
 	for _ in $(seq 1 50); do grep -q "running;" "$tmp/sock2.log" && break; sleep 0.1; done
 	{
 		echo 'connect s=t acct=1'
@@ -144,8 +149,7 @@ if [ -x "$sock" ]; then
 		echo 'recover'; echo 'expect msg=RetransmitReject code=RETRANSMIT_THROTTLED'
 		echo 'recover'
 	} >"$tmp/t.nxc"
-	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/t.nxc" >"$tmp/out" 2>"$tmp/err"
-	st=$?
+	run2 "$tmp/t.nxc"
 	if [ $st = 0 ] && [ "$(grep -c 'RetransmitRequest from=9 count=4' "$tmp/out")" = 2 ]; then
 		echo "ok   recover refused RETRANSMIT_THROTTLED keeps the dropped range for the next"
 	else
@@ -166,8 +170,7 @@ if [ -x "$sock" ]; then
 		for n in 6 7 8 9 10 11; do echo "expect msg=ExecNew seq=$n resent=1"; done
 		echo 'expect msg=none'
 	} >"$tmp/h.nxc"
-	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/h.nxc" >"$tmp/out" 2>"$tmp/err"
-	st=$?
+	run2 "$tmp/h.nxc"
 	if [ $st = 0 ] && grep -q 'RetransmitRequest from=2 count=10' "$tmp/out"; then
 		echo "ok   recover of a gap older than the history: what is kept comes back"
 	else
@@ -187,8 +190,7 @@ if [ -x "$sock" ]; then
 		echo 'recover'
 		echo 'expect msg=Retransmission next=2 count=2'
 	} >"$tmp/o.nxc"
-	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/o.nxc" >"$tmp/out" 2>"$tmp/err"
-	st=$?
+	run2 "$tmp/o.nxc"
 	if [ $st = 0 ]; then
 		echo "ok   recover refused RETRANSMIT_OUT_OF_RANGE keeps the dropped range for the next"
 	else
@@ -210,8 +212,7 @@ if [ -x "$sock" ]; then
 		for n in $(seq 8 21); do echo "expect msg=ExecNew seq=$n resent=1"; done
 		echo 'expect msg=none'
 	} >"$tmp/n.nxc"
-	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/n.nxc" >"$tmp/out" 2>"$tmp/err"
-	st=$?
+	run2 "$tmp/n.nxc"
 	if [ $st = 0 ] && grep -q 'RetransmitRequest from=6 count=16' "$tmp/out" && [ ! -s "$tmp/err" ]; then
 		echo "ok   recover of a gap longer than the history (-c): asks for its newest part"
 	else
@@ -229,8 +230,7 @@ if [ -x "$sock" ]; then
 		echo 'expect msg=Retransmission next=6 count=16'
 		echo 'recover'
 	} >"$tmp/m.nxc"
-	"$nxclient" -c "$tmp/v2.cfg" -p "$port2" -t 500 --settle 0 "$tmp/m.nxc" >"$tmp/out" 2>"$tmp/err"
-	st=$?
+	run2 "$tmp/m.nxc"
 	if [ $st = 1 ] && grep -q 'RetransmitRequest from=6 count=16' "$tmp/out" &&
 	   [ "$(grep -c RetransmitRequest "$tmp/out")" = 1 ] && grep -q 'm.nxc:26: m: nothing to recover' "$tmp/err"; then
 		echo "ok   recover of a drop longer than the history (-c): its newest part, then nothing left"
