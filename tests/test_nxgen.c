@@ -203,6 +203,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Start the venue again from v (a test's own history or budget). */
+static void venue_restart(const struct nx_venue_config *v)
+{
+	char err[256];
+	nx_engine_destroy(F.e);
+	F.e = nx_engine_create(v, NULL, NULL, err, sizeof(err));
+	if (!F.e)
+		print_error("%s\n", err);
+	assert_non_null(F.e);
+}
+
 /* main.c's defaults (not linked: it has main), one session, open loop at 2000/s. */
 /* nxgen's defaults, then a short open-loop run of one session. */
 static void opts(struct nxg_opts *o)
@@ -395,15 +406,12 @@ static void throttled_gap_asked_again(void **state)
 	struct nxg_opts o;
 	struct nxg_result r;
 	volatile int stop = 0;
-	char err[256];
 	(void)state;
 	/* a message every 10 ms: none comes back before the real request,
 	 * one by the time nxgen asks again */
-	nx_engine_destroy(F.e);
 	cfg.retransmit_rate = 100;
 	cfg.retransmit_burst = cfg.history;
-	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
-	assert_non_null(F.e);
+	venue_restart(&cfg);
 	opts(&o);
 	memset(o.mix, 0, sizeof(o.mix));
 	o.mix[NXG_NEW] = 1; /* one ExecNew a reply datagram: a gap of one */
@@ -436,13 +444,10 @@ static uint64_t throttled_run(struct nx_venue_config *mine, uint32_t timeout_ms,
 {
 	struct nxg_opts o;
 	volatile int stop = 0;
-	char err[256];
-	nx_engine_destroy(F.e);
 	cfg.history = mine->history = 64;
 	cfg.retransmit_rate = 200;
 	cfg.retransmit_burst = 64; /* at least history */
-	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
-	assert_non_null(F.e);
+	venue_restart(&cfg);
 	opts(&o);
 	F.now_ns = 1000000000u;
 	o.test_now_ns = &F.now_ns;
@@ -525,12 +530,9 @@ static void gap_older_than_history_recovered(void **state)
 	struct nxg_opts o;
 	struct nxg_result r;
 	volatile int stop = 0;
-	char err[256];
 	(void)state;
-	nx_engine_destroy(F.e);
 	cfg.history = 16; /* 80 ms of replies at 200/s */
-	F.e = nx_engine_create(&cfg, NULL, NULL, err, sizeof(err));
-	assert_non_null(F.e);
+	venue_restart(&cfg);
 	opts(&o);
 	memset(o.mix, 0, sizeof(o.mix));
 	o.mix[NXG_NEW] = 1; /* one ExecNew a reply datagram ... */
@@ -566,14 +568,11 @@ static void venue_history_smaller_than_config(void **state)
 	struct nxg_opts o;
 	struct nxg_result r;
 	volatile int stop = 0;
-	char err[256];
 	(void)state;
 	struct nx_venue_config v = cfg; /* the venue's own file: the history only differs */
 	v.history = 16;
 	assert_true(cfg.history > 1000); /* what nxgen reads: its own maximum, 1000, applies */
-	nx_engine_destroy(F.e);
-	F.e = nx_engine_create(&v, NULL, NULL, err, sizeof(err));
-	assert_non_null(F.e);
+	venue_restart(&v);
 	opts(&o);
 	memset(o.mix, 0, sizeof(o.mix));
 	o.mix[NXG_NEW] = 1;
