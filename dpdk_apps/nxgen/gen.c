@@ -170,7 +170,8 @@ static void send_session_msg(struct nxg_gen *g, struct nxg_sess *s, int what, ui
 		break;
 	case NX_NXP_RETRANSMIT_REQUEST: {
 		uint32_t cnt = s->c.gap_count > g->rt_max ? g->rt_max : (uint32_t)s->c.gap_count;
-		n = nx_client_retransmit_request(&s->c, b, NX_NXP_DGRAM_MAX, nxg_wall_ns(),
+		s->rt_ts = nxg_wall_ns(); /* echoed by its answer, and by a refusal */
+		n = nx_client_retransmit_request(&s->c, b, NX_NXP_DGRAM_MAX, s->rt_ts,
 						 s->c.gap_from, cnt);
 		g->r->n.rt_requests++;
 		s->rt_count = cnt;
@@ -328,6 +329,14 @@ static void on_msg(struct nxg_gen *g, struct nxg_sess *s, const struct nx_client
 	case NX_NXP_RETRANSMIT_REJECT: {
 		uint16_t code = m->u.retransmit_reject.code;
 		n->rt_rejects++;
+		/* A refusal of an earlier request (one asked again after
+		 * --timeout, refused late) says nothing of the one out now:
+		 * acting on it would cut its count or clear rt_pending under
+		 * it. The venue echoes the request's timestamp. */
+		if (m->u.retransmit_reject.request_timestamp != s->rt_ts) {
+			n->rt_stale++;
+			break;
+		}
 		/* One in progress (a retry of ours while the first is still
 		 * answered): keep the gap, and ask again after the retry time
 		 * if nothing fills it. */

@@ -219,6 +219,8 @@ struct nxg_sess {
 	uint64_t last_tx, rt_sent;
 	uint64_t rt_retry_at;       /* refused THROTTLED: ask again no sooner (the venue's
 	                               budget covers the count then) */
+	uint64_t rt_ts;             /* the latest RetransmitRequest's timestamp (wall ns):
+	                               a RetransmitReject echoing another is stale */
 	uint64_t last_done;         /* the last request answered or declared lost (closed
 	                               loop: the next one is due then) */
 	uint64_t next_cl, tail;     /* next clOrdId; oldest that may still be in flight */
@@ -261,6 +263,8 @@ struct nxg_counts {
 	                                       loop spinning (--idle busy does, sleep must not) */
 	uint64_t rt_throttled;              /* of rt_rejects, RETRANSMIT_THROTTLED: the venue's
 	                                       retransmission budget, not a lost message */
+	uint64_t rt_stale;                  /* of rt_rejects, refusals of an earlier request
+	                                       than the session's latest: ignored */
 };
 
 /* One row of timeseries.csv: what happened to the measured requests during

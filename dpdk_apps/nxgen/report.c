@@ -189,7 +189,7 @@ void nxg_report_counts(FILE *f, const struct nxg_result *r)
 	C_(lost); C_(late); C_(gaps); C_(gap_msgs); C_(rt_requests); C_(rt_rejects); C_(recovered);
 	C_(duplicates); C_(hb_out); C_(hb_in); C_(dropped_test); C_(not_applied); C_(terminated);
 	C_(fallback); C_(window_full); C_(polls); C_(polls_empty); C_(polls_spun); C_(expired);
-	C_(rt_throttled);
+	C_(rt_throttled); C_(rt_stale);
 #undef C_
 	fprintf(f, "sessions %u\n", r->nsess);
 	for (int k = 0; k <= NXG_NKINDS; k++)
