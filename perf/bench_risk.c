@@ -41,6 +41,7 @@
  * rdtscp;lfence pair around every call (its cost printed, included).
  */
 #include <stdint.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,7 +338,7 @@ static void gen_replace(struct perf_rng *rng, const struct state *S, uint32_t po
 	c->old_qty = oo->qty;
 }
 
-static NX_ALWAYS_INLINE unsigned do_call(const struct nx_risk *r, const struct call *c)
+static NX_ALWAYS_INLINE unsigned do_call(struct nx_risk *r, const struct call *c)
 {
 	if (c->replace)
 		return nx_risk_check_replace(r, c->o.acct, c->o.inst, c->o.side, c->old_px, c->old_qty,
@@ -349,7 +350,7 @@ static NX_ALWAYS_INLINE unsigned do_call(const struct nx_risk *r, const struct c
 
 /* Throughput: every call, no per-call timing. Returns ticks; *bad counts
  * answers that differ from generation. */
-NX_NOINLINE static uint64_t run_batch(const struct nx_risk *r, const struct call *c, size_t n,
+NX_NOINLINE static uint64_t run_batch(struct nx_risk *r, const struct call *c, size_t n,
 				      size_t *bad)
 {
 	size_t diff = 0;
@@ -361,7 +362,7 @@ NX_NOINLINE static uint64_t run_batch(const struct nx_risk *r, const struct call
 	return t;
 }
 
-NX_NOINLINE static size_t run_timed(const struct nx_risk *r, const struct call *c, size_t n,
+NX_NOINLINE static size_t run_timed(struct nx_risk *r, const struct call *c, size_t n,
 				    uint32_t *lat)
 {
 	size_t diff = 0;
@@ -401,6 +402,7 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 	size_t n = O->ops, bad = 0;
 	uint64_t by_outcome[256] = { 0 };
 	perf_rng_seed(&rng, O->seed ^ (uint64_t)pool << 8 ^ (uint64_t)replace);
+	uint64_t walks0 = nx_risk_exposure_walks(S->r);
 	for (size_t i = 0; i < n; i++) {
 		struct call *c = &calls[i];
 		memset(c, 0, sizeof(*c));
@@ -416,6 +418,7 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 	/* Warm up, then throughput: the median of reps batches. */
 	double mops[PERF_MAX_REPS];
 	int reps = O->reps < PERF_MAX_REPS ? O->reps : PERF_MAX_REPS;
+	uint64_t walks_gen = nx_risk_exposure_walks(S->r) - walks0;
 	long csw = perf_nivcsw();
 	run_batch(S->r, calls, n, &bad);
 	for (int k = 0; k < reps && !bad; k++)
@@ -425,6 +428,8 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 	if (!bad)
 		bad = run_timed(S->r, calls, n, lat);
 	csw_timed = perf_nivcsw() - csw_timed;
+	/* the warm-up, reps batches and the timed pass */
+	double walks_pass = (double)(nx_risk_exposure_walks(S->r) - walks0 - walks_gen) / (reps + 2);
 	if (bad) {
 		fprintf(stderr, "bench_risk: %s: %zu answers differ from generation\n", name, bad);
 		return -1;
@@ -455,8 +460,9 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 	printf("bench_risk info case=%s mops_reps=", name);
 	for (int k = 0; k < reps; k++)
 		printf("%s%.2f", k ? "," : "", mops[k]);
-	printf(" preempted_batch=%ld preempted_timed=%ld pass=%.1f%% accounts=%u\n", csw, csw_timed,
-	       100.0 * (double)by_outcome[0] / (double)n, pool);
+	printf(" preempted_batch=%ld preempted_timed=%ld pass=%.1f%% accounts=%u walks_gen=%" PRIu64
+	       " walks_pass=%.0f\n", csw, csw_timed, 100.0 * (double)by_outcome[0] / (double)n, pool,
+	       walks_gen, walks_pass);
 	fflush(stdout);
 	return 0;
 }

@@ -4,7 +4,7 @@
  * Pre-trade risk: every check passes at its boundary and fails one unit
  * past it, with its own reason; the exposure state follows a book driven
  * through risk exactly (checked against a recount from the book after a
- * long random run); the credit check's fast bound never changes an outcome
+ * long random run); the credit check's bounds never change an outcome
  * (differential against the credit sum recomputed from the public state).
  */
 #include <stdarg.h>
@@ -656,12 +656,15 @@ static void test_exposure_follows_book_every_path(void **state)
 }
 
 /*
- * The credit check passes without summing the exposure when a bound
- * (sum of |position| x the highest reference price) is within the limit.
- * Differential: along a random run, with limits set around the exact credit
- * sum (recomputed here from the public state, saturating as docs/risk.md
- * says) and sometimes far above it, every check must give the outcome of
- * the exact sum, also while an external reference price moves the bound.
+ * The credit check decides without summing the exposure when its bounds
+ * (the exposure at the stamped prices, plus or minus what the references
+ * have moved since; at most sum |position| x the highest reference price)
+ * are both within the limit or both past it. Differential: along a random
+ * run, with limits set around the exact credit sum (recomputed here from
+ * the public state, saturating as docs/risk.md says) and sometimes far
+ * above it, every check must give the outcome of the exact sum, while
+ * trades and external reference prices move the references both ways; and
+ * the run must decide from the bounds (passes and refusals) and by walking.
  */
 static int64_t sat_add(int64_t a, int64_t b)
 {
@@ -691,7 +694,7 @@ static void test_credit_bound_matches_recount(void **state)
 {
 	struct fx *f = *state;
 	uint64_t x = 0x9e3779b97f4a7c15ull;
-	unsigned checked = 0, passed = 0, rejected = 0;
+	unsigned checked = 0, passed = 0, rejected = 0, walked = 0, fast_rejected = 0;
 	for (unsigned a = 0; a < 2; a++) {
 		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_MAX_ORDER_NOTIONAL, INT64_MAX);
 		nx_risk_set_limit(f->risk, f->acct[a].id, NX_LIMIT_POSITION, INT64_MAX);
@@ -759,6 +762,7 @@ static void test_credit_bound_matches_recount(void **state)
 		if (limit < 0)
 			limit = 0;
 		assert_int_equal(nx_risk_set_limit(f->risk, acct, NX_LIMIT_CREDIT, limit), 0);
+		uint64_t walks = nx_risk_exposure_walks(f->risk);
 		unsigned why;
 		if (replace) {
 			why = nx_risk_check_replace(f->risk, acct, inst, side, old_px, old_qty, cpx, qty);
@@ -773,11 +777,15 @@ static void test_credit_bound_matches_recount(void **state)
 		checked++;
 		passed += !why;
 		rejected += !!why;
+		walked += nx_risk_exposure_walks(f->risk) != walks;
+		fast_rejected += why && nx_risk_exposure_walks(f->risk) == walks;
 		assert_int_equal(nx_risk_set_limit(f->risk, acct, NX_LIMIT_CREDIT, INT64_MAX), 0);
 	}
 	/* both outcomes, many times each */
 	assert_true(checked > 15000);
 	assert_true(passed > 3000 && rejected > 3000);
+	/* and each way of deciding: from the bounds, refusals too, and the walk */
+	assert_true(walked > 500 && checked - walked > 5000 && fast_rejected > 1000);
 }
 
 /* Ids past the direct-indexed range go through the hash map; positions past

@@ -15,8 +15,10 @@
  *
  * State follows the book's events: feed every event of every command to
  * nx_risk_on_event, in order, and the open quantities, open notional,
- * positions and last trade prices stay exact. The checks read that state;
- * nothing here reads a clock, allocates after init, locks or logs.
+ * positions and last trade prices stay exact. The checks read that state,
+ * and a credit check may refresh the account's cached exposure bounds
+ * (work only: never an outcome); nothing here reads a clock, allocates
+ * after init, locks or logs.
  *
  * Threading: single writer, like the book it shadows.
  */
@@ -85,12 +87,12 @@ int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a);
 /* 0 when the order may go to the book, else its nx_reject_reason. An
  * unknown account or instrument, a bad side, a quantity <= 0 and a limit
  * price <= 0 pass through: the book rejects them with their own reasons. */
-unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *o);
+unsigned nx_risk_check_new(struct nx_risk *r, const struct nx_risk_order *o);
 
 /* A replace of a live order (side, old price, old open quantity) to a new
  * price and open quantity: the same checks on the difference it makes. A
  * new quantity or price <= 0 passes through, as above. */
-unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
+unsigned nx_risk_check_replace(struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
 			       unsigned side, nx_px_t old_px, nx_qty_t old_qty, nx_px_t px,
 			       nx_qty_t qty);
 
@@ -146,5 +148,9 @@ int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct);
 
 /* The account's limits as now. 0 or -ENOENT. */
 int nx_risk_limits(const struct nx_risk *r, nx_acct_t acct, struct nx_limits *out);
+
+/* Credit checks so far that summed the account's exposure because its
+ * bounds straddled the limit (docs/risk.md, "The credit check's work"). */
+uint64_t nx_risk_exposure_walks(const struct nx_risk *r);
 
 #endif /* NX_RISK_H */

@@ -20,14 +20,22 @@
  * away every other order's notional.) The exposure, sum |position| x
  * reference, saturates at INT64_MAX, which can only make a check stricter.
  *
- * The credit check first tries a bound: each account keeps abs_lots, the
- * sum of |position| over its instruments (moved by every FILL), and the
- * venue keeps max_ref, the highest reference price any instrument has had
- * (it only rises). The exposure, sum |position| x reference, is at most
- * abs_lots x max_ref, and the credit sum is monotone in it, so when the
- * bound is within the limit the exact sum is too and the check passes; only
- * otherwise is the exposure summed (near the limit, or past it). The outcome
- * is the exact check's in every case; the bound only decides the work.
+ * The credit check decides from bounds on the exposure when it can, and
+ * sums it only when the bounds straddle the limit. Each account keeps
+ * abs_lots, the sum of |position| over its instruments, and expo, the sum of
+ * its cells' terms, a term being |position| x the reference price at the
+ * last fill or walk that counted it; each FILL moves both exactly. The venue
+ * keeps moved, the sum of |change| of every reference price so far, and
+ * each account moved_at, its value when every held cell was last counted
+ * (by a walk). Since then no reference has moved by more than
+ * moved - moved_at, so the exposure lies within expo -/+ abs_lots x (moved -
+ * moved_at); it is also at most abs_lots x max_ref, max_ref being the
+ * highest reference price ever in use. A check whose credit sum passes at
+ * the upper bound passes, one that fails at the lower bound fails, and only
+ * between them are the held cells walked: exactly summed, and counted again,
+ * so the next checks of that account start from a tight bound. The outcome
+ * is the exact sum's in every case; the bounds only decide the work, and a
+ * check's only write is that cache.
  *
  * Ids below DIRECT_IDS are found through a direct array, larger ids through
  * the hash map.
@@ -50,14 +58,18 @@
  * it is the exact sum; 2^20 instruments x 2^43 lots cannot wrap 64 bits. */
 #define ABS_CLAMP (UINT64_C(1) << 43)
 
-/* What a check reads of an account, in one cache line (the ids, needed only
- * by the hash map's probes, are apart in acct_ids). */
+/* What a check reads of an account, in one cache line: its open orders, the
+ * exposure bounds (see the top) and the limits the checks compare with (a
+ * copy of those in lims[], which also holds the session's throttle). The
+ * kill flag is in killed[], the ids (needed only by the hash map's probes)
+ * in acct_ids. */
 struct racct {
-	uint8_t killed;
-	uint32_t open_orders;
 	int64_t open_notional;
 	uint64_t abs_lots;         /* see ABS_CLAMP */
-	struct nx_limits lim;
+	uint64_t expo;             /* sum of its cells' terms (nx_risk.term) */
+	uint64_t moved_at;         /* nx_risk.moved when each held cell was counted */
+	int64_t max_order_notional, position_limit, credit_limit;
+	uint32_t open_orders, max_open_orders;
 };
 NX_STATIC_ASSERT(sizeof(struct racct) <= NX_CACHE_LINE, "an account's check state is one line");
 
@@ -79,8 +91,13 @@ struct rpos {
 struct nx_risk {
 	struct racct *accts;
 	nx_acct_t *acct_ids;       /* [account slot] */
+	struct nx_limits *lims;    /* [account slot] */
+	uint8_t *acct_killed;      /* [account slot] */
 	struct rinst *insts;
 	struct rpos *pos;          /* [account slot * max_instruments + instrument slot] */
+	uint64_t *term;            /* [the same]: abs_clamped(pos) x the reference when
+				      counted, its part of the account's expo modulo
+				      2^64; apart from pos, which the checks read */
 	uint64_t *restricted;      /* [account slot * words] */
 	uint64_t *held;            /* [account slot * words] */
 	uint32_t *acct_dir, *inst_dir; /* [id] -> slot, ids < DIRECT_IDS */
@@ -88,6 +105,8 @@ struct nx_risk {
 	uint32_t nacct, ninst, words;
 	uint8_t venue_killed;
 	nx_px_t max_ref;           /* >= every reference price ever in use, >= 0 */
+	uint64_t moved;            /* sum of |change| of every reference price */
+	uint64_t walks;            /* credit checks that summed the exposure */
 	struct nx_risk_config cfg;
 	void *alloc;
 };
@@ -95,7 +114,7 @@ struct nx_risk {
 /* --- Layout ---------------------------------------------------------------- */
 
 struct layout {
-	size_t accts, acct_ids, insts, pos, restricted, held, acct_map, inst_map, acct_dir, inst_dir;
+	size_t accts, acct_ids, lims, acct_killed, insts, pos, term, restricted, held, acct_map, inst_map, acct_dir, inst_dir;
 	size_t total;
 	uint32_t acct_cap, inst_cap, words;
 };
@@ -122,8 +141,11 @@ static int layout_of(const struct nx_risk_config *c, struct layout *L)
 	size_t bits = (size_t)c->max_accounts * L->words;
 	if (lay(&cur, c->max_accounts, sizeof(struct racct), &L->accts) ||
 	    lay(&cur, c->max_accounts, sizeof(nx_acct_t), &L->acct_ids) ||
+	    lay(&cur, c->max_accounts, sizeof(struct nx_limits), &L->lims) ||
+	    lay(&cur, c->max_accounts, 1, &L->acct_killed) ||
 	    lay(&cur, c->max_instruments, sizeof(struct rinst), &L->insts) ||
 	    lay(&cur, cells, sizeof(struct rpos), &L->pos) ||
+	    lay(&cur, cells, sizeof(uint64_t), &L->term) ||
 	    lay(&cur, bits, sizeof(uint64_t), &L->restricted) ||
 	    lay(&cur, bits, sizeof(uint64_t), &L->held) ||
 	    lay(&cur, L->acct_cap, sizeof(uint32_t), &L->acct_map) ||
@@ -155,8 +177,11 @@ struct nx_risk *nx_risk_init(void *mem, size_t len, const struct nx_risk_config 
 	r->words = L.words;
 	r->accts = (struct racct *)(base + L.accts);
 	r->acct_ids = (nx_acct_t *)(base + L.acct_ids);
+	r->lims = (struct nx_limits *)(base + L.lims);
+	r->acct_killed = (uint8_t *)(base + L.acct_killed);
 	r->insts = (struct rinst *)(base + L.insts);
 	r->pos = (struct rpos *)(base + L.pos);
+	r->term = (uint64_t *)(base + L.term);
 	r->restricted = (uint64_t *)(base + L.restricted);
 	r->held = (uint64_t *)(base + L.held);
 	r->acct_map = (struct idmap){ (uint32_t *)(base + L.acct_map), L.acct_cap - 1 };
@@ -220,10 +245,15 @@ static inline struct rpos *cell(const struct nx_risk *r, uint32_t a, uint32_t i)
 	return &r->pos[(size_t)a * r->cfg.max_instruments + i];
 }
 
-static inline void raise_max_ref(struct nx_risk *r, nx_px_t px)
+/* Every change of a reference price in use goes through here: it is what
+ * the exposure bounds (see the top) count. */
+static inline void set_ref(struct nx_risk *r, struct rinst *in, nx_px_t ref)
 {
-	if (px > r->max_ref)
-		r->max_ref = px;
+	r->moved += ref > in->ref ? (uint64_t)ref - (uint64_t)in->ref
+				  : (uint64_t)in->ref - (uint64_t)ref;
+	in->ref = ref;
+	if (ref > r->max_ref)
+		r->max_ref = ref;
 }
 
 static inline int bit(const uint64_t *set, uint32_t i) { return (int)((set[i >> 6] >> (i & 63)) & 1); }
@@ -240,11 +270,22 @@ int nx_risk_add_instrument(struct nx_risk *r, const struct nx_instrument *in)
 	uint32_t ix = r->ninst++;
 	r->insts[ix] = (struct rinst){ .id = in->id, .tick = in->tick, .band_ticks = in->band_ticks,
 		.last_px = in->ref_px, .ref = in->ref_px };
+	set_ref(r, &r->insts[ix], in->ref_px); /* no move: max_ref */
 	idmap_insert(&r->inst_map, idmap_mix(in->id), ix);
 	if (in->id < DIRECT_IDS)
 		r->inst_dir[in->id] = ix;
-	raise_max_ref(r, in->ref_px);
 	return 0;
+}
+
+/* lims[] is the account's limits; the account's line keeps a copy of those
+ * the checks read. */
+static void put_limits(struct racct *ac, struct nx_limits *lims, const struct nx_limits *l)
+{
+	*lims = *l;
+	ac->max_order_notional = l->max_order_notional;
+	ac->position_limit = l->position_limit;
+	ac->credit_limit = l->credit_limit;
+	ac->max_open_orders = l->max_open_orders;
 }
 
 int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a)
@@ -259,8 +300,9 @@ int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a)
 		if (inst_ix(r, a->restricted[k]) == NIL)
 			return -ENOENT;
 	uint32_t ix = r->nacct++;
-	r->accts[ix] = (struct racct){ .lim = a->limits };
 	r->acct_ids[ix] = a->id;
+	r->accts[ix] = (struct racct){ .moved_at = r->moved };
+	put_limits(&r->accts[ix], &r->lims[ix], &a->limits);
 	uint64_t *set = &r->restricted[(size_t)ix * r->words];
 	for (uint32_t k = 0; k < a->nrestricted; k++) {
 		uint32_t i = inst_ix(r, a->restricted[k]);
@@ -295,29 +337,58 @@ static inline nx_px_t ref_px(const struct rinst *in)
 	return in->ref;
 }
 
-/* |position| x reference over the instruments the account holds. */
-static int64_t position_exposure(const struct nx_risk *r, uint32_t a)
+static inline uint64_t abs_clamped(int64_t v)
+{
+	uint64_t a = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	return a < ABS_CLAMP ? a : ABS_CLAMP;
+}
+
+/* |position| x reference over the instruments the account holds, exactly
+ * (saturating); counts each held cell's term at its reference and refreshes the
+ * account's expo and moved_at (see the top). */
+static NX_NOINLINE int64_t exposure_walk(struct nx_risk *r, uint32_t a)
 {
 	const uint64_t *held = &r->held[(size_t)a * r->words];
 	const struct rpos *row = cell(r, a, 0);
+	uint64_t *term = &r->term[(size_t)a * r->cfg.max_instruments];
 	int64_t sum = 0;
+	uint64_t expo = 0;
 	for (uint32_t w = 0; w < r->words; w++)
 		for (uint64_t bits = held[w]; bits; bits &= bits - 1) {
 			uint32_t i = (w << 6) + (uint32_t)NX_CTZ64(bits);
 			int64_t p = row[i].pos;
-			sum = add_sat(sum, mul_sat(p < 0 ? -p : p, r->insts[i].ref));
+			nx_px_t ref = r->insts[i].ref;
+			sum = add_sat(sum, mul_sat(p < 0 ? -p : p, ref));
+			term[i] = abs_clamped(p) * (uint64_t)ref;
+			expo += term[i];
 		}
+	r->accts[a].expo = expo;
+	r->accts[a].moved_at = r->moved;
+	r->walks++;
 	return sum;
 }
 
-/* abs_lots x max_ref >= position_exposure(): each term |p| x ref is at most
- * |p| x max_ref (|p| >= 0, ref <= max_ref), and saturating sums and
- * products are monotone. */
-static inline int64_t exposure_bound(const struct nx_risk *r, const struct racct *ac)
+/* Is open + exposure beyond the account's credit? From the bounds when
+ * they agree, else from the walk (see the top). While abs_lots x max_ref
+ * fits, no term was clamped and expo, at most that product, is exact. */
+static NX_ALWAYS_INLINE int over_credit(struct nx_risk *r, uint32_t a, int64_t open)
 {
-	if (ac->abs_lots >= ABS_CLAMP)
-		return INT64_MAX; /* not known exactly: the slow path decides */
-	return mul_sat((int64_t)ac->abs_lots, r->max_ref);
+	const struct racct *ac = &r->accts[a];
+	int64_t cap, spread;
+	if (NX_LIKELY(ac->abs_lots < ABS_CLAMP &&
+		      !__builtin_mul_overflow((int64_t)ac->abs_lots, r->max_ref, &cap))) {
+		int64_t expo = (int64_t)ac->expo; /* 0 <= expo <= cap */
+		uint64_t drift = r->moved - ac->moved_at;
+		if (drift > INT64_MAX ||
+		    __builtin_mul_overflow((int64_t)ac->abs_lots, (int64_t)drift, &spread))
+			spread = INT64_MAX;
+		int64_t hi = spread > cap - expo ? cap : expo + spread;
+		if (NX_LIKELY(add_sat(open, hi) <= ac->credit_limit))
+			return 0;
+		if (add_sat(open, spread > expo ? 0 : expo - spread) > ac->credit_limit)
+			return 1;
+	}
+	return add_sat(open, exposure_walk(r, a)) > ac->credit_limit;
 }
 
 /*
@@ -332,7 +403,7 @@ static inline int64_t exposure_bound(const struct nx_risk *r, const struct racct
  * orders, so an account at its maximum can still take liquidity, e.g. to
  * flatten a position.
  */
-static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint32_t i,
+static NX_ALWAYS_INLINE unsigned check(struct nx_risk *r, uint32_t a, uint32_t i,
 					unsigned side, int is_market, nx_px_t px, nx_qty_t qty,
 					nx_qty_t add_qty, int64_t add_notional, uint32_t add_orders,
 					uint32_t rests)
@@ -341,7 +412,7 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 	const struct rinst *in = &r->insts[i];
 	if (NX_UNLIKELY(r->venue_killed))
 		return NX_REJ_RISK_KILL_VENUE;
-	if (NX_UNLIKELY(ac->killed))
+	if (NX_UNLIKELY(r->acct_killed[a]))
 		return NX_REJ_RISK_KILL_ACCOUNT;
 	if (NX_UNLIKELY(in->killed))
 		return NX_REJ_RISK_KILL_INSTRUMENT;
@@ -354,28 +425,24 @@ static NX_ALWAYS_INLINE unsigned check(const struct nx_risk *r, uint32_t a, uint
 			return NX_REJ_RISK_PRICE_COLLAR;
 	}
 	int64_t notional;
-	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->lim.max_order_notional)
+	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->max_order_notional)
 		return NX_REJ_RISK_MAX_NOTIONAL;
-	if (rests && (uint64_t)ac->open_orders + 1 > ac->lim.max_open_orders)
+	if (rests && (uint64_t)ac->open_orders + 1 > ac->max_open_orders)
 		return NX_REJ_RISK_MAX_OPEN_ORDERS;
 	const struct rpos *p = cell(r, a, i);
 	int64_t worst = side == NX_SIDE_BUY ? add_sat(add_sat(p->pos, p->open_buy), add_qty)
 					     : add_sat(add_sat(p->open_sell, add_qty), -p->pos);
-	if ((add_orders || add_qty > 0) && worst > ac->lim.position_limit)
+	if ((add_orders || add_qty > 0) && worst > ac->position_limit)
 		return NX_REJ_RISK_POSITION_LIMIT;
 	if (!add_orders && add_notional <= 0)
 		return 0; /* a replace that adds no open notional adds no credit */
 	int64_t open; /* add_notional is exact here: the notional check passed */
 	if (__builtin_add_overflow(ac->open_notional, add_notional, &open))
 		return NX_REJ_RISK_CREDIT_LIMIT;
-	if (NX_LIKELY(add_sat(open, exposure_bound(r, ac)) <= ac->lim.credit_limit))
-		return 0;
-	if (add_sat(open, position_exposure(r, a)) > ac->lim.credit_limit)
-		return NX_REJ_RISK_CREDIT_LIMIT;
-	return 0;
+	return over_credit(r, a, open) ? NX_REJ_RISK_CREDIT_LIMIT : 0;
 }
 
-unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *o)
+unsigned nx_risk_check_new(struct nx_risk *r, const struct nx_risk_order *o)
 {
 	uint32_t a = acct_ix(r, o->acct), i = inst_ix(r, o->inst);
 	if (a == NIL || i == NIL || (o->side != NX_SIDE_BUY && o->side != NX_SIDE_SELL) ||
@@ -386,7 +453,7 @@ unsigned nx_risk_check_new(const struct nx_risk *r, const struct nx_risk_order *
 		     !o->never_rests);
 }
 
-unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
+unsigned nx_risk_check_replace(struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
 			       unsigned side, nx_px_t old_px, nx_qty_t old_qty, nx_px_t px,
 			       nx_qty_t qty)
 {
@@ -398,12 +465,6 @@ unsigned nx_risk_check_replace(const struct nx_risk *r, nx_acct_t acct, nx_inst_
 }
 
 /* --- State from events ------------------------------------------------------ */
-
-static inline uint64_t abs_clamped(int64_t v)
-{
-	uint64_t a = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	return a < ABS_CLAMP ? a : ABS_CLAMP;
-}
 
 /* px x qty modulo 2^64: what the state adds and takes away (see the top). */
 static inline uint64_t notional_mod(nx_px_t px, nx_qty_t qty)
@@ -432,20 +493,27 @@ void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 		open_delta(r, a, i, o->side, o->qty, notional_mod(o->px, o->qty), 1);
 }
 
-/* One side of a trade on instrument index i: the order's open exposure
- * shrinks by the fill, the account's position moves by it. The held bit
- * changes only when the position leaves or reaches zero (a fill moves it,
- * so at most one of the two is zero). */
-static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, const struct nx_ev_fill *f)
+/* One side of a trade on instrument index i at reference ref: the order's
+ * open exposure shrinks by the fill, the account's position moves by it,
+ * and the cell's term in expo is counted again at ref. The held bit changes
+ * only when the position leaves or reaches zero (a fill moves it, so at
+ * most one of the two is zero). */
+static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, nx_px_t ref,
+				     const struct nx_ev_fill *f)
 {
 	uint32_t a = acct_ix(r, f->acct);
 	if (a == NIL)
 		return;
 	open_delta(r, a, i, f->side, -f->qty, 0 - notional_mod(f->order_px, f->qty), f->leaves ? 0 : -1);
-	struct rpos *p = cell(r, a, i);
+	size_t c = (size_t)a * r->cfg.max_instruments + i;
+	struct rpos *p = &r->pos[c];
+	struct racct *ac = &r->accts[a];
 	int64_t was = p->pos;
 	p->pos = was + (f->side == NX_SIDE_BUY ? f->qty : -f->qty);
-	r->accts[a].abs_lots += abs_clamped(p->pos) - abs_clamped(was);
+	uint64_t now = abs_clamped(p->pos), term = now * (uint64_t)ref;
+	ac->abs_lots += now - abs_clamped(was);
+	ac->expo += term - r->term[c];
+	r->term[c] = term;
 	if ((was == 0) != (p->pos == 0))
 		r->held[(size_t)a * r->words + (i >> 6)] ^= UINT64_C(1) << (i & 63);
 }
@@ -457,10 +525,10 @@ void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
 		return;
 	struct rinst *in = &r->insts[i];
 	in->last_px = t->px;
-	in->ref = in->ext_px ? in->ext_px : t->px;
-	raise_max_ref(r, t->px);
-	on_fill(r, i, &t->maker);
-	on_fill(r, i, &t->taker);
+	if (!in->ext_px)
+		set_ref(r, in, t->px);
+	on_fill(r, i, in->ref, &t->maker);
+	on_fill(r, i, in->ref, &t->taker);
 }
 
 void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int closed)
@@ -511,7 +579,7 @@ int nx_risk_set_kill(struct nx_risk *r, unsigned scope, uint32_t id, int on)
 	case NX_KILL_ACCOUNT:
 		if ((ix = acct_ix(r, id)) == NIL)
 			return -ENOENT;
-		r->accts[ix].killed = !!on;
+		r->acct_killed[ix] = !!on;
 		return 0;
 	case NX_KILL_INSTRUMENT:
 		if ((ix = inst_ix(r, id)) == NIL)
@@ -531,8 +599,7 @@ int nx_risk_set_ref_px(struct nx_risk *r, nx_inst_t inst, nx_px_t px)
 	if (px < 0 || px % r->insts[i].tick)
 		return -EINVAL;
 	r->insts[i].ext_px = px;
-	r->insts[i].ref = px ? px : r->insts[i].last_px;
-	raise_max_ref(r, px);
+	set_ref(r, &r->insts[i], px ? px : r->insts[i].last_px);
 	return 0;
 }
 
@@ -541,19 +608,20 @@ int nx_risk_set_limit(struct nx_risk *r, nx_acct_t acct, unsigned limit, int64_t
 	uint32_t a = acct_ix(r, acct);
 	if (a == NIL)
 		return -ENOENT;
-	struct nx_limits *l = &r->accts[a].lim;
+	struct nx_limits l = r->lims[a];
 	int narrow = limit >= NX_LIMIT_MAX_OPEN_ORDERS;
 	if (value < 0 || (narrow && value > UINT32_MAX))
 		return -EINVAL;
 	switch (limit) {
-	case NX_LIMIT_MAX_ORDER_NOTIONAL: l->max_order_notional = value; break;
-	case NX_LIMIT_POSITION: l->position_limit = value; break;
-	case NX_LIMIT_CREDIT: l->credit_limit = value; break;
-	case NX_LIMIT_MAX_OPEN_ORDERS: l->max_open_orders = (uint32_t)value; break;
-	case NX_LIMIT_MSG_RATE: l->msg_rate = (uint32_t)value; break;
-	case NX_LIMIT_MSG_BURST: l->msg_burst = (uint32_t)value; break;
+	case NX_LIMIT_MAX_ORDER_NOTIONAL: l.max_order_notional = value; break;
+	case NX_LIMIT_POSITION: l.position_limit = value; break;
+	case NX_LIMIT_CREDIT: l.credit_limit = value; break;
+	case NX_LIMIT_MAX_OPEN_ORDERS: l.max_open_orders = (uint32_t)value; break;
+	case NX_LIMIT_MSG_RATE: l.msg_rate = (uint32_t)value; break;
+	case NX_LIMIT_MSG_BURST: l.msg_burst = (uint32_t)value; break;
 	default: return -EINVAL;
 	}
+	put_limits(&r->accts[a], &r->lims[a], &l);
 	return 0;
 }
 
@@ -575,7 +643,7 @@ int nx_risk_limits(const struct nx_risk *r, nx_acct_t acct, struct nx_limits *ou
 	uint32_t a = acct_ix(r, acct);
 	if (a == NIL)
 		return -ENOENT;
-	*out = r->accts[a].lim;
+	*out = r->lims[a];
 	return 0;
 }
 
@@ -584,11 +652,16 @@ int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct)
 	uint32_t a = acct_ix(r, acct);
 	if (a == NIL)
 		return -ENOENT;
-	return r->accts[a].killed ? NX_KILL_ACCOUNT : r->venue_killed ? NX_KILL_VENUE : 0;
+	return r->acct_killed[a] ? NX_KILL_ACCOUNT : r->venue_killed ? NX_KILL_VENUE : 0;
 }
 
 nx_px_t nx_risk_ref_px(const struct nx_risk *r, nx_inst_t inst)
 {
 	uint32_t i = inst_ix(r, inst);
 	return i == NIL ? 0 : ref_px(&r->insts[i]);
+}
+
+uint64_t nx_risk_exposure_walks(const struct nx_risk *r)
+{
+	return r->walks;
 }
