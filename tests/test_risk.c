@@ -32,9 +32,16 @@ struct fx {
 	nx_clid_t next_cl;
 };
 
+/* 1: trades go through nx_risk_on_match_trade, as the engine sends them,
+ * and the tests settle before their queries; 0: nx_risk_on_event. */
+static int g_match;
+
 static void to_risk(void *ctx, const struct nx_event *ev)
 {
-	nx_risk_on_event(ctx, ev);
+	if (g_match && ev->type == NX_EV_TRADE)
+		nx_risk_on_match_trade(ctx, &ev->u.trade);
+	else
+		nx_risk_on_event(ctx, ev);
 }
 
 static const struct nx_limits lim = {
@@ -463,7 +470,7 @@ static nx_oid_t g_last_oid;
 
 static void tee(void *ctx, const struct nx_event *ev)
 {
-	nx_risk_on_event(ctx, ev);
+	to_risk(ctx, ev);
 	if (ev->type == NX_EV_ACCEPTED)
 		g_last_oid = ev->u.order.oid;
 	if (ev->type == NX_EV_TRADE) {
@@ -477,6 +484,7 @@ static void tee(void *ctx, const struct nx_event *ev)
  * from the book, positions from the fills tee saw. */
 static void recount(struct fx *f, nx_acct_t last)
 {
+	nx_risk_settle(f->risk);
 	for (nx_acct_t acct = 1; acct <= last; acct++) {
 		int64_t notional = 0;
 		uint32_t orders = 0;
@@ -655,6 +663,14 @@ static void test_exposure_follows_book_every_path(void **state)
 	recount(f, 3);
 }
 
+/* The same through nx_risk_on_match_trade, as the engine sends trades. */
+static void test_exposure_follows_book_match_trades(void **state)
+{
+	g_match = 1;
+	test_exposure_follows_book_every_path(state);
+	g_match = 0;
+}
+
 /*
  * The credit check decides without summing the exposure when its bounds
  * (the exposure at the stamped prices, plus or minus what the references
@@ -786,6 +802,147 @@ static void test_credit_bound_matches_recount(void **state)
 	assert_true(passed > 3000 && rejected > 3000);
 	/* and each way of deciding: from the bounds, refusals too, and the walk */
 	assert_true(walked > 500 && checked - walked > 5000 && fast_rejected > 1000);
+}
+
+/*
+ * nx_risk_on_match_trade against nx_risk_on_trade: one book feeds two risk
+ * states, the second through nx_risk_on_match_trade as the engine does.
+ * Along a random run of every kind of command, checks near the credit
+ * limit (computed from the first) give the same outcome on both without the
+ * second being settled first, and once settled the two agree on every
+ * position, open quantity, open notional and open order count.
+ */
+struct two_risks {
+	struct nx_risk *now, *match;
+};
+
+static void to_two(void *ctx, const struct nx_event *ev)
+{
+	struct two_risks *t = ctx;
+	nx_risk_on_event(t->now, ev);
+	if (ev->type == NX_EV_TRADE)
+		nx_risk_on_match_trade(t->match, &ev->u.trade);
+	else
+		nx_risk_on_event(t->match, ev);
+}
+
+static void same_state(struct two_risks *t)
+{
+	nx_risk_settle(t->match);
+	for (nx_acct_t acct = A; acct <= B; acct++)
+		for (nx_inst_t inst = INST; inst <= INST2; inst++) {
+			struct nx_risk_exposure x, y;
+			assert_int_equal(nx_risk_exposure(t->now, acct, inst, &x), 0);
+			assert_int_equal(nx_risk_exposure(t->match, acct, inst, &y), 0);
+			assert_int_equal(x.position, y.position);
+			assert_int_equal(x.open_buy, y.open_buy);
+			assert_int_equal(x.open_sell, y.open_sell);
+			assert_int_equal(x.open_notional, y.open_notional);
+			assert_int_equal(x.open_orders, y.open_orders);
+			assert_int_equal(x.ref_px, y.ref_px);
+		}
+}
+
+static void test_match_trades_settle_like_trades(void **state)
+{
+	struct fx *f = *state;
+	struct nx_risk_config rc = { .max_accounts = 4, .max_instruments = 3 };
+	struct two_risks t = { f->risk, nx_risk_create(&rc) };
+	assert_non_null(t.match);
+	struct nx_instrument i1 = { .id = INST, .symbol = "ONE", .band_ticks = 10, .ref_px = 1000 };
+	struct nx_instrument i2 = { .id = INST2, .symbol = "TWO", .tick = 5, .band_ticks = 4 };
+	nx_instrument_defaults(&i1);
+	nx_instrument_defaults(&i2);
+	assert_int_equal(nx_risk_add_instrument(t.match, &i1), 0);
+	assert_int_equal(nx_risk_add_instrument(t.match, &i2), 0);
+	struct nx_limits open = { INT64_MAX, INT64_MAX, INT64_MAX, 100000, 1, 1 };
+	for (unsigned a = 0; a < 2; a++) {
+		struct nx_account_config c = { .id = f->acct[a].id, .limits = open };
+		assert_int_equal(nx_risk_add_account(t.match, &c), 0);
+		for (unsigned k = NX_LIMIT_MAX_ORDER_NOTIONAL; k <= NX_LIMIT_MAX_OPEN_ORDERS; k++)
+			assert_int_equal(nx_risk_set_limit(t.now, c.id, k, k == NX_LIMIT_MAX_OPEN_ORDERS
+							   ? 100000 : INT64_MAX), 0);
+	}
+	nx_book_set_sink(f->book, to_two, &t);
+	uint64_t x = 0x5851f42d4c957f2dull;
+	unsigned checks = 0, refused = 0, pending = 0;
+	for (int step = 0; step < 20000; step++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		nx_acct_t acct = (x & 1) ? A : B;
+		nx_inst_t inst = (x & 2) ? INST : INST2;
+		nx_px_t tick = inst == INST ? 1 : 5;
+		unsigned side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL;
+		nx_px_t px = (inst == INST ? 995 : 100) + (nx_px_t)((x >> 8) % 11) * tick;
+		unsigned k = (unsigned)((x >> 40) % 8);
+		switch ((x >> 20) % 8) {
+		case 0: case 1: case 2: case 3: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.px = px, .qty = 1 + (nx_qty_t)((x >> 30) % 30), .side = (uint8_t)side,
+				.type = NX_ORD_LIMIT, .stp = (uint8_t)((x >> 52) % 6),
+				.tif = k < 5 ? NX_TIF_GTC : k < 7 ? NX_TIF_IOC : NX_TIF_FOK,
+				.display = k < 2 ? 2 : 0 };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		case 4: {
+			struct nx_cancel c = { .acct = acct, .oid = 1 + (x >> 24) % f->next_cl };
+			nx_book_cancel(f->book, &c);
+			break;
+		}
+		case 5: {
+			struct nx_replace r = { .acct = acct, .cl = f->next_cl++,
+				.oid = 1 + (x >> 24) % f->next_cl, .px = px,
+				.qty = 1 + (nx_qty_t)((x >> 34) % 20) };
+			nx_book_replace(f->book, &r);
+			break;
+		}
+		case 6: {
+			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
+				.qty = 1 + (nx_qty_t)((x >> 30) % 40), .side = (uint8_t)side,
+				.type = NX_ORD_MARKET, .tif = NX_TIF_IOC };
+			nx_book_new_order(f->book, &o);
+			break;
+		}
+		default:
+			if ((x >> 36) % 32 == 0) {
+				nx_px_t ext = (x >> 41) % 2 ? 0 : (nx_px_t)(990 + (x >> 44) % 20) * tick;
+				assert_int_equal(nx_risk_set_ref_px(t.now, inst, ext), 0);
+				assert_int_equal(nx_risk_set_ref_px(t.match, inst, ext), 0);
+			}
+			break;
+		}
+		/* a check near the credit limit, on both, the second unsettled */
+		nx_risk_settle(t.now); /* nothing to settle: it took every trade at once */
+		struct nx_risk_exposure e1 = expo(f, acct, INST), e2 = expo(f, acct, INST2);
+		int64_t exposure = sat_add(sat_mul(e1.position < 0 ? -e1.position : e1.position,
+						   e1.ref_px),
+					   sat_mul(e2.position < 0 ? -e2.position : e2.position,
+						   e2.ref_px));
+		nx_px_t cpx = nx_risk_ref_px(t.now, inst);
+		nx_qty_t qty = 1 + (nx_qty_t)((x >> 50) % 9);
+		int64_t limit = sat_add(sat_add(e1.open_notional, cpx * qty), exposure);
+		limit = sat_add(limit, (int64_t)((x >> 12) % 2001) - 1000);
+		if (limit < 0)
+			limit = 0;
+		assert_int_equal(nx_risk_set_limit(t.now, acct, NX_LIMIT_CREDIT, limit), 0);
+		assert_int_equal(nx_risk_set_limit(t.match, acct, NX_LIMIT_CREDIT, limit), 0);
+		struct nx_risk_exposure before;
+		assert_int_equal(nx_risk_exposure(t.match, acct, inst, &before), 0);
+		struct nx_risk_exposure now_e = expo(f, acct, inst);
+		pending += before.position != now_e.position;
+		struct nx_risk_order ro = { .acct = acct, .inst = inst, .side = (uint8_t)side,
+					    .px = cpx, .qty = qty };
+		unsigned why = nx_risk_check_new(t.now, &ro);
+		assert_int_equal(nx_risk_check_new(t.match, &ro), why);
+		checks++;
+		refused += why == NX_REJ_RISK_CREDIT_LIMIT;
+		if (step % 64 == 63)
+			same_state(&t);
+	}
+	same_state(&t);
+	/* checks found a taker to settle, and went both ways */
+	assert_true(pending > 300 && refused > 1000 && checks - refused > 1000);
+	nx_risk_destroy(t.match);
 }
 
 /* Ids past the direct-indexed range go through the hash map; positions past
@@ -938,6 +1095,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exposure_follows_book, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exposure_follows_book_every_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_bound_matches_recount, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_trades_settle_like_trades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exposure_follows_book_match_trades, setup, teardown),
 		cmocka_unit_test(test_setup_errors),
 		cmocka_unit_test(test_large_ids_and_positions),
 	};

@@ -108,6 +108,16 @@ void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t);
 void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int closed);
 void nx_risk_on_replaced(struct nx_risk *r, const struct nx_ev_replace *p);
 
+/* A TRADE as nx_risk_on_trade applies it, but cheaper for a match of many
+ * trades (the engine's): the maker's fill at once, the taker's summed over
+ * the consecutive trades of its order and applied when a check runs, when
+ * another order's match starts, or by nx_risk_settle. The checks always see
+ * the settled state; the queries below do not settle (they are const), so
+ * call nx_risk_settle before them. The settled state is the one
+ * nx_risk_on_trade gives. */
+void nx_risk_on_match_trade(struct nx_risk *r, const struct nx_ev_trade *t);
+void nx_risk_settle(struct nx_risk *r);
+
 /* --- Control (admin, between commands) ------------------------------------ */
 
 /* Set or clear a kill switch. id is ignored for NX_KILL_VENUE. The caller

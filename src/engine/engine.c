@@ -372,7 +372,8 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		break;
 	case NX_EV_TRADE: {
 		const struct nx_ev_trade *t = &ev->u.trade;
-		nx_risk_on_trade(e->risk, t);
+		/* the taker's fills summed: risk settles them at its next check */
+		nx_risk_on_match_trade(e->risk, t);
 		e->st.fills += 2;
 		fill_report(e, &t->maker, t->aggressor);
 		fill_report(e, &t->taker, t->aggressor);

@@ -88,6 +88,17 @@ struct rpos {
 	int64_t pos, open_buy, open_sell;
 };
 
+/* The taker's side of the match in progress, summed over its trades
+ * (nx_risk_on_match_trade) until settled; qty 0: none. */
+struct rtaker {
+	nx_oid_t oid;
+	uint32_t a, i;
+	unsigned side;
+	int closes;        /* its last fill left nothing open */
+	nx_px_t order_px;
+	nx_qty_t qty;
+};
+
 struct nx_risk {
 	struct racct *accts;
 	nx_acct_t *acct_ids;       /* [account slot] */
@@ -107,6 +118,7 @@ struct nx_risk {
 	nx_px_t max_ref;           /* >= every reference price ever in use, >= 0 */
 	uint64_t moved;            /* sum of |change| of every reference price */
 	uint64_t walks;            /* credit checks that summed the exposure */
+	struct rtaker taker;
 	struct nx_risk_config cfg;
 	void *alloc;
 };
@@ -314,6 +326,18 @@ int nx_risk_add_account(struct nx_risk *r, const struct nx_account_config *a)
 	return 0;
 }
 
+static NX_NOINLINE void settle_taker(struct nx_risk *r);
+
+/* What the checks do first: the taker of a match (nx_risk_on_match_trade)
+ * is part of what they read from then on. Nothing else needs it: every
+ * update adds to the state, so they commute with the taker's, which
+ * applies its sum to the cell as it then is. */
+static NX_ALWAYS_INLINE void settle(struct nx_risk *r)
+{
+	if (NX_UNLIKELY(r->taker.qty))
+		settle_taker(r);
+}
+
 /* --- Checks ----------------------------------------------------------------- */
 
 static inline int64_t mul_sat(int64_t a, int64_t b)
@@ -444,6 +468,7 @@ static NX_ALWAYS_INLINE unsigned check(struct nx_risk *r, uint32_t a, uint32_t i
 
 unsigned nx_risk_check_new(struct nx_risk *r, const struct nx_risk_order *o)
 {
+	settle(r);
 	uint32_t a = acct_ix(r, o->acct), i = inst_ix(r, o->inst);
 	if (a == NIL || i == NIL || (o->side != NX_SIDE_BUY && o->side != NX_SIDE_SELL) ||
 	    o->qty <= 0 || (o->px <= 0 && !o->is_market))
@@ -457,6 +482,7 @@ unsigned nx_risk_check_replace(struct nx_risk *r, nx_acct_t acct, nx_inst_t inst
 			       unsigned side, nx_px_t old_px, nx_qty_t old_qty, nx_px_t px,
 			       nx_qty_t qty)
 {
+	settle(r);
 	uint32_t a = acct_ix(r, acct), i = inst_ix(r, inst);
 	if (a == NIL || i == NIL || qty <= 0 || px <= 0)
 		return 0; /* the book's BAD_QTY, BAD_PRICE */
@@ -493,23 +519,21 @@ void nx_risk_on_accepted(struct nx_risk *r, const struct nx_ev_order *o)
 		open_delta(r, a, i, o->side, o->qty, notional_mod(o->px, o->qty), 1);
 }
 
-/* One side of a trade on instrument index i at reference ref: the order's
- * open exposure shrinks by the fill, the account's position moves by it,
- * and the cell's term in expo is counted again at ref. The held bit changes
- * only when the position leaves or reaches zero (a fill moves it, so at
- * most one of the two is zero). */
-static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, nx_px_t ref,
-				     const struct nx_ev_fill *f)
+/* qty lots of an order (side, limit order_px) of account a filled in
+ * instrument i, at reference ref: the order's open exposure shrinks by them,
+ * the account's position moves by them, and the cell's term in expo is
+ * counted again at ref; closes: the order has nothing left open. The held
+ * bit changes only when the position leaves or reaches zero (a fill moves
+ * it, so at most one of the two is zero). */
+static NX_ALWAYS_INLINE void apply_fill(struct nx_risk *r, uint32_t a, uint32_t i, unsigned side,
+					nx_qty_t qty, nx_px_t order_px, int closes, nx_px_t ref)
 {
-	uint32_t a = acct_ix(r, f->acct);
-	if (a == NIL)
-		return;
-	open_delta(r, a, i, f->side, -f->qty, 0 - notional_mod(f->order_px, f->qty), f->leaves ? 0 : -1);
+	open_delta(r, a, i, side, -qty, 0 - notional_mod(order_px, qty), -closes);
 	size_t c = (size_t)a * r->cfg.max_instruments + i;
 	struct rpos *p = &r->pos[c];
 	struct racct *ac = &r->accts[a];
 	int64_t was = p->pos;
-	p->pos = was + (f->side == NX_SIDE_BUY ? f->qty : -f->qty);
+	p->pos = was + (side == NX_SIDE_BUY ? qty : -qty);
 	uint64_t now = abs_clamped(p->pos), term = now * (uint64_t)ref;
 	ac->abs_lots += now - abs_clamped(was);
 	ac->expo += term - r->term[c];
@@ -518,17 +542,69 @@ static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, nx_px_t ref,
 		r->held[(size_t)a * r->words + (i >> 6)] ^= UINT64_C(1) << (i & 63);
 }
 
-void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
+static NX_ALWAYS_INLINE void on_fill(struct nx_risk *r, uint32_t i, nx_px_t ref,
+				     const struct nx_ev_fill *f)
+{
+	uint32_t a = acct_ix(r, f->acct);
+	if (a != NIL)
+		apply_fill(r, a, i, f->side, f->qty, f->order_px, !f->leaves, ref);
+}
+
+static NX_NOINLINE void settle_taker(struct nx_risk *r)
+{
+	struct rtaker *t = &r->taker;
+	apply_fill(r, t->a, t->i, t->side, t->qty, t->order_px, t->closes, r->insts[t->i].ref);
+	t->qty = 0;
+}
+
+void nx_risk_settle(struct nx_risk *r)
+{
+	settle(r);
+}
+
+/* The trade's instrument index, with its last price and reference moved to
+ * the trade's; NIL for an instrument risk does not know. */
+static NX_ALWAYS_INLINE uint32_t trade_price(struct nx_risk *r, const struct nx_ev_trade *t)
 {
 	uint32_t i = inst_ix(r, t->inst);
+	if (i != NIL) {
+		struct rinst *in = &r->insts[i];
+		in->last_px = t->px;
+		if (!in->ext_px)
+			set_ref(r, in, t->px);
+	}
+	return i;
+}
+
+void nx_risk_on_trade(struct nx_risk *r, const struct nx_ev_trade *t)
+{
+	uint32_t i = trade_price(r, t);
 	if (i == NIL)
 		return;
-	struct rinst *in = &r->insts[i];
-	in->last_px = t->px;
-	if (!in->ext_px)
-		set_ref(r, in, t->px);
-	on_fill(r, i, in->ref, &t->maker);
-	on_fill(r, i, in->ref, &t->taker);
+	on_fill(r, i, r->insts[i].ref, &t->maker);
+	on_fill(r, i, r->insts[i].ref, &t->taker);
+}
+
+void nx_risk_on_match_trade(struct nx_risk *r, const struct nx_ev_trade *t)
+{
+	struct rtaker *k = &r->taker;
+	const struct nx_ev_fill *f = &t->taker;
+	if (k->qty && (k->oid != f->oid || k->order_px != f->order_px))
+		settle_taker(r); /* another order's match, or this one's after a replace */
+	uint32_t i = trade_price(r, t);
+	if (i == NIL)
+		return;
+	on_fill(r, i, r->insts[i].ref, &t->maker);
+	if (k->qty) {
+		k->qty += f->qty;
+		k->closes = !f->leaves;
+		return;
+	}
+	uint32_t a = acct_ix(r, f->acct);
+	if (a == NIL)
+		return;
+	*k = (struct rtaker){ .oid = f->oid, .a = a, .i = i, .side = f->side, .closes = !f->leaves,
+			      .order_px = f->order_px, .qty = f->qty };
 }
 
 void nx_risk_on_cancel(struct nx_risk *r, const struct nx_ev_cancel *c, int closed)
