@@ -518,6 +518,66 @@ static void recount(struct fx *f, nx_acct_t last)
 	}
 }
 
+/* What a random step draws from x: account A or B, either instrument, a side
+ * and a limit price on the instrument's grid around its reference. */
+struct draw {
+	nx_acct_t acct;
+	nx_inst_t inst;
+	unsigned side;
+	nx_px_t tick, px;
+};
+
+static struct draw draw_of(uint64_t x)
+{
+	struct draw d = { .acct = (x & 1) ? A : B, .inst = (x & 2) ? INST : INST2,
+			  .side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL };
+	d.tick = d.inst == INST ? 1 : 5;
+	d.px = (d.inst == INST ? 995 : 100) + (nx_px_t)((x >> 8) % 11) * d.tick;
+	return d;
+}
+
+/* One random command to the book, drawn from x: a limit order (GTC, IOC or
+ * FOK; some icebergs; any self-trade mode), a cancel or replace of any id
+ * (unknown ones included), or a market order, in 7 of 8 draws; -1 for the
+ * eighth, which sends nothing (the caller's). */
+static int random_command(struct fx *f, uint64_t x)
+{
+	struct draw d = draw_of(x);
+	unsigned k = (unsigned)((x >> 40) % 8);
+	switch ((x >> 20) % 8) {
+	case 0: case 1: case 2: case 3: {
+		struct nx_new_order o = { .acct = d.acct, .inst = d.inst, .cl = f->next_cl++,
+			.px = d.px, .qty = 1 + (nx_qty_t)((x >> 30) % 30), .side = (uint8_t)d.side,
+			.type = NX_ORD_LIMIT, .stp = (uint8_t)((x >> 52) % 6),
+			.tif = k < 5 ? NX_TIF_GTC : k < 7 ? NX_TIF_IOC : NX_TIF_FOK,
+			.display = k < 2 ? 2 : 0 };
+		nx_book_new_order(f->book, &o);
+		return 0;
+	}
+	case 4: {
+		struct nx_cancel c = { .acct = d.acct, .oid = 1 + (x >> 24) % f->next_cl };
+		nx_book_cancel(f->book, &c);
+		return 0;
+	}
+	case 5: {
+		struct nx_replace r = { .acct = d.acct, .cl = f->next_cl++,
+			.oid = 1 + (x >> 24) % f->next_cl, .px = d.px,
+			.qty = 1 + (nx_qty_t)((x >> 34) % 20) };
+		nx_book_replace(f->book, &r);
+		return 0;
+	}
+	case 6: {
+		struct nx_new_order o = { .acct = d.acct, .inst = d.inst, .cl = f->next_cl++,
+			.qty = 1 + (nx_qty_t)((x >> 30) % 40), .side = (uint8_t)d.side,
+			.type = NX_ORD_MARKET, .tif = NX_TIF_IOC };
+		nx_book_new_order(f->book, &o);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
 static void test_exposure_follows_book(void **state)
 {
 	struct fx *f = *state;
@@ -533,42 +593,7 @@ static void test_exposure_follows_book(void **state)
 	}
 	for (int step = 0; step < 20000; step++) {
 		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-		nx_acct_t acct = (x & 1) ? A : B;
-		nx_inst_t inst = (x & 2) ? INST : INST2;
-		nx_px_t tick = inst == INST ? 1 : 5;
-		unsigned side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL;
-		nx_px_t px = (inst == INST ? 995 : 100) * (tick == 1 ? 1 : 1) + (nx_px_t)((x >> 8) % 11) * tick;
-		switch ((x >> 20) % 6) {
-		case 0: case 1: case 2: {
-			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
-				.px = px, .qty = 1 + (nx_qty_t)((x >> 30) % 9), .side = (uint8_t)side,
-				.type = NX_ORD_LIMIT, .tif = (x >> 40) % 4 ? NX_TIF_GTC : NX_TIF_IOC,
-				.display = (x >> 44) % 5 == 0 ? 2 : 0 };
-			if (o.tif != NX_TIF_GTC)
-				o.display = 0;
-			nx_book_new_order(f->book, &o);
-			break;
-		}
-		case 3: {
-			struct nx_cancel c = { .acct = acct, .oid = 1 + (x >> 24) % f->next_cl };
-			nx_book_cancel(f->book, &c);
-			break;
-		}
-		case 4: {
-			struct nx_replace r = { .acct = acct, .cl = f->next_cl++,
-				.oid = 1 + (x >> 24) % f->next_cl, .px = px,
-				.qty = 1 + (nx_qty_t)((x >> 34) % 9) };
-			nx_book_replace(f->book, &r);
-			break;
-		}
-		default: {
-			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
-				.qty = 1 + (nx_qty_t)((x >> 30) % 20), .side = (uint8_t)side,
-				.type = NX_ORD_MARKET, .tif = NX_TIF_IOC };
-			nx_book_new_order(f->book, &o);
-			break;
-		}
-		}
+		random_command(f, x);
 	}
 	recount(f, B);
 }
@@ -868,51 +893,15 @@ static void test_match_trades_settle_like_trades(void **state)
 	unsigned checks = 0, refused = 0, pending = 0;
 	for (int step = 0; step < 20000; step++) {
 		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-		nx_acct_t acct = (x & 1) ? A : B;
-		nx_inst_t inst = (x & 2) ? INST : INST2;
-		nx_px_t tick = inst == INST ? 1 : 5;
-		unsigned side = (x & 4) ? NX_SIDE_BUY : NX_SIDE_SELL;
-		nx_px_t px = (inst == INST ? 995 : 100) + (nx_px_t)((x >> 8) % 11) * tick;
-		unsigned k = (unsigned)((x >> 40) % 8);
-		switch ((x >> 20) % 8) {
-		case 0: case 1: case 2: case 3: {
-			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
-				.px = px, .qty = 1 + (nx_qty_t)((x >> 30) % 30), .side = (uint8_t)side,
-				.type = NX_ORD_LIMIT, .stp = (uint8_t)((x >> 52) % 6),
-				.tif = k < 5 ? NX_TIF_GTC : k < 7 ? NX_TIF_IOC : NX_TIF_FOK,
-				.display = k < 2 ? 2 : 0 };
-			nx_book_new_order(f->book, &o);
-			break;
+		struct draw d = draw_of(x);
+		if (random_command(f, x) < 0 && (x >> 36) % 32 == 0) {
+			nx_px_t ext = (x >> 41) % 2 ? 0 : (nx_px_t)(990 + (x >> 44) % 20) * d.tick;
+			assert_int_equal(nx_risk_set_ref_px(t.now, d.inst, ext), 0);
+			assert_int_equal(nx_risk_set_ref_px(t.match, d.inst, ext), 0);
 		}
-		case 4: {
-			struct nx_cancel c = { .acct = acct, .oid = 1 + (x >> 24) % f->next_cl };
-			nx_book_cancel(f->book, &c);
-			break;
-		}
-		case 5: {
-			struct nx_replace r = { .acct = acct, .cl = f->next_cl++,
-				.oid = 1 + (x >> 24) % f->next_cl, .px = px,
-				.qty = 1 + (nx_qty_t)((x >> 34) % 20) };
-			nx_book_replace(f->book, &r);
-			break;
-		}
-		case 6: {
-			struct nx_new_order o = { .acct = acct, .inst = inst, .cl = f->next_cl++,
-				.qty = 1 + (nx_qty_t)((x >> 30) % 40), .side = (uint8_t)side,
-				.type = NX_ORD_MARKET, .tif = NX_TIF_IOC };
-			nx_book_new_order(f->book, &o);
-			break;
-		}
-		default:
-			if ((x >> 36) % 32 == 0) {
-				nx_px_t ext = (x >> 41) % 2 ? 0 : (nx_px_t)(990 + (x >> 44) % 20) * tick;
-				assert_int_equal(nx_risk_set_ref_px(t.now, inst, ext), 0);
-				assert_int_equal(nx_risk_set_ref_px(t.match, inst, ext), 0);
-			}
-			break;
-		}
-		/* a check near the credit limit, on both, the second unsettled */
-		nx_risk_settle(t.now); /* nothing to settle: it took every trade at once */
+		nx_acct_t acct = d.acct;
+		nx_inst_t inst = d.inst;
+		/* a check near the credit limit, on both; the second unsettled */
 		struct nx_risk_exposure e1 = expo(f, acct, INST), e2 = expo(f, acct, INST2);
 		int64_t exposure = sat_add(sat_mul(e1.position < 0 ? -e1.position : e1.position,
 						   e1.ref_px),
@@ -930,7 +919,7 @@ static void test_match_trades_settle_like_trades(void **state)
 		assert_int_equal(nx_risk_exposure(t.match, acct, inst, &before), 0);
 		struct nx_risk_exposure now_e = expo(f, acct, inst);
 		pending += before.position != now_e.position;
-		struct nx_risk_order ro = { .acct = acct, .inst = inst, .side = (uint8_t)side,
+		struct nx_risk_order ro = { .acct = acct, .inst = inst, .side = (uint8_t)d.side,
 					    .px = cpx, .qty = qty };
 		unsigned why = nx_risk_check_new(t.now, &ro);
 		assert_int_equal(nx_risk_check_new(t.match, &ro), why);
@@ -945,8 +934,6 @@ static void test_match_trades_settle_like_trades(void **state)
 	nx_risk_destroy(t.match);
 }
 
-/* Ids past the direct-indexed range go through the hash map; positions past
- * the bound's clamp (2^43 lots) take the exact sum. */
 /* Setting up: bad configurations and memory, and every refusal of adding
  * an instrument or an account (invalid, full, a restriction naming an
  * instrument risk does not know); queries about unknown ids. */
@@ -1000,6 +987,8 @@ static void test_setup_errors(void **state)
 	free(mem);
 }
 
+/* Ids past the direct-indexed range go through the hash map; positions past
+ * the bound's clamp (2^43 lots) take the exact sum. */
 static void test_large_ids_and_positions(void **state)
 {
 	(void)state;
