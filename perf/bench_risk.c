@@ -21,7 +21,8 @@
  * notional 1e13, position 50,000 lots, credit 1e15, 1000 open orders;
  * except one account in 50 of each of these roles: killed; at its open
  * order limit; within 1e9 of its credit limit; restricted from 4
- * instruments. That is 4096 x 64 position cells (6 MB) plus the accounts.
+ * instruments. That is 4096 x 64 position cells (6 MB, and 2 MB of their
+ * exposure terms) plus the accounts.
  *
  * The flow, in 1/1000: 900 pass (a normal account, an instrument it may
  * trade, a price within the collar, 1 to 100 lots); 30 outside the collar,
@@ -35,7 +36,12 @@
  * every timed pass must reproduce it.
  *
  * Cases: *_hot draw accounts from the first 64 (the active traders: state
- * in L1/L2), *_all from all 4096 (state spread over ~7 MB: L2 misses).
+ * in L1/L2), *_all from all 4096 (state spread over ~10 MB: L2 misses).
+ * new_moving is new_hot with references that move: one check in 8 first
+ * sets its instrument's reference 1 to 20 ticks away (an external price)
+ * and clears it after, untimed, so the credit check's bounds loosen as in
+ * a market that moves and the checks near a limit walk (walks_pass on the
+ * info line). Its batch throughput includes the moves.
  * Timing: pinned to the idlest allowed CPU (or --cpu); an untimed warm-up
  * pass, untimed batches for throughput, then an lfence;rdtsc /
  * rdtscp;lfence pair around every call (its cost printed, included).
@@ -65,6 +71,8 @@
 #define MAX_OPEN 1000
 #define ROLE_EVERY 50        /* one account in 50 of each special role */
 #define NRESTRICTED 4
+#define MOVE_EVERY 8         /* *_moving: one check in 8 moves its instrument's reference */
+#define MOVE_TICKS 20        /* by 1 to 20 ticks, up or down */
 
 enum role { R_NORMAL, R_KILLED, R_MAXED, R_TIGHT, R_RESTRICTED };
 
@@ -88,6 +96,8 @@ struct call {
 	struct nx_risk_order o; /* new: the order; replace: the new price and quantity */
 	nx_px_t old_px;
 	nx_qty_t old_qty;
+	nx_px_t move_px; /* *_moving: the order's instrument's reference for this
+			    check (0: unmoved); set before it and cleared after */
 };
 
 struct state {
@@ -338,6 +348,15 @@ static void gen_replace(struct perf_rng *rng, const struct state *S, uint32_t po
 	c->old_qty = oo->qty;
 }
 
+/* A moved reference: an external price set before the check and cleared
+ * after (back to the last trade), so every pass sees the same references
+ * and gives the same outcomes, while the shard's sum of moves grows. */
+static NX_ALWAYS_INLINE void move_ref(struct nx_risk *r, const struct call *c, int back)
+{
+	if (NX_UNLIKELY(c->move_px))
+		nx_risk_set_ref_px(r, c->o.inst, back ? 0 : c->move_px);
+}
+
 static NX_ALWAYS_INLINE unsigned do_call(struct nx_risk *r, const struct call *c)
 {
 	if (c->replace)
@@ -355,8 +374,11 @@ NX_NOINLINE static uint64_t run_batch(struct nx_risk *r, const struct call *c, s
 {
 	size_t diff = 0;
 	uint64_t t0 = perf_tsc_begin();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		move_ref(r, &c[i], 0);
 		diff += do_call(r, &c[i]) != c[i].outcome;
+		move_ref(r, &c[i], 1);
+	}
 	uint64_t t = perf_tsc_end() - t0;
 	*bad = diff;
 	return t;
@@ -367,9 +389,11 @@ NX_NOINLINE static size_t run_timed(struct nx_risk *r, const struct call *c, siz
 {
 	size_t diff = 0;
 	for (size_t i = 0; i < n; i++) {
+		move_ref(r, &c[i], 0);
 		uint64_t t0 = perf_tsc_begin();
 		unsigned why = do_call(r, &c[i]);
 		lat[i] = perf_sample(perf_tsc_end() - t0);
+		move_ref(r, &c[i], 1);
 		diff += why != c[i].outcome;
 	}
 	return diff;
@@ -396,7 +420,8 @@ static const char *outcome_name(unsigned why, char *buf, size_t len)
 }
 
 static int run_case(const struct opts *O, const struct state *S, double tpns, const char *name,
-		    int replace, uint32_t pool, struct call *calls, uint32_t *lat, uint32_t *scratch)
+		    int replace, int moving, uint32_t pool, struct call *calls, uint32_t *lat,
+		    uint32_t *scratch)
 {
 	struct perf_rng rng;
 	size_t n = O->ops, bad = 0;
@@ -412,7 +437,13 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 			gen_replace(&rng, S, pool, w, c);
 		else
 			gen_new(&rng, S, pool, w, &c->o);
+		if (moving && i % MOVE_EVERY == 0) {
+			int64_t d = 1 + perf_rng_below(&rng, MOVE_TICKS);
+			c->move_px = ref(c->o.inst) + (perf_rng_below(&rng, 2) ? d : -d) * tick(c->o.inst);
+		}
+		move_ref(S->r, c, 0);
 		c->outcome = (uint8_t)do_call(S->r, c);
+		move_ref(S->r, c, 1);
 		by_outcome[c->outcome]++;
 	}
 	/* Warm up, then throughput: the median of reps batches. */
@@ -470,7 +501,7 @@ static int run_case(const struct opts *O, const struct state *S, double tpns, co
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_risk [--quick] [--ops N] [--reps N] [--cpu N] [--seed N]\n"
-			"                  [--case new_hot|new_all|replace_hot|replace_all]\n");
+			"                  [--case new_hot|new_all|replace_hot|replace_all|new_moving]\n");
 }
 
 int main(int argc, char **argv)
@@ -523,19 +554,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_risk: out of memory\n");
 		return 1;
 	}
-	static const struct { const char *name; int replace; uint32_t pool; } cases[] = {
-		{ "new_hot", 0, HOT },
-		{ "new_all", 0, NACCT },
-		{ "replace_hot", 1, HOT },
-		{ "replace_all", 1, NACCT },
+	static const struct { const char *name; int replace, moving; uint32_t pool; } cases[] = {
+		{ "new_hot", 0, 0, HOT },
+		{ "new_all", 0, 0, NACCT },
+		{ "replace_hot", 1, 0, HOT },
+		{ "replace_all", 1, 0, NACCT },
+		{ "new_moving", 0, 1, HOT },
 	};
 	int rc = 0, ran = 0;
 	for (size_t i = 0; i < NX_ARRAY_SIZE(cases) && !rc; i++) {
 		if (O.only && strcmp(O.only, cases[i].name))
 			continue;
 		ran++;
-		rc = run_case(&O, &S, tpns, cases[i].name, cases[i].replace, cases[i].pool, calls, lat,
-			      scratch) ? 1 : 0;
+		rc = run_case(&O, &S, tpns, cases[i].name, cases[i].replace, cases[i].moving,
+			      cases[i].pool, calls, lat, scratch) ? 1 : 0;
 	}
 	if (!ran) {
 		usage();
