@@ -111,10 +111,9 @@ void nx_risk_on_replaced(struct nx_risk *r, const struct nx_ev_replace *p);
 /* A TRADE as nx_risk_on_trade applies it, but cheaper for a match of many
  * trades (the engine's): the maker's fill at once, the taker's summed over
  * the consecutive trades of its order and applied when a check runs, when
- * another order's match starts, or by nx_risk_settle. The checks always see
- * the settled state; the queries below do not settle (they are const), so
- * call nx_risk_settle before them. The settled state is the one
- * nx_risk_on_trade gives. */
+ * another order's match starts, or by nx_risk_settle. The checks and
+ * nx_risk_exposure see the state that nx_risk_on_trade would have made,
+ * settled or not. */
 void nx_risk_on_match_trade(struct nx_risk *r, const struct nx_ev_trade *t);
 void nx_risk_settle(struct nx_risk *r);
 

@@ -331,7 +331,8 @@ static NX_NOINLINE void settle_taker(struct nx_risk *r);
 /* What the checks do first: the taker of a match (nx_risk_on_match_trade)
  * is part of what they read from then on. Nothing else needs it: every
  * update adds to the state, so they commute with the taker's, which
- * applies its sum to the cell as it then is. */
+ * applies its sum to the cell as it then is; and nx_risk_exposure, which
+ * must not write, adds it to what it reports. */
 static NX_ALWAYS_INLINE void settle(struct nx_risk *r)
 {
 	if (NX_UNLIKELY(r->taker.qty))
@@ -711,6 +712,19 @@ int nx_risk_exposure(const struct nx_risk *r, nx_acct_t acct, nx_inst_t inst,
 	*out = (struct nx_risk_exposure){ .position = p->pos, .open_buy = p->open_buy,
 		.open_sell = p->open_sell, .open_notional = r->accts[a].open_notional,
 		.open_orders = r->accts[a].open_orders, .ref_px = ref_px(&r->insts[i]) };
+	const struct rtaker *t = &r->taker;
+	if (t->qty && t->a == a) { /* as settled (apply_fill) */
+		out->open_notional = (int64_t)((uint64_t)out->open_notional -
+					       notional_mod(t->order_px, t->qty));
+		out->open_orders -= (uint32_t)t->closes;
+		if (t->i == i) {
+			out->position += t->side == NX_SIDE_BUY ? t->qty : -t->qty;
+			if (t->side == NX_SIDE_BUY)
+				out->open_buy -= t->qty;
+			else
+				out->open_sell -= t->qty;
+		}
+	}
 	return 0;
 }
 
