@@ -194,6 +194,36 @@ static void test_sell_aggressor_reports(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->fills, 2);
 }
 
+/* A sweep's taker fills reach risk summed, at the next check
+ * (nx_risk_on_match_trade): after A buys 90 through three makers, a sell
+ * of 190 is exactly at the position limit (open sells 190 - long 90 = 100)
+ * and one more lot is past it. Read before the taker was settled, the
+ * position would be 0 and the 190 refused. */
+static void test_sweep_position_at_next_check(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	for (int k = 0; k < 3; k++) {
+		struct nx_nxp_new_order o = order(B, 10 + (uint64_t)k, NX_SIDE_SELL, 1000 + k, 30);
+		send_order(f, &f->cb, f->ab, &o);
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	}
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1002, 90);
+	send_order(f, &f->ca, f->aa, &o);
+	int fills = 0;
+	for (int i = 0; i < f->nm; i++)
+		fills += f->m[i].template_id == NX_NXP_EXEC_TRADE && f->m[i].u.exec_trade.account == A;
+	assert_int_equal(fills, 3);
+	o = order(A, 2, NX_SIDE_SELL, 1099, 190);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	o = order(A, 3, NX_SIDE_SELL, 1099, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_REJECTED);
+	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_POSITION_LIMIT);
+}
+
 static void test_risk_and_book_rejects(void **state)
 {
 	struct fx *f = *state;
@@ -1166,6 +1196,7 @@ int main(void)
 		T(test_order_fill_both_sides),
 		T(test_sell_aggressor_reports),
 		T(test_risk_and_book_rejects),
+		T(test_sweep_position_at_next_check),
 		T(test_several_messages_one_datagram),
 		T(test_duplicate_and_gap),
 		T(test_lost_reply_retransmitted),
