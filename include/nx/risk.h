@@ -158,8 +158,9 @@ int nx_risk_account_blocked(const struct nx_risk *r, nx_acct_t acct);
 /* The account's limits as now. 0 or -ENOENT. */
 int nx_risk_limits(const struct nx_risk *r, nx_acct_t acct, struct nx_limits *out);
 
-/* Credit checks so far that summed the account's exposure because its
- * bounds straddled the limit (docs/risk.md, "The credit check's work"). */
+/* How many credit checks so far summed their account's exposure, its
+ * bounds having straddled the limit (docs/risk.md, "The credit check's
+ * work"). */
 uint64_t nx_risk_exposure_walks(const struct nx_risk *r);
 
 #endif /* NX_RISK_H */
