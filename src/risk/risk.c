@@ -402,13 +402,14 @@ static NX_ALWAYS_INLINE int over_credit(struct nx_risk *r, uint32_t a, int64_t o
 	int64_t cap, spread;
 	if (NX_LIKELY(ac->abs_lots < ABS_CLAMP &&
 		      !__builtin_mul_overflow((int64_t)ac->abs_lots, r->max_ref, &cap))) {
+		if (NX_LIKELY(add_sat(open, cap) <= ac->credit_limit))
+			return 0; /* far from the limit: the cap alone decides */
 		int64_t expo = (int64_t)ac->expo; /* 0 <= expo <= cap */
 		uint64_t drift = r->moved - ac->moved_at;
 		if (drift > INT64_MAX ||
 		    __builtin_mul_overflow((int64_t)ac->abs_lots, (int64_t)drift, &spread))
 			spread = INT64_MAX;
-		int64_t hi = spread > cap - expo ? cap : expo + spread;
-		if (NX_LIKELY(add_sat(open, hi) <= ac->credit_limit))
+		if (spread <= cap - expo && add_sat(open, expo + spread) <= ac->credit_limit)
 			return 0;
 		if (add_sat(open, spread > expo ? 0 : expo - spread) > ac->credit_limit)
 			return 1;
