@@ -61,7 +61,7 @@
 /* What a check reads of an account, in one cache line: its open orders, the
  * exposure bounds (see the top) and the limits the checks compare with (a
  * copy of those in lims[], which also holds the session's throttle). The
- * kill flag is in killed[], the ids (needed only by the hash map's probes)
+ * kill flag is in acct_killed[], the ids (needed only by the hash map's probes)
  * in acct_ids. */
 struct racct {
 	int64_t open_notional;
