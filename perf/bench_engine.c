@@ -100,7 +100,9 @@
 #define MSG_BURST 1000000u
 #define NS_PER_MSG 1000    /* now_ns advances 1 us per message sent */
 #define T0_NS UINT64_C(1000000000)
-#define OUT_CAP 64         /* reply datagrams one call may produce (17 at most here) */
+#define OUT_CAP 1024       /* reply datagrams one call may produce: 17 at most at the
+				    default depth; a sweep of a deep book (--resting 500000)
+				    needs more than 64 */
 #define NKIND 5
 #define MSGS_MAX 8
 
