@@ -437,12 +437,28 @@ struct run {
 	const struct arena *A;
 	const struct nx_addr *addr;
 	struct nx_out *out;
+	size_t pf;         /* --prefetch: hint distance in datagrams; 0: no hints */
 };
+
+/* Before datagram i (of those below to): each stage s of the engine's hint
+ * for the datagram (NX_BOOK_PF_STAGES - s) * pf ahead, furthest first, as
+ * a caller holding a burst of packets would. */
+static NX_ALWAYS_INLINE void prefetch_ahead(const struct run *R, size_t i, size_t to)
+{
+	const struct dgram *D = R->A->d;
+	for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++) {
+		size_t j = i + (NX_BOOK_PF_STAGES - s) * R->pf;
+		if (j < to)
+			nx_engine_prefetch(R->e, R->A->bytes + D[j].off, D[j].len, s);
+	}
+}
 
 static void replay(struct run *R, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct dgram *d = &R->A->d[i];
+		if (R->pf)
+			prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, R->A->bytes + d->off, d->len, R->addr[d->sess], d->now, R->out);
 		R->out->n = 0;
 	}
@@ -455,15 +471,18 @@ NX_NOINLINE static uint64_t run_batch(struct run *R, size_t from, size_t to)
 	const uint8_t *bytes = R->A->bytes;
 	uint64_t t0 = perf_tsc_begin();
 	for (size_t i = from; i < to; i++) {
+		if (R->pf)
+			prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		R->out->n = 0;
 	}
 	return perf_tsc_end() - t0;
 }
 
-/* Latency: each nx_engine_rx between its own pair of TSC reads; trades[]
- * gets the trades each call made (from the fill counter, read outside the
- * timed pair). */
+/* Latency: each nx_engine_rx between its own pair of TSC reads (with
+ * --prefetch, the hints given before it, for later datagrams, are inside
+ * the pair); trades[] gets the trades each call made (from the fill
+ * counter, read outside the timed pair). */
 NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_t *lat,
 				  uint32_t *trades)
 {
@@ -473,6 +492,8 @@ NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_
 	uint64_t fills = st->fills;
 	for (size_t i = from; i < to; i++) {
 		uint64_t t0 = perf_tsc_begin();
+		if (R->pf)
+			prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		lat[i - from] = perf_sample(perf_tsc_end() - t0);
 		R->out->n = 0;
@@ -492,6 +513,7 @@ struct opts {
 	uint64_t seed;
 	const char *only;
 	int hash;          /* --hash: print a digest of every reply datagram */
+	size_t prefetch;   /* --prefetch N: hint distance in datagrams; 0: none */
 };
 
 struct bench {
@@ -535,8 +557,11 @@ static void print_hash(struct bench *B, const struct arena *A, const char *name)
 	uint64_t h = UINT64_C(0xcbf29ce484222325), bytes = 0, dgrams = 0;
 	if (!e)
 		return;
+	struct run R = { e, A, B->v.addr, &B->out, B->o.prefetch };
 	for (size_t i = 0; i < A->nd; i++) {
 		const struct dgram *d = &A->d[i];
+		if (R.pf) /* hints change no byte: --hash --prefetch N gives the same digest */
+			prefetch_ahead(&R, i, A->nd);
 		nx_engine_rx(e, A->bytes + d->off, d->len, B->v.addr[d->sess], d->now, &B->out);
 		for (uint32_t k = 0; k < B->out.n; k++) {
 			const struct nx_out_dgram *o = &B->out.d[k];
@@ -566,7 +591,7 @@ static struct nx_engine *fresh(struct bench *B, const struct arena *A, size_t nw
 	struct nx_engine *e = engine_up(&B->v, NULL, NULL, &B->out);
 	if (!e)
 		return NULL;
-	*R = (struct run){ e, A, B->v.addr, &B->out };
+	*R = (struct run){ e, A, B->v.addr, &B->out, B->o.prefetch };
 	replay(R, 0, nwarm_dg);
 	return e;
 }
@@ -846,8 +871,11 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: bench_engine [--quick] [--ops N] [--warm N] [--reps N] [--cpu N]\n"
 			"                    [--seed N] [--resting N] [--case msg1|msg8] [--hash]\n"
+			"                    [--prefetch N]\n"
 			"  --hash prints a digest of every reply datagram of each case's stream\n"
-			"    (fresh engine, untimed): equal digests, equal output\n");
+			"    (fresh engine, untimed): equal digests, equal output\n"
+			"  --prefetch N gives the engine's prefetch hint (nx_engine_prefetch),\n"
+			"    stage s for the datagram (3 - s) * N ahead, before each datagram\n");
 }
 
 int main(int argc, char **argv)
@@ -875,6 +903,8 @@ int main(int argc, char **argv)
 			B.o.only = v, i++;
 		} else if (!strcmp(a, "--hash")) {
 			B.o.hash = 1;
+		} else if (!strcmp(a, "--prefetch") && v) {
+			B.o.prefetch = perf_opt_size(a, v, 0, 1000000), i++;
 		} else {
 			usage();
 			return 2;
@@ -894,9 +924,9 @@ int main(int argc, char **argv)
 	perf_print_topology("bench_engine", cpu, B.tpns);
 	printf("bench_engine config instruments=%d sessions=%d accounts=%d max_orders=%u "
 	       "ladder_ticks=%u history=%u resting=%u ops=%zu warm_ops=%zu reps=%d seed=%llu "
-	       "tsc_overhead_ticks=%u tsc_overhead_ns=%.1f (included in latencies)\n", NINST, NSESS,
-	       NSESS, B.v.cfg.max_orders, LADDER_TICKS, HISTORY, B.o.resting, B.o.ops, B.o.warm_ops,
-	       B.o.reps, (unsigned long long)B.o.seed, ovh, ovh / B.tpns);
+	       "prefetch=%zu tsc_overhead_ticks=%u tsc_overhead_ns=%.1f (included in latencies)\n",
+	       NINST, NSESS, NSESS, B.v.cfg.max_orders, LADDER_TICKS, HISTORY, B.o.resting, B.o.ops,
+	       B.o.warm_ops, B.o.reps, (unsigned long long)B.o.seed, B.o.prefetch, ovh, ovh / B.tpns);
 	fflush(stdout);
 
 	static const struct { const char *name; int per; } cases[] = {

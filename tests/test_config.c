@@ -856,6 +856,39 @@ static void test_sessions_retransmit_budget(void **state)
 		     "retransmit_rate is set", 6);
 }
 
+/* book.prefetch_min_orders: the depth from which nx_engine_prefetch gives
+ * hints. 131,072 by default, 0 (always) accepted, at most 2^30. */
+static void test_book_prefetch_min_orders(void **state)
+{
+	(void)state;
+	char t[2048], err[512], path[64];
+	struct nx_venue_config c;
+	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.prefetch_min_orders, NX_PREFETCH_MIN_ORDERS_DEFAULT);
+	assert_int_equal(c.prefetch_min_orders, 131072);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 0; };\n", good_limits,
+		 good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.prefetch_min_orders, 0);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 500000; };\n", good_limits,
+		 good_inst, good_acct);
+	if (load_text(t, &c, err, sizeof(err), path))
+		fail_msg("%s", err);
+	assert_int_equal(c.prefetch_min_orders, 500000);
+	nx_config_free(&c);
+	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = -1; };\n", good_limits,
+		 good_inst, good_acct);
+	expect_error(t, "book.prefetch_min_orders: must be between 0 and 1073741824", 5);
+	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = true; };\n", good_limits,
+		 good_inst, good_acct);
+	expect_error(t, "book.prefetch_min_orders: must be an integer", 5);
+}
+
 static void test_drop_copy(void **state)
 {
 	(void)state;
@@ -1476,6 +1509,7 @@ int main(void)
 		cmocka_unit_test(test_drop_copy),
 		cmocka_unit_test(test_sessions_per_account),
 		cmocka_unit_test(test_sessions_retransmit_budget),
+		cmocka_unit_test(test_book_prefetch_min_orders),
 		cmocka_unit_test(test_net_structure_errors),
 		cmocka_unit_test(test_net_shards),
 		cmocka_unit_test(test_net_errors),

@@ -1187,6 +1187,166 @@ static void test_deterministic(void **state)
 	nx_engine_destroy(e2);
 }
 
+/* --- Prefetch hints ----------------------------------------------------------- */
+
+#define PF_N 600     /* datagrams in the flow */
+#define PF_SLOTS 32  /* orders each trader keeps track of */
+
+struct pf_flow {
+	uint8_t b[PF_N][256];
+	size_t len[PF_N];
+	int from_b[PF_N];
+	size_t n;
+	/* while generating: each trader's orders by slot (client id 0: none) */
+	uint64_t cl[2][PF_SLOTS], oid[2][PF_SLOTS];
+	uint64_t next_cl, rng;
+	int by_oid, by_cl, replaces;
+};
+
+static uint64_t pf_rand(struct pf_flow *fl, uint64_t n)
+{
+	fl->rng ^= fl->rng << 13;
+	fl->rng ^= fl->rng >> 7;
+	fl->rng ^= fl->rng << 17;
+	return fl->rng % n;
+}
+
+/* One request of trader t (0: A, 1: B) about slot k: an add (or a new one
+ * in an empty slot), a cancel or a replace, by order id when it is known
+ * and by client id otherwise; one cancel in eight names a client id that
+ * is not live. */
+static void pf_request(struct pf_flow *fl, struct nx_client *c, struct nx_nxp_writer *w, int t,
+		       unsigned k)
+{
+	nx_acct_t acct = t ? B : A;
+	unsigned what = (unsigned)pf_rand(fl, 8);
+	uint64_t *cl = &fl->cl[t][k], *oid = &fl->oid[t][k];
+	if (what < 4 || !*cl) {
+		struct nx_nxp_new_order o = order(acct, fl->next_cl,
+						  pf_rand(fl, 2) ? NX_SIDE_BUY : NX_SIDE_SELL,
+						  990 + (int64_t)pf_rand(fl, 21),
+						  1 + (int64_t)pf_rand(fl, 5));
+		nx_client_new_order(c, w, &o);
+		*cl = fl->next_cl++;
+		*oid = 0; /* learnt from its ack */
+	} else if (what < 6) {
+		struct nx_nxp_cancel_order x = { .cl_ord_id = fl->next_cl++, .account = acct };
+		if (what == 4 && *oid)
+			x.order_id = *oid, fl->by_oid++;
+		else
+			x.orig_cl_ord_id = *cl + (pf_rand(fl, 8) == 0), fl->by_cl++;
+		nx_client_cancel(c, w, &x);
+		*cl = 0;
+	} else {
+		struct nx_nxp_cancel_replace r = { .cl_ord_id = fl->next_cl, .account = acct,
+						   .price = 985 + (int64_t)pf_rand(fl, 31),
+						   .qty = 1 + (int64_t)pf_rand(fl, 6) };
+		if (what == 6 && *oid)
+			r.order_id = *oid;
+		else
+			r.orig_cl_ord_id = *cl;
+		nx_client_replace(c, w, &r);
+		*cl = fl->next_cl++;
+		fl->replaces++;
+	}
+}
+
+/* Generate, send and keep one datagram of one to three requests of one
+ * trader; learn the order ids of its adds from the acks. */
+static void pf_datagram(struct fx *f, struct pf_flow *fl)
+{
+	int t = (int)pf_rand(fl, 2);
+	struct nx_client *c = t ? &f->cb : &f->ca;
+	struct nx_nxp_writer w;
+	uint8_t *buf = fl->b[fl->n];
+	nx_client_begin(c, &w, buf, sizeof(fl->b[0]));
+	for (unsigned j = 1 + (unsigned)pf_rand(fl, 3); j; j--)
+		pf_request(fl, c, &w, t, (unsigned)pf_rand(fl, PF_SLOTS));
+	fl->len[fl->n] = w.len;
+	fl->from_b[fl->n++] = t;
+	f->now += 1000;
+	rx(f, t ? f->ab : f->aa, buf, w.len);
+	for (int m = 0; m < f->nm; m++)
+		if (f->m[m].template_id == NX_NXP_EXEC_NEW)
+			for (unsigned k = 0; k < PF_SLOTS; k++)
+				if (fl->cl[t][k] == f->m[m].u.exec_new.cl_ord_id)
+					fl->oid[t][k] = f->m[m].u.exec_new.order_id;
+}
+
+/* Every stage of the hint for datagram j of the flow, and for copies of it
+ * cut short (on the heap, so that a read past the cut is a sanitizer
+ * error) and with bytes flipped. */
+static void pf_hint(struct fx *f, const struct pf_flow *fl, size_t j, unsigned stage)
+{
+	uint8_t junk[256];
+	nx_engine_prefetch(f->e, fl->b[j], fl->len[j], stage);
+	for (size_t cut = 1; cut < fl->len[j]; cut += 7) {
+		uint8_t *p = malloc(cut);
+		assert_non_null(p);
+		memcpy(p, fl->b[j], cut);
+		nx_engine_prefetch(f->e, p, cut, stage);
+		free(p);
+	}
+	memcpy(junk, fl->b[j], fl->len[j]);
+	for (size_t k = 0; k < fl->len[j]; k += 5)
+		junk[k] ^= (uint8_t)(j * 31 + k);
+	nx_engine_prefetch(f->e, junk, fl->len[j], stage);
+}
+
+/* Concatenated reply bytes of the last call, appended to log. */
+static void pf_log(const struct fx *f, uint8_t *log, size_t *n, size_t cap)
+{
+	for (uint32_t k = 0; k < f->out.n; k++) {
+		assert_true(*n + f->out.d[k].len <= cap);
+		memcpy(log + *n, f->out.d[k].data, f->out.d[k].len);
+		*n += f->out.d[k].len;
+	}
+}
+
+/* The hints change nothing. One fixture runs a flow of adds (some
+ * crossing), cancels and replaces by order id and by client id, of live
+ * orders and of gone ones, and keeps every datagram; a second replays them
+ * with every stage of the hint given before each datagram for the ones 3, 2
+ * and 1 ahead (and for cut and corrupted copies of them: make_engine's
+ * prefetch_min_orders is 0, so every hint runs). Replies, counters and the
+ * book must be the same to the byte. */
+static void test_prefetch_changes_nothing(void **state)
+{
+	(void)state;
+	static struct pf_flow fl;
+	static uint8_t log1[1 << 21], log2[1 << 21];
+	size_t n1 = 0, n2 = 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.next_cl = 1;
+	fl.rng = 88172645463325252ull;
+	struct fx *f = fx_unbound();
+	while (fl.n < PF_N) {
+		pf_datagram(f, &fl);
+		pf_log(f, log1, &n1, sizeof(log1));
+	}
+	assert_true(fl.by_oid > 50 && fl.by_cl > 50 && fl.replaces > 100);
+	struct nx_engine_stats st1 = *nx_engine_stats(f->e);
+	uint32_t resting1 = nx_book_order_count(nx_engine_book(f->e));
+	assert_true(st1.fills > 20 && resting1 > 10);
+	fx_free(f);
+
+	f = fx_unbound();
+	for (size_t i = 0; i < fl.n; i++) {
+		for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++)
+			if (i + NX_BOOK_PF_STAGES - s < fl.n)
+				pf_hint(f, &fl, i + NX_BOOK_PF_STAGES - s, s);
+		nx_engine_prefetch(f->e, NULL, 0, NX_BOOK_PF_ENTRY);
+		f->now += 1000;
+		rx(f, fl.from_b[i] ? f->ab : f->aa, fl.b[i], fl.len[i]);
+		pf_log(f, log2, &n2, sizeof(log2));
+	}
+	assert_int_equal(n1, n2);
+	assert_memory_equal(log1, log2, n1);
+	assert_memory_equal(&st1, nx_engine_stats(f->e), sizeof(st1));
+	assert_int_equal(resting1, nx_book_order_count(nx_engine_book(f->e)));
+	fx_free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1216,6 +1376,7 @@ int main(void)
 		T(test_replace_after_limit_lowered),
 		T(test_instrument_definitions),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_prefetch_changes_nothing),
 		cmocka_unit_test(test_spill_sends_every_reply),
 		T(test_spill_that_cannot_send),
 		T(test_shutdown_wait_is_not_overflow),

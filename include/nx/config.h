@@ -141,6 +141,10 @@ struct nx_md_config {
  * a second) asks for, and four whole histories at once (a reconnect that
  * recovers everything, with its answer lost and asked for again). */
 #define NX_RETRANSMIT_RATE_DEFAULT 10000u
+/* The file's default for book.prefetch_min_orders: below about 100,000
+ * resting orders the lines a command touches are in cache and the hints
+ * cost more than they hide (docs/performance.md, session 21). */
+#define NX_PREFETCH_MIN_ORDERS_DEFAULT 131072u
 #define NX_RETRANSMIT_BURST_HISTORIES 4u
 
 struct nx_venue_config {
@@ -148,6 +152,11 @@ struct nx_venue_config {
 	/* Capacities of each shard's book. */
 	uint32_t max_orders;
 	uint32_t ladder_ticks;
+	/* nx_engine_prefetch gives hints only while the book holds at least
+	 * this many orders (0: always; what a config built in code without
+	 * setting it gets; the file loader's default is
+	 * NX_PREFETCH_MIN_ORDERS_DEFAULT). */
+	uint32_t prefetch_min_orders;
 	/* Sessions. */
 	uint32_t max_sessions;
 	uint32_t sessions_per_account; /* session slots one account may take; 0: no cap */

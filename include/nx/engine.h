@@ -147,6 +147,27 @@ void nx_engine_destroy(struct nx_engine *e);
 uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, struct nx_addr src,
 		      uint64_t now_ns, struct nx_out *out);
 
+/*
+ * A prefetch hint for a datagram the caller will give nx_engine_rx soon (a
+ * later packet of the same RX burst): one stage of the book's hint
+ * (nx_book_prefetch_*, NX_BOOK_PF_*) for each order request in it. Give
+ * the stages in order, each some datagrams before the datagram's turn, as
+ * nx/book.h describes (perf/bench_engine --prefetch N: stage s at
+ * (3 - s) x N datagrams ahead). It pays where a command's lines miss the
+ * cache, a deep book (a few hundred thousand resting orders and more);
+ * with a book that fits the cache it is instructions for nothing, so it
+ * returns at once while the book holds fewer than the configuration's
+ * prefetch_min_orders. Reads only: results never depend on it, and any
+ * bytes are safe to pass.
+ */
+void nx_engine_prefetch(const struct nx_engine *e, const uint8_t *data, size_t len,
+			unsigned stage);
+
+/* 1 when nx_engine_prefetch would give hints now (the book holds at least
+ * prefetch_min_orders orders): a caller that must find each packet's
+ * payload first asks once a burst and skips that work otherwise. */
+int nx_engine_prefetch_wanted(const struct nx_engine *e);
+
 /* Run the timers at now_ns. Returns the number of datagrams produced. */
 uint32_t nx_engine_poll(struct nx_engine *e, uint64_t now_ns, struct nx_out *out);
 

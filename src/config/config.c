@@ -438,13 +438,15 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 		return rc;
 	c->max_orders = DEF_MAX_ORDERS;
 	c->ladder_ticks = DEF_LADDER_TICKS;
+	c->prefetch_min_orders = NX_PREFETCH_MIN_ORDERS_DEFAULT;
 	c->max_sessions = DEF_MAX_SESSIONS;
 	c->keepalive_ms = DEF_KEEPALIVE_MS;
 	c->history = DEF_HISTORY;
 	c->retransmit_rate = NX_RETRANSMIT_RATE_DEFAULT;
 	int have_burst = 0;
 	if ((g = config_lookup(cf, "book"))) {
-		static const char *const names[] = { "max_orders", "ladder_ticks", NULL };
+		static const char *const names[] = { "max_orders", "ladder_ticks",
+						     "prefetch_min_orders", NULL };
 		snprintf(L->where, sizeof(L->where), "book");
 		if ((rc = cfg_only(L, g, names)))
 			return rc;
@@ -456,6 +458,8 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 					    "must be a power of two");
 			c->ladder_ticks = (uint32_t)v;
 		}
+		if (!rc && !cfg_int(L, g, "prefetch_min_orders", 0, 1 << 30, &v, &rc))
+			c->prefetch_min_orders = (uint32_t)v;
 		if (rc)
 			return rc;
 	}

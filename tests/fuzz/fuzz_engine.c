@@ -5,7 +5,8 @@
  * logged-in sessions, then the input read as datagrams
  *   [u8 source: 0 = session A, 1 = session B, 2 = a stranger, 3 = admin]
  *   [u8 advance time, ms] [u16 length, little-endian] [payload]
- * fed through nx_engine_rx, with nx_engine_poll between them. A's execution
+ * each given to every stage of nx_engine_prefetch and then fed through
+ * nx_engine_rx, with nx_engine_poll between them. A's execution
  * reports are drop-copied to the admin account, and the output spills
  * (discarded) when full, so both paths are explored too. Any crash,
  * sanitizer report or broken book invariant is a finding. The seed corpus
@@ -83,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size)
 			len = size;
 		now += (uint64_t)ms * 1000000u;
+		for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++) /* prefetch_min_orders 0: they run */
+			nx_engine_prefetch(e, data, len, s);
 		out.n = 0;
 		nx_engine_rx(e, data, len, addr[who], now, &out);
 		out.n = 0;
