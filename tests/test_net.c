@@ -333,6 +333,35 @@ static void test_udp_ip_options(void **state)
 	assert_memory_equal(pkt.payload, HELLO, sizeof(HELLO));
 }
 
+/* The unchecked payload locator the RX burst's prefetch hints use: where
+ * classify puts a UDP frame's payload (with IP options too), the padding
+ * in its length; NULL for other protocols, ethertypes and short frames. */
+static void test_udp_payload_guess(void **state)
+{
+	uint8_t f[256];
+	struct nx_net_pkt pkt;
+	uint32_t n = 0;
+	(void)state;
+	size_t len = mk_udp(f, HELLO, sizeof(HELLO));
+	assert_int_equal(nx_net_classify(&US, f, (uint32_t)len, 0, &pkt), NX_NET_UDP);
+	assert_ptr_equal(nx_net_udp_payload_guess(f, (uint32_t)len, &n), pkt.payload);
+	assert_int_equal(n, pkt.payload_len);
+	assert_ptr_equal(nx_net_udp_payload_guess(f, 60 + 42, &n), pkt.payload);
+	assert_int_equal(n, 60); /* what follows the headers, padding included */
+	len = mk_udp_opt(f, 5, 6, HELLO, sizeof(HELLO), 1, 40); /* IHL 15 */
+	assert_ptr_equal(nx_net_udp_payload_guess(f, (uint32_t)len, &n), f + 82);
+	assert_int_equal(n, sizeof(HELLO));
+	assert_null(nx_net_udp_payload_guess(f, 81, &n)); /* cut inside the options */
+	len = mk_udp(f, HELLO, sizeof(HELLO));
+	assert_null(nx_net_udp_payload_guess(f, 41, &n)); /* shorter than the headers */
+	f[IP + 9] = 6; /* TCP */
+	assert_null(nx_net_udp_payload_guess(f, (uint32_t)len, &n));
+	len = mk_icmp(f, 8, "xy", 2);
+	assert_null(nx_net_udp_payload_guess(f, (uint32_t)len, &n));
+	len = mk_arp(f, BCAST, 1, PEER_MAC, PEER_IP, US_IP);
+	assert_null(nx_net_udp_payload_guess(f, (uint32_t)len, &n));
+}
+
 static void test_icmp_echo(void **state)
 {
 	uint8_t f[256];
@@ -1358,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_udp_zero_csum_and_empty),
 		cmocka_unit_test(test_udp_padding),
 		cmocka_unit_test(test_udp_ip_options),
+		cmocka_unit_test(test_udp_payload_guess),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_arp_request),
 		cmocka_unit_test(test_arp_other),

@@ -143,6 +143,13 @@ static int open_socket(const struct sock_app *a, uint32_t ip, uint16_t port)
 	return fd;
 }
 
+/* The bytes of a received datagram a prefetch hint may read: what the
+ * buffer holds of it (a truncated one is dropped at its turn). */
+static size_t hint_len(const struct mmsghdr *m)
+{
+	return m->msg_len < SOCK_RX_BYTES ? m->msg_len : SOCK_RX_BYTES;
+}
+
 static void *shard_main(void *arg)
 {
 	struct sock_shard *s = arg;
@@ -170,8 +177,16 @@ static void *shard_main(void *arg)
 				now = sock_now_ns();
 			}
 			s->io.rx_pkts += (unsigned)n;
+			int hint = nx_engine_prefetch_wanted(s->e);
 			for (int i = 0; i < n; i++) {
 				uint32_t ip = ntohl(from[i].sin_addr.s_addr);
+				if (hint) /* a deep book: stage st for the datagram 3 - st ahead */
+					for (int st = 0; st < NX_BOOK_PF_STAGES; st++) {
+						int j = i + NX_BOOK_PF_STAGES - st;
+						if (j < n)
+							nx_engine_prefetch(s->e, buf[j], hint_len(&mm[j]),
+									   (unsigned)st);
+					}
 				s->io.rx_bytes += mm[i].msg_len;
 				if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 				    mm[i].msg_len > SOCK_RX_MAX) {

@@ -307,6 +307,27 @@ struct nx_net_pkt {
 int nx_net_classify(const struct nx_net_if *ifc, const uint8_t *frame, uint32_t len,
 		    unsigned rx_flags, struct nx_net_pkt *pkt);
 
+/*
+ * Where the UDP payload of an untagged IPv4 frame would be, from its
+ * ethertype, IHL and protocol alone (nothing else checked): *plen bytes
+ * from the returned pointer, inside frame[0, len); NULL when the frame is
+ * not IPv4 UDP or is too short. For prefetch hints on packets not yet
+ * classified (nanoex's RX burst): a wrong guess only loads useless lines,
+ * and nx_net_classify still decides what the packet is.
+ */
+static inline const uint8_t *nx_net_udp_payload_guess(const uint8_t *frame, uint32_t len,
+						       uint32_t *plen)
+{
+	if (len < NX_NET_UDP_HDR_LEN || nx_net_ld_be16(frame + 12) != NX_NET_ETHERTYPE_IP4 ||
+	    frame[NX_NET_ETH_LEN + 9] != 17) /* IPPROTO_UDP */
+		return NULL;
+	uint32_t at = NX_NET_ETH_LEN + (frame[NX_NET_ETH_LEN] & 15u) * 4u + NX_NET_UDP_LEN;
+	if (at > len)
+		return NULL;
+	*plen = len - at;
+	return frame + at;
+}
+
 /* Stable upper-case name of a drop reason ("IP_CSUM"), for reason < 0;
  * "?" for anything else. nx_net_drop_text: one line of description, or
  * "unknown drop reason". Static strings, thread-safe. */
