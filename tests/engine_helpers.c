@@ -53,6 +53,8 @@ struct nx_engine *make_engine_retransmit(uint32_t rate, uint32_t burst, char *er
 	return make_engine_cfg(&inst, &eh_limits, 0, rate, burst, err, errlen);
 }
 
+uint32_t eh_prefetch_min_orders;
+
 struct nx_engine *make_engine_cfg(const struct nx_instrument *inst, const struct nx_limits *limits,
 				  uint32_t sessions_per_account, uint32_t retransmit_rate,
 				  uint32_t retransmit_burst, char *err, size_t errlen)
@@ -72,7 +74,8 @@ struct nx_engine *make_engine_cfg(const struct nx_instrument *inst, const struct
 				     .ninstruments = 1, .naccounts = 3, .instruments = &in,
 				     .accounts = acc, .sessions_per_account = sessions_per_account,
 				     .retransmit_rate = retransmit_rate,
-				     .retransmit_burst = retransmit_burst };
+				     .retransmit_burst = retransmit_burst,
+				     .prefetch_min_orders = eh_prefetch_min_orders };
 	return nx_engine_create(&c, NULL, NULL, err, errlen);
 }
 

@@ -1303,6 +1303,29 @@ static void pf_log(const struct fx *f, uint8_t *log, size_t *n, size_t cap)
 	}
 }
 
+/* The hints run from book.prefetch_min_orders resting orders on: wanted
+ * follows the book's count both ways. */
+static void test_prefetch_wanted_from_depth(void **state)
+{
+	(void)state;
+	eh_prefetch_min_orders = 3;
+	struct fx *f = fx_unbound();
+	eh_prefetch_min_orders = 0;
+	assert_false(nx_engine_prefetch_wanted(f->e));
+	for (uint64_t cl = 1; cl <= 3; cl++) {
+		assert_false(nx_engine_prefetch_wanted(f->e));
+		struct nx_nxp_new_order o = order(A, cl, NX_SIDE_BUY, 990 + (int64_t)cl, 1);
+		send_order(f, &f->ca, f->aa, &o);
+		assert_int_equal(msg(f, 0)->template_id, NX_NXP_EXEC_NEW);
+	}
+	assert_true(nx_engine_prefetch_wanted(f->e));
+	struct nx_nxp_new_order hit = order(B, 1, NX_SIDE_SELL, 993, 1); /* takes cl 3 */
+	send_order(f, &f->cb, f->ab, &hit);
+	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), 2);
+	assert_false(nx_engine_prefetch_wanted(f->e));
+	fx_free(f);
+}
+
 /* The hints change nothing. One fixture runs a flow of adds (some
  * crossing), cancels and replaces by order id and by client id, of live
  * orders and of gone ones, and keeps every datagram; a second replays them
@@ -1377,6 +1400,7 @@ int main(void)
 		T(test_instrument_definitions),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_prefetch_changes_nothing),
+		cmocka_unit_test(test_prefetch_wanted_from_depth),
 		cmocka_unit_test(test_spill_sends_every_reply),
 		T(test_spill_that_cannot_send),
 		T(test_shutdown_wait_is_not_overflow),
