@@ -147,6 +147,8 @@ struct arena {
 	size_t cap, used;
 	struct dgram *d;
 	size_t nd, dcap;
+	const uint8_t **dp; /* --burst: each datagram's bytes and length, as */
+	size_t *dl;         /* nx_engine_prefetch_burst takes them */
 };
 
 /* --- The generator's view: live orders, kept by the shadow engine's tap ---- */
@@ -438,6 +440,7 @@ struct run {
 	const struct nx_addr *addr;
 	struct nx_out *out;
 	size_t pf;         /* --prefetch: hint distance in datagrams; 0: no hints */
+	size_t burst;      /* --burst: the appliances' hints over bursts of this many */
 };
 
 /* Before datagram i (of those below to): each stage s of the engine's hint
@@ -445,6 +448,12 @@ struct run {
  * a caller holding a burst of packets would. */
 static NX_ALWAYS_INLINE void prefetch_ahead(const struct run *R, size_t i, size_t to)
 {
+	if (R->burst) { /* the appliances' schedule, bursts from multiples of burst */
+		size_t b0 = i - i % R->burst, n = to - b0 < R->burst ? to - b0 : R->burst;
+		nx_engine_prefetch_burst(R->e, R->A->dp + b0, R->A->dl + b0, (unsigned)n,
+					 (unsigned)(i - b0));
+		return;
+	}
 	const struct dgram *D = R->A->d;
 	for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++) {
 		size_t j = i + (NX_BOOK_PF_STAGES - s) * R->pf;
@@ -457,7 +466,7 @@ static void replay(struct run *R, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct dgram *d = &R->A->d[i];
-		if (R->pf)
+		if (R->pf || R->burst)
 			prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, R->A->bytes + d->off, d->len, R->addr[d->sess], d->now, R->out);
 		R->out->n = 0;
@@ -471,7 +480,7 @@ NX_NOINLINE static uint64_t run_batch(struct run *R, size_t from, size_t to)
 	const uint8_t *bytes = R->A->bytes;
 	uint64_t t0 = perf_tsc_begin();
 	for (size_t i = from; i < to; i++) {
-		if (R->pf)
+		if (R->pf || R->burst)
 			prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		R->out->n = 0;
@@ -492,7 +501,7 @@ NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_
 	uint64_t fills = st->fills;
 	for (size_t i = from; i < to; i++) {
 		uint64_t t0 = perf_tsc_begin();
-		if (R->pf)
+		if (R->pf || R->burst)
 			prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		lat[i - from] = perf_sample(perf_tsc_end() - t0);
@@ -514,6 +523,7 @@ struct opts {
 	const char *only;
 	int hash;          /* --hash: print a digest of every reply datagram */
 	size_t prefetch;   /* --prefetch N: hint distance in datagrams; 0: none */
+	size_t burst;      /* --burst B: nx_engine_prefetch_burst over bursts of B */
 };
 
 struct bench {
@@ -557,10 +567,10 @@ static void print_hash(struct bench *B, const struct arena *A, const char *name)
 	uint64_t h = UINT64_C(0xcbf29ce484222325), bytes = 0, dgrams = 0;
 	if (!e)
 		return;
-	struct run R = { e, A, B->v.addr, &B->out, B->o.prefetch };
+	struct run R = { e, A, B->v.addr, &B->out, B->o.prefetch, B->o.burst };
 	for (size_t i = 0; i < A->nd; i++) {
 		const struct dgram *d = &A->d[i];
-		if (R.pf) /* hints change no byte: --hash --prefetch N gives the same digest */
+		if (R.pf || R.burst) /* hints change no byte: the same digest with them */
 			prefetch_ahead(&R, i, A->nd);
 		nx_engine_rx(e, A->bytes + d->off, d->len, B->v.addr[d->sess], d->now, &B->out);
 		for (uint32_t k = 0; k < B->out.n; k++) {
@@ -591,7 +601,7 @@ static struct nx_engine *fresh(struct bench *B, const struct arena *A, size_t nw
 	struct nx_engine *e = engine_up(&B->v, NULL, NULL, &B->out);
 	if (!e)
 		return NULL;
-	*R = (struct run){ e, A, B->v.addr, &B->out, B->o.prefetch };
+	*R = (struct run){ e, A, B->v.addr, &B->out, B->o.prefetch, B->o.burst };
 	replay(R, 0, nwarm_dg);
 	return e;
 }
@@ -744,6 +754,17 @@ static int run_case(struct bench *B, const char *name, int per)
 
 	size_t n = B->o.ops;
 	struct run R;
+	if (B->o.burst) {
+		why = "out of memory";
+		A.dp = malloc(A.nd * sizeof(*A.dp));
+		A.dl = malloc(A.nd * sizeof(*A.dl));
+		if (!A.dp || !A.dl)
+			goto out;
+		for (size_t k = 0; k < A.nd; k++) {
+			A.dp[k] = A.bytes + A.d[k].off;
+			A.dl[k] = A.d[k].len;
+		}
+	}
 	why = "engine setup failed";
 	if (B->o.hash)
 		print_hash(B, &A, name);
@@ -859,6 +880,8 @@ out:
 	free(g);
 	free(A.bytes);
 	free(A.d);
+	free(A.dp);
+	free(A.dl);
 	free(lat);
 	free(scratch);
 	free(trades);
@@ -871,11 +894,13 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: bench_engine [--quick] [--ops N] [--warm N] [--reps N] [--cpu N]\n"
 			"                    [--seed N] [--resting N] [--case msg1|msg8] [--hash]\n"
-			"                    [--prefetch N]\n"
+			"                    [--prefetch N | --burst B]\n"
 			"  --hash prints a digest of every reply datagram of each case's stream\n"
 			"    (fresh engine, untimed): equal digests, equal output\n"
 			"  --prefetch N gives the engine's prefetch hint (nx_engine_prefetch),\n"
-			"    stage s for the datagram (3 - s) * N ahead, before each datagram\n");
+			"    stage s for the datagram (3 - s) * N ahead, before each datagram\n"
+			"  --burst B gives them as nanoex does, nx_engine_prefetch_burst over\n"
+			"    bursts of B datagrams\n");
 }
 
 int main(int argc, char **argv)
@@ -905,16 +930,21 @@ int main(int argc, char **argv)
 			B.o.hash = 1;
 		} else if (!strcmp(a, "--prefetch") && v) {
 			B.o.prefetch = perf_opt_size(a, v, 0, 1000000), i++;
+		} else if (!strcmp(a, "--burst") && v) {
+			B.o.burst = perf_opt_size(a, v, 0, 1024), i++;
 		} else {
 			usage();
 			return 2;
 		}
 	}
-	if (!B.o.ops || B.o.reps < 1 || (uint64_t)B.o.resting * 21 / 20 > MAX_ORDERS) {
+	if (!B.o.ops || B.o.reps < 1 || (uint64_t)B.o.resting * 21 / 20 > MAX_ORDERS ||
+	    (B.o.prefetch && B.o.burst)) {
 		usage();
 		return 2;
 	}
 	venue_build(&B.v, MAX_ORDERS);
+	if (B.o.prefetch || B.o.burst)
+		B.v.cfg.prefetch_min_orders = 1; /* hints at any depth: their raw effect */
 	B.out = (struct nx_out){ .d = out_d, .cap = OUT_CAP };
 
 	int cpu = perf_pin_idlest("bench_engine", B.o.cpu, &B.tpns);
@@ -924,9 +954,11 @@ int main(int argc, char **argv)
 	perf_print_topology("bench_engine", cpu, B.tpns);
 	printf("bench_engine config instruments=%d sessions=%d accounts=%d max_orders=%u "
 	       "ladder_ticks=%u history=%u resting=%u ops=%zu warm_ops=%zu reps=%d seed=%llu "
-	       "prefetch=%zu tsc_overhead_ticks=%u tsc_overhead_ns=%.1f (included in latencies)\n",
+	       "prefetch=%zu burst=%zu tsc_overhead_ticks=%u tsc_overhead_ns=%.1f (included in "
+	       "latencies)\n",
 	       NINST, NSESS, NSESS, B.v.cfg.max_orders, LADDER_TICKS, HISTORY, B.o.resting, B.o.ops,
-	       B.o.warm_ops, B.o.reps, (unsigned long long)B.o.seed, B.o.prefetch, ovh, ovh / B.tpns);
+	       B.o.warm_ops, B.o.reps, (unsigned long long)B.o.seed, B.o.prefetch, B.o.burst, ovh,
+	       ovh / B.tpns);
 	fflush(stdout);
 
 	static const struct { const char *name; int per; } cases[] = {

@@ -857,7 +857,7 @@ static void test_sessions_retransmit_budget(void **state)
 }
 
 /* book.prefetch_min_orders: the depth from which nx_engine_prefetch gives
- * hints. 131,072 by default, 0 (always) accepted, at most 2^30. */
+ * hints; 0, never, by default; at most 2^30. */
 static void test_book_prefetch_min_orders(void **state)
 {
 	(void)state;
@@ -866,14 +866,13 @@ static void test_book_prefetch_min_orders(void **state)
 	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
 	if (load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
-	assert_int_equal(c.prefetch_min_orders, NX_PREFETCH_MIN_ORDERS_DEFAULT);
-	assert_int_equal(c.prefetch_min_orders, 131072);
+	assert_int_equal(c.prefetch_min_orders, 0);
 	nx_config_free(&c);
-	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 0; };\n", good_limits,
+	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 1; };\n", good_limits,
 		 good_inst, good_acct);
 	if (load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
-	assert_int_equal(c.prefetch_min_orders, 0);
+	assert_int_equal(c.prefetch_min_orders, 1);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 500000; };\n", good_limits,
 		 good_inst, good_acct);

@@ -1189,8 +1189,9 @@ static void test_deterministic(void **state)
 
 /* --- Prefetch hints ----------------------------------------------------------- */
 
-#define PF_N 600     /* datagrams in the flow */
+#define PF_N 1600    /* datagrams in the flow: order ids pass the ring's 1024 */
 #define PF_SLOTS 32  /* orders each trader keeps track of */
+#define PF_LONG 4    /* of which long-lived: named once 1100 ids old */
 
 struct pf_flow {
 	uint8_t b[PF_N][256];
@@ -1199,8 +1200,8 @@ struct pf_flow {
 	size_t n;
 	/* while generating: each trader's orders by slot (client id 0: none) */
 	uint64_t cl[2][PF_SLOTS], oid[2][PF_SLOTS];
-	uint64_t next_cl, rng;
-	int by_oid, by_cl, replaces;
+	uint64_t next_cl, rng, last_oid;
+	int by_oid, by_cl, replaces, old_oid; /* old_oid: long-lived orders named */
 };
 
 static uint64_t pf_rand(struct pf_flow *fl, uint64_t n)
@@ -1221,11 +1222,34 @@ static void pf_request(struct pf_flow *fl, struct nx_client *c, struct nx_nxp_wr
 	nx_acct_t acct = t ? B : A;
 	unsigned what = (unsigned)pf_rand(fl, 8);
 	uint64_t *cl = &fl->cl[t][k], *oid = &fl->oid[t][k];
-	if (what < 4 || !*cl) {
-		struct nx_nxp_new_order o = order(acct, fl->next_cl,
-						  pf_rand(fl, 2) ? NX_SIDE_BUY : NX_SIDE_SELL,
-						  990 + (int64_t)pf_rand(fl, 21),
-						  1 + (int64_t)pf_rand(fl, 5));
+	if (k < PF_LONG && *oid && fl->last_oid - *oid >= 1100) {
+		/* a long-lived order, out of the order-id ring: named by id */
+		if (what & 1) {
+			struct nx_nxp_cancel_order x = { .cl_ord_id = fl->next_cl++, .account = acct,
+							 .order_id = *oid };
+			nx_client_cancel(c, w, &x);
+			*cl = 0;
+		} else {
+			struct nx_nxp_cancel_replace r = { .cl_ord_id = fl->next_cl, .account = acct,
+							   .order_id = *oid, .price = 955, .qty = 2 };
+			nx_client_replace(c, w, &r);
+			*cl = fl->next_cl++;
+		}
+		fl->old_oid++;
+		return;
+	}
+	int lng = k < PF_LONG;
+	if (lng && *cl) { /* still young: a request about another order */
+		cl += PF_LONG;
+		oid += PF_LONG;
+		lng = 0;
+	}
+	if (lng || what < 4 || !*cl) {
+		/* long-lived ones are buys below the flow's prices: they rest until named */
+		int buy = lng || pf_rand(fl, 2);
+		int64_t px = lng ? 950 : 990 + (int64_t)pf_rand(fl, 21);
+		struct nx_nxp_new_order o = order(acct, fl->next_cl, buy ? NX_SIDE_BUY : NX_SIDE_SELL,
+						  px, 1 + (int64_t)pf_rand(fl, 5));
 		nx_client_new_order(c, w, &o);
 		*cl = fl->next_cl++;
 		*oid = 0; /* learnt from its ack */
@@ -1270,27 +1294,25 @@ static void pf_datagram(struct fx *f, struct pf_flow *fl)
 		if (f->m[m].template_id == NX_NXP_EXEC_NEW)
 			for (unsigned k = 0; k < PF_SLOTS; k++)
 				if (fl->cl[t][k] == f->m[m].u.exec_new.cl_ord_id)
-					fl->oid[t][k] = f->m[m].u.exec_new.order_id;
+					fl->oid[t][k] = fl->last_oid = f->m[m].u.exec_new.order_id;
 }
 
-/* Every stage of the hint for datagram j of the flow, and for copies of it
- * cut short (on the heap, so that a read past the cut is a sanitizer
- * error) and with bytes flipped. */
+/* One stage of the hint for datagram j of the flow, and for copies of it
+ * cut short and with bytes flipped, each on the heap at its length (a read
+ * past it is a sanitizer error). */
 static void pf_hint(struct fx *f, const struct pf_flow *fl, size_t j, unsigned stage)
 {
-	uint8_t junk[256];
 	nx_engine_prefetch(f->e, fl->b[j], fl->len[j], stage);
-	for (size_t cut = 1; cut < fl->len[j]; cut += 7) {
+	for (size_t cut = 1; cut <= fl->len[j]; cut += 7) {
 		uint8_t *p = malloc(cut);
 		assert_non_null(p);
 		memcpy(p, fl->b[j], cut);
+		if (cut == fl->len[j] || cut % 3 == 0)
+			for (size_t k = 0; k < cut; k += 5)
+				p[k] ^= (uint8_t)(j * 31 + k);
 		nx_engine_prefetch(f->e, p, cut, stage);
 		free(p);
 	}
-	memcpy(junk, fl->b[j], fl->len[j]);
-	for (size_t k = 0; k < fl->len[j]; k += 5)
-		junk[k] ^= (uint8_t)(j * 31 + k);
-	nx_engine_prefetch(f->e, junk, fl->len[j], stage);
 }
 
 /* Concatenated reply bytes of the last call, appended to log. */
@@ -1304,10 +1326,16 @@ static void pf_log(const struct fx *f, uint8_t *log, size_t *n, size_t cap)
 }
 
 /* The hints run from book.prefetch_min_orders resting orders on: wanted
- * follows the book's count both ways. */
+ * follows the book's count both ways; with 0, the default, never. */
 static void test_prefetch_wanted_from_depth(void **state)
 {
 	(void)state;
+	struct fx *off = fx_unbound();
+	struct nx_nxp_new_order o1 = order(A, 99, NX_SIDE_BUY, 990, 1);
+	send_order(off, &off->ca, off->aa, &o1);
+	assert_int_equal(nx_book_order_count(nx_engine_book(off->e)), 1);
+	assert_false(nx_engine_prefetch_wanted(off->e));
+	fx_free(off);
 	eh_prefetch_min_orders = 3;
 	struct fx *f = fx_unbound();
 	eh_prefetch_min_orders = 0;
@@ -1327,12 +1355,15 @@ static void test_prefetch_wanted_from_depth(void **state)
 }
 
 /* The hints change nothing. One fixture runs a flow of adds (some
- * crossing), cancels and replaces by order id and by client id, of live
- * orders and of gone ones, and keeps every datagram; a second replays them
- * with every stage of the hint given before each datagram for the ones 3, 2
- * and 1 ahead (and for cut and corrupted copies of them: make_engine's
- * prefetch_min_orders is 0, so every hint runs). Replies, counters and the
- * book must be the same to the byte. */
+ * crossing), cancels and replaces by order id (old ones too, out of the
+ * order-id ring) and by client id, of live orders and of gone ones, and
+ * keeps every datagram; a second replays them, giving before each datagram
+ * the appliances' burst schedule over bursts of 5, and every stage of the
+ * hint for the datagrams 3, 2 and 1 ahead and for cut and corrupted copies
+ * of them (prefetch_min_orders 1: every hint runs once an order rests).
+ * Replies, counters and the book must be the same to the byte. The hints
+ * only read, so what this catches is a crash, a write through a cast, or,
+ * under make asan, a read past a datagram. */
 static void test_prefetch_changes_nothing(void **state)
 {
 	(void)state;
@@ -1347,14 +1378,26 @@ static void test_prefetch_changes_nothing(void **state)
 		pf_datagram(f, &fl);
 		pf_log(f, log1, &n1, sizeof(log1));
 	}
-	assert_true(fl.by_oid > 50 && fl.by_cl > 50 && fl.replaces > 100);
+	assert_true(fl.by_oid > 50 && fl.by_cl > 50 && fl.replaces > 100 && fl.old_oid > 20);
 	struct nx_engine_stats st1 = *nx_engine_stats(f->e);
 	uint32_t resting1 = nx_book_order_count(nx_engine_book(f->e));
 	assert_true(st1.fills > 20 && resting1 > 10);
 	fx_free(f);
 
-	f = fx_unbound();
+	static const uint8_t *dp[PF_N];
+	static size_t dl[PF_N];
 	for (size_t i = 0; i < fl.n; i++) {
+		dp[i] = fl.b[i];
+		dl[i] = fl.len[i];
+	}
+	dp[7] = NULL; /* not one for the engine */
+	eh_prefetch_min_orders = 1;
+	f = fx_unbound();
+	eh_prefetch_min_orders = 0;
+	for (size_t i = 0; i < fl.n; i++) {
+		size_t b0 = i - i % 5;
+		nx_engine_prefetch_burst(f->e, dp + b0, dl + b0, (unsigned)(fl.n - b0 < 5 ? fl.n - b0 : 5),
+					 (unsigned)(i - b0));
 		for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++)
 			if (i + NX_BOOK_PF_STAGES - s < fl.n)
 				pf_hint(f, &fl, i + NX_BOOK_PF_STAGES - s, s);

@@ -158,6 +158,8 @@ static void *shard_main(void *arg)
 	struct mmsghdr mm[SOCK_BATCH];
 	struct iovec iov[SOCK_BATCH];
 	struct sockaddr_in from[SOCK_BATCH];
+	const uint8_t *pl[SOCK_BATCH]; /* the batch's datagrams, for the hints */
+	size_t plen[SOCK_BATCH];
 	unsigned idle = 0;
 	s->last_poll_ns = sock_now_ns();
 	while (!a->quit) {
@@ -177,16 +179,16 @@ static void *shard_main(void *arg)
 				now = sock_now_ns();
 			}
 			s->io.rx_pkts += (unsigned)n;
-			int hint = nx_engine_prefetch_wanted(s->e);
+			int hint = nx_engine_prefetch_wanted(s->e); /* configured, and deep enough */
+			if (hint)
+				for (int i = 0; i < n; i++) {
+					pl[i] = buf[i];
+					plen[i] = hint_len(&mm[i]);
+				}
 			for (int i = 0; i < n; i++) {
 				uint32_t ip = ntohl(from[i].sin_addr.s_addr);
-				if (hint) /* a deep book: stage st for the datagram 3 - st ahead */
-					for (int st = 0; st < NX_BOOK_PF_STAGES; st++) {
-						int j = i + NX_BOOK_PF_STAGES - st;
-						if (j < n)
-							nx_engine_prefetch(s->e, buf[j], hint_len(&mm[j]),
-									   (unsigned)st);
-					}
+				if (hint)
+					nx_engine_prefetch_burst(s->e, pl, plen, (unsigned)n, (unsigned)i);
 				s->io.rx_bytes += mm[i].msg_len;
 				if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 				    mm[i].msg_len > SOCK_RX_MAX) {

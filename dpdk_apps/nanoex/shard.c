@@ -6,8 +6,8 @@
  *   rx_burst (each port) -> classify -> ARP / ICMP answered in place
  *                                    -> UDP for a sibling: its steering ring
  *                                    -> UDP for us: nx_engine_rx
- *     (with a deep book, each frame's turn starts with the engine's
- *     prefetch hints for the next three frames: hint_ahead)
+ *     (with book.prefetch_min_orders reached, each frame's turn starts with the engine's
+ *     prefetch hints for the next three frames: nx_engine_prefetch_burst)
  *   steering ring (frames siblings took for us) -> the same
  *   replies: one mbuf per datagram, headers written in front of the
  *   payload, tx_burst at once (nothing waits for a fuller burst)
@@ -266,21 +266,16 @@ void nx_idle(const struct nx_app *a, unsigned *idle)
 	}
 }
 
-/* Before frame i of a burst of n: the engine's prefetch hints for the
- * frames after it, stage st for the frame 3 - st ahead (nx/engine.h), with
- * the payload found unchecked (classify runs at the frame's turn). The
- * caller gives them only while the engine wants them (a deep book). */
-static void hint_ahead(const struct nx_shard *s, struct rte_mbuf **pkts, unsigned i, unsigned n)
+/* Where the engine's prefetch hints find each frame's UDP payload, from the
+ * headers alone (classify runs at the frame's turn); NULL for a frame that
+ * is not IPv4 UDP. */
+static void burst_payloads(struct rte_mbuf **pkts, unsigned n, const uint8_t **pl, size_t *plen)
 {
-	if (i + NX_BOOK_PF_STAGES + 1 < n) /* its headers, for the next call's stage 0 */
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i + NX_BOOK_PF_STAGES + 1], void *));
-	for (unsigned st = 0; st < NX_BOOK_PF_STAGES; st++) {
-		unsigned j = i + NX_BOOK_PF_STAGES - st;
-		uint32_t len;
-		const uint8_t *p;
-		if (j < n && (p = nx_net_udp_payload_guess(rte_pktmbuf_mtod(pkts[j], const uint8_t *),
-							   pkts[j]->data_len, &len)))
-			nx_engine_prefetch(s->e, p, len, st);
+	for (unsigned k = 0; k < n; k++) {
+		uint32_t len = 0;
+		pl[k] = nx_net_udp_payload_guess(rte_pktmbuf_mtod(pkts[k], const uint8_t *),
+						 pkts[k]->data_len, &len);
+		plen[k] = len;
 	}
 }
 
@@ -289,6 +284,8 @@ int nx_shard_main(void *arg)
 	struct nx_shard *s = arg;
 	struct nx_app *a = s->app;
 	struct rte_mbuf *pkts[NX_BURST_MAX];
+	const uint8_t *pl[NX_BURST_MAX]; /* the burst's payloads, for the hints */
+	size_t plen[NX_BURST_MAX];
 	uint16_t burst = a->burst;
 	unsigned idle = 0;
 	s->last_poll_ns = nx_app_ns(a, rte_rdtsc());
@@ -306,13 +303,15 @@ int nx_shard_main(void *arg)
 			}
 			work += n;
 			s->io.rx_pkts += n;
-			int hint = s->e && nx_engine_prefetch_wanted(s->e);
+			int hint = nx_engine_prefetch_wanted(s->e);
+			if (hint)
+				burst_payloads(pkts, n, pl, plen);
 			for (uint16_t i = 0; i < n; i++) {
 				s->io.rx_bytes += pkts[i]->pkt_len;
 				if (i + 1 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 				if (hint)
-					hint_ahead(s, pkts, i, n);
+					nx_engine_prefetch_burst(s->e, pl, plen, n, i);
 				dgrams += (uint32_t)nx_frame_handle(s, pi, pkts[i], now_ns);
 				if (s->out.n) /* the next input gets the whole array */
 					build_replies(s);
@@ -326,10 +325,12 @@ int nx_shard_main(void *arg)
 			}
 			work += n;
 			s->io.steer_in += n;
-			int hint = s->e && nx_engine_prefetch_wanted(s->e);
+			int hint = nx_engine_prefetch_wanted(s->e);
+			if (hint)
+				burst_payloads(pkts, n, pl, plen);
 			for (unsigned i = 0; i < n; i++) {
 				if (hint)
-					hint_ahead(s, pkts, i, n);
+					nx_engine_prefetch_burst(s->e, pl, plen, n, i);
 				dgrams += (uint32_t)nx_frame_handle(s, nx_port_index(a, pkts[i]->port),
 								    pkts[i], now_ns);
 				if (s->out.n)

@@ -141,21 +141,16 @@ struct nx_md_config {
  * a second) asks for, and four whole histories at once (a reconnect that
  * recovers everything, with its answer lost and asked for again). */
 #define NX_RETRANSMIT_RATE_DEFAULT 10000u
-/* The file's default for book.prefetch_min_orders: below about 100,000
- * resting orders the lines a command touches are in cache and the hints
- * cost more than they hide (docs/performance.md, session 21). */
-#define NX_PREFETCH_MIN_ORDERS_DEFAULT 131072u
 #define NX_RETRANSMIT_BURST_HISTORIES 4u
 
 struct nx_venue_config {
 	char path[256];             /* the file it came from */
-	/* Capacities of each shard's book. */
+	/* Each shard's book: its capacities, and a tuning threshold. */
 	uint32_t max_orders;
 	uint32_t ladder_ticks;
 	/* nx_engine_prefetch gives hints only while the book holds at least
-	 * this many orders (0: always; what a config built in code without
-	 * setting it gets; the file loader's default is
-	 * NX_PREFETCH_MIN_ORDERS_DEFAULT). */
+	 * this many orders; 0 (the default): never. Off unless measured to
+	 * pay on the host (docs/performance.md, session 21). */
 	uint32_t prefetch_min_orders;
 	/* Sessions. */
 	uint32_t max_sessions;

@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "nx/book.h" /* NX_BOOK_PF_*: the stages of nx_engine_prefetch */
 #include "nx/config.h"
 #include "nx/event.h"
 #include "nx/nxp.h"
@@ -148,24 +149,31 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 		      uint64_t now_ns, struct nx_out *out);
 
 /*
- * A prefetch hint for a datagram the caller will give nx_engine_rx soon (a
- * later packet of the same RX burst): one stage of the book's hint
- * (nx_book_prefetch_*, NX_BOOK_PF_*) for each order request in it. Give
- * the stages in order, each some datagrams before the datagram's turn, as
- * nx/book.h describes (perf/bench_engine --prefetch N: stage s at
- * (3 - s) x N datagrams ahead). It pays where a command's lines miss the
- * cache, a deep book (a few hundred thousand resting orders and more);
- * with a book that fits the cache it is instructions for nothing, so it
- * returns at once while the book holds fewer than the configuration's
- * prefetch_min_orders. Reads only: results never depend on it, and any
- * bytes are safe to pass.
+ * Prefetch hints for datagrams the caller will give nx_engine_rx soon (the
+ * later packets of an RX burst): the book's staged hints (nx/book.h,
+ * NX_BOOK_PF_*) for each order request in them. They pay where a
+ * command's lines miss the cache, a deep book (a few hundred thousand
+ * resting orders and more); in a book that fits the cache they are
+ * instructions for nothing, so they do nothing while the book holds fewer
+ * than the configuration's prefetch_min_orders, or when it is 0 (the
+ * default: on the VM this was built on their gain did not hold up,
+ * docs/performance.md). They only read: results never depend on them,
+ * and any bytes are safe to pass.
+ *
+ * nx_engine_prefetch_burst is the schedule a caller holding a burst uses:
+ * called before nx_engine_rx of datagram i of data[0..n-1] (len[k] bytes;
+ * data[k] NULL: not one for this engine), it gives stage s for datagram
+ * i + 3 - s, and at i == 0 the earlier stages the first ones missed.
+ * nx_engine_prefetch gives one stage for one datagram, for other schedules
+ * (perf/bench_engine --prefetch N: stage s for the datagram (3 - s) x N
+ * ahead of an unbroken stream). nx_engine_prefetch_wanted says whether
+ * they would do anything now: a caller that must find each packet's
+ * payload first asks once a burst and skips that work otherwise.
  */
+void nx_engine_prefetch_burst(const struct nx_engine *e, const uint8_t *const *data,
+			      const size_t *len, unsigned n, unsigned i);
 void nx_engine_prefetch(const struct nx_engine *e, const uint8_t *data, size_t len,
 			unsigned stage);
-
-/* 1 when nx_engine_prefetch would give hints now (the book holds at least
- * prefetch_min_orders orders): a caller that must find each packet's
- * payload first asks once a burst and skips that work otherwise. */
 int nx_engine_prefetch_wanted(const struct nx_engine *e);
 
 /* Run the timers at now_ns. Returns the number of datagrams produced. */

@@ -438,7 +438,6 @@ static int load_root(struct loader *L, config_t *cf, struct nx_venue_config *c)
 		return rc;
 	c->max_orders = DEF_MAX_ORDERS;
 	c->ladder_ticks = DEF_LADDER_TICKS;
-	c->prefetch_min_orders = NX_PREFETCH_MIN_ORDERS_DEFAULT;
 	c->max_sessions = DEF_MAX_SESSIONS;
 	c->keepalive_ms = DEF_KEEPALIVE_MS;
 	c->history = DEF_HISTORY;

@@ -43,7 +43,7 @@ static struct nx_engine *make(void)
 				      * a message a millisecond, two histories deep */
 				     .retransmit_rate = 1000, .retransmit_burst = 32,
 				     .ninstruments = 1, .naccounts = 3, .instruments = &inst,
-				     .accounts = acc };
+				     .accounts = acc, .prefetch_min_orders = 1 };
 	char err[128];
 	return nx_engine_create(&c, NULL, NULL, err, sizeof(err));
 }
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size)
 			len = size;
 		now += (uint64_t)ms * 1000000u;
-		for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++) /* prefetch_min_orders 0: they run */
+		for (unsigned s = 0; s < NX_BOOK_PF_STAGES; s++) /* prefetch_min_orders 1: they run */
 			nx_engine_prefetch(e, data, len, s);
 		out.n = 0;
 		nx_engine_rx(e, data, len, addr[who], now, &out);
