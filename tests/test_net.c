@@ -352,6 +352,8 @@ static void test_udp_payload_guess(void **state)
 	assert_ptr_equal(nx_net_udp_payload_guess(f, (uint32_t)len, &n), f + 82);
 	assert_int_equal(n, sizeof(HELLO));
 	assert_null(nx_net_udp_payload_guess(f, 81, &n)); /* cut inside the options */
+	f[IP] = 0x44; /* IHL 4: no IPv4 header is that short */
+	assert_null(nx_net_udp_payload_guess(f, (uint32_t)len, &n));
 	len = mk_udp(f, HELLO, sizeof(HELLO));
 	assert_null(nx_net_udp_payload_guess(f, 41, &n)); /* shorter than the headers */
 	f[IP + 9] = 6; /* TCP */

@@ -310,8 +310,9 @@ int nx_net_classify(const struct nx_net_if *ifc, const uint8_t *frame, uint32_t 
 /*
  * Where the UDP payload of an untagged IPv4 frame would be, from its
  * ethertype, IHL and protocol alone (nothing else checked): *plen bytes
- * from the returned pointer, inside frame[0, len); NULL when the frame is
- * not IPv4 UDP or is too short. For prefetch hints on packets not yet
+ * from the returned pointer, at least NX_NET_UDP_HDR_LEN into frame[0,
+ * len) and up to its end; NULL when the frame is not IPv4 UDP, its IHL is
+ * below 5, or it is too short. For prefetch hints on packets not yet
  * classified (nanoex's RX burst): a wrong guess only loads useless lines,
  * and nx_net_classify still decides what the packet is.
  */
@@ -321,8 +322,9 @@ static inline const uint8_t *nx_net_udp_payload_guess(const uint8_t *frame, uint
 	if (len < NX_NET_UDP_HDR_LEN || nx_net_ld_be16(frame + 12) != NX_NET_ETHERTYPE_IP4 ||
 	    frame[NX_NET_ETH_LEN + 9] != 17) /* IPPROTO_UDP */
 		return NULL;
-	uint32_t at = NX_NET_ETH_LEN + (frame[NX_NET_ETH_LEN] & 15u) * 4u + NX_NET_UDP_LEN;
-	if (at > len)
+	uint32_t ihl = frame[NX_NET_ETH_LEN] & 15u;
+	uint32_t at = NX_NET_ETH_LEN + ihl * 4u + NX_NET_UDP_LEN;
+	if (ihl < 5 || at > len)
 		return NULL;
 	*plen = len - at;
 	return frame + at;

@@ -16,7 +16,9 @@
  * ARP_OTHER from us, or, for the echo reply, as ICMP_NOT_ECHO (every layer
  * and checksum verified in software before the type check); ARP is taken
  * from our MAC or broadcast only, never a multicast MAC; every sender
- * accepted is learnable by the neighbour cache. Seeds in
+ * accepted is learnable by the neighbour cache; nx_net_udp_payload_guess
+ * stays inside any frame and finds a UDP datagram's payload where classify
+ * does. Seeds in
  * tests/fuzz/corpus/net/ are frames of every verdict and common drops.
  */
 #include <errno.h>
@@ -144,6 +146,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_place = data[0] & 0x10;
 	f = data + 1;
 	len = (uint32_t)(size - 1);
+	/* The hints' unchecked locator stays inside the frame, on any bytes. */
+	uint32_t glen = 0;
+	const uint8_t *g = nx_net_udp_payload_guess(f, len, &glen);
+	if (g && (g < f + NX_NET_UDP_HDR_LEN || g + glen != f + len))
+		die("payload guess outside the frame");
 	memset(&pkt, 0xa5, sizeof(pkt));
 	v = nx_net_classify(&us, f, len, rx, &pkt);
 	if (v < 0) {
@@ -169,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	switch (v) {
 	case NX_NET_UDP:
+		if (g != pkt.payload) /* and finds what classify finds */
+			die("payload guess differs from classify");
 		check_udp(f, &pkt);
 		break;
 	case NX_NET_ICMP_ECHO:
