@@ -443,11 +443,14 @@ struct run {
 	size_t burst;      /* --burst: the appliances' hints over bursts of this many */
 };
 
-/* Before datagram i (of those below to): each stage s of the engine's hint
- * for the datagram (NX_BOOK_PF_STAGES - s) * pf ahead, furthest first, as
- * a caller holding a burst of packets would. */
+/* Before datagram i (of those below to), the engine's hints asked for:
+ * with --prefetch, each stage s for the datagram (NX_BOOK_PF_STAGES - s) *
+ * pf ahead, furthest first, as a caller holding an unbroken stream would;
+ * with --burst, the appliances' schedule; else none. */
 static NX_ALWAYS_INLINE void prefetch_ahead(const struct run *R, size_t i, size_t to)
 {
+	if (!R->pf && !R->burst)
+		return;
 	if (R->burst) { /* the appliances' schedule, bursts from multiples of burst */
 		size_t b0 = i - i % R->burst, n = to - b0 < R->burst ? to - b0 : R->burst;
 		nx_engine_prefetch_burst(R->e, R->A->dp + b0, R->A->dl + b0, (unsigned)n,
@@ -466,8 +469,7 @@ static void replay(struct run *R, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct dgram *d = &R->A->d[i];
-		if (R->pf || R->burst)
-			prefetch_ahead(R, i, to);
+		prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, R->A->bytes + d->off, d->len, R->addr[d->sess], d->now, R->out);
 		R->out->n = 0;
 	}
@@ -480,8 +482,7 @@ NX_NOINLINE static uint64_t run_batch(struct run *R, size_t from, size_t to)
 	const uint8_t *bytes = R->A->bytes;
 	uint64_t t0 = perf_tsc_begin();
 	for (size_t i = from; i < to; i++) {
-		if (R->pf || R->burst)
-			prefetch_ahead(R, i, to);
+		prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		R->out->n = 0;
 	}
@@ -489,8 +490,8 @@ NX_NOINLINE static uint64_t run_batch(struct run *R, size_t from, size_t to)
 }
 
 /* Latency: each nx_engine_rx between its own pair of TSC reads (with
- * --prefetch, the hints given before it, for later datagrams, are inside
- * the pair); trades[] gets the trades each call made (from the fill
+ * --prefetch or --burst, the hints given before it, for later datagrams,
+ * are inside the pair); trades[] gets the trades each call made (from the fill
  * counter, read outside the timed pair). */
 NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_t *lat,
 				  uint32_t *trades)
@@ -501,8 +502,7 @@ NX_NOINLINE static void run_timed(struct run *R, size_t from, size_t to, uint32_
 	uint64_t fills = st->fills;
 	for (size_t i = from; i < to; i++) {
 		uint64_t t0 = perf_tsc_begin();
-		if (R->pf || R->burst)
-			prefetch_ahead(R, i, to);
+		prefetch_ahead(R, i, to);
 		nx_engine_rx(R->e, bytes + D[i].off, D[i].len, R->addr[D[i].sess], D[i].now, R->out);
 		lat[i - from] = perf_sample(perf_tsc_end() - t0);
 		R->out->n = 0;
@@ -570,8 +570,7 @@ static void print_hash(struct bench *B, const struct arena *A, const char *name)
 	struct run R = { e, A, B->v.addr, &B->out, B->o.prefetch, B->o.burst };
 	for (size_t i = 0; i < A->nd; i++) {
 		const struct dgram *d = &A->d[i];
-		if (R.pf || R.burst) /* hints change no byte: the same digest with them */
-			prefetch_ahead(&R, i, A->nd);
+		prefetch_ahead(&R, i, A->nd); /* hints change no byte: the same digest */
 		nx_engine_rx(e, A->bytes + d->off, d->len, B->v.addr[d->sess], d->now, &B->out);
 		for (uint32_t k = 0; k < B->out.n; k++) {
 			const struct nx_out_dgram *o = &B->out.d[k];
