@@ -224,6 +224,125 @@ static void test_sweep_position_at_next_check(void **state)
 	assert_int_equal(msg(f, 0)->u.exec_rejected.reason, NX_REJ_RISK_POSITION_LIMIT);
 }
 
+/* The reports about acct's orders in the last input, in order (at most n). */
+static int msgs_of(struct fx *f, nx_acct_t acct, const struct nx_client_msg **out, int n)
+{
+	int k = 0;
+	for (int i = 0; i < f->nm && k < n; i++) {
+		const struct nx_client_msg *m = &f->m[i];
+		nx_acct_t a = m->template_id == NX_NXP_EXEC_TRADE      ? m->u.exec_trade.account
+			      : m->template_id == NX_NXP_EXEC_NEW      ? m->u.exec_new.account
+			      : m->template_id == NX_NXP_EXEC_CANCELED ? m->u.exec_canceled.account
+			      : m->template_id == NX_NXP_EXEC_REPLACED ? m->u.exec_replaced.account
+								       : 0;
+		if (a == acct)
+			out[k++] = m;
+	}
+	return k;
+}
+
+static void assert_fill(const struct nx_client_msg *m, int64_t px, int64_t qty, uint64_t tid,
+			uint32_t count, int64_t leaves, int64_t cum, unsigned liq)
+{
+	assert_int_equal(m->template_id, NX_NXP_EXEC_TRADE);
+	const struct nx_nxp_exec_trade *t = &m->u.exec_trade;
+	assert_int_equal(t->last_px, px);
+	assert_int_equal(t->last_qty, qty);
+	assert_int_equal(t->trade_id, tid);
+	assert_int_equal(t->trade_count, count);
+	assert_int_equal(t->leaves_qty, leaves);
+	assert_int_equal(t->cum_qty, cum);
+	assert_int_equal(t->liquidity, liq);
+}
+
+/* The aggressor gets one ExecTrade a price (docs/protocol.md#fills): B's
+ * IOC buy of 20 takes A's 2, 3, 4 at 1000 and 1, 5 at 1001; B hears of it
+ * in 2 ExecTrades (trades 1-3 and 4-5, quantities summed, leaves and cum
+ * after the last), then the ExecCanceled of its remainder, numbered on
+ * from its ExecNew; A gets one ExecTrade a trade. */
+static void test_taker_fills_one_report_a_price(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	static const int64_t px[] = { 1000, 1000, 1000, 1001, 1001 }, qty[] = { 2, 3, 4, 1, 5 };
+	for (int k = 0; k < 5; k++) {
+		struct nx_nxp_new_order o = order(A, 1 + (uint64_t)k, NX_SIDE_SELL, px[k], qty[k]);
+		send_order(f, &f->ca, f->aa, &o);
+	}
+	struct nx_nxp_new_order o = order(B, 9, NX_SIDE_BUY, 1001, 20);
+	o.time_in_force = NX_TIF_IOC;
+	send_order(f, &f->cb, f->ab, &o);
+	const struct nx_client_msg *b[8], *a[8];
+	assert_int_equal(msgs_of(f, B, b, 8), 4);
+	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_NEW);
+	assert_fill(b[1], 1000, 9, 1, 3, 11, 9, NX_LIQ_TAKER);
+	assert_fill(b[2], 1001, 6, 4, 2, 5, 15, NX_LIQ_TAKER);
+	assert_int_equal(b[3]->template_id, NX_NXP_EXEC_CANCELED);
+	assert_int_equal(b[3]->u.exec_canceled.canceled_qty, 5);
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(b[k]->seq, 1 + (uint64_t)k);
+	assert_int_equal(msgs_of(f, A, a, 8), 5);
+	for (int k = 0; k < 5; k++)
+		assert_fill(a[k], px[k], qty[k], 1 + (uint64_t)k, 1, 0, qty[k], NX_LIQ_MAKER);
+	assert_int_equal(nx_engine_stats(f->e)->fills, 10);
+}
+
+/* Self-trade prevention between two fills at one price reports the fills
+ * gathered first: B's buy (cancel oldest) meets A's 2, its own resting 3,
+ * A's 4; B sees ExecTrade(2), the ExecCanceled of its resting order,
+ * ExecTrade(4), in the book's order, though trades 1 and 2 are
+ * consecutive. */
+static void test_taker_fills_split_by_self_trade(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 2);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(B, 1, NX_SIDE_SELL, 1000, 3);
+	send_order(f, &f->cb, f->ab, &o);
+	o = order(A, 2, NX_SIDE_SELL, 1000, 4);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(B, 2, NX_SIDE_BUY, 1000, 6);
+	o.stp_mode = NX_STP_CO;
+	send_order(f, &f->cb, f->ab, &o);
+	const struct nx_client_msg *b[8];
+	assert_int_equal(msgs_of(f, B, b, 8), 4);
+	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_NEW);
+	assert_fill(b[1], 1000, 2, 1, 1, 4, 2, NX_LIQ_TAKER);
+	assert_int_equal(b[2]->template_id, NX_NXP_EXEC_CANCELED);
+	assert_int_equal(b[2]->u.exec_canceled.cl_ord_id, 1);
+	assert_int_equal(b[2]->u.exec_canceled.reason, NX_CXL_SELF_TRADE);
+	assert_fill(b[3], 1000, 4, 2, 1, 0, 6, NX_LIQ_TAKER);
+}
+
+/* A replace that crosses is an aggressor too: B's bid, repriced through
+ * A's two asks at 1000, gets ExecReplaced and one ExecTrade for both. */
+static void test_taker_fills_of_a_crossing_replace(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 2);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(A, 2, NX_SIDE_SELL, 1000, 2);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(B, 1, NX_SIDE_BUY, 990, 5);
+	send_order(f, &f->cb, f->ab, &o);
+	struct nx_nxp_cancel_replace rp = { .cl_ord_id = 2, .orig_cl_ord_id = 1, .price = 1000,
+					    .qty = 5, .account = B };
+	send_replace(f, &f->cb, f->ab, &rp);
+	const struct nx_client_msg *b[8], *a[8];
+	assert_int_equal(msgs_of(f, B, b, 8), 2);
+	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_REPLACED);
+	assert_fill(b[1], 1000, 4, 1, 2, 1, 4, NX_LIQ_TAKER);
+	assert_int_equal(b[1]->u.exec_trade.cl_ord_id, 2);
+	assert_int_equal(msgs_of(f, A, a, 8), 2);
+	assert_fill(a[0], 1000, 2, 1, 1, 0, 2, NX_LIQ_MAKER);
+	assert_fill(a[1], 1000, 2, 2, 1, 0, 2, NX_LIQ_MAKER);
+}
+
 static void test_risk_and_book_rejects(void **state)
 {
 	struct fx *f = *state;
@@ -1050,7 +1169,8 @@ static void read_all(struct fx *f, const struct spilled *sp, const struct nx_out
 }
 
 /* One input may need more datagrams than nx_out holds: B's bid takes 150
- * of A's asks, 300 ExecTrades, over 2 datagrams of room. With a spill, out
+ * of A's asks, one a price, so 300 ExecTrades (the taker's one a price
+ * too), over 2 datagrams of room. With a spill, out
  * is emptied whenever it is full and every report goes out in this call,
  * in order, with no gap; without one, what does not fit waits in the
  * history (out_overflow) and A sees a gap. */
@@ -1062,11 +1182,11 @@ static void test_spill_sends_every_reply(void **state)
 		struct spilled *sp = calloc(1, sizeof(*sp));
 		assert_non_null(sp);
 		for (int i = 0; i < 150; i++) {
-			struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 1000, 1);
+			struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 950 + i, 1);
 			send_order(f, &f->ca, f->aa, &o);
 		}
 		uint8_t buf[256];
-		struct nx_nxp_new_order o = order(B, 1, NX_SIDE_BUY, 1000, 150);
+		struct nx_nxp_new_order o = order(B, 1, NX_SIDE_BUY, 1099, 150);
 		size_t len = order_dgram(&f->cb, &o, buf, sizeof(buf));
 		struct nx_out two = { .d = f->d, .cap = 2, .spill = with_spill ? keep_spilled : NULL,
 				      .spill_arg = sp };
@@ -1423,6 +1543,9 @@ int main(void)
 		T(test_sell_aggressor_reports),
 		T(test_risk_and_book_rejects),
 		T(test_sweep_position_at_next_check),
+		T(test_taker_fills_one_report_a_price),
+		T(test_taker_fills_split_by_self_trade),
+		T(test_taker_fills_of_a_crossing_replace),
 		T(test_several_messages_one_datagram),
 		T(test_duplicate_and_gap),
 		T(test_lost_reply_retransmitted),

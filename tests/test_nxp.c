@@ -192,8 +192,8 @@ static void test_known_new_order(void **state)
 static void test_known_exec_trade(void **state)
 {
 	static const uint8_t want[] = {
-		0x00, 0x00, 0x00, 0x59, 0xeb, 0x50,             /* SOFH: 89 bytes */
-		0x4b, 0x00, 0xc9, 0x00, 0x58, 0x4e, 0x01, 0x00, /* block 75, template 201 */
+		0x00, 0x00, 0x00, 0x5d, 0xeb, 0x50,             /* SOFH: 93 bytes */
+		0x4f, 0x00, 0xc9, 0x00, 0x58, 0x4e, 0x01, 0x00, /* block 79, template 201 */
 		0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* clOrdId 42 */
 		0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* orderId 5 */
 		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* tradeId 1 */
@@ -205,12 +205,13 @@ static void test_known_exec_trade(void **state)
 		0x07, 0x00, 0x00, 0x00,                         /* account 7 */
 		0x01, 0x00, 0x00, 0x00,                         /* instrument 1 */
 		0x01, 0x02, 0x01,                               /* Buy, Taker, aggressor Buy */
+		0x03, 0x00, 0x00, 0x00,                         /* tradeCount 3 */
 	};
 	struct nx_nxp_exec_trade t = { .cl_ord_id = 42, .order_id = 5, .trade_id = 1,
 				       .transact_time = UINT64_C(1700000000123456789),
 				       .last_px = 100100, .last_qty = 8, .leaves_qty = 12, .cum_qty = 8,
 				       .account = 7, .instrument = 1, .side = NX_SIDE_BUY,
-				       .liquidity = 2, .aggressor = NX_SIDE_BUY };
+				       .liquidity = 2, .aggressor = NX_SIDE_BUY, .trade_count = 3 };
 	uint8_t buf[128];
 	struct nx_nxp_writer w;
 	struct nx_nxp_reader r;
@@ -225,6 +226,7 @@ static void test_known_exec_trade(void **state)
 	assert_true(nx_nxp_exec_trade_transact_time(&m) == UINT64_C(1700000000123456789));
 	assert_true(nx_nxp_exec_trade_leaves_qty(&m) == 12);
 	assert_int_equal(nx_nxp_exec_trade_liquidity(&m), 2);
+	assert_int_equal(nx_nxp_exec_trade_trade_count(&m), 3);
 }
 
 static void test_known_negotiate(void **state)

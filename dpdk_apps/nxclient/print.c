@@ -47,6 +47,7 @@ static const struct {
 	{ "display_qty", "display", NXC_K_INT },
 	{ "leaves_qty", "leaves", NXC_K_INT },
 	{ "cum_qty", "cum", NXC_K_INT },
+	{ "trade_count", "trades", NXC_K_NUM },
 	{ "liquidity", "liq", NXC_K_LIQ },
 	{ "aggressor", "aggr", NXC_K_SIDE },
 	{ "post_only", "post", NXC_K_NUM },

@@ -454,6 +454,8 @@ static void on_dgram(struct nxg_gen *g, const struct nxg_rx *rx)
 			continue;
 		}
 		n->by_template[m->template_id]++;
+		if (m->template_id == NX_NXP_EXEC_TRADE)
+			n->fills += m->u.exec_trade.trade_count;
 		on_msg(g, s, m, rx->ts_ns);
 	}
 	/* Recovered, or the range asked for has been served while the span

@@ -204,6 +204,7 @@ void nxg_report_counts(FILE *f, const struct nxg_result *r)
 	for (unsigned t = 0; t < NX_NXP_TID_LIMIT; t++)
 		if (n->by_template[t])
 			fprintf(f, "msg_%s %" PRIu64 "\n", nx_nxp_template_name(t), n->by_template[t]);
+	fprintf(f, "fills %" PRIu64 "\n", n->fills);
 	for (unsigned c = 1; c < 256; c++)
 		if (n->rejects[c])
 			fprintf(f, "reject_%s %" PRIu64 "\n", nx_reject_name(c), n->rejects[c]);

@@ -177,7 +177,7 @@ enum nx_nxp_flow {            /* FlowType, FIXP values */
 	M(MASS_CANCEL, mass_cancel, MassCancel, 103, 17, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
 	M(SET_CANCEL_ON_DISCONNECT, set_cancel_on_disconnect, SetCancelOnDisconnect, 104, 9, NX_NXP_F_CLIENT | NX_NXP_F_SEQ) \
 	M(EXEC_NEW, exec_new, ExecNew, 200, 61, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
-	M(EXEC_TRADE, exec_trade, ExecTrade, 201, 75, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
+	M(EXEC_TRADE, exec_trade, ExecTrade, 201, 79, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(EXEC_CANCELED, exec_canceled, ExecCanceled, 202, 51, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(EXEC_REPLACED, exec_replaced, ExecReplaced, 203, 58, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
 	M(EXEC_REDUCED, exec_reduced, ExecReduced, 204, 59, NX_NXP_F_VENUE | NX_NXP_F_SEQ) \
@@ -332,7 +332,8 @@ enum nx_nxp_flow {            /* FlowType, FIXP values */
 	F(m, instrument, u32, 68) \
 	F(m, side, u8, 72) \
 	F(m, liquidity, u8, 73) \
-	F(m, aggressor, u8, 74)
+	F(m, aggressor, u8, 74) \
+	F(m, trade_count, u32, 75)
 
 #define NX_NXP_FIELDS_exec_canceled(F, m) \
 	F(m, cl_ord_id, u64, 0) \

@@ -309,9 +309,9 @@ static void reject_report(struct nx_engine *e, struct session *s, const struct n
 			    .instrument = r->inst, .reason = r->reason, .response_to = r->req);
 }
 
-/* ExecTrade to the owner of one side of a trade. */
-static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev_fill *f,
-					 uint8_t aggressor)
+/* The maker's ExecTrade: one a trade. */
+static NX_ALWAYS_INLINE void maker_report(struct nx_engine *e, const struct nx_ev_fill *f,
+					  uint8_t aggressor)
 {
 	struct session *s = owner(e, f->tag);
 	if (s)
@@ -319,7 +319,54 @@ static NX_ALWAYS_INLINE void fill_report(struct nx_engine *e, const struct nx_ev
 			    .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
 			    .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
 			    .account = f->acct, .instrument = f->inst, .side = f->side,
-			    .liquidity = f->liq, .aggressor = aggressor);
+			    .liquidity = f->liq, .aggressor = aggressor, .trade_count = 1);
+}
+
+/* The taker's ExecTrade for the fills gathered in e->tk (there are some),
+ * which it empties. Out of line: once a price level, not once a trade. */
+static NX_NOINLINE void taker_report(struct nx_engine *e)
+{
+	struct taker_fills *k = &e->tk;
+	const struct nx_ev_fill *f = &k->f;
+	struct session *s = owner(e, f->tag);
+	if (s)
+		EXEC_REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
+			    .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
+			    .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
+			    .account = f->acct, .instrument = f->inst, .side = f->side,
+			    .liquidity = f->liq, .aggressor = k->aggressor, .trade_count = k->n);
+	k->n = 0;
+}
+
+/* Report the taker's gathered fills, if any: before any other report (the
+ * flow keeps the book's order) and at the end of each request. */
+static inline void taker_flush(struct nx_engine *e)
+{
+	if (e->tk.n)
+		taker_report(e);
+}
+
+/* Gather the taker's side of trade t: a trade of the same order at the same
+ * price, numbered next, joins the fills gathered; any other trade reports
+ * those first. */
+static NX_ALWAYS_INLINE void taker_fill(struct nx_engine *e, const struct nx_ev_trade *t)
+{
+	struct taker_fills *k = &e->tk;
+	const struct nx_ev_fill *f = &t->taker;
+	if (k->n) {
+		if (NX_LIKELY(f->oid == k->f.oid && f->px == k->f.px && f->tid == k->f.tid + k->n &&
+			      k->n < UINT32_MAX)) {
+			k->f.qty += f->qty;
+			k->f.leaves = f->leaves;
+			k->f.cum = f->cum;
+			k->n++;
+			return;
+		}
+		taker_report(e);
+	}
+	k->f = *f;
+	k->n = 1;
+	k->aggressor = t->aggressor;
 }
 
 /* ExecCanceled and ExecReplaced, to the order's session and, when another
@@ -352,6 +399,8 @@ static void replace_report(struct nx_engine *e, struct session *s, const struct 
 static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_event *ev)
 {
 	struct session *s;
+	if (ev->type != NX_EV_TRADE)
+		taker_flush(e);
 	switch (ev->type) {
 	case NX_EV_ACCEPTED: {
 		const struct nx_ev_order *o = &ev->u.order;
@@ -375,8 +424,8 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		/* the taker's fills summed: risk settles them at its next check */
 		nx_risk_on_match_trade(e->risk, t);
 		e->st.fills += 2;
-		fill_report(e, &t->maker, t->aggressor);
-		fill_report(e, &t->taker, t->aggressor);
+		maker_report(e, &t->maker, t->aggressor);
+		taker_fill(e, t);
 		break;
 	}
 	case NX_EV_CANCELED: {
@@ -817,6 +866,7 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 			business_reject(e, s, seq, m->template_id, 0, NX_REJ_PROTOCOL_VIOLATION);
 		break;
 	}
+	taker_flush(e); /* trades come from NewOrder and CancelReplace alone */
 	e->cur = NULL;
 }
 

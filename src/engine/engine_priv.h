@@ -100,6 +100,17 @@ struct acct_state {
 	uint8_t *wait_len;
 };
 
+/* An aggressor's fills at one price, reported to it as one ExecTrade (CME
+ * Globex's rule: one fill per aggressor order and trade price, however many
+ * makers; each maker still gets its own): the first fill, with qty the sum
+ * and leaves and cum the latest fill's. The trades are f.tid .. f.tid+n-1,
+ * consecutive, as the book numbers one match's trades. */
+struct taker_fills {
+	struct nx_ev_fill f;
+	uint32_t n;               /* 0: none gathered */
+	uint8_t aggressor;
+};
+
 struct nx_engine {
 	struct nx_book *book;
 	struct nx_risk *risk;
@@ -120,6 +131,8 @@ struct nx_engine {
 	uint64_t now;
 	uint64_t epoch;           /* the call's number */
 	struct session *cur;      /* session whose request is being applied */
+	struct taker_fills tk;    /* reported before any other report, and when
+				     the request is done */
 	uint64_t keepalive_ns;    /* the venue's heartbeat interval */
 	uint64_t binds;           /* bindings made: orders sessions' bind_n */
 	uint32_t hist_mask;

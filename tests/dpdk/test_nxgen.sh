@@ -65,7 +65,7 @@ same "new orders" "$(( $(cnt "$C" sent_new) + $(cnt "$C" sent_aggressive) + $(cn
 	"$(field "$S" orders)"
 same "cancels" "$(cnt "$C" sent_cancel)" "$(field "$S" cancels)"
 same "replaces" "$(cnt "$C" sent_replace)" "$(field "$S" replaces)"
-same "fills (ExecTrade)" "$(cnt "$C" msg_ExecTrade)" "$(field "$S" fills)"
+same "fills (ExecTrade tradeCounts)" "$(cnt "$C" fills)" "$(field "$S" fills)"
 same "collar rejects" "$(cnt "$C" reject_RISK_PRICE_COLLAR)" "$(field "$S" reject_RISK_PRICE_COLLAR 0)"
 same "sessions established" "$(cnt "$C" sessions)" "$(field "$S" sessions_established)"
 same "messages retransmitted" "$(cnt "$C" recovered)" "$(field "$S" retransmitted)"

@@ -4,8 +4,8 @@
 #
 # One input whose replies need more datagrams than a shard's output array
 # (64): a buy of 1,000 lots takes an iceberg shown 1 lot at a time, 1,000
-# trades, so the maker and the taker get 1,000 ExecTrades each (over 64
-# datagrams). Both venues send them all in that input (out_spills), none
+# trades, so the maker gets 1,000 ExecTrades (over 64 datagrams) and the
+# taker one for all of them (tradeCount 1000: one a price). Both venues send them all in that input (out_spills), none
 # waits for a retransmission request (out_overflow 0), and their
 # transcripts are identical. Regression (session 16): past 64 datagrams the
 # rest was counted in out_overflow and each client saw a gap.
@@ -26,9 +26,9 @@ EOF
 # check NAME PREFIX TRANSCRIPT
 check() {
 	m=$(grep -c '^< maker ExecTrade' "$3")
-	t=$(grep -c '^< taker ExecTrade' "$3")
-	[ "$m" = 1000 ] && [ "$t" = 1000 ] && ok "$1: 1000 ExecTrades each to maker and taker" \
-		|| fail "$1: maker got $m ExecTrades, taker $t (1000 each expected)"
+	t=$(grep -c '^< taker ExecTrade .* qty=1000 .* leaves=0 cum=1000 trades=1000 ' "$3")
+	[ "$m" = 1000 ] && [ "$t" = 1 ] && ok "$1: 1000 ExecTrades to the maker, 1 for all 1000 to the taker" \
+		|| fail "$1: maker got $m ExecTrades, taker $t of 1000 trades (1000 and 1 expected)"
 	grep -q '^< maker ExecTrade seq=1001 .* leaves=0 cum=1000 ' "$3" \
 		&& ok "$1: the maker's last ExecTrade is seq 1001, filled" || fail "$1: no last maker ExecTrade"
 	R=$(tel "$2" /nanoex/stats)
