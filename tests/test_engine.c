@@ -343,6 +343,98 @@ static void test_taker_fills_of_a_crossing_replace(void **state)
 	assert_fill(a[1], 1000, 2, 2, 1, 0, 2, NX_LIQ_MAKER);
 }
 
+/* The aggressor's reports against the makers', over a random flow (a
+ * differential check of the gathering, docs/protocol.md#fills): A and B
+ * send GTC and IOC orders and replaces around one price, small makers and
+ * larger takers, so sweeps meet several makers at a price and several
+ * prices. Every trade id gets exactly one maker report and is covered by
+ * exactly one taker report, at the maker's price, whose quantity is the
+ * sum of its makers'; every order's reports chain cum += lastQty; the
+ * engine's fills are twice the trades; and some taker report covers more
+ * than one trade (the flow does exercise the gathering). */
+#define TF_STEPS 4000
+#define TF_TRADES 20000
+static void test_taker_fills_cover_the_trades(void **state)
+{
+	(void)state;
+	struct fx *f = fx_unbound();
+	static struct {
+		int64_t px, qty;
+		int step; /* of the maker's report */
+		uint8_t maker, taker;
+	} tr[TF_TRADES + 1];
+	static int64_t cum[TF_STEPS + 2]; /* by order id */
+	memset(tr, 0, sizeof(tr));
+	memset(cum, 0, sizeof(cum));
+	uint64_t x = 0x9e3779b97f4a7c15u, cl[2] = { 0, 0 }, trades = 0, takers = 0, gathered = 0;
+	for (int step = 0; step < TF_STEPS; step++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int b = (int)(x & 1);
+		struct nx_client *c = b ? &f->cb : &f->ca;
+		struct nx_addr a = b ? f->ab : f->aa;
+		nx_acct_t acct = b ? B : A;
+		unsigned side = (x >> 1) & 1 ? NX_SIDE_BUY : NX_SIDE_SELL;
+		int64_t px = 995 + (int64_t)((x >> 2) % 11);
+		f->now += MS;
+		if ((x >> 8) % 5 == 0 && cl[b]) { /* reprice or resize one of its orders */
+			struct nx_nxp_cancel_replace rp = { .cl_ord_id = ++cl[b],
+				.orig_cl_ord_id = 1 + (x >> 16) % (cl[b] - 1 ? cl[b] - 1 : 1), .price = px,
+				.qty = 1 + (int64_t)((x >> 24) % 6), .account = acct };
+			send_replace(f, c, a, &rp);
+		} else {
+			int taker = (x >> 8) % 5 == 1;
+			struct nx_nxp_new_order o = order(acct, ++cl[b], side, px,
+							  taker ? 4 + (int64_t)((x >> 24) % 17)
+								: 1 + (int64_t)((x >> 24) % 4));
+			if (taker && (x >> 32) & 1)
+				o.time_in_force = NX_TIF_IOC;
+			send_order(f, c, a, &o);
+		}
+		assert_true(f->nm < EH_OUT_CAP); /* every reply was read */
+		for (int pass = 0; pass < 2; pass++) /* makers first: their datagrams may come later */
+			for (int i = 0; i < f->nm; i++) {
+				if (f->m[i].template_id != NX_NXP_EXEC_TRADE)
+					continue;
+				const struct nx_nxp_exec_trade *t = &f->m[i].u.exec_trade;
+				int maker = t->liquidity == NX_LIQ_MAKER;
+				if (maker != !pass)
+					continue;
+				assert_true(t->trade_id >= 1 && t->trade_count >= 1 &&
+					    t->trade_id + t->trade_count - 1 <= TF_TRADES);
+				assert_true(t->order_id >= 1 && t->order_id <= TF_STEPS + 1);
+				assert_int_equal(t->cum_qty, cum[t->order_id] + t->last_qty);
+				cum[t->order_id] = t->cum_qty;
+				if (maker) {
+					assert_int_equal(t->trade_count, 1);
+					assert_int_equal(tr[t->trade_id].maker, 0);
+					tr[t->trade_id].maker = 1;
+					tr[t->trade_id].px = t->last_px;
+					tr[t->trade_id].qty = t->last_qty;
+					tr[t->trade_id].step = step;
+					trades++;
+					continue;
+				}
+				int64_t sum = 0;
+				for (uint64_t id = t->trade_id; id < t->trade_id + t->trade_count; id++) {
+					assert_int_equal(tr[id].maker, 1);
+					assert_int_equal(tr[id].step, step); /* in the same replies */
+					assert_int_equal(tr[id].taker, 0);
+					assert_int_equal(tr[id].px, t->last_px);
+					tr[id].taker = 1;
+					sum += tr[id].qty;
+				}
+				assert_int_equal(sum, t->last_qty);
+				takers++;
+				gathered += t->trade_count > 1;
+			}
+	}
+	for (uint64_t id = 1; id <= trades; id++)
+		assert_true(tr[id].maker && tr[id].taker);
+	assert_int_equal(nx_engine_stats(f->e)->fills, 2 * trades);
+	assert_true(trades > 1000 && gathered > 100 && takers < trades);
+	fx_free(f);
+}
+
 static void test_risk_and_book_rejects(void **state)
 {
 	struct fx *f = *state;
@@ -1546,6 +1638,7 @@ int main(void)
 		T(test_taker_fills_one_report_a_price),
 		T(test_taker_fills_split_by_self_trade),
 		T(test_taker_fills_of_a_crossing_replace),
+		cmocka_unit_test(test_taker_fills_cover_the_trades),
 		T(test_several_messages_one_datagram),
 		T(test_duplicate_and_gap),
 		T(test_lost_reply_retransmitted),
