@@ -309,9 +309,10 @@ static void reject_report(struct nx_engine *e, struct session *s, const struct n
 			    .instrument = r->inst, .reason = r->reason, .response_to = r->req);
 }
 
-/* The maker's ExecTrade: one a trade. */
-static NX_ALWAYS_INLINE void maker_report(struct nx_engine *e, const struct nx_ev_fill *f,
-					  uint8_t aggressor)
+/* ExecTrade for fill f of the order's owner, covering count trades from
+ * f->tid on. */
+static NX_ALWAYS_INLINE void trade_report(struct nx_engine *e, const struct nx_ev_fill *f,
+					  uint8_t aggressor, uint32_t count)
 {
 	struct session *s = owner(e, f->tag);
 	if (s)
@@ -319,23 +320,15 @@ static NX_ALWAYS_INLINE void maker_report(struct nx_engine *e, const struct nx_e
 			    .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
 			    .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
 			    .account = f->acct, .instrument = f->inst, .side = f->side,
-			    .liquidity = f->liq, .aggressor = aggressor, .trade_count = 1);
+			    .liquidity = f->liq, .aggressor = aggressor, .trade_count = count);
 }
 
 /* The taker's ExecTrade for the fills gathered in e->tk (there are some),
  * which it empties. Out of line: once a price level, not once a trade. */
 static NX_NOINLINE void taker_report(struct nx_engine *e)
 {
-	struct taker_fills *k = &e->tk;
-	const struct nx_ev_fill *f = &k->f;
-	struct session *s = owner(e, f->tag);
-	if (s)
-		EXEC_REPORT(e, s, exec_trade, .cl_ord_id = f->cl, .order_id = f->oid,
-			    .trade_id = f->tid, .transact_time = e->now, .last_px = f->px,
-			    .last_qty = f->qty, .leaves_qty = f->leaves, .cum_qty = f->cum,
-			    .account = f->acct, .instrument = f->inst, .side = f->side,
-			    .liquidity = f->liq, .aggressor = k->aggressor, .trade_count = k->n);
-	k->n = 0;
+	trade_report(e, &e->tk.f, e->tk.aggressor, e->tk.n);
+	e->tk.n = 0;
 }
 
 /* Report the taker's gathered fills, if any: before any other report (the
@@ -424,7 +417,7 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		/* the taker's fills summed: risk settles them at its next check */
 		nx_risk_on_match_trade(e->risk, t);
 		e->st.fills += 2;
-		maker_report(e, &t->maker, t->aggressor);
+		trade_report(e, &t->maker, t->aggressor, 1); /* the maker's: one a trade */
 		taker_fill(e, t);
 		break;
 	}
