@@ -197,6 +197,31 @@ static void test_copies_every_report_of_the_account(void **state)
 
 /* DC unbound (its binding ended): its copies wait in its history and come
  * back with a RetransmitRequest after it establishes again. */
+/* An aggressor's fills at one price are one report (docs/protocol.md#fills)
+ * and so one copy: A's buy of 3 takes B's 1 and 2 at 1000; DC gets A's
+ * ExecNew and the one ExecTrade covering both trades, byte for byte. */
+static void test_one_copy_of_gathered_fills(void **state)
+{
+	struct dfx *f = *state;
+	login(f, 2);
+	login(f, 0);
+	login(f, 1);
+	new_order(f, 1, 1, NX_SIDE_SELL, 1000, 1);
+	new_order(f, 1, 2, NX_SIDE_SELL, 1000, 2);
+	new_order(f, 0, 1, NX_SIDE_BUY, 1000, 3);
+	assert_int_equal(f->n[0], 2);
+	assert_int_equal(f->n[2], 2);
+	for (int i = 0; i < 2; i++)
+		same_report(&f->m[2][i], &f->m[0][i]);
+	const struct nx_nxp_exec_trade *t = &f->m[2][1].u.exec_trade;
+	assert_int_equal(f->m[2][1].template_id, NX_NXP_EXEC_TRADE);
+	assert_int_equal(t->trade_id, 1);
+	assert_int_equal(t->trade_count, 2);
+	assert_int_equal(t->last_qty, 3);
+	assert_int_equal(t->liquidity, NX_LIQ_TAKER);
+	assert_int_equal(f->n[1], 2); /* B's two maker reports, not copied */
+}
+
 static void test_kept_while_unbound(void **state)
 {
 	struct dfx *f = *state;
@@ -486,6 +511,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_copies_every_report_of_the_account),
+		T(test_one_copy_of_gathered_fills),
 		T(test_kept_while_unbound),
 		T(test_receiver_may_not_trade),
 		T(test_waits_for_the_first_session),

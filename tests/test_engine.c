@@ -317,6 +317,36 @@ static void test_taker_fills_split_by_self_trade(void **state)
 	assert_fill(b[3], 1000, 4, 2, 1, 0, 6, NX_LIQ_TAKER);
 }
 
+/* A trade against the aggressor's own session's order ends the run, so
+ * that session's flow keeps the book's order (review of session 22): B's
+ * buy of 3 at 1001 takes A's 1 at 1000, then B's own 1 at 1001 and A's 1
+ * at 1001; B sees taker trade 1, maker trade 2, then taker trades 2-3,
+ * never a later trade's report before an earlier one's (gathered, trade
+ * 2's maker report came after trade 1's taker report was due). */
+static void test_taker_fills_keep_own_flow_in_book_order(void **state)
+{
+	struct fx *f = *state;
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(B, 1, NX_SIDE_SELL, 1001, 1);
+	send_order(f, &f->cb, f->ab, &o);
+	o = order(A, 2, NX_SIDE_SELL, 1001, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	o = order(B, 2, NX_SIDE_BUY, 1001, 3);
+	o.stp_mode = NX_STP_NONE;
+	send_order(f, &f->cb, f->ab, &o);
+	const struct nx_client_msg *b[8];
+	assert_int_equal(msgs_of(f, B, b, 8), 4);
+	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_NEW);
+	assert_fill(b[1], 1000, 1, 1, 1, 2, 1, NX_LIQ_TAKER);
+	assert_fill(b[2], 1001, 1, 2, 1, 0, 1, NX_LIQ_MAKER);
+	assert_fill(b[3], 1001, 2, 2, 2, 0, 3, NX_LIQ_TAKER);
+	for (int k = 1; k < 4; k++)
+		assert_int_equal(b[k]->seq, b[0]->seq + (uint64_t)k);
+}
+
 /* A replace that crosses is an aggressor too: B's bid, repriced through
  * A's two asks at 1000, gets ExecReplaced and one ExecTrade for both. */
 static void test_taker_fills_of_a_crossing_replace(void **state)
@@ -349,9 +379,10 @@ static void test_taker_fills_of_a_crossing_replace(void **state)
  * larger takers, so sweeps meet several makers at a price and several
  * prices. Every trade id gets exactly one maker report and is covered by
  * exactly one taker report, at the maker's price, whose quantity is the
- * sum of its makers'; every order's reports chain cum += lastQty; the
- * engine's fills are twice the trades; and some taker report covers more
- * than one trade (the flow does exercise the gathering). */
+ * sum of its makers'; each account's flow reports trades in id order (the
+ * book's, self-matches included); every order's reports chain cum +=
+ * lastQty; the engine's fills are twice the trades; and some taker report
+ * covers more than one trade (the flow does exercise the gathering). */
 #define TF_STEPS 4000
 #define TF_TRADES 20000
 static void test_taker_fills_cover_the_trades(void **state)
@@ -367,6 +398,10 @@ static void test_taker_fills_cover_the_trades(void **state)
 	memset(tr, 0, sizeof(tr));
 	memset(cum, 0, sizeof(cum));
 	uint64_t x = 0x9e3779b97f4a7c15u, cl[2] = { 0, 0 }, trades = 0, takers = 0, gathered = 0;
+	/* by account: its flow reports trades in id order, a self-match's
+	 * maker side before its taker side */
+	uint64_t last_tid[2] = { 0, 0 };
+	int last_maker[2] = { 0, 0 };
 	for (int step = 0; step < TF_STEPS; step++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		int b = (int)(x & 1);
@@ -391,6 +426,15 @@ static void test_taker_fills_cover_the_trades(void **state)
 			send_order(f, c, a, &o);
 		}
 		assert_true(f->nm < EH_OUT_CAP); /* every reply was read */
+		for (int i = 0; i < f->nm; i++)
+			if (f->m[i].template_id == NX_NXP_EXEC_TRADE) {
+				const struct nx_nxp_exec_trade *t = &f->m[i].u.exec_trade;
+				int who = t->account == B, maker = t->liquidity == NX_LIQ_MAKER;
+				assert_true(t->trade_id > last_tid[who] ||
+					    (t->trade_id == last_tid[who] && last_maker[who] && !maker));
+				last_tid[who] = t->trade_id + t->trade_count - 1;
+				last_maker[who] = maker;
+			}
 		for (int pass = 0; pass < 2; pass++) /* makers first: their datagrams may come later */
 			for (int i = 0; i < f->nm; i++) {
 				if (f->m[i].template_id != NX_NXP_EXEC_TRADE)
@@ -1638,6 +1682,7 @@ int main(void)
 		T(test_taker_fills_one_report_a_price),
 		T(test_taker_fills_split_by_self_trade),
 		T(test_taker_fills_of_a_crossing_replace),
+		T(test_taker_fills_keep_own_flow_in_book_order),
 		cmocka_unit_test(test_taker_fills_cover_the_trades),
 		T(test_several_messages_one_datagram),
 		T(test_duplicate_and_gap),

@@ -339,23 +339,30 @@ static inline void taker_flush(struct nx_engine *e)
 		taker_report(e);
 }
 
-/* Gather the taker's side of trade t: a trade of the same order at the same
- * price, numbered next, joins the fills gathered; any other trade reports
- * those first. */
-static NX_ALWAYS_INLINE void taker_fill(struct nx_engine *e, const struct nx_ev_trade *t)
+/* Before trade t's maker report: the gathered fills go out first unless t
+ * continues their run (the same order, the same price, the next trade id)
+ * and its maker is not an order of the aggressor's own session, whose flow
+ * then keeps the book's order (its taker fills, its maker fill, ...). */
+static NX_ALWAYS_INLINE void taker_cut(struct nx_engine *e, const struct nx_ev_trade *t)
+{
+	const struct taker_fills *k = &e->tk;
+	const struct nx_ev_fill *f = &t->taker;
+	if (k->n && (f->oid != k->f.oid || f->px != k->f.px || f->tid != k->f.tid + k->n ||
+		     k->n == UINT32_MAX || t->maker.tag == f->tag))
+		taker_report(e);
+}
+
+/* After it: the taker's side of t joins the run, or starts one. */
+static NX_ALWAYS_INLINE void taker_gather(struct nx_engine *e, const struct nx_ev_trade *t)
 {
 	struct taker_fills *k = &e->tk;
 	const struct nx_ev_fill *f = &t->taker;
 	if (k->n) {
-		if (NX_LIKELY(f->oid == k->f.oid && f->px == k->f.px && f->tid == k->f.tid + k->n &&
-			      k->n < UINT32_MAX)) {
-			k->f.qty += f->qty;
-			k->f.leaves = f->leaves;
-			k->f.cum = f->cum;
-			k->n++;
-			return;
-		}
-		taker_report(e);
+		k->f.qty += f->qty;
+		k->f.leaves = f->leaves;
+		k->f.cum = f->cum;
+		k->n++;
+		return;
 	}
 	k->f = *f;
 	k->n = 1;
@@ -417,8 +424,9 @@ static NX_NOINLINE void on_order_event(struct nx_engine *e, const struct nx_even
 		/* the taker's fills summed: risk settles them at its next check */
 		nx_risk_on_match_trade(e->risk, t);
 		e->st.fills += 2;
+		taker_cut(e, t);
 		trade_report(e, &t->maker, t->aggressor, 1); /* the maker's: one a trade */
-		taker_fill(e, t);
+		taker_gather(e, t);
 		break;
 	}
 	case NX_EV_CANCELED: {
@@ -790,6 +798,7 @@ unsigned nx_engine_admin(struct nx_engine *e, const struct nx_admin *a, uint64_t
 		e->st.rejects[why]++;
 	else
 		admin_book(e, a);
+	taker_flush(e); /* none today: the book's admin commands do not trade */
 	return why;
 }
 

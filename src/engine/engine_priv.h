@@ -100,10 +100,11 @@ struct acct_state {
 	uint8_t *wait_len;
 };
 
-/* An aggressor's fills at one price, reported to it as one ExecTrade (CME
- * Globex's rule: one fill per aggressor order and trade price, however many
- * makers; each maker still gets its own): the first fill, with qty the sum
- * and leaves and cum the latest fill's. The trades are f.tid .. f.tid+n-1,
+/* A run of an aggressor's fills at one price, reported to it as one
+ * ExecTrade (CME Globex's rule: one fill per aggressor order and trade
+ * price, however many makers; each maker still gets its own; what ends a
+ * run: docs/protocol.md#fills): the first fill, with qty the sum and leaves
+ * and cum the latest fill's. The trades are f.tid .. f.tid+n-1,
  * consecutive, as the book numbers one match's trades. */
 struct taker_fills {
 	struct nx_ev_fill f;
