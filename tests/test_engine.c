@@ -1352,6 +1352,38 @@ static void test_spill_sends_every_reply(void **state)
 	}
 }
 
+/* The same with the makers at one price: B's one ExecTrade for all 150
+ * trades (a gathered run, reported when the request ends) goes out in the
+ * same call as A's 150, through the spills, and both flows have no gap. */
+static void test_spill_sends_gathered_fills(void **state)
+{
+	(void)state;
+	struct fx *f = fx_unbound();
+	struct spilled *sp = calloc(1, sizeof(*sp));
+	assert_non_null(sp);
+	for (int i = 0; i < 150; i++) {
+		struct nx_nxp_new_order o = order(A, (uint64_t)i + 1, NX_SIDE_SELL, 1000, 1);
+		send_order(f, &f->ca, f->aa, &o);
+	}
+	uint8_t buf[256];
+	struct nx_nxp_new_order o = order(B, 1, NX_SIDE_BUY, 1000, 150);
+	size_t len = order_dgram(&f->cb, &o, buf, sizeof(buf));
+	struct nx_out two = { .d = f->d, .cap = 2, .spill = keep_spilled, .spill_arg = sp };
+	uint32_t made = nx_engine_rx(f->e, buf, len, f->ab, f->now, &two);
+	int trades[2];
+	read_all(f, sp, &two, trades);
+	assert_true(sp->calls >= 5);
+	assert_int_equal(nx_engine_stats(f->e)->out_overflow, 0);
+	assert_int_equal(made, sp->n + two.n);
+	assert_int_equal(trades[0], 150);
+	assert_int_equal(trades[1], 1);
+	assert_int_equal(f->ca.gap_from, 0);
+	assert_int_equal(f->cb.gap_from, 0);
+	assert_int_equal(f->cb.expect_seq, 3); /* ExecNew, the ExecTrade of 150 */
+	free(sp);
+	fx_free(f);
+}
+
 /* A spill that cannot send (it leaves out full) is an overflow, as with
  * none: the message waits in the history, nothing is written past cap. */
 static void keep_nothing(struct nx_out *out, void *arg)
@@ -1706,6 +1738,7 @@ int main(void)
 		cmocka_unit_test(test_prefetch_changes_nothing),
 		cmocka_unit_test(test_prefetch_wanted_from_depth),
 		cmocka_unit_test(test_spill_sends_every_reply),
+		cmocka_unit_test(test_spill_sends_gathered_fills),
 		T(test_spill_that_cannot_send),
 		T(test_shutdown_wait_is_not_overflow),
 	};
