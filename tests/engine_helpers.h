@@ -41,8 +41,8 @@ extern const uint8_t key_a[32], key_b[32], key_adm[32];
 /* Every account's limits in make_engine: notional 1e6, position 100,
  * credit 1e7, 50 open orders, 1000 msgs/s, burst 100. */
 extern const struct nx_limits eh_limits;
-/* book.prefetch_min_orders of the engines made below (0, no hints,
- * unless a test sets it; it must set it back). */
+/* book.prefetch_min_orders of the next engine made below (0, no hints,
+ * unless a test sets it); making an engine sets it back to 0. */
 extern uint32_t eh_prefetch_min_orders;
 /* A fresh engine with the fixture's configuration: instrument INST
  * (BTC-USD, tick 1, band 100 ticks, reference 1000), accounts A, B, ADM. */

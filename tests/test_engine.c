@@ -1624,9 +1624,8 @@ static void test_prefetch_wanted_from_depth(void **state)
 	assert_int_equal(nx_book_order_count(nx_engine_book(off->e)), 1);
 	assert_false(nx_engine_prefetch_wanted(off->e));
 	fx_free(off);
-	eh_prefetch_min_orders = 3;
+	eh_prefetch_min_orders = 3; /* for the next engine only */
 	struct fx *f = fx_unbound();
-	eh_prefetch_min_orders = 0;
 	assert_false(nx_engine_prefetch_wanted(f->e));
 	for (uint64_t cl = 1; cl <= 3; cl++) {
 		assert_false(nx_engine_prefetch_wanted(f->e));
@@ -1679,9 +1678,8 @@ static void test_prefetch_changes_nothing(void **state)
 		dl[i] = fl.len[i];
 	}
 	dp[7] = NULL; /* not one for the engine */
-	eh_prefetch_min_orders = 1;
+	eh_prefetch_min_orders = 1; /* for the next engine only */
 	f = fx_unbound();
-	eh_prefetch_min_orders = 0;
 	for (size_t i = 0; i < fl.n; i++) {
 		size_t b0 = i - i % 5;
 		nx_engine_prefetch_burst(f->e, dp + b0, dl + b0, (unsigned)(fl.n - b0 < 5 ? fl.n - b0 : 5),
