@@ -96,6 +96,13 @@ struct nxc_session *nxc_open(struct nxc *x, const char *name, const char *host, 
 		snprintf(err, errlen, "%s:%u: %s", host, port, strerror(errno));
 		goto err;
 	}
+	/* One request may be answered by a burst of datagrams (a sweep's
+	 * fills): room for a few thousand, so the kernel does not drop them
+	 * before they are read. Past net.core.rmem_max (212,992 bytes on a
+	 * stock Debian, about 50 datagrams) only as root; best effort. */
+	int rcv = 4 << 20;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	s = &x->sess[x->nsess];
 	memset(s, 0, sizeof(*s));
 	s->pend = calloc(NXC_PEND_MAX, sizeof(*s->pend));

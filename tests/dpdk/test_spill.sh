@@ -3,12 +3,14 @@
 # Copyright (c) 2026 The nanoex authors
 #
 # One input whose replies need more datagrams than a shard's output array
-# (64): a buy of 1,000 lots takes an iceberg shown 1 lot at a time, 1,000
-# trades, so the maker gets 1,000 ExecTrades (over 64 datagrams) and the
-# taker one for all of them (tradeCount 1000: one a price). Both venues send them all in that input (out_spills), none
-# waits for a retransmission request (out_overflow 0), and their
-# transcripts are identical. Regression (session 16): past 64 datagrams the
-# rest was counted in out_overflow and each client saw a gap.
+# (64): a buy of 20,000 ETH-PERP takes two icebergs of 10,000 shown 10 at a
+# time (1,000 slices each, the most an order may have), 2,000 trades, so the
+# maker gets 2,000 ExecTrades (about 134 datagrams) and the taker one for
+# all of them (tradeCount 2000: one a run). Both venues send
+# them all in that input (out_spills), none waits for a retransmission
+# request (out_overflow 0), and their transcripts are identical.
+# Regression (session 16): past 64 datagrams the rest was counted in
+# out_overflow and each client saw a gap.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -17,20 +19,22 @@ load_limits "$TMP/venue.cfg"
 cat >"$TMP/sweep.nxc" <<'EOF'
 connect s=maker acct=1
 connect s=taker acct=2
-new s=maker inst=1 side=SELL qty=1000 display=1 px=100000
-expect s=maker msg=ExecNew qty=1000 display=1
-new s=taker inst=1 side=BUY qty=1000 px=100000 tif=IOC
+new s=maker inst=2 side=SELL qty=10000 display=10 px=3000
+expect s=maker msg=ExecNew qty=10000 display=10
+new s=maker inst=2 side=SELL qty=10000 display=10 px=3000
+expect s=maker msg=ExecNew qty=10000 display=10
+new s=taker inst=2 side=BUY qty=20000 px=3000 tif=IOC
 wait ms=500
 EOF
 
 # check NAME PREFIX TRANSCRIPT
 check() {
 	m=$(grep -c '^< maker ExecTrade' "$3")
-	t=$(grep -c '^< taker ExecTrade .* qty=1000 .* leaves=0 cum=1000 trades=1000 ' "$3")
-	[ "$m" = 1000 ] && [ "$t" = 1 ] && ok "$1: 1000 ExecTrades to the maker, 1 for all 1000 to the taker" \
-		|| fail "$1: maker got $m ExecTrades, taker $t of 1000 trades (1000 and 1 expected)"
-	grep -q '^< maker ExecTrade seq=1001 .* leaves=0 cum=1000 ' "$3" \
-		&& ok "$1: the maker's last ExecTrade is seq 1001, filled" || fail "$1: no last maker ExecTrade"
+	t=$(grep -c '^< taker ExecTrade .* qty=20000 .* leaves=0 cum=20000 trades=2000 ' "$3")
+	[ "$m" = 2000 ] && [ "$t" = 1 ] && ok "$1: 2000 ExecTrades to the maker, 1 for all 2000 to the taker" \
+		|| fail "$1: maker got $m ExecTrades, taker $t of 2000 trades (2000 and 1 expected)"
+	grep -q '^< maker ExecTrade seq=2002 .* leaves=0 cum=10000 ' "$3" \
+		&& ok "$1: the maker's last ExecTrade is seq 2002, filled" || fail "$1: no last maker ExecTrade"
 	R=$(tel "$2" /nanoex/stats)
 	sp=$(field "$R" out_spills)
 	ov=$(field "$R" out_overflow)
