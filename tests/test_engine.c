@@ -288,6 +288,23 @@ static void test_taker_fills_one_report_a_price(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->fills, 10);
 }
 
+/* A and B logged in; asks of A, B, A (clOrdIds 1, 1, 2) at px[] for
+ * qty[]; then B's buy (clOrdId 2) of qty_b at px_b, with stp. */
+static void asks_a_b_a_then_b_buys(struct fx *f, const int64_t px[3], const int64_t qty[3],
+				   int64_t px_b, int64_t qty_b, uint8_t stp)
+{
+	login(f, &f->ca, f->aa);
+	login(f, &f->cb, f->ab);
+	for (int k = 0; k < 3; k++) {
+		int b = k == 1;
+		struct nx_nxp_new_order o = order(b ? B : A, k == 2 ? 2 : 1, NX_SIDE_SELL, px[k], qty[k]);
+		send_order(f, b ? &f->cb : &f->ca, b ? f->ab : f->aa, &o);
+	}
+	struct nx_nxp_new_order o = order(B, 2, NX_SIDE_BUY, px_b, qty_b);
+	o.stp_mode = stp;
+	send_order(f, &f->cb, f->ab, &o);
+}
+
 /* Self-trade prevention between two fills at one price reports the fills
  * gathered first: B's buy (cancel oldest) meets A's 2, its own resting 3,
  * A's 4; B sees ExecTrade(2), the ExecCanceled of its resting order,
@@ -296,17 +313,8 @@ static void test_taker_fills_one_report_a_price(void **state)
 static void test_taker_fills_split_by_self_trade(void **state)
 {
 	struct fx *f = *state;
-	login(f, &f->ca, f->aa);
-	login(f, &f->cb, f->ab);
-	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 2);
-	send_order(f, &f->ca, f->aa, &o);
-	o = order(B, 1, NX_SIDE_SELL, 1000, 3);
-	send_order(f, &f->cb, f->ab, &o);
-	o = order(A, 2, NX_SIDE_SELL, 1000, 4);
-	send_order(f, &f->ca, f->aa, &o);
-	o = order(B, 2, NX_SIDE_BUY, 1000, 6);
-	o.stp_mode = NX_STP_CO;
-	send_order(f, &f->cb, f->ab, &o);
+	static const int64_t px[3] = { 1000, 1000, 1000 }, qty[3] = { 2, 3, 4 };
+	asks_a_b_a_then_b_buys(f, px, qty, 1000, 6, NX_STP_CO);
 	const struct nx_client_msg *b[8];
 	assert_int_equal(msgs_of(f, B, b, 8), 4);
 	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_NEW);
@@ -326,17 +334,8 @@ static void test_taker_fills_split_by_self_trade(void **state)
 static void test_taker_fills_keep_own_flow_in_book_order(void **state)
 {
 	struct fx *f = *state;
-	login(f, &f->ca, f->aa);
-	login(f, &f->cb, f->ab);
-	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_SELL, 1000, 1);
-	send_order(f, &f->ca, f->aa, &o);
-	o = order(B, 1, NX_SIDE_SELL, 1001, 1);
-	send_order(f, &f->cb, f->ab, &o);
-	o = order(A, 2, NX_SIDE_SELL, 1001, 1);
-	send_order(f, &f->ca, f->aa, &o);
-	o = order(B, 2, NX_SIDE_BUY, 1001, 3);
-	o.stp_mode = NX_STP_NONE;
-	send_order(f, &f->cb, f->ab, &o);
+	static const int64_t px[3] = { 1000, 1001, 1001 }, qty[3] = { 1, 1, 1 };
+	asks_a_b_a_then_b_buys(f, px, qty, 1001, 3, NX_STP_NONE);
 	const struct nx_client_msg *b[8];
 	assert_int_equal(msgs_of(f, B, b, 8), 4);
 	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_NEW);
