@@ -1304,7 +1304,7 @@ static void read_all(struct fx *f, const struct spilled *sp, const struct nx_out
 }
 
 /* One input may need more datagrams than nx_out holds: B's bid takes 150
- * of A's asks, one a price, so 300 ExecTrades (the taker's one a price
+ * of A's asks, one a price, so 300 ExecTrades (the taker's one a run
  * too), over 2 datagrams of room. With a spill, out
  * is emptied whenever it is full and every report goes out in this call,
  * in order, with no gap; without one, what does not fit waits in the

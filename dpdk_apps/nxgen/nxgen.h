@@ -251,7 +251,7 @@ struct nxg_counts {
 	uint64_t rejects[256];              /* by reason, every reject message received */
 	uint64_t by_template[NX_NXP_TID_LIMIT];
 	uint64_t fills;                     /* trades in the ExecTrades received (an aggressor's
-	                                       one a price covers tradeCount of them) */
+	                                       one a run covers tradeCount of them) */
 	uint64_t gaps, gap_msgs, rt_requests, rt_rejects, recovered, duplicates;
 	uint64_t expired;                   /* venue messages its history no longer held (the
 	                                       client library's expired, summed over sessions

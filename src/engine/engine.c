@@ -324,7 +324,7 @@ static NX_ALWAYS_INLINE void trade_report(struct nx_engine *e, const struct nx_e
 }
 
 /* The taker's ExecTrade for the fills gathered in e->tk (there are some),
- * which it empties. Out of line: once a price level, not once a trade. */
+ * which it empties. Out of line: once a run, not once a trade. */
 static NX_NOINLINE void taker_report(struct nx_engine *e)
 {
 	trade_report(e, &e->tk.f, e->tk.aggressor, e->tk.n);
