@@ -195,11 +195,10 @@ static void test_copies_every_report_of_the_account(void **state)
 	assert_int_equal(f->c[2].gap_count, 0);
 }
 
-/* DC unbound (its binding ended): its copies wait in its history and come
- * back with a RetransmitRequest after it establishes again. */
-/* An aggressor's fills at one price are one report (docs/protocol.md#fills)
- * and so one copy: A's buy of 3 takes B's 1 and 2 at 1000; DC gets A's
- * ExecNew and the one ExecTrade covering both trades, byte for byte. */
+/* An aggressor's run of fills at one price is one report
+ * (docs/protocol.md#fills) and so one copy: A's buy of 3 takes B's 1 and
+ * 2 at 1000; DC gets A's ExecNew and the one ExecTrade covering both
+ * trades, byte for byte. */
 static void test_one_copy_of_gathered_fills(void **state)
 {
 	struct dfx *f = *state;
@@ -222,6 +221,8 @@ static void test_one_copy_of_gathered_fills(void **state)
 	assert_int_equal(f->n[1], 2); /* B's two maker reports, not copied */
 }
 
+/* DC unbound (its binding ended): its copies wait in its history and come
+ * back with a RetransmitRequest after it establishes again. */
 static void test_kept_while_unbound(void **state)
 {
 	struct dfx *f = *state;

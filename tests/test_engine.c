@@ -305,12 +305,11 @@ static void asks_a_b_a_then_b_buys(struct fx *f, const int64_t px[3], const int6
 	send_order(f, &f->cb, f->ab, &o);
 }
 
-/* Self-trade prevention between two fills at one price reports the fills
- * gathered first: B's buy (cancel oldest) meets A's 2, its own resting 3,
- * A's 4; B sees ExecTrade(2), the ExecCanceled of its resting order,
- * ExecTrade(4), in the book's order, though trades 1 and 2 are
- * consecutive. */
-static void test_taker_fills_split_by_self_trade(void **state)
+/* Self-trade prevention acting between two fills at one price ends the
+ * run: B's buy (cancel oldest) meets A's 2, its own resting 3, A's 4; B
+ * sees ExecTrade(2), the ExecCanceled of its resting order, ExecTrade(4),
+ * in the book's order, though trades 1 and 2 are consecutive. */
+static void test_taker_fills_split_by_stp(void **state)
 {
 	struct fx *f = *state;
 	static const int64_t px[3] = { 1000, 1000, 1000 }, qty[3] = { 2, 3, 4 };
@@ -326,22 +325,21 @@ static void test_taker_fills_split_by_self_trade(void **state)
 }
 
 /* A trade against the aggressor's own session's order ends the run, so
- * that session's flow keeps the book's order (review of session 22): B's
- * buy of 3 at 1001 takes A's 1 at 1000, then B's own 1 at 1001 and A's 1
- * at 1001; B sees taker trade 1, maker trade 2, then taker trades 2-3,
- * never a later trade's report before an earlier one's (gathered, trade
- * 2's maker report came after trade 1's taker report was due). */
+ * that session's flow keeps the book's order: B's buy of 3 at 1000 takes
+ * A's 1, then B's own 1, then A's 1, all at 1000; B sees taker trade 1,
+ * maker trade 2, then taker trades 2-3. Without the cut it would see
+ * maker trade 2 before the taker report covering trade 1. */
 static void test_taker_fills_keep_own_flow_in_book_order(void **state)
 {
 	struct fx *f = *state;
-	static const int64_t px[3] = { 1000, 1001, 1001 }, qty[3] = { 1, 1, 1 };
-	asks_a_b_a_then_b_buys(f, px, qty, 1001, 3, NX_STP_NONE);
+	static const int64_t px[3] = { 1000, 1000, 1000 }, qty[3] = { 1, 1, 1 };
+	asks_a_b_a_then_b_buys(f, px, qty, 1000, 3, NX_STP_NONE);
 	const struct nx_client_msg *b[8];
 	assert_int_equal(msgs_of(f, B, b, 8), 4);
 	assert_int_equal(b[0]->template_id, NX_NXP_EXEC_NEW);
 	assert_fill(b[1], 1000, 1, 1, 1, 2, 1, NX_LIQ_TAKER);
-	assert_fill(b[2], 1001, 1, 2, 1, 0, 1, NX_LIQ_MAKER);
-	assert_fill(b[3], 1001, 2, 2, 2, 0, 3, NX_LIQ_TAKER);
+	assert_fill(b[2], 1000, 1, 2, 1, 0, 1, NX_LIQ_MAKER);
+	assert_fill(b[3], 1000, 2, 2, 2, 0, 3, NX_LIQ_TAKER);
 	for (int k = 1; k < 4; k++)
 		assert_int_equal(b[k]->seq, b[0]->seq + (uint64_t)k);
 }
@@ -1709,7 +1707,7 @@ int main(void)
 		T(test_risk_and_book_rejects),
 		T(test_sweep_position_at_next_check),
 		T(test_taker_fills_one_report_a_price),
-		T(test_taker_fills_split_by_self_trade),
+		T(test_taker_fills_split_by_stp),
 		T(test_taker_fills_of_a_crossing_replace),
 		T(test_taker_fills_keep_own_flow_in_book_order),
 		cmocka_unit_test(test_taker_fills_cover_the_trades),

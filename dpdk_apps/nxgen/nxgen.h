@@ -250,8 +250,8 @@ struct nxg_counts {
 	uint64_t lost, late, answered;      /* all phases */
 	uint64_t rejects[256];              /* by reason, every reject message received */
 	uint64_t by_template[NX_NXP_TID_LIMIT];
-	uint64_t fills;                     /* trades in the ExecTrades received (an aggressor's
-	                                       one a run covers tradeCount of them) */
+	uint64_t fills;                     /* sides of trades in the ExecTrades received: a
+	                                       maker's counts 1, an aggressor's its tradeCount */
 	uint64_t gaps, gap_msgs, rt_requests, rt_rejects, recovered, duplicates;
 	uint64_t expired;                   /* venue messages its history no longer held (the
 	                                       client library's expired, summed over sessions

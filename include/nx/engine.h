@@ -94,7 +94,9 @@ struct nx_engine_stats {
 	uint64_t out_spills;         /* times nx_out was full and its spill emptied it */
 	uint64_t not_applied;        /* client sequence numbers reported lost */
 	uint64_t throttled;
-	uint64_t orders, cancels, replaces, fills;
+	uint64_t orders, cancels, replaces;
+	uint64_t fills;              /* sides of trades: 2 a trade (an aggressor's ExecTrade
+	                                may report several: its tradeCount) */
 	uint64_t rejects[256];       /* by reason code (nx/reason.h) */
 	uint64_t sessions_negotiated, sessions_established, sessions_terminated;
 	uint64_t retransmitted;      /* messages resent */

@@ -331,8 +331,9 @@ static NX_NOINLINE void taker_report(struct nx_engine *e)
 	e->tk.n = 0;
 }
 
-/* Report the taker's gathered fills, if any: before any other report (the
- * flow keeps the book's order) and at the end of each request. */
+/* Report the taker's gathered fills, if any: before any report that is not
+ * one of their run's makers (the flows keep the book's order) and at the
+ * end of each request. */
 static inline void taker_flush(struct nx_engine *e)
 {
 	if (e->tk.n)

@@ -132,8 +132,8 @@ struct nx_engine {
 	uint64_t now;
 	uint64_t epoch;           /* the call's number */
 	struct session *cur;      /* session whose request is being applied */
-	struct taker_fills tk;    /* reported before any other report, and when
-				     the request is done */
+	struct taker_fills tk;    /* reported before any report that is not one of
+				     its run's makers, and when the request is done */
 	uint64_t keepalive_ns;    /* the venue's heartbeat interval */
 	uint64_t binds;           /* bindings made: orders sessions' bind_n */
 	uint32_t hist_mask;
