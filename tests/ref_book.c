@@ -894,6 +894,8 @@ static unsigned replace_check(const struct ref_book *b, const struct nx_replace 
 	rej = qty_check(in, r->qty);
 	if (rej)
 		return rej;
+	if (r->qty > in->max_qty - o->cum) /* the order's total: filled and open */
+		return NX_REJ_QTY_ABOVE_MAX;
 	rej = px_check(in, r->px);
 	if (rej)
 		return rej;

@@ -1172,8 +1172,13 @@ int nx_book_replace(struct nx_book *b, const struct nx_replace *r)
 	}
 	struct ibook *ib = &b->books[o->book];
 	inst = ib->def.id;
-	if ((why = status_reject(ib)) || (why = qty_reject(&ib->def, r->qty)) ||
-	    (why = px_reject(&ib->def, r->px, &ticks)))
+	if ((why = status_reject(ib)) || (why = qty_reject(&ib->def, r->qty)))
+		goto reject;
+	if (r->qty > ib->def.max_qty - o->cum) { /* its total, filled and open: cum stays exact */
+		why = NX_REJ_QTY_ABOVE_MAX;
+		goto reject;
+	}
+	if ((why = px_reject(&ib->def, r->px, &ticks)))
 		goto reject;
 	if (o->display && too_many_slices(r->qty, o->display)) {
 		why = NX_REJ_BAD_DISPLAY;
