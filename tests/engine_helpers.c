@@ -141,7 +141,22 @@ void login(struct fx *f, struct nx_client *c, struct nx_addr a)
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
 }
 
-static struct fx *fx_new(struct nx_engine *e)
+void spend_messages(struct fx *f, struct nx_client *c, struct nx_addr a, nx_acct_t acct, int n)
+{
+	uint8_t buf[1500];
+	struct nx_nxp_writer w;
+	for (int d = 0; d * 20 < n; d++) {
+		nx_client_begin(c, &w, buf, sizeof(buf));
+		for (int k = 0; k < 20 && d * 20 + k < n; k++) {
+			struct nx_nxp_cancel_order x = { .cl_ord_id = 1000u + (unsigned)(d * 20 + k),
+							 .orig_cl_ord_id = 1, .account = acct };
+			assert_true(nx_client_cancel(c, &w, &x) > 0);
+		}
+		rx(f, a, buf, w.len);
+	}
+}
+
+struct fx *fx_of(struct nx_engine *e)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
@@ -166,7 +181,7 @@ struct fx *fx_unbound(void)
 				       .credit_limit = 1000000000000, .max_open_orders = 1000,
 				       .msg_rate = 1000000, .msg_burst = 1000000 };
 	nx_instrument_defaults(&inst);
-	struct fx *f = fx_new(make_engine_with(&inst, &lim));
+	struct fx *f = fx_of(make_engine_with(&inst, &lim));
 	login(f, &f->ca, f->aa);
 	login(f, &f->cb, f->ab);
 	return f;
@@ -180,7 +195,7 @@ void fx_free(struct fx *f)
 
 int setup(void **state)
 {
-	*state = fx_new(make_engine());
+	*state = fx_of(make_engine());
 	return 0;
 }
 

@@ -68,12 +68,18 @@ int poll_timers(struct fx *f);
 const struct nx_client_msg *msg(struct fx *f, int n);
 int count_msgs(struct fx *f);
 void login(struct fx *f, struct nx_client *c, struct nx_addr a);
+/* n messages from c (account acct) at a, 20 a datagram, each a cancel of
+ * an unknown order: they spend n throttle tokens. */
+void spend_messages(struct fx *f, struct nx_client *c, struct nx_addr a, nx_acct_t acct, int n);
 struct nx_nxp_new_order order(nx_acct_t acct, uint64_t cl, unsigned side, int64_t px, int64_t qty);
 /* A datagram of Sequence and the NewOrder o from c, in buf; its length. */
 size_t order_dgram(struct nx_client *c, const struct nx_nxp_new_order *o, uint8_t *buf, size_t cap);
 void send_order(struct fx *f, struct nx_client *c, struct nx_addr a, const struct nx_nxp_new_order *o);
 void send_replace(struct fx *f, struct nx_client *c, struct nx_addr a,
 		  const struct nx_nxp_cancel_replace *r);
+/* A fixture on engine e (asserted non-NULL), nobody logged in: clients A
+ * (session 101), B (202) and the admin (909) ready at their addresses. */
+struct fx *fx_of(struct nx_engine *e);
 /* A fixture on make_engine_with(INST, limits no test of a sweep reaches:
  * 1000 open orders, positions of 100,000, 1e6 messages/s), A and B logged
  * in; fx_free ends it. */

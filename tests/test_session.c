@@ -291,17 +291,7 @@ static void test_clock_step_back(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->sessions_terminated, 0);
 
 	/* Spend the burst of 100 messages, then step back half a second. */
-	uint8_t buf[1500];
-	struct nx_nxp_writer w;
-	for (int d = 0; d < 5; d++) {
-		nx_client_begin(&f->ca, &w, buf, sizeof(buf));
-		for (int k = 0; k < 20; k++) {
-			struct nx_nxp_cancel_order c = { .cl_ord_id = 1000u + (unsigned)(d * 20 + k),
-							 .orig_cl_ord_id = 1, .account = A };
-			assert_true(nx_client_cancel(&f->ca, &w, &c) > 0);
-		}
-		rx(f, f->aa, buf, w.len);
-	}
+	spend_messages(f, &f->ca, f->aa, A, 100);
 	assert_int_equal(nx_engine_stats(f->e)->throttled, 0);
 	f->now -= 500 * MS;
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 900, 1);

@@ -39,8 +39,9 @@ struct nx_risk_config {
 };
 
 /* What a check needs to know about an order. px is the limit price; for a
- * market order, the worst price it may trade at (the protection price),
- * which prices its notional; the collar is not applied to market orders. */
+ * market order, the highest price it can trade at (a buy's protection
+ * price, a sell's best bid: docs/risk.md), which prices its notional; the
+ * collar is not applied to market orders. */
 struct nx_risk_order {
 	nx_acct_t acct;
 	nx_inst_t inst;
@@ -48,9 +49,15 @@ struct nx_risk_order {
 	uint8_t is_market;
 	uint8_t never_rests;  /* IOC, FOK or market: not an open order for
 	                         max_open_orders (the other checks still apply) */
-	nx_px_t px;
+	nx_px_t px;           /* NX_RISK_PX_PAST_MAX: a market buy's protection
+	                         price past INT64_MAX */
 	nx_qty_t qty;
 };
+
+/* A market order's price past the representable range: its notional fails
+ * max_order_notional whatever the limit and the quantity (even at 1 lot,
+ * where INT64_MAX x 1 would equal an idle limit). */
+#define NX_RISK_PX_PAST_MAX INT64_MAX
 
 enum nx_kill_scope {
 	NX_KILL_VENUE      = 1,

@@ -575,15 +575,15 @@ static void on_new_order(struct nx_engine *e, struct session *s, const struct nx
 		    !nx_book_instrument(e->book, n.instrument, &in)) {
 			/* The highest price it can trade at: a buy's protection
 			 * price, a sell's best bid (its protection price is the
-			 * lowest, and may be 0 or below). Overflow: INT64_MAX,
-			 * which no notional limit admits. */
+			 * lowest, and may be 0 or below). Past INT64_MAX: a
+			 * price no notional limit admits. */
 			int64_t band, px;
 			if (n.side == NX_SIDE_SELL)
 				ro.px = bbo.bid_px;
 			else if (bbo.ask_px)
 				ro.px = __builtin_mul_overflow(in.band_ticks, in.tick, &band) ||
 						__builtin_add_overflow(bbo.ask_px, band, &px)
-					? INT64_MAX : px;
+					? NX_RISK_PX_PAST_MAX : px;
 		}
 	}
 	unsigned why = nx_risk_check_new(e->risk, &ro);

@@ -450,8 +450,9 @@ static NX_ALWAYS_INLINE unsigned check(struct nx_risk *r, uint32_t a, uint32_t i
 		if (px > add_sat(ref, band) || px < ref - band)
 			return NX_REJ_RISK_PRICE_COLLAR;
 	}
-	int64_t notional;
-	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->max_order_notional)
+	int64_t notional; /* a market buy priced NX_RISK_PX_PAST_MAX has none that fits */
+	if (__builtin_mul_overflow(px, qty, &notional) || notional > ac->max_order_notional ||
+	    NX_UNLIKELY(is_market && px == NX_RISK_PX_PAST_MAX))
 		return NX_REJ_RISK_MAX_NOTIONAL;
 	if (rests && (uint64_t)ac->open_orders + 1 > ac->max_open_orders)
 		return NX_REJ_RISK_MAX_OPEN_ORDERS;
