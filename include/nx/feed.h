@@ -752,11 +752,13 @@ struct nx_feed_sub_config {
  * MoldUDP64 receivers' (nx_feed_sub_mold_stats). */
 struct nx_feed_sub_stats {
 	uint64_t msgs;             /* incremental messages delivered in sequence */
-	uint64_t applied;          /* LevelUpdate and BookClear applied to a synced book */
+	uint64_t applied;          /* LevelUpdate, BookClear, InstrumentStatus
+	                              applied to a synced book */
 	uint64_t trades;           /* Trade messages (kept per instrument whatever its state) */
 	uint64_t trades_lost_msgs; /* TradesLost messages: the venue could not publish trades */
 	uint64_t trades_lost;      /*   the trades they say were not published, summed */
-	uint64_t stale_ignored;    /* LevelUpdate/BookClear for a stale book: not applied */
+	uint64_t stale_ignored;    /* the same for a stale book: not applied (a
+	                              status still sets it) */
 	uint64_t replayed;         /* messages applied from the replay buffer after an image */
 	uint64_t errs[NX_FEED_ERR_MAX]; /* messages failing nx_feed_decode, by -code */
 	uint64_t wrong_channel;    /* SnapshotLevels on the incremental channel or the reverse */

@@ -276,7 +276,7 @@ static void trades_lost(struct nx_feed_sub *s, const struct nx_feed_rec *r)
 								     : in->trades_lost_qty + r->qty;
 }
 
-static void stale_all(struct nx_feed_sub *s);
+static void lost_through(struct nx_feed_sub *s, uint64_t last);
 
 /* Message seq could not be decoded. Unless it names a template this
  * subscriber does not know (a later version's, skipped), a Trade or a
@@ -291,7 +291,7 @@ static void undecodable(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, s
 	if (rc == NX_FEED_ERR_UNKNOWN_TEMPLATE || tpl == NX_FEED_TPL_TRADE ||
 	    tpl == NX_FEED_TPL_TRADES_LOST)
 		return;
-	stale_all(s);
+	lost_through(s, seq);
 	if (s->replay_from <= seq)
 		s->replay_from = seq + 1;
 }
@@ -336,10 +336,22 @@ static void deliver(struct nx_feed_sub *s, uint64_t seq, const uint8_t *m, size_
 	s->st.applied++;
 }
 
-static void stale_all(struct nx_feed_sub *s)
+/* Messages up to last (or some of them) are lost: every book goes stale,
+ * but a pending image whose lastSeq covers them (last <= pend_seq) still
+ * syncs at pend_seq + 1, since what was lost is in it; a pending image
+ * they pass is unusable (snap_expired). */
+static void lost_through(struct nx_feed_sub *s, uint64_t last)
 {
-	for (uint32_t i = 0; i < s->map.n; i++)
-		s->inst[i].state = SUB_STALE;
+	for (uint32_t i = 0; i < s->map.n; i++) {
+		struct sub_inst *in = &s->inst[i];
+
+		if (in->state == SUB_PENDING) {
+			if (last <= in->pend_seq)
+				continue;
+			s->st.snap_expired++;
+		}
+		in->state = SUB_STALE;
+	}
 	s->new_stale = 1;
 }
 
@@ -353,12 +365,12 @@ static void restart_base(struct nx_feed_sub *s, int rc, const struct nx_mold_pkt
 
 	if (rc <= 0 || !s->inc.next || (s->base && !lost))
 		return;
+	s->base = s->replay_from = rc == NX_MOLD_DATA ? out->seq : s->inc.next;
 	if (lost) {
-		stale_all(s);
+		lost_through(s, s->base - 1);
 		s->st.give_ups++;
 		s->st.skipped_msgs += lost;
 	}
-	s->base = s->replay_from = rc == NX_MOLD_DATA ? out->seq : s->inc.next;
 }
 
 /* One packet through the receiver; delivered blocks applied. */
