@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The nanoex authors
  *
- * The book's internals, shared by its command path (book.c) and its cold
- * queries and checks (book_query.c). Nothing outside src/book/ includes this.
+ * The book's internals, shared by its files: set-up (book.c), commands
+ * (book_orders.c, book_admin.c), prefetch hints (book_prefetch.c), queries
+ * and checks (book_query.c). Nothing outside src/book/ includes this.
  *
  * Ownership: one struct nx_book owns every object below, laid out in the
  * one block given to nx_book_init. Orders live in a fixed pool and are named
@@ -149,5 +150,28 @@ static inline uint32_t book_tag_cl(nx_acct_t acct, nx_clid_t cl)
 	return (uint32_t)idmap_mix(cl ^ ((uint64_t)acct * UINT64_C(0x9e3779b97f4a7c15)));
 }
 static inline uint64_t book_hash_id(uint32_t id) { return idmap_mix(id); }
+
+/* Shared by the command files (book_orders.c, book_admin.c). */
+/* Publish the levels the running command changed (LEVEL events), and end
+ * the command's touched list. Every command ends with it. */
+void book_flush_levels(struct nx_book *b);
+/* Cancel resting order o outright: its level (touched), a CANCELED event
+ * with reason and the request's client id req_cl, its slot. */
+void book_cancel_resting(struct nx_book *b, struct order *o, uint8_t reason, nx_clid_t req_cl);
+
+/* Start loading what taking resting order o out of its level will touch:
+ * its level, its second line, its client-id entry and its queue neighbours,
+ * so those misses overlap instead of following one another. */
+static NX_ALWAYS_INLINE void prefetch_resting(const struct nx_book *b, const struct order *o)
+{
+	const struct ladder *l = &b->books[o->book].side[SIDE_IX(o->side)];
+	NX_PREFETCH_W(&l->lv[ladder_slot(l, o->ticks)]);
+	NX_PREFETCH_W((const char *)o + NX_CACHE_LINE);
+	NX_PREFETCH(&b->by_cl.cur.tab[tagmap_pos(&b->by_cl.cur, o->cl_tag)]);
+	if (o->prev != NIL)
+		NX_PREFETCH_W(&b->orders[o->prev]);
+	if (o->next != NIL)
+		NX_PREFETCH_W(&b->orders[o->next]);
+}
 
 #endif /* NX_BOOK_PRIV_H */
