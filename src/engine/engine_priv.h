@@ -132,6 +132,9 @@ struct nx_engine {
 	uint64_t now;
 	uint64_t epoch;           /* the call's number */
 	struct session *cur;      /* session whose request is being applied */
+	struct nx_out_dgram *reply; /* the datagram of session replies the
+				       datagram being read opened, or NULL */
+	uint64_t reply_epoch;     /* the epoch it was opened in */
 	struct taker_fills tk;    /* reported before any report that is not one of
 				     its run's makers, and when the request is done */
 	uint64_t keepalive_ns;    /* the venue's heartbeat interval */

@@ -128,17 +128,49 @@ static void handover_copies(struct nx_engine *e, const struct session *s)
 
 /* --- Replies to session messages ---------------------------------------------- */
 
-/* One session-level message in its own datagram to `to`. */
+/* The datagram that already holds this datagram's replies to `to`, while
+ * it is still the last one out (nothing was sent since, so order holds)
+ * and out was not spilled since; else NULL. */
+static struct nx_out_dgram *reply_open(struct nx_engine *e, struct nx_addr to)
+{
+	struct nx_out_dgram *d = e->reply;
+	if (d && e->reply_epoch == e->epoch && e->out->n && d == &e->out->d[e->out->n - 1] &&
+	    addr_eq(d->to, to))
+		return d;
+	return NULL;
+}
+
+/* A new datagram for session replies to `to`, the one the next replies
+ * join; NULL when out stays full. */
+static struct nx_out_dgram *reply_new(struct nx_engine *e, struct nx_addr to)
+{
+	struct nx_out_dgram *d = out_dgram(e, to);
+	e->reply = d;
+	e->reply_epoch = e->epoch;
+	return d;
+}
+
+/* One session-level message to `to`, batched with the replies before it
+ * to the same address while they fit one datagram: the answers to one
+ * datagram's session messages go out in as few datagrams as they can, so a
+ * datagram of N requests (a forged source's too) costs N answers in bytes
+ * (each smaller than its request) and not N datagrams. */
 #define REPLY(e, to, kind, ...)                                                  \
 	do {                                                                     \
-		struct nx_out_dgram *d_ = out_dgram((e), (to));                  \
+		struct nx_nxp_##kind v_ = { __VA_ARGS__ };                       \
+		struct nx_nxp_writer w_;                                         \
+		struct nx_out_dgram *d_ = reply_open((e), (to));                 \
 		if (d_) {                                                        \
-			struct nx_nxp_writer w_;                                 \
-			struct nx_nxp_##kind v_ = { __VA_ARGS__ };               \
+			out_writer(d_, &w_);                                     \
+			if (!nx_nxp_encode_##kind(&w_, &v_))                     \
+				d_ = NULL;                                       \
+		}                                                                \
+		if (!d_ && (d_ = reply_new((e), (to)))) {                        \
 			out_writer(d_, &w_);                                     \
 			nx_nxp_encode_##kind(&w_, &v_);                          \
-			out_done(d_, &w_);                                       \
 		}                                                                \
+		if (d_)                                                          \
+			out_done(d_, &w_);                                       \
 	} while (0)
 
 void session_not_applied(struct nx_engine *e, struct session *s, uint64_t from, uint32_t count)
@@ -408,6 +440,7 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 {
 	struct nx_nxp_msg m = *first;
 	int rc = 1;
+	e->reply = NULL; /* replies join only replies to this datagram */
 	for (; rc != 0; rc = nx_nxp_next(r, &m)) {
 		if (rc < 0) {
 			e->st.drop_malformed++;
