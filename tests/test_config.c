@@ -19,6 +19,7 @@
 #include "nx/book.h"
 #include "nx/config.h"
 #include "nx/risk.h"
+#include "config_helpers.h"
 #include "../src/config/config_priv.h" /* white-box: the loader with smaller list limits */
 
 static const char good_limits[] =
@@ -27,53 +28,6 @@ static const char good_limits[] =
 static const char good_inst[] = "instruments = ( { id = 1; symbol = \"X\"; } );\n";
 static const char good_acct[] =
 	"accounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n";
-
-/* Write text to a temp file, load it, return the code; err gets the message. */
-static int load_text(const char *text, struct nx_venue_config *c, char *err, size_t n, char *path)
-{
-	strcpy(path, "/tmp/nx_cfg_XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	int rc = nx_config_load(path, c, err, n);
-	unlink(path);
-	return rc;
-}
-
-static void expect_error(const char *text, const char *needle, unsigned line)
-{
-	struct nx_venue_config c;
-	char err[512], path[64], want[600];
-	int rc = load_text(text, &c, err, sizeof(err), path);
-	if (rc != -EINVAL)
-		fail_msg("loading gave %d, not -EINVAL, for:\n%s", rc, text);
-	if (!strstr(err, needle))
-		fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
-	snprintf(want, sizeof(want), "%s:%u:", path, line);
-	if (strncmp(err, want, strlen(want)))
-		fail_msg("error \"%s\" does not start with \"%s\"", err, want);
-	/* a setting named twice over ("book.book: ...": a failure on a
-	 * section itself while its name was the location) fails */
-	const char *loc = err + strlen(want) + 1, *end = strstr(loc, ": ");
-	for (const char *p = loc, *dot; end && (dot = memchr(p, '.', (size_t)(end - p))); p = dot + 1) {
-		size_t n = (size_t)(dot - p);
-		if (!strncmp(p, dot + 1, n) && (dot + 1 + n == end || dot[1 + n] == '.'))
-			fail_msg("error \"%s\" names a setting twice", err);
-	}
-	assert_null(c.accounts);
-	assert_null(c.instruments);
-}
-
-/* Lines of text before the first line that contains what. */
-static unsigned lines_before(const char *text, const char *what)
-{
-	const char *end = strstr(text, what);
-	unsigned n = 0;
-	for (const char *p = text; p < end; p++)
-		n += *p == '\n';
-	return n;
-}
 
 static void test_example_loads(void **state)
 {
@@ -170,7 +124,7 @@ static void test_missing_file(void **state)
 static void test_syntax_error(void **state)
 {
 	(void)state;
-	expect_error("book = { max_orders = 10 }\n\ninstruments = ( { id = ; } );\n", "syntax", 3);
+	cfg_expect_error("book = { max_orders = 10 }\n\ninstruments = ( { id = ; } );\n", "syntax", 3);
 }
 
 static void test_unknown_field(void **state)
@@ -178,9 +132,9 @@ static void test_unknown_field(void **state)
 	(void)state;
 	char t[2048];
 	snprintf(t, sizeof(t), "%s%s%s\nbook = { max_ordres = 5; };\n", good_limits, good_inst, good_acct);
-	expect_error(t, "book.max_ordres: unknown field", 6);
+	cfg_expect_error(t, "book.max_ordres: unknown field", 6);
 	snprintf(t, sizeof(t), "%s%s%s\nvenue = 1;\n", good_limits, good_inst, good_acct);
-	expect_error(t, "venue: unknown field", 6);
+	cfg_expect_error(t, "venue: unknown field", 6);
 }
 
 /* Without max_qty, the default 1e12 shrinks to what book.max_orders allows. */
@@ -192,13 +146,13 @@ static void test_default_max_qty(void **state)
 	snprintf(t, sizeof(t), "book = { max_orders = 1073741824; };\n%sinstruments = ( { id = 1; "
 		 "symbol = \"X\"; }, { id = 2; symbol = \"Y\"; lot = 10; } );\n%s", good_limits,
 		 good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.instruments[0].max_qty, 8589934591);
 	assert_int_equal(c.instruments[1].max_qty, 8589934590);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.instruments[0].max_qty, 1000000000000);
 	nx_config_free(&c);
@@ -209,39 +163,39 @@ static void test_bad_values(void **state)
 	(void)state;
 	char t[2048];
 	snprintf(t, sizeof(t), "%s%s%sbook = { ladder_ticks = 1000; };\n", good_limits, good_inst, good_acct);
-	expect_error(t, "ladder_ticks: must be a power of two", 5);
+	cfg_expect_error(t, "ladder_ticks: must be a power of two", 5);
 	/* Regression (out_of_range_power_of_two): a value out of range was
 	 * then tested as a power of two with the previous field's value (or
 	 * an uninitialised one), and the error said "must be a power of two". */
 	snprintf(t, sizeof(t), "%s%s%sbook = { max_orders = 1000; ladder_ticks = 8388608; };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "ladder_ticks: must be between 64 and 4194304", 5);
+	cfg_expect_error(t, "ladder_ticks: must be between 64 and 4194304", 5);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { max = 1000; history = 33554432; };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "history: must be between 16 and 16777216", 5);
+	cfg_expect_error(t, "history: must be between 16 and 16777216", 5);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n tick = 0; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].tick: must be > 0", 4);
+	cfg_expect_error(t, "instruments[0].tick: must be > 0", 4);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; kind = \"swap\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].kind: must be spot", 3);
+	cfg_expect_error(t, "instruments[0].kind: must be spot", 3);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"WAY-TOO-LONG-SYMBOL\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].symbol: must be 1 to 15", 3);
+	cfg_expect_error(t, "instruments[0].symbol: must be 1 to 15", 3);
 	/* Regression (session 13): max_qty x book.max_orders must fit in 64
 	 * bits (level totals and the FOK check sum that many orders). */
 	snprintf(t, sizeof(t), "book = { max_orders = 1073741824; };\n%sinstruments = ( { id = 1; "
 		 "symbol = \"X\";\n max_qty = 8589934592L; } );\n%s", good_limits, good_acct);
-	expect_error(t, "instruments[0].max_qty: must be at most 8589934591: max_qty x "
+	cfg_expect_error(t, "instruments[0].max_qty: must be at most 8589934591: max_qty x "
 		     "book.max_orders (1073741824) must fit in 64 bits", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7;\n key = \"00\"; } );\n", good_limits, good_inst);
-	expect_error(t, "accounts[0].key: must be 64 hex digits", 5);
+	cfg_expect_error(t, "accounts[0].key: must be 64 hex digits", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
-	expect_error(t, "accounts[0].key: must be hex digits", 4);
+	cfg_expect_error(t, "accounts[0].key: must be hex digits", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; source = \"10.0.0\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
-	expect_error(t, "accounts[0].source: must be \"any\" or a unicast IPv4 address", 4);
+	cfg_expect_error(t, "accounts[0].source: must be \"any\" or a unicast IPv4 address", 4);
 	/* Regression: a group or the broadcast address was taken, and no
 	 * session could ever come from it: the account was locked out. */
 	static const char *const nonunicast[] = { "239.1.1.1", "224.0.0.1", "255.255.255.255",
@@ -249,13 +203,13 @@ static void test_bad_values(void **state)
 	for (size_t i = 0; i < sizeof(nonunicast) / sizeof(nonunicast[0]); i++) {
 		snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; source = \"%s\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 			 good_limits, good_inst, nonunicast[i]);
-		expect_error(t, "accounts[0].source: must be \"any\" or a unicast IPv4 address", 4);
+		cfg_expect_error(t, "accounts[0].source: must be \"any\" or a unicast IPv4 address", 4);
 	}
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; stp = \"maybe\"; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
-	expect_error(t, "accounts[0].stp: must be none", 4);
+	cfg_expect_error(t, "accounts[0].stp: must be none", 4);
 	snprintf(t, sizeof(t), "limits = { max_order_notional = -1; };\n%s%s", good_inst, good_acct);
-	expect_error(t, "limits.max_order_notional: must be between 0", 1);
+	cfg_expect_error(t, "limits.max_order_notional: must be between 0", 1);
 }
 
 /* libconfig reads an integer without the L suffix modulo 2^32: such a value
@@ -268,27 +222,27 @@ static void test_int_without_l(void **state)
 	char t[2048];
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n"
 		 "  limits = { credit_limit = 5000000000; }; } );\n", good_limits, good_inst);
-	expect_error(t, "credit_limit: 5000000000 does not fit in 32 bits: write it with the L suffix", 5);
+	cfg_expect_error(t, "credit_limit: 5000000000 does not fit in 32 bits: write it with the L suffix", 5);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n ref_px = 4294967396; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "ref_px: 4294967396 does not fit in 32 bits", 4);
+	cfg_expect_error(t, "ref_px: 4294967396 does not fit in 32 bits", 4);
 	snprintf(t, sizeof(t), "limits = { max_order_notional = 1000; position_limit = 10;\n"
 		 "  credit_limit = 3000000000; max_open_orders = 5; msg_rate = 100; msg_burst = 10; };\n%s%s",
 		 good_inst, good_acct);
-	expect_error(t, "credit_limit: 3000000000 does not fit in 32 bits", 2);
+	cfg_expect_error(t, "credit_limit: 3000000000 does not fit in 32 bits", 2);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 0x80000001; symbol = \"X\"; } );\n%s", good_limits,
 		 good_acct);
-	expect_error(t, "id: 0x80000001 does not fit in 32 bits", 3);
+	cfg_expect_error(t, "id: 0x80000001 does not fit in 32 bits", 3);
 	/* -2^31 fits: the value reaches the checks */
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n band = -2147483648; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].band: must be between 0 and 1e12 ticks", 4);
+	cfg_expect_error(t, "instruments[0].band: must be between 0 and 1e12 ticks", 4);
 	/* with the L, in strings and comments: fine */
 	snprintf(t, sizeof(t), "# credit_limit = 5000000000\n%sinstruments = ( { id = 1; symbol = \"5000000000\";\n"
 		 " ref_px = 4294967396L; /* 9999999999 */ } );\n%s", good_limits, good_acct);
 	struct nx_venue_config c;
 	char err[512], path[64];
-	assert_int_equal(load_text(t, &c, err, sizeof(err), path), 0);
+	assert_int_equal(cfg_load_text(t, &c, err, sizeof(err), path), 0);
 	assert_int_equal(c.instruments[0].ref_px, 4294967396LL);
 	nx_config_free(&c);
 }
@@ -306,7 +260,7 @@ static void test_include_names_its_file(void **state)
 	close(fd);
 	snprintf(main_text, sizeof(main_text), "%s@include \"%s\"\n%s", good_inst, inc, good_acct);
 	struct nx_venue_config c;
-	int rc = load_text(main_text, &c, err, sizeof(err), path);
+	int rc = cfg_load_text(main_text, &c, err, sizeof(err), path);
 	unlink(inc);
 	assert_int_equal(rc, -EINVAL);
 	snprintf(want, sizeof(want), "%s:2: limits.position_limit: must be between 0", inc);
@@ -331,7 +285,7 @@ static void expect_error_in(const char *main_text, const char *file, unsigned li
 {
 	struct nx_venue_config c;
 	char err[512], path[64], want[256];
-	int rc = load_text(main_text, &c, err, sizeof(err), path);
+	int rc = cfg_load_text(main_text, &c, err, sizeof(err), path);
 	while (*rm)
 		unlink(*rm++);
 	if (rc != -EINVAL)
@@ -379,7 +333,7 @@ static void test_include_missing_names_it(void **state)
 		 good_inst, good_acct);
 	struct nx_venue_config c;
 	char err[512], path[64];
-	assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+	assert_int_equal(cfg_load_text(t, &c, err, sizeof(err), path), -EINVAL);
 	snprintf(want, sizeof(want), "%s:4: cannot open include file \"/nonexistent/nx_limits.cfg\": "
 		 "No such file or directory", path);
 	if (strncmp(err, want, strlen(want)))
@@ -397,7 +351,7 @@ static void test_include_missing_names_it(void **state)
 	snprintf(t, sizeof(t), "%s%s@include \"%s\"\n%s", good_limits, good_inst, dir, good_acct);
 	snprintf(body, sizeof(body), "cannot read include file \"%s\": a directory", dir);
 	struct nx_venue_config c2;
-	assert_int_equal(load_text(t, &c2, err, sizeof(err), path), -EINVAL);
+	assert_int_equal(cfg_load_text(t, &c2, err, sizeof(err), path), -EINVAL);
 	snprintf(want, sizeof(want), "%s:4: %s", path, body);
 	if (strcmp(err, want))
 		fail_msg("error \"%s\" is not \"%s\"", err, want);
@@ -418,25 +372,25 @@ static void test_int64_overflow(void **state)
 	char t[2048];
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n ref_px = 9223372036854775808L; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "ref_px: 9223372036854775808L does not fit in 64 bits", 4);
+	cfg_expect_error(t, "ref_px: 9223372036854775808L does not fit in 64 bits", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n"
 		 "  limits = { credit_limit = 99999999999999999999L; }; } );\n", good_limits, good_inst);
-	expect_error(t, "credit_limit: 99999999999999999999L does not fit in 64 bits", 5);
+	cfg_expect_error(t, "credit_limit: 99999999999999999999L does not fit in 64 bits", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n"
 		 "  limits = { position_limit = 0x10000000000000005L; }; } );\n", good_limits, good_inst);
-	expect_error(t, "position_limit: 0x10000000000000005L does not fit in 64 bits", 5);
+	cfg_expect_error(t, "position_limit: 0x10000000000000005L does not fit in 64 bits", 5);
 	/* the extremes fit */
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n ref_px = 9223372036854775807L; } );\n%s",
 		 good_limits, good_acct);
 	struct nx_venue_config c;
 	char err[512], path[64];
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.instruments[0].ref_px, INT64_MAX);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\";\n band = -9223372036854775808L; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].band: must be between 0 and 1e12 ticks", 4);
+	cfg_expect_error(t, "instruments[0].band: must be between 0 and 1e12 ticks", 4);
 }
 
 /* A literal that does not fit is named by its setting's full path, like
@@ -451,23 +405,23 @@ static void test_int_literal_paths(void **state)
 	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s },\n { id = 8; %s\n"
 		 "  limits = { max_open_orders = 4294967296; }; } );\n", good_limits, good_inst, key, key);
-	expect_error(t, "accounts[1].limits.max_open_orders: 4294967296 does not fit in 32 bits", 6);
+	cfg_expect_error(t, "accounts[1].limits.max_open_orders: 4294967296 does not fit in 32 bits", 6);
 	/* two settings of that name on the line: the one that does not fit */
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s limits = { credit_limit = 1; }; }, "
 		 "{ id = 8; %s limits = { credit_limit = 5000000000; }; } );\n", good_limits, good_inst,
 		 key, key);
-	expect_error(t, "accounts[1].limits.credit_limit: 5000000000 does not fit in 32 bits", 4);
+	cfg_expect_error(t, "accounts[1].limits.credit_limit: 5000000000 does not fit in 32 bits", 4);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n"
 		 " { id = 2; symbol = \"Y\"; ref_px = 9223372036854775808L; } );\n%s", good_limits,
 		 good_acct);
-	expect_error(t, "instruments[1].ref_px: 9223372036854775808L does not fit in 64 bits", 4);
+	cfg_expect_error(t, "instruments[1].ref_px: 9223372036854775808L does not fit in 64 bits", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s\n restricted = [ 1, 4294967297 ]; } );\n",
 		 good_limits, good_inst, key);
-	expect_error(t, "accounts[0].restricted[1]: 4294967297 does not fit in 32 bits", 5);
+	cfg_expect_error(t, "accounts[0].restricted[1]: 4294967297 does not fit in 32 bits", 5);
 	/* the value on a line below its name */
 	snprintf(t, sizeof(t), "%s%s%sbook = { ladder_ticks = 1024; max_orders =\n 5000000000; };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "book.max_orders: 5000000000 does not fit in 32 bits", 6);
+	cfg_expect_error(t, "book.max_orders: 5000000000 does not fit in 32 bits", 6);
 	/* in an @include'd file too */
 	const char *const rm[] = { inc, NULL };
 	write_temp(inc, "# book\nbook = {\n max_orders = 5000000000; };\n");
@@ -487,7 +441,7 @@ static void test_instrument_kinds(void **state)
 #define INST(body, msg, line) do { \
 		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n %s );\n%s", \
 			 good_limits, body, good_acct); \
-		expect_error(t, msg, line); \
+		cfg_expect_error(t, msg, line); \
 	} while (0)
 	INST("{ id = 2; symbol = \"C\"; underlying = 1; strike = 5;\n put_call = \"call\"; expiry_ns = 5L; }",
 	     "instruments[1].underlying: only an option has one (kind is spot)", 4);
@@ -508,7 +462,7 @@ static void test_instrument_kinds(void **state)
 		 good_limits, good_acct);
 	struct nx_venue_config c;
 	char err[512], path[64];
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.instruments[0].underlying, 1);
 	assert_int_equal(c.instruments[0].put_call, NX_PUT);
@@ -557,15 +511,15 @@ static void test_instrument_field_lines(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 2;\n"
 			 " symbol = \"C\";\n %s } );\n%s", good_limits, cases[i].body, good_acct);
-		expect_error(t, cases[i].msg, lines_before(t, cases[i].at) + 1);
+		cfg_expect_error(t, cases[i].msg, cfg_lines_before(t, cases[i].at) + 1);
 	}
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { symbol = \"Y\";\n"
 		 " id = 1; } );\n%s", good_limits, good_acct);
-	expect_error(t, "instruments[1].id: id 1 used twice", 5);
+	cfg_expect_error(t, "instruments[1].id: id 1 used twice", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; },\n"
 		 " { key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";\n id = 7; } );\n",
 		 good_limits, good_inst);
-	expect_error(t, "accounts[1].id: id 7 used twice", 6);
+	cfg_expect_error(t, "accounts[1].id: id 7 used twice", 6);
 }
 
 /* Symbols: unique, printable ASCII without spaces. Regressions: two
@@ -577,12 +531,12 @@ static void test_symbols(void **state)
 	char t[2048];
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 2; symbol = \"X\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[1].symbol: X is instruments[0]'s symbol too", 4);
+	cfg_expect_error(t, "instruments[1].symbol: X is instruments[0]'s symbol too", 4);
 	static const char *const bad[] = { "BTC USD", "BTC\\tUSD", "\\x01", "\xc3\xa9" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"%s\"; } );\n%s", good_limits,
 			 bad[i], good_acct);
-		expect_error(t, "instruments[0].symbol: must be printable ASCII without spaces", 3);
+		cfg_expect_error(t, "instruments[0].symbol: must be printable ASCII without spaces", 3);
 	}
 }
 
@@ -594,25 +548,25 @@ static void test_structure_errors(void **state)
 	/* Limits must all be set: the file has no defaults and the account sets only one. */
 	snprintf(t, sizeof(t), "%saccounts = ( { id = 7; limits = { msg_rate = 5; };\n key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_inst);
-	expect_error(t, "accounts[0].limits.max_order_notional: missing: every limit must be set", 2);
+	cfg_expect_error(t, "accounts[0].limits.max_order_notional: missing: every limit must be set", 2);
 	/* Regression: the message listed all six limits, not the one missing. */
 	snprintf(t, sizeof(t), "limits = { max_order_notional = 1000; position_limit = 10; credit_limit = 5000;\n"
 		 "  max_open_orders = 5; msg_rate = 100; };\n%s%s", good_inst, good_acct);
-	expect_error(t, "accounts[0].limits.msg_burst: missing: every limit must be set, in the "
+	cfg_expect_error(t, "accounts[0].limits.msg_burst: missing: every limit must be set, in the "
 		     "account's limits or in the top-level limits", 4);
 	snprintf(t, sizeof(t), "%saccounts = ( { id = 7; limits = { max_order_notional = 1000; "
 		 "position_limit = 10;\n credit_limit = 5000; max_open_orders = 5; msg_burst = 10; };\n"
 		 " key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_inst);
-	expect_error(t, "accounts[0].limits.msg_rate: missing", 2);
+	cfg_expect_error(t, "accounts[0].limits.msg_rate: missing", 2);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; },\n { id = 1; symbol = \"Y\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[1].id: id 1 used twice", 4);
+	cfg_expect_error(t, "instruments[1].id: id 1 used twice", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = [ 9 ]; key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
-	expect_error(t, "accounts[0].restricted: instrument 9 is not configured", 4);
+	cfg_expect_error(t, "accounts[0].restricted: instrument 9 is not configured", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; } );\n", good_limits, good_inst);
-	expect_error(t, "accounts[0]: missing key", 4);
+	cfg_expect_error(t, "accounts[0]: missing key", 4);
 }
 
 /* A required section left out has no line: the message names the file and
@@ -633,18 +587,18 @@ static void test_missing_section(void **state)
 	struct nx_venue_config c;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(t, sizeof(t), "# venue\n%s%s%s", good_limits, cases[i].inst, cases[i].acct);
-		assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+		assert_int_equal(cfg_load_text(t, &c, err, sizeof(err), path), -EINVAL);
 		snprintf(want, sizeof(want), "%s: %s", path, cases[i].want);
 		if (strncmp(err, want, strlen(want)))
 			fail_msg("error \"%s\" does not start with \"%s\"", err, want);
 		assert_null(c.instruments);
 	}
 	snprintf(t, sizeof(t), "%s%s\ninstruments = ( );\n", good_limits, good_acct);
-	expect_error(t, "instruments: must be a non-empty list", 5);
+	cfg_expect_error(t, "instruments: must be a non-empty list", 5);
 	snprintf(t, sizeof(t), "%s%s\naccounts =\n ( );\n", good_limits, good_inst);
-	expect_error(t, "accounts: must be a non-empty list", 5);
+	cfg_expect_error(t, "accounts: must be a non-empty list", 5);
 	snprintf(t, sizeof(t), "%s%s\ninstruments = 5;\n", good_limits, good_acct);
-	expect_error(t, "instruments: must be a non-empty list", 5);
+	cfg_expect_error(t, "instruments: must be a non-empty list", 5);
 }
 
 /* The most instruments and accounts a venue may list are the engine's: past
@@ -717,30 +671,30 @@ static void test_field_type_errors(void **state)
 	char t[2048];
 	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
 	snprintf(t, sizeof(t), "%s%s%sbook = 5;\n", good_limits, good_inst, good_acct);
-	expect_error(t, "book: must be a group { ... }", 5);
+	cfg_expect_error(t, "book: must be a group { ... }", 5);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = \"one\"; symbol = \"X\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].id: must be an integer", 3);
+	cfg_expect_error(t, "instruments[0].id: must be an integer", 3);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = 5; } );\n%s", good_limits, good_acct);
-	expect_error(t, "instruments[0].symbol: must be a string", 3);
+	cfg_expect_error(t, "instruments[0].symbol: must be a string", 3);
 	snprintf(t, sizeof(t), "%sinstruments = ( { symbol = \"X\"; } );\n%s", good_limits, good_acct);
-	expect_error(t, "instruments[0]: missing id", 3);
+	cfg_expect_error(t, "instruments[0]: missing id", 3);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; status = \"paused\"; } );\n%s",
 		 good_limits, good_acct);
-	expect_error(t, "instruments[0].status: must be open, halted or closed", 3);
+	cfg_expect_error(t, "instruments[0].status: must be open, halted or closed", 3);
 	snprintf(t, sizeof(t), "%sinstruments = ( { id = 1; symbol = \"X\"; kind = \"option\";\n"
 		 " put_call = \"both\"; } );\n%s", good_limits, good_acct);
-	expect_error(t, "instruments[0].put_call: must be call or put", 4);
+	cfg_expect_error(t, "instruments[0].put_call: must be call or put", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; admin = 1; %s } );\n", good_limits, good_inst, key);
-	expect_error(t, "accounts[0].admin: must be true or false", 4);
+	cfg_expect_error(t, "accounts[0].admin: must be true or false", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = 1; %s } );\n", good_limits,
 		 good_inst, key);
-	expect_error(t, "accounts[0].restricted: must be a list of instrument ids", 4);
+	cfg_expect_error(t, "accounts[0].restricted: must be a list of instrument ids", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; restricted = [ \"a\" ]; %s } );\n",
 		 good_limits, good_inst, key);
-	expect_error(t, "accounts[0].restricted: element 0: must be an instrument id", 4);
+	cfg_expect_error(t, "accounts[0].restricted: element 0: must be an instrument id", 4);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 100; };\n", good_limits, good_inst, good_acct);
-	expect_error(t, "sessions.history: must be a power of two", 5);
+	cfg_expect_error(t, "sessions.history: must be a power of two", 5);
 }
 
 /* A member named like its section is named in full. Regression: the
@@ -760,7 +714,7 @@ static void test_member_named_as_section(void **state)
 	struct nx_venue_config c;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(t, sizeof(t), "%s%s%s%s", good_limits, good_inst, good_acct, cases[i].text);
-		assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+		assert_int_equal(cfg_load_text(t, &c, err, sizeof(err), path), -EINVAL);
 		snprintf(want, sizeof(want), "%s:%u: %s", path, cases[i].line, cases[i].want);
 		if (strcmp(err, want))
 			fail_msg("error \"%s\" is not \"%s\"", err, want);
@@ -768,13 +722,13 @@ static void test_member_named_as_section(void **state)
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; limits = { limits = 5; };\n"
 		 " key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"; } );\n",
 		 good_limits, good_inst);
-	assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+	assert_int_equal(cfg_load_text(t, &c, err, sizeof(err), path), -EINVAL);
 	snprintf(want, sizeof(want), "%s:4: accounts[0].limits.limits: unknown field", path);
 	if (strcmp(err, want))
 		fail_msg("error \"%s\" is not \"%s\"", err, want);
 	/* the section itself is still named once */
 	snprintf(t, sizeof(t), "%s%s%sbook = 5;\n", good_limits, good_inst, good_acct);
-	assert_int_equal(load_text(t, &c, err, sizeof(err), path), -EINVAL);
+	assert_int_equal(cfg_load_text(t, &c, err, sizeof(err), path), -EINVAL);
 	snprintf(want, sizeof(want), "%s:5: book: must be a group { ... }", path);
 	if (strcmp(err, want))
 		fail_msg("error \"%s\" is not \"%s\"", err, want);
@@ -791,18 +745,18 @@ static void test_sessions_per_account(void **state)
 	struct nx_venue_config c;
 	snprintf(t, sizeof(t), "%s%s%ssessions = { max = 64; per_account = 4; };\n", good_limits,
 		 good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.sessions_per_account, 4);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.sessions_per_account, 0);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { per_account = -1; };\n", good_limits, good_inst,
 		 good_acct);
-	expect_error(t, "sessions.per_account", 5);
+	cfg_expect_error(t, "sessions.per_account", 5);
 }
 
 /* sessions.retransmit_rate and _burst: each session's budget of messages
@@ -816,13 +770,13 @@ static void test_sessions_retransmit_budget(void **state)
 	struct nx_venue_config c;
 	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 256; retransmit_rate = 500;\n"
 		 " retransmit_burst = 300; };\n", good_limits, good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.retransmit_rate, 500);
 	assert_int_equal(c.retransmit_burst, 300);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.retransmit_rate, NX_RETRANSMIT_RATE_DEFAULT);
 	assert_int_equal(c.retransmit_rate, 10000);
@@ -830,29 +784,29 @@ static void test_sessions_retransmit_budget(void **state)
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 4096; };\n", good_limits, good_inst,
 		 good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.retransmit_burst, 4 * 4096); /* follows the history */
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_rate = 0; retransmit_burst = 1; };\n",
 		 good_limits, good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.retransmit_rate, 0); /* off: the burst is not used */
 	nx_config_free(&c);
 
 	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_rate = -1; };\n", good_limits,
 		 good_inst, good_acct);
-	expect_error(t, "sessions.retransmit_rate: must be between 0 and 1073741824", 5);
+	cfg_expect_error(t, "sessions.retransmit_rate: must be between 0 and 1073741824", 5);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_rate = \"fast\"; };\n", good_limits,
 		 good_inst, good_acct);
-	expect_error(t, "sessions.retransmit_rate: must be an integer", 5);
+	cfg_expect_error(t, "sessions.retransmit_rate: must be an integer", 5);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { retransmit_burst = 0; };\n", good_limits,
 		 good_inst, good_acct);
-	expect_error(t, "sessions.retransmit_burst: must be between 1 and 1073741824", 5);
+	cfg_expect_error(t, "sessions.retransmit_burst: must be between 1 and 1073741824", 5);
 	snprintf(t, sizeof(t), "%s%s%ssessions = { history = 256;\n retransmit_burst = 255; };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "sessions.retransmit_burst: must be at least history (256) while "
+	cfg_expect_error(t, "sessions.retransmit_burst: must be at least history (256) while "
 		     "retransmit_rate is set", 6);
 }
 
@@ -864,28 +818,28 @@ static void test_book_prefetch_min_orders(void **state)
 	char t[2048], err[512], path[64];
 	struct nx_venue_config c;
 	snprintf(t, sizeof(t), "%s%s%s", good_limits, good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.prefetch_min_orders, 0);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 1; };\n", good_limits,
 		 good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.prefetch_min_orders, 1);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = 500000; };\n", good_limits,
 		 good_inst, good_acct);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.prefetch_min_orders, 500000);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = -1; };\n", good_limits,
 		 good_inst, good_acct);
-	expect_error(t, "book.prefetch_min_orders: must be between 0 and 1073741824", 5);
+	cfg_expect_error(t, "book.prefetch_min_orders: must be between 0 and 1073741824", 5);
 	snprintf(t, sizeof(t), "%s%s%sbook = { prefetch_min_orders = true; };\n", good_limits,
 		 good_inst, good_acct);
-	expect_error(t, "book.prefetch_min_orders: must be an integer", 5);
+	cfg_expect_error(t, "book.prefetch_min_orders: must be an integer", 5);
 }
 
 static void test_drop_copy(void **state)
@@ -896,27 +850,27 @@ static void test_drop_copy(void **state)
 	const char *key = "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\";";
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 8; %s },\n { id = 8; %s } );\n",
 		 good_limits, good_inst, key, key);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(nx_config_account(&c, 7)->drop_copy, 8);
 	assert_int_equal(nx_config_account(&c, 8)->drop_copy, 0);
 	nx_config_free(&c);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; %s },\n { id = 8; drop_copy = 9; %s } );\n",
 		 good_limits, good_inst, key, key);
-	expect_error(t, "accounts[1].drop_copy: account 9 is not configured", 5);
+	cfg_expect_error(t, "accounts[1].drop_copy: account 9 is not configured", 5);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 7; %s } );\n", good_limits,
 		 good_inst, key);
-	expect_error(t, "accounts[0].drop_copy: must be another account", 4);
+	cfg_expect_error(t, "accounts[0].drop_copy: must be another account", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 8; %s },\n"
 		 " { id = 8; drop_copy = 9; %s },\n { id = 9; %s } );\n", good_limits, good_inst, key,
 		 key, key);
-	expect_error(t, "accounts[0].drop_copy: account 8 copies its own reports to account 9", 4);
+	cfg_expect_error(t, "accounts[0].drop_copy: account 8 copies its own reports to account 9", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = \"8\"; %s } );\n", good_limits,
 		 good_inst, key);
-	expect_error(t, "accounts[0].drop_copy: must be an integer", 4);
+	cfg_expect_error(t, "accounts[0].drop_copy: must be an integer", 4);
 	snprintf(t, sizeof(t), "%s%saccounts = ( { id = 7; drop_copy = 0; %s } );\n", good_limits,
 		 good_inst, key);
-	expect_error(t, "accounts[0].drop_copy", 4);
+	cfg_expect_error(t, "accounts[0].drop_copy", 4);
 }
 
 /* The net section's structure: ports and shards lists, their required
@@ -929,7 +883,7 @@ static void test_net_structure_errors(void **state)
 	const char *port = "ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );";
 #define NET(body, msg) do { \
 		snprintf(t, sizeof(t), "%s%s%snet = { %s };\n", good_limits, good_inst, good_acct, body); \
-		expect_error(t, msg, 5); \
+		cfg_expect_error(t, msg, 5); \
 	} while (0)
 	char b[512];
 	NET("ports = ( );", "net.ports: must be a list of 1 to");
@@ -973,7 +927,7 @@ static void test_net_shards(void **state)
 		 " shards = ( { lcore = 1; udp_port = 9100; instruments = [ 1 ]; },\n"
 		 "  { lcore = 2; udp_port = 9101; instruments = [ 2 ]; } ); burst = 8; idle_sleep_us = 50; };\n",
 		 good_limits, two_inst, acct_r2);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.net.nshards, 2);
 	assert_int_equal(c.net.burst, 8);
@@ -1016,48 +970,48 @@ static void test_net_errors(void **state)
 	const char *port = "ports = ( { device = \"d0\"; ipv4 = \"10.0.0.1\"; } );";
 	snprintf(t, sizeof(t), "%s%s%snet = {\n shards = ( { lcore = 1; udp_port = 1; instruments = [ 1 ]; } ); };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "net: missing ports", 5);
+	cfg_expect_error(t, "net: missing ports", 5);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s };\n", good_limits, good_inst, good_acct, port);
-	expect_error(t, "net: missing shards", 5);
+	cfg_expect_error(t, "net: missing shards", 5);
 	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { device = \"d0\";\n ipv4 = \"10.0.0\"; } ); };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "net.ports[0].ipv4: must be a unicast IPv4 address", 6);
+	cfg_expect_error(t, "net.ports[0].ipv4: must be a unicast IPv4 address", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { device = \"d0\"; ipv4 = \"224.0.0.1\"; } ); };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "net.ports[0].ipv4: must be a unicast", 5);
+	cfg_expect_error(t, "net.ports[0].ipv4: must be a unicast", 5);
 	snprintf(t, sizeof(t), "%s%s%snet = { ports = ( { ipv4 = \"10.0.0.1\"; } ); };\n",
 		 good_limits, good_inst, good_acct);
-	expect_error(t, "net.ports[0]: missing device", 5);
+	cfg_expect_error(t, "net.ports[0]: missing device", 5);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 70000; instruments = [ 1 ]; } ); };\n",
 		 good_limits, good_inst, good_acct, port);
-	expect_error(t, "net.shards[0].udp_port: must be between 1 and 65535", 6);
+	cfg_expect_error(t, "net.shards[0].udp_port: must be between 1 and 65535", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 5 ]; } ); };\n",
 		 good_limits, good_inst, good_acct, port);
-	expect_error(t, "net.shards[0].instruments: element 0: must be a configured instrument", 6);
+	cfg_expect_error(t, "net.shards[0].instruments: element 0: must be a configured instrument", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "net.shards: instrument 2 is in no shard", 6);
+	cfg_expect_error(t, "net.shards: instrument 2 is in no shard", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
 		 " { lcore = 2; udp_port = 10; instruments = [ 1, 2 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "net.shards[1].instruments: instrument 1 is in shards 0 and 1", 7);
+	cfg_expect_error(t, "net.shards[1].instruments: instrument 1 is in shards 0 and 1", 7);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
 		 " { lcore = 1; udp_port = 10; instruments = [ 2 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "net.shards[1].lcore: shards 0 and 1 share lcore 1", 7);
+	cfg_expect_error(t, "net.shards[1].lcore: shards 0 and 1 share lcore 1", 7);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9; instruments = [ 1 ]; },\n"
 		 " { lcore = 2; udp_port = 9; instruments = [ 2 ]; } ); };\n",
 		 good_limits, two_inst, good_acct, port);
-	expect_error(t, "net.shards[1].udp_port: shards 0 and 1 share udp_port 9", 7);
+	cfg_expect_error(t, "net.shards[1].udp_port: shards 0 and 1 share udp_port 9", 7);
 	/* Regression: the checks across shards named "shards", not net.shards,
 	 * and a clash on the first line of the list, not the clashing field's. */
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n shards = ( { lcore = 1; udp_port = 9;\n"
 		 "   instruments = [ 1, 2,\n 1 ]; } ); };\n", good_limits, two_inst, good_acct, port);
-	expect_error(t, "net.shards[0].instruments: instrument 1 is in shard 0 twice", 7);
+	cfg_expect_error(t, "net.shards[0].instruments: instrument 1 is in shard 0 twice", 7);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n burst = 0; };\n", good_limits, good_inst, good_acct, port);
-	expect_error(t, "net.burst: must be between 1 and 256", 6);
+	cfg_expect_error(t, "net.burst: must be between 1 and 256", 6);
 	snprintf(t, sizeof(t), "%s%s%snet = { %s\n speed = 9; };\n", good_limits, good_inst, good_acct, port);
-	expect_error(t, "net.speed: unknown field", 6);
+	cfg_expect_error(t, "net.speed: unknown field", 6);
 }
 
 static const char md_net[] =
@@ -1079,7 +1033,7 @@ static void test_market_data(void **state)
 		 "  retransmit_port = 9302; session = \"NX\"; snapshot_ms = 250; max_levels = 500;\n"
 		 "  ring = 1024; trade_backlog = 5000; }; };\n",
 		 good_limits, two_inst, good_acct, md_net);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_true(c.md.enabled);
 	assert_int_equal(c.md.lcore, 0);
@@ -1120,7 +1074,7 @@ static void test_market_data(void **state)
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0;\n"
 		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
 		 "  retransmit_port = 9302; }; };\n", good_limits, two_inst, good_acct, md_net);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_true(c.md.enabled);
 	assert_false(c.md.feed.have_session);
@@ -1132,14 +1086,14 @@ static void test_market_data(void **state)
 		 " feed = { group = \"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301;\n"
 		 "  retransmit_port = 9302; retrans_rate = 0; retrans_total_rate = 500; }; };\n",
 		 good_limits, two_inst, good_acct, md_net);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_int_equal(c.md.feed.retrans_rate, 0);
 	assert_int_equal(c.md.feed.retrans_total_rate, 500);
 	nx_config_free(&c);
 	/* Absent: disabled. */
 	snprintf(t, sizeof(t), "%s%s%s%s", good_limits, two_inst, good_acct, md_net);
-	if (load_text(t, &c, err, sizeof(err), path))
+	if (cfg_load_text(t, &c, err, sizeof(err), path))
 		fail_msg("%s", err);
 	assert_false(c.md.enabled);
 	nx_config_free(&c);
@@ -1155,12 +1109,12 @@ static void test_market_data_errors(void **state)
 #define MDL(body, msg, extra) do { \
 		snprintf(t, sizeof(t), "%s%s%s%smarket_data = { %s };\n", good_limits, two_inst, \
 			 good_acct, md_net, body); \
-		expect_error(t, msg, lines_before(t, "market_data") + 1 + (extra)); \
+		cfg_expect_error(t, msg, cfg_lines_before(t, "market_data") + 1 + (extra)); \
 	} while (0)
 #define MD(body, msg) MDL(body, msg, 0)
 	snprintf(t, sizeof(t), "%s%s%smarket_data = { lcore = 0; %s };\n", good_limits, two_inst,
 		 good_acct, it);
-	expect_error(t, "market_data: needs the net section", lines_before(t, "market_data") + 1);
+	cfg_expect_error(t, "market_data: needs the net section", cfg_lines_before(t, "market_data") + 1);
 	MD(it, "market_data: missing lcore");
 	MD("lcore = 0;", "market_data: needs itch { ... } or feed { ... }");
 	MD("lcore = 1; itch = { udp_port = 9200; };", "market_data.lcore: lcore 1 runs shard 0");
@@ -1283,11 +1237,11 @@ static void test_market_data_conflict_lines(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(t, sizeof(t), "%s%s%s%smarket_data = {\n lcore = 0;\n %s };\n", good_limits,
 			 two_inst, good_acct, md_net, cases[i].body);
-		expect_error(t, cases[i].msg, lines_before(t, cases[i].at) + 1);
+		cfg_expect_error(t, cases[i].msg, cfg_lines_before(t, cases[i].at) + 1);
 	}
 	snprintf(t, sizeof(t), "%s%s%s%smarket_data = {\n itch = { udp_port = 9200; };\n lcore = 1; };\n",
 		 good_limits, two_inst, good_acct, md_net);
-	expect_error(t, "market_data.lcore: lcore 1 runs shard 0", lines_before(t, "lcore = 1; }") + 1);
+	cfg_expect_error(t, "market_data.lcore: lcore 1 runs shard 0", cfg_lines_before(t, "lcore = 1; }") + 1);
 	/* the same port on another group, or a unicast ITCH feed on a feed
 	 * port: no clash (the feed goes to its group, the ITCH feed comes to
 	 * the venue's address or its own group) */
@@ -1301,7 +1255,7 @@ static void test_market_data_conflict_lines(void **state)
 		snprintf(t, sizeof(t), "%s%s%s%smarket_data = { lcore = 0; %s\n feed = { group = "
 			 "\"239.2.2.2\"; incremental_port = 9300; snapshot_port = 9301; "
 			 "retransmit_port = 9302; }; };\n", good_limits, two_inst, good_acct, md_net, fine[i]);
-		if (load_text(t, &c, err, sizeof(err), path))
+		if (cfg_load_text(t, &c, err, sizeof(err), path))
 			fail_msg("%s", err);
 		nx_config_free(&c);
 	}
@@ -1420,7 +1374,7 @@ static void big_venue(struct big *b, enum big_dup dup)
 			 big_inst_id(n - 1 - 3 * k), k + 1 < NX_MD_MAX_MAP ? "," : "");
 	big_line(f, &line, " ); }; };\n");
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(lines_before(b->text, "market_data"), line - NX_MD_MAX_MAP - 2);
+	assert_int_equal(cfg_lines_before(b->text, "market_data"), line - NX_MD_MAX_MAP - 2);
 }
 
 static void test_big_venue_loads(void **state)
@@ -1430,7 +1384,7 @@ static void test_big_venue_loads(void **state)
 	struct nx_venue_config c, one;
 	char err[512], path[64];
 	big_venue(&b, BIG_NONE);
-	int rc = load_text(b.text, &c, err, sizeof(err), path);
+	int rc = cfg_load_text(b.text, &c, err, sizeof(err), path);
 	free(b.text);
 	if (rc)
 		fail_msg("%s", err);
@@ -1476,7 +1430,7 @@ static void test_big_venue_duplicates(void **state)
 		struct big b;
 		big_venue(&b, dups[k]);
 		assert_true(b.line > 0);
-		expect_error(b.text, b.want, b.line);
+		cfg_expect_error(b.text, b.want, b.line);
 		free(b.text);
 	}
 }

@@ -250,8 +250,20 @@ static int load_instrument(struct loader *L, const config_setting_t *g, struct n
 	if (rc)
 		return rc;
 	int64_t qty_cap = INT64_MAX / (int64_t)max_orders;
-	if (!(have & 8) && in->lot > 0)
+	if (!(have & 8) && in->lot > 0) {
 		in->max_qty = (DEF_MAX_QTY < qty_cap ? DEF_MAX_QTY : qty_cap) / in->lot * in->lot;
+		/* a lot or min_qty the default max_qty cannot reach: named,
+		 * with the bound (not "max_qty", which the file does not set) */
+		const char *f = in->lot > in->max_qty ? "lot" : in->min_qty > in->max_qty ? "min_qty"
+											: NULL;
+		int64_t most = f && *f == 'l' ? (DEF_MAX_QTY < qty_cap ? DEF_MAX_QTY : qty_cap)
+					      : in->max_qty;
+		if (f && config_setting_get_member(g, f))
+			return cfg_fail(L, config_setting_get_member(g, f),
+					"must be at most %lld with max_qty left out (its default: at "
+					"most 10^12, and max_qty x book.max_orders (%u) must fit in "
+					"64 bits)", (long long)most, max_orders);
+	}
 	if (in->max_qty > qty_cap)
 		return cfg_fail(L, config_setting_get_member(g, "max_qty"),
 				"must be at most %lld: max_qty x book.max_orders (%u) must fit in "
@@ -650,6 +662,10 @@ int cfg_load(const char *path, struct nx_venue_config *out, char *err, size_t er
 					 config_error_line(&cf), inc, e ? ": " : "", e ? strerror(e) : "",
 					 inc[0] != '/' ? " (a relative @include is read from the working "
 					 "directory)" : "");
+			} else if (text && !strcmp(text, "duplicate setting name") &&
+				   !cfg_duplicate_on_line(file, config_error_line(&cf), inc, sizeof(inc))) {
+				snprintf(err, errlen, "%s:%d: %s: given twice in its group", file,
+					 config_error_line(&cf), inc);
 			} else {
 				snprintf(err, errlen, "%s:%d: %s", file, config_error_line(&cf), text);
 			}

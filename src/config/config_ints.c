@@ -26,8 +26,9 @@
  * as silently: refused too. Every file the main one @includes is scanned
  * like it, and named in the message.
  *
- * And the file an @include names, which libconfig's "cannot open include
- * file" leaves out (cfg_include_on_line).
+ * And what libconfig's parse errors leave out: the file an @include names
+ * ("cannot open include file", cfg_include_on_line), and the setting given
+ * twice in its group ("duplicate setting name", cfg_duplicate_on_line).
  */
 static int is_ident(char c)
 {
@@ -294,6 +295,103 @@ int cfg_include_on_line(const char *file, int line, char *name, size_t cap)
 	int found = include_at(t, n, &i, name, cap);
 	free(t);
 	return found ? 0 : -1;
+}
+
+/* A group (the root too) or a list being read by dup_scan. */
+struct dup_frame {
+	size_t path_len;   /* the path's length before this frame's segment */
+	size_t names;      /* where this group's setting names begin in dup_scan's */
+	unsigned idx;      /* a list's element being read */
+	int list;
+};
+
+#define DUP_NAMES 1024
+#define DUP_NAME 48
+
+int cfg_duplicate_on_line(const char *file, int line, char *out, size_t cap)
+{
+	static const size_t depth_max = 32;
+	struct dup_frame st[32];
+	char(*names)[DUP_NAME] = malloc(DUP_NAMES * DUP_NAME);
+	char path[PATH_CAP] = "", ident[DUP_NAME] = "", *t;
+	size_t n, nn = 0, d = 0;
+	int l = 1, assign = 0, found = -1;
+	if (!names || line < 1 || slurp(file, &t, &n)) {
+		free(names);
+		return -1;
+	}
+	st[0] = (struct dup_frame){ 0 };
+	for (size_t i = 0; i < n && found && l <= line;) {
+		char c = t[i];
+		size_t k = 0;
+		if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
+			l += c == '\n';
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			for (i++; i < n && t[i] != '"'; i++)
+				if (t[i] == '\\' && i + 1 < n)
+					i++;
+				else
+					l += t[i] == '\n';
+			i++;
+		} else if (c == '@' || c == '#' || (c == '/' && i + 1 < n && t[i + 1] == '/')) {
+			while (i < n && t[i] != '\n')
+				i++;
+			continue; /* a directive or a comment: not a token */
+		} else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+			for (i += 2; i < n && !(t[i] == '*' && i + 1 < n && t[i + 1] == '/'); i++)
+				l += t[i] == '\n';
+			i += 2;
+			continue;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '*') {
+			for (; i < n && is_ident(t[i]); i++)
+				if (k < DUP_NAME - 1)
+					ident[k++] = t[i];
+			ident[k] = 0;
+			continue; /* a name, or a word value (true): decided by what follows */
+		} else if ((c == '=' || c == ':') && !st[d].list) {
+			for (k = st[d].names; k < nn; k++)
+				if (!strcmp(names[k], ident))
+					break;
+			if (k < nn && l == line) {
+				snprintf(out, cap, "%s%s%s", path, d ? "." : "", ident);
+				found = 0;
+			} else if (nn < DUP_NAMES) {
+				memcpy(names[nn++], ident, DUP_NAME);
+			}
+			i++;
+			assign = 1;
+			continue;
+		} else if ((c == '{' || c == '(') && d + 1 < depth_max) {
+			size_t pl = strlen(path);
+			if (assign)
+				snprintf(path + pl, PATH_CAP - pl, "%s%s", pl ? "." : "", ident);
+			else
+				snprintf(path + pl, PATH_CAP - pl, "[%u]", st[d].idx);
+			st[++d] = (struct dup_frame){ .path_len = pl, .names = nn, .list = c == '(' };
+			i++;
+		} else if ((c == '}' || c == ')') && d > 0) {
+			nn = st[d].names;
+			path[st[d].path_len] = 0;
+			d--;
+			i++;
+		} else if (c == '[') {
+			while (i < n && t[i] != ']')
+				l += t[i++] == '\n';
+			i++;
+		} else if (c == ',' && st[d].list) {
+			st[d].idx++;
+			i++;
+		} else {
+			i++;
+		}
+		assign = 0;
+	}
+	free(t);
+	free(names);
+	return found;
 }
 
 int cfg_check_int_literals(struct loader *L, const config_setting_t *root)

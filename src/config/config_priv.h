@@ -87,4 +87,9 @@ int cfg_check_includes(struct loader *L);
  * an @include directive, else -1. */
 int cfg_include_on_line(const char *file, int line, char *name, size_t cap);
 
+/* config_ints.c: 0 and the full path of the setting (limits.credit_limit,
+ * instruments[2].lot) whose name on line `line` of file repeats one of its
+ * group, else -1: what libconfig's "duplicate setting name" leaves out. */
+int cfg_duplicate_on_line(const char *file, int line, char *out, size_t cap);
+
 #endif /* NX_CONFIG_PRIV_H */
