@@ -248,7 +248,17 @@ static void test_config_invalid(void **state)
 	assert_true(sz > 0);
 	mem = aligned_alloc(NX_CACHE_LINE, sz + 2 * NX_CACHE_LINE);
 	assert_non_null(mem);
+	static const char *const named[12] = { "max_instruments", "max_accounts", "max_orders",
+		"max_orders", "max_orders", "ladder_ticks", "ladder_ticks", "ladder_ticks",
+		"ladder_ticks", "ladder_ticks", "ladder_ticks", "ladder_ticks" };
+	const char *field, *range;
+	assert_int_equal(nx_book_config_check(&good, &field, &range), 0);
+	assert_null(field);
 	for (size_t i = 0; i < n; i++) {
+		/* the member at fault is named, with its range */
+		assert_int_equal(nx_book_config_check(&bad[i], &field, &range), -EINVAL);
+		assert_string_equal(field, named[i]);
+		assert_non_null(range);
 		assert_int_equal(nx_book_memsize(&bad[i]), 0);
 		errno = 0;
 		assert_null(nx_book_init(mem, sz + NX_CACHE_LINE, &bad[i], bh_rec_sink, r));

@@ -30,6 +30,7 @@
  * that line on stderr); a --check failure (2) takes precedence.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,15 +66,17 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 			buf = nb;
 			cap = ncap;
 		}
+		errno = 0;
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (got == 0)
 			break;
 	}
 	if (ferror(f)) {
+		int e = errno ? errno : EIO; /* a directory: EISDIR, not "I/O error" */
 		free(buf);
 		fclose(f);
-		return -EIO;
+		return -e;
 	}
 	fclose(f);
 	*data = buf;
@@ -198,6 +201,20 @@ static int print_book(const struct nx_mdbook *b, const char *sym, size_t depth)
 	return 0;
 }
 
+/* A bad command line: what is wrong, then the usage; status 1. */
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "nxitch: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage();
+	return 1;
+}
+
 static int parse_u64(const char *s, uint64_t *v)
 {
 	char *e;
@@ -227,16 +244,20 @@ int main(int argc, char **argv)
 			o.pcap = 1;
 		} else if (!strcmp(a, "--check")) {
 			o.check = 1;
-		} else if (!strcmp(a, "--book") && v) {
+		} else if (!strcmp(a, "--book")) {
+			if (!v)
+				return bad_usage("%s needs a value", a);
 			o.book = v;
 			i++;
-		} else if ((!strcmp(a, "--depth") || !strcmp(a, "--port") ||
-			    !strcmp(a, "--max-orders") || !strcmp(a, "--max-levels") ||
-			    !strcmp(a, "--window-ms")) && v) {
-			if (parse_u64(v, &n) || n > UINT32_MAX) {
-				usage();
-				return 1;
-			}
+		} else if (!strcmp(a, "--depth") || !strcmp(a, "--port") ||
+			   !strcmp(a, "--max-orders") || !strcmp(a, "--max-levels") ||
+			   !strcmp(a, "--window-ms")) {
+			uint64_t most = !strcmp(a, "--port") ? 65535 : UINT32_MAX;
+			if (!v)
+				return bad_usage("%s needs a value", a);
+			if (parse_u64(v, &n) || n > most)
+				return bad_usage("%s: \"%s\" is not a whole number up to %llu", a, v,
+						 (unsigned long long)most);
 			if (!strcmp(a, "--depth"))
 				o.depth = (size_t)n;
 			else if (!strcmp(a, "--port"))
@@ -248,15 +269,22 @@ int main(int argc, char **argv)
 			else
 				o.max_levels = (uint32_t)n;
 			i++;
-		} else if (a[0] != '-' && !o.path) {
-			o.path = a;
+		} else if (a[0] == '-' && a[1]) {
+			return bad_usage("unknown option %s", a);
+		} else if (o.path) {
+			return bad_usage("one FILE only: %s, then %s", o.path, a);
 		} else {
-			usage();
-			return 1;
+			o.path = a;
 		}
 	}
-	if (!o.path || o.port > 65535) {
+	if (!o.path) {
 		usage();
+		return 1;
+	}
+	if (!o.max_orders || o.max_orders > NX_MDBOOK_MAX_ORDERS_LIMIT || !o.max_levels ||
+	    o.max_levels > NX_MDBOOK_MAX_LEVELS_LIMIT) {
+		fprintf(stderr, "nxitch: --max-orders must be 1 to %u, --max-levels 1 to %u\n",
+			NX_MDBOOK_MAX_ORDERS_LIMIT, NX_MDBOOK_MAX_LEVELS_LIMIT);
 		return 1;
 	}
 	rc = read_file(o.path, &data, &len);

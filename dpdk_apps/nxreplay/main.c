@@ -185,6 +185,13 @@ static void ensure_account(struct script *s, nx_acct_t id)
 		    strerror(-rc), s->cfg.max_accounts);
 }
 
+/* The name a book capacity has in a script's book line and on the command
+ * line (orders=, --orders) for its nx_book_config member (max_orders). */
+static const char *script_field(const char *member)
+{
+	return strncmp(member, "max_", 4) ? "ladder" : member + 4;
+}
+
 static void cmd_book(struct script *s)
 {
 	/* a second book line, the book not yet created, replaced the first's
@@ -197,8 +204,9 @@ static void cmd_book(struct script *s)
 	s->cfg.max_instruments = u32(s, "instruments", 0, s->cfg.max_instruments);
 	s->cfg.max_accounts = u32(s, "accounts", 0, s->cfg.max_accounts);
 	no_leftovers(s);
-	if (!nx_book_memsize(&s->cfg))
-		die(s, "%s: invalid capacities (ladder must be a power of two in [64, 2^22])", "book");
+	const char *field, *range;
+	if (nx_book_config_check(&s->cfg, &field, &range))
+		die(s, "book %s=: must be %s", script_field(field), range);
 }
 
 static void cmd_account(struct script *s)
@@ -472,8 +480,9 @@ int main(int argc, char **argv)
 		default: usage(argv[0], stderr); return 2;
 		}
 	}
-	if (!nx_book_memsize(&s.cfg)) {
-		fprintf(stderr, "%s: invalid capacities (ladder: a power of two in [64, 2^22])\n", argv[0]);
+	const char *field, *range;
+	if (nx_book_config_check(&s.cfg, &field, &range)) {
+		fprintf(stderr, "%s: --%s: must be %s\n", argv[0], script_field(field), range);
 		return 2;
 	}
 	int nfiles = argc - optind;
@@ -493,6 +502,10 @@ int main(int argc, char **argv)
 			if (s.echo && line[strspn(line, " \t\r\n")] && line[strspn(line, " \t")] != '#')
 				printf("> %s%s", line, strchr(line, '\n') ? "" : "\n");
 			run_line(&s, line);
+		}
+		if (ferror(in)) { /* a directory reads as an error, not as an empty script */
+			fprintf(stderr, "%s: %s\n", s.path, strerror(errno ? errno : EIO));
+			return 2;
 		}
 		if (in != stdin)
 			fclose(in);

@@ -71,14 +71,18 @@ enum nx_stp {
  * a longer list). */
 #define NX_BOOK_MAX_INSTRUMENTS (UINT32_C(1) << 20)
 #define NX_BOOK_MAX_ACCOUNTS    (UINT32_C(1) << 24)
+#define NX_BOOK_MAX_ORDERS      (UINT32_C(1) << 30)
+#define NX_BOOK_LADDER_MIN      UINT32_C(64)
+#define NX_BOOK_LADDER_MAX      (UINT32_C(1) << 22)
 
 struct nx_book_config {
 	uint32_t max_instruments; /* books; 1 .. NX_BOOK_MAX_INSTRUMENTS */
 	uint32_t max_accounts;    /* 1 .. NX_BOOK_MAX_ACCOUNTS */
-	uint32_t max_orders;      /* live orders across all books; 1 .. 2^30 */
+	uint32_t max_orders;      /* live orders across all books; 1 .. NX_BOOK_MAX_ORDERS */
 	uint32_t ladder_ticks;    /* price window per book side, in ticks: a power
-	                             of two in [64, 2^22]; live prices on one side
-	                             must lie within a window this wide */
+	                             of two in [NX_BOOK_LADDER_MIN, _MAX]; live
+	                             prices on one side must lie within a window
+	                             this wide */
 };
 
 struct nx_account {
@@ -157,6 +161,11 @@ struct nx_order_info {
 };
 
 /* --- Lifecycle (cold) ----------------------------------------------------- */
+
+/* 0 if every member of cfg is in its range (above); else -EINVAL with
+ * *field the first member that is not ("max_orders") and *range its range
+ * in words ("1 to 1073741824"), for a caller's message. */
+int nx_book_config_check(const struct nx_book_config *cfg, const char **field, const char **range);
 
 /* Bytes nx_book_init needs for cfg; 0 if cfg is invalid or too large. */
 size_t nx_book_memsize(const struct nx_book_config *cfg);

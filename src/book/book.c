@@ -40,12 +40,34 @@ static int lay(size_t *cur, size_t n, size_t sz, size_t *off)
 	return 0;
 }
 
+/* The ranges in words below are these. */
+NX_STATIC_ASSERT(NX_BOOK_MAX_INSTRUMENTS == 1048576 && NX_BOOK_MAX_ACCOUNTS == 16777216 &&
+			 NX_BOOK_MAX_ORDERS == 1073741824 && NX_BOOK_LADDER_MIN == 64 &&
+			 NX_BOOK_LADDER_MAX == 4194304,
+		 "nx_book_config_check's words");
+
+int nx_book_config_check(const struct nx_book_config *c, const char **field, const char **range)
+{
+	const char *f = NULL, *r = NULL;
+	if (!c->max_instruments || c->max_instruments > NX_BOOK_MAX_INSTRUMENTS)
+		f = "max_instruments", r = "1 to 1048576";
+	else if (!c->max_accounts || c->max_accounts > NX_BOOK_MAX_ACCOUNTS)
+		f = "max_accounts", r = "1 to 16777216";
+	else if (!c->max_orders || c->max_orders > NX_BOOK_MAX_ORDERS)
+		f = "max_orders", r = "1 to 1073741824";
+	else if (!nx_is_pow2_u64(c->ladder_ticks) || c->ladder_ticks < NX_BOOK_LADDER_MIN ||
+		 c->ladder_ticks > NX_BOOK_LADDER_MAX)
+		f = "ladder_ticks", r = "a power of two from 64 to 4194304";
+	if (field)
+		*field = f;
+	if (range)
+		*range = r;
+	return f ? -EINVAL : 0;
+}
+
 static int layout_of(const struct nx_book_config *c, struct layout *L)
 {
-	if (!c || !c->max_instruments || !c->max_accounts || !c->max_orders ||
-	    c->max_orders > (UINT32_C(1) << 30) || c->max_instruments > NX_BOOK_MAX_INSTRUMENTS ||
-	    c->max_accounts > NX_BOOK_MAX_ACCOUNTS || !nx_is_pow2_u64(c->ladder_ticks) ||
-	    c->ladder_ticks < 64 || c->ladder_ticks > (UINT32_C(1) << 22))
+	if (!c || nx_book_config_check(c, NULL, NULL))
 		return -1;
 	memset(L, 0, sizeof(*L));
 	L->oid_cap = (uint32_t)nx_pow2_ceil_u64((uint64_t)c->max_orders * 2);
