@@ -235,6 +235,29 @@ static void test_establish_credentials(void **state)
 	assert_int_equal(establish_code(f, &f->cb, f->ab, f->now + 5), 0);
 }
 
+/* A killed account's kill is told only to its holder: a Negotiate with the
+ * wrong key (or from a source it may not use) is refused for that, and only
+ * good credentials get SESSION_BLOCKED. Regression: the kill was checked
+ * first, and anyone who named the account learned it was killed. */
+static void test_kill_told_after_credentials(void **state)
+{
+	struct fx *f = *state;
+	struct nx_admin k = { .op = NX_ADMIN_KILL, .scope = NX_KILL_ACCOUNT, .id = A, .on = 1 };
+	assert_int_equal(nx_engine_admin(f->e, &k, f->now, &f->out), 0);
+	f->out.n = 0;
+	struct nx_client c = f->ca;
+	c.key[0] ^= 0xff;
+	uint8_t buf[256];
+	rx(f, f->aa, buf, nx_client_negotiate(&c, buf, sizeof(buf), f->now));
+	assert_int_equal(msg(f, 0)->u.negotiation_reject.code, NX_REJ_AUTH_BAD_KEY);
+	rx(f, f->aa, buf, nx_client_negotiate(&f->ca, buf, sizeof(buf), f->now + 1));
+	assert_int_equal(msg(f, 0)->u.negotiation_reject.code, NX_REJ_SESSION_BLOCKED);
+	k.on = 0;
+	assert_int_equal(nx_engine_admin(f->e, &k, f->now, &f->out), 0);
+	f->out.n = 0;
+	login(f, &f->ca, f->aa);
+}
+
 /* A stranger forging a source address other than the session's cannot end
  * it, finish it or make it resend: Terminate and FinishedSending naming A's
  * session from another address are dropped; a RetransmitRequest is refused
@@ -899,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_after_history_wraps),
 		T(test_reestablish_lower_next_seq_keeps_e),
 		T(test_establish_credentials),
+		T(test_kill_told_after_credentials),
 		T(test_spoofed_session_messages),
 		T(test_terminate_wrong_id_from_bound_address),
 		T(test_unestablished_session_cannot_trade),

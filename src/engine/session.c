@@ -204,15 +204,16 @@ static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t 
 	const struct nx_account_config *a = engine_account(e, acct, ix);
 	if (!a)
 		return NX_REJ_AUTH_UNKNOWN_ACCOUNT;
-	/* killed: no new sessions either, except an admin's under a venue
-	 * kill (who else could lift it through the protocol?) */
-	int kill = nx_risk_account_blocked(e->risk, acct);
-	if (kill == NX_KILL_ACCOUNT || (kill == NX_KILL_VENUE && !a->admin))
-		return NX_REJ_SESSION_BLOCKED;
 	if (a->src_ip && a->src_ip != src.ip)
 		return NX_REJ_AUTH_WRONG_SOURCE;
 	if (!key_equal(a->key, key))
 		return NX_REJ_AUTH_BAD_KEY;
+	/* killed: no new sessions either, except an admin's under a venue
+	 * kill (who else could lift it through the protocol?). Checked after
+	 * the credentials, so only the account's holder learns of it. */
+	int kill = nx_risk_account_blocked(e->risk, acct);
+	if (kill == NX_KILL_ACCOUNT || (kill == NX_KILL_VENUE && !a->admin))
+		return NX_REJ_SESSION_BLOCKED;
 	return 0;
 }
 
