@@ -475,8 +475,13 @@ static void test_kill(void **state)
 	expect_admin(f, "/nanoex/kill", "instrument,2,on", NULL, 1);
 	expect_admin(f, "/nanoex/kill", "venue,0,on", NULL, 2);
 	expect_admin(f, "/nanoex/kill", "venue,0,off", NULL, 2);
+	/* the words in any case, as /nanoex/status takes its own */
+	expect_admin(f, "/nanoex/kill", "Venue,0,ON", NULL, 2);
+	expect_admin(f, "/nanoex/kill", "VENUE,0,Off", NULL, 2);
+	/* the venue has no id: one given is a slip, refused */
 	EINVAL_ALL(f, "/nanoex/kill", "instrument,3,on", "venue,0,maybe", "planet,1,on",
-		   "account,7", "account,7,on,now", "account,-7,on", "account,4294967296,on");
+		   "account,7", "account,7,on,now", "account,-7,on", "account,4294967296,on",
+		   "venue,7,on");
 	/* Account 7's orders were canceled in both shards. */
 	assert_int_equal(run(f, "/nanoex/book", "1"), 0);
 	expect_kv(&f->r, "bid_0=;ask_0=");

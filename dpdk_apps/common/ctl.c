@@ -307,14 +307,17 @@ static int parse_admin(struct ctl *c, const char *cmd, int nf, char **f, struct 
 	memset(a, 0, sizeof(*a));
 	*shard = -1;
 	if (!strcmp(cmd, "/nanoex/kill")) {
-		*why = "parameters: venue|account|instrument,<id>,on|off";
-		if (nf != 3 || (strcmp(f[2], "on") && strcmp(f[2], "off")))
+		*why = "parameters: venue|account|instrument,<id>,on|off (venue: id 0)";
+		if (nf != 3 || (strcasecmp(f[2], "on") && strcasecmp(f[2], "off")))
 			return -EINVAL;
 		a->op = NX_ADMIN_KILL;
-		a->on = !strcmp(f[2], "on");
-		a->scope = !strcmp(f[0], "venue") ? NX_KILL_VENUE : !strcmp(f[0], "account")
-			 ? NX_KILL_ACCOUNT : !strcmp(f[0], "instrument") ? NX_KILL_INSTRUMENT : 0;
-		if (!a->scope || parse_u64(f[1], &id) || id > UINT32_MAX)
+		a->on = !strcasecmp(f[2], "on");
+		a->scope = !strcasecmp(f[0], "venue") ? NX_KILL_VENUE : !strcasecmp(f[0], "account")
+			 ? NX_KILL_ACCOUNT : !strcasecmp(f[0], "instrument") ? NX_KILL_INSTRUMENT : 0;
+		/* words in any case, as /nanoex/status takes them; the venue has
+		 * no id, and one given (a slip for account?) is refused */
+		if (!a->scope || parse_u64(f[1], &id) || id > UINT32_MAX ||
+		    (a->scope == NX_KILL_VENUE && id))
 			return -EINVAL;
 		a->id = (uint32_t)id;
 		if (a->scope == NX_KILL_INSTRUMENT &&
@@ -338,7 +341,7 @@ static int parse_admin(struct ctl *c, const char *cmd, int nf, char **f, struct 
 		if (status) {
 			a->op = NX_ADMIN_STATUS;
 			a->status = (uint8_t)nx_inst_status_parse(f[1]);
-			a->cancel_resting = nf == 3 && !strcmp(f[2], "cancel");
+			a->cancel_resting = nf == 3 && !strcasecmp(f[2], "cancel");
 			return a->status && (nf == 2 || a->cancel_resting) ? 0 : -EINVAL;
 		}
 		a->op = NX_ADMIN_REF_PX;
