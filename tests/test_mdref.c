@@ -166,6 +166,14 @@ static void test_pacing_and_retry(void **state)
 	assert_int_equal(nx_mdref_update(&r, b, 11 * MS, emit, &k), 1);
 	assert_int_equal(k.px[1], 10020);
 	assert_int_equal(r.e[0].emitted, 2);
+	/* A clock that steps back restarts the pacing from then, rather than
+	 * reading the step as an interval long past (it wrapped: regression). */
+	ap(b, mD(3));
+	ap(b, mA(7, 4, 'S', 100, "AAPL", 1006000));
+	assert_int_equal(nx_mdref_update(&r, b, 5 * MS, emit, &k), 0);
+	assert_int_equal(nx_mdref_update(&r, b, 6 * MS - 1, emit, &k), 0);
+	assert_int_equal(nx_mdref_update(&r, b, 6 * MS, emit, &k), 1);
+	assert_int_equal(k.px[2], 10030);
 	nx_mdbook_destroy(b);
 }
 

@@ -89,6 +89,8 @@ uint32_t nx_mdref_update(struct nx_mdref *r, const struct nx_mdbook *b, uint64_t
 		nx_px_t px = nx_mdref_price(e, b);
 		if (!px || px == e->last_px)
 			continue;
+		if (e->emitted && now_ns < e->last_ns)
+			e->last_ns = now_ns; /* the clock stepped back: pace from now */
 		if (e->emitted && now_ns - e->last_ns < r->interval_ns)
 			continue;
 		if (emit(ctx, e->map.inst, px))
