@@ -131,6 +131,12 @@ $(BUILD)/tests/test_sock_out: $(BUILD)/tests/test_sock_out.o $(BUILD)/dpdk_apps/
 		$(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# Edges of frames, nanoex-sock's way out (sendmmsg interposed by the test)
+# and its telemetry.c (included by the test, with a stub control plane).
+$(BUILD)/tests/test_net_edges: $(BUILD)/tests/test_net_edges.o $(BUILD)/dpdk_apps/nanoex-sock/out.o \
+		$(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS) -lpthread
+
 # The appliances' control plane is DPDK-free: tested like libnx.
 $(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(COMMON_OBJ) $(TEST_SUP) $(LIB) -lcmocka $(LDLIBS) -lpthread

@@ -160,8 +160,10 @@ static void answer(struct sock_app *a, int fd, const char *req)
 		int rc = ctl_run(&a->ctl, cmd, params, &w, sock_now_ns());
 		if (rc == -ENOENT)
 			j.n = (size_t)snprintf(j.buf, sizeof(j.buf), "{\"%s\": null}", ecmd);
-		else if (j.n < sizeof(j.buf) - 2)
+		else if (j.n + 2 < sizeof(j.buf)) /* room for the "}}" and its NUL */
 			j.n += (size_t)snprintf(j.buf + j.n, sizeof(j.buf) - j.n, "}}");
+		else
+			j.n = sizeof(j.buf); /* it could not be closed: too large, null */
 	}
 	if (j.n >= sizeof(j.buf))
 		j.n = (size_t)snprintf(j.buf, sizeof(j.buf), "{\"%s\": null}", ecmd);
