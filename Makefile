@@ -146,6 +146,8 @@ $(BUILD)/tests/test_ctl: $(BUILD)/tests/test_ctl.o $(COMMON_OBJ) $(TEST_SUP) $(L
 NXGEN_CORE_OBJ = $(patsubst %,$(BUILD)/dpdk_apps/nxgen/%.o,gen mix clock report)
 $(BUILD)/tests/test_nxgen: $(BUILD)/tests/test_nxgen.o $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB) -lcmocka -lm $(LDLIBS)
+$(BUILD)/tests/test_nxgen_lab: $(BUILD)/tests/test_nxgen_lab.o $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(NXGEN_CORE_OBJ) $(TEST_SUP) $(LIB) -lcmocka -lm $(LDLIBS)
 
 # The benches' shared options and statistics (perf/perf_util.c), tested like libnx.
 $(BUILD)/tests/test_perf_util: $(BUILD)/tests/test_perf_util.o $(PERF_SUP) $(TEST_SUP) $(LIB)

@@ -40,12 +40,24 @@
 #define TIMER_NS         1000000u    /* timeouts, heartbeats, gaps: every 1 ms */
 #define RT_MAX           1000u       /* messages asked for in one RetransmitRequest, at most */
 #define CLOSE_WAIT_NS    500000000u  /* for the venue's Terminate answers */
-#define LOST_BIT         (UINT64_C(1) << 63) /* a slot whose request timed out */
-
-/* A slot is free when empty or holding a request declared lost. */
+/* A slot is free when empty: answered, refused, or declared lost (whose
+ * late answer is then found by its lost bit, not its slot). */
 static inline int slot_free(const struct nxg_req *rq)
 {
-	return !rq->cl || (rq->cl & LOST_BIT);
+	return !rq->cl;
+}
+
+/* Whether clOrdId cl of s was declared lost and not yet answered late;
+ * the bit is cleared (one late answer counts once). */
+static int lost_take(struct nxg_sess *s, uint64_t cl)
+{
+	if (!cl || cl >= s->next_cl || s->next_cl - cl > NXG_LOST_SPAN)
+		return 0;
+	uint64_t b = cl & (NXG_LOST_SPAN - 1), m = UINT64_C(1) << (b % 64);
+	if (!(s->lost[b / 64] & m))
+		return 0;
+	s->lost[b / 64] &= ~m;
+	return 1;
 }
 
 enum phase { PH_LOGIN, PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_CLEANUP };
@@ -121,7 +133,7 @@ static int send_request(struct nxg_gen *g, struct nxg_sess *s, uint64_t t_int, u
 	rq.seq = s->c.next_seq;
 	int kind;
 	if (want == NXG_MASS) {
-		struct nx_nxp_mass_cancel mc = { .cl_ord_id = s->next_cl++, .account = s->c.acct,
+		struct nx_nxp_mass_cancel mc = { .cl_ord_id = nxg_take_cl(s), .account = s->c.acct,
 						 .instrument = mass_inst, .side = 0 };
 		rq.cl = mc.cl_ord_id;
 		rq.kind = NXG_MASS;
@@ -223,7 +235,11 @@ static void close_req(struct nxg_gen *g, struct nxg_sess *s, struct nxg_req *rq,
 		g->last_meas_done = ts;
 	if (rq->kind == NXG_NEW)
 		s->pend_new--;
-	rq->cl = lost ? rq->cl | LOST_BIT : 0;
+	if (lost) {
+		uint64_t b = rq->cl & (NXG_LOST_SPAN - 1);
+		s->lost[b / 64] |= UINT64_C(1) << (b % 64);
+	}
+	rq->cl = 0;
 	s->inflight--;
 }
 
@@ -233,10 +249,10 @@ static void answer(struct nxg_gen *g, struct nxg_sess *s, uint64_t cl, const str
 {
 	struct nxg_req *rq = &s->req[cl & g->mask];
 	if (!cl || rq->cl != cl) {
-		if (cl && rq->cl == (cl | LOST_BIT)) {
-			g->r->n.late++; /* answered after it was declared lost */
-			rq->cl = 0;
-		}
+		/* answered after it was declared lost: its slot may hold a
+		 * newer request by now (a full window reuses it at once) */
+		if (lost_take(s, cl))
+			g->r->n.late++;
 		nxg_mix_on_report(s, m, NULL);
 		return;
 	}
@@ -481,7 +497,8 @@ static void pump(struct nxg_gen *g, uint64_t wait_ns)
 
 /* --- Timers --------------------------------------------------------------------------- */
 
-/* Declare rq lost at now: counted, its slot kept (LOST_BIT) to spot a late answer. */
+/* Declare rq lost at now: counted, its slot freed, its lost bit set to
+ * spot a late answer. */
 static void lose(struct nxg_gen *g, struct nxg_sess *s, struct nxg_req *rq, uint64_t now)
 {
 	if (rq->measured && rq->kind < NXG_NKINDS) {
@@ -548,6 +565,16 @@ static void progress(struct nxg_gen *g, uint64_t now)
 	(void)now;
 }
 
+/* Close every row of the time series whose second has passed by now (an
+ * empty one for each second nothing happened in), before anything of now
+ * is counted: after the generator stalled, the backlog it sends belongs
+ * to the second it goes out in, not to the last one before the stall. */
+static void close_rows(struct nxg_gen *g, uint64_t now)
+{
+	while (g->phase >= PH_WARMUP && g->phase <= PH_DRAIN && now >= g->next_sec)
+		progress(g, now);
+}
+
 static void timers(struct nxg_gen *g, uint64_t now)
 {
 	uint64_t ka = (uint64_t)g->o->keepalive_ms * 1000000u;
@@ -563,8 +590,7 @@ static void timers(struct nxg_gen *g, uint64_t now)
 		if (ka && now - s->last_tx >= ka)
 			send_session_msg(g, s, NX_NXP_SEQUENCE, now);
 	}
-	if (g->phase >= PH_WARMUP && g->phase <= PH_DRAIN && now >= g->next_sec)
-		progress(g, now);
+	close_rows(g, now);
 }
 
 /* --- Phases ------------------------------------------------------------------------- */
@@ -685,6 +711,7 @@ static void load(struct nxg_gen *g, volatile int *stop)
 			memset(&g->cur, 0, sizeof(g->cur));
 			nx_hist_reset(g->sec_h);
 		}
+		close_rows(g, now);
 		if (g->o->mode == NXG_OPEN) {
 			while (g->next_send <= now) {
 				if (load_done(g, g->next_send, stop))
@@ -876,7 +903,8 @@ static int setup(struct nxg_gen *g, const struct nx_venue_config *cfg, char *err
 		/* clOrdIds are unique per account, and accounts have several
 		 * sessions: the session's index in the high bits. */
 		s->next_cl = s->tail = ((uint64_t)(i + 1) << 40) + 1;
-		if (!(s->req = calloc(o->window, sizeof(*s->req))))
+		if (!(s->req = calloc(o->window, sizeof(*s->req))) ||
+		    !(s->lost = calloc(NXG_LOST_SPAN / 64, sizeof(*s->lost))))
 			return snprintf(err, errlen, "out of memory"), -1;
 	}
 	uint32_t sum = 0;
@@ -992,6 +1020,7 @@ out:
 		for (uint32_t i = 0; i < g->nsess; i++) {
 			r->n.expired += g->sess[i].c.expired;
 			free(g->sess[i].req);
+			free(g->sess[i].lost);
 		}
 	free(g->sess);
 	nx_hist_destroy(g->sec_h);

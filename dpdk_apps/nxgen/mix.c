@@ -96,7 +96,7 @@ int nxg_mix_next(struct nxg_sess *s, const struct nxg_inst *inst, const struct n
 	const struct nxg_inst *in = &inst[s->insts[rnd % s->ninsts]];
 	uint8_t side = (rnd >> 32) & 1 ? NX_SIDE_BUY : NX_SIDE_SELL;
 	uint32_t k = 1 + (uint32_t)((rnd >> 40) % o->levels);
-	rq->cl = s->next_cl++;
+	rq->cl = nxg_take_cl(s);
 	rq->kind = (uint8_t)kind;
 	rq->oid = 0;
 

@@ -39,6 +39,9 @@
 #include "nx/hist.h"
 
 #define NXG_MAX_SESSIONS 1024
+/* clOrdIds over which a late answer is still recognised (and counted late)
+ * after its request was declared lost, its slot since reused. */
+#define NXG_LOST_SPAN (UINT64_C(1) << 16)
 #define NXG_MAX_ACCTS    64
 #define NXG_MAX_INSTS    64
 #define NXG_MAX_LIVE     64    /* resting orders a session keeps, at most */
@@ -227,6 +230,8 @@ struct nxg_sess {
 	uint32_t inflight;
 	uint32_t pend_new;          /* resting orders sent, not yet answered */
 	struct nxg_req *req;        /* window slots, by clOrdId & (window - 1) */
+	uint64_t *lost;             /* a bit per clOrdId of the last NXG_LOST_SPAN: declared
+	                               lost, and its late answer not seen yet */
 	uint32_t nlive;
 	struct nxg_live live[NXG_MAX_LIVE];
 };
@@ -315,6 +320,15 @@ static inline uint64_t nxg_rand(struct nxg_rng *r)
 }
 /* Choose the next request of s and encode it after the Sequence in w.
  * Returns the kind actually sent and fills *rq (cl, kind, live). */
+/* The session's next clOrdId, taken: the lost bit it may have carried
+ * NXG_LOST_SPAN numbers ago is cleared, so only its own loss sets it. */
+static inline uint64_t nxg_take_cl(struct nxg_sess *s)
+{
+	uint64_t cl = s->next_cl++, b = cl & (NXG_LOST_SPAN - 1);
+	s->lost[b / 64] &= ~(UINT64_C(1) << (b % 64));
+	return cl;
+}
+
 int nxg_mix_next(struct nxg_sess *s, const struct nxg_inst *inst, const struct nxg_opts *o,
 		 struct nxg_rng *rng, const uint32_t *cum, struct nx_nxp_writer *w,
 		 struct nxg_req *rq, uint64_t *fallback);
