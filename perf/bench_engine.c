@@ -202,7 +202,7 @@ static void venue_build(struct venue *v, uint32_t max_orders)
 							 .limits = lim };
 		for (int k = 0; k < NX_KEY_BYTES; k++)
 			v->acct[a].key[k] = (uint8_t)(a * 31 + k);
-		v->addr[a] = (struct nx_addr){ 0x0a000001u + (uint32_t)a, (uint16_t)(5000 + a) };
+		v->addr[a] = (struct nx_addr){ .ip = 0x0a000001u + (uint32_t)a, .port = (uint16_t)(5000 + a) };
 	}
 	v->cfg = (struct nx_venue_config){ .path = "bench_engine", .max_orders = max_orders,
 		.ladder_ticks = LADDER_TICKS, .max_sessions = MAX_SESSIONS, .keepalive_ms = 1000,

@@ -164,9 +164,9 @@ struct fx *fx_of(struct nx_engine *e)
 	f->e = e;
 	f->out = (struct nx_out){ .d = f->d, .cap = EH_OUT_CAP };
 	f->now = 1000 * MS;
-	f->aa = (struct nx_addr){ IP_A, 5000 };
-	f->ab = (struct nx_addr){ IP_B, 6000 };
-	f->aadm = (struct nx_addr){ IP_A, 9 };
+	f->aa = (struct nx_addr){ .ip = IP_A, .port = 5000 };
+	f->ab = (struct nx_addr){ .ip = IP_B, .port = 6000 };
+	f->aadm = (struct nx_addr){ .ip = IP_A, .port = 9 };
 	nx_client_init(&f->ca, 101, A, key_a);
 	nx_client_init(&f->cb, 202, B, key_b);
 	nx_client_init(&f->cadm, 909, ADM, key_adm);

@@ -157,7 +157,7 @@ static void test_duplicate_after_history_wraps(void **state)
 	assert_int_equal(nx_engine_stats(f->e)->orders, orders);
 	assert_int_equal(nx_book_order_count(nx_engine_book(f->e)), live - 1);
 	/* and after the session moved to another address (fail-over) */
-	struct nx_addr moved = { IP_A, 5001 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5001 };
 	uint8_t buf[256];
 	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 10, 1000));
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
@@ -218,7 +218,7 @@ static void test_establish_credentials(void **state)
 	c = f->cb;
 	c.acct = 77;
 	assert_int_equal(establish_code(f, &c, f->ab, f->now + 2), NX_REJ_AUTH_UNKNOWN_ACCOUNT);
-	struct nx_addr wrong = { IP_A, 6000 };
+	struct nx_addr wrong = { .ip = IP_A, .port = 6000 };
 	c = f->cb;
 	assert_int_equal(establish_code(f, &c, wrong, f->now + 3), NX_REJ_AUTH_WRONG_SOURCE);
 	/* A's good credentials for B's session: not A's session */
@@ -268,7 +268,7 @@ static void test_spoofed_session_messages(void **state)
 	login(f, &f->ca, f->aa);
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
 	send_order(f, &f->ca, f->aa, &o);
-	struct nx_addr other = { IP_A, 5999 };
+	struct nx_addr other = { .ip = IP_A, .port = 5999 };
 	uint8_t buf[256];
 	uint64_t unbound = nx_engine_stats(f->e)->drop_unbound;
 	rx(f, other, buf, nx_client_terminate(&f->ca, buf, sizeof(buf), 0));
@@ -878,7 +878,7 @@ static void test_keepalive_range_edges(void **state)
 	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_BAD_KEEPALIVE);
 	rx(f, f->aa, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 600000));
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
-	struct nx_addr moved = { IP_A, 5002 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5002 };
 	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 4, 10));
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
 	/* 10 ms: 30 ms of silence is not yet a timeout, 30 ms + 1 ns is */

@@ -172,7 +172,7 @@ static void stop_all(struct fx *f)
 		stop(&f->sh[i]);
 }
 
-static struct nx_addr addr_of(int acct_ix) { return (struct nx_addr){ 0x0a000001u, (uint16_t)(5000 + acct_ix) }; }
+static struct nx_addr addr_of(int acct_ix) { return (struct nx_addr){ .ip = 0x0a000001u, .port = (uint16_t)(5000 + acct_ix) }; }
 
 /* Shard i's engine (its thread stopped) receives one datagram from client k:
  * the reject reason of the answer, 0 if it was accepted (or a session ack). */

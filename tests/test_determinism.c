@@ -413,9 +413,9 @@ static void make_stream(void)
 	rng_state = 0x9e3779b97f4a7c15ull;
 	g->r = run_new(&base_caps);
 	g->now = 1000 * MS;
-	g->addr[0] = (struct nx_addr){ IP_A, 5000 };
-	g->addr[1] = (struct nx_addr){ IP_B, 6000 };
-	g->addr[2] = (struct nx_addr){ IP_A, 9 };
+	g->addr[0] = (struct nx_addr){ .ip = IP_A, .port = 5000 };
+	g->addr[1] = (struct nx_addr){ .ip = IP_B, .port = 6000 };
+	g->addr[2] = (struct nx_addr){ .ip = IP_A, .port = 9 };
 	nx_client_init(&g->c[0], 101, A, key_a);
 	nx_client_init(&g->c[1], 202, B, key_b);
 	nx_client_init(&g->c[2], 909, ADM, key_adm);

@@ -126,7 +126,7 @@ static int setup(void **state)
 	const nx_acct_t acct[4] = { A, B, DC, A2 };
 	const uint8_t *key[4] = { key_a, key_b, key_dc, key_a2 };
 	for (int i = 0; i < 4; i++) {
-		f->addr[i] = (struct nx_addr){ 0x0a000001u + (uint32_t)i, 5000 };
+		f->addr[i] = (struct nx_addr){ .ip = 0x0a000001u + (uint32_t)i, .port = 5000 };
 		nx_client_init(&f->c[i], 100u + (unsigned)i, acct[i], key[i]);
 	}
 	*state = f;
@@ -382,7 +382,7 @@ static void test_finished_session_hands_copies_to_a_bound_one(void **state)
 	login(f, 2); /* X */
 	struct nx_addr x_addr = f->addr[2];
 	struct nx_client x = f->c[2];
-	f->addr[2] = (struct nx_addr){ 0x0a000009u, 7000 };
+	f->addr[2] = (struct nx_addr){ .ip = 0x0a000009u, .port = 7000 };
 	nx_client_init(&f->c[2], 300, DC, key_dc);
 	login(f, 2); /* Y, from another address: X stays bound */
 	rx(f, 2, buf, nx_client_finished_sending(&f->c[2], buf, sizeof(buf)));
@@ -468,7 +468,7 @@ static void test_one_copy_of_a_cross_session_cancel(void **state)
 {
 	struct dfx *f = *state;
 	struct nx_client a_second;
-	struct nx_addr a_second_addr = { 0x0a000009u, 7000 };
+	struct nx_addr a_second_addr = { .ip = 0x0a000009u, .port = 7000 };
 	uint8_t buf[256];
 	login(f, 2);
 	login(f, 0);

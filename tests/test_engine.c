@@ -102,7 +102,7 @@ static void test_login_bad(void **state)
 	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_BAD_KEEPALIVE);
 	/* application traffic from an address with no session is dropped */
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
-	send_order(f, &c, (struct nx_addr){ 0x0b000001, 1 }, &o);
+	send_order(f, &c, (struct nx_addr){ .ip = 0x0b000001, .port = 1 }, &o);
 	assert_int_equal(f->out.n, 0);
 	assert_int_equal(nx_engine_stats(f->e)->drop_unbound, 1);
 }
@@ -736,7 +736,7 @@ static void test_failover_and_establish_gap(void **state)
 	login(f, &f->ca, f->aa);
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
 	send_order(f, &f->ca, f->aa, &o);
-	struct nx_addr moved = { IP_A, 5001 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5001 };
 	f->ca.next_seq = 5; /* the client sent 2, 3 and 4; the venue never saw them */
 	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
 	assert_int_equal(f->out.n, 2);
@@ -1438,8 +1438,8 @@ static void run_script(struct nx_engine *e, uint8_t *log, size_t *loglen)
 	struct fx f = { .e = e };
 	f.out = (struct nx_out){ .d = f.d, .cap = 64 };
 	f.now = 5 * MS;
-	f.aa = (struct nx_addr){ IP_A, 5000 };
-	f.ab = (struct nx_addr){ IP_B, 6000 };
+	f.aa = (struct nx_addr){ .ip = IP_A, .port = 5000 };
+	f.ab = (struct nx_addr){ .ip = IP_B, .port = 6000 };
 	nx_client_init(&f.ca, 101, A, key_a);
 	nx_client_init(&f.cb, 202, B, key_b);
 	login(&f, &f.ca, f.aa);

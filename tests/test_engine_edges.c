@@ -36,7 +36,7 @@ static void test_establish_retry_same_ack(void **state)
 	login(f, &f->ca, f->aa);
 	struct nx_nxp_new_order o = order(A, 1, NX_SIDE_BUY, 1000, 1);
 	send_order(f, &f->ca, f->aa, &o); /* client 1 applied: E = 2; venue sent 1 */
-	struct nx_addr moved = { IP_A, 5001 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5001 };
 	f->ca.next_seq = 5;               /* 2..4 were sent and lost */
 	size_t n = nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000);
 	rx(f, moved, buf, n);
@@ -61,7 +61,7 @@ static void test_stale_establish_does_not_move_session(void **state)
 	struct fx *f = *state;
 	uint8_t buf[256];
 	login(f, &f->ca, f->aa);                 /* Establish at now + 2, from aa */
-	struct nx_addr moved = { IP_A, 5001 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5001 };
 	size_t n = nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000);
 	rx(f, moved, buf, n);                    /* fail-over */
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
@@ -104,7 +104,7 @@ static void test_establish_timestamp_zero_is_a_timestamp(void **state)
 	size_t n = nx_client_establish(&f->ca, buf, sizeof(buf), 0, 1000);
 	rx(f, f->aa, buf, n);
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
-	struct nx_addr elsewhere = { IP_A, 7777 };
+	struct nx_addr elsewhere = { .ip = IP_A, .port = 7777 };
 	rx(f, elsewhere, buf, n);                /* replayed from elsewhere */
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_REJECT);
 	assert_int_equal(msg(f, 0)->u.establishment_reject.code, NX_REJ_STALE_ESTABLISH);
@@ -455,7 +455,7 @@ static void test_request_on_other_sessions_order_is_answered(void **state)
 	uint8_t buf[256];
 	struct nx_nxp_writer w;
 	struct nx_client c2;
-	struct nx_addr a2 = { IP_A, 5002 };
+	struct nx_addr a2 = { .ip = IP_A, .port = 5002 };
 	struct nx_client_msg r;
 	nx_client_init(&c2, 103, A, key_a);
 	login(f, &f->ca, f->aa);

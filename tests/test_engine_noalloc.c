@@ -66,7 +66,7 @@ static void test_pipeline_allocates_nothing(void **state)
 	(void)state;
 	struct nx_engine *e = venue("noalloc", 4, 1000, 256, 0, NULL);
 	struct nx_out out = { .d = dgrams, .cap = 64 };
-	struct nx_addr addr[2] = { { 0x0a000001, 1 }, { 0x0a000002, 2 } };
+	struct nx_addr addr[2] = { { .ip = 0x0a000001, .port = 1 }, { .ip = 0x0a000002, .port = 2 } };
 	struct nx_client cl[2];
 	uint8_t buf[NX_NXP_DGRAM_MAX];
 	uint64_t now = 1000000000ull;
@@ -238,8 +238,8 @@ static void test_session_life_allocates_nothing(void **state)
 	count_window(1);
 	for (int round = 0; round < 100; round++) {
 		struct nx_client cl[2];
-		struct nx_addr addr[2] = { { 0x0a000001, (uint16_t)(1 + round) },
-					   { 0x0a000002, (uint16_t)(1 + round) } };
+		struct nx_addr addr[2] = { { .ip = 0x0a000001, .port = (uint16_t)(1 + round) },
+					   { .ip = 0x0a000002, .port = (uint16_t)(1 + round) } };
 		for (int i = 0; i < 2; i++) {
 			uint8_t key[32] = { (uint8_t)(i + 1) };
 			nx_client_init(&cl[i], 1000 + (uint64_t)round * 2 + (uint64_t)i, (nx_acct_t)(i + 1), key);

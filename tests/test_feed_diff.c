@@ -382,7 +382,7 @@ static void recover(struct world *w)
 			if (!len || w->outage[k] || pick(w, 1000) < w->loss.request_drop)
 				continue;
 			rc = nx_feed_pub_request(w->pub, req, len,
-						 (struct nx_addr){ 0x0a000001, (uint16_t)(W_PORT + k) },
+						 (struct nx_addr){ .ip = 0x0a000001, .port = (uint16_t)(W_PORT + k) },
 						 w->now);
 			if (rc == NX_FEED_PUB_REQ_TOO_OLD) {
 				nx_feed_sub_give_up(w->sub[k]);

@@ -312,7 +312,7 @@ static void test_pub_end(void **state)
 	assert_int_equal(nx_feed_pub_stats(p)->ends, 3);
 	/* Retransmission still works. */
 	nx_mold_request_build(req, sizeof(req), FH_SESS, 1, 1);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 2 }, 1040), 1);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 2 }, 1040), 1);
 	nx_feed_pub_destroy(p);
 	free(c);
 }
@@ -565,7 +565,7 @@ static int ask(struct nx_feed_pub *p, const char *sess, uint64_t seq, uint16_t c
 	uint8_t req[20];
 
 	nx_mold_request_build(req, sizeof(req), sess, seq, count);
-	return nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ 0x0a000002, 4000 }, 0);
+	return nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ .ip = 0x0a000002, .port = 4000 }, 0);
 }
 
 /* The answer at packet i is count messages from seq, equal to the originals
@@ -623,9 +623,9 @@ static void test_pub_retransmit(void **state)
 	assert_int_equal(ask(p, FH_SESS, 20, 0), NX_FEED_PUB_REQ_RANGE);
 	assert_int_equal(ask(p, FH_SESS, 0, 3), NX_FEED_PUB_REQ_RANGE);
 	nx_mold_request_build(req, sizeof(req), FH_SESS, 20, 1);
-	assert_int_equal(nx_feed_pub_request(p, req, 19, (struct nx_addr){ 0, 0 }, 0),
+	assert_int_equal(nx_feed_pub_request(p, req, 19, (struct nx_addr){ .ip = 0, .port = 0 }, 0),
 			 NX_FEED_PUB_REQ_LENGTH);
-	assert_int_equal(nx_feed_pub_request(p, req, 21, (struct nx_addr){ 0, 0 }, 0),
+	assert_int_equal(nx_feed_pub_request(p, req, 21, (struct nx_addr){ .ip = 0, .port = 0 }, 0),
 			 NX_FEED_PUB_REQ_LENGTH);
 	assert_int_equal(c->n, 33); /* refused requests send nothing */
 	/* A message in the open packet is not sent yet: not answered. */
@@ -663,7 +663,7 @@ static int ask_from(struct nx_feed_pub *p, uint32_t ip, uint16_t port, uint64_t 
 	uint8_t req[20];
 
 	nx_mold_request_build(req, sizeof(req), FH_SESS, 1, 1);
-	return nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ ip, port }, now);
+	return nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ .ip = ip, .port = port }, now);
 }
 
 /* Regression (session 15): every valid request was answered at once, so a

@@ -195,12 +195,12 @@ static void test_sub_retransmit(void **state)
 	assert_int_equal(seq, 3);
 	assert_int_equal(count, 8);
 	/* Answers of at most 3: two rounds; the held packets then drain. */
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 3);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0), 3);
 	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_DATA);
 	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 20);
 	assert_int_equal(nx_mold_request_parse(req, 20, sess, &seq, &count), 0);
 	assert_int_equal(seq, 6);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 3);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0), 3);
 	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_DATA);
 	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
 	assert_int_equal(nx_feed_sub_stats(s)->msgs, 10);
@@ -388,7 +388,7 @@ static void test_sub_hold(void **state)
 	assert_int_equal(st->hold_too_big, 1);
 	assert_int_equal(st->held, 0);
 	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 20);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 8);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0), 8);
 	assert_int_equal(to_sub(s, &c->p[c->n - 1]), NX_MOLD_DATA);
 	assert_int_equal(nx_feed_sub_request(s, req, sizeof(req)), 0);
 	assert_same_book(s, ref, 7);

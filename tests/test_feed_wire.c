@@ -538,7 +538,7 @@ static void test_seed_corpus(void **state)
 	seed_caps(s, c, 0, 12, 3);
 	nx_mold_request_build(req, sizeof(req), FH_SESS, 4, 1);
 	seed_rec(s, 2, req, sizeof(req));
-	nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ 1, 1 }, 2000);
+	nx_feed_pub_request(p, req, sizeof(req), (struct nx_addr){ .ip = 1, .port = 1 }, 2000);
 	seed_caps(s, c, c->n - 1, c->n, -1);
 	seed_caps(s, c, 12, 13, -1);
 	s->b[s->n - 3 - c->p[12].len] |= 4;

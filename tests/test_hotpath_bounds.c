@@ -97,12 +97,12 @@ static void test_poll_visits_bound_sessions_only(void **state)
 		nx_client_init(&cl, 100 + (uint64_t)i, 1, key);
 		size_t n = nx_client_negotiate(&cl, buf, sizeof(buf), 1);
 		out.n = 0;
-		nx_engine_rx(e, buf, n, (struct nx_addr){ 0x0a000001, (uint16_t)(1 + i % 60000) }, now,
+		nx_engine_rx(e, buf, n, (struct nx_addr){ .ip = 0x0a000001, .port = (uint16_t)(1 + i % 60000) }, now,
 			     &out);
 		if (i == NSESS - 1) {
 			n = nx_client_establish(&cl, buf, sizeof(buf), 2, 1000);
 			out.n = 0;
-			nx_engine_rx(e, buf, n, (struct nx_addr){ 0x0a000009, 9 }, now, &out);
+			nx_engine_rx(e, buf, n, (struct nx_addr){ .ip = 0x0a000009, .port = 9 }, now, &out);
 		}
 	}
 	assert_int_equal(nx_engine_stats(e)->sessions_negotiated, NSESS);
@@ -153,7 +153,7 @@ static void test_negotiate_cost_independent_of_accounts(void **state)
 	size_t n = nx_client_negotiate(&cl, buf, sizeof(buf), 1);
 	for (int k = 0; k < TRIES; k++) {
 		out.n = 0;
-		nx_engine_rx(e, buf, n, (struct nx_addr){ 0x0b000001, (uint16_t)(1 + k) }, 1000, &out);
+		nx_engine_rx(e, buf, n, (struct nx_addr){ .ip = 0x0b000001, .port = (uint16_t)(1 + k) }, 1000, &out);
 	}
 	/* The map holds every account, each at its place in the list. */
 	for (uint32_t i = 0; i < NACCT; i += 97) {
@@ -169,13 +169,13 @@ static void test_negotiate_cost_independent_of_accounts(void **state)
 	nx_client_init(&cl, 8, NACCT, key);
 	n = nx_client_negotiate(&cl, buf, sizeof(buf), 1);
 	out.n = 0;
-	nx_engine_rx(e, buf, n, (struct nx_addr){ 0x0b000002, 1 }, 1000, &out);
+	nx_engine_rx(e, buf, n, (struct nx_addr){ .ip = 0x0b000002, .port = 1 }, 1000, &out);
 	n = nx_client_establish(&cl, buf, sizeof(buf), 2, 1000);
-	nx_engine_rx(e, buf, n, (struct nx_addr){ 0x0b000002, 1 }, 1000, &out);
+	nx_engine_rx(e, buf, n, (struct nx_addr){ .ip = 0x0b000002, .port = 1 }, 1000, &out);
 	key[0] = 1;
 	nx_client_init(&cl, 9, 1, key);
 	n = nx_client_negotiate(&cl, buf, sizeof(buf), 1);
-	nx_engine_rx(e, buf, n, (struct nx_addr){ 0x0b000003, 1 }, 1000, &out);
+	nx_engine_rx(e, buf, n, (struct nx_addr){ .ip = 0x0b000003, .port = 1 }, 1000, &out);
 	assert_int_equal(nx_engine_stats(e)->sessions_negotiated, 2);
 	assert_int_equal(nx_engine_stats(e)->sessions_established, 1);
 	nx_engine_destroy(e);

@@ -491,7 +491,7 @@ static void test_feed_dups_and_reorder(void **state)
 	st_be(req + 10, 11, 8);
 	st_be(req + 18, 3, 2);
 	base = c->n;
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 2 }, 0), 3);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 2 }, 0), 3);
 	assert_int_equal(to_sub(s, &c->p[base]), NX_MOLD_DATA);
 	assert_int_equal(nx_feed_sub_last_seq(s), 13);
 	assert_int_equal(nx_feed_sub_stats(s)->msgs, 13);
@@ -584,21 +584,21 @@ static void test_feed_retransmit_history_edge(void **state)
 	for (unsigned i = 0; i < 10; i++)
 		pub1(p, r);                        /* seq 1..10, history 7..10 */
 	nx_mold_request_build(req, 20, FH_SESS, 7, 100);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 4);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0), 4);
 	assert_int_equal(cap_seq(&c->p[c->n - 1]), 7);
 	assert_int_equal(cap_count(&c->p[c->n - 1]), 4);
 	nx_mold_request_build(req, 20, FH_SESS, 6, 2);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0),
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0),
 			 NX_FEED_PUB_REQ_TOO_OLD);
 	nx_feed_pub_rec(p, &r, 0);                 /* seq 11, open */
 	nx_mold_request_build(req, 20, FH_SESS, 11, 1);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0),
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0),
 			 NX_FEED_PUB_REQ_FUTURE);
 	nx_mold_request_build(req, 20, FH_SESS, 10, 5);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 1);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0), 1);
 	/* with 11 open, 7 is still the oldest kept (history counts numbered) */
 	nx_mold_request_build(req, 20, FH_SESS, 7, 1);
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0),
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0),
 			 NX_FEED_PUB_REQ_TOO_OLD);
 	nx_feed_pub_destroy(p);
 	free(c);
@@ -627,7 +627,7 @@ static void test_feed_trades_lost_counted_once(void **state)
 	assert_int_equal(to_sub(s, &c->p[3]), NX_MOLD_AHEAD);
 	nx_mold_request_build(req, 20, FH_SESS, 1, 4);
 	k = c->n;
-	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ 1, 1 }, 0), 4);
+	assert_int_equal(nx_feed_pub_request(p, req, 20, (struct nx_addr){ .ip = 1, .port = 1 }, 0), 4);
 	assert_int_equal(to_sub(s, &c->p[k]), NX_MOLD_DATA);
 	assert_int_equal(nx_feed_sub_instrument(s, 7, &ii), 0);
 	assert_int_equal(ii.trades, 1);

@@ -1379,6 +1379,25 @@ static void test_no_alloc(void **state)
 	free(n);
 }
 
+/* A link names a port and a MAC and gives them back; no link names none. */
+static void test_link_round_trip(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 0xab, 0xcd, 0xef, 0x01, 0x23 };
+	uint8_t out[6] = { 0 };
+	(void)state;
+	for (unsigned p = 0; p < NX_NET_LINK_PORTS; p += 127) {
+		uint64_t l = nx_net_link(p, mac);
+		assert_true(l != 0);
+		assert_int_equal(nx_net_link_port(l, out), p);
+		assert_memory_equal(out, mac, 6);
+	}
+	memset(out, 0, 6);
+	assert_int_equal(nx_net_link_port(0, out), NX_NET_LINK_PORTS); /* no link */
+	assert_int_equal(out[0], 0);
+	assert_int_equal(nx_net_link(NX_NET_LINK_PORTS, mac), 0); /* a port it cannot name */
+	assert_int_equal(nx_net_link_port(UINT64_MAX, out), NX_NET_LINK_PORTS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1431,6 +1450,7 @@ int main(void)
 		cmocka_unit_test(test_neigh_eviction),
 		cmocka_unit_test(test_neigh_capacity),
 		cmocka_unit_test(test_no_alloc),
+		cmocka_unit_test(test_link_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -523,7 +523,7 @@ static struct sock_shard *sock_new(unsigned nd)
 	s->out.cap = SOCK_OUT;
 	s->out.n = nd;
 	for (unsigned i = 0; i < nd; i++) {
-		s->out.d[i].to = (struct nx_addr){ NX_NET_IP4(10, 0, 0, 1 + i), 5000 };
+		s->out.d[i].to = (struct nx_addr){ .ip = NX_NET_IP4(10, 0, 0, 1 + i), .port = 5000 };
 		s->out.d[i].len = (uint16_t)(10 + i);
 	}
 	return s;

@@ -229,7 +229,7 @@ static void test_doc_worked_example_bytes(void **state)
 	static struct nx_out_dgram d[8];
 	struct nx_out out = { .d = d, .cap = 8 };
 	const uint64_t t0 = UINT64_C(0x17979cfe362a0000);
-	struct nx_addr c1 = { IP_A, 40001 }, c2 = { IP_B, 40002 };
+	struct nx_addr c1 = { .ip = IP_A, .port = 40001 }, c2 = { .ip = IP_B, .port = 40002 };
 	/* client 2 logs in first, by the library (its bytes are not shown) */
 	uint8_t key[32], buf[256];
 	for (int i = 0; i < 32; i++)
@@ -683,7 +683,7 @@ static void test_negotiate_retries_one_datagram_out(void **state)
 		n += nx_client_negotiate(&f->ca, buf + n, sizeof(buf) - n, f->now + 1);
 	rx(f, f->aa, buf, n);
 	assert_int_equal(count_msgs(f), 10);
-	struct nx_addr third = { 0x0b000001u, 53 };
+	struct nx_addr third = { .ip = 0x0b000001u, .port = 53 };
 	rx(f, third, buf, n);
 	assert_int_equal(dgrams_to(f, third), 1);
 	fx_free(f);

@@ -82,6 +82,66 @@ static void retransmit_request(struct fx *f, uint64_t from, uint32_t count)
  * is skipped and counted, and the datagram that resumes opens with an
  * empty Retransmission naming the first number kept (session 16: before,
  * the client could not tell the skip from a lost answer datagram). */
+/* Each binding keeps the link its client's latest datagram came by
+ * (nx_addr.link: nanoex's port and source MAC), and every datagram sent
+ * there carries it: an answer, a maker's fill, a heartbeat. A client that
+ * moves (a router fail-over: the same address, another link) is reached by
+ * its new link from its next datagram on. Refusals go back by the link of
+ * the datagram refused. Regression: the appliance found a reply's MAC in a
+ * 1,024-entry neighbour cache that any sender could evict a bound
+ * session's address from, and dropped its reports as no_neigh. */
+static uint64_t link_to(struct fx *f, struct nx_addr a)
+{
+	uint64_t l = UINT64_MAX;
+	for (uint32_t i = 0; i < f->out.n; i++)
+		if (f->out.d[i].to.ip == a.ip && f->out.d[i].to.port == a.port) {
+			if (l != UINT64_MAX && l != f->out.d[i].to.link)
+				fail_msg("two links to one address in one output");
+			l = f->out.d[i].to.link;
+		}
+	return l;
+}
+
+static void test_link_rides_with_binding(void **state)
+{
+	struct fx *f = fx_of(make_engine());
+	(void)state;
+	f->aa.link = 0x1111;
+	f->ab.link = 0x2222;
+	login(f, &f->ca, f->aa);
+	assert_int_equal(link_to(f, f->aa), 0x1111);
+	login(f, &f->cb, f->ab);
+	struct nx_nxp_new_order o = order(B, 1, NX_SIDE_SELL, 1000, 5);
+	send_order(f, &f->cb, f->ab, &o);
+	assert_int_equal(link_to(f, f->ab), 0x2222);
+	/* A moves: its next datagram comes by another link */
+	f->aa.link = 0x3333;
+	o = order(A, 1, NX_SIDE_BUY, 1000, 2);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(link_to(f, f->aa), 0x3333);
+	assert_int_equal(link_to(f, f->ab), 0x2222); /* the maker's fill */
+	/* B's resting order trades again, on A's datagram: B by its own link */
+	f->aa.link = 0x4444;
+	o = order(A, 2, NX_SIDE_BUY, 1000, 1);
+	send_order(f, &f->ca, f->aa, &o);
+	assert_int_equal(link_to(f, f->ab), 0x2222);
+	assert_int_equal(link_to(f, f->aa), 0x4444);
+	/* the venue's heartbeats too */
+	f->now += 1100 * MS;
+	poll_timers(f);
+	assert_int_equal(link_to(f, f->aa), 0x4444);
+	assert_int_equal(link_to(f, f->ab), 0x2222);
+	/* a refusal to a stranger: by the stranger's link */
+	struct nx_addr x = { .ip = 0x0b000001u, .port = 53, .link = 0x5555 };
+	struct nx_client c = f->ca;
+	c.key[0] ^= 1;
+	uint8_t buf[256];
+	rx(f, x, buf, nx_client_negotiate(&c, buf, sizeof(buf), f->now));
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(link_to(f, x), 0x5555);
+	fx_free(f);
+}
+
 static void test_retransmit_outlived_by_history(void **state)
 {
 	struct fx *f = *state;
@@ -311,7 +371,7 @@ static void test_cancel_on_disconnect_is_per_session(void **state)
 	/* A second session of account A, from another port: its replies are
 	 * read here, not by the fixture's client for A. */
 	struct nx_client c2;
-	struct nx_addr a2 = { IP_A, 5001 };
+	struct nx_addr a2 = { .ip = IP_A, .port = 5001 };
 	struct nx_out_dgram d[4];
 	struct nx_out out = { .d = d, .cap = 4 };
 	struct nx_client_msg m[8];
@@ -446,7 +506,7 @@ static void test_first_message_bad_rest_read(void **state)
 static void test_refusals_do_not_amplify(void **state)
 {
 	struct fx *f = *state;
-	struct nx_addr victim = { 0x0b000009, 53 };
+	struct nx_addr victim = { .ip = 0x0b000009, .port = 53 };
 	uint8_t buf[1472];
 	struct nx_nxp_writer w;
 	nx_nxp_writer_init(&w, buf, sizeof(buf));
@@ -1091,7 +1151,7 @@ static void test_retransmit_budget_refuses_burst(void **state)
 	assert_int_equal(st->rejects[NX_REJ_RETRANSMIT_THROTTLED], 2);
 	assert_int_equal(st->retransmitted, RT_BURST);
 	/* Binding again (a move to another port) gives no fresh budget. */
-	struct nx_addr moved = { IP_A, 5001 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5001 };
 	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
 	assert_false(rt_ask(f, &f->ca, moved, 1, 1));
@@ -1164,7 +1224,7 @@ static void test_retransmit_budget_normal_recovery(void **state)
 		}
 		f->now += 100 * MS;
 	}
-	struct nx_addr moved = { IP_A, 5001 };
+	struct nx_addr moved = { .ip = IP_A, .port = 5001 };
 	rx(f, moved, buf, nx_client_establish(&f->ca, buf, sizeof(buf), f->now + 3, 1000));
 	assert_int_equal(msg(f, 0)->template_id, NX_NXP_ESTABLISHMENT_ACK);
 	uint64_t from = f->ca.expect_seq - EH_HISTORY;
@@ -1239,6 +1299,7 @@ int main(void)
 		cmocka_unit_test(test_client_unreadable_front_drains_span),
 		cmocka_unit_test(test_client_abandon_gap),
 		cmocka_unit_test(test_client_reordered_in_span),
+		cmocka_unit_test(test_link_rides_with_binding),
 		cmocka_unit_test(test_client_loss_repeat_reorder_property),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);

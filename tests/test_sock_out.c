@@ -108,7 +108,7 @@ static void test_refused_datagram_alone(void **state)
 	rx = udp_socket(&rx_port);
 	s->out = (struct nx_out){ .d = d, .cap = 4, .n = 4 };
 	for (unsigned i = 0; i < 4; i++) {
-		d[i].to = (struct nx_addr){ IP4(127, 0, 0, 1), i == 1 ? 0 : rx_port };
+		d[i].to = (struct nx_addr){ .ip = IP4(127, 0, 0, 1), .port = i == 1 ? 0 : rx_port };
 		d[i].len = 1;
 		d[i].data[0] = (uint8_t)('a' + i);
 	}

@@ -208,7 +208,7 @@ static void *shard_main(void *arg)
 				s->io.rx_udp++;
 				dgrams++;
 				nx_engine_rx(s->e, buf[i], mm[i].msg_len,
-					     (struct nx_addr){ ip, ntohs(from[i].sin_port) }, now, &s->out);
+					     (struct nx_addr){ .ip = ip, .port = ntohs(from[i].sin_port) }, now, &s->out);
 			}
 		}
 		if (dgrams) {

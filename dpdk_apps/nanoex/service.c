@@ -267,7 +267,7 @@ void nx_service_udp(struct nx_service *v, const struct nx_net_pkt *pkt, uint64_t
 	} else if (v->pub && pkt->dst_port == md->feed.retransmit_port) {
 		v->requests_in++;
 		nx_feed_pub_request(v->pub, pkt->payload, pkt->payload_len,
-				    (struct nx_addr){ pkt->src_ip, pkt->src_port }, now_ns);
+				    (struct nx_addr){ .ip = pkt->src_ip, .port = pkt->src_port }, now_ns);
 	}
 }
 

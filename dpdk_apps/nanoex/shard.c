@@ -158,7 +158,9 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 		s->io.rx_udp++;
 		if (NX_LIKELY(s->e != NULL))
 			nx_engine_rx(s->e, pkt.payload, pkt.payload_len,
-				     (struct nx_addr){ pkt.src_ip, pkt.src_port }, now_ns, &s->out);
+				     (struct nx_addr){ pkt.src_ip, pkt.src_port,
+						       nx_net_link(pi, pkt.src_mac) },
+				     now_ns, &s->out);
 		else
 			nx_service_udp(s->svc, &pkt, now_ns);
 		rte_pktmbuf_free(m);
@@ -196,17 +198,21 @@ int nx_frame_handle(struct nx_shard *s, uint32_t pi, struct rte_mbuf *m, uint64_
 	return 0;
 }
 
-/* Turn the engine's reply datagrams into frames on the port that knows the
- * destination's MAC. */
+/* Turn the engine's reply datagrams into frames: on the port and to the MAC
+ * their link names (what a session's binding keeps, nx_addr.link), else on
+ * the port whose neighbour cache knows the destination. */
 static void build_replies(struct nx_shard *s)
 {
 	struct nx_app *a = s->app;
 	for (uint32_t i = 0; i < s->out.n; i++) {
 		const struct nx_out_dgram *d = &s->out.d[i];
 		uint8_t mac[6];
-		uint32_t pi = 0;
-		while (pi < a->nports && nx_net_neigh_lookup(s->neigh[pi], d->to.ip, mac))
-			pi++;
+		uint32_t pi = nx_net_link_port(d->to.link, mac);
+		if (pi >= a->nports) {
+			pi = 0;
+			while (pi < a->nports && nx_net_neigh_lookup(s->neigh[pi], d->to.ip, mac))
+				pi++;
+		}
 		if (pi == a->nports) {
 			s->io.no_neigh++;
 			continue;

@@ -46,10 +46,16 @@
 
 struct nx_engine;
 
-/* An IPv4 UDP endpoint, host byte order. */
+/* An IPv4 UDP endpoint, host byte order, and how to reach it below IP. */
 struct nx_addr {
 	uint32_t ip;
 	uint16_t port;
+	uint64_t link;  /* the caller's, opaque: with a received datagram, where it
+	                   came from below IP (nanoex: the port and the sender's
+	                   MAC; 0: unknown). A session's binding keeps the link of
+	                   its client's latest datagram, and every datagram sent
+	                   there carries it in `to`, so a reply needs no lookup.
+	                   Sessions are told apart by ip and port alone. */
 };
 
 struct nx_out_dgram {

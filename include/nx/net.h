@@ -496,4 +496,37 @@ int nx_net_neigh_learn(struct nx_net_neigh *n, uint32_t ip, const uint8_t mac[6]
 /* Copy ip's MAC into mac_out. 0, or -ENOENT (mac_out untouched). */
 int nx_net_neigh_lookup(const struct nx_net_neigh *n, uint32_t ip, uint8_t mac_out[6]);
 
+/* --- Links: where a datagram came from below IP --------------------------- */
+
+/*
+ * The engine keeps an opaque 64-bit link with each session's binding (the
+ * link of its client's latest datagram, nx_addr.link in nx/engine.h) and
+ * puts it on every datagram it sends there. The appliance's link is the
+ * port index a frame came in on and its source MAC, so a report (a fill
+ * on a resting order, a heartbeat, a Terminate) goes back the way its
+ * client's traffic came with no lookup, however many other addresses the
+ * neighbour cache has seen since. 0 is no link.
+ */
+#define NX_NET_LINK_PORTS 255u /* port indexes a link can name: 0 .. 254 */
+
+static inline uint64_t nx_net_link(unsigned port, const uint8_t mac[6])
+{
+	uint64_t l = (uint64_t)(port + 1) << 48;
+	for (int i = 0; i < 6; i++)
+		l |= (uint64_t)mac[i] << (40 - 8 * i);
+	return port < NX_NET_LINK_PORTS ? l : 0;
+}
+
+/* The port index link names, its MAC into mac; NX_NET_LINK_PORTS (mac
+ * untouched) for no link. */
+static inline unsigned nx_net_link_port(uint64_t link, uint8_t mac[6])
+{
+	unsigned p = (unsigned)(link >> 48);
+	if (!p || p > NX_NET_LINK_PORTS)
+		return NX_NET_LINK_PORTS;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(link >> (40 - 8 * i));
+	return p - 1;
+}
+
 #endif /* NX_NET_H */

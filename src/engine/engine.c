@@ -877,7 +877,7 @@ void engine_apply(struct nx_engine *e, struct session *s, const struct nx_nxp_ms
 
 /* Sequence(n) first: number and apply the application messages that follow. */
 static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
-		      struct nx_addr src)
+		      const struct nx_addr *src)
 {
 	struct session *s = session_by_addr(e, src);
 	if (!s) {
@@ -885,6 +885,7 @@ static void sequenced(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		return;
 	}
 	s->last_rx_ns = e->now;
+	s->addr.link = src->link; /* the path its replies take: the latest */
 	struct nx_nxp_msg m;
 	if (NX_UNLIKELY(s->finishing)) { /* the client said it had sent its last */
 		for (int rc; (rc = nx_nxp_next(r, &m)) != 0 && !(rc < 0 && nx_nxp_err_fatal(rc));)
@@ -974,11 +975,11 @@ uint32_t nx_engine_rx(struct nx_engine *e, const uint8_t *data, size_t len, stru
 	}
 	if (m.template_id == NX_NXP_SEQUENCE) {
 		e->st.rx_msgs++;
-		sequenced(e, &r, &m, src);
+		sequenced(e, &r, &m, &src);
 	} else if (m.flags & NX_NXP_F_SEQ) {
 		e->st.drop_unsequenced++;
 	} else {
-		session_datagram(e, &r, &m, src);
+		session_datagram(e, &r, &m, &src);
 	}
 	return (uint32_t)(e->st.tx_dgrams - before);
 }

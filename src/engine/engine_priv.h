@@ -155,7 +155,7 @@ const struct nx_account_config *engine_account(const struct nx_engine *e, nx_acc
 
 /* session.c */
 void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
-		      struct nx_addr src);
+		      const struct nx_addr *src);
 void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int send_terminate);
 void session_poll(struct nx_engine *e, struct session *s);
 /* NotApplied(from, count) in s's flow: client numbers it will never apply. */
@@ -214,11 +214,11 @@ void out_app_copy(struct nx_engine *e, struct session *s, const uint8_t *msg, ui
 int out_spill(struct nx_engine *e);
 
 /* A new datagram to `to` in e->out, which has room. */
-static inline struct nx_out_dgram *out_dgram_at(struct nx_engine *e, struct nx_addr to)
+static inline struct nx_out_dgram *out_dgram_at(struct nx_engine *e, const struct nx_addr *to)
 {
 	struct nx_out *o = e->out;
 	struct nx_out_dgram *d = &o->d[o->n++];
-	d->to = to;
+	d->to = *to;
 	d->len = 0;
 	e->st.tx_dgrams++;
 	return d;
@@ -227,11 +227,11 @@ static inline struct nx_out_dgram *out_dgram_at(struct nx_engine *e, struct nx_a
 /* out_dgram when out is full: spill, then a datagram in the emptied array,
  * or NULL when it stays full. Out of line and reached by a tail call, so
  * the common path saves no registers for it. */
-struct nx_out_dgram *out_dgram_full(struct nx_engine *e, struct nx_addr to);
+struct nx_out_dgram *out_dgram_full(struct nx_engine *e, const struct nx_addr *to);
 
 /* A new datagram to `to` in e->out (spilling a full one), or NULL when out
  * stays full (counted in out_overflow). */
-static inline struct nx_out_dgram *out_dgram(struct nx_engine *e, struct nx_addr to)
+static inline struct nx_out_dgram *out_dgram(struct nx_engine *e, const struct nx_addr *to)
 {
 	if (NX_UNLIKELY(e->out->n >= e->out->cap))
 		return out_dgram_full(e, to);
@@ -266,23 +266,26 @@ static inline void session_bound_set(struct nx_engine *e, const struct session *
 	}
 }
 
-static inline uint64_t addr_key(struct nx_addr a)
+static inline uint64_t addr_key(const struct nx_addr *a)
 {
-	return idmap_mix((uint64_t)a.ip << 16 | a.port);
+	return idmap_mix((uint64_t)a->ip << 16 | a->port);
 }
 
-static inline int addr_eq(struct nx_addr a, struct nx_addr b)
+/* The same endpoint: ip and port (the link is how to reach it, not who). */
+static inline int addr_eq(const struct nx_addr *a, const struct nx_addr *b)
 {
-	return a.ip == b.ip && a.port == b.port;
+	return a->ip == b->ip && a->port == b->port;
 }
 
 /* The session bound to address a, or NULL (inline: once a datagram). */
-static inline struct session *session_by_addr(const struct nx_engine *e, struct nx_addr a)
+static inline struct session *session_by_addr(const struct nx_engine *e, const struct nx_addr *a)
 {
 	const struct idmap *m = &e->by_addr;
-	for (uint32_t i = idmap_pos(m, addr_key(a)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
-		if (addr_eq(e->sess[m->tab[i]].addr, a))
-			return &e->sess[m->tab[i]];
+	for (uint32_t i = idmap_pos(m, addr_key(a)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i)) {
+		struct session *s = &e->sess[m->tab[i]];
+		if (addr_eq(&s->addr, a))
+			return s;
+	}
 	return NULL;
 }
 

@@ -30,7 +30,7 @@ NX_NOINLINE int out_spill(struct nx_engine *e)
 	return 0;
 }
 
-NX_NOINLINE struct nx_out_dgram *out_dgram_full(struct nx_engine *e, struct nx_addr to)
+NX_NOINLINE struct nx_out_dgram *out_dgram_full(struct nx_engine *e, const struct nx_addr *to)
 {
 	return out_spill(e) ? out_dgram_at(e, to) : NULL;
 }
@@ -53,7 +53,7 @@ static struct nx_out_dgram *seq_dgram(struct nx_engine *e, struct session *s, ui
 {
 	if (NX_UNLIKELY(e->out->n >= e->out->cap))
 		return seq_dgram_full(e, s, seq);
-	struct nx_out_dgram *d = out_dgram_at(e, s->addr);
+	struct nx_out_dgram *d = out_dgram_at(e, &s->addr);
 	struct nx_nxp_writer w;
 	struct nx_nxp_sequence sq = { .next_seq_no = seq };
 	out_writer(d, &w);
@@ -84,7 +84,7 @@ uint8_t *out_app_place(struct nx_engine *e, struct session *s, size_t len)
 	struct nx_out_dgram *d = NULL;
 	if (s->out_epoch == e->epoch && s->out_ix < e->out->n) {
 		d = &e->out->d[s->out_ix];
-		if (d->len + len > sizeof(d->data) || !addr_eq(d->to, s->addr))
+		if (d->len + len > sizeof(d->data) || !addr_eq(&d->to, &s->addr))
 			d = NULL;
 	}
 	if (!d && !(d = seq_dgram(e, s, seq))) {
@@ -141,7 +141,7 @@ void out_retransmit(struct nx_engine *e, struct session *s)
 	struct nx_out_dgram *d = NULL;
 	if (s->rt_left && s->rt_from < kept) {
 		/* No room (or no binding): the next call tries again. */
-		if (!s->bound || !(d = out_dgram(e, s->addr)))
+		if (!s->bound || !(d = out_dgram(e, &s->addr)))
 			return;
 		uint64_t gone = kept - s->rt_from;
 		if (gone > s->rt_left)
@@ -153,7 +153,7 @@ void out_retransmit(struct nx_engine *e, struct session *s)
 		s->last_tx_ns = e->now;
 	}
 	while (s->rt_left && s->bound) {
-		if (!d && !(d = out_dgram(e, s->addr)))
+		if (!d && !(d = out_dgram(e, &s->addr)))
 			return;
 		size_t room = sizeof(d->data) - d->len - NX_NXP_OVERHEAD - NX_NXP_RETRANSMISSION_BLOCK_LEN;
 		size_t used = 0;

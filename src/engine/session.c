@@ -20,7 +20,7 @@
 
 static uint64_t hash_addr_slot(const void *ctx, uint32_t slot)
 {
-	return addr_key(((const struct nx_engine *)ctx)->sess[slot].addr);
+	return addr_key(&((const struct nx_engine *)ctx)->sess[slot].addr);
 }
 
 static struct session *session_by_id(const struct nx_engine *e, uint64_t id)
@@ -36,7 +36,7 @@ static void unbind_addr(struct nx_engine *e, struct session *s)
 {
 	const struct idmap *m = &e->by_addr;
 	uint32_t slot = (uint32_t)(s - e->sess);
-	for (uint32_t i = idmap_pos(m, addr_key(s->addr)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
+	for (uint32_t i = idmap_pos(m, addr_key(&s->addr)); m->tab[i] != IDMAP_EMPTY; i = idmap_step(m, i))
 		if (m->tab[i] == slot) {
 			idmap_erase_at(&e->by_addr, i, hash_addr_slot, e);
 			break;
@@ -50,7 +50,7 @@ void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int s
 	if (!s->bound)
 		return;
 	if (send_terminate) {
-		struct nx_out_dgram *d = out_dgram(e, s->addr);
+		struct nx_out_dgram *d = out_dgram(e, &s->addr);
 		if (d) {
 			struct nx_nxp_writer w;
 			struct nx_nxp_terminate t = { .session_id = s->id, .code = code };
@@ -70,7 +70,7 @@ void session_unbind(struct nx_engine *e, struct session *s, uint16_t code, int s
 	}
 }
 
-static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
+static void bind(struct nx_engine *e, struct session *s, const struct nx_addr *a)
 {
 	struct session *other = session_by_addr(e, a);
 	if (other && other != s)
@@ -79,7 +79,7 @@ static void bind(struct nx_engine *e, struct session *s, struct nx_addr a)
 		unbind_addr(e, s); /* fail-over: the old binding ends, the session goes on */
 	if (e->acct_st[s->acct_cfg].receiver) /* unbound still: waiting copies join its history */
 		session_take_copies(e, s, 1);
-	s->addr = a;
+	s->addr = *a;
 	s->bound = 1;
 	s->bind_n = ++e->binds;
 	session_bound_set(e, s, 1);
@@ -131,18 +131,18 @@ static void handover_copies(struct nx_engine *e, const struct session *s)
 /* The datagram that already holds this datagram's replies to `to`, while
  * it is still the last one out (nothing was sent since, so order holds)
  * and out was not spilled since; else NULL. */
-static struct nx_out_dgram *reply_open(struct nx_engine *e, struct nx_addr to)
+static struct nx_out_dgram *reply_open(struct nx_engine *e, const struct nx_addr *to)
 {
 	struct nx_out_dgram *d = e->reply;
 	if (d && e->reply_epoch == e->epoch && e->out->n && d == &e->out->d[e->out->n - 1] &&
-	    addr_eq(d->to, to))
+	    addr_eq(&d->to, to))
 		return d;
 	return NULL;
 }
 
 /* A new datagram for session replies to `to`, the one the next replies
  * join; NULL when out stays full. */
-static struct nx_out_dgram *reply_new(struct nx_engine *e, struct nx_addr to)
+static struct nx_out_dgram *reply_new(struct nx_engine *e, const struct nx_addr *to)
 {
 	struct nx_out_dgram *d = out_dgram(e, to);
 	e->reply = d;
@@ -199,12 +199,12 @@ static int key_equal(const uint8_t *a, const uint8_t *b)
 
 /* Credentials and source, shared by Negotiate and Establish; 0 or a reason. */
 static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t *key,
-			     struct nx_addr src, uint32_t *ix)
+			     const struct nx_addr *src, uint32_t *ix)
 {
 	const struct nx_account_config *a = engine_account(e, acct, ix);
 	if (!a)
 		return NX_REJ_AUTH_UNKNOWN_ACCOUNT;
-	if (a->src_ip && a->src_ip != src.ip)
+	if (a->src_ip && a->src_ip != src->ip)
 		return NX_REJ_AUTH_WRONG_SOURCE;
 	if (!key_equal(a->key, key))
 		return NX_REJ_AUTH_BAD_KEY;
@@ -220,7 +220,7 @@ static unsigned authenticate(struct nx_engine *e, nx_acct_t acct, const uint8_t 
 /* Negotiate, Establish and RetransmitRequest return 1 when they end the
  * datagram (session_datagram says why): refused, or a RetransmitRequest
  * served; else 0. */
-static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
+static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, const struct nx_addr *src)
 {
 	struct nx_nxp_negotiate n;
 	uint32_t ix;
@@ -280,7 +280,7 @@ static int on_negotiate(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	return 0;
 }
 
-static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct nx_addr src)
+static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, const struct nx_addr *src)
 {
 	struct nx_nxp_establish est;
 	uint32_t ix;
@@ -301,9 +301,9 @@ static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	 * is a delayed or replayed datagram and must not move the session. */
 	if (!why && s->est_seen &&
 	    (est.timestamp < s->est_ts ||
-	     (est.timestamp == s->est_ts && !(s->bound && addr_eq(s->addr, src)))))
+	     (est.timestamp == s->est_ts && !(s->bound && addr_eq(&s->addr, src)))))
 		why = NX_REJ_STALE_ESTABLISH;
-	if (!why && s->bound && addr_eq(s->addr, src) && s->est_ts != est.timestamp)
+	if (!why && s->bound && addr_eq(&s->addr, src) && s->est_ts != est.timestamp)
 		why = NX_REJ_ALREADY_ESTABLISHED;
 	if (why) {
 		e->st.rejects[why]++;
@@ -313,7 +313,7 @@ static int on_establish(struct nx_engine *e, const struct nx_nxp_msg *m, struct 
 	}
 	/* Bound here with the same timestamp (else refused above): a retry,
 	 * answered with the very EstablishmentAck it repeats. */
-	if (!(s->bound && addr_eq(s->addr, src))) {
+	if (!(s->bound && addr_eq(&s->addr, src))) {
 		bind(e, s, src);
 		e->st.sessions_established++;
 		s->ack_send = s->next_send;
@@ -372,7 +372,7 @@ static uint32_t retransmit_kept(const struct nx_engine *e, const struct session 
 }
 
 static int on_retransmit_request(struct nx_engine *e, struct session *s, const struct nx_nxp_msg *m,
-				 struct nx_addr src)
+				 const struct nx_addr *src)
 {
 	struct nx_nxp_retransmit_request rq;
 	nx_nxp_decode_retransmit_request(m, &rq);
@@ -409,7 +409,7 @@ static int on_retransmit_request(struct nx_engine *e, struct session *s, const s
  * up to last was processed, one way or the other), later client messages
  * are dropped, and the venue says where its own flow ends. */
 static void on_finished_sending(struct nx_engine *e, struct session *s, uint64_t last,
-				struct nx_addr src)
+				const struct nx_addr *src)
 {
 	if (last >= s->next_recv) {
 		if (last - s->next_recv >= UINT32_MAX || last == UINT64_MAX) {
@@ -437,7 +437,7 @@ static void on_finished_sending(struct nx_engine *e, struct session *s, uint64_t
  * time" let one datagram ask for the whole history 30 times. The rest is
  * dropped and counted (drop_unbound). */
 void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct nx_nxp_msg *first,
-		      struct nx_addr src)
+		      const struct nx_addr *src)
 {
 	struct nx_nxp_msg m = *first;
 	int rc = 1;
@@ -449,8 +449,10 @@ void session_datagram(struct nx_engine *e, struct nx_nxp_reader *r, const struct
 		}
 		e->st.rx_msgs++;
 		struct session *s = session_by_addr(e, src);
-		if (s)
+		if (s) {
 			s->last_rx_ns = e->now;
+			s->addr.link = src->link;
+		}
 		int end = 0;
 		switch (m.template_id) {
 		case NX_NXP_NEGOTIATE:

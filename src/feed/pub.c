@@ -223,7 +223,7 @@ static void tx(struct nx_feed_pub *p, unsigned ch, const uint8_t *pkt, size_t le
 		p->last_tx_ns = now_ns;
 }
 
-static const struct nx_addr group = { 0, 0 };
+static const struct nx_addr group = { .ip = 0, .port = 0 };
 
 /* A header-only incremental packet: heartbeat or end of session. */
 static void tx_hdr(struct nx_feed_pub *p, uint16_t count, uint64_t now_ns)
