@@ -114,6 +114,8 @@ struct nx_shard {
 	struct rte_ring *steer;      /* frames siblings hand to this shard (MP/SC) */
 	uint64_t last_poll_ns;
 	unsigned lcore;
+	bool stop_drain;             /* the stop: its frames wait for the TX queue
+	                                (cleared if the queue stalls) */
 	struct nx_app *app;
 	struct nx_service *svc;      /* the service's own queue owner: its state; else NULL */
 	struct nx_shard_md md;

@@ -94,6 +94,26 @@ uint32_t nx_tx_held(const struct nx_shard *s)
 	return n;
 }
 
+/* At the stop (s->stop_drain): offer what is queued until the NIC has
+ * taken it all, so a shutdown's Terminates and cancel reports are not
+ * freed after tx_flush's few tries (one nx_engine_shutdown's worth, or one
+ * spill's, NX_OUT_DGRAMS at most, always fits the emptied queue). Queues
+ * that take nothing for NX_STOP_STALL_LOOPS offers in a row (a link down)
+ * are flushed as tx_flush does, what they held counted tx_full, and the
+ * stop goes on without waiting. Elsewhere, the usual flush. */
+static void tx_drain_all(struct nx_shard *s)
+{
+	for (uint32_t stalled = 0; s->stop_drain && nx_tx_held(s);) {
+		if (nx_tx_offer_all(s))
+			stalled = 0;
+		else if (++stalled == NX_STOP_STALL_LOOPS)
+			s->stop_drain = false;
+		else
+			rte_pause();
+	}
+	nx_tx_flush_all(s);
+}
+
 int nx_tx_udp(struct nx_shard *s, uint32_t pi, const uint8_t dst_mac[6], uint32_t dst_ip,
 	      uint16_t src_port, uint16_t dst_port, const void *payload, size_t len)
 {
@@ -230,6 +250,8 @@ void nx_shard_spill(struct nx_out *out, void *arg)
 	struct nx_shard *s = arg;
 	(void)out;
 	build_replies(s);
+	if (NX_UNLIKELY(s->stop_drain)) /* the stop's cancel reports: at the queue's pace */
+		tx_drain_all(s);
 }
 
 /* --- The feed's side of a shard ------------------------------------------------ */
@@ -380,14 +402,16 @@ int nx_shard_main(void *arg)
 	/* Stopping: RX is no longer polled. Every binding ends with
 	 * Terminate(VENUE_SHUTDOWN) (cancel-on-disconnect runs for the
 	 * accounts that have it); that and whatever the engine still had to
-	 * say (a last control command) go out, then the steering ring is
-	 * emptied. */
+	 * say (a last control command) go out at the TX queue's pace, then
+	 * the steering ring is emptied. */
 	uint64_t t = nx_app_ns(a, rte_rdtsc());
 	uint32_t left;
+	s->stop_drain = true;
+	tx_drain_all(s);
 	do {
 		left = nx_engine_shutdown(s->e, t, &s->out);
 		build_replies(s);
-		nx_tx_flush_all(s);
+		tx_drain_all(s);
 	} while (left);
 	if (s->md.out) /* what the backlog still holds: nx_service_stop */
 		nx_feed_out_flush(s->md.out);

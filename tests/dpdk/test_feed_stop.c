@@ -20,6 +20,9 @@
  * nothing for NX_STOP_STALL_LOOPS loops, and counts what it lost, packets
  * the pool had no mbuf for included.
  *
+ * A shard's stop (nx_shard_main once app.quit is set) on the same port:
+ * every bound session's Terminate goes out at the queue's pace.
+ *
  * The service's loop (nx_service_main) too, on the same port: two shards,
  * one of which keeps its ring full (the TX callback refills it each time
  * the service sends), must not keep the other shard's records, the feed's
@@ -606,6 +609,128 @@ static void test_loop_fair_to_shards_and_duties(void **state)
 	assert_int_equal(rte_mempool_avail_count(pool), avail);
 }
 
+/* --- A shard's stop ------------------------------------------------------ */
+
+#define STOP_SESSIONS 200u
+
+/* The NIC behind shard 0's queue: one frame sent each time the queue is
+ * offered frames, each a Terminate(VENUE_SHUTDOWN) counted. */
+struct term_nic {
+	uint64_t sent, terminates, bad;
+};
+
+static void term_send(struct term_nic *n, struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct nx_nxp_reader r;
+	struct nx_nxp_msg msg;
+
+	nx_nxp_reader_init(&r, f + NX_NET_UDP_HDR_LEN, m->data_len - NX_NET_UDP_HDR_LEN);
+	if (m->data_len > NX_NET_UDP_HDR_LEN && nx_nxp_next(&r, &msg) == 1 &&
+	    msg.template_id == NX_NXP_TERMINATE &&
+	    nx_nxp_terminate_code(&msg) == NX_REJ_VENUE_SHUTDOWN)
+		n->terminates++;
+	else
+		n->bad++;
+	n->sent++;
+	rte_pktmbuf_free(m);
+}
+
+static uint16_t term_cb(uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts, uint16_t nb,
+			void *arg)
+{
+	void *m;
+
+	(void)port_id;
+	(void)queue;
+	(void)pkts;
+	if (!rte_ring_sc_dequeue(txr[0], &m))
+		term_send(arg, m);
+	return nb;
+}
+
+/* Regression (audit of the appliance): a shard's stop sent every
+ * Terminate(VENUE_SHUTDOWN) through tx_flush, which offers the queue 8
+ * times and frees what it refuses (tx_full). With more bound sessions than
+ * the TX ring and those 8 offers take, the rest never went: their clients
+ * got no VENUE_SHUTDOWN (nor their cancel-on-disconnect reports), and no
+ * one was left to answer a retransmission request. Here 200 sessions are
+ * bound, the queue's ring holds 63 frames and its NIC sends one a call:
+ * every Terminate must go, none freed. */
+static void test_shard_stop_paced_by_tx(void **state)
+{
+	static struct nx_account_config acc = { .id = A, .cancel_on_disconnect = 1 };
+	static struct nx_instrument inst = { .id = INST, .symbol = "STOP" };
+	struct nx_venue_config c = { .path = "stop", .max_orders = 1024, .ladder_ticks = 4096,
+				     .max_sessions = 256, .keepalive_ms = 1000, .history = 64,
+				     .ninstruments = 1, .naccounts = 1, .instruments = &inst,
+				     .accounts = &acc };
+	static const uint8_t client_mac[6] = { 2, 0, 0, 0, 0, 9 };
+	struct term_nic n = { 0 };
+	unsigned avail = rte_mempool_avail_count(pool);
+	const struct rte_eth_rxtx_callback *cb;
+	struct nx_shard *s;
+	char err[256];
+
+	(void)state;
+	nx_instrument_defaults(&inst);
+	acc.limits = eh_limits;
+	memcpy(acc.key, key_a, 32);
+	memset(&app.cfg, 0, sizeof(app.cfg));
+	app.nports = 1;
+	app.nshards = 1;
+	app.nqueues = 1;
+	app.burst = 32;
+	app.quit = true; /* nx_shard_main goes straight to its stop */
+	s = rte_zmalloc("stop_shard", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	assert_non_null(s);
+	s->app = &app;
+	s->index = 0;
+	s->e = nx_engine_create(&c, NULL, NULL, err, sizeof(err));
+	assert_non_null(s->e);
+	s->out.d = calloc(NX_OUT_DGRAMS, sizeof(*s->out.d));
+	assert_non_null(s->out.d);
+	s->out.cap = NX_OUT_DGRAMS;
+	s->out.spill = nx_shard_spill;
+	s->out.spill_arg = s;
+	s->steer = rte_ring_create("stop_steer", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	assert_non_null(s->steer);
+	app.shard[0] = s;
+	for (uint32_t i = 0; i < STOP_SESSIONS; i++) {
+		struct nx_client cl;
+		struct nx_addr from = { .ip = IP_A, .port = (uint16_t)(20000 + i),
+					.link = nx_net_link(0, client_mac) };
+		uint8_t buf[256];
+		size_t len;
+
+		nx_client_init(&cl, 5000 + i, A, key_a);
+		len = nx_client_negotiate(&cl, buf, sizeof(buf), 1);
+		nx_engine_rx(s->e, buf, len, from, 1, &s->out);
+		len = nx_client_establish(&cl, buf, sizeof(buf), 2, 1000);
+		nx_engine_rx(s->e, buf, len, from, 1, &s->out);
+		s->out.n = 0;
+	}
+	assert_int_equal(nx_engine_stats(s->e)->sessions_established, STOP_SESSIONS);
+	cb = rte_eth_add_tx_callback(port, 0, term_cb, &n);
+	assert_non_null(cb);
+	nx_shard_main(s);
+	assert_int_equal(rte_eth_remove_tx_callback(port, 0, cb), 0);
+	for (void *m; !rte_ring_sc_dequeue(txr[0], &m);)
+		term_send(&n, m); /* what the queue still held: sent after */
+
+	assert_int_equal(s->io.tx_full, 0);
+	assert_int_equal(n.bad, 0);
+	assert_int_equal(n.terminates, STOP_SESSIONS);
+	assert_int_equal(nx_engine_stats(s->e)->sessions_terminated, STOP_SESSIONS);
+	app.quit = false;
+	app.shard[0] = NULL;
+	rte_ring_free(s->steer);
+	free(s->out.d);
+	nx_engine_destroy(s->e);
+	rte_free(s);
+	assert_int_equal(rte_mempool_avail_count(pool), avail); /* each frame freed once */
+}
+
 int main(int argc, char **argv)
 {
 	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
@@ -616,6 +741,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_stop_gives_up_on_a_dead_queue),
 		cmocka_unit_test(test_stop_counts_packets_without_mbuf),
 		cmocka_unit_test(test_loop_fair_to_shards_and_duties),
+		cmocka_unit_test(test_shard_stop_paced_by_tx),
 	};
 	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 	struct rte_eth_conf conf = { 0 };
