@@ -63,6 +63,33 @@ static int install_flows(struct nx_app *a, struct nx_port *p, char *why, size_t 
 	return 0;
 }
 
+/* RSS spreads the flows no rte_flow rule catches over the port's queues;
+ * the shards' only, not the market-data service's: a client's orders that
+ * landed on the service's queue waited for its loop (up to nshards x 256
+ * feed records) before it handed them on. Its own traffic (the ITCH feed,
+ * retransmission answers) reaches it from the shards by software steering.
+ * Returns the note for the port's start-up line. */
+static const char *rss_to_shards(const struct nx_app *a, const struct nx_port *p,
+				 const struct rte_eth_dev_info *info, enum rte_eth_rx_mq_mode mq,
+				 uint16_t q)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t n = info->reta_size;
+	if (mq != RTE_ETH_MQ_RX_RSS || q <= a->nshards)
+		return "";
+	if (!n || n > RTE_ETH_RSS_RETA_SIZE_512)
+		return ", RSS over the service's queue too (no table to set)";
+	memset(reta, 0, sizeof(reta));
+	for (uint16_t i = 0; i < n; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+			(uint16_t)(i % a->nshards);
+	}
+	return rte_eth_dev_rss_reta_update(p->id, reta, n)
+		       ? ", RSS over the service's queue too (the table refused)"
+		       : ", RSS over the shards' queues";
+}
+
 static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
 {
 	struct nx_port *p = &a->port[i];
@@ -125,13 +152,18 @@ static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
 	uint16_t rxd = a->cfg.net.rx_desc, txd = a->cfg.net.tx_desc;
 	rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &rxd, &txd);
 
-	/* The RX rings are filled from the pool at start, and every lcore's
-	 * cache can hold MBUF_CACHE more: a pool smaller than that leaves no
-	 * mbuf to receive into or reply with (a deaf port that says running). */
-	uint64_t need = (uint64_t)q * (rxd + a->burst) + (uint64_t)rte_lcore_count() * MBUF_CACHE;
+	/* The RX rings are filled from the pool at start; under load each TX
+	 * ring holds up to its descriptors' worth of frames until the driver
+	 * frees them, a burst is in flight per queue, and every lcore's cache
+	 * can hold 1.5 x MBUF_CACHE (DPDK's flush threshold). A pool smaller
+	 * than that runs dry under load: no mbuf to receive into or reply with
+	 * (a deaf port that says running). The TX rings were once left out, so
+	 * 5 queue pairs of 1024 + 1024 descriptors passed with 8191 mbufs. */
+	uint64_t need = (uint64_t)q * (rxd + txd + a->burst) +
+			(uint64_t)rte_lcore_count() * MBUF_CACHE * 3 / 2;
 	if (a->cfg.net.mbufs < need) {
-		snprintf(err, errlen, "%s: net.mbufs %u is too few for %u queue pair(s) of %u RX "
-			 "descriptors: at least %llu", pc->device, a->cfg.net.mbufs, q, rxd,
+		snprintf(err, errlen, "%s: net.mbufs %u is too few for %u queue pair(s) of %u RX and "
+			 "%u TX descriptors: at least %llu", pc->device, a->cfg.net.mbufs, q, rxd, txd,
 			 (unsigned long long)need);
 		return -EINVAL;
 	}
@@ -162,15 +194,16 @@ static int port_init(struct nx_app *a, uint32_t i, char *err, size_t errlen)
 	}
 	char why[128] = "disabled by --no-flow";
 	p->flow = q > 1 && !a->no_flow && !install_flows(a, p, why, sizeof(why));
+	const char *rss = rss_to_shards(a, p, &info, conf.rxmode.mq_mode, q);
 	char ip[16];
 	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", p->ifc.ip >> 24, p->ifc.ip >> 16 & 255,
 		 p->ifc.ip >> 8 & 255, p->ifc.ip & 255);
 	printf("nanoex: port %u %s (%s) socket %d mac " RTE_ETHER_ADDR_PRT_FMT " ip %s, %u queue "
-	       "pair(s), checksums rx %s tx %s, steering %s%s%s\n", p->id, p->name, p->driver,
+	       "pair(s), checksums rx %s tx %s, steering %s%s%s%s\n", p->id, p->name, p->driver,
 	       p->socket, RTE_ETHER_ADDR_BYTES(&mac), ip, q, p->rx_flags_ok ? "offloaded" : "software",
 	       p->tx_flags ? "offloaded" : "software",
 	       q == 1 ? "not needed (one shard)" : p->flow ? "rte_flow" : "software (",
-	       q > 1 && !p->flow ? why : "", q > 1 && !p->flow ? ")" : "");
+	       q > 1 && !p->flow ? why : "", q > 1 && !p->flow ? ")" : "", rss);
 	return 0;
 }
 

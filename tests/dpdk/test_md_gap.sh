@@ -40,7 +40,7 @@ sed -e 's/mbufs = 4095; rx_desc = 256/mbufs = 1024; rx_desc = 512/' "$TMP/venue.
 	--config "$TMP/few.cfg" >"$TMP/few.log" 2>&1
 st=$?
 rm -rf "/var/run/dpdk/nxf$ID" # the refused start's runtime directory
-[ "$st" != 0 ] && grep -q 'net.mbufs 1024 is too few for 2 queue pair(s) of 512 RX descriptors' "$TMP/few.log" \
+[ "$st" != 0 ] && grep -q 'net.mbufs 1024 is too few for 2 queue pair(s) of 512 RX and 256 TX descriptors' "$TMP/few.log" \
 	&& ok "too few mbufs for the RX rings: refused at start, exit $st" \
 	|| { cat "$TMP/few.log"; fail "too few mbufs (exit $st)"; }
 
