@@ -58,7 +58,7 @@ static void usage(const char *prog)
 	       "--main-lcore says otherwise; it may run the market-data service,\n"
 	       "market_data.lcore); -a/--vdev attach the ports.\n"
 	       "Example, the demo on a virtual port without hugepages:\n"
-	       "  %s -l 0,1 --no-huge --no-pci -m 512 --vdev=net_tap0,iface=nxtap0 -- \\\n"
+	       "  %s -l 0,1 --no-huge --no-pci -m 256 --vdev=net_tap0,iface=nxtap0 -- \\\n"
 	       "      --config docs/examples/venue.cfg\n"
 	       "\n"
 	       "While running: dpdk-telemetry.py [-f PREFIX] and the /nanoex/* commands\n"

@@ -9,6 +9,9 @@
  * run on DPDK's telemetry threads, never on a shard.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <rte_telemetry.h>
@@ -23,9 +26,20 @@ static void put_u64(void *ctx, const char *key, uint64_t v)
 	rte_tel_data_add_dict_u64(ctx, key, v);
 }
 
+/* DPDK 22.11 has no signed 64-bit value: an int where it fits, else u64
+ * (positive) or the number as a string (a negative past INT_MIN), never
+ * a value cut to 32 bits. */
 static void put_i64(void *ctx, const char *key, int64_t v)
 {
-	rte_tel_data_add_dict_int(ctx, key, (int)v);
+	char num[24];
+	if (v >= INT_MIN && v <= INT_MAX) {
+		rte_tel_data_add_dict_int(ctx, key, (int)v);
+	} else if (v > 0) {
+		rte_tel_data_add_dict_u64(ctx, key, (uint64_t)v);
+	} else {
+		snprintf(num, sizeof(num), "%" PRId64, v);
+		rte_tel_data_add_dict_string(ctx, key, num);
+	}
 }
 
 /* DPDK 22.11's JSON writer tests each byte of a string as a signed char
