@@ -154,8 +154,10 @@ void perf_print_case(const char *bench, const char *name, size_t ops, double mop
 /*
  * Aggressive commands by the trades each made: latency percentiles in
  * buckets of doubling size (1, 2-3, 4-7, 8-15, 16-31, 32+) and the
- * least-squares fit latency = fixed + trades * per_trade, which is what
- * sets the tail of a mixed flow. trades[i] is command i's count, or
+ * fit latency = fixed + trades * per_trade, which is what sets the tail of
+ * a mixed flow: least squares over each trade count's median latency,
+ * weighted by its samples (robust to the preempted calls every sample
+ * keeps in the percentiles). trades[i] is command i's count, or
  * PERF_NOT_AGGRESSIVE to leave it out; lat[] must still be in command
  * order (perf_percentiles sorts it). scratch holds n samples.
  */

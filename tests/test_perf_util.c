@@ -4,12 +4,14 @@
  * Unit tests of perf/perf_util.c, the benchmarks' shared options and
  * statistics: numbers given to --ops, --cpu, --reps and --seed are read as
  * decimal (or 0x hex), never octal; nearest-rank percentiles and the median
- * of an even count follow docs/performance.md.
+ * of an even count follow docs/performance.md; the trade buckets and the
+ * cost of a trade, robust to preempted samples.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <math.h>
 #include <cmocka.h>
 
 #include "../perf/perf_util.h"
@@ -57,11 +59,103 @@ static void test_percentiles_and_median(void **state)
 	assert_true(perf_median(m3, 3) == 5);
 }
 
+#define NAGG 6000 /* aggressive messages of a --quick msg1 run (200k x 3%) */
+
+/* latency = 300 + 100 * trades ns exactly, trades 1..40 in turn, at 1 tick a ns;
+ * every 4th command not aggressive (latency 50, left out of the fit). */
+static void fill_linear(uint32_t *lat, uint32_t *tr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i % 4 == 3) {
+			lat[i] = 50;
+			tr[i] = PERF_NOT_AGGRESSIVE;
+		} else {
+			tr[i] = 1 + (uint32_t)((i / 4) % 40);
+			lat[i] = 300 + 100 * tr[i];
+		}
+	}
+}
+
+/* The fit recovers an exact line; the buckets hold exactly their trade counts
+ * and leave the non-aggressive commands out. */
+static void test_trade_fit_exact_and_buckets(void **state)
+{
+	(void)state;
+	static uint32_t lat[NAGG], tr[NAGG], scratch[NAGG];
+	fill_linear(lat, tr, NAGG);
+	struct perf_trades t = perf_by_trades(1.0, lat, tr, NAGG, scratch);
+	assert_true(fabs(t.ns_per_trade - 100.0) < 1e-6);
+	assert_true(fabs(t.ns_fixed - 300.0) < 1e-6);
+	size_t agg = 0, want[PERF_TRADE_BUCKETS] = { 0 };
+	for (size_t i = 0; i < NAGG; i++) {
+		if (tr[i] == PERF_NOT_AGGRESSIVE)
+			continue;
+		agg++;
+		want[tr[i] >= 32 ? 5 : tr[i] >= 16 ? 4 : tr[i] >= 8 ? 3 : tr[i] >= 4 ? 2 : tr[i] >= 2 ? 1 : 0]++;
+	}
+	size_t sum = 0;
+	for (int b = 0; b < PERF_TRADE_BUCKETS; b++) {
+		assert_int_equal(t.n[b], want[b]);
+		sum += t.n[b];
+	}
+	assert_int_equal(sum, agg);
+	/* bucket 1 trade: every latency 400 */
+	assert_true(t.p[0].p50 == 400 && t.p[0].max == 400);
+	/* bucket 32+: 32..40 trades, max 300 + 4000 */
+	assert_true(t.p[5].max == 4300);
+}
+
+/* Nearest rank at the benches' counts: ceil(q n)-th smallest, no
+ * floating-point slip of one rank; below 1000 samples p99.9 is the max. */
+static void test_percentile_ranks_at_bench_counts(void **state)
+{
+	(void)state;
+	static const size_t ns[] = { 20, 200, 999, 1000, 1001, 25000, 100000, 250000, 2000000 };
+	static uint32_t v[2000000];
+	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		size_t n = ns[k];
+		for (size_t i = 0; i < n; i++)
+			v[i] = (uint32_t)(n - i); /* 1..n reversed */
+		struct perf_pct p = perf_percentiles(v, n, 1.0);
+		assert_true(p.p50 == (double)((n + 1) / 2));
+		assert_true(p.p99 == (double)((99 * n + 99) / 100));
+		assert_true(p.p999 == (double)((999 * n + 999) / 1000));
+		assert_true(p.max == (double)n);
+		if (n < 1000)
+			assert_true(p.p999 == p.max);
+	}
+}
+
+/* Regression: three preemptions (230 us each, the size seen in a --quick
+ * bench_engine msg1 run) in the longest aggressive calls (a call is
+ * preempted in proportion to its length) moved the ordinary least-squares
+ * slope from the true 100 to 123 ns a trade. The fit over each trade
+ * count's median does not move; the percentiles keep the samples. */
+static void test_trade_fit_preempted(void **state)
+{
+	(void)state;
+	static uint32_t lat[NAGG], tr[NAGG], scratch[NAGG];
+	fill_linear(lat, tr, NAGG);
+	int hit = 0;
+	for (size_t i = 0; i < NAGG && hit < 3; i++)
+		if (tr[i] == 40) {
+			lat[i] += 230000;
+			hit++;
+		}
+	struct perf_trades t = perf_by_trades(1.0, lat, tr, NAGG, scratch);
+	print_message("ns_per_trade=%.1f (true 100) ns_fixed=%.1f (true 300)\n", t.ns_per_trade,
+		      t.ns_fixed);
+	assert_true(fabs(t.ns_per_trade - 100.0) < 5.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_opt_decimal_not_octal),
 		cmocka_unit_test(test_percentiles_and_median),
+		cmocka_unit_test(test_trade_fit_exact_and_buckets),
+		cmocka_unit_test(test_percentile_ranks_at_bench_counts),
+		cmocka_unit_test(test_trade_fit_preempted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
