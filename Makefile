@@ -166,7 +166,7 @@ golden: $(BUILD)/nxreplay $(BUILD)/nxitch $(BUILD)/nxclient $(BUILD)/nxgen $(BUI
 	@tests/run_golden.sh $(BUILD)/nxreplay tests/golden
 	@BUILD=$(BUILD) tests/run_suite.sh tools tests/pcap/test_nxitch.sh tests/replay/test_nxreplay.sh \
 		tests/client/test_nxclient.sh tests/objects/test_prefetch.sh tests/nxgen/test_nxgen_sock.sh \
-		tests/replay/test_cli_edges.sh \
+		tests/replay/test_cli_edges.sh tests/client/test_client_tools.sh \
 		tests/client/test_sock_telemetry.sh tests/nic_config/test_bind.sh
 
 # The appliance on virtual ports (net_tap; root, no hugepages): tests/dpdk/.

@@ -100,10 +100,16 @@ void nx_client_count(struct nx_client *c);
 /*
  * Read one venue datagram: decode up to cap messages into out and return
  * how many (a framing error, which leaves the rest unreadable: -1, and the
- * whole datagram counts as lost: nothing in c changes). A
- * message with an unknown template or that fails its checks is skipped and
- * counted (skipped), keeping its sequence number. Tracks expect_seq: a
- * Sequence above it extends the gap span (gap_from, gap_count), messages
+ * whole datagram counts as lost: nothing in c changes). Messages past the
+ * cap are left unread: their numbers come back as a gap. A datagram that
+ * reaches number 2^64 - 1, which has no successor to expect, is unreadable
+ * too (-1). A message with an unknown template or that fails its checks is
+ * skipped and counted (skipped), keeping its sequence number unless its
+ * template is known to be a session message. Tracks expect_seq: a
+ * Sequence above it extends the gap span (gap_from, gap_count), and so
+ * does a Retransmission above it and past where the answer in progress
+ * stood (an answer datagram lost on the way: the numbers asked for from
+ * there are missing), messages
  * below it are counted as duplicates and still returned (flagged
  * duplicate), except a late one (reordered) inside the gap's span not seen
  * before: new, noted (its retransmission is the duplicate), and taken off

@@ -189,6 +189,36 @@ static int span_take_front(struct nx_client *c)
 	return had;
 }
 
+/* Numbered message my arrived, live or retransmitted (retrans): where it
+ * stands against expect_seq and the gap's span. Returns whether it is a
+ * duplicate (arrived before, or below expect_seq and outside the span).
+ * Shared by the messages read and those skipped unread, which have their
+ * numbers as much. */
+static int number_arrived(struct nx_client *c, uint64_t my, int retrans)
+{
+	int dup = 0;
+	if (retrans && c->gap_count && my == c->gap_from) {
+		dup = span_take_front(c); /* the span fills from its front */
+	} else if (my < c->expect_seq) {
+		/* Below expect_seq yet inside the gap's span and not seen: a late
+		 * (reordered) datagram, or asked for from inside the span (its
+		 * front left the venue's history), not a repeat. It is new; a
+		 * later copy is the duplicate, and the span's front, once it
+		 * has all arrived, needs no asking. */
+		dup = !span_holds(c, my) || span_noted(c, my);
+		if (!dup) {
+			span_note(c, my);
+			while (!retrans && c->gap_count && span_noted(c, c->gap_from))
+				span_take(c);
+		}
+	} else {
+		span_note(c, my);
+	}
+	if (my >= c->expect_seq)
+		c->expect_seq = my + 1;
+	return dup;
+}
+
 int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx_client_msg *out,
 		   unsigned cap)
 {
@@ -199,27 +229,50 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 	unsigned n = 0;
 	int rc, retrans = 0;
 	nx_nxp_reader_init(&r, data, len);
-	while ((rc = nx_nxp_next(&r, &m)) != 0) {
+	/* At most cap messages are taken: the rest of the datagram is left
+	 * unread, and its numbered messages come back as a gap (they were
+	 * once numbered and passed over without a trace). */
+	while (n < cap && (rc = nx_nxp_next(&r, &m)) != 0) {
 		if (rc < 0 && nx_nxp_err_fatal(rc))
 			return -1; /* cl untouched: the datagram is lost as a whole */
+		/* A message numbered 2^64 - 1 has no successor to expect: the
+		 * datagram cannot be followed (expect_seq would wrap to 0 and
+		 * make every earlier number new again). */
+		if (seq == UINT64_MAX && (rc < 0 ? !m.flags || (m.flags & NX_NXP_F_SEQ)
+					     : (m.flags & NX_NXP_F_SEQ) != 0))
+			return -1;
 		if (rc < 0) {
 			/* A message this reader cannot use (a newer template, a bad
-			 * one): skipped, but in a sequenced datagram it had a number. */
+			 * one): skipped, but in a sequenced datagram it had a
+			 * number unless its template is known to be a session
+			 * message (flags are set when the template is known). */
 			c->skipped++;
-			if (seq) {
-				uint64_t my = seq++;
-				if (retrans && c->gap_count && my == c->gap_from)
-					span_take_front(c);
-				else
-					span_note(c, my); /* it had a number: arrived */
-				if (my >= c->expect_seq)
-					c->expect_seq = my + 1;
-			}
+			if (seq && (!m.flags || (m.flags & NX_NXP_F_SEQ)))
+				number_arrived(c, seq++, retrans);
 			continue;
 		}
 		if (m.template_id == NX_NXP_SEQUENCE || m.template_id == NX_NXP_RETRANSMISSION) {
 			retrans = m.template_id == NX_NXP_RETRANSMISSION;
 			seq = retrans ? nx_nxp_retransmission_next_seq_no(&m) : nx_nxp_sequence_next_seq_no(&m);
+			if (!retrans && seq > c->expect_seq) {
+				/* The gap is a span: from the first number missing to
+				 * the last, with what arrived in between asked again. */
+				if (!c->gap_count)
+					c->gap_from = c->expect_seq;
+				c->gap_count = seq - c->gap_from;
+				c->expect_seq = seq;
+			}
+			if (retrans && c->rt_end && seq > c->rt_next && seq > c->expect_seq) {
+				/* An answer that starts past where it stood, beyond
+				 * anything received: an answer datagram was lost on
+				 * the way, and the numbers it held (asked for, from
+				 * rt_next on) are missing, as a Sequence's would be.
+				 * Those below rt_next the caller chose not to ask. */
+				if (!c->gap_count)
+					c->gap_from = c->rt_next > c->expect_seq ? c->rt_next : c->expect_seq;
+				c->gap_count = seq - c->gap_from;
+				c->expect_seq = seq;
+			}
 			if (retrans && c->rt_end) {
 				uint32_t count = nx_nxp_retransmission_count(&m);
 				/* An empty Retransmission is the venue saying that
@@ -239,20 +292,10 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 				if (c->rt_next >= c->rt_end)
 					c->rt_end = 0;
 			}
-			if (!retrans && seq > c->expect_seq) {
-				/* The gap is a span: from the first number missing to
-				 * the last, with what arrived in between asked again. */
-				if (!c->gap_count)
-					c->gap_from = c->expect_seq;
-				c->gap_count = seq - c->gap_from;
-				c->expect_seq = seq;
-			}
-			if (n < cap) {
-				decode(&m, &out[n]);
-				out[n].seq = 0;
-				out[n].duplicate = 0;
-				out[n++].retransmitted = (uint8_t)retrans;
-			}
+			decode(&m, &out[n]);
+			out[n].seq = 0;
+			out[n].duplicate = 0;
+			out[n++].retransmitted = (uint8_t)retrans;
 			continue;
 		}
 		uint64_t my = 0;
@@ -263,41 +306,13 @@ int nx_client_read(struct nx_client *cl, const void *data, size_t len, struct nx
 		}
 		if (m.flags & NX_NXP_F_SEQ) {
 			my = seq++;
-			if (my < c->expect_seq && !retrans) {
-				/* Below expect_seq yet inside the gap's span and not
-				 * seen: a late (reordered) datagram, not a repeat. It
-				 * is new; its retransmission will be the duplicate,
-				 * and the span's front, once arrived, needs no asking. */
-				dup = !span_holds(c, my) || span_noted(c, my);
-				if (!dup) {
-					span_note(c, my);
-					while (c->gap_count && span_noted(c, c->gap_from))
-						span_take(c);
-				}
-			} else if (retrans) {
-				if (c->gap_count && my == c->gap_from) {
-					dup = span_take_front(c); /* the span fills from its front */
-				} else if (my < c->expect_seq) {
-					/* Asked from inside the span (its front left the
-					 * venue's history): new unless it had arrived. */
-					dup = !span_holds(c, my) || span_noted(c, my);
-					if (!dup)
-						span_note(c, my);
-				}
-				if (my >= c->expect_seq)
-					c->expect_seq = my + 1;
-			} else {
-				span_note(c, my);
-				c->expect_seq = my + 1;
-			}
+			dup = number_arrived(c, my, retrans);
 			c->duplicates += (uint64_t)dup;
 		}
-		if (n < cap) {
-			decode(&m, &out[n]);
-			out[n].seq = my;
-			out[n].duplicate = (uint8_t)dup;
-			out[n++].retransmitted = (uint8_t)retrans;
-		}
+		decode(&m, &out[n]);
+		out[n].seq = my;
+		out[n].duplicate = (uint8_t)dup;
+		out[n++].retransmitted = (uint8_t)retrans;
 	}
 	*cl = t;
 	return (int)n;
