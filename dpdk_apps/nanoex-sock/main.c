@@ -400,6 +400,7 @@ out_ctl:
 out:
 	shards_free(a);
 	nx_config_free(&a->cfg);
-	printf("nanoex-sock: stopped\n");
+	if (!rc) /* it ran: a start that failed said why, and never ran */
+		printf("nanoex-sock: stopped\n");
 	return rc;
 }

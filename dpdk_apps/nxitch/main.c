@@ -40,10 +40,15 @@
 #include "nx/moldudp.h"
 #include "nxitch.h"
 
+static void usage_to(FILE *to)
+{
+	fprintf(to, "usage: nxitch [--pcap] [--book SYMBOL] [--depth N] [--port N]\n"
+		    "              [--window-ms N] [--max-orders N] [--max-levels N] [--check] FILE\n");
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: nxitch [--pcap] [--book SYMBOL] [--depth N] [--port N]\n"
-			"              [--window-ms N] [--max-orders N] [--max-levels N] [--check] FILE\n");
+	usage_to(stderr);
 }
 
 static int read_file(const char *path, uint8_t **data, size_t *len)
@@ -240,7 +245,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
-		if (!strcmp(a, "--pcap")) {
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage_to(stdout);
+			printf("Decode a Nasdaq TotalView-ITCH 5.0 BinaryFILE, or a pcap of MoldUDP64\n"
+			       "(--pcap), into order books; print message counts, anomalies, live\n"
+			       "orders and levels, and SYMBOL's book (docs/market-data.md#the-cli-nxitch).\n");
+			return 0;
+		} else if (!strcmp(a, "--pcap")) {
 			o.pcap = 1;
 		} else if (!strcmp(a, "--check")) {
 			o.check = 1;

@@ -135,4 +135,22 @@ check "nxitch: a directory as FILE is named as one" \
 rc=$?
 check "nxitch --max-orders 4294967295 names the option" \
 	"$([ $rc -eq 1 ] && said "max-orders"; echo $?)"
+check "nxitch --help exits 0 with the usage on stdout" \
+	"$("$nxitch" --help >"$tmp/out" 2>&1 && grep -q -- '--max-orders N' "$tmp/out"; echo $?)"
+
+# --- nanoex-sock ------------------------------------------------------------------
+# A start that fails says why and exits 1, and does not say "stopped" (it
+# never ran): it printed "nanoex-sock: stopped" after its error.
+if [ -x "$b/nanoex-sock" ]; then
+	{
+		echo 'limits = { max_order_notional = 1000; position_limit = 10; credit_limit = 5000;'
+		echo '  max_open_orders = 5; msg_rate = 100; msg_burst = 10; };'
+		echo 'instruments = ( { id = 1; symbol = "X"; } );'
+		echo 'accounts = ( { id = 1; key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"; } );'
+	} >"$tmp/nonet.cfg"
+	"$b/nanoex-sock" --config "$tmp/nonet.cfg" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	check "nanoex-sock: a failed start exits 1, names why, and does not say stopped" \
+		"$([ $rc -eq 1 ] && grep -q 'no net section' "$tmp/err" && ! grep -q stopped "$tmp/out"; echo $?)"
+fi
 exit $fail
