@@ -261,8 +261,12 @@ static inline struct rpos *cell(const struct nx_risk *r, uint32_t a, uint32_t i)
  * the exposure bounds (see the top) count. */
 static inline void set_ref(struct nx_risk *r, struct rinst *in, nx_px_t ref)
 {
-	r->moved += ref > in->ref ? (uint64_t)ref - (uint64_t)in->ref
-				  : (uint64_t)in->ref - (uint64_t)ref;
+	uint64_t d = ref > in->ref ? (uint64_t)ref - (uint64_t)in->ref
+				   : (uint64_t)in->ref - (uint64_t)ref;
+	/* saturated, never wrapped: a drift that wrapped read small, and the
+	 * bounds passed (or refused) on a stale expo; UINT64_MAX means "it
+	 * cannot be told any more", and the checks walk (over_credit) */
+	r->moved = r->moved > UINT64_MAX - d ? UINT64_MAX : r->moved + d;
 	in->ref = ref;
 	if (ref > r->max_ref)
 		r->max_ref = ref;
@@ -393,6 +397,38 @@ static NX_NOINLINE int64_t exposure_walk(struct nx_risk *r, uint32_t a)
 	return sum;
 }
 
+/* Is open + x past limit? Exactly, in 128 bits: a sum that saturated at
+ * INT64_MAX equalled an idle limit and passed. An x of INT64_MAX is taken
+ * as past every limit: exposure_walk saturates there, so it may stand for
+ * any larger exposure. */
+static NX_ALWAYS_INLINE int past_exact(int64_t open, int64_t x, int64_t limit)
+{
+	int64_t s; /* x >= 0: an overflow is past INT64_MAX */
+	return __builtin_add_overflow(open, x, &s) || s > limit;
+}
+
+static NX_ALWAYS_INLINE int past(int64_t open, int64_t x, int64_t limit)
+{
+	return x == INT64_MAX || past_exact(open, x, limit);
+}
+
+static NX_NOINLINE int worst_past_exact(int64_t pos, int64_t open, int64_t add, int64_t limit)
+{
+	return (__int128)pos + open + add > limit;
+}
+
+/* Is the worst case pos + open + add (pos signed for the side: a sell's
+ * worst short is open sells + add - position) past limit? Exactly: a worst
+ * case that saturated at INT64_MAX equalled an idle limit and passed, and
+ * its fill would wrap the position. The rare overflow goes to 128 bits. */
+static NX_ALWAYS_INLINE int worst_past(int64_t pos, int64_t open, int64_t add, int64_t limit)
+{
+	int64_t s, t;
+	if (NX_UNLIKELY(__builtin_add_overflow(pos, open, &s) | __builtin_add_overflow(s, add, &t)))
+		return worst_past_exact(pos, open, add, limit);
+	return t > limit;
+}
+
 /* Is open + exposure beyond the account's credit? From the bounds when
  * they agree, else from the walk (see the top). While abs_lots x max_ref
  * fits, no term was clamped and expo, at most that product, is exact. */
@@ -402,19 +438,19 @@ static NX_ALWAYS_INLINE int over_credit(struct nx_risk *r, uint32_t a, int64_t o
 	int64_t cap, spread;
 	if (NX_LIKELY(ac->abs_lots < ABS_CLAMP &&
 		      !__builtin_mul_overflow((int64_t)ac->abs_lots, r->max_ref, &cap))) {
-		if (NX_LIKELY(add_sat(open, cap) <= ac->credit_limit))
-			return 0; /* far from the limit: the cap alone decides */
+		if (NX_LIKELY(!past_exact(open, cap, ac->credit_limit)))
+			return 0; /* far from the limit: the cap (exact) alone decides */
 		int64_t expo = (int64_t)ac->expo; /* 0 <= expo <= cap */
 		uint64_t drift = r->moved - ac->moved_at;
-		if (drift > INT64_MAX ||
+		if (drift > INT64_MAX || r->moved == UINT64_MAX ||
 		    __builtin_mul_overflow((int64_t)ac->abs_lots, (int64_t)drift, &spread))
 			spread = INT64_MAX;
-		if (spread <= cap - expo && add_sat(open, expo + spread) <= ac->credit_limit)
+		if (spread <= cap - expo && !past_exact(open, expo + spread, ac->credit_limit))
 			return 0;
-		if (add_sat(open, spread > expo ? 0 : expo - spread) > ac->credit_limit)
+		if (spread < INT64_MAX && past(open, spread > expo ? 0 : expo - spread, ac->credit_limit))
 			return 1;
 	}
-	return add_sat(open, exposure_walk(r, a)) > ac->credit_limit;
+	return past(open, exposure_walk(r, a), ac->credit_limit);
 }
 
 /*
@@ -457,9 +493,9 @@ static NX_ALWAYS_INLINE unsigned check(struct nx_risk *r, uint32_t a, uint32_t i
 	if (rests && (uint64_t)ac->open_orders + 1 > ac->max_open_orders)
 		return NX_REJ_RISK_MAX_OPEN_ORDERS;
 	const struct rpos *p = cell(r, a, i);
-	int64_t worst = side == NX_SIDE_BUY ? add_sat(add_sat(p->pos, p->open_buy), add_qty)
-					     : add_sat(add_sat(p->open_sell, add_qty), -p->pos);
-	if ((add_orders || add_qty > 0) && worst > ac->position_limit)
+	if ((add_orders || add_qty > 0) &&
+	    worst_past(side == NX_SIDE_BUY ? p->pos : -p->pos,
+		       side == NX_SIDE_BUY ? p->open_buy : p->open_sell, add_qty, ac->position_limit))
 		return NX_REJ_RISK_POSITION_LIMIT;
 	if (!add_orders && add_notional <= 0)
 		return 0; /* a replace that adds no open notional adds no credit */
