@@ -32,31 +32,10 @@
 #include "alloc_count.h"
 #include "nx/cc.h"
 #include "nx/net.h"
+#include "net_helpers.h"
 
 /* --- An independent reference: naive RFC 1071, and frames built by hand --- */
 
-static uint16_t ref_csum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static unsigned get16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static const uint8_t US_MAC[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
 static const uint8_t PEER_MAC[6] = { 0x02, 0x42, 0xac, 0x11, 0x00, 0x02 };
