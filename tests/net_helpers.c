@@ -3,6 +3,8 @@
  *
  * The frame tests' independent reference (net_helpers.h).
  */
+#include <string.h>
+
 #include "net_helpers.h"
 
 uint16_t ref_csum(const uint8_t *p, size_t n)
@@ -26,4 +28,23 @@ void put32(uint8_t *p, uint32_t v)
 uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+size_t mk_arp(uint8_t *f, const uint8_t *dst, unsigned op, const uint8_t *sha, uint32_t spa,
+	      uint32_t tpa)
+{
+	enum { E = 14 }; /* the Ethernet header */
+	memcpy(f, dst, 6);
+	memcpy(f + 6, sha, 6);
+	put16(f + 12, 0x0806);
+	put16(f + E, 1);
+	put16(f + E + 2, 0x0800);
+	f[E + 4] = 6;
+	f[E + 5] = 4;
+	put16(f + E + 6, op);
+	memcpy(f + E + 8, sha, 6);
+	put32(f + E + 14, spa);
+	memset(f + E + 18, 0, 6);
+	put32(f + E + 24, tpa);
+	return 42;
 }

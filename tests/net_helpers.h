@@ -16,5 +16,9 @@ void put16(uint8_t *p, unsigned v);
 unsigned get16(const uint8_t *p);
 void put32(uint8_t *p, uint32_t v);
 uint32_t get32(const uint8_t *p);
+/* An ARP packet (op 1 request, 2 reply) in an Ethernet frame to dst, from
+ * sha/spa asking for (or answering about) tpa; returns its 42 bytes. */
+size_t mk_arp(uint8_t *f, const uint8_t *dst, unsigned op, const uint8_t *sha, uint32_t spa,
+	      uint32_t tpa);
 
 #endif /* NX_TESTS_NET_HELPERS_H */

@@ -141,24 +141,6 @@ static size_t mk_icmp(uint8_t *f, uint8_t type, const void *data, size_t n)
 	return mk_icmp_opt(f, type, 0, 0x4242, 7, data, n, 0);
 }
 
-static size_t mk_arp(uint8_t *f, const uint8_t *dst, unsigned op, const uint8_t *sha,
-		     uint32_t spa, uint32_t tpa)
-{
-	memcpy(f, dst, 6);
-	memcpy(f + 6, sha, 6);
-	put16(f + 12, 0x0806);
-	put16(f + ETH, 1);
-	put16(f + ETH + 2, 0x0800);
-	f[ETH + 4] = 6;
-	f[ETH + 5] = 4;
-	put16(f + ETH + 6, op);
-	memcpy(f + ETH + 8, sha, 6);
-	put32(f + ETH + 14, spa);
-	memset(f + ETH + 18, 0, 6);
-	put32(f + ETH + 24, tpa);
-	return 42;
-}
-
 static const uint8_t HELLO[] = "order entry payload, 37 bytes long!!";
 
 static int classify(const uint8_t *f, size_t len)
